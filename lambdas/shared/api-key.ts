@@ -1,0 +1,24 @@
+/**
+ * Contract 1 (DESIGN.md): the key fingerprint and what a well-formed key is.
+ * The edge function (cf-functions/viewer-request.js) re-implements these two rules in the
+ * CloudFront dialect; tests/edge check both agree. Terraform computes the same value with
+ * `substr(sha256(value), 0, 16)` for the fingerprint map.
+ */
+import { createHash } from 'node:crypto';
+
+export const FINGERPRINT_HEX_LENGTH = 16;
+export const MIN_KEY_LENGTH = 20;
+export const MAX_KEY_LENGTH = 128;
+/** The query-string parameter the edge adds; only an exact (lowercase) name counts. */
+export const FINGERPRINT_PARAM = 'apikey_fp';
+export const API_KEY_HEADER = 'x-api-key';
+
+/** 20 to 128 printable ASCII characters (0x21 to 0x7E), no whitespace. */
+export function isWellFormedApiKey(value: string): boolean {
+  return /^[\x21-\x7e]{20,128}$/.test(value);
+}
+
+/** First 16 lowercase hex characters of SHA-256 of the key (UTF-8). */
+export function apiKeyFingerprint(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex').slice(0, FINGERPRINT_HEX_LENGTH);
+}

@@ -1,0 +1,75 @@
+/**
+ * The platform's environments and API keys. Adding an environment or a key is one entry.
+ * Validated by validate.ts before anything is synthesized (bad values fail `npm run synth`).
+ */
+import type { EnvironmentConfig, PlatformConfig, UsagePlanConfig } from './types';
+
+const standardPlans: Record<string, UsagePlanConfig> = {
+  basic: { monthlyQuota: 10_000, rateLimit: 10, burstLimit: 20 },
+  pro: { monthlyQuota: 1_000_000, rateLimit: 100, burstLimit: 200 },
+};
+
+const defaults = {
+  logRetentionDays: 30,
+  accessLogExpirationDays: 90,
+  athenaResultsExpirationDays: 7,
+  stageThrottle: { rateLimit: 200, burstLimit: 400 },
+  prices: { currency: 'USD', perThousandRequests: 0.5, perGbOut: 0.09 },
+  usageJob: { lateWindowHours: 48, athenaBytesScannedCutoff: 10 * 1024 ** 3 },
+} as const;
+
+const dev: EnvironmentConfig = {
+  ...defaults,
+  name: 'dev',
+  accountId: '111111111111',
+  region: 'eu-west-1',
+  prefix: 'ubb-dev',
+  usagePlans: standardPlans,
+  apiKeys: [
+    { id: 'acme-dev', customer: 'Acme Corp (test)', plan: 'basic' },
+    { id: 'smoke-test', customer: 'Platform smoke test', plan: 'basic' },
+  ],
+  alarms: { quotaPercentThresholds: [80, 100], unattributedPercentThreshold: 5, emails: [] },
+};
+
+const prod: EnvironmentConfig = {
+  ...defaults,
+  name: 'prod',
+  accountId: '222222222222',
+  region: 'eu-west-1',
+  prefix: 'ubb-prod',
+  logRetentionDays: 90,
+  usagePlans: standardPlans,
+  apiKeys: [
+    { id: 'acme', customer: 'Acme Corp', plan: 'pro' },
+    { id: 'globex', customer: 'Globex Inc', plan: 'basic' },
+    { id: 'smoke-test', customer: 'Platform smoke test', plan: 'basic' },
+  ],
+  alarms: { quotaPercentThresholds: [80, 100], unattributedPercentThreshold: 5, emails: ['billing-oncall@example.com'] },
+};
+
+/** Emulated by `npm start`: small quota and throttle so limits are easy to see by hand. */
+const local: EnvironmentConfig = {
+  ...defaults,
+  name: 'local',
+  accountId: '000000000000',
+  region: 'us-east-1',
+  prefix: 'ubb-local',
+  usagePlans: {
+    basic: { monthlyQuota: 100, rateLimit: 5, burstLimit: 10 },
+    pro: { monthlyQuota: 10_000, rateLimit: 50, burstLimit: 100 },
+  },
+  apiKeys: [
+    { id: 'acme', customer: 'Acme Corp', plan: 'pro' },
+    { id: 'globex', customer: 'Globex Inc', plan: 'basic' },
+  ],
+  alarms: { quotaPercentThresholds: [80, 100], unattributedPercentThreshold: 5, emails: [] },
+};
+
+export const platformConfig: PlatformConfig = {
+  project: 'usage-billing',
+  github: { owner: 'example-org', repo: 'usage-billing-platform', mainBranch: 'main' },
+  bootstrap: { accountId: '111111111111', region: 'eu-west-1', prefix: 'ubb', stateBucket: 'ubb-terraform-state-111111111111' },
+  environments: [dev, prod],
+  local,
+};

@@ -1,0 +1,95 @@
+/** Typed shape of the platform's configuration. The data lives in environments.ts. */
+
+export interface UsagePlanConfig {
+  /** Requests per calendar month (UTC) the plan allows; API Gateway enforces it, alarms use it. */
+  readonly monthlyQuota: number;
+  /** Steady-state requests per second (API Gateway throttle rate limit). */
+  readonly rateLimit: number;
+  /** Burst capacity in requests (API Gateway throttle burst limit). */
+  readonly burstLimit: number;
+}
+
+export interface ApiKeyConfig {
+  /** Id-like name: lowercase letters, digits and dashes; the key's identity in metrics and invoices. */
+  readonly id: string;
+  /** Customer name shown in dashboards and invoice lines. */
+  readonly customer: string;
+  /** Name of a plan in the environment's `usagePlans`. */
+  readonly plan: string;
+}
+
+export interface PricesConfig {
+  /** ISO 4217 currency code of the amounts below, e.g. USD. */
+  readonly currency: string;
+  /** Price per 1,000 billable requests. */
+  readonly perThousandRequests: number;
+  /** Price per GB (10^9 bytes) sent to viewers by billable requests. */
+  readonly perGbOut: number;
+}
+
+export interface AlarmsConfig {
+  /** Percentages of monthly quota at which per-key alarms fire, ascending, e.g. [80, 100]. */
+  readonly quotaPercentThresholds: readonly number[];
+  /** Alarm when unattributed requests exceed this percentage of all requests in an hour. */
+  readonly unattributedPercentThreshold: number;
+  /** E-mail addresses subscribed to the environment's alarm topic (optional). */
+  readonly emails: readonly string[];
+}
+
+export interface UsageJobConfig {
+  /** Trailing window, in hours, that is recomputed because late logs may still arrive. */
+  readonly lateWindowHours: number;
+  /** Athena per-query bytes-scanned cutoff (workgroup setting), at least 10 MB. */
+  readonly athenaBytesScannedCutoff: number;
+}
+
+export interface EnvironmentConfig {
+  /** Short lowercase name: dev, prod, ... Used in stack names, resource names and metrics. */
+  readonly name: string;
+  /** 12-digit AWS account id. */
+  readonly accountId: string;
+  /** AWS region of the regional resources (API Gateway, Lambda, S3, Glue, Athena). */
+  readonly region: string;
+  /** Prefix of every resource name, lowercase letters, digits and dashes. */
+  readonly prefix: string;
+  readonly usagePlans: Readonly<Record<string, UsagePlanConfig>>;
+  readonly apiKeys: readonly ApiKeyConfig[];
+  /** Retention of Lambda log groups, in days; one of the values CloudWatch Logs allows. */
+  readonly logRetentionDays: number;
+  /** Days CloudFront access logs are kept in the log bucket (lifecycle expiry). Default 90. */
+  readonly accessLogExpirationDays: number;
+  /** Days Athena query results are kept. */
+  readonly athenaResultsExpirationDays: number;
+  /** API Gateway stage default throttling (applies to requests not limited by a plan). */
+  readonly stageThrottle: { readonly rateLimit: number; readonly burstLimit: number };
+  readonly alarms: AlarmsConfig;
+  readonly prices: PricesConfig;
+  readonly usageJob: UsageJobConfig;
+}
+
+export interface GitHubConfig {
+  /** Repository owner (organisation or user) trusted by the OIDC roles. */
+  readonly owner: string;
+  /** Repository name trusted by the OIDC roles. */
+  readonly repo: string;
+  /** Branch whose pushes may apply. */
+  readonly mainBranch: string;
+}
+
+export interface BootstrapConfig {
+  readonly accountId: string;
+  readonly region: string;
+  readonly prefix: string;
+  /** Name of the S3 bucket that holds every environment's Terraform state. */
+  readonly stateBucket: string;
+}
+
+export interface PlatformConfig {
+  readonly project: string;
+  readonly github: GitHubConfig;
+  readonly bootstrap: BootstrapConfig;
+  /** Environments that are deployed to AWS; each gets a billing stack. */
+  readonly environments: readonly EnvironmentConfig[];
+  /** The environment `npm start` emulates on one machine; never deployed. */
+  readonly local: EnvironmentConfig;
+}
