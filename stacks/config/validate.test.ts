@@ -1,0 +1,224 @@
+import { platformConfig } from './environments';
+import type { PlatformConfig } from './types';
+import { ConfigError, LOG_RETENTION_DAYS, validatePlatformConfig } from './validate';
+
+type DeepMutable<T> = { -readonly [K in keyof T]: DeepMutable<T[K]> };
+type MutableConfig = DeepMutable<PlatformConfig>;
+
+/** A deep copy of the shipped configuration with one change applied. */
+function withChange(change: (c: MutableConfig) => void): PlatformConfig {
+  // JSON round trip, not structuredClone: environments share sub-objects (defaults, plans), and
+  // structuredClone would keep them shared, so a change to prod would leak into dev.
+  const copy = JSON.parse(JSON.stringify(platformConfig)) as MutableConfig;
+  change(copy);
+  return copy;
+}
+
+function prod(c: MutableConfig) {
+  const env = c.environments.find((e) => e.name === 'prod');
+  if (!env) throw new Error('the shipped config has no prod environment');
+  return env;
+}
+
+function messageOf(config: PlatformConfig): string {
+  try {
+    validatePlatformConfig(config);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error('expected the configuration to be rejected');
+}
+
+describe('validatePlatformConfig', () => {
+  it('accepts the shipped configuration (every environment and local)', () => {
+    expect(validatePlatformConfig(platformConfig)).toBe(platformConfig);
+  });
+
+  it('names environment, field and known plans for an unknown plan', () => {
+    const msg = messageOf(withChange((c) => (prod(c).apiKeys[1].plan = 'gold')));
+    expect(msg).toBe('environment "prod": apiKeys[1].plan "gold" is not a usage plan (known: basic, pro)');
+  });
+
+  it('rejects duplicate key ids', () => {
+    const msg = messageOf(withChange((c) => (prod(c).apiKeys[2].id = 'acme')));
+    expect(msg).toBe('environment "prod": apiKeys[2].id "acme" is already used by apiKeys[0]');
+  });
+
+  it.each(['Acme', 'acme_corp', '-acme', 'acme-', 'ac--me', '', 'x'.repeat(65)])('rejects key id %j', (id) => {
+    const msg = messageOf(withChange((c) => (prod(c).apiKeys[0].id = id)));
+    expect(msg).toContain('environment "prod": apiKeys[0].id ');
+  });
+
+  it('rejects an empty customer name', () => {
+    expect(messageOf(withChange((c) => (prod(c).apiKeys[0].customer = '  ')))).toBe(
+      'environment "prod": apiKeys[0].customer must not be empty',
+    );
+  });
+
+  it.each([
+    ['monthlyQuota', 0],
+    ['monthlyQuota', -5],
+    ['monthlyQuota', 1.5],
+    ['rateLimit', 0],
+    ['burstLimit', Number.NaN],
+  ] as const)('rejects usage plan %s = %p', (field, value) => {
+    const msg = messageOf(withChange((c) => (prod(c).usagePlans.basic[field] = value)));
+    expect(msg).toContain(`environment "prod": usagePlans.basic.${field} must be a positive integer`);
+  });
+
+  it('rejects a burst below the rate', () => {
+    const msg = messageOf(withChange((c) => (prod(c).usagePlans.pro.burstLimit = 50)));
+    expect(msg).toBe('environment "prod": usagePlans.pro.burstLimit (50) must be at least rateLimit (100)');
+  });
+
+  it('rejects an environment without plans', () => {
+    const msg = messageOf(
+      withChange((c) => {
+        prod(c).usagePlans = {};
+        prod(c).apiKeys = [];
+      }),
+    );
+    expect(msg).toBe('environment "prod": usagePlans must declare at least one plan');
+  });
+
+  it('rejects stage throttling that is not positive', () => {
+    const msg = messageOf(withChange((c) => (prod(c).stageThrottle.rateLimit = 0)));
+    expect(msg).toContain('environment "prod": stageThrottle.rateLimit must be a positive integer, got 0');
+  });
+
+  it.each([0, 2, 31, 366, 10_000])('rejects log retention of %d days (not a CloudWatch value)', (days) => {
+    const msg = messageOf(withChange((c) => (prod(c).logRetentionDays = days)));
+    expect(msg).toMatch(new RegExp(`^environment "prod": logRetentionDays ${days} is not allowed by CloudWatch Logs`));
+  });
+
+  it.each(LOG_RETENTION_DAYS)('accepts log retention of %d days', (days) => {
+    expect(() => validatePlatformConfig(withChange((c) => (prod(c).logRetentionDays = days)))).not.toThrow();
+  });
+
+  it.each(['12345678901', '1234567890123', 'abcdefghijkl', ''])('rejects account id %j', (id) => {
+    expect(messageOf(withChange((c) => (prod(c).accountId = id)))).toContain('environment "prod": accountId must be 12 digits');
+  });
+
+  it.each(['eu-west', 'EU-WEST-1', 'euwest1', 'eu-west-1a'])('rejects region %j', (region) => {
+    expect(messageOf(withChange((c) => (prod(c).region = region)))).toContain(`environment "prod": region "${region}" is not an AWS region`);
+  });
+
+  it.each(['Ubb', 'ubb_prod', '9ubb', 'ubb-', ''])('rejects prefix %j', (prefix) => {
+    expect(messageOf(withChange((c) => (prod(c).prefix = prefix)))).toContain('environment "prod": prefix ');
+  });
+
+  it('rejects a prefix that makes a bucket name longer than 63 characters', () => {
+    const msg = messageOf(withChange((c) => (prod(c).prefix = 'a'.repeat(36))));
+    expect(msg).toMatch(/^environment "prod": prefix "a{36}" is too long: bucket name "a{36}-athena-results-222222222222" \(athenaResultsBucket\) has 64 characters, S3 allows 63$/);
+    expect(() => validatePlatformConfig(withChange((c) => (prod(c).prefix = 'a'.repeat(35))))).not.toThrow();
+  });
+
+  it.each([
+    [[100, 80], 'alarms.quotaPercentThresholds[1] 80 must be greater than the previous threshold 100 (ascending)'],
+    [[80, 80], 'alarms.quotaPercentThresholds[1] 80 must be greater than the previous threshold 80 (ascending)'],
+    [[0, 100], 'alarms.quotaPercentThresholds[0] 0 must be a percentage in (0, 1000]'],
+    [[80, 1001], 'alarms.quotaPercentThresholds[1] 1001 must be a percentage in (0, 1000]'],
+    [[], 'alarms.quotaPercentThresholds must list at least one percentage'],
+  ])('rejects quota thresholds %j', (thresholds, expected) => {
+    expect(messageOf(withChange((c) => (prod(c).alarms.quotaPercentThresholds = thresholds)))).toBe(`environment "prod": ${expected}`);
+  });
+
+  it('accepts thresholds up to 1000 %', () => {
+    expect(() => validatePlatformConfig(withChange((c) => (prod(c).alarms.quotaPercentThresholds = [50, 100, 1000])))).not.toThrow();
+  });
+
+  it.each([0, 101, -1])('rejects an unattributed threshold of %p', (value) => {
+    expect(messageOf(withChange((c) => (prod(c).alarms.unattributedPercentThreshold = value)))).toContain(
+      'environment "prod": alarms.unattributedPercentThreshold',
+    );
+  });
+
+  it.each([
+    ['prices.perThousandRequests', (c: MutableConfig) => (prod(c).prices.perThousandRequests = -0.01)],
+    ['prices.perGbOut', (c: MutableConfig) => (prod(c).prices.perGbOut = Number.POSITIVE_INFINITY)],
+  ])('rejects a negative or infinite %s', (field, change) => {
+    expect(messageOf(withChange(change))).toContain(`environment "prod": ${field} must be a non-negative number`);
+  });
+
+  it('accepts free prices (zero)', () => {
+    expect(() => validatePlatformConfig(withChange((c) => (prod(c).prices.perGbOut = 0)))).not.toThrow();
+  });
+
+  it('rejects a currency that is not an ISO code', () => {
+    expect(messageOf(withChange((c) => (prod(c).prices.currency = 'usd')))).toBe(
+      'environment "prod": prices.currency "usd" must be an ISO 4217 code such as USD',
+    );
+  });
+
+  it('rejects duplicate environment names, including local', () => {
+    const msg = messageOf(withChange((c) => (c.local.name = 'dev')));
+    expect(msg).toBe('environment "dev": name is declared more than once');
+  });
+
+  it.each([
+    ['accessLogExpirationDays', 0],
+    ['athenaResultsExpirationDays', -7],
+  ] as const)('rejects %s = %d', (field, value) => {
+    expect(messageOf(withChange((c) => (prod(c)[field] = value)))).toBe(
+      `environment "prod": ${field} must be a positive integer, got ${value}`,
+    );
+  });
+
+  it.each([0, 169, 2.5])('rejects a late window of %p hours', (hours) => {
+    expect(messageOf(withChange((c) => (prod(c).usageJob.lateWindowHours = hours)))).toBe(
+      `environment "prod": usageJob.lateWindowHours must be an integer from 1 to 168, got ${hours}`,
+    );
+  });
+
+  it('accepts late windows of 1 and 168 hours', () => {
+    for (const hours of [1, 168]) {
+      expect(() => validatePlatformConfig(withChange((c) => (prod(c).usageJob.lateWindowHours = hours)))).not.toThrow();
+    }
+  });
+
+  it('rejects an Athena cutoff below 10 MB and accepts exactly 10 MB', () => {
+    expect(messageOf(withChange((c) => (prod(c).usageJob.athenaBytesScannedCutoff = 10_485_759)))).toContain(
+      'environment "prod": usageJob.athenaBytesScannedCutoff must be an integer of at least 10485760 bytes',
+    );
+    expect(() => validatePlatformConfig(withChange((c) => (prod(c).usageJob.athenaBytesScannedCutoff = 10_485_760)))).not.toThrow();
+  });
+
+  it.each(['oncall', 'on call@example.com', 'a@b'])('rejects e-mail %j', (email) => {
+    expect(messageOf(withChange((c) => (prod(c).alarms.emails = [email])))).toBe(
+      `environment "prod": alarms.emails[0] "${email}" is not an e-mail address`,
+    );
+  });
+
+  it('rejects the same e-mail twice', () => {
+    expect(messageOf(withChange((c) => (prod(c).alarms.emails = ['a@example.com', 'A@example.com'])))).toBe(
+      'environment "prod": alarms.emails[1] "A@example.com" is listed twice',
+    );
+  });
+
+  it('validates the local environment too', () => {
+    expect(messageOf(withChange((c) => (c.local.usagePlans.basic.monthlyQuota = 0)))).toBe(
+      'environment "local": usagePlans.basic.monthlyQuota must be a positive integer, got 0',
+    );
+  });
+
+  it('validates the bootstrap and GitHub sections', () => {
+    expect(messageOf(withChange((c) => (c.bootstrap.stateBucket = 'Bad_Bucket')))).toContain('bootstrap: stateBucket "Bad_Bucket"');
+    expect(messageOf(withChange((c) => (c.github.owner = 'bad owner')))).toBe(
+      'github: owner "bad owner" is not a GitHub user or organisation name',
+    );
+  });
+
+  it('lists every problem in one message, separated by semicolons', () => {
+    const msg = messageOf(
+      withChange((c) => {
+        prod(c).logRetentionDays = 2;
+        c.environments[0].accountId = '1';
+      }),
+    );
+    expect(msg.split('; ')).toEqual([
+      'environment "dev": accountId must be 12 digits, got "1"',
+      expect.stringMatching(/^environment "prod": logRetentionDays 2 is not allowed/),
+    ]);
+  });
+});
