@@ -1,7 +1,13 @@
 /**
  * Runs the real edge function file in a Node `vm` context that holds only what the CloudFront
  * Functions runtime offers this code: ECMAScript built-ins and `require('crypto')` with createHash.
- * No process, no timers, no Buffer, no other modules; `console.log` is a stub that collects lines.
+ * No process, no timers, no Buffer, no other modules, no eval; `console.log` is a stub that
+ * collects lines. The runtime "does not support dynamic code evaluation, and it restricts access to
+ * the network, file system, and timers"
+ * (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-function-restrictions.html).
+ * Runtime 2.0 does have Buffer (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/functions-javascript-runtime-20.html)
+ * but this function does not use it, and Node's Buffer would let Node-only methods pass here that
+ * fail at the edge; add a faithful shim if the function ever needs it.
  * This checks runtime fidelity (a Node-only API fails here as it would at the edge); it is not a
  * security boundary. Debian's njs is the second, dialect-level check (see njs.test.ts).
  */
@@ -17,8 +23,11 @@ export * from './http-event';
 export const DEFAULT_FUNCTION_PATH = resolve(__dirname, 'viewer-request.js');
 
 /**
- * Maximum function size: 10 KB.
- * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html#limits-functions
+ * Maximum function size: 10 KB ("Quotas on CloudFront Functions",
+ * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html#limits-functions;
+ * publishing a larger one fails with FunctionSizeLimitExceeded). Our doc search did not return that
+ * table row itself, so whether "KB" means 10,240 or 10,000 bytes is unchecked: the edge-function
+ * test keeps the real file under half of it.
  */
 export const MAX_FUNCTION_BYTES = 10 * 1024;
 

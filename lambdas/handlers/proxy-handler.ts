@@ -7,8 +7,8 @@ import {
   errorResponse,
   isRecord,
   singleHeader,
-  type LambdaContext,
   type ProxyEvent,
+  type ProxyHandler,
   type ProxyResult,
 } from '../shared/http';
 import { log } from '../shared/logger';
@@ -20,7 +20,6 @@ export interface Route {
 }
 
 export type RouteLogic = (event: ProxyEvent) => ProxyResult;
-export type ProxyHandler = (event: ProxyEvent, context?: LambdaContext) => Promise<ProxyResult>;
 
 /** The API key id API Gateway attached after validating the key (null when absent). */
 export function apiKeyIdOf(event: ProxyEvent): string | null {

@@ -51,6 +51,9 @@ export interface LambdaContext {
   readonly awsRequestId?: string;
 }
 
+/** A Lambda handler for REST proxy events, as each handler module exports it. */
+export type ProxyHandler = (event: ProxyEvent, context?: LambdaContext) => Promise<ProxyResult>;
+
 export function jsonResponse(statusCode: number, payload: unknown, extraHeaders: Record<string, string> = {}): ProxyResult {
   return {
     statusCode,

@@ -1,0 +1,60 @@
+/**
+ * Runs the edge function in Debian's njs (nginx's JavaScript engine, the closest local relative
+ * of the CloudFront Functions runtime): the function's source, followed by the events as a JSON
+ * literal and a loop calling handler(event), goes to one `njs` process, which prints one JSON
+ * array of results. Each event runs on its own deep copy; a throw is reported per event.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { CloudFrontEvent, EdgeResult } from './event';
+import { DEFAULT_FUNCTION_PATH, validateEdgeSource } from './sandbox';
+
+export type NjsOutcome = { readonly ok: true; readonly result: EdgeResult } | { readonly ok: false; readonly error: string };
+
+export class NjsMissingError extends Error {}
+
+const NJS_BINARY = process.env.NJS_BINARY ?? 'njs';
+
+/** JSON with every non-ASCII UTF-16 unit escaped, so the literal survives any source encoding. */
+function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+}
+
+/** `njs -v`, or an error naming what to install when the binary is missing. */
+export function njsVersion(binary: string = NJS_BINARY): string {
+  const probe = spawnSync(binary, ['-v'], { encoding: 'utf8' });
+  if (probe.error !== undefined || probe.status !== 0) {
+    throw new NjsMissingError(
+      `njs is not installed (tried "${binary}"): install the Debian package "njs" (bash .ci/run does) to test the edge function's dialect`,
+    );
+  }
+  return probe.stdout.trim();
+}
+
+export function runInNjs(events: readonly CloudFrontEvent[], path: string = DEFAULT_FUNCTION_PATH): NjsOutcome[] {
+  njsVersion();
+  const source = readFileSync(path, 'utf8');
+  validateEdgeSource(source, path);
+  const program = [
+    source,
+    ';',
+    `var __events = ${asciiJson(events)};`,
+    'var __out = [];',
+    'for (var __i = 0; __i < __events.length; __i++) {',
+    '  try { __out.push({ ok: true, result: handler(JSON.parse(JSON.stringify(__events[__i]))) }); }',
+    '  catch (e) { __out.push({ ok: false, error: String(e) }); }',
+    '}',
+    // njs 0.7.9's console.log cuts a line at 2048 bytes: print ASCII-only chunks of 1000.
+    'var __json = JSON.stringify(__out).replace(/[\\u007f-\\uffff]/g, function (c) { return "\\\\u" + ("0000" + c.charCodeAt(0).toString(16)).slice(-4); });',
+    'for (var __j = 0; __j < __json.length; __j += 1000) console.log(__json.slice(__j, __j + 1000));',
+  ].join('\n');
+  const run = spawnSync(NJS_BINARY, ['-'], { input: program, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  if (run.status !== 0) {
+    throw new Error(`njs exited with ${String(run.status)}: ${run.stderr.trim() || run.stdout.trim()}`);
+  }
+  const parsed = JSON.parse(run.stdout.split('\n').join('')) as NjsOutcome[];
+  if (parsed.length !== events.length) {
+    throw new Error(`njs returned ${parsed.length} results for ${events.length} events`);
+  }
+  return parsed;
+}
