@@ -35,7 +35,23 @@ export interface PublishRequest {
   readonly timestamp: Date;
 }
 
+/** Billable requests counted from logs vs API Gateway's own counter (GetUsage), month to date. */
+export interface KeyReconciliation {
+  readonly id: string;
+  readonly logRequests: number;
+  readonly apiGatewayRequests: number;
+  /** logRequests - apiGatewayRequests */
+  readonly gap: number;
+}
+
+export interface PublishResult {
+  /** Metric data put (all of them; anything unpublished is a rejection instead). */
+  readonly metricDataPut: number;
+  /** Present when the publisher reconciled with API Gateway; the CLI adds it to its report. */
+  readonly reconciliation?: readonly KeyReconciliation[];
+}
+
 export interface UsagePublisher {
   /** Puts every metric; rejects (the job exits non-zero) if any datum was not published. */
-  publish(request: PublishRequest): Promise<void>;
+  publish(request: PublishRequest): Promise<PublishResult>;
 }
