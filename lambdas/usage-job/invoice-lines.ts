@@ -1,0 +1,78 @@
+/**
+ * Invoice lines for finance: per configured key, billable requests, GB out (10^9 bytes) and the
+ * amounts from the environment's prices. Unattributed traffic is never billed. Written as CSV or
+ * JSON by the file's extension, atomically.
+ */
+import { extname } from 'node:path';
+import type { PricesConfig } from '../../stacks/config/types';
+import { writeFileAtomic } from './atomic-file';
+import type { MonthUsage } from './usage-publisher';
+
+export interface InvoiceLine {
+  readonly month: string;
+  readonly keyId: string;
+  readonly customer: string;
+  readonly requests: number;
+  readonly bytesOut: number;
+  /** bytesOut / 10^9 */
+  readonly gbOut: number;
+  readonly pricePerThousandRequests: number;
+  readonly pricePerGbOut: number;
+  /** Amounts in the currency's units, rounded to cents; amount = requestsAmount + bytesOutAmount. */
+  readonly requestsAmount: number;
+  readonly bytesOutAmount: number;
+  readonly amount: number;
+  readonly currency: string;
+}
+
+const cents = (value: number): number => Math.round(value * 100) / 100;
+
+export function invoiceLines(usage: MonthUsage, prices: PricesConfig): InvoiceLine[] {
+  return usage.keys.map((key) => {
+    const gbOut = key.bytesOut / 1e9;
+    const requestsAmount = cents((key.requests / 1000) * prices.perThousandRequests);
+    const bytesOutAmount = cents(gbOut * prices.perGbOut);
+    return {
+      month: usage.month,
+      keyId: key.id,
+      customer: key.name,
+      requests: key.requests,
+      bytesOut: key.bytesOut,
+      gbOut,
+      pricePerThousandRequests: prices.perThousandRequests,
+      pricePerGbOut: prices.perGbOut,
+      requestsAmount,
+      bytesOutAmount,
+      amount: cents(requestsAmount + bytesOutAmount),
+      currency: prices.currency,
+    };
+  });
+}
+
+const CSV_COLUMNS: readonly (keyof InvoiceLine)[] = [
+  'month', 'keyId', 'customer', 'requests', 'bytesOut', 'gbOut', 'pricePerThousandRequests', 'pricePerGbOut',
+  'requestsAmount', 'bytesOutAmount', 'amount', 'currency',
+];
+
+function csvField(value: string | number): string {
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function invoiceCsv(lines: readonly InvoiceLine[]): string {
+  const rows = [CSV_COLUMNS.join(','), ...lines.map((line) => CSV_COLUMNS.map((c) => csvField(line[c])).join(','))];
+  return `${rows.join('\r\n')}\r\n`;
+}
+
+/** The format a path asks for, or an error naming the accepted extensions. */
+export function invoiceFormat(path: string): 'csv' | 'json' {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.csv') return 'csv';
+  if (ext === '.json') return 'json';
+  throw new Error(`--invoice ${path}: the file name must end in .csv or .json`);
+}
+
+export function writeInvoice(path: string, lines: readonly InvoiceLine[]): void {
+  const body = invoiceFormat(path) === 'csv' ? invoiceCsv(lines) : `${JSON.stringify({ lines }, null, 2)}\n`;
+  writeFileAtomic(path, body);
+}
