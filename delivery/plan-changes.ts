@@ -1,0 +1,190 @@
+/**
+ * Classifies a parsed plan into what a reviewer needs: one kind per resource change, the names of
+ * the attributes that change (never their values), which of them are sensitive, and output changes.
+ */
+import { createHash } from 'node:crypto';
+import type { JsonValue, PlanAction, PlanChange, PlanResourceChange, TerraformPlan } from './plan-json';
+
+export type ResourceChangeKind = 'create' | 'update' | 'replace' | 'delete' | 'read' | 'forget' | 'no-op';
+
+/** Kinds that destroy an existing object: a reviewer must look at these first. */
+export const DESTRUCTIVE_KINDS: readonly ResourceChangeKind[] = ['replace', 'delete'];
+
+export interface ChangedAttribute {
+  readonly name: string;
+  /** Marked sensitive before or after the change: shown by name only, flagged. */
+  readonly sensitive: boolean;
+  /** Value only known after apply. */
+  readonly unknown: boolean;
+}
+
+export interface ResourceChangeSummary {
+  readonly address: string;
+  readonly type: string;
+  readonly kind: ResourceChangeKind;
+  /** For replacements: whether the new object is created before the old one is destroyed. */
+  readonly replaceOrder?: 'destroy-before-create' | 'create-before-destroy';
+  /** Terraform's action_reason (for example replace_because_cannot_update), when given. */
+  readonly reason?: string;
+  /** Top-level attribute names whose value changes (updates and replacements only). */
+  readonly changedAttributes: readonly ChangedAttribute[];
+  /** Attribute paths that force the replacement, e.g. "name" or "tags.env". */
+  readonly replacePaths: readonly string[];
+  readonly previousAddress?: string;
+  readonly importing: boolean;
+  readonly deposed?: string;
+}
+
+export interface OutputChangeSummary {
+  readonly name: string;
+  readonly kind: 'create' | 'update' | 'delete';
+  readonly sensitive: boolean;
+  readonly unknown: boolean;
+}
+
+export interface ChangeCounts {
+  readonly create: number;
+  readonly update: number;
+  readonly replace: number;
+  readonly delete: number;
+}
+
+export interface PlanSummary {
+  readonly terraformVersion?: string;
+  readonly counts: ChangeCounts;
+  /** Changed resources, destructive ones first, then by address. No-ops and moves-only are left out. */
+  readonly resources: readonly ResourceChangeSummary[];
+  readonly outputs: readonly OutputChangeSummary[];
+  /** Resources that changed outside Terraform since the last apply. */
+  readonly driftCount: number;
+  readonly errored: boolean;
+}
+
+export function kindOf(actions: readonly PlanAction[]): ResourceChangeKind {
+  if (actions.length === 2) {
+    // ["delete","create"], ["create","delete"] and ["create","forget"] are the replace forms.
+    if (actions.includes('create') && (actions.includes('delete') || actions.includes('forget'))) return 'replace';
+  }
+  if (actions.length === 1) return actions[0];
+  throw new Error(`unexpected action combination ${JSON.stringify(actions)}`);
+}
+
+/** True when a sensitivity marker (`true`, or an object/list containing `true`) marks something. */
+function marksSensitive(marker: JsonValue | undefined): boolean {
+  if (marker === true) return true;
+  if (Array.isArray(marker)) return marker.some(marksSensitive);
+  if (marker !== null && typeof marker === 'object') return Object.values(marker).some(marksSensitive);
+  return false;
+}
+
+function childOf(value: JsonValue | undefined, key: string): JsonValue | undefined {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value[key];
+  return undefined;
+}
+
+function deepEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || a === null || b === null) return false;
+  if (typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  const ao = a as Record<string, JsonValue>;
+  const bo = b as Record<string, JsonValue>;
+  const keys = new Set([...Object.keys(ao), ...Object.keys(bo)]);
+  for (const key of keys) if (!deepEqual(ao[key], bo[key])) return false;
+  return true;
+}
+
+function objectKeys(value: JsonValue | undefined): string[] {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.keys(value) : [];
+}
+
+/** Names of the top-level attributes whose value differs between before and after, or is unknown. */
+export function changedAttributes(change: PlanChange): ChangedAttribute[] {
+  const names = new Set([...objectKeys(change.before), ...objectKeys(change.after), ...objectKeys(change.after_unknown)]);
+  const result: ChangedAttribute[] = [];
+  for (const name of [...names].sort()) {
+    const unknown = marksSensitive(childOf(change.after_unknown, name));
+    const before = childOf(change.before, name);
+    const after = childOf(change.after, name);
+    const sensitive =
+      marksSensitive(childOf(change.before_sensitive, name)) || marksSensitive(childOf(change.after_sensitive, name));
+    // A sensitive value may differ only in its hidden content; comparing still works on the raw JSON,
+    // and the value itself never leaves this function.
+    if (unknown || !deepEqual(before ?? null, after ?? null)) result.push({ name, sensitive, unknown });
+  }
+  return result;
+}
+
+function pathText(path: readonly (string | number)[]): string {
+  return path.map((step, i) => (typeof step === 'number' ? `[${step}]` : i === 0 ? step : `.${step}`)).join('');
+}
+
+function summarizeResource(rc: PlanResourceChange): ResourceChangeSummary {
+  const kind = kindOf(rc.change.actions);
+  const showAttributes = kind === 'update' || kind === 'replace';
+  return {
+    address: rc.address,
+    type: rc.type,
+    kind,
+    replaceOrder:
+      kind === 'replace'
+        ? rc.change.actions[0] === 'create'
+          ? 'create-before-destroy'
+          : 'destroy-before-create'
+        : undefined,
+    reason: rc.action_reason,
+    changedAttributes: showAttributes ? changedAttributes(rc.change) : [],
+    replacePaths: (rc.change.replace_paths ?? []).map(pathText),
+    previousAddress: rc.previous_address,
+    importing: rc.change.importing !== undefined && rc.change.importing !== null,
+    deposed: rc.deposed,
+  };
+}
+
+const KIND_ORDER: readonly ResourceChangeKind[] = ['delete', 'replace', 'forget', 'update', 'create', 'read', 'no-op'];
+
+/** A resource is worth listing when it changes, moves or is imported. */
+function isListed(s: ResourceChangeSummary): boolean {
+  return s.kind !== 'no-op' || s.previousAddress !== undefined || s.importing;
+}
+
+export function summarizePlan(plan: TerraformPlan): PlanSummary {
+  const all = plan.resource_changes.map(summarizeResource);
+  const count = (kind: ResourceChangeKind): number => all.filter((s) => s.kind === kind).length;
+  const resources = all
+    .filter(isListed)
+    .sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.address.localeCompare(b.address));
+  const outputs: OutputChangeSummary[] = Object.entries(plan.output_changes)
+    .map(([name, change]) => ({ name, change, kind: kindOf(change.actions) }))
+    .filter((o): o is { name: string; change: PlanChange; kind: 'create' | 'update' | 'delete' } =>
+      o.kind === 'create' || o.kind === 'update' || o.kind === 'delete',
+    )
+    .map(({ name, change, kind }) => ({
+      name,
+      kind,
+      sensitive: marksSensitive(change.before_sensitive) || marksSensitive(change.after_sensitive),
+      unknown: marksSensitive(change.after_unknown),
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  return {
+    terraformVersion: plan.terraform_version,
+    counts: { create: count('create'), update: count('update'), replace: count('replace'), delete: count('delete') },
+    resources,
+    outputs,
+    driftCount: plan.resource_drift.length,
+    errored: plan.errored,
+  };
+}
+
+/**
+ * A digest of what the plan will do (addresses and kinds of resource and output changes, no values).
+ * The apply workflow compares the digest of the plan a reviewer approved with the plan it applies.
+ */
+export function planDigest(summary: PlanSummary): string {
+  const lines = [
+    ...summary.resources.map((r) => `resource ${r.kind} ${r.address}${r.deposed ? ` deposed=${r.deposed}` : ''}`),
+    ...summary.outputs.map((o) => `output ${o.kind} ${o.name}`),
+  ].sort();
+  return createHash('sha256').update(lines.join('\n')).digest('hex');
+}
