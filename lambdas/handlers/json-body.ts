@@ -1,11 +1,15 @@
 /**
  * Reads a proxy event's body as JSON, with a clear 4xx for each way it can be wrong:
- * 415 wrong content type, 413 over 64 KB (decoded), 400 missing / not base64 / not UTF-8 / not JSON.
+ * 415 wrong content type, 413 over 64 KB (decoded), 400 missing / not base64 / not UTF-8 / not JSON /
+ * nested deeper than MAX_JSON_DEPTH (so echoing it back can never exhaust the stack).
  */
 import { singleHeader, type ProxyEvent } from '../shared/http';
 
 /** Largest accepted body, in bytes after base64 decoding: 64 KB. */
 export const MAX_BODY_BYTES = 65_536;
+
+/** Deepest accepted nesting of arrays and objects. */
+export const MAX_JSON_DEPTH = 128;
 
 export type BodyResult =
   | { readonly ok: true; readonly value: unknown }
@@ -44,6 +48,9 @@ export function readJsonBody(event: ProxyEvent): BodyResult {
   } catch {
     return { ok: false, status: 400, message: 'Request body is not valid UTF-8' };
   }
+  if (nestingDepth(text) > MAX_JSON_DEPTH) {
+    return { ok: false, status: 400, message: `Request body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels` };
+  }
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch {
@@ -53,4 +60,26 @@ export function readJsonBody(event: ProxyEvent): BodyResult {
 
 function tooLarge(): BodyResult {
   return { ok: false, status: 413, message: `Request body is larger than ${MAX_BODY_BYTES} bytes (64 KB)` };
+}
+
+/** Deepest bracket nesting outside string literals (an upper bound for malformed text). */
+export function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      depth++;
+      if (depth > deepest) deepest = depth;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return deepest;
 }
