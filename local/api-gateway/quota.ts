@@ -1,0 +1,63 @@
+/**
+ * Monthly usage-plan quotas, as API Gateway counts them: a request that passed key and throttle
+ * checks and was sent to the integration uses one unit of its key's quota for the calendar month
+ * (UTC, quota period MONTH); once used up, requests get 429 until the month ends.
+ * The counters are saved in <state>/quota.json, so a restart does not hand out a fresh quota.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../state-files';
+
+export const QUOTA_FILE = 'quota.json';
+
+interface QuotaFile {
+  readonly month: string;
+  readonly used: Record<string, number>;
+}
+
+export function utcMonth(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 7);
+}
+
+export class QuotaCounter {
+  private month: string;
+  private used: Map<string, number>;
+  private dirty = false;
+  private readonly file: string;
+
+  constructor(stateDir: string, private readonly now: () => number = Date.now) {
+    this.file = join(stateDir, QUOTA_FILE);
+    this.month = utcMonth(now());
+    this.used = new Map();
+    if (existsSync(this.file)) {
+      const saved = JSON.parse(readFileSync(this.file, 'utf8')) as QuotaFile;
+      if (saved.month === this.month) this.used = new Map(Object.entries(saved.used));
+    }
+  }
+
+  /** Uses one unit of the key's quota; false when the quota of the current month is used up. */
+  tryUse(keyId: string, quotaPerMonth: number): boolean {
+    const month = utcMonth(this.now());
+    if (month !== this.month) {
+      this.month = month;
+      this.used.clear();
+    }
+    const used = this.used.get(keyId) ?? 0;
+    if (used >= quotaPerMonth) return false;
+    this.used.set(keyId, used + 1);
+    this.dirty = true;
+    return true;
+  }
+
+  usedBy(keyId: string): number {
+    return this.used.get(keyId) ?? 0;
+  }
+
+  /** Writes the counters if they changed since the last save. */
+  save(): void {
+    if (!this.dirty) return;
+    const data: QuotaFile = { month: this.month, used: Object.fromEntries(this.used) };
+    writeFileAtomic(this.file, JSON.stringify(data) + '\n');
+    this.dirty = false;
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * `npm start`: the whole metered path on one machine. Prints the URL and curl commands with a
+ * real key, serves until SIGINT/SIGTERM, then writes every buffered log record and exits 0.
+ */
+import { relative } from 'node:path';
+import { HELP, readSettings, SettingsError, type LocalSettings } from './config';
+import { startLocalPlatform, type LocalPlatform } from './platform';
+import { cloudWatchPublisher } from './usage/cloudwatch';
+
+function banner(platform: LocalPlatform, settings: LocalSettings): string {
+  const { url, keys } = platform;
+  const env = settings.environment;
+  const rel = relative(process.cwd(), settings.stateDir);
+  const state = rel === '' ? '.' : rel.startsWith('..') ? settings.stateDir : rel;
+  const plans = env.apiKeys
+    .map((k) => {
+      const p = env.usagePlans[k.plan];
+      return `    ${k.id} (${k.customer}): plan ${k.plan}, ${p.monthlyQuota} requests/month, ${p.rateLimit}/s, burst ${p.burstLimit}`;
+    })
+    .join('\n');
+  const key = keys[0];
+  return `Local platform (environment "${env.name}") listening on ${url}
+  keys    ${state}/keys.json (kept across restarts)
+${plans}
+  logs    ${state}/logs (CloudFront standard-log Parquet, flushed every ${settings.flushIntervalMs / 1000} s)
+  usage   ${url}/_usage  and  ${url}/_usage.json  (usage job on DuckDB every ${settings.usageIntervalMs / 1000} s)${
+    settings.cloudwatchEndpoint ? `\n  metrics published to ${settings.cloudwatchEndpoint}` : ''
+  }
+
+Try it (key "${key.id}"):
+  curl -s ${url}/example -H 'x-api-key: ${key.value}'
+  curl -s -X POST ${url}/data -H 'x-api-key: ${key.value}' -H 'content-type: application/json' -d '{"hello":"world"}'
+
+Ctrl-C stops it (every log record is written first).
+`;
+}
+
+async function main(): Promise<number> {
+  let settings: LocalSettings | 'help';
+  try {
+    settings = readSettings(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (error instanceof SettingsError) {
+      process.stderr.write(`npm start: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (settings === 'help') {
+    process.stdout.write(HELP + '\n');
+    return 0;
+  }
+  const publisher = settings.cloudwatchEndpoint
+    ? cloudWatchPublisher(settings.cloudwatchEndpoint, settings.environment)
+    : undefined;
+  let platform: LocalPlatform;
+  try {
+    platform = await startLocalPlatform(settings, { publisher });
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    const reason =
+      e.code === 'EADDRINUSE' ? `port ${settings.port} is in use; set PORT to another port (PORT=3001 npm start)` : e.message;
+    process.stderr.write(`npm start: ${reason}\n`);
+    return 1;
+  }
+  process.stdout.write(banner(platform, settings));
+  const stopSignal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  process.stdout.write(`\n${stopSignal}: writing buffered log records and stopping...\n`);
+  await platform.stop();
+  process.stdout.write(`stopped; ${platform.logRecordsWritten()} log records written under ${platform.logRoot}\n`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    process.stderr.write(`npm start: ${error.message}\n`);
+    process.exit(1);
+  },
+);

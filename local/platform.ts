@@ -1,0 +1,124 @@
+/**
+ * Assembles the local platform: keys, API Gateway emulation with the real handlers, the local
+ * edge with the real function, the access-log buffer, the usage job and the HTTP server; and
+ * stops it without losing a record.
+ */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { handler as dataHandler } from '../lambdas/handlers/data';
+import { handler as exampleHandler } from '../lambdas/handlers/example';
+import type { ProxyHandler } from '../lambdas/shared/http';
+import { setLogSink } from '../lambdas/shared/logger';
+import { ORIGIN_SECRET_ENV } from '../lambdas/shared/origin-secret';
+import type { UsagePublisher } from '../lambdas/usage-job/usage-publisher';
+import { LocalApiGateway } from './api-gateway/gateway';
+import { QuotaCounter } from './api-gateway/quota';
+import type { LocalSettings } from './config';
+import { LocalEdge } from './edge/edge';
+import { loadOrCreateKeys, type LocalApiKey } from './keys/key-store';
+import { LogBuffer } from './logs/log-buffer';
+import { startServer, type PlatformServer } from './server';
+import { duckDbUsageJob } from './usage/run-usage-job';
+import { UsageRefresher } from './usage/usage-refresher';
+import { usageRoutes } from './usage/usage-routes';
+
+/** Distribution id the local logs are filed under (CloudFront ids are 14 uppercase characters). */
+export const LOCAL_DISTRIBUTION_ID = 'ELOCALPLATFORM';
+
+/** The API's routes, as the billing stack wires them to the handlers. */
+export const ROUTES: ReadonlyMap<string, ProxyHandler> = new Map([
+  ['GET /example', exampleHandler],
+  ['POST /data', dataHandler],
+]);
+
+export interface LocalPlatform {
+  readonly url: string;
+  readonly keys: readonly LocalApiKey[];
+  readonly logRoot: string;
+  readonly server: PlatformServer;
+  readonly refresher: UsageRefresher;
+  /** Log records written to Parquet so far. */
+  readonly logRecordsWritten: () => number;
+  /** Stops taking requests, lets the ones in flight finish, writes every log record, saves quotas. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly publisher?: UsagePublisher;
+  readonly onError?: (message: string) => void;
+}
+
+export async function startLocalPlatform(settings: LocalSettings, options: StartOptions = {}): Promise<LocalPlatform> {
+  const { environment, stateDir } = settings;
+  mkdirSync(stateDir, { recursive: true });
+  const logRoot = join(stateDir, 'logs');
+  mkdirSync(logRoot, { recursive: true });
+  const keys = loadOrCreateKeys(stateDir, environment);
+  const report = options.onError ?? ((m: string) => process.stderr.write(`local platform: ${m}\n`));
+
+  // The handlers' structured logs (one JSON line per request) go to a file, as Lambda's go to
+  // CloudWatch Logs, so the console stays readable.
+  const lambdaLog = createWriteStream(join(stateDir, 'lambda.log'), { flags: 'a' });
+  const restoreSink = setLogSink((line) => void lambdaLog.write(line + '\n'));
+
+  // CloudFront adds the origin secret header; the handlers compare it with ORIGIN_SECRET.
+  const originSecret = randomBytes(32).toString('base64url');
+  process.env[ORIGIN_SECRET_ENV] = originSecret;
+
+  const quota = new QuotaCounter(stateDir);
+  const gateway = new LocalApiGateway(environment, keys, ROUTES, quota, originSecret);
+  const edge = new LocalEdge();
+  const logs = new LogBuffer({ root: logRoot, accountId: environment.accountId, distributionId: LOCAL_DISTRIBUTION_ID });
+  const job = duckDbUsageJob(logRoot, keys);
+  const refresher = new UsageRefresher({
+    run: job.run,
+    keys,
+    flushLogs: async () => {
+      await logs.flush();
+      quota.save();
+    },
+    logRecords: () => logs.written,
+    logRoot,
+    publisher: options.publisher,
+    onError: (m) => report(`usage job failed: ${m}`),
+  });
+
+  const server = await startServer(
+    {
+      edge,
+      gateway,
+      distributionId: LOCAL_DISTRIBUTION_ID,
+      internal: usageRoutes(refresher, Math.max(1, Math.round(settings.usageIntervalMs / 1000))),
+      log: (record) => logs.add(record),
+    },
+    settings.port,
+  );
+
+  const flushTimer = setInterval(() => {
+    logs
+      .flush()
+      .then(() => quota.save())
+      .catch((error: Error) => report(`log flush failed (records kept for the next flush): ${error.message}`));
+  }, settings.flushIntervalMs);
+  flushTimer.unref();
+  refresher.start(settings.usageIntervalMs);
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      refresher.stop();
+      clearInterval(flushTimer);
+      await server.close();
+      await refresher.idle();
+      await logs.close();
+      quota.save();
+      await job.close();
+      restoreSink();
+      await new Promise<void>((resolve) => lambdaLog.end(() => resolve()));
+    })();
+    return stopping;
+  };
+
+  return { url: server.url, keys, logRoot, server, refresher, logRecordsWritten: () => logs.written, stop };
+}

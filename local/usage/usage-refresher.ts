@@ -1,0 +1,108 @@
+/**
+ * Runs the usage job over the local log root every few seconds (after flushing the log buffer)
+ * and keeps the latest result for /_usage and /_usage.json. Runs never overlap; a refresh asked
+ * for while one runs waits for it and then runs again, so its result includes every response
+ * sent before it was asked.
+ */
+import { apiKeyFingerprint } from '../../lambdas/shared/api-key';
+import type { HourlyUsageRow } from '../../lambdas/usage-job/types';
+import type { MonthUsage, UsagePublisher } from '../../lambdas/usage-job/usage-publisher';
+import type { LocalApiKey } from '../keys/key-store';
+import type { HourBar, UsageSnapshot } from './usage-page';
+
+export interface UsageRun {
+  readonly usage: MonthUsage;
+  /** The month's hourly rows (any fingerprint), for the chart. */
+  readonly rows: readonly HourlyUsageRow[];
+}
+
+/** Computes month-to-date usage of `month` from the log root (the real job on DuckDB). */
+export type RunUsageJob = (month: string) => Promise<UsageRun>;
+
+export interface UsageRefresherOptions {
+  readonly run: RunUsageJob;
+  readonly keys: readonly LocalApiKey[];
+  readonly flushLogs: () => Promise<void>;
+  readonly logRecords: () => number;
+  readonly logRoot: string;
+  readonly publisher?: UsagePublisher;
+  readonly now?: () => Date;
+  readonly onError?: (message: string) => void;
+}
+
+export class UsageRefresher {
+  latest: UsageSnapshot | undefined;
+  lastError: string | undefined;
+  private chain: Promise<UsageSnapshot | undefined> = Promise.resolve(undefined);
+  private timer: NodeJS.Timeout | undefined;
+  private readonly idByFingerprint: Map<string, string>;
+
+  constructor(private readonly options: UsageRefresherOptions) {
+    this.idByFingerprint = new Map(options.keys.map((k) => [apiKeyFingerprint(k.value), k.id]));
+  }
+
+  start(intervalMs: number): void {
+    this.timer = setInterval(() => {
+      this.refresh().catch(() => undefined);
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Flushes the logs, runs the job, publishes if configured; resolves with the new snapshot. */
+  refresh(): Promise<UsageSnapshot> {
+    const next = this.chain.catch(() => undefined).then(() => this.runOnce());
+    this.chain = next;
+    return next;
+  }
+
+  /** Waits for the run in progress, if any. */
+  async idle(): Promise<void> {
+    await this.chain.catch(() => undefined);
+  }
+
+  private async runOnce(): Promise<UsageSnapshot> {
+    const now = (this.options.now ?? (() => new Date()))();
+    try {
+      await this.options.flushLogs();
+      const logRecords = this.options.logRecords();
+      const month = now.toISOString().slice(0, 7);
+      const { usage, rows } = await this.options.run(month);
+      if (this.options.publisher !== undefined) {
+        const hour = new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000);
+        await this.options.publisher.publish({ usage, timestamp: hour });
+      }
+      const snapshot: UsageSnapshot = {
+        usage,
+        hours: this.hourBars(rows, month),
+        computedAt: new Date().toISOString(),
+        logRecords,
+        logRoot: this.options.logRoot,
+      };
+      this.latest = snapshot;
+      this.lastError = undefined;
+      return snapshot;
+    } catch (error) {
+      this.lastError = (error as Error).message;
+      this.options.onError?.(this.lastError);
+      throw error;
+    }
+  }
+
+  private hourBars(rows: readonly HourlyUsageRow[], month: string): HourBar[] {
+    const byHour = new Map<string, Record<string, number>>();
+    for (const row of rows) {
+      if (row.month !== month || row.apikeyFp === null || row.requests === 0) continue;
+      const id = this.idByFingerprint.get(row.apikeyFp);
+      if (id === undefined) continue;
+      const bar = byHour.get(row.hour) ?? {};
+      bar[id] = (bar[id] ?? 0) + row.requests;
+      byHour.set(row.hour, bar);
+    }
+    return [...byHour.keys()].sort().map((hour) => ({ hour, requestsByKey: byHour.get(hour) ?? {} }));
+  }
+}
