@@ -1,0 +1,92 @@
+/**
+ * One Lambda function per entry of HANDLERS (lambdas/bundle.ts): esbuild bundle packaged as a
+ * TerraformAsset archive (the asset hash, and so the deployed code, changes with the bundle), the
+ * newest Node.js runtime Lambda and AWS provider 6.25 support (nodejs24.x, GA November 2025,
+ * accepted by the provider since 6.19: https://github.com/hashicorp/terraform-provider-aws/pull/45024,
+ * https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html), arm64, an explicit log group
+ * with retention, and a role that can write only to that log group.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Construct } from 'constructs';
+import { AssetType, TerraformAsset } from 'cdktf';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { HANDLERS, bundleHandler } from '../../../lambdas/bundle';
+import type { HandlerSpec } from '../../../lambdas/bundle';
+import { ORIGIN_SECRET_ENV } from '../../../lambdas/shared/origin-secret';
+import { assumeRolePolicy, policyDocument } from '../../shared/iam';
+
+export const LAMBDA_RUNTIME = 'nodejs24.x';
+export const LAMBDA_ARCHITECTURE = 'arm64';
+
+const bundles = new Map<string, string>();
+
+/** Bundles each handler once per process, however many environments are synthesized. */
+export function handlerBundleDir(spec: HandlerSpec): string {
+  let dir = bundles.get(spec.name);
+  if (dir === undefined) {
+    dir = bundleHandler(spec);
+    bundles.set(spec.name, dir);
+  }
+  return dir;
+}
+
+export interface HandlerFunctionsProps {
+  readonly prefix: string;
+  readonly logRetentionDays: number;
+  readonly originSecret: string;
+}
+
+export class HandlerFunctions extends Construct {
+  readonly functions: ReadonlyMap<string, LambdaFunction>;
+
+  constructor(scope: Construct, id: string, props: HandlerFunctionsProps) {
+    super(scope, id);
+    const functions = new Map<string, LambdaFunction>();
+    for (const spec of HANDLERS) {
+      const functionName = `${props.prefix}-${spec.name}`;
+      const dir = handlerBundleDir(spec);
+      const asset = new TerraformAsset(this, `${spec.name}-bundle`, { path: dir, type: AssetType.ARCHIVE });
+      const logGroup = new CloudwatchLogGroup(this, `${spec.name}-logs`, {
+        name: `/aws/lambda/${functionName}`,
+        retentionInDays: props.logRetentionDays,
+      });
+      const role = new IamRole(this, `${spec.name}-role`, {
+        name: `${functionName}-lambda`,
+        description: `Execution role of ${functionName}: writes its own log group, nothing else`,
+        assumeRolePolicy: assumeRolePolicy('lambda.amazonaws.com'),
+      });
+      new IamRolePolicy(this, `${spec.name}-logs-policy`, {
+        role: role.name,
+        name: 'own-log-group-only',
+        policy: policyDocument([
+          { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroup.arn}:*` },
+        ]),
+      });
+      functions.set(
+        spec.name,
+        new LambdaFunction(this, `${spec.name}-function`, {
+          functionName,
+          description: `${spec.entry} (esbuild bundle)`,
+          runtime: LAMBDA_RUNTIME,
+          architectures: [LAMBDA_ARCHITECTURE],
+          handler: 'index.handler',
+          filename: asset.path,
+          // Hash of the bundle itself (not of the zip, whose bytes carry timestamps).
+          sourceCodeHash: createHash('sha256').update(readFileSync(join(dir, 'index.js'))).digest('base64'),
+          role: role.arn,
+          memorySize: 256,
+          timeout: 10,
+          environment: { variables: { [ORIGIN_SECRET_ENV]: props.originSecret } },
+          loggingConfig: { logFormat: 'Text', logGroup: logGroup.name },
+          dependsOn: [logGroup],
+        }),
+      );
+    }
+    this.functions = functions;
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * The regional REST API behind CloudFront: GET /example and POST /data as Lambda proxy
+ * integrations, an API key required on every method, a deployment replaced whenever the API
+ * definition changes (triggers + create_before_destroy, as the provider documents for
+ * aws_api_gateway_deployment), and a stage with default throttling on every method.
+ * https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/api_gateway_deployment
+ */
+import { Construct } from 'constructs';
+import { createHash } from 'node:crypto';
+import { Fn } from 'cdktf';
+import type { ITerraformDependable } from 'cdktf';
+import { ApiGatewayDeployment } from '@cdktf/provider-aws/lib/api-gateway-deployment';
+import { ApiGatewayIntegration } from '@cdktf/provider-aws/lib/api-gateway-integration';
+import { ApiGatewayMethod } from '@cdktf/provider-aws/lib/api-gateway-method';
+import { ApiGatewayMethodSettings } from '@cdktf/provider-aws/lib/api-gateway-method-settings';
+import { ApiGatewayResource } from '@cdktf/provider-aws/lib/api-gateway-resource';
+import { ApiGatewayRestApi } from '@cdktf/provider-aws/lib/api-gateway-rest-api';
+import { ApiGatewayStage } from '@cdktf/provider-aws/lib/api-gateway-stage';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
+
+export interface Route {
+  readonly path: string;
+  readonly method: 'GET' | 'POST';
+  /** Name of a handler in lambdas/bundle.ts HANDLERS. */
+  readonly handler: string;
+}
+
+export const ROUTES: readonly Route[] = [
+  { path: 'example', method: 'GET', handler: 'example' },
+  { path: 'data', method: 'POST', handler: 'data' },
+];
+
+export const STAGE_NAME = 'v1';
+
+export interface RestApiProps {
+  readonly prefix: string;
+  readonly region: string;
+  readonly functions: ReadonlyMap<string, LambdaFunction>;
+  readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+}
+
+export class RestApi extends Construct {
+  readonly api: ApiGatewayRestApi;
+  readonly stage: ApiGatewayStage;
+  /** Host name of the API's execute-api endpoint (CloudFront's origin). */
+  readonly domainName: string;
+
+  constructor(scope: Construct, id: string, props: RestApiProps) {
+    super(scope, id);
+    this.api = new ApiGatewayRestApi(this, 'api', {
+      name: `${props.prefix}-api`,
+      description: 'Metered API; reached through CloudFront, which adds the origin secret',
+      apiKeySource: 'HEADER',
+      endpointConfiguration: { types: ['REGIONAL'] },
+    });
+
+    const definition: string[] = [];
+    const parts: ITerraformDependable[] = [];
+    for (const route of ROUTES) {
+      const fn = props.functions.get(route.handler);
+      if (fn === undefined) throw new Error(`route ${route.method} /${route.path} names handler "${route.handler}", which lambdas/bundle.ts HANDLERS does not list`);
+      const resource = new ApiGatewayResource(this, `${route.path}-resource`, {
+        restApiId: this.api.id,
+        parentId: this.api.rootResourceId,
+        pathPart: route.path,
+      });
+      const method = new ApiGatewayMethod(this, `${route.path}-${route.method.toLowerCase()}`, {
+        restApiId: this.api.id,
+        resourceId: resource.id,
+        httpMethod: route.method,
+        authorization: 'NONE',
+        apiKeyRequired: true,
+      });
+      const integration = new ApiGatewayIntegration(this, `${route.path}-${route.method.toLowerCase()}-integration`, {
+        restApiId: this.api.id,
+        resourceId: resource.id,
+        httpMethod: method.httpMethod,
+        type: 'AWS_PROXY',
+        integrationHttpMethod: 'POST',
+        uri: fn.invokeArn,
+      });
+      new LambdaPermission(this, `${route.path}-${route.method.toLowerCase()}-permission`, {
+        statementId: `api-${route.method.toLowerCase()}-${route.path}`,
+        action: 'lambda:InvokeFunction',
+        functionName: fn.functionName,
+        principal: 'apigateway.amazonaws.com',
+        sourceArn: `${this.api.executionArn}/*/${route.method}/${route.path}`,
+      });
+      definition.push(resource.id, method.id, integration.id, integration.uri);
+      parts.push(method, integration);
+    }
+
+    const deployment = new ApiGatewayDeployment(this, 'deployment', {
+      restApiId: this.api.id,
+      description: 'Replaced whenever a resource, method or integration changes',
+      triggers: {
+        // Terraform-side: ids change when a resource, method or integration is replaced.
+        redeployment: Fn.sha1(Fn.jsonencode(definition)),
+        // Synthesis-side: the route table and method settings, so an in-place change counts too.
+        definition: createHash('sha256').update(JSON.stringify({ routes: ROUTES, apiKeyRequired: true, integration: 'AWS_PROXY' })).digest('hex'),
+      },
+      lifecycle: { createBeforeDestroy: true },
+      dependsOn: parts,
+    });
+    this.stage = new ApiGatewayStage(this, 'stage', {
+      restApiId: this.api.id,
+      deploymentId: deployment.id,
+      stageName: STAGE_NAME,
+      description: 'Default throttling applies to every method; usage plans limit each key further',
+    });
+    new ApiGatewayMethodSettings(this, 'stage-throttling', {
+      restApiId: this.api.id,
+      stageName: this.stage.stageName,
+      methodPath: '*/*',
+      settings: {
+        throttlingRateLimit: props.throttle.rateLimit,
+        throttlingBurstLimit: props.throttle.burstLimit,
+        metricsEnabled: true,
+      },
+    });
+    this.domainName = `${this.api.id}.execute-api.${props.region}.amazonaws.com`;
+  }
+}

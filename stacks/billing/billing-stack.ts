@@ -1,0 +1,121 @@
+/**
+ * Everything one environment runs, in the order requests and data flow:
+ * edge (CloudFront + edge function + origin secret) -> api (REST API, keys and plans, Lambda)
+ * -> logs (v2 delivery to S3, Glue table, Athena workgroup) -> usage (deployment file for the job)
+ * -> monitoring (alarms, dashboard).
+ */
+import { Construct } from 'constructs';
+import { TerraformOutput, TerraformStack } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { resourceNames } from '../../lambdas/shared/resource-names';
+import type { EnvironmentConfig, PlatformConfig } from '../config/types';
+import { configureBackend, stateKey } from '../shared/backend';
+import type { BackendKind } from '../shared/backend';
+import { standardTags, tagEverything } from '../shared/tags';
+import { HandlerFunctions } from './api/handlers';
+import { KeysAndPlans } from './api/keys-and-plans';
+import { RestApi, STAGE_NAME } from './api/rest-api';
+import { Distribution } from './edge/distribution';
+import { OriginSecret } from './edge/origin-secret';
+import { AccessLogs } from './logs/access-logs';
+import { LogBuckets, logDeliverySourceName } from './logs/log-buckets';
+import { LogTable } from './logs/log-table';
+import { Workgroup } from './logs/workgroup';
+import { UsageAlarms } from './monitoring/alarms';
+import { UsageDashboard } from './monitoring/dashboard';
+import { DeploymentFile } from './usage/deployment-file';
+
+export interface BillingStackProps {
+  readonly config: PlatformConfig;
+  readonly env: EnvironmentConfig;
+  readonly backend: BackendKind;
+}
+
+export class BillingStack extends TerraformStack {
+  constructor(scope: Construct, id: string, props: BillingStackProps) {
+    super(scope, id);
+    const { config, env } = props;
+    const names = resourceNames(env);
+
+    new AwsProvider(this, 'aws', { region: env.region, allowedAccountIds: [env.accountId] });
+    configureBackend(
+      this,
+      props.backend === 'local' ? { kind: 'local' } : { kind: 's3', bucket: config.bootstrap.stateBucket, region: config.bootstrap.region, key: stateKey(id) },
+    );
+    tagEverything(this, standardTags(config.project, env.name));
+
+    // Edge secret first: both CloudFront and the handlers need it.
+    const originSecret = new OriginSecret(this, 'origin-secret', { prefix: env.prefix });
+
+    // API: handlers, REST API, keys and plans.
+    const handlers = new HandlerFunctions(this, 'handlers', {
+      prefix: env.prefix,
+      logRetentionDays: env.logRetentionDays,
+      originSecret: originSecret.value,
+    });
+    const api = new RestApi(this, 'api', { prefix: env.prefix, region: env.region, functions: handlers.functions, throttle: env.stageThrottle });
+    const keys = new KeysAndPlans(this, 'keys', { env, restApiId: api.api.id, stageName: api.stage.stageName });
+
+    // Edge: CloudFront in front of the API.
+    const edge = new Distribution(this, 'edge', {
+      prefix: env.prefix,
+      environment: env.name,
+      apiDomainName: api.domainName,
+      apiOriginPath: `/${STAGE_NAME}`,
+      originSecret: originSecret.value,
+    });
+    const distribution = edge.distribution;
+
+    // Logs: buckets, v2 delivery, table, workgroup.
+    const buckets = new LogBuckets(this, 'buckets', { env, names });
+    new AccessLogs(this, 'access-logs', {
+      prefix: env.prefix,
+      sourceName: logDeliverySourceName(env),
+      distributionArn: distribution.arn,
+      bucket: buckets.logs,
+    });
+    const table = new LogTable(this, 'log-table', {
+      databaseName: names.glueDatabase,
+      tableName: names.glueTable,
+      bucket: names.logBucket,
+      accountId: env.accountId,
+      distributionId: distribution.id,
+    });
+    const workgroup = new Workgroup(this, 'athena', {
+      name: names.athenaWorkgroup,
+      resultsBucket: names.athenaResultsBucket,
+      bytesScannedCutoff: env.usageJob.athenaBytesScannedCutoff,
+    });
+
+    // Usage: the job's deployment file (fingerprint map).
+    const deploymentFile = new DeploymentFile(this, 'usage-job', {
+      env,
+      names,
+      bucketId: buckets.usage.bucket.id,
+      distributionId: distribution.id,
+      keys: keys.keys,
+    });
+
+    // Monitoring.
+    const alarms = new UsageAlarms(this, 'alarms', { env, topicName: names.alarmTopic, workgroupName: names.athenaWorkgroup });
+    new UsageDashboard(this, 'dashboard', { env, name: names.dashboard, distributionId: distribution.id });
+
+    new TerraformOutput(this, 'cloudfront_domain', {
+      value: `https://${distribution.domainName}`,
+      description: 'URL customers call, e.g. curl -H "x-api-key: $KEY" <url>/example',
+    });
+    new TerraformOutput(this, 'distribution_id', { value: distribution.id });
+    new TerraformOutput(this, 'api_key_ids', {
+      value: Object.fromEntries(keys.keys.map((k) => [k.config.id, k.key.id])),
+      description: 'API Gateway ids of the keys (not their values): aws apigateway get-api-key --api-key <id> --include-value',
+    });
+    new TerraformOutput(this, 'athena_workgroup', { value: workgroup.workgroup.name });
+    new TerraformOutput(this, 'glue_database', { value: table.database.name });
+    new TerraformOutput(this, 'glue_table', { value: table.table.name });
+    new TerraformOutput(this, 'log_bucket', { value: buckets.logs.name });
+    new TerraformOutput(this, 'usage_bucket', { value: buckets.usage.name });
+    new TerraformOutput(this, 'usage_job_deployment', { value: `s3://${names.usageBucket}/${deploymentFile.object.key}` });
+    new TerraformOutput(this, 'alarm_topic_arn', { value: alarms.topic.arn });
+    new TerraformOutput(this, 'dashboard_name', { value: names.dashboard });
+  }
+}

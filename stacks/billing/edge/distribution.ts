@@ -1,0 +1,84 @@
+/**
+ * CloudFront in front of the regional REST API: HTTPS only, every HTTP method, nothing cached, all
+ * viewer headers but Host forwarded (x-api-key reaches API Gateway, which needs its own Host), the
+ * origin secret header added, and the edge function (contract 2) on viewer request.
+ */
+import { readFileSync } from 'node:fs';
+import { Construct } from 'constructs';
+import { CloudfrontDistribution } from '@cdktf/provider-aws/lib/cloudfront-distribution';
+import { CloudfrontFunction } from '@cdktf/provider-aws/lib/cloudfront-function';
+import { ORIGIN_SECRET_HEADER } from '../../../lambdas/shared/origin-secret';
+import { repoPath } from '../../shared/repo';
+
+/**
+ * AWS managed policies (ids from the CloudFront Developer Guide):
+ * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html
+ * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-origin-request-policies.html
+ */
+export const MANAGED_CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
+export const MANAGED_ALL_VIEWER_EXCEPT_HOST_HEADER = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
+
+export const VIEWER_REQUEST_FUNCTION_FILE = 'cf-functions/viewer-request.js';
+export const ALL_METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'];
+const ORIGIN_ID = 'api-gateway';
+
+export interface DistributionProps {
+  readonly prefix: string;
+  readonly environment: string;
+  /** e.g. abc123.execute-api.eu-west-1.amazonaws.com */
+  readonly apiDomainName: string;
+  /** e.g. /v1: the stage, so that customers call /example, not /v1/example. */
+  readonly apiOriginPath: string;
+  readonly originSecret: string;
+}
+
+export class Distribution extends Construct {
+  readonly distribution: CloudfrontDistribution;
+  readonly viewerRequest: CloudfrontFunction;
+
+  constructor(scope: Construct, id: string, props: DistributionProps) {
+    super(scope, id);
+    // Read at synthesis: the function's code is part of the plan, so a change shows up in review.
+    this.viewerRequest = new CloudfrontFunction(this, 'viewer-request', {
+      name: `${props.prefix}-viewer-request`,
+      runtime: 'cloudfront-js-2.0',
+      comment: 'Rejects missing/malformed x-api-key; sets apikey_fp (key fingerprint) for the logs',
+      publish: true,
+      code: readFileSync(repoPath(VIEWER_REQUEST_FUNCTION_FILE), 'utf8'),
+    });
+
+    this.distribution = new CloudfrontDistribution(this, 'distribution', {
+      enabled: true,
+      comment: `${props.prefix}: metered API (${props.environment})`,
+      httpVersion: 'http2and3',
+      isIpv6Enabled: true,
+      priceClass: 'PriceClass_100',
+      origin: [
+        {
+          originId: ORIGIN_ID,
+          domainName: props.apiDomainName,
+          originPath: props.apiOriginPath,
+          customOriginConfig: {
+            httpPort: 80,
+            httpsPort: 443,
+            originProtocolPolicy: 'https-only',
+            originSslProtocols: ['TLSv1.2'],
+          },
+          customHeader: [{ name: ORIGIN_SECRET_HEADER, value: props.originSecret }],
+        },
+      ],
+      defaultCacheBehavior: {
+        targetOriginId: ORIGIN_ID,
+        viewerProtocolPolicy: 'https-only',
+        allowedMethods: ALL_METHODS,
+        cachedMethods: ['GET', 'HEAD'],
+        compress: false,
+        cachePolicyId: MANAGED_CACHING_DISABLED,
+        originRequestPolicyId: MANAGED_ALL_VIEWER_EXCEPT_HOST_HEADER,
+        functionAssociation: [{ eventType: 'viewer-request', functionArn: this.viewerRequest.arn }],
+      },
+      restrictions: { geoRestriction: { restrictionType: 'none' } },
+      viewerCertificate: { cloudfrontDefaultCertificate: true },
+    });
+  }
+}
