@@ -32,6 +32,7 @@ import {
 } from '@aws-sdk/client-athena';
 import { batchParameters, hourBatches, USAGE_TABLE, usageHourlySql, type HourBatch } from '../../../sql/usage-query';
 import type { EngineResult, HourId, HourlyUsageRow, UsageEngine } from '../types';
+import { mapLimit } from './concurrency';
 import { SQL_IDENTIFIER } from './deployment-file';
 import { DEFAULT_BACKOFF, realSleep, withBackoff, type BackoffOptions } from './retry';
 
@@ -125,22 +126,8 @@ export class AthenaEngine implements UsageEngine {
 
   async queryHours(hours: readonly HourId[]): Promise<EngineResult> {
     const batches = hourBatches(hours);
-    const results: EngineResult[] = new Array(batches.length);
-    let next = 0;
-    let failed = false;
-    const worker = async (): Promise<void> => {
-      while (!failed && next < batches.length) {
-        const index = next++;
-        try {
-          results[index] = await this.runBatch(batches[index]);
-        } catch (error) {
-          failed = true; // start no further queries; the first error fails the run
-          throw error;
-        }
-      }
-    };
-    const workers = Math.max(1, Math.min(this.options.maxConcurrentQueries ?? 4, batches.length));
-    await Promise.all(Array.from({ length: workers }, worker));
+    // After the first failure no further query is started; the first error fails the run.
+    const results = await mapLimit(batches, this.options.maxConcurrentQueries ?? 4, (batch) => this.runBatch(batch));
     return {
       rows: results.flatMap((r) => r.rows),
       bytesScanned: results.reduce((sum, r) => sum + r.bytesScanned, 0),
