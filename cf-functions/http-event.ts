@@ -26,10 +26,17 @@ export interface HttpRequestParts {
   readonly headers: Record<string, string[]>;
 }
 
+const own = (map: object, name: string): boolean => Object.prototype.hasOwnProperty.call(map, name);
+
+/** Sets map[name] as an own data property, so names like __proto__ stay plain parameters. */
+function define<T>(map: Record<string, T>, name: string, value: T): void {
+  Object.defineProperty(map, name, { value, enumerable: true, writable: true, configurable: true });
+}
+
 function addValue(map: CloudFrontValueMap, name: string, value: string): void {
-  const existing = map[name];
+  const existing = own(map, name) ? map[name] : undefined;
   if (existing === undefined) {
-    map[name] = { value };
+    define(map, name, { value });
   } else if (existing.multiValue === undefined) {
     existing.multiValue = [{ value: existing.value }, { value }];
   } else {
@@ -69,8 +76,8 @@ function parseCookies(header: string, cookies: Record<string, CloudFrontCookieVa
     const eq = trimmed.indexOf('=');
     const name = eq === -1 ? trimmed : trimmed.slice(0, eq);
     const value = eq === -1 ? '' : trimmed.slice(eq + 1);
-    const existing = cookies[name];
-    if (existing === undefined) cookies[name] = { value };
+    const existing = own(cookies, name) ? cookies[name] : undefined;
+    if (existing === undefined) define(cookies, name, { value });
     else if (existing.multiValue === undefined) existing.multiValue = [{ value: existing.value }, { value }];
     else existing.multiValue.push({ value });
   }
@@ -115,7 +122,7 @@ export function fromCloudFrontRequest(request: CloudFrontRequest): HttpRequestPa
   const headers: Record<string, string[]> = {};
   for (const name of Object.keys(request.headers)) {
     const entry = request.headers[name];
-    headers[name] = entry.multiValue !== undefined ? entry.multiValue.map((v) => v.value) : [entry.value];
+    define(headers, name, entry.multiValue !== undefined ? entry.multiValue.map((v) => v.value) : [entry.value]);
   }
   const cookieParts: string[] = [];
   for (const name of Object.keys(request.cookies ?? {})) {
@@ -123,7 +130,7 @@ export function fromCloudFrontRequest(request: CloudFrontRequest): HttpRequestPa
     const values = entry.multiValue !== undefined ? entry.multiValue.map((v) => v.value) : [entry.value];
     for (const value of values) cookieParts.push(`${name}=${value}`);
   }
-  if (cookieParts.length > 0) headers.cookie = [cookieParts.join('; ')];
+  if (cookieParts.length > 0) define(headers, 'cookie', [cookieParts.join('; ')]);
   const query = toQueryString(request.querystring ?? {});
   return { method: request.method, url: query === '' ? request.uri : `${request.uri}?${query}`, headers };
 }

@@ -38,10 +38,11 @@ export function runInNjs(events: readonly CloudFrontEvent[], path: string = DEFA
   const program = [
     source,
     ';',
-    `var __events = ${asciiJson(events)};`,
+    // Parsed from a string, not written as an object literal, so "__proto__" stays a plain key.
+    `var __events = JSON.parse(${JSON.stringify(asciiJson(events))});`,
     'var __out = [];',
     'for (var __i = 0; __i < __events.length; __i++) {',
-    '  try { __out.push({ ok: true, result: handler(JSON.parse(JSON.stringify(__events[__i]))) }); }',
+    '  try { __out.push({ ok: true, result: handler(__events[__i]) }); }',
     '  catch (e) { __out.push({ ok: false, error: String(e) }); }',
     '}',
     // njs 0.7.9's console.log cuts a line at 2048 bytes: print ASCII-only chunks of 1000.
