@@ -70,7 +70,7 @@ export async function startLocalPlatform(settings: LocalSettings, options: Start
   const gateway = new LocalApiGateway(environment, keys, ROUTES, quota, originSecret);
   const edge = new LocalEdge();
   const logs = new LogBuffer({ root: logRoot, accountId: environment.accountId, distributionId: LOCAL_DISTRIBUTION_ID });
-  const job = duckDbUsageJob(logRoot, keys);
+  const job = duckDbUsageJob(stateDir, logRoot, keys, environment.usageJob.lateWindowHours);
   const refresher = new UsageRefresher({
     run: job.run,
     keys,

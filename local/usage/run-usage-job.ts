@@ -1,26 +1,35 @@
 /**
- * The usage computation the local platform runs: the DuckDB engine of the usage job (the same
- * SQL as Athena) over every hour of the month so far, summed per key with the job's month-to-date
- * code and the keys in <state>/keys.json.
+ * The usage job as the local platform runs it: the job's incremental run (hourly rollups and a
+ * manifest under <state>/usage-state, recomputing only hours whose log files changed) on the
+ * DuckDB engine (the same SQL as Athena) over the local log root, summed per key with the job's
+ * month-to-date code and the keys in <state>/keys.json.
  */
-import { DuckDbUsageEngine } from '../../lambdas/usage-job/duckdb-engine';
-import { hourIdOf, hourRange, monthBounds } from '../../lambdas/usage-job/hours';
+import { join } from 'node:path';
 import { keysFromFileContent } from '../../lambdas/usage-job/configured-keys';
+import { DuckDbUsageEngine } from '../../lambdas/usage-job/duckdb-engine';
+import { runIncremental } from '../../lambdas/usage-job/incremental-run';
+import { LocalLogLister } from '../../lambdas/usage-job/local-log-lister';
+import { LocalRollupStore } from '../../lambdas/usage-job/local-rollup-store';
 import { monthUsage } from '../../lambdas/usage-job/month-usage';
 import type { LocalApiKey } from '../keys/key-store';
 import type { RunUsageJob } from './usage-refresher';
 
-export function duckDbUsageJob(logRoot: string, keys: readonly LocalApiKey[], now: () => Date = () => new Date()): {
-  run: RunUsageJob;
-  close: () => Promise<void>;
-} {
+export const USAGE_STATE_DIR = 'usage-state';
+
+export function duckDbUsageJob(
+  stateDir: string,
+  logRoot: string,
+  keys: readonly LocalApiKey[],
+  lateWindowHours: number,
+  now: () => Date = () => new Date(),
+): { run: RunUsageJob; close: () => Promise<void> } {
   const engine = new DuckDbUsageEngine(logRoot);
+  const lister = new LocalLogLister(logRoot);
+  const store = new LocalRollupStore(join(stateDir, USAGE_STATE_DIR));
   const configured = keysFromFileContent(keys, 'local keys');
   return {
     run: async (month) => {
-      const { first } = monthBounds(month);
-      const hours = hourRange(first, hourIdOf(now()));
-      const { rows } = await engine.queryHours(hours);
+      const { rows } = await runIncremental({ month, now: now(), lateWindowHours, engine, lister, store });
       return { usage: monthUsage(month, rows, configured), rows };
     },
     close: () => engine.close(),

@@ -1,0 +1,74 @@
+/**
+ * Test helper: runs `local/main.ts` (what `npm start` runs) as a child process on a free port
+ * (PORT=0) with its own state folder, and stops it with a signal the way a user does.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { EnvironmentConfig } from '../../stacks/config/types';
+import type { LocalApiKey } from '../keys/key-store';
+
+export const REPO_ROOT = resolve(__dirname, '..', '..');
+
+export interface PlatformProcess {
+  readonly url: string;
+  readonly stateDir: string;
+  readonly keys: LocalApiKey[];
+  readonly child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Sends the signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export interface StartProcessOptions {
+  readonly stateDir?: string;
+  /** Fields replacing those of the local environment (LOCAL_ENVIRONMENT_FILE). */
+  readonly environment?: Partial<EnvironmentConfig>;
+  readonly env?: Record<string, string>;
+}
+
+export async function startPlatformProcess(options: StartProcessOptions = {}): Promise<PlatformProcess> {
+  const stateDir = options.stateDir ?? tempDir('local-platform-');
+  const env: Record<string, string> = { ...(process.env as Record<string, string>), PORT: '0', LOCAL_STATE_DIR: stateDir, ...options.env };
+  if (options.environment !== undefined) {
+    const file = join(stateDir, 'environment-override.json');
+    writeFileSync(file, JSON.stringify(options.environment));
+    env.LOCAL_ENVIRONMENT_FILE = file;
+  }
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const onData = () => {
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) {
+        child.stdout?.off('data', onData);
+        resolveUrl(m[1]);
+      }
+    };
+    child.stdout?.on('data', onData);
+    void exited.then((code) => reject(new Error(`platform exited with ${code} before listening:\n${out}\n${err}`)));
+  });
+  const keys = JSON.parse(readFileSync(join(stateDir, 'keys.json'), 'utf8')) as LocalApiKey[];
+  return {
+    url,
+    stateDir,
+    keys,
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    stop: async (signal = 'SIGTERM') => {
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
