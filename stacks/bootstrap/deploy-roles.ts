@@ -101,6 +101,8 @@ export class DeployRoles extends Construct {
       name: 'state-and-secret-read',
       policy: policyDocument([
         ...stateStatements(props.stateBucket, env.name, false),
+        // The origin-secret seed (data source) is read on every plan.
+        { Sid: 'RandomPassword', Effect: 'Allow', Action: 'secretsmanager:GetRandomPassword', Resource: '*' },
         // Refreshing the origin-secret version reads its value (ReadOnlyAccess does not include it).
         {
           Sid: 'OriginSecretRead',

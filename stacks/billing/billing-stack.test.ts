@@ -1,0 +1,371 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Testing } from 'cdktf';
+import { HANDLERS } from '../../lambdas/bundle';
+import { apiKeyFingerprint } from '../../lambdas/shared/api-key';
+import { ORIGIN_SECRET_ENV, ORIGIN_SECRET_HEADER } from '../../lambdas/shared/origin-secret';
+import { resourceNames } from '../../lambdas/shared/resource-names';
+import { USAGE_JOB_DEPLOYMENT_KEY } from '../../lambdas/shared/usage-job-deployment';
+import { DELIVERY_SUFFIX_PATH, LOG_COLUMNS, LOG_RECORD_FIELDS, hourPrefix } from '../../sql/log-columns';
+import { platformConfig } from '../config/environments';
+import { isTaggable } from '../shared/tags';
+import { repoPath } from '../shared/repo';
+import { billingStackName } from '../stack-names';
+import { LAMBDA_RUNTIME, handlerBundleDir } from './api/handlers';
+import { ROUTES, STAGE_NAME } from './api/rest-api';
+import { ALL_METHODS, MANAGED_ALL_VIEWER_EXCEPT_HOST_HEADER, MANAGED_CACHING_DISABLED, VIEWER_REQUEST_FUNCTION_FILE } from './edge/distribution';
+import { asObject, addressOf, firstBlock, onlyResource, resourcesOf, synthPlatform } from '../testing/synth-platform';
+import type { JsonObject, SynthesizedStack } from '../testing/synth-platform';
+
+const stacks = synthPlatform(platformConfig, 'local');
+const s3Stacks = synthPlatform(platformConfig, 's3');
+
+const environments = platformConfig.environments.map((env) => {
+  const synth = stacks.get(billingStackName(env.name));
+  if (!synth) throw new Error(`no billing stack for ${env.name}`);
+  return [env.name, env, synth] as const;
+});
+
+function ref(address: string, attribute: string): string {
+  return `\${${address}.${attribute}}`;
+}
+
+describe.each(environments)('billing stack %s', (_name, env, synth) => {
+  const names = resourceNames(env);
+
+  it('synthesizes a full cdk.tf.json with the handler assets', () => {
+    const dir = Testing.fullSynth(synth.stack);
+    const written = asObject(JSON.parse(readFileSync(join(dir, 'stacks', synth.stack.node.id, 'cdk.tf.json'), 'utf8')));
+    expect(Object.keys(asObject(written.resource))).toContain('aws_cloudfront_distribution');
+    for (const fn of resourcesOf(synth, 'aws_lambda_function').values()) {
+      expect(readFileSync(join(dir, 'stacks', synth.stack.node.id, String(fn.filename))).subarray(0, 2).toString('latin1')).toBe('PK');
+    }
+  });
+
+  describe('edge', () => {
+    const distribution = onlyResource(synth, 'aws_cloudfront_distribution');
+    const behavior = firstBlock(distribution.default_cache_behavior, 'default_cache_behavior');
+    const origin = firstBlock(distribution.origin, 'origin');
+    const fnAddress = addressOf(synth, 'aws_cloudfront_function');
+
+    it('serves HTTPS only, to viewers and to the origin', () => {
+      expect(behavior.viewer_protocol_policy).toBe('https-only');
+      const custom = firstBlock(origin.custom_origin_config, 'custom_origin_config');
+      expect(custom.origin_protocol_policy).toBe('https-only');
+      expect(custom.origin_ssl_protocols).toEqual(['TLSv1.2']);
+    });
+
+    it('allows every method, caches nothing and forwards viewer headers except Host', () => {
+      expect(behavior.allowed_methods).toEqual(ALL_METHODS);
+      expect(behavior.cache_policy_id).toBe(MANAGED_CACHING_DISABLED);
+      expect(behavior.origin_request_policy_id).toBe(MANAGED_ALL_VIEWER_EXCEPT_HOST_HEADER);
+    });
+
+    it('points at the API stage and adds the origin secret from Secrets Manager, never a literal', () => {
+      expect(origin.domain_name).toBe(`${ref(addressOf(synth, 'aws_api_gateway_rest_api'), 'id')}.execute-api.${env.region}.amazonaws.com`);
+      expect(origin.origin_path).toBe(`/${STAGE_NAME}`);
+      const header = firstBlock(origin.custom_header, 'custom_header');
+      expect(header.name).toBe(ORIGIN_SECRET_HEADER);
+      expect(header.value).toBe(ref(addressOf(synth, 'aws_secretsmanager_secret_version'), 'secret_string'));
+      const version = onlyResource(synth, 'aws_secretsmanager_secret_version');
+      expect(version.lifecycle).toEqual({ ignore_changes: ['secret_string'] });
+      const seeds = Object.keys(asObject(asObject(synth.json.data).aws_secretsmanager_random_password));
+      expect(seeds).toHaveLength(1);
+      expect(version.secret_string).toBe(ref(`data.aws_secretsmanager_random_password.${seeds[0]}`, 'random_password'));
+    });
+
+    it('runs the edge function from cf-functions, published, on viewer request', () => {
+      const fn = onlyResource(synth, 'aws_cloudfront_function');
+      expect(fn.runtime).toBe('cloudfront-js-2.0');
+      expect(fn.publish).toBe(true);
+      expect(fn.code).toBe(readFileSync(repoPath(VIEWER_REQUEST_FUNCTION_FILE), 'utf8'));
+      expect(behavior.function_association).toEqual([{ event_type: 'viewer-request', function_arn: ref(fnAddress, 'arn') }]);
+    });
+  });
+
+  describe('access logs (standard logging v2)', () => {
+    it('delivers ACCESS_LOGS of the distribution as Parquet with Hive paths and the contract-3 fields, in us-east-1', () => {
+      const source = onlyResource(synth, 'aws_cloudwatch_log_delivery_source');
+      const destination = onlyResource(synth, 'aws_cloudwatch_log_delivery_destination');
+      const delivery = onlyResource(synth, 'aws_cloudwatch_log_delivery');
+      for (const r of [source, destination, delivery]) expect(r.region).toBe('us-east-1');
+      expect(source.log_type).toBe('ACCESS_LOGS');
+      expect(source.resource_arn).toBe(ref(addressOf(synth, 'aws_cloudfront_distribution'), 'arn'));
+      expect(destination.output_format).toBe('parquet');
+      const logBucket = addressOf(synth, 'aws_s3_bucket', (b) => b.bucket === names.logBucket);
+      expect(destination.delivery_destination_configuration).toEqual([{ destination_resource_arn: ref(logBucket, 'arn') }]);
+      expect(delivery.record_fields).toEqual(LOG_RECORD_FIELDS);
+      expect(delivery.s3_delivery_configuration).toEqual([{ enable_hive_compatible_path: true, suffix_path: DELIVERY_SUFFIX_PATH }]);
+    });
+  });
+
+  describe('buckets', () => {
+    const buckets = resourcesOf(synth, 'aws_s3_bucket');
+    const byBucketRef = (type: string) =>
+      new Map([...resourcesOf(synth, type).values()].map((r) => [String(r.bucket), r] as const));
+
+    it('creates the log, Athena results and usage buckets with the shared names', () => {
+      expect([...buckets.values()].map((b) => b.bucket).sort()).toEqual([names.athenaResultsBucket, names.logBucket, names.usageBucket].sort());
+    });
+
+    it('blocks public access, enforces bucket ownership, encrypts and denies non-TLS requests on every bucket', () => {
+      const publicAccess = byBucketRef('aws_s3_bucket_public_access_block');
+      const ownership = byBucketRef('aws_s3_bucket_ownership_controls');
+      const encryption = byBucketRef('aws_s3_bucket_server_side_encryption_configuration');
+      const policies = byBucketRef('aws_s3_bucket_policy');
+      for (const id of buckets.keys()) {
+        const bucketRef = ref(`aws_s3_bucket.${id}`, 'id');
+        expect(publicAccess.get(bucketRef)).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
+        expect(ownership.get(bucketRef)?.rule).toEqual({ object_ownership: 'BucketOwnerEnforced' });
+        expect(JSON.stringify(encryption.get(bucketRef)?.rule)).toContain('"sse_algorithm":"AES256"');
+        const policy = JSON.parse(String(policies.get(bucketRef)?.policy)) as { Statement: JsonObject[] };
+        expect(policy.Statement).toContainEqual(
+          expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        );
+      }
+    });
+
+    it('lets only this account and distribution delivery source write logs, under AWSLogs/', () => {
+      const logRef = ref(addressOf(synth, 'aws_s3_bucket', (b) => b.bucket === names.logBucket), 'id');
+      const policy = JSON.parse(String(byBucketRef('aws_s3_bucket_policy').get(logRef)?.policy)) as { Statement: JsonObject[] };
+      const write = policy.Statement.find((s) => s.Sid === 'AWSLogDeliveryWrite');
+      expect(write).toEqual({
+        Sid: 'AWSLogDeliveryWrite',
+        Effect: 'Allow',
+        Principal: { Service: 'delivery.logs.amazonaws.com' },
+        Action: 's3:PutObject',
+        Resource: `arn:aws:s3:::${names.logBucket}/AWSLogs/*`,
+        Condition: {
+          StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceAccount': env.accountId },
+          ArnLike: { 'aws:SourceArn': `arn:aws:logs:us-east-1:${env.accountId}:delivery-source:${env.prefix}-cf-access-logs` },
+        },
+      });
+      expect(onlyResource(synth, 'aws_cloudwatch_log_delivery_source').name).toBe(`${env.prefix}-cf-access-logs`);
+    });
+
+    it('expires logs and Athena results after the configured days; keeps usage data', () => {
+      const lifecycles = byBucketRef('aws_s3_bucket_lifecycle_configuration');
+      const days = (bucket: string) => {
+        const lc = lifecycles.get(ref(addressOf(synth, 'aws_s3_bucket', (b) => b.bucket === bucket), 'id'));
+        return lc === undefined ? undefined : firstBlock(firstBlock(lc.rule, 'rule').expiration, 'expiration').days;
+      };
+      expect(days(names.logBucket)).toBe(env.accessLogExpirationDays);
+      expect(days(names.athenaResultsBucket)).toBe(env.athenaResultsExpirationDays);
+      expect(days(names.usageBucket)).toBeUndefined();
+    });
+  });
+
+  describe('query', () => {
+    it('has an Athena workgroup on engine v3, enforced, encrypted, with the configured cutoff', () => {
+      const wg = onlyResource(synth, 'aws_athena_workgroup');
+      expect(wg.name).toBe(names.athenaWorkgroup);
+      const conf = firstBlock(wg.configuration, 'configuration');
+      expect(conf.enforce_workgroup_configuration).toBe(true);
+      expect(conf.bytes_scanned_cutoff_per_query).toBe(env.usageJob.athenaBytesScannedCutoff);
+      expect(conf.engine_version).toEqual({ selected_engine_version: 'Athena engine version 3' });
+      expect(conf.result_configuration).toEqual({
+        output_location: `s3://${names.athenaResultsBucket}/results/`,
+        encryption_configuration: { encryption_option: 'SSE_S3' },
+      });
+    });
+
+    const table = onlyResource(synth, 'aws_glue_catalog_table');
+    const params = asObject(table.parameters);
+
+    it('projects year/month/day/hour with two-digit month, day and hour, hours 00 to 23', () => {
+      expect(params['projection.enabled']).toBe('true');
+      expect(params['projection.hour.range']).toBe('0,23');
+      for (const key of ['month', 'day', 'hour']) {
+        expect(params[`projection.${key}.type`]).toBe('integer');
+        expect(params[`projection.${key}.digits`]).toBe('2');
+      }
+      expect(params['projection.month.range']).toBe('1,12');
+      expect(params['projection.day.range']).toBe('1,31');
+      expect(table.partition_keys).toEqual(['year', 'month', 'day', 'hour'].map((name) => ({ name, type: 'int' })));
+    });
+
+    it('has a location template that, filled in, is exactly the delivered hour prefix (contract 3)', () => {
+      const distId = ref(addressOf(synth, 'aws_cloudfront_distribution'), 'id');
+      const template = String(params['storage.location.template']);
+      const hour = new Date(Date.UTC(2026, 2, 7, 5));
+      const filled = template
+        .replace('$${year}', '2026')
+        .replace('$${month}', '03')
+        .replace('$${day}', '07')
+        .replace('$${hour}', '05');
+      expect(filled).toBe(`s3://${names.logBucket}/${hourPrefix(env.accountId, distId, hour)}`);
+    });
+
+    it('declares the contract-3 columns, all strings', () => {
+      const descriptor = firstBlock(table.storage_descriptor, 'storage_descriptor');
+      expect(descriptor.columns).toEqual(LOG_COLUMNS.map((c) => ({ name: c.column, type: 'string', comment: c.comment })));
+      expect(firstBlock(descriptor.ser_de_info, 'ser_de_info').serialization_library).toBe('org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe');
+    });
+  });
+
+  describe('API', () => {
+    it('requires an API key on every method, with Lambda proxy integrations for each route', () => {
+      const methods = [...resourcesOf(synth, 'aws_api_gateway_method').values()];
+      expect(methods.map((m) => m.http_method).sort()).toEqual(ROUTES.map((r) => r.method).sort());
+      for (const m of methods) expect(m.api_key_required).toBe(true);
+      for (const i of resourcesOf(synth, 'aws_api_gateway_integration').values()) {
+        expect(i).toMatchObject({ type: 'AWS_PROXY', integration_http_method: 'POST' });
+      }
+      expect([...resourcesOf(synth, 'aws_api_gateway_resource').values()].map((r) => r.path_part).sort()).toEqual(['data', 'example']);
+    });
+
+    it('replaces the deployment whenever the definition changes', () => {
+      const deployment = onlyResource(synth, 'aws_api_gateway_deployment');
+      expect(deployment.lifecycle).toEqual({ create_before_destroy: true });
+      const triggers = asObject(deployment.triggers);
+      const redeployment = String(triggers.redeployment);
+      expect(redeployment).toMatch(/^\$\{sha1\(jsonencode\(\[/);
+      for (const type of ['aws_api_gateway_resource', 'aws_api_gateway_method', 'aws_api_gateway_integration']) {
+        for (const id of resourcesOf(synth, type).keys()) expect(redeployment).toContain(`${type}.${id}.id`);
+      }
+      expect(triggers.definition).toMatch(/^[0-9a-f]{64}$/);
+    });
+
+    it('throttles the stage by default and each plan by its quota and limits', () => {
+      expect(onlyResource(synth, 'aws_api_gateway_stage').stage_name).toBe(STAGE_NAME);
+      const settings = onlyResource(synth, 'aws_api_gateway_method_settings');
+      expect(settings.method_path).toBe('*/*');
+      expect(settings.settings).toMatchObject({ throttling_rate_limit: env.stageThrottle.rateLimit, throttling_burst_limit: env.stageThrottle.burstLimit });
+      const plans = [...resourcesOf(synth, 'aws_api_gateway_usage_plan').values()];
+      expect(plans.map((p) => p.name).sort()).toEqual(Object.keys(env.usagePlans).map((n) => `${env.prefix}-${n}`).sort());
+      for (const [name, plan] of Object.entries(env.usagePlans)) {
+        const p = plans.find((x) => x.name === `${env.prefix}-${name}`);
+        expect(p?.quota_settings).toEqual({ limit: plan.monthlyQuota, period: 'MONTH' });
+        expect(p?.throttle_settings).toEqual({ rate_limit: plan.rateLimit, burst_limit: plan.burstLimit });
+      }
+    });
+
+    it('creates one key per configured key, bound to its plan, with an AWS-generated value', () => {
+      const keys = resourcesOf(synth, 'aws_api_gateway_api_key');
+      expect([...keys.values()].map((k) => k.name).sort()).toEqual(env.apiKeys.map((k) => `${env.prefix}-${k.id}`).sort());
+      for (const k of keys.values()) expect(k.value).toBeUndefined();
+      const bindings = [...resourcesOf(synth, 'aws_api_gateway_usage_plan_key').values()];
+      for (const key of env.apiKeys) {
+        const keyAddress = addressOf(synth, 'aws_api_gateway_api_key', (k) => k.name === `${env.prefix}-${key.id}`);
+        const planAddress = addressOf(synth, 'aws_api_gateway_usage_plan', (p) => p.name === `${env.prefix}-${key.plan}`);
+        expect(bindings).toContainEqual({ key_id: ref(keyAddress, 'id'), key_type: 'API_KEY', usage_plan_id: ref(planAddress, 'id') });
+      }
+    });
+  });
+
+  describe('Lambda', () => {
+    const functions = [...resourcesOf(synth, 'aws_lambda_function').values()];
+
+    it('runs one arm64 function per handler on the newest Node.js runtime, with the origin secret', () => {
+      expect(functions.map((f) => f.function_name).sort()).toEqual(HANDLERS.map((h) => `${env.prefix}-${h.name}`).sort());
+      for (const f of functions) {
+        expect(f.runtime).toBe(LAMBDA_RUNTIME);
+        expect(LAMBDA_RUNTIME).toBe('nodejs24.x');
+        expect(f.architectures).toEqual(['arm64']);
+        expect(asObject(asObject(f.environment).variables)[ORIGIN_SECRET_ENV]).toBe(
+          ref(addressOf(synth, 'aws_secretsmanager_secret_version'), 'secret_string'),
+        );
+      }
+    });
+
+    it('packages each bundle as an asset whose hash follows the code', () => {
+      for (const spec of HANDLERS) {
+        const f = functions.find((x) => x.function_name === `${env.prefix}-${spec.name}`);
+        const bundle = readFileSync(join(handlerBundleDir(spec), 'index.js'));
+        expect(f?.source_code_hash).toBe(createHash('sha256').update(bundle).digest('base64'));
+        expect(String(f?.filename)).toMatch(new RegExp(`^assets/handlers_${spec.name}-bundle_[0-9A-F]+/[0-9A-F]{32}/archive\\.zip$`));
+      }
+    });
+
+    it('gives each function a log group with the configured retention and a role that writes only there', () => {
+      const groups = resourcesOf(synth, 'aws_cloudwatch_log_group');
+      const policies = [...resourcesOf(synth, 'aws_iam_role_policy').values()];
+      for (const f of functions) {
+        const groupAddress = addressOf(synth, 'aws_cloudwatch_log_group', (g) => g.name === `/aws/lambda/${String(f.function_name)}`);
+        const group = groups.get(groupAddress.split('.')[1]);
+        expect(group?.retention_in_days).toBe(env.logRetentionDays);
+        expect(asObject(f.logging_config).log_group).toBe(ref(groupAddress, 'name'));
+        const roleAddress = String(f.role).replace(/^\$\{(.*)\.arn\}$/, '$1');
+        const rolePolicies = policies.filter((p) => p.role === ref(roleAddress, 'name'));
+        expect(rolePolicies).toHaveLength(1);
+        expect(JSON.parse(String(rolePolicies[0].policy))).toEqual({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${ref(groupAddress, 'arn')}:*` }],
+        });
+      }
+    });
+  });
+
+  describe('usage-job deployment file', () => {
+    it('is computed by Terraform from the key values (fingerprints only) and written to the usage bucket', () => {
+      const object = onlyResource(synth, 'aws_s3_object');
+      expect(object.key).toBe(USAGE_JOB_DEPLOYMENT_KEY);
+      expect(object.bucket).toBe(ref(addressOf(synth, 'aws_s3_bucket', (b) => b.bucket === names.usageBucket), 'id'));
+      const content = String(object.content);
+      expect(content).toMatch(/^\$\{jsonencode\(\{/);
+      for (const id of resourcesOf(synth, 'aws_api_gateway_api_key').keys()) {
+        expect(content).toContain(`"fingerprint" = substr(sha256(aws_api_gateway_api_key.${id}.value), 0, 16)`);
+        expect(content).toContain(`"apiGatewayKeyId" = aws_api_gateway_api_key.${id}.id`);
+        // The key value appears only inside the fingerprint expression.
+        expect(content.split(`aws_api_gateway_api_key.${id}.value`)).toHaveLength(2);
+      }
+      // Terraform's substr(sha256(v), 0, 16) is contract 1's fingerprint: lowercase hex of SHA-256.
+      expect(apiKeyFingerprint('example-key-value-0123456789')).toBe(createHash('sha256').update('example-key-value-0123456789').digest('hex').slice(0, 16));
+    });
+  });
+
+  describe('outputs', () => {
+    it('name the URL, key ids, query resources and log bucket', () => {
+      const outputs = asObject(synth.json.output);
+      expect(Object.keys(outputs)).toEqual(
+        expect.arrayContaining(['cloudfront_domain', 'api_key_ids', 'athena_workgroup', 'glue_database', 'glue_table', 'log_bucket']),
+      );
+      expect(Object.keys(asObject(asObject(outputs.api_key_ids).value)).sort()).toEqual(env.apiKeys.map((k) => k.id).sort());
+    });
+
+    it('never contain a key value or the origin secret', () => {
+      const text = JSON.stringify(synth.json.output);
+      expect(text).not.toMatch(/aws_api_gateway_api_key\.[^.]+\.value/);
+      expect(text).not.toContain('secret_string');
+      expect(text).not.toContain('random_password');
+    });
+  });
+
+  it('tags every taggable resource with project, environment and managed-by', () => {
+    let checked = 0;
+    for (const node of synth.stack.node.findAll()) {
+      if (!isTaggable(node)) continue;
+      const body = resourcesOf(synth, node.terraformResourceType).get(node.friendlyUniqueId);
+      expect(body?.tags).toEqual({ project: platformConfig.project, environment: env.name, 'managed-by': 'cdktf' });
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(20);
+  });
+
+  it('keeps its state in the S3 state bucket under its own key with native locking by default', () => {
+    const s3 = s3Stacks.get(billingStackName(env.name));
+    expect(asObject(s3?.json.terraform).backend).toEqual({
+      s3: {
+        bucket: platformConfig.bootstrap.stateBucket,
+        key: `${billingStackName(env.name)}/terraform.tfstate`,
+        region: platformConfig.bootstrap.region,
+        encrypt: true,
+        use_lockfile: true,
+      },
+    });
+    expect(asObject(synth.json.terraform).backend).toEqual({ local: { path: `terraform.${billingStackName(env.name)}.tfstate` } });
+  });
+
+  it('matches the snapshot (asset hashes and the edge function code masked: they belong to the handlers and edge tests)', () => {
+    expect(stableSnapshot(synth)).toMatchSnapshot();
+  });
+});
+
+/** The synthesized JSON with bundle-dependent values replaced, so the snapshot tracks the stack, not the code. */
+function stableSnapshot(synth: SynthesizedStack): string {
+  return synth.text
+    .replace(/assets\/([A-Za-z0-9_-]+?)_[0-9A-F]{8}\/[0-9A-F]{32}\/archive\.zip/g, 'assets/$1/<hash>/archive.zip')
+    .replace(/"source_code_hash": "[A-Za-z0-9+/=]+"/g, '"source_code_hash": "<sha256 of bundle>"')
+    .replace(/"code": "(?:[^"\\]|\\.)*"/g, `"code": "<${VIEWER_REQUEST_FUNCTION_FILE}>"`);
+}

@@ -1,0 +1,45 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { platformConfig } from './config/environments';
+import type { PlatformConfig } from './config/types';
+import { REPO_ROOT } from './shared/repo';
+import { runSynth } from './synth';
+
+const tsx = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+let outdir: string;
+beforeEach(() => {
+  outdir = mkdtempSync(join(tmpdir(), 'synth-test-'));
+});
+afterEach(() => rmSync(outdir, { recursive: true, force: true }));
+
+describe('synthesis', () => {
+  it('rejects bad configuration with one line naming environment and field, writing nothing', () => {
+    const bad = JSON.parse(JSON.stringify(platformConfig)) as PlatformConfig & { environments: { apiKeys: { plan: string }[] }[] };
+    bad.environments[1].apiKeys[1].plan = 'gold';
+    const lines: string[] = [];
+    const code = runSynth(bad, { outdir: join(outdir, 'out'), backend: 'local', stderr: (l) => lines.push(l) });
+    expect(code).toBe(1);
+    expect(lines).toEqual(['synth: environment "prod": apiKeys[1].plan "gold" is not a usage plan (known: basic, pro)\n']);
+    expect(existsSync(join(outdir, 'out'))).toBe(false);
+  });
+
+  it('npm run synth writes cdk.tf.json for every stack in one process', () => {
+    const run = spawnSync(tsx, ['stacks/main.ts'], { cwd: REPO_ROOT, env: { ...process.env, SYNTH_OUTDIR: outdir }, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const stacks = readdirSync(join(outdir, 'stacks')).sort();
+    expect(stacks).toEqual(['billing-dev', 'billing-prod', 'bootstrap', 'bootstrap-222222222222']);
+    for (const s of stacks) {
+      const json = JSON.parse(readFileSync(join(outdir, 'stacks', s, 'cdk.tf.json'), 'utf8')) as { terraform: { backend: Record<string, unknown> } };
+      expect(Object.keys(json.terraform.backend)).toEqual([s.startsWith('billing-') ? 's3' : 'local']);
+    }
+  });
+
+  it('fails with one line, no stack trace, on a bad SYNTH_BACKEND', () => {
+    const run = spawnSync(tsx, ['stacks/main.ts'], { cwd: REPO_ROOT, env: { ...process.env, SYNTH_OUTDIR: outdir, SYNTH_BACKEND: 'gcs' }, encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe('synth: SYNTH_BACKEND must be "s3" or "local", got "gcs"\n');
+  });
+});
