@@ -51,7 +51,7 @@ function keyRow(key: KeyMonthUsage, color: string): string {
   <td>${escapeHtml(key.name)}</td>
   <td class="num" data-field="requests">${int(key.requests)}</td>
   <td class="num" data-field="quota">${int(key.quota)}</td>
-  <td><div class="bar" title="${percent.toFixed(1)} %"><div style="width:${width.toFixed(1)}%;background:${barColor}"></div></div>
+  <td><div class="quota-bar" title="${percent.toFixed(1)} %"><div style="width:${width.toFixed(1)}%;background:${barColor}"></div></div>
       <span class="num" data-field="quotaUsedPercent">${percent.toFixed(1)} %</span></td>
   <td class="num" data-field="bytesOut" data-bytes="${key.bytesOut}">${formatBytes(key.bytesOut)}</td>
   <td class="num" data-field="rejected">${int(key.rejected)}</td>
@@ -59,9 +59,16 @@ function keyRow(key: KeyMonthUsage, color: string): string {
 </tr>`;
 }
 
-/** Stacked bars, one per hour that has records this month, at most the last 48. */
-export function hourlyChart(hours: readonly HourBar[], keyIds: readonly string[]): string {
-  const shown = hours.slice(-48);
+/** Last 24 hours as slots, so the chart reads as a timeline: hour ids ending at `lastHour`. */
+export function last24Hours(lastHour: string): string[] {
+  const end = Date.parse(`${lastHour}:00:00Z`);
+  return Array.from({ length: 24 }, (_, i) => new Date(end - (23 - i) * 3_600_000).toISOString().slice(0, 13));
+}
+
+/** Stacked bars of billable requests per key, one slot per hour of the last 24 (UTC). */
+export function hourlyChart(hours: readonly HourBar[], keyIds: readonly string[], lastHour: string): string {
+  const byHour = new Map(hours.map((h) => [h.hour, h]));
+  const shown: HourBar[] = last24Hours(lastHour).map((hour) => byHour.get(hour) ?? { hour, requestsByKey: {} });
   const width = 720;
   const height = 200;
   const left = 48;
@@ -84,15 +91,15 @@ export function hourlyChart(hours: readonly HourBar[], keyIds: readonly string[]
       const barH = (n / max) * plotH;
       y -= barH;
       parts.push(
-        `<rect class="bar" data-hour="${h.hour}" data-key="${escapeHtml(id)}" data-requests="${n}" x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${barW.toFixed(1)}" height="${barH.toFixed(1)}" fill="${COLORS[k % COLORS.length]}"><title>${h.hour}:00Z ${escapeHtml(id)}: ${int(n)}</title></rect>`,
+        `<rect class="hour-bar" data-hour="${h.hour}" data-key="${escapeHtml(id)}" data-requests="${n}" x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${barW.toFixed(1)}" height="${barH.toFixed(1)}" fill="${COLORS[k % COLORS.length]}"><title>${h.hour}:00Z ${escapeHtml(id)}: ${int(n)}</title></rect>`,
       );
     });
-    if (shown.length <= 12 || i % Math.ceil(shown.length / 12) === 0) {
+    if (i % 3 === 2) {
       parts.push(`<text x="${(x + barW / 2).toFixed(1)}" y="${height - 10}" text-anchor="middle" class="axis">${h.hour.slice(8, 10)} ${h.hour.slice(11)}h</text>`);
     }
   });
-  if (shown.length === 0) {
-    parts.push(`<text x="${width / 2}" y="${height / 2}" text-anchor="middle" class="axis">no billable requests yet</text>`);
+  if (totals.every((t) => t === 0)) {
+    parts.push(`<text x="${width / 2}" y="${height / 2}" text-anchor="middle" class="axis">no billable requests in the last 24 hours</text>`);
   }
   return `<svg id="hourly-chart" role="img" aria-label="Billable requests per hour (UTC), stacked by key" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">${parts.join('')}</svg>`;
 }
@@ -105,8 +112,8 @@ body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#111827;background:#ff
 h1{font-size:20px;margin:0 0 4px} p.meta{color:#4b5563;margin:0 0 16px}
 table{border-collapse:collapse;margin:0 0 20px} th,td{padding:6px 10px;border-bottom:1px solid #e5e7eb;text-align:left}
 th{background:#f3f4f6;font-weight:600} td.num,span.num{font-variant-numeric:tabular-nums} td.num{text-align:right}
-.bar{display:inline-block;width:120px;height:10px;background:#e5e7eb;border-radius:5px;overflow:hidden;vertical-align:middle;margin-right:6px}
-.bar div{height:100%} .swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px}
+.quota-bar{display:inline-block;width:120px;height:10px;background:#e5e7eb;border-radius:5px;overflow:hidden;vertical-align:middle;margin-right:6px}
+.quota-bar div{height:100%} .swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px}
 .axis{font-size:11px;fill:#4b5563} h2{font-size:16px;margin:16px 0 8px}
 </style></head><body>`;
   if (snapshot === undefined) {
@@ -126,7 +133,7 @@ ${rows}
 </tbody>
 <tfoot><tr id="unattributed"><td colspan="2">Unattributed (no known key fingerprint; never billed)</td><td class="num" data-field="unattributed">${int(usage.unattributed.requests)}</td><td colspan="5"></td></tr></tfoot>
 </table>
-<h2>Billable requests per hour (UTC)</h2>
-${hourlyChart(snapshot.hours, keyIds)}
+<h2>Billable requests per hour, last 24 hours (UTC)</h2>
+${hourlyChart(snapshot.hours, keyIds, snapshot.computedAt.slice(0, 13))}
 </body></html>`;
 }
