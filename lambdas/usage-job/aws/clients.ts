@@ -7,6 +7,7 @@ import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { S3Client } from '@aws-sdk/client-s3';
+import { AwsQueryProtocol } from '@aws-sdk/core/protocols';
 
 export interface AwsConnection {
   readonly region: string;
@@ -27,5 +28,15 @@ function common(connection: AwsConnection) {
 
 export const s3Client = (c: AwsConnection): S3Client => new S3Client({ ...common(c), forcePathStyle: c.endpoint !== undefined });
 export const athenaClient = (c: AwsConnection): AthenaClient => new AthenaClient(common(c));
-export const cloudWatchClient = (c: AwsConnection): CloudWatchClient => new CloudWatchClient(common(c));
+/**
+ * CloudWatch accepts the AWS Query protocol and, since 2025, AWS JSON 1.0 (the SDK's default;
+ * the service model is `awsQueryCompatible`). AWS-compatible servers do not all speak JSON yet:
+ * moto decides by the botocore service model installed beside it, and in .venv that is botocore
+ * 1.35.x (checkov 3.3.30 pins boto3==1.35.49), whose model lists Query only (moto/core/request.py
+ * determine_request_protocol: "Unsupported protocol [json] for service cloudwatch"). So with an endpoint override the client
+ * speaks Query, which every such server implements; against AWS itself it keeps the SDK default.
+ * https://github.com/localstack/localstack/issues/13028 (AWS SDK team on the protocol change)
+ */
+export const cloudWatchClient = (c: AwsConnection): CloudWatchClient =>
+  new CloudWatchClient({ ...common(c), ...(c.endpoint !== undefined ? { protocol: AwsQueryProtocol } : {}) });
 export const apiGatewayClient = (c: AwsConnection): APIGatewayClient => new APIGatewayClient(common(c));
