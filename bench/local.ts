@@ -1,0 +1,152 @@
+/**
+ * `npm run bench:local`: what the local edge costs. Measures, in one run,
+ *   (a) the handlers called directly in this process with a ready REST proxy event, and
+ *   (b) the same requests over HTTP through the local platform (`local/main.ts` as a child
+ *       process): edge function in its sandbox, API Gateway emulation, the handlers, and one
+ *       Parquet log record per response (logging on, flushed every 2 s),
+ * and prints requests/s and p50/p99 latency with (b)/(a) ratios. Half GET /example, half POST /data.
+ *   --requests N      requests per HTTP run (default 5000); the direct run makes 10x as many
+ *   --concurrency C   concurrent HTTP clients in the second HTTP run (default 16)
+ */
+import { cpus } from 'node:os';
+import { handler as dataHandler } from '../lambdas/handlers/data';
+import { handler as exampleHandler } from '../lambdas/handlers/example';
+import { setLogSink } from '../lambdas/shared/logger';
+import { ORIGIN_SECRET_ENV, ORIGIN_SECRET_HEADER } from '../lambdas/shared/origin-secret';
+import type { ProxyEvent } from '../lambdas/shared/http';
+import { startPlatformProcess } from '../local/testing/platform-process';
+
+interface Run {
+  readonly name: string;
+  readonly concurrency: number;
+  readonly requests: number;
+  readonly seconds: number;
+  readonly latenciesMs: number[];
+}
+
+function flag(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i === -1) return fallback;
+  const value = Number(process.argv[i + 1]);
+  if (!Number.isInteger(value) || value <= 0) {
+    process.stderr.write(`bench:local: --${name} needs a positive whole number, got ${process.argv[i + 1] ?? 'nothing'}\n`);
+    process.exit(2);
+  }
+  return value;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function measure(name: string, requests: number, concurrency: number, one: (i: number) => Promise<void>): Promise<Run> {
+  const latenciesMs: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < requests) {
+        const i = next++;
+        const t0 = performance.now();
+        await one(i);
+        latenciesMs.push(performance.now() - t0);
+      }
+    }),
+  );
+  return { name, concurrency, requests, seconds: (performance.now() - started) / 1000, latenciesMs };
+}
+
+function directEvent(i: number, secret: string): ProxyEvent {
+  const post = i % 2 === 0;
+  return {
+    resource: post ? '/data' : '/example',
+    path: post ? '/data' : '/example',
+    httpMethod: post ? 'POST' : 'GET',
+    headers: post ? { 'content-type': 'application/json', [ORIGIN_SECRET_HEADER]: secret } : { [ORIGIN_SECRET_HEADER]: secret },
+    multiValueHeaders: null,
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    requestContext: { requestId: `bench-${i}`, stage: 'local', identity: { apiKeyId: 'acme', sourceIp: '127.0.0.1' } },
+    body: post ? JSON.stringify({ i, hello: 'world' }) : null,
+    isBase64Encoded: false,
+  };
+}
+
+async function main(): Promise<void> {
+  const requests = flag('requests', 5000);
+  const concurrency = flag('concurrency', 16);
+  const runs: Run[] = [];
+
+  // (a) handlers called directly; their JSON log lines are discarded, as (b) writes them to a file.
+  const secret = 'bench-origin-secret';
+  process.env[ORIGIN_SECRET_ENV] = secret;
+  const restore = setLogSink(() => undefined);
+  runs.push(
+    await measure('handlers called directly', requests * 10, 1, async (i) => {
+      const result = await (i % 2 === 0 ? dataHandler : exampleHandler)(directEvent(i, secret));
+      if (result.statusCode !== 200) throw new Error(`direct call ${i} answered ${result.statusCode}`);
+    }),
+  );
+  restore();
+
+  // (b) over HTTP through the local platform, with a plan large enough that nothing is throttled.
+  const platform = await startPlatformProcess({
+    environment: {
+      usagePlans: { bench: { monthlyQuota: 100_000_000, rateLimit: 1_000_000, burstLimit: 1_000_000 } },
+      apiKeys: [{ id: 'acme', customer: 'Acme Corp', plan: 'bench' }],
+      stageThrottle: { rateLimit: 1_000_000, burstLimit: 1_000_000 },
+    },
+  });
+  const key = platform.keys[0].value;
+  const viaEdge = async (i: number) => {
+    const post = i % 2 === 0;
+    const res = await fetch(post ? `${platform.url}/data` : `${platform.url}/example`, {
+      method: post ? 'POST' : 'GET',
+      headers: post ? { 'x-api-key': key, 'content-type': 'application/json' } : { 'x-api-key': key },
+      body: post ? JSON.stringify({ i, hello: 'world' }) : undefined,
+    });
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`request ${i} answered ${res.status}`);
+  };
+  try {
+    await measure('warm-up', 200, 4, viaEdge);
+    runs.push(await measure('local edge + API + handlers + logging (HTTP)', requests, 1, viaEdge));
+    runs.push(await measure('local edge + API + handlers + logging (HTTP)', requests, concurrency, viaEdge));
+  } finally {
+    const code = await platform.stop('SIGTERM');
+    if (code !== 0) process.stderr.write(`bench:local: platform exited with ${code}\n${platform.stderr()}\n`);
+  }
+
+  const base = runs[0];
+  const stats = (r: Run) => {
+    const sorted = [...r.latenciesMs].sort((a, b) => a - b);
+    return { rps: r.requests / r.seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+  };
+  const b = stats(base);
+  const rows = runs.map((r) => {
+    const s = stats(r);
+    return [
+      r.name,
+      String(r.concurrency),
+      String(r.requests),
+      s.rps.toFixed(0),
+      s.p50.toFixed(3),
+      s.p99.toFixed(3),
+      r === base ? '1' : (b.rps / s.rps).toFixed(1) + 'x',
+      r === base ? '1' : (s.p50 / b.p50).toFixed(0) + 'x',
+    ];
+  });
+  const header = ['path', 'clients', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'slower (req/s)', 'p50 ratio'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  process.stdout.write(
+    [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') +
+      `\n\nratios are against the direct calls; client and platform share this machine (${cpus().length} cores).\n`,
+  );
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`bench:local: ${error.message}\n`);
+  process.exit(1);
+});
