@@ -81,7 +81,7 @@ export async function startLocalPlatform(settings: LocalSettings, options: Start
     logRecords: () => logs.written,
     logRoot,
     publisher: options.publisher,
-    onError: (m) => report(`usage job failed: ${m}`),
+    onError: report,
   });
 
   const server = await startServer(

@@ -31,6 +31,8 @@ export interface StartProcessOptions {
   /** Fields replacing those of the local environment (LOCAL_ENVIRONMENT_FILE). */
   readonly environment?: Partial<EnvironmentConfig>;
   readonly env?: Record<string, string>;
+  /** Command-line arguments for local/main.ts. */
+  readonly args?: readonly string[];
 }
 
 export async function startPlatformProcess(options: StartProcessOptions = {}): Promise<PlatformProcess> {
@@ -41,7 +43,7 @@ export async function startPlatformProcess(options: StartProcessOptions = {}): P
     writeFileSync(file, JSON.stringify(options.environment));
     env.LOCAL_ENVIRONMENT_FILE = file;
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts', ...(options.args ?? [])], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));

@@ -33,6 +33,8 @@ export interface UsageRefresherOptions {
 export class UsageRefresher {
   latest: UsageSnapshot | undefined;
   lastError: string | undefined;
+  publishError: string | undefined;
+  private lastPublished: string | undefined;
   private chain: Promise<UsageSnapshot | undefined> = Promise.resolve(undefined);
   private timer: NodeJS.Timeout | undefined;
   private readonly idByFingerprint: Map<string, string>;
@@ -53,7 +55,7 @@ export class UsageRefresher {
     this.timer = undefined;
   }
 
-  /** Flushes the logs, runs the job, publishes if configured; resolves with the new snapshot. */
+  /** Flushes the logs, runs the job, publishes if configured and changed; resolves with the new snapshot. */
   refresh(): Promise<UsageSnapshot> {
     const next = this.chain.catch(() => undefined).then(() => this.runOnce());
     this.chain = next;
@@ -72,10 +74,6 @@ export class UsageRefresher {
       const logRecords = this.options.logRecords();
       const month = now.toISOString().slice(0, 7);
       const { usage, rows } = await this.options.run(month);
-      if (this.options.publisher !== undefined) {
-        const hour = new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000);
-        await this.options.publisher.publish({ usage, timestamp: hour });
-      }
       const snapshot: UsageSnapshot = {
         usage,
         hours: this.hourBars(rows, month),
@@ -85,11 +83,28 @@ export class UsageRefresher {
       };
       this.latest = snapshot;
       this.lastError = undefined;
+      await this.publish(usage, now);
       return snapshot;
     } catch (error) {
       this.lastError = (error as Error).message;
-      this.options.onError?.(this.lastError);
+      this.options.onError?.(`usage job failed: ${this.lastError}`);
       throw error;
+    }
+  }
+
+  /** Publishes when the figures changed since the last publish; a failure is reported, not thrown. */
+  private async publish(usage: MonthUsage, now: Date): Promise<void> {
+    const { publisher } = this.options;
+    const figures = JSON.stringify(usage);
+    if (publisher === undefined || figures === this.lastPublished) return;
+    try {
+      const hour = new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000);
+      await publisher.publish({ usage, timestamp: hour });
+      this.lastPublished = figures;
+      this.publishError = undefined;
+    } catch (error) {
+      this.publishError = (error as Error).message;
+      this.options.onError?.(`publishing metrics failed: ${this.publishError}`);
     }
   }
 
