@@ -1,0 +1,149 @@
+/**
+ * Reconciliation with API Gateway. moto 5.2.5 does not implement GetUsage (no get_usage in
+ * moto/apigateway), so the real SDK client talks over HTTP to a small GetUsage server on
+ * 127.0.0.1 that answers in the documented wire shape ({"values": {keyId: [[used, remaining]...]},
+ * "position"}), paging by `position`.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { HourlyUsageRow } from '../types';
+import { apiGatewayClient } from './clients';
+import { ApiGatewayReconciler, apiGatewayUsageApi, dailyLogRequests, reconcileMonth, reconciliationDays, type ApiGatewayUsageApi } from './reconciliation';
+
+interface Recorded {
+  path: string;
+  query: Record<string, string>;
+}
+
+/** GetUsage over HTTP: per plan, a map keyId -> daily used counts; `pageSize` keys per page. */
+function getUsageServer(plans: Record<string, Record<string, number[]>>, pageSize: number) {
+  const requests: Recorded[] = [];
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    requests.push({ path: url.pathname, query: Object.fromEntries(url.searchParams) });
+    const match = /^\/usageplans\/([^/]+)\/usage$/.exec(url.pathname);
+    const plan = match ? plans[decodeURIComponent(match[1])] : undefined;
+    if (plan === undefined) {
+      res.writeHead(404, { 'content-type': 'application/json', 'x-amzn-errortype': 'NotFoundException' });
+      res.end(JSON.stringify({ message: 'Invalid Usage Plan ID specified' }));
+      return;
+    }
+    const keys = Object.keys(plan).sort();
+    const start = Number(url.searchParams.get('position') ?? '0');
+    const page = keys.slice(start, start + pageSize);
+    const values = Object.fromEntries(page.map((k) => [k, plan[k].map((used) => [used, 1000 - used])]));
+    const next = start + pageSize < keys.length ? { position: String(start + pageSize) } : {};
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ usagePlanId: match?.[1], startDate: url.searchParams.get('startDate'), endDate: url.searchParams.get('endDate'), values, ...next }));
+  });
+  return {
+    requests,
+    start: () => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`))),
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+const row = (hour: string, fp: string | null, requests: number, month = hour.slice(0, 7)): HourlyUsageRow => ({
+  hour,
+  month,
+  apikeyFp: fp,
+  requests,
+  rejected: 0,
+  errors: 0,
+  total: requests,
+  bytesOut: 0,
+  bytesIn: 0,
+});
+
+const ACME = { id: 'acme', fingerprint: 'aaaaaaaaaaaaaaaa', apiGatewayKeyId: 'key-acme', usagePlanId: 'plan-pro' };
+const GLOBEX = { id: 'globex', fingerprint: 'bbbbbbbbbbbbbbbb', apiGatewayKeyId: 'key-globex', usagePlanId: 'plan-basic' };
+const rows = [
+  row('2026-11-01T00', ACME.fingerprint, 10),
+  row('2026-10-31T23', ACME.fingerprint, 2, '2026-11'), // a November record in October's last partition
+  row('2026-11-02T13', ACME.fingerprint, 5),
+  row('2026-11-02T14', GLOBEX.fingerprint, 7),
+  row('2026-11-03T08', GLOBEX.fingerprint, 1),
+  row('2026-11-03T09', null, 50), // unattributed: never reconciled
+  row('2026-10-31T22', ACME.fingerprint, 99, '2026-10'), // October's own traffic
+];
+
+describe('reconciliation with API Gateway GetUsage over HTTP', () => {
+  const server = getUsageServer(
+    {
+      'plan-pro': { 'key-acme': [12, 5, 0], 'key-other': [1, 1, 1], 'key-third': [0, 0, 0] },
+      'plan-basic': { 'key-globex': [0, 6, 1] },
+    },
+    2,
+  );
+  let api: ApiGatewayUsageApi;
+  beforeAll(async () => {
+    const endpoint = await server.start();
+    api = apiGatewayUsageApi(apiGatewayClient({ region: 'eu-west-1', endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }));
+  });
+  afterAll(() => server.stop());
+
+  it('compares per key and day, follows position across pages, and sums the month-to-date gap', async () => {
+    const reports = await reconcileMonth({ api, keys: [ACME, GLOBEX], month: '2026-11', rows, today: new Date('2026-11-03T10:20:00Z') });
+
+    expect(reports).toEqual([
+      {
+        id: 'acme',
+        logRequests: 17,
+        apiGatewayRequests: 17,
+        gap: 0,
+        days: [
+          { date: '2026-11-01', logRequests: 12, apiGatewayRequests: 12, gap: 0 },
+          { date: '2026-11-02', logRequests: 5, apiGatewayRequests: 5, gap: 0 },
+          { date: '2026-11-03', logRequests: 0, apiGatewayRequests: 0, gap: 0 },
+        ],
+      },
+      {
+        id: 'globex',
+        logRequests: 8,
+        apiGatewayRequests: 7,
+        gap: 1,
+        days: [
+          { date: '2026-11-01', logRequests: 0, apiGatewayRequests: 0, gap: 0 },
+          { date: '2026-11-02', logRequests: 7, apiGatewayRequests: 6, gap: 1 },
+          { date: '2026-11-03', logRequests: 1, apiGatewayRequests: 1, gap: 0 },
+        ],
+      },
+    ]);
+    const pro = server.requests.filter((r) => r.path === '/usageplans/plan-pro/usage');
+    expect(pro.map((r) => r.query.position)).toEqual([undefined, '2']);
+    expect(pro[0].query).toMatchObject({ startDate: '2026-11-01', endDate: '2026-11-03', limit: '500' });
+  });
+
+  it('names the usage plan when API Gateway refuses it', async () => {
+    await expect(
+      reconcileMonth({ api, keys: [{ ...ACME, usagePlanId: 'plan-gone' }], month: '2026-11', rows, today: new Date('2026-11-03T10:00:00Z') }),
+    ).rejects.toThrow('API Gateway GetUsage of usage plan plan-gone failed: NotFoundException: Invalid Usage Plan ID specified');
+  });
+
+  it('as the publisher reconciler, refuses rollups that disagree with the figures being published', async () => {
+    const usage = (requests: number) => ({
+      month: '2026-11',
+      keys: [{ id: 'acme', name: 'Acme', requests, rejected: 0, errors: 0, bytesOut: 0, bytesIn: 0, quota: 100, quotaUsedPercent: requests }],
+      unattributed: { requests: 0 },
+      totalRequests: requests,
+    });
+    const reconciler = new ApiGatewayReconciler(api, [ACME], async () => rows, () => new Date('2026-11-03T10:00:00Z'));
+    await expect(reconciler.reconcile(usage(17))).resolves.toHaveLength(1);
+    await expect(reconciler.reconcile(usage(18))).rejects.toThrow('key acme: rollups hold 17 billable requests but the run computed 18');
+  });
+});
+
+describe('reconciliation days', () => {
+  it('runs from the first of the month to today, or to the month end for a closed month', () => {
+    expect(reconciliationDays('2026-11', new Date('2026-11-03T23:59:00Z'))).toEqual(['2026-11-01', '2026-11-02', '2026-11-03']);
+    expect(reconciliationDays('2026-02', new Date('2026-03-01T01:00:00Z'))).toHaveLength(28);
+    expect(reconciliationDays('2026-12', new Date('2026-11-30T00:00:00Z'))).toEqual([]);
+  });
+
+  it('puts a record of the month found in the next month partition on the month last day', () => {
+    const days = reconciliationDays('2026-11', new Date('2026-12-01T03:00:00Z'));
+    const perDay = dailyLogRequests([row('2026-12-01T00', 'f', 4, '2026-11'), row('2026-11-30T10', 'f', 1)], '2026-11', 'f', days);
+    expect(perDay.get('2026-11-30')).toBe(5);
+    expect([...perDay.values()].reduce((a, b) => a + b, 0)).toBe(5);
+  });
+});
