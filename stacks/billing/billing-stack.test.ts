@@ -12,7 +12,7 @@ import { platformConfig } from '../config/environments';
 import { isTaggable } from '../shared/tags';
 import { repoPath } from '../shared/repo';
 import { billingStackName } from '../stack-names';
-import { LAMBDA_RUNTIME, handlerBundleDir } from './api/handlers';
+import { LAMBDA_RUNTIME, handlerPackage } from './api/handlers';
 import { ROUTES, STAGE_NAME } from './api/rest-api';
 import { ALL_METHODS, MANAGED_ALL_VIEWER_EXCEPT_HOST_HEADER, MANAGED_CACHING_DISABLED, VIEWER_REQUEST_FUNCTION_FILE } from './edge/distribution';
 import { asObject, addressOf, firstBlock, onlyResource, resourcesOf, synthPlatform } from '../testing/synth-platform';
@@ -269,12 +269,16 @@ describe.each(environments)('billing stack %s', (_name, env, synth) => {
       }
     });
 
-    it('packages each bundle as an asset whose hash follows the code', () => {
+    it('packages each bundle as a deterministic zip asset whose hash follows the code', () => {
       for (const spec of HANDLERS) {
         const f = functions.find((x) => x.function_name === `${env.prefix}-${spec.name}`);
-        const bundle = readFileSync(join(handlerBundleDir(spec), 'index.js'));
-        expect(f?.source_code_hash).toBe(createHash('sha256').update(bundle).digest('base64'));
-        expect(String(f?.filename)).toMatch(new RegExp(`^assets/handlers_${spec.name}-bundle_[0-9A-F]+/[0-9A-F]{32}/archive\\.zip$`));
+        const pkg = handlerPackage(spec);
+        const zip = readFileSync(pkg.zipPath);
+        expect(f?.source_code_hash).toBe(createHash('sha256').update(zip).digest('base64'));
+        expect(String(f?.filename)).toMatch(new RegExp(`^assets/handlers_${spec.name}-bundle_[0-9A-F]+/[0-9A-F]{32}/${spec.name}\\.zip$`));
+        // The zip holds the bundle at its root, as index.js (handler "index.handler").
+        expect(zip.subarray(30, 30 + 'index.js'.length).toString('latin1')).toBe('index.js');
+        expect(readFileSync(join(pkg.bundleDir, 'index.js')).length).toBeGreaterThan(0);
       }
     });
 
@@ -365,7 +369,7 @@ describe.each(environments)('billing stack %s', (_name, env, synth) => {
 /** The synthesized JSON with bundle-dependent values replaced, so the snapshot tracks the stack, not the code. */
 function stableSnapshot(synth: SynthesizedStack): string {
   return synth.text
-    .replace(/assets\/([A-Za-z0-9_-]+?)_[0-9A-F]{8}\/[0-9A-F]{32}\/archive\.zip/g, 'assets/$1/<hash>/archive.zip')
+    .replace(/assets\/([A-Za-z0-9_-]+?)_[0-9A-F]{8}\/[0-9A-F]{32}\/([a-z0-9-]+)\.zip/g, 'assets/$1/<hash>/$2.zip')
     .replace(/"source_code_hash": "[A-Za-z0-9+/=]+"/g, '"source_code_hash": "<sha256 of bundle>"')
     .replace(/"code": "(?:[^"\\]|\\.)*"/g, `"code": "<${VIEWER_REQUEST_FUNCTION_FILE}>"`);
 }

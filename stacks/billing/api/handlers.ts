@@ -1,14 +1,15 @@
 /**
- * One Lambda function per entry of HANDLERS (lambdas/bundle.ts): esbuild bundle packaged as a
- * TerraformAsset archive (the asset hash, and so the deployed code, changes with the bundle), the
+ * One Lambda function per entry of HANDLERS (lambdas/bundle.ts): esbuild bundle zipped
+ * deterministically in-process (stacks/shared/zip.ts) and packaged as a TerraformAsset file, so
+ * the asset hash, the file name and source_code_hash change exactly when the code changes; the
  * newest Node.js runtime Lambda and AWS provider 6.25 support (nodejs24.x, GA November 2025,
  * accepted by the provider since 6.19: https://github.com/hashicorp/terraform-provider-aws/pull/45024,
  * https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html), arm64, an explicit log group
  * with retention, and a role that can write only to that log group.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { Construct } from 'constructs';
 import { AssetType, TerraformAsset } from 'cdktf';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
@@ -19,20 +20,40 @@ import { HANDLERS, bundleHandler } from '../../../lambdas/bundle';
 import type { HandlerSpec } from '../../../lambdas/bundle';
 import { ORIGIN_SECRET_ENV } from '../../../lambdas/shared/origin-secret';
 import { assumeRolePolicy, policyDocument } from '../../shared/iam';
+import { zipSync } from '../../shared/zip';
 
 export const LAMBDA_RUNTIME = 'nodejs24.x';
 export const LAMBDA_ARCHITECTURE = 'arm64';
 
-const bundles = new Map<string, string>();
+export interface HandlerPackage {
+  /** Folder esbuild wrote the bundle to (.gen/lambdas/<name>/). */
+  readonly bundleDir: string;
+  /** Deterministic zip of that folder (.gen/lambdas/<name>.zip). */
+  readonly zipPath: string;
+  /** Base64 SHA-256 of the zip, the form Lambda's source_code_hash takes. */
+  readonly sha256: string;
+}
 
-/** Bundles each handler once per process, however many environments are synthesized. */
-export function handlerBundleDir(spec: HandlerSpec): string {
-  let dir = bundles.get(spec.name);
-  if (dir === undefined) {
-    dir = bundleHandler(spec);
-    bundles.set(spec.name, dir);
+const packages = new Map<string, HandlerPackage>();
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
+}
+
+/** Bundles and zips each handler once per process, however many environments are synthesized. */
+export function handlerPackage(spec: HandlerSpec): HandlerPackage {
+  let pkg = packages.get(spec.name);
+  if (pkg === undefined) {
+    const bundleDir = bundleHandler(spec);
+    const zip = zipSync(filesUnder(bundleDir).map((f) => ({ name: relative(bundleDir, f).split('\\').join('/'), data: readFileSync(f) })));
+    const zipPath = `${bundleDir}.zip`;
+    writeFileSync(zipPath, zip);
+    pkg = { bundleDir, zipPath, sha256: createHash('sha256').update(zip).digest('base64') };
+    packages.set(spec.name, pkg);
   }
-  return dir;
+  return pkg;
 }
 
 export interface HandlerFunctionsProps {
@@ -49,8 +70,8 @@ export class HandlerFunctions extends Construct {
     const functions = new Map<string, LambdaFunction>();
     for (const spec of HANDLERS) {
       const functionName = `${props.prefix}-${spec.name}`;
-      const dir = handlerBundleDir(spec);
-      const asset = new TerraformAsset(this, `${spec.name}-bundle`, { path: dir, type: AssetType.ARCHIVE });
+      const pkg = handlerPackage(spec);
+      const asset = new TerraformAsset(this, `${spec.name}-bundle`, { path: pkg.zipPath, type: AssetType.FILE });
       const logGroup = new CloudwatchLogGroup(this, `${spec.name}-logs`, {
         name: `/aws/lambda/${functionName}`,
         retentionInDays: props.logRetentionDays,
@@ -76,8 +97,7 @@ export class HandlerFunctions extends Construct {
           architectures: [LAMBDA_ARCHITECTURE],
           handler: 'index.handler',
           filename: asset.path,
-          // Hash of the bundle itself (not of the zip, whose bytes carry timestamps).
-          sourceCodeHash: createHash('sha256').update(readFileSync(join(dir, 'index.js'))).digest('base64'),
+          sourceCodeHash: pkg.sha256,
           role: role.arn,
           memorySize: 256,
           timeout: 10,
