@@ -1,0 +1,146 @@
+/**
+ * Runs the terraform-plan composite action's real scripts, in order, with the real Terraform CLI on
+ * a stack that needs no provider download (the built-in terraform_data resource, local backend):
+ * init, plan with -detailed-exitcode, render. Checks the outputs the workflows branch on
+ * (exitcode, digest), plan.md, plan.txt, the job summary, and that the plan JSON (which holds
+ * sensitive values in clear text) is gone afterwards.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+
+const ROOT = join(__dirname, '..');
+const ACTION = join(ROOT, '.github', 'actions', 'terraform-plan', 'action.yml');
+
+interface Step {
+  name: string;
+  run?: string;
+  env?: Record<string, string>;
+}
+const steps = (parse(readFileSync(ACTION, 'utf8')) as { runs: { steps: Step[] } }).runs.steps;
+
+function terraformOnPath(): void {
+  const v = spawnSync('terraform', ['version'], { encoding: 'utf8' });
+  if (v.status !== 0) throw new Error('terraform is not on PATH: install it (CI: ./.github/actions/setup-terraform)');
+}
+
+let work: string;
+let stackDir: string;
+let runnerTemp: string;
+
+beforeAll(() => {
+  terraformOnPath();
+  work = mkdtempSync(join(tmpdir(), 'tf-plan-action-'));
+  // The workspace the action runs in: package.json, node_modules and delivery/ for plan:render.
+  for (const entry of ['package.json', 'node_modules', 'delivery']) symlinkSync(join(ROOT, entry), join(work, entry));
+  stackDir = join('cdktf.out', 'stacks', 'billing-test');
+  mkdirSync(join(work, stackDir), { recursive: true });
+  runnerTemp = join(work, 'runner-temp');
+  mkdirSync(runnerTemp);
+  writeFileSync(
+    join(work, stackDir, 'cdk.tf.json'),
+    JSON.stringify({
+      terraform: { backend: { local: { path: 'terraform.billing-test.tfstate' } } },
+      resource: {
+        terraform_data: {
+          api: { input: 'v1' },
+          key: { input: '${sensitive("plan-action-secret-value")}' },
+        },
+      },
+      output: { api: { value: '${terraform_data.api.output}' } },
+    }),
+  );
+});
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+interface StepsRun {
+  readonly outputs: Record<string, string>;
+  readonly summary: string;
+  readonly log: string;
+}
+
+/** Runs every step of the action like the runner does (bash -e, step env), stopping at a failure. */
+function runAction(): StepsRun {
+  const outputFile = join(work, 'github-output');
+  const summaryFile = join(work, 'step-summary');
+  writeFileSync(outputFile, '');
+  writeFileSync(summaryFile, '');
+  let log = '';
+  for (const step of steps) {
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? work,
+      TF_IN_AUTOMATION: '1',
+      TF_CLI_CONFIG_FILE: '/dev/null',
+      RUNNER_TEMP: runnerTemp,
+      GITHUB_OUTPUT: outputFile,
+      GITHUB_STEP_SUMMARY: summaryFile,
+      // The action's env: values, with its ${{ }} inputs resolved as a workflow would.
+      STACK_DIR: stackDir,
+      STATE_BUCKET: '',
+      ENVIRONMENT: 'dev',
+      RUN_URL: 'https://github.com/example-org/usage-billing-platform/actions/runs/7',
+      COMMIT: '0123456789abcdef0123456789abcdef01234567',
+    };
+    const result = spawnSync('bash', ['--noprofile', '--norc', '-e', '-o', 'pipefail', '-c', step.run ?? ''], {
+      cwd: work,
+      env,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    log += `## ${step.name}\n${result.stdout}${result.stderr}`;
+    if (result.status !== 0) throw new Error(`step "${step.name}" failed (${result.status}):\n${log}`);
+  }
+  const outputs = Object.fromEntries(
+    readFileSync(outputFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+  return { outputs, summary: readFileSync(summaryFile, 'utf8'), log };
+}
+
+test('a plan with changes: exit code 2, rendered comment, summary, readable plan, no JSON left', () => {
+  const run = runAction();
+  expect(run.outputs.exitcode).toBe('2');
+  expect(run.outputs.digest).toMatch(/^[0-9a-f]{64}$/);
+  const md = readFileSync(join(work, 'plan.md'), 'utf8');
+  expect(md.startsWith('<!-- plan:dev -->\n### Terraform plan for `dev`: 2 to add, 0 to change, 0 to replace, 0 to destroy')).toBe(true);
+  expect(md).toContain('commit `0123456789ab`');
+  expect(run.summary).toBe(md);
+  expect(readFileSync(join(work, 'plan.txt'), 'utf8')).toContain('terraform_data.api will be created');
+  for (const text of [md, run.summary, run.log, readFileSync(join(work, 'plan.txt'), 'utf8')]) {
+    expect(text).not.toContain('plan-action-secret-value');
+  }
+  expect(readdirSync(runnerTemp)).toEqual([]);
+  expect(existsSync(join(work, stackDir, 'tfplan'))).toBe(true);
+});
+
+test('after applying that plan file, the next plan reports no changes with exit code 0', () => {
+  const apply = spawnSync('terraform', [`-chdir=${stackDir}`, 'apply', '-input=false', '-no-color', 'tfplan'], {
+    cwd: work,
+    encoding: 'utf8',
+    env: { ...process.env, TF_CLI_CONFIG_FILE: '/dev/null' },
+  });
+  expect(apply.status).toBe(0);
+  const run = runAction();
+  expect(run.outputs.exitcode).toBe('0');
+  expect(readFileSync(join(work, 'plan.md'), 'utf8')).toContain('No changes. The live infrastructure matches the configuration.');
+});
+
+test('a failing plan fails the step and reports exit code 1', () => {
+  const broken = join(work, stackDir, 'cdk.tf.json');
+  const good = readFileSync(broken, 'utf8');
+  writeFileSync(broken, JSON.stringify({ ...JSON.parse(good), output: { bad: { value: '${terraform_data.missing.output}' } } }));
+  try {
+    expect(() => runAction()).toThrow(/step "Terraform plan" failed[\s\S]*::error::terraform plan failed/);
+    expect(readFileSync(join(work, 'github-output'), 'utf8')).toContain('exitcode=1');
+  } finally {
+    writeFileSync(broken, good);
+  }
+});
