@@ -43,3 +43,30 @@ describe('synthesis', () => {
     expect(run.stderr).toBe('synth: SYNTH_BACKEND must be "s3" or "local", got "gcs"\n');
   });
 });
+
+describe('provider imports', () => {
+  it('use deep paths only: no module under stacks/ or lambdas/ loads the @cdktf/provider-aws barrel', () => {
+    const offenders: string[] = [];
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (/\.ts$/.test(entry.name) && /from '@cdktf\/provider-aws'|require\('@cdktf\/provider-aws'\)/.test(readFileSync(path, 'utf8'))) offenders.push(path);
+      }
+    };
+    walk(join(REPO_ROOT, 'stacks'));
+    walk(join(REPO_ROOT, 'lambdas'));
+    expect(offenders).toEqual([]);
+  });
+
+  it('building every stack loads provider modules one by one, never lib/index.js', () => {
+    const script =
+      "require('./stacks/app'); const ks = Object.keys(require.cache).filter((k) => k.includes('provider-aws'));" +
+      "console.log(JSON.stringify({ barrel: ks.some((k) => /provider-aws[\\\\/]lib[\\\\/]index\\.js$/.test(k)), modules: ks.length }));";
+    const run = spawnSync(tsx, ['-e', script], { cwd: REPO_ROOT, encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    const result = JSON.parse(run.stdout) as { barrel: boolean; modules: number };
+    expect(result.barrel).toBe(false);
+    expect(result.modules).toBeGreaterThan(20);
+  });
+});

@@ -23,9 +23,10 @@ export const LOG_RETENTION_DAYS: readonly number[] = [
 ];
 
 /**
- * Smallest per-query bytes-scanned cutoff an Athena workgroup accepts (10 MB = 10,485,760 bytes),
- * WorkGroupConfiguration.BytesScannedCutoffPerQuery:
- * https://docs.aws.amazon.com/athena/latest/APIReference/API_WorkGroupConfiguration.html
+ * Smallest per-query bytes-scanned cutoff (10 MB = 10,485,760 bytes). Athena's API model allows
+ * 10,000,000 (https://docs.aws.amazon.com/athena/latest/APIReference/API_WorkGroupConfiguration.html);
+ * the AWS provider validates `IntAtLeast(10485760)` on aws_athena_workgroup
+ * (hashicorp/terraform-provider-aws internal/service/athena/workgroup.go), so the stricter bound wins.
  */
 export const MIN_ATHENA_BYTES_SCANNED_CUTOFF = 10 * 1024 * 1024;
 
