@@ -4,44 +4,10 @@
  * 127.0.0.1 that answers in the documented wire shape ({"values": {keyId: [[used, remaining]...]},
  * "position"}), paging by `position`.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { HourlyUsageRow } from '../types';
 import { apiGatewayClient } from './clients';
 import { ApiGatewayReconciler, apiGatewayUsageApi, dailyLogRequests, reconcileMonth, reconciliationDays, type ApiGatewayUsageApi } from './reconciliation';
-
-interface Recorded {
-  path: string;
-  query: Record<string, string>;
-}
-
-/** GetUsage over HTTP: per plan, a map keyId -> daily used counts; `pageSize` keys per page. */
-function getUsageServer(plans: Record<string, Record<string, number[]>>, pageSize: number) {
-  const requests: Recorded[] = [];
-  const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    requests.push({ path: url.pathname, query: Object.fromEntries(url.searchParams) });
-    const match = /^\/usageplans\/([^/]+)\/usage$/.exec(url.pathname);
-    const plan = match ? plans[decodeURIComponent(match[1])] : undefined;
-    if (plan === undefined) {
-      res.writeHead(404, { 'content-type': 'application/json', 'x-amzn-errortype': 'NotFoundException' });
-      res.end(JSON.stringify({ message: 'Invalid Usage Plan ID specified' }));
-      return;
-    }
-    const keys = Object.keys(plan).sort();
-    const start = Number(url.searchParams.get('position') ?? '0');
-    const page = keys.slice(start, start + pageSize);
-    const values = Object.fromEntries(page.map((k) => [k, plan[k].map((used) => [used, 1000 - used])]));
-    const next = start + pageSize < keys.length ? { position: String(start + pageSize) } : {};
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ usagePlanId: match?.[1], startDate: url.searchParams.get('startDate'), endDate: url.searchParams.get('endDate'), values, ...next }));
-  });
-  return {
-    requests,
-    start: () => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`))),
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
+import { getUsageServer } from './testing/get-usage-server';
 
 const row = (hour: string, fp: string | null, requests: number, month = hour.slice(0, 7)): HourlyUsageRow => ({
   hour,
@@ -70,8 +36,12 @@ const rows = [
 describe('reconciliation with API Gateway GetUsage over HTTP', () => {
   const server = getUsageServer(
     {
-      'plan-pro': { 'key-acme': [12, 5, 0], 'key-other': [1, 1, 1], 'key-third': [0, 0, 0] },
-      'plan-basic': { 'key-globex': [0, 6, 1] },
+      'plan-pro': {
+        'key-acme': { '2026-11-01': 12, '2026-11-02': 5 },
+        'key-other': { '2026-11-01': 1, '2026-11-02': 1, '2026-11-03': 1 },
+        'key-third': {},
+      },
+      'plan-basic': { 'key-globex': { '2026-11-02': 6, '2026-11-03': 1 } },
     },
     2,
   );
