@@ -85,9 +85,9 @@ describe('bootstrap stacks', () => {
       expect(attachments.map((a) => a.policy_arn)).toContain('arn:aws:iam::aws:policy/ReadOnlyAccess');
     });
 
-    it('apply role: only main or the protected environment, never a pull request', () => {
+    it('apply role: only jobs in the protected GitHub environment, never a pull request or another branch', () => {
       const subjects = trustSubjects(roleNamed(synth, names.apply));
-      expect(subjects).toEqual([`${repo}:ref:refs/heads/main`, `${repo}:environment:${env.name}`]);
+      expect(subjects).toEqual([`${repo}:environment:${env.name}`]);
       expect(subjects.join(' ')).not.toContain('pull_request');
     });
 

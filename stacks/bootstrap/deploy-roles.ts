@@ -2,8 +2,8 @@
  * Per environment, the three roles GitHub Actions assumes through OIDC, each trusted only for the
  * configured repository (https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services):
  * - plan: read-only, usable from pull requests and main (plans every environment on a PR);
- * - apply: only from the main branch or the environment's GitHub deployment environment
- *   (protect that environment so it deploys from main only);
+ * - apply: only from jobs that run in the environment's GitHub deployment environment
+ *   (`environment: <env>`; limit that environment to the main branch in the repository settings);
  * - usage job: Athena, Glue read, log bucket read, results and usage bucket write, PutMetricData
  *   in its own namespace, API Gateway GET of usage plans and their usage. It can read the
  *   fingerprint map in the usage bucket, never API key values (no GET on /apikeys).
@@ -115,8 +115,8 @@ export class DeployRoles extends Construct {
 
     this.apply = new IamRole(this, 'apply', {
       name: names.apply,
-      description: `GitHub Actions: terraform apply of ${billingStackName(env.name)} (main or the ${env.name} environment only)`,
-      assumeRolePolicy: githubTrust(props.oidcProviderArn, [main, deployEnvironment]),
+      description: `GitHub Actions: terraform apply of ${billingStackName(env.name)} (jobs in the ${env.name} environment only)`,
+      assumeRolePolicy: githubTrust(props.oidcProviderArn, [deployEnvironment]),
       maxSessionDuration: 3600,
     });
     new IamRolePolicy(this, 'apply-policy', {
