@@ -13,7 +13,9 @@
 -- * Filters on the partition columns only, so the engines read only the asked hours.
 -- * apikey_fp: the exact parameter name, at the start of the query string or after '&'; the value
 --   runs to the next '&'. `xapikey_fp=`, `apikey_fp_x=` and `a=apikey_fp%3D...` never match.
---   regexp_extract gives NULL (Trino) or '' (DuckDB) without a match; NULLIF makes both NULL.
+--   regexp_extract gives NULL (Trino: JoniRegexpFunctions.regexpExtract in trinodb/trino returns
+--   null when the search finds nothing) or '' (DuckDB, RE2) without a match; NULLIF makes both
+--   NULL. Joni's `^` also matches after a newline; a logged query string is URL-encoded, holds none.
 -- * Every column is a string with '-' for empty: TRY_CAST, unparsable numbers count as 0 bytes.
 -- * A record logged twice (same x_edge_request_id in the same partition hour, e.g. a re-delivered
 --   file; late records go to the partition of the hour they occurred in) counts once: the
