@@ -116,7 +116,8 @@ export class RestApi extends Construct {
       settings: {
         throttlingRateLimit: props.throttle.rateLimit,
         throttlingBurstLimit: props.throttle.burstLimit,
-        metricsEnabled: true,
+        // Detailed per-method metrics are billed as custom metrics; the API-level ones are free.
+        metricsEnabled: false,
       },
     });
     this.domainName = `${this.api.id}.execute-api.${props.region}.amazonaws.com`;
