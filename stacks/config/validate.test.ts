@@ -196,6 +196,27 @@ describe('validatePlatformConfig', () => {
     );
   });
 
+  it.each(['Prod', 'prod_1', 'a-very-long-environment-name'])('rejects environment name %j', (name) => {
+    expect(messageOf(withChange((c) => (prod(c).name = name)))).toBe(
+      `environment "${name}": name must be 1 to 16 lowercase letters, digits or dashes, starting with a letter`,
+    );
+  });
+
+  it('rejects a usage plan name that cannot be part of resource names', () => {
+    const msg = messageOf(
+      withChange((c) => {
+        const env = prod(c);
+        env.usagePlans = { Gold_Plan: env.usagePlans.basic };
+        env.apiKeys = [{ id: 'acme', customer: 'Acme', plan: 'Gold_Plan' }];
+      }),
+    );
+    expect(msg).toBe('environment "prod": usagePlans.Gold_Plan name must be lowercase letters, digits and single dashes, starting with a letter');
+  });
+
+  it('rejects a configuration without deployed environments', () => {
+    expect(messageOf(withChange((c) => (c.environments = [])))).toBe('platform: environments must declare at least one environment');
+  });
+
   it('validates the local environment too', () => {
     expect(messageOf(withChange((c) => (c.local.usagePlans.basic.monthlyQuota = 0)))).toBe(
       'environment "local": usagePlans.basic.monthlyQuota must be a positive integer, got 0',
