@@ -44,7 +44,8 @@ export function cloudWatchApi(client: CloudWatchClient): CloudWatchApi {
 
 /** Compares the month's billable requests with API Gateway's own counters. */
 export interface Reconciler {
-  reconcile(usage: MonthUsage): Promise<readonly KeyReconciliation[]>;
+  /** `runTime`: the run's time; the month's rows and days are those up to it. */
+  reconcile(usage: MonthUsage, runTime: Date): Promise<readonly KeyReconciliation[]>;
 }
 
 export interface CloudWatchPublisherOptions {
@@ -174,7 +175,7 @@ export class CloudWatchPublisher implements UsagePublisher {
     let reconcileFailure: string | undefined;
     if (this.options.reconciler !== undefined) {
       try {
-        reconciliation = await this.options.reconciler.reconcile(request.usage);
+        reconciliation = await this.options.reconciler.reconcile(request.usage, request.timestamp);
       } catch (error) {
         reconcileFailure = error instanceof Error ? error.message : String(error);
       }

@@ -70,8 +70,8 @@ export interface AwsUsageBackend {
   readonly store: S3RollupStore;
   /** Publishes the gauges and the month-to-date ReconciliationGap of every key. */
   readonly publisher: CloudWatchPublisher;
-  /** Per key and day: billable requests from the month's rollups vs API Gateway's GetUsage. */
-  reconcile(month: string): Promise<KeyReconciliationReport[]>;
+  /** Per key and day up to `runTime` (default now): rollups' billable requests vs API Gateway's GetUsage. */
+  reconcile(month: string, runTime?: Date): Promise<KeyReconciliationReport[]>;
 }
 
 function connection(options: AwsBackendOptions, service: Service, region: string): AwsConnection {
@@ -127,11 +127,11 @@ export async function createAwsUsageBackend(options: AwsBackendOptions): Promise
 
   const gateway = apiGatewayUsageApi(apiGatewayClient(connection(options, 'apiGateway', region)));
   const gatewayApi = options.wrap?.apiGateway?.(gateway) ?? gateway;
-  const monthRows = async (month: string): Promise<HourlyUsageRow[]> => {
-    const rollups = await mapLimit(hoursForMonth(month, now()), 16, (hour) => store.getHour(hour));
+  const monthRows = async (month: string, runTime: Date): Promise<HourlyUsageRow[]> => {
+    const rollups = await mapLimit(hoursForMonth(month, runTime), 16, (hour) => store.getHour(hour));
     return rollups.flatMap((r) => (r?.rows ?? []).filter((row) => row.month === month));
   };
-  const reconciler = new ApiGatewayReconciler(gatewayApi, deployment.keys, monthRows, now, options.backoff);
+  const reconciler = new ApiGatewayReconciler(gatewayApi, deployment.keys, monthRows, options.backoff);
 
   const cloudWatch = cloudWatchApi(cloudWatchClient(connection(options, 'cloudWatch', region)));
   const publisher = new CloudWatchPublisher(options.wrap?.cloudWatch?.(cloudWatch) ?? cloudWatch, {
@@ -149,8 +149,8 @@ export async function createAwsUsageBackend(options: AwsBackendOptions): Promise
     lister,
     store,
     publisher,
-    reconcile: async (month) =>
-      reconcileMonth({ api: gatewayApi, keys: deployment.keys, month, rows: await monthRows(month), today: now(), ...backoff }),
+    reconcile: async (month, runTime = now()) =>
+      reconcileMonth({ api: gatewayApi, keys: deployment.keys, month, rows: await monthRows(month, runTime), today: runTime, ...backoff }),
   };
 }
 

@@ -97,9 +97,10 @@ describe('reconciliation with API Gateway GetUsage over HTTP', () => {
       unattributed: { requests: 0 },
       totalRequests: requests,
     });
-    const reconciler = new ApiGatewayReconciler(api, [ACME], async () => rows, () => new Date('2026-11-03T10:00:00Z'));
-    await expect(reconciler.reconcile(usage(17))).resolves.toHaveLength(1);
-    await expect(reconciler.reconcile(usage(18))).rejects.toThrow('key acme: rollups hold 17 billable requests but the run computed 18');
+    const reconciler = new ApiGatewayReconciler(api, [ACME], async () => rows);
+    const at = new Date('2026-11-03T10:00:00Z');
+    await expect(reconciler.reconcile(usage(17), at)).resolves.toHaveLength(1);
+    await expect(reconciler.reconcile(usage(18), at)).rejects.toThrow('key acme: rollups hold 17 billable requests but the run computed 18');
   });
 });
 

@@ -177,14 +177,14 @@ export class ApiGatewayReconciler implements Reconciler {
   constructor(
     private readonly api: ApiGatewayUsageApi,
     private readonly keys: readonly ReconciledKey[],
-    private readonly monthRows: (month: string) => Promise<readonly HourlyUsageRow[]>,
-    private readonly now: () => Date = () => new Date(),
+    /** The month's rollup rows of the partition hours up to `runTime`. */
+    private readonly monthRows: (month: string, runTime: Date) => Promise<readonly HourlyUsageRow[]>,
     private readonly backoff: BackoffOptions = DEFAULT_BACKOFF,
   ) {}
 
-  async reconcile(usage: MonthUsage): Promise<KeyReconciliationReport[]> {
-    const rows = await this.monthRows(usage.month);
-    const reports = await reconcileMonth({ api: this.api, keys: this.keys, month: usage.month, rows, today: this.now(), backoff: this.backoff });
+  async reconcile(usage: MonthUsage, runTime: Date): Promise<KeyReconciliationReport[]> {
+    const rows = await this.monthRows(usage.month, runTime);
+    const reports = await reconcileMonth({ api: this.api, keys: this.keys, month: usage.month, rows, today: runTime, backoff: this.backoff });
     // The figures the run publishes and the rows reconciled must be the same data.
     for (const report of reports) {
       const published = usage.keys.find((k) => k.id === report.id);
