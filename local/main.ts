@@ -19,6 +19,13 @@ function banner(platform: LocalPlatform, settings: LocalSettings): string {
     })
     .join('\n');
   const key = keys[0];
+  const tryIt =
+    key === undefined
+      ? 'No API keys are configured: add one to platformConfig.local.apiKeys in stacks/config/environments.ts.\n'
+      : `Try it (key "${key.id}"):
+  curl -s ${url}/example -H 'x-api-key: ${key.value}'
+  curl -s -X POST ${url}/data -H 'x-api-key: ${key.value}' -H 'content-type: application/json' -d '{"hello":"world"}'
+`;
   return `Local platform (environment "${env.name}") listening on ${url}
   keys    ${state}/keys.json (kept across restarts)
 ${plans}
@@ -27,10 +34,7 @@ ${plans}
     settings.cloudwatchEndpoint ? `\n  metrics published to ${settings.cloudwatchEndpoint}` : ''
   }
 
-Try it (key "${key.id}"):
-  curl -s ${url}/example -H 'x-api-key: ${key.value}'
-  curl -s -X POST ${url}/data -H 'x-api-key: ${key.value}' -H 'content-type: application/json' -d '{"hello":"world"}'
-
+${tryIt}
 Ctrl-C stops it (every log record is written first).
 `;
 }
