@@ -139,7 +139,11 @@ export class DeployRoles extends Construct {
           Action: ['logs:*Delivery*', 'logs:TagResource', 'logs:UntagResource', 'logs:ListTagsForResource', 'logs:DescribeLogGroups'],
           Resource: '*',
         },
-        { Sid: 'CloudFrontAndApi', Effect: 'Allow', Action: ['cloudfront:*', 'apigateway:*'], Resource: '*' },
+        // CloudFront ARNs carry the account but no region; API Gateway ARNs carry the region but no
+        // account (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudfront.html,
+        // .../list_amazonapigatewaymanagement.html). Ids are generated, so the scope is the account/region.
+        { Sid: 'CloudFront', Effect: 'Allow', Action: 'cloudfront:*', Resource: `arn:aws:cloudfront::${account}:*` },
+        { Sid: 'ApiGateway', Effect: 'Allow', Action: 'apigateway:*', Resource: `arn:aws:apigateway:${region}::/*` },
         {
           Sid: 'Catalog',
           Effect: 'Allow',
