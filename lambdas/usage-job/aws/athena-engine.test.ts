@@ -26,7 +26,8 @@ interface Script {
 
 /** A scripted Athena: one script per started query, in start order. Faults are injected per call. */
 class ScriptedAthena implements AthenaApi {
-  started: { sql: string; params: string[] }[] = [];
+  started: { sql: string; params: string[]; token?: string }[] = [];
+  tokens: (string | undefined)[] = [];
   resultCalls: GetQueryResultsCommandInput[] = [];
   stopped: string[] = [];
   polls = 0;
@@ -35,7 +36,8 @@ class ScriptedAthena implements AthenaApi {
 
   constructor(private readonly scripts: Script[]) {}
 
-  async startQueryExecution(input: { QueryString?: string; ExecutionParameters?: string[] }) {
+  async startQueryExecution(input: { QueryString?: string; ExecutionParameters?: string[]; ClientRequestToken?: string }) {
+    this.tokens.push(input.ClientRequestToken);
     const fault = this.faults.start.shift();
     if (fault) throw fault;
     const id = `q${this.started.length + 1}`;
@@ -194,6 +196,10 @@ describe('Athena engine (controlled client)', () => {
     expect(new Set(out.rows.map((r) => r.apikeyFp)).size).toBe(1_500);
     expect(athena.resultCalls.map((c) => c.NextToken)).toEqual([undefined, '1000', '1000', '1000']);
     expect(athena.started).toHaveLength(1);
+    // The throttled start and its retry carry the same idempotency token.
+    expect(athena.tokens).toHaveLength(2);
+    expect(athena.tokens[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(athena.tokens[1]).toBe(athena.tokens[0]);
   });
 
   it('fails with a clear error when throttling outlasts the retries', async () => {

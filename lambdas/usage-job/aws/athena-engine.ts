@@ -15,6 +15,7 @@
  *   https://docs.aws.amazon.com/athena/latest/APIReference/API_QueryExecutionStatus.html
  * - Statistics.DataScannedInBytes is what the query read (and what Athena bills).
  */
+import { randomUUID } from 'node:crypto';
 import {
   GetQueryExecutionCommand,
   GetQueryResultsCommand,
@@ -144,10 +145,15 @@ export class AthenaEngine implements UsageEngine {
       if (!Number.isSafeInteger(value) || value < 0) throw new Error(`partition parameter ${value} is not a non-negative integer`);
       return String(value);
     });
+    // One token for every attempt: if a retried call had in fact started the query, Athena
+    // returns that execution instead of starting a second one (StartQueryExecution ClientRequestToken,
+    // https://docs.aws.amazon.com/athena/latest/APIReference/API_StartQueryExecution.html).
+    const token = randomUUID();
     const started = await withBackoff(
       'Athena StartQueryExecution',
       () =>
         this.api.startQueryExecution({
+          ClientRequestToken: token,
           QueryString: this.sql,
           WorkGroup: this.options.workgroup,
           QueryExecutionContext: { Catalog: this.options.catalog ?? 'AwsDataCatalog', Database: this.options.database },

@@ -1,6 +1,8 @@
 /**
  * CloudWatch publishing against moto in server mode: what GetMetricData returns is what was put,
  * a second run leaves Maximum unchanged, and more than 1,000 data go out in several calls.
+ * moto 5.2.5's GetMetricData ignores the namespace when a query has dimensions, so tests that share
+ * a region use distinct keys or hours.
  */
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { useMotoServer } from '../../../test-support/moto-server';
@@ -8,6 +10,7 @@ import { API_KEY_DIMENSION, ENVIRONMENT_METRICS, metricsNamespace, PER_KEY_METRI
 import type { KeyMonthUsage, MonthUsage } from '../usage-publisher';
 import { cloudWatchClient } from './clients';
 import { CloudWatchPublisher, cloudWatchApi, type CloudWatchApi } from './cloudwatch-publisher';
+import { createCloudWatchUsagePublisher } from './index';
 
 const moto = useMotoServer();
 let client: CloudWatchClient;
@@ -108,5 +111,34 @@ describe('CloudWatch publisher on moto server', () => {
     await new CloudWatchPublisher(cloudWatchApi(client), { environment: env, now: () => dec1 }).publish({ usage: usage([key('acme', 9_999)]), timestamp: dec1 });
     expect(await statistic(ns, PER_KEY_METRICS.billableRequests, 'Maximum', new Date('2026-11-30T23:00:00Z'), 'acme')).toEqual([9_999]);
     expect(await statistic(ns, PER_KEY_METRICS.billableRequests, 'Maximum', new Date('2026-12-01T02:00:00Z'), 'acme')).toEqual([]);
+  });
+
+  it('createCloudWatchUsagePublisher publishes to any AWS-compatible endpoint given (the --cloudwatch-endpoint path)', async () => {
+    const publisher = createCloudWatchUsagePublisher({
+      environment: 'local',
+      region: 'us-west-2',
+      endpoint: moto.endpoint,
+      credentials: moto.clientConfig().credentials,
+      now: () => runTime,
+    });
+    await expect(publisher.publish({ usage: usage([key('acme', 42)]), timestamp: runTime })).resolves.toEqual({ metricDataPut: 7 });
+    const regional = cloudWatchClient({ region: 'us-west-2', endpoint: moto.endpoint, credentials: moto.clientConfig().credentials });
+    const out = await regional.send(
+      new GetMetricDataCommand({
+        StartTime: hour,
+        EndTime: new Date(hour.getTime() + 3_600_000),
+        MetricDataQueries: [
+          {
+            Id: 'q',
+            MetricStat: {
+              Metric: { Namespace: 'UsageBilling/local', MetricName: PER_KEY_METRICS.billableRequests, Dimensions: [{ Name: API_KEY_DIMENSION, Value: 'acme' }] },
+              Period: 3600,
+              Stat: 'Maximum',
+            },
+          },
+        ],
+      }),
+    );
+    expect(out.MetricDataResults?.[0]?.Values).toEqual([42]);
   });
 });
