@@ -124,14 +124,14 @@ describe('usage CLI --engine athena on moto', () => {
     expect(values('billable')?.[0]).toBe(10);
     expect(values('gap')?.[0]).toBe(1);
     expect(values('heartbeat')?.[0]).toBe(1);
-  });
+  }, 120_000); // each run reads ~700 hourly rollups one by one late in a month
 
   it('a rerun reads no new hour and reports the same figures', async () => {
     const { code, out, err } = await cli(['--engine', 'athena', '--env', 'dev', '--month', month, '--format', 'json', '--dry-run']);
     expect(code).toBe(0);
     expect(err).toMatch(/computed 0 of \d+ hours, read 0 bytes/);
     expect((JSON.parse(out) as { keys: { requests: number }[] }).keys[0].requests).toBe(10);
-  });
+  }, 120_000);
 
   it('exits non-zero with a one-line reason when the environment has no deployment file', async () => {
     const { code, out, err } = await cli(['--engine', 'athena', '--env', 'prod', '--month', month]);
