@@ -69,7 +69,7 @@ describe('usage-job deployment file', () => {
     [['keys', 1, 'fingerprint'], '0123456789abcdef', 'field "keys[1].fingerprint" must be unique (keys[0] has the same fingerprint)'],
     [['keys', 1, 'id'], 'acme-dev', 'field "keys[1].id" must be unique (keys[0] has the same id)'],
   ])('rejects %j = %j with a message naming the field', (path, value, message) => {
-    const run = () => parseUsageJobDeployment(withChange(path, value) as never, 'test.json');
+    const run = () => parseUsageJobDeployment(withChange(path, value) as Parameters<typeof parseUsageJobDeployment>[0], 'test.json');
     expect(run).toThrow(DeploymentFileError);
     expect(run).toThrow(`test.json: ${message}`);
   });
