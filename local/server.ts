@@ -39,8 +39,14 @@ export interface PlatformServer {
   close(): Promise<void>;
 }
 
+/** After this long, requests still running at shutdown are cut off (and logged with status 000). */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
 export async function startServer(parts: PlatformServerParts, port: number): Promise<PlatformServer> {
   let logged = 0;
+  // API requests whose log record is not yet handed to parts.log; close() waits for them.
+  let inFlight = 0;
+  let onDrained: (() => void) | undefined;
   // Bytes a socket had written when its previous response finished: responses on one connection
   // are sent in order, so the difference is exactly this response's bytes (headers included).
   const socketBytes = new WeakMap<Socket, number>();
@@ -77,9 +83,13 @@ export async function startServer(parts: PlatformServerParts, port: number): Pro
     let loggedQuery = '';
     let result: EdgeResultKind = 'origin';
     let requestBytes = requestHeadBytes(req);
-    let finished = false;
+    let recorded = false;
+    inFlight += 1;
 
+    // Exactly one record per request, whichever of 'finish' and 'close' comes first.
     const logOnce = (kind: EdgeResultKind) => {
+      if (recorded) return;
+      recorded = true;
       const q = rawUrl.indexOf('?');
       parts.log(
         buildLogRecord({
@@ -102,15 +112,12 @@ export async function startServer(parts: PlatformServerParts, port: number): Pro
         }),
       );
       logged += 1;
+      inFlight -= 1;
+      if (inFlight === 0) onDrained?.();
     };
-    res.on('finish', () => {
-      finished = true;
-      logOnce(result);
-    });
+    res.on('finish', () => logOnce(result));
     // The viewer went away before the response was complete: CloudFront logs status 000.
-    res.on('close', () => {
-      if (!finished) logOnce('aborted');
-    });
+    res.on('close', () => logOnce(res.writableFinished ? result : 'aborted'));
 
     const send = (statusCode: number, headers: Record<string, string>, body: Buffer, cacheResult: string) => {
       status = statusCode;
@@ -189,11 +196,20 @@ export async function startServer(parts: PlatformServerParts, port: number): Pro
     server,
     url: `http://127.0.0.1:${address.port}`,
     logged: () => logged,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }),
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const drained = new Promise<void>((resolve) => {
+        if (inFlight === 0) resolve();
+        else onDrained = resolve;
+      });
+      const grace = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      // Keep-alive connections that finish a response during shutdown are closed as they go idle.
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
+      await Promise.all([closed, drained]);
+      clearTimeout(grace);
+      clearInterval(sweep);
+    },
   };
 }
 

@@ -16,6 +16,8 @@ export interface PlatformProcess {
   readonly stateDir: string;
   readonly keys: LocalApiKey[];
   readonly child: ChildProcess;
+  /** Resolves with the exit code when the process ends. */
+  readonly exited: Promise<number | null>;
   stdout(): string;
   stderr(): string;
   /** Sends the signal and resolves with the exit code. */
@@ -66,6 +68,7 @@ export async function startPlatformProcess(options: StartProcessOptions = {}): P
     stateDir,
     keys,
     child,
+    exited,
     stdout: () => out,
     stderr: () => err,
     stop: async (signal = 'SIGTERM') => {
