@@ -21,6 +21,10 @@
 import { addHours, floorToHour, hourIdOf, hourRange, monthBounds } from './hours';
 import type { HourRollup, LogLister, LogObjectVersion, RollupManifest, RollupStore } from './rollup-store';
 import type { HourId, HourlyUsageRow, UsageEngine } from './types';
+import { mapLimit } from './concurrency';
+
+/** Rollup reads and writes in flight at once (S3 GET/PUT per hour). */
+const STORE_CONCURRENCY = 16;
 
 export interface IncrementalRunOptions {
   readonly month: string;
@@ -74,8 +78,10 @@ export async function runIncremental(options: IncrementalRunOptions): Promise<In
   const manifest = await store.readManifest();
   const stored = new Map<HourId, HourRollup | null>();
   const toCompute: HourId[] = [];
-  for (const hour of hours) {
-    const rollup = await store.getHour(hour);
+  // A month has ~720 hour rollups; in S3 each is one GET, so they are read concurrently.
+  const rollups = await mapLimit(hours, STORE_CONCURRENCY, (hour) => store.getHour(hour));
+  for (const [index, hour] of hours.entries()) {
+    const rollup = rollups[index];
     stored.set(hour, rollup);
     const objects = listing.get(hour) ?? [];
     if (rollup === null || (hour >= windowStart && !sameListing(manifest.hours[hour], objects))) toCompute.push(hour);
@@ -96,7 +102,7 @@ export async function runIncremental(options: IncrementalRunOptions): Promise<In
     }
   }
   const computedAt = now.toISOString();
-  for (const hour of toCompute) {
+  await mapLimit(toCompute, STORE_CONCURRENCY, async (hour) => {
     const rollup: HourRollup = {
       hour,
       computedAt,
@@ -105,7 +111,7 @@ export async function runIncremental(options: IncrementalRunOptions): Promise<In
     };
     await store.putHour(rollup);
     stored.set(hour, rollup);
-  }
+  });
 
   // The manifest goes last: it only ever describes rollups that are already stored.
   const oldest = addHours(currentHour, -MANIFEST_RETENTION_HOURS);

@@ -59,7 +59,7 @@ const recordArb = fc.record({
   /** Re-delivered in a second file of the same hour (counts once). */
   duplicated: fc.boolean(),
 });
-type GeneratedRecord = fc.infer<typeof recordArb>;
+type GeneratedRecord = typeof recordArb extends fc.Arbitrary<infer T> ? T : never;
 
 function queryOf(r: GeneratedRecord): string {
   switch (r.owner.kind) {
@@ -71,6 +71,8 @@ function queryOf(r: GeneratedRecord): string {
       return `${r.neighbour}${r.forgedName}=${KEYS[r.owner.index].fingerprint}`;
     case 'none':
       return r.neighbour === '' ? '-' : r.neighbour.slice(0, -1);
+    default:
+      throw new Error('unreachable owner kind');
   }
 }
 

@@ -33,7 +33,7 @@ import {
 } from '@aws-sdk/client-athena';
 import { batchParameters, hourBatches, USAGE_TABLE, usageHourlySql, type HourBatch } from '../../../sql/usage-query';
 import type { EngineResult, HourId, HourlyUsageRow, UsageEngine } from '../types';
-import { mapLimit } from './concurrency';
+import { mapLimit } from '../concurrency';
 import { SQL_IDENTIFIER } from './deployment-file';
 import { DEFAULT_BACKOFF, realSleep, withBackoff, type BackoffOptions } from './retry';
 

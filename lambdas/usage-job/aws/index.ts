@@ -23,7 +23,7 @@ import type { UsagePublisher } from '../usage-publisher';
 import { AthenaEngine, athenaApi, type AthenaApi, type AthenaEngineOptions } from './athena-engine';
 import { apiGatewayClient, athenaClient, cloudWatchClient, s3Client, type AwsConnection } from './clients';
 import { CloudWatchPublisher, cloudWatchApi, type CloudWatchApi } from './cloudwatch-publisher';
-import { mapLimit } from './concurrency';
+import { mapLimit } from '../concurrency';
 import { readUsageJobDeployment } from './deployment-file';
 import { ApiGatewayReconciler, apiGatewayUsageApi, reconcileMonth, type ApiGatewayUsageApi, type KeyReconciliationReport } from './reconciliation';
 import type { BackoffOptions } from './retry';

@@ -24,7 +24,7 @@ import { hourPrefix } from '../../../sql/log-columns';
 import { hourStart } from '../hours';
 import type { HourRollup, LogLister, LogObjectVersion, RollupManifest, RollupStore } from '../rollup-store';
 import type { HourId, HourlyUsageRow } from '../types';
-import { mapLimit } from './concurrency';
+import { mapLimit } from '../concurrency';
 import { awsErrorCode, DEFAULT_BACKOFF, withBackoff, type BackoffOptions } from './retry';
 
 export const ROLLUP_PREFIX = 'rollups/hourly/';
