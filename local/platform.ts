@@ -89,7 +89,7 @@ export async function startLocalPlatform(settings: LocalSettings, options: Start
       edge,
       gateway,
       distributionId: LOCAL_DISTRIBUTION_ID,
-      internal: usageRoutes(refresher, Math.max(1, Math.round(settings.usageIntervalMs / 1000))),
+      internal: usageRoutes(refresher, Math.max(1, Math.round(settings.usageIntervalMs / 1000)), environment.prices),
       log: (record) => logs.add(record),
     },
     settings.port,

@@ -3,7 +3,9 @@
  * rejected, errors), unattributed traffic, and an hourly chart of billable requests stacked per
  * key, drawn as inline SVG (no script, no CDN). The page reloads itself every few seconds.
  */
+import { invoiceLines, type InvoiceLine } from '../../lambdas/usage-job/invoice-lines';
 import type { KeyMonthUsage, MonthUsage } from '../../lambdas/usage-job/usage-publisher';
+import type { PricesConfig } from '../../stacks/config/types';
 
 export interface HourBar {
   /** 'YYYY-MM-DDTHH' */
@@ -42,7 +44,7 @@ export function formatBytes(n: number): string {
   return `${value.toFixed(1)} ${units[unit]}`;
 }
 
-function keyRow(key: KeyMonthUsage, color: string): string {
+function keyRow(key: KeyMonthUsage, color: string, invoice: InvoiceLine | undefined): string {
   const percent = key.quotaUsedPercent;
   const width = Math.min(100, Math.max(0, percent));
   const barColor = percent >= 100 ? '#dc2626' : percent >= 80 ? '#d97706' : '#16a34a';
@@ -56,6 +58,7 @@ function keyRow(key: KeyMonthUsage, color: string): string {
   <td class="num" data-field="bytesOut" data-bytes="${key.bytesOut}">${formatBytes(key.bytesOut)}</td>
   <td class="num" data-field="rejected">${int(key.rejected)}</td>
   <td class="num" data-field="errors">${int(key.errors)}</td>
+  <td class="num" data-field="amount">${invoice === undefined ? '' : invoice.amount.toFixed(2)}</td>
 </tr>`;
 }
 
@@ -104,7 +107,7 @@ export function hourlyChart(hours: readonly HourBar[], keyIds: readonly string[]
   return `<svg id="hourly-chart" role="img" aria-label="Billable requests per hour (UTC), stacked by key" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">${parts.join('')}</svg>`;
 }
 
-export function renderUsagePage(snapshot: UsageSnapshot | undefined, refreshSeconds: number): string {
+export function renderUsagePage(snapshot: UsageSnapshot | undefined, refreshSeconds: number, prices: PricesConfig): string {
   const head = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Usage — local platform</title>
 <meta http-equiv="refresh" content="${refreshSeconds}"><link rel="icon" href="data:,">
 <style>
@@ -121,17 +124,19 @@ th{background:#f3f4f6;font-weight:600} td.num,span.num{font-variant-numeric:tabu
   }
   const { usage } = snapshot;
   const keyIds = usage.keys.map((k) => k.id);
-  const rows = usage.keys.map((k, i) => keyRow(k, COLORS[i % COLORS.length])).join('\n');
+  const invoice = invoiceLines(usage, prices);
+  const rows = usage.keys.map((k, i) => keyRow(k, COLORS[i % COLORS.length], invoice.find((l) => l.keyId === k.id))).join('\n');
   return `${head}
 <h1>Usage, month to date (${escapeHtml(usage.month)}, UTC)</h1>
 <p class="meta">Computed by the usage job on DuckDB at ${escapeHtml(snapshot.computedAt)} from ${int(snapshot.logRecords)} log records in ${escapeHtml(snapshot.logRoot)}.
-Billable = status 200-399; rejected = 4xx; errors = 5xx. JSON: <a href="/_usage.json">/_usage.json</a>.</p>
+Billable = status 200-399; rejected = 4xx; errors = 5xx. Amount = the invoice line so far
+(${prices.perThousandRequests} per 1,000 requests + ${prices.perGbOut} per GB out). JSON: <a href="/_usage.json">/_usage.json</a>.</p>
 <table id="usage-table">
-<thead><tr><th>Key</th><th>Customer</th><th>Requests</th><th>Monthly quota</th><th>Quota used</th><th>Bytes out</th><th>Rejected</th><th>Errors</th></tr></thead>
+<thead><tr><th>Key</th><th>Customer</th><th>Requests</th><th>Monthly quota</th><th>Quota used</th><th>Bytes out</th><th>Rejected</th><th>Errors</th><th>Amount (${escapeHtml(prices.currency)})</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>
-<tfoot><tr id="unattributed"><td colspan="2">Unattributed (no known key fingerprint; never billed)</td><td class="num" data-field="unattributed">${int(usage.unattributed.requests)}</td><td colspan="5"></td></tr></tfoot>
+<tfoot><tr id="unattributed"><td colspan="2">Unattributed (no known key fingerprint; never billed)</td><td class="num" data-field="unattributed">${int(usage.unattributed.requests)}</td><td colspan="6"></td></tr></tfoot>
 </table>
 <h2>Billable requests per hour, last 24 hours (UTC)</h2>
 ${hourlyChart(snapshot.hours, keyIds, snapshot.computedAt.slice(0, 13))}

@@ -5,11 +5,12 @@
  * `?refresh=1` flushes the log buffer and reruns the usage job before answering.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { PricesConfig } from '../../stacks/config/types';
 import type { InternalPages } from '../server';
 import { renderUsagePage } from './usage-page';
 import type { UsageRefresher } from './usage-refresher';
 
-export function usageRoutes(refresher: UsageRefresher, refreshSeconds: number): InternalPages {
+export function usageRoutes(refresher: UsageRefresher, refreshSeconds: number, prices: PricesConfig): InternalPages {
   return {
     async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -41,7 +42,7 @@ export function usageRoutes(refresher: UsageRefresher, refreshSeconds: number): 
       }
       if (url.pathname === '/_usage') {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-        res.end(renderUsagePage(snapshot, refreshSeconds));
+        res.end(renderUsagePage(snapshot, refreshSeconds, prices));
         return;
       }
       res.writeHead(404, { 'content-type': 'text/plain' });
