@@ -72,7 +72,13 @@ async function main(): Promise<number> {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
-  process.stdout.write(`\n${stopSignal}: writing buffered log records and stopping...\n`);
+  process.stdout.write(`\n${stopSignal}: writing buffered log records and stopping (a second Ctrl-C exits at once, losing them)...\n`);
+  const force = (signal: NodeJS.Signals) => {
+    process.stderr.write(`${signal} again: exiting without writing ${platform.server.logged() - platform.logRecordsWritten()} buffered log records\n`);
+    process.exit(130);
+  };
+  process.once('SIGINT', force);
+  process.once('SIGTERM', force);
   await platform.stop();
   process.stdout.write(`stopped; ${platform.logRecordsWritten()} log records written under ${platform.logRoot}\n`);
   return 0;
