@@ -1,10 +1,12 @@
 /**
  * `npm run bench:local`: what the local edge costs. Measures, in one run,
- *   (a) the handlers called directly in this process with a ready REST proxy event, and
- *   (b) the same requests over HTTP through the local platform (`local/main.ts` as a child
+ *   (a) the handlers called directly in this process with a ready REST proxy event;
+ *   (b) the parts in this process without HTTP: the edge function alone in its sandbox, and edge
+ *       + API Gateway emulation + handlers (where the time goes);
+ *   (c) the same requests over HTTP through the local platform (`local/main.ts` as a child
  *       process): edge function in its sandbox, API Gateway emulation, the handlers, and one
  *       Parquet log record per response (logging on, flushed every 2 s),
- * and prints requests/s and p50/p99 latency with (b)/(a) ratios. Half GET /example, half POST /data.
+ * and prints requests/s and p50/p99 latency with ratios to (a). Half GET /example, half POST /data.
  *   --requests N      requests per HTTP run (default 5000); the direct run makes 10x as many
  *   --concurrency C   concurrent HTTP clients in the second HTTP run (default 16)
  */
@@ -14,7 +16,13 @@ import { handler as exampleHandler } from '../lambdas/handlers/example';
 import { setLogSink } from '../lambdas/shared/logger';
 import { ORIGIN_SECRET_ENV, ORIGIN_SECRET_HEADER } from '../lambdas/shared/origin-secret';
 import type { ProxyEvent } from '../lambdas/shared/http';
-import { startPlatformProcess } from '../local/testing/platform-process';
+import { LocalApiGateway } from '../local/api-gateway/gateway';
+import { QuotaCounter } from '../local/api-gateway/quota';
+import { LocalEdge } from '../local/edge/edge';
+import { ROUTES } from '../local/platform';
+import { decodeQuery } from '../local/server';
+import { startPlatformProcess, tempDir } from '../local/testing/platform-process';
+import { platformConfig } from '../stacks/config/environments';
 
 interface Run {
   readonly name: string;
@@ -88,6 +96,54 @@ async function main(): Promise<void> {
       if (result.statusCode !== 200) throw new Error(`direct call ${i} answered ${result.statusCode}`);
     }),
   );
+
+  // (b) in process, no HTTP, no logging.
+  const edge = new LocalEdge();
+  const apiKey = 'B'.repeat(40);
+  const headers = (i: number) => (i % 2 === 0 ? { 'x-api-key': apiKey, 'content-type': 'application/json' } : { 'x-api-key': apiKey });
+  const edgeCall = (i: number) =>
+    edge.viewerRequest({
+      method: i % 2 === 0 ? 'POST' : 'GET',
+      url: i % 2 === 0 ? '/data' : '/example',
+      headers: headers(i),
+      clientIp: '127.0.0.1',
+      edgeRequestId: `bench-${i}`,
+      distributionId: 'ELOCALPLATFORM',
+      host: '127.0.0.1',
+    });
+  runs.push(
+    await measure('edge function alone (sandbox)', requests * 4, 1, async (i) => {
+      if (edgeCall(i).kind !== 'forward') throw new Error('edge refused the bench key');
+    }),
+  );
+  const environment = {
+    ...platformConfig.local,
+    usagePlans: { bench: { monthlyQuota: 100_000_000, rateLimit: 1_000_000, burstLimit: 1_000_000 } },
+    apiKeys: [{ id: 'acme', customer: 'Acme Corp', plan: 'bench' }],
+    stageThrottle: { rateLimit: 1_000_000, burstLimit: 1_000_000 },
+  };
+  const gateway = new LocalApiGateway(
+    environment,
+    [{ id: 'acme', name: 'Acme Corp', value: apiKey, quotaPerMonth: 100_000_000 }],
+    ROUTES,
+    new QuotaCounter(tempDir('bench-quota-')),
+    secret,
+  );
+  runs.push(
+    await measure('edge + API emulation + handlers (no HTTP)', requests * 4, 1, async (i) => {
+      const d = edgeCall(i);
+      if (d.kind !== 'forward') throw new Error('edge refused the bench key');
+      const out = await gateway.handle({
+        method: d.method,
+        path: d.path,
+        headers: new Map(Object.entries(d.headers)),
+        query: decodeQuery(d.query),
+        body: i % 2 === 0 ? Buffer.from(JSON.stringify({ i, hello: 'world' })) : Buffer.alloc(0),
+        sourceIp: '127.0.0.1',
+      });
+      if (out.statusCode !== 200) throw new Error(`in-process request ${i} answered ${out.statusCode}`);
+    }),
+  );
   restore();
 
   // (b) over HTTP through the local platform, with a plan large enough that nothing is throttled.
@@ -133,11 +189,11 @@ async function main(): Promise<void> {
       s.rps.toFixed(0),
       s.p50.toFixed(3),
       s.p99.toFixed(3),
-      r === base ? '1' : (b.rps / s.rps).toFixed(1) + 'x',
-      r === base ? '1' : (s.p50 / b.p50).toFixed(0) + 'x',
+      r === base ? '1' : `1/${(b.rps / s.rps).toFixed(1)}`,
+      r === base ? '1' : `${(s.p50 / b.p50).toFixed(1)}x`,
     ];
   });
-  const header = ['path', 'clients', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'slower (req/s)', 'p50 ratio'];
+  const header = ['path', 'clients', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'req/s ratio', 'p50 ratio'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   process.stdout.write(
