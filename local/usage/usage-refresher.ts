@@ -37,6 +37,8 @@ export class UsageRefresher {
   private lastPublished: string | undefined;
   private chain: Promise<UsageSnapshot | undefined> = Promise.resolve(undefined);
   private timer: NodeJS.Timeout | undefined;
+  /** Runs asked for and not finished yet. */
+  private pending = 0;
   private readonly idByFingerprint: Map<string, string>;
 
   constructor(private readonly options: UsageRefresherOptions) {
@@ -45,6 +47,8 @@ export class UsageRefresher {
 
   start(intervalMs: number): void {
     this.timer = setInterval(() => {
+      // A run slower than the interval must not queue runs behind it.
+      if (this.pending > 0) return;
       this.refresh().catch(() => undefined);
     }, intervalMs);
     this.timer.unref();
@@ -57,7 +61,13 @@ export class UsageRefresher {
 
   /** Flushes the logs, runs the job, publishes if configured and changed; resolves with the new snapshot. */
   refresh(): Promise<UsageSnapshot> {
-    const next = this.chain.catch(() => undefined).then(() => this.runOnce());
+    this.pending += 1;
+    const next = this.chain
+      .catch(() => undefined)
+      .then(() => this.runOnce())
+      .finally(() => {
+        this.pending -= 1;
+      });
     this.chain = next;
     return next;
   }
