@@ -23,7 +23,7 @@ import { duckDbUsageJob } from './usage/run-usage-job';
 import { UsageRefresher } from './usage/usage-refresher';
 import { usageRoutes } from './usage/usage-routes';
 
-/** Distribution id the local logs are filed under (CloudFront ids are 14 uppercase characters). */
+/** Distribution id the local logs are filed under, shaped like CloudFront's (uppercase letters and digits). */
 export const LOCAL_DISTRIBUTION_ID = 'ELOCALPLATFORM';
 
 /** The API's routes, as the billing stack wires them to the handlers. */

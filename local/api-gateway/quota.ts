@@ -1,7 +1,11 @@
 /**
- * Monthly usage-plan quotas, as API Gateway counts them: a request that passed key and throttle
- * checks and was sent to the integration uses one unit of its key's quota for the calendar month
- * (UTC, quota period MONTH); once used up, requests get 429 until the month ends.
+ * Monthly usage-plan quotas: the plan's quota is the most requests a key may make in the calendar
+ * month (UTC, quota period MONTH); once used up, requests get 429 Limit Exceeded until the month
+ * ends (https://repost.aws/knowledge-center/api-gateway-429-limit). Which requests use quota is not
+ * documented beyond "requests submitted with the key"; here a request uses one unit when it passed
+ * the key and throttle checks and was sent to the integration, whatever the handler answered
+ * (throttled or quota-rejected requests use none). Logs-based billing (200-399 only) may therefore
+ * be lower than the quota used; the reconciliation metric shows that gap in AWS.
  * The counters are saved in <state>/quota.json, so a restart does not hand out a fresh quota.
  */
 import { existsSync, readFileSync } from 'node:fs';
