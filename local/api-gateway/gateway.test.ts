@@ -6,6 +6,8 @@ import type { EnvironmentConfig } from '../../stacks/config/types';
 import type { LocalApiKey } from '../keys/key-store';
 import { tempDir } from '../testing/platform-process';
 import { LocalApiGateway } from './gateway';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { QuotaCounter } from './quota';
 import { TokenBucket } from './token-bucket';
 
@@ -130,4 +132,12 @@ test('quota counters survive a restart and reset with the month', () => {
   now = Date.parse('2026-12-01T00:00:01Z');
   expect(restarted.tryUse('acme', 2)).toBe(true);
   expect(restarted.usedBy('acme')).toBe(1);
+});
+
+test('a damaged quota file is a clear error', () => {
+  const dir = tempDir('quota-');
+  writeFileSync(join(dir, 'quota.json'), '{"month":"2026-11","used":{"acme":"many"}}');
+  expect(() => new QuotaCounter(dir)).toThrow(/quota.json must hold \{"month": "YYYY-MM", "used"/);
+  writeFileSync(join(dir, 'quota.json'), 'not json');
+  expect(() => new QuotaCounter(dir)).toThrow(/quota.json is not valid JSON .*delete it/);
 });

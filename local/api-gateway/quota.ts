@@ -34,7 +34,7 @@ export class QuotaCounter {
     this.month = utcMonth(now());
     this.used = new Map();
     if (existsSync(this.file)) {
-      const saved = JSON.parse(readFileSync(this.file, 'utf8')) as QuotaFile;
+      const saved = readQuotaFile(this.file);
       if (saved.month === this.month) this.used = new Map(Object.entries(saved.used));
     }
   }
@@ -64,4 +64,19 @@ export class QuotaCounter {
     writeFileAtomic(this.file, JSON.stringify(data) + '\n');
     this.dirty = false;
   }
+}
+
+function readQuotaFile(file: string): QuotaFile {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`${file} is not valid JSON (${(error as Error).message}); delete it to start the month's quotas from zero`);
+  }
+  const q = parsed as Partial<QuotaFile> | null;
+  const counts = q !== null && typeof q === 'object' && typeof q.month === 'string' && typeof q.used === 'object' && q.used !== null ? Object.values(q.used) : undefined;
+  if (counts === undefined || !counts.every((n) => Number.isSafeInteger(n) && n >= 0)) {
+    throw new Error(`${file} must hold {"month": "YYYY-MM", "used": {"<key id>": <count>}}; delete it to start the month's quotas from zero`);
+  }
+  return q as QuotaFile;
 }
