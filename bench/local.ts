@@ -21,7 +21,7 @@ import { QuotaCounter } from '../local/api-gateway/quota';
 import { LocalEdge } from '../local/edge/edge';
 import { ROUTES } from '../local/platform';
 import { decodeQuery } from '../local/server';
-import { startPlatformProcess, tempDir } from '../local/testing/platform-process';
+import { removeTempDirs, startPlatformProcess, tempDir } from '../local/testing/platform-process';
 import { platformConfig } from '../stacks/config/environments';
 
 interface Run {
@@ -172,6 +172,7 @@ async function main(): Promise<void> {
   } finally {
     const code = await platform.stop('SIGTERM');
     if (code !== 0) process.stderr.write(`bench:local: platform exited with ${code}\n${platform.stderr()}\n`);
+    removeTempDirs();
   }
 
   const base = runs[0];

@@ -7,7 +7,7 @@ import { AwsQueryProtocol } from '@aws-sdk/core/protocols';
 import { API_KEY_DIMENSION, metricsNamespace, PER_KEY_METRICS } from '../lambdas/shared/metrics';
 import { platformConfig } from '../stacks/config/environments';
 import { useMotoServer } from '../test-support/moto-server';
-import { startPlatformProcess, type PlatformProcess } from './testing/platform-process';
+import { removeTempDirs, startPlatformProcess, type PlatformProcess } from './testing/platform-process';
 
 jest.setTimeout(120_000);
 
@@ -16,6 +16,7 @@ let platform: PlatformProcess;
 
 afterAll(async () => {
   if (platform !== undefined && platform.child.exitCode === null) expect(await platform.stop('SIGTERM')).toBe(0);
+  removeTempDirs();
 });
 
 test('usage runs publish per-key month-to-date metrics to the endpoint', async () => {

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { platformConfig } from '../stacks/config/environments';
 import { readSettings, SettingsError, type LocalSettings } from './config';
-import { tempDir } from './testing/platform-process';
+import { removeTempDirs, tempDir } from './testing/platform-process';
 
 test('defaults: the local environment of the config, port 3000, state in .local', () => {
   const s = readSettings([], {}) as LocalSettings;
@@ -36,3 +36,5 @@ test('an environment override replaces top-level fields and is validated like th
   writeFileSync(bad, '[1]');
   expect(() => readSettings([], { LOCAL_ENVIRONMENT_FILE: bad })).toThrow(/must hold a JSON object of environment fields/);
 });
+
+afterAll(removeTempDirs);

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { readLogRecords } from './testing/log-files';
-import { REPO_ROOT, startPlatformProcess, tempDir, type PlatformProcess } from './testing/platform-process';
+import { removeTempDirs, REPO_ROOT, startPlatformProcess, tempDir, type PlatformProcess } from './testing/platform-process';
 
 jest.setTimeout(300_000);
 
@@ -29,6 +29,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (platform.child.exitCode === null) await platform.stop('SIGKILL');
+  removeTempDirs();
 });
 
 test(`${TOTAL} requests from ${CLIENTS} concurrent clients, ${KEY_IDS.length} keys: nothing lost`, async () => {

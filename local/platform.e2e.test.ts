@@ -10,7 +10,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { apiKeyFingerprint } from '../lambdas/shared/api-key';
 import { readLogRecords } from './testing/log-files';
-import { REPO_ROOT, startPlatformProcess, tempDir, type PlatformProcess } from './testing/platform-process';
+import { removeTempDirs, REPO_ROOT, startPlatformProcess, tempDir, type PlatformProcess } from './testing/platform-process';
 
 jest.setTimeout(120_000);
 
@@ -82,6 +82,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (platform.child.exitCode === null) await platform.stop('SIGKILL');
+  removeTempDirs();
 });
 
 test('npm start prints curl commands that work as printed', async () => {

@@ -3,8 +3,10 @@
  * running local platform and reads what a person sees: the per-key table and the hourly chart.
  */
 import { chromium, type BrowserContext } from 'playwright-core';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startPlatformProcess, tempDir, type PlatformProcess } from './testing/platform-process';
+import { removeTempDirs, startPlatformProcess, tempDir, type PlatformProcess } from './testing/platform-process';
 
 jest.setTimeout(120_000);
 
@@ -52,6 +54,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   if (platform !== undefined) expect(await platform.stop('SIGTERM')).toBe(0);
+  removeTempDirs();
 });
 
 test('/_usage shows the per-key numbers and draws the hourly chart', async () => {
@@ -88,7 +91,8 @@ test('/_usage shows the per-key numbers and draws the hourly chart', async () =>
     const [a, g] = [byKey('acme')[0], byKey('globex')[0]];
     expect(a.height / g.height).toBeCloseTo(sent.acme / sent.globexOk, 1);
   }
-  const shot = join(tempDir('usage-page-'), 'usage.png');
+  // Kept after the test (not a tempDir) so the screenshot can be looked at.
+  const shot = join(mkdtempSync(join(tmpdir(), 'usage-page-')), 'usage.png');
   await page.screenshot({ path: shot, fullPage: true });
   process.stderr.write(`screenshot of /_usage: ${shot}\n`);
 });

@@ -4,7 +4,7 @@ import { ORIGIN_SECRET_HEADER } from '../../lambdas/shared/origin-secret';
 import { platformConfig } from '../../stacks/config/environments';
 import type { EnvironmentConfig } from '../../stacks/config/types';
 import type { LocalApiKey } from '../keys/key-store';
-import { tempDir } from '../testing/platform-process';
+import { removeTempDirs, tempDir } from '../testing/platform-process';
 import { LocalApiGateway } from './gateway';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -141,3 +141,5 @@ test('a damaged quota file is a clear error', () => {
   writeFileSync(join(dir, 'quota.json'), 'not json');
   expect(() => new QuotaCounter(dir)).toThrow(/quota.json is not valid JSON .*delete it/);
 });
+
+afterAll(removeTempDirs);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { isWellFormedApiKey } from '../../lambdas/shared/api-key';
 import { keysFromFileContent } from '../../lambdas/usage-job/configured-keys';
 import { platformConfig } from '../../stacks/config/environments';
-import { tempDir } from '../testing/platform-process';
+import { removeTempDirs, tempDir } from '../testing/platform-process';
 import { generateKeyValue, KEYS_FILE, loadOrCreateKeys } from './key-store';
 
 const local = platformConfig.local;
@@ -53,3 +53,5 @@ test('a damaged keys file is a clear error, not a silent new key', () => {
   writeFileSync(join(dir, KEYS_FILE), '[{');
   expect(() => loadOrCreateKeys(dir, local)).toThrow(/is not valid JSON/);
 });
+
+afterAll(removeTempDirs);

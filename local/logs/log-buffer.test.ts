@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readLogRecords } from '../testing/log-files';
-import { tempDir } from '../testing/platform-process';
+import { removeTempDirs, tempDir } from '../testing/platform-process';
 import { LogBuffer } from './log-buffer';
 import { buildLogRecord, newEdgeRequestId } from './log-record';
 
@@ -51,3 +51,5 @@ test('records go to the partition of their hour; a failed write keeps them for t
     '2026-12-01T00 2026-12-01 00:45:00',
   ]);
 });
+
+afterAll(removeTempDirs);
