@@ -49,15 +49,11 @@ export type EdgeDecision =
     };
 
 export class LocalEdge {
-  private fn: EdgeFunction;
+  private readonly fn: EdgeFunction;
 
-  constructor(private readonly functionPath?: string) {
+  /** Loads cf-functions/viewer-request.js (or `functionPath`); throws if it is not a valid function. */
+  constructor(functionPath?: string) {
     this.fn = loadEdgeFunction(functionPath);
-  }
-
-  /** Reloads the function file (after an edit); throws if the new file is not a valid function. */
-  reload(): void {
-    this.fn = loadEdgeFunction(this.functionPath);
   }
 
   viewerRequest(request: EdgeRequest): EdgeDecision {
