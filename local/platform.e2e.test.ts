@@ -114,6 +114,9 @@ test('two keys, an unknown key, no key, a forged fingerprint, bad JSON, the quot
   const bad = await call('acme', '/data', { method: 'POST', key: keyOf('acme'), body: '{"n":', contentType: 'application/json' });
   expect(bad.status).toBe(400);
   expect(bad.body).toEqual({ message: 'Request body is not valid JSON' });
+  // Over API Gateway's 10 MB payload limit: 413 before any handler, the key's rejected request.
+  const huge = await call('acme', '/data', { method: 'POST', key: keyOf('acme'), body: 'x'.repeat(10 * 1024 * 1024 + 1), contentType: 'application/json' });
+  expect(huge).toMatchObject({ status: 413, body: { message: 'Request Too Long' } });
   // A route the API does not have: API Gateway's 403, attributed (the edge added the fingerprint).
   const missing = await call('acme', '/nope', { key: keyOf('acme') });
   expect(missing).toMatchObject({ status: 403, body: { message: 'Missing Authentication Token' } });

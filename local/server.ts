@@ -7,7 +7,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { LocalApiGateway } from './api-gateway/gateway';
-import type { LocalEdge } from './edge/edge';
+import { requestTooLarge } from './api-gateway/responses';
+import { withoutClientFingerprint, type EdgeDecision, type LocalEdge } from './edge/edge';
 import { buildLogRecord, newEdgeRequestId, type EdgeResultKind, type LogRecordRow } from './logs/log-record';
 
 /** Largest request body accepted (API Gateway's payload limit, 10 MB):
@@ -134,14 +135,8 @@ export async function startServer(parts: PlatformServerParts, port: number): Pro
     };
 
     try {
-      const { body, size } = await readBody(req);
-      requestBytes += size;
-      if (body === null) {
-        loggedQuery = queryOf(rawUrl);
-        send(413, { 'content-type': 'application/json' }, Buffer.from('{"message":"Request Too Long"}'), 'Error');
-        return;
-      }
-      let decision;
+      // CloudFront runs the viewer-request function once it has the request's headers.
+      let decision: EdgeDecision;
       try {
         decision = parts.edge.viewerRequest({
           method,
@@ -154,10 +149,13 @@ export async function startServer(parts: PlatformServerParts, port: number): Pro
         });
       } catch {
         // A function that throws makes CloudFront answer 503 (FunctionExecutionError).
-        loggedQuery = queryOf(rawUrl);
+        requestBytes += (await readBody(req)).size;
+        loggedQuery = withoutClientFingerprint(queryOf(rawUrl));
         send(503, { 'content-type': 'text/plain' }, Buffer.from('The CloudFront function failed.\n'), 'Error');
         return;
       }
+      const { body, size } = await readBody(req);
+      requestBytes += size;
       if (decision.kind === 'respond') {
         result = 'function';
         loggedQuery = decision.query;
@@ -165,6 +163,11 @@ export async function startServer(parts: PlatformServerParts, port: number): Pro
         return;
       }
       loggedQuery = decision.query;
+      if (body === null) {
+        const tooLarge = requestTooLarge();
+        send(tooLarge.statusCode, tooLarge.headers, tooLarge.body, 'Error');
+        return;
+      }
       const headers = new Map<string, string[]>(Object.entries(decision.headers));
       headers.set('x-forwarded-for', [clientIp]);
       headers.set('via', ['1.1 local.cloudfront.net (CloudFront)']);

@@ -27,4 +27,6 @@ export const missingAuthenticationToken = (): GatewayResponse =>
 export const forbidden = (): GatewayResponse => gatewayError(403, 'Forbidden', 'ForbiddenException');
 export const tooManyRequests = (): GatewayResponse => gatewayError(429, 'Too Many Requests', 'TooManyRequestsException');
 export const limitExceeded = (): GatewayResponse => gatewayError(429, 'Limit Exceeded', 'LimitExceededException');
+/** REQUEST_TOO_LARGE (413) for a body over the 10 MB payload limit; the message text is our guess. */
+export const requestTooLarge = (): GatewayResponse => gatewayError(413, 'Request Too Long', 'RequestTooLargeException');
 export const integrationFailure = (): GatewayResponse => gatewayError(502, 'Internal server error', 'InternalServerErrorException');

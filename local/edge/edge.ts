@@ -86,10 +86,14 @@ function respond(response: CloudFrontResponse, viewerUrl: string): EdgeDecision 
   else if (typeof response.body === 'string') body = Buffer.from(response.body, 'utf8');
   else body = Buffer.from(response.body.data, response.body.encoding === 'base64' ? 'base64' : 'utf8');
   const q = viewerUrl.indexOf('?');
-  const viewerQuery = q === -1 ? '' : viewerUrl.slice(q + 1);
-  const query = viewerQuery
+  const query = withoutClientFingerprint(q === -1 ? '' : viewerUrl.slice(q + 1));
+  return { kind: 'respond', statusCode: response.statusCode, headers, body, query };
+}
+
+/** A raw query string without its apikey_fp parameters (any letter case), as contract 2 strips them. */
+export function withoutClientFingerprint(query: string): string {
+  return query
     .split('&')
     .filter((pair) => pair !== '' && pair.split('=', 1)[0].toLowerCase() !== FINGERPRINT_PARAM)
     .join('&');
-  return { kind: 'respond', statusCode: response.statusCode, headers, body, query };
 }
