@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { GetMetricDataCommand, ListMetricsCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { useMotoServer } from '../../test-support/moto-server';
 import { apiKeyFingerprint } from '../shared/api-key';
 import { API_KEY_DIMENSION, ENVIRONMENT_METRICS, metricsNamespace, PER_KEY_METRICS } from '../shared/metrics';
@@ -193,6 +193,15 @@ describe('usage job killed mid-run, then rerun', () => {
     const { maxima, heartbeats } = await published();
     expect(heartbeats).toBe(1);
     expect(Object.fromEntries(maxima)).toEqual(Object.fromEntries(keys.map((k, i) => [k.id, expectedRequests(i)])));
+
+    // No key value anywhere in what CloudWatch holds (names, dimensions) or in the report.
+    const cw = cloudWatchClient({ region: env.region, endpoint: moto.endpoint, credentials: moto.clientConfig().credentials });
+    const listed = JSON.stringify((await cw.send(new ListMetricsCommand({ Namespace: metricsNamespace(env.name) }))).Metrics ?? []);
+    expect(listed).toContain(keys[0].id);
+    for (const k of keys) {
+      expect(listed.includes(k.value)).toBe(false);
+      expect(run.out.includes(k.value) || run.err.includes(k.value)).toBe(false);
+    }
 
     // Another rerun: the alarm statistic (Maximum) stays the same.
     expect((await runCli(moto.endpoint)).code).toBe(0);
