@@ -44,7 +44,7 @@ export async function loadAwsModule(): Promise<AwsUsageJobModule> {
   try {
     loaded = (await import(path)) as unknown;
   } catch (error) {
-    throw new Error(`the AWS side of the usage job (lambdas/usage-job/aws/index.ts) cannot be loaded: ${(error as Error).message.split('\n')[0]}`);
+    throw new Error(`the AWS side of the usage job (lambdas/usage-job/aws/index.ts) cannot be loaded: ${(error as Error).message.split('\n')[0]}`, { cause: error });
   }
   if (!isAwsModule(loaded)) throw new Error('lambdas/usage-job/aws/index.ts does not export createAthenaJobParts and createCloudWatchPublisher');
   return loaded;

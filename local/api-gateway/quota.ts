@@ -71,7 +71,7 @@ function readQuotaFile(file: string): QuotaFile {
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new Error(`${file} is not valid JSON (${(error as Error).message}); delete it to start the month's quotas from zero`);
+    throw new Error(`${file} is not valid JSON (${(error as Error).message}); delete it to start the month's quotas from zero`, { cause: error });
   }
   const q = parsed as Partial<QuotaFile> | null;
   const counts = q !== null && typeof q === 'object' && typeof q.month === 'string' && typeof q.used === 'object' && q.used !== null ? Object.values(q.used) : undefined;

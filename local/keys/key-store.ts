@@ -60,7 +60,7 @@ function readKeysFile(file: string): LocalApiKey[] {
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new Error(`${file} is not valid JSON (${(error as Error).message}); delete it to generate new keys`);
+    throw new Error(`${file} is not valid JSON (${(error as Error).message}); delete it to generate new keys`, { cause: error });
   }
   if (!Array.isArray(parsed)) throw new Error(`${file} must hold a JSON array of keys; delete it to generate new keys`);
   return parsed.map((item: unknown, i) => {
