@@ -206,7 +206,11 @@ export async function main(argv: readonly string[], out: (s: string) => void, er
       progress('dry run: nothing published');
     } else {
       const publisher = await parts.publisher();
-      const result = await publisher.publish({ usage, timestamp: floorToHour(options.now) });
+      const result = await publisher.publish({ usage, timestamp: floorToHour(options.now) }).catch((error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        const hint = /credential/i.test(message) ? ' (no AWS credentials: pass --dry-run to compute and print without publishing)' : '';
+        throw new Error(`${message}${hint}`, { cause: error });
+      });
       reconciliation = result.reconciliation;
       progress(`published ${result.metricDataPut} metric data to CloudWatch`);
     }
