@@ -14,7 +14,7 @@ import { repoPath } from '../shared/repo';
 import { billingStackName } from '../stack-names';
 import { LAMBDA_RUNTIME, handlerPackage } from './api/handlers';
 import { ROUTES, STAGE_NAME } from './api/rest-api';
-import { ALL_METHODS, MANAGED_ALL_VIEWER_EXCEPT_HOST_HEADER, MANAGED_CACHING_DISABLED, VIEWER_REQUEST_FUNCTION_FILE } from './edge/distribution';
+import { ALL_METHODS, MANAGED_ALL_VIEWER_EXCEPT_HOST_HEADER, MANAGED_CACHING_DISABLED, MANAGED_SECURITY_HEADERS, VIEWER_REQUEST_FUNCTION_FILE } from './edge/distribution';
 import { asObject, addressOf, firstBlock, onlyResource, resourcesOf, synthPlatform } from '../testing/synth-platform';
 import type { JsonObject, SynthesizedStack } from '../testing/synth-platform';
 
@@ -60,6 +60,7 @@ describe.each(environments)('billing stack %s', (_name, env, synth) => {
       expect(behavior.allowed_methods).toEqual(ALL_METHODS);
       expect(behavior.cache_policy_id).toBe(MANAGED_CACHING_DISABLED);
       expect(behavior.origin_request_policy_id).toBe(MANAGED_ALL_VIEWER_EXCEPT_HOST_HEADER);
+      expect(behavior.response_headers_policy_id).toBe(MANAGED_SECURITY_HEADERS);
     });
 
     it('points at the API stage and adds the origin secret from Secrets Manager, never a literal', () => {
@@ -144,15 +145,22 @@ describe.each(environments)('billing stack %s', (_name, env, synth) => {
       expect(onlyResource(synth, 'aws_cloudwatch_log_delivery_source').name).toBe(`${env.prefix}-cf-access-logs`);
     });
 
-    it('expires logs and Athena results after the configured days; keeps usage data', () => {
+    it('expires logs and Athena results after the configured days; keeps usage data, versioned', () => {
       const lifecycles = byBucketRef('aws_s3_bucket_lifecycle_configuration');
-      const days = (bucket: string) => {
+      const rules = (bucket: string) => {
         const lc = lifecycles.get(ref(addressOf(synth, 'aws_s3_bucket', (b) => b.bucket === bucket), 'id'));
-        return lc === undefined ? undefined : firstBlock(firstBlock(lc.rule, 'rule').expiration, 'expiration').days;
+        return lc === undefined ? [] : (lc.rule as JsonObject[]);
       };
-      expect(days(names.logBucket)).toBe(env.accessLogExpirationDays);
-      expect(days(names.athenaResultsBucket)).toBe(env.athenaResultsExpirationDays);
-      expect(days(names.usageBucket)).toBeUndefined();
+      const expiryDays = (bucket: string) =>
+        rules(bucket).flatMap((r) => (r.expiration === undefined ? [] : [firstBlock(r.expiration, 'expiration').days]));
+      expect(expiryDays(names.logBucket)).toEqual([env.accessLogExpirationDays]);
+      expect(expiryDays(names.athenaResultsBucket)).toEqual([env.athenaResultsExpirationDays]);
+      expect(expiryDays(names.usageBucket)).toEqual([]);
+      const usageRule = rules(names.usageBucket).map((r) => firstBlock(r.noncurrent_version_expiration, 'noncurrent').noncurrent_days);
+      expect(usageRule).toEqual([90]);
+      const versioning = byBucketRef('aws_s3_bucket_versioning');
+      const usageVersioning = versioning.get(ref(addressOf(synth, 'aws_s3_bucket', (b) => b.bucket === names.usageBucket), 'id'));
+      expect(usageVersioning?.versioning_configuration).toEqual({ status: 'Enabled' });
     });
   });
 

@@ -86,6 +86,8 @@ export class BootstrapStack extends TerraformStack {
       const state = new PrivateBucket(this, 'state', {
         bucketName: config.bootstrap.stateBucket,
         versioned: true,
+        // Earlier states stay restorable for a year (rollback of a bad apply), then go.
+        noncurrentVersionExpirationDays: 365,
         policyStatements: stateBucketStatements(config.bootstrap.stateBucket, config.environments),
       });
       new TerraformOutput(this, 'state_bucket', { value: state.name, description: 'S3 bucket holding every billing stack state' });

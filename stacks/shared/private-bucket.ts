@@ -5,7 +5,7 @@
  */
 import { Construct } from 'constructs';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
-import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
+import { S3BucketLifecycleConfiguration, type S3BucketLifecycleConfigurationRule } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
 import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
 import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
@@ -19,6 +19,8 @@ export interface PrivateBucketProps {
   /** Objects expire this many days after creation (whole bucket). */
   readonly expirationDays?: number;
   readonly versioned?: boolean;
+  /** With versioning: overwritten or deleted versions are removed this many days later. */
+  readonly noncurrentVersionExpirationDays?: number;
   /** Extra bucket-policy statements (the TLS-only statement is always included). */
   readonly policyStatements?: readonly PolicyStatement[];
   /** Keep the bucket when its stack is destroyed while it still holds objects (state, logs). */
@@ -55,20 +57,26 @@ export class PrivateBucket extends Construct {
     if (props.versioned) {
       new S3BucketVersioningA(this, 'versioning', { bucket: this.bucket.id, versioningConfiguration: { status: 'Enabled' } });
     }
+    const rules: S3BucketLifecycleConfigurationRule[] = [];
     if (props.expirationDays !== undefined) {
-      new S3BucketLifecycleConfiguration(this, 'lifecycle', {
-        bucket: this.bucket.id,
-        rule: [
-          {
-            id: 'expire-objects',
-            status: 'Enabled',
-            filter: [{ prefix: '' }],
-            expiration: [{ days: props.expirationDays }],
-            abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
-          },
-        ],
+      rules.push({
+        id: 'expire-objects',
+        status: 'Enabled',
+        filter: [{ prefix: '' }],
+        expiration: [{ days: props.expirationDays }],
+        abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
       });
     }
+    if (props.versioned && props.noncurrentVersionExpirationDays !== undefined) {
+      rules.push({
+        id: 'expire-old-versions',
+        status: 'Enabled',
+        filter: [{ prefix: '' }],
+        noncurrentVersionExpiration: [{ noncurrentDays: props.noncurrentVersionExpirationDays }],
+        abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
+      });
+    }
+    if (rules.length > 0) new S3BucketLifecycleConfiguration(this, 'lifecycle', { bucket: this.bucket.id, rule: rules });
     this.policy = new S3BucketPolicy(this, 'policy', {
       bucket: this.bucket.id,
       policy: policyDocument([denyInsecureTransport(this.arn), ...(props.policyStatements ?? [])]),

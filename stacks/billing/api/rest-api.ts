@@ -53,6 +53,9 @@ export class RestApi extends Construct {
       description: 'Metered API; reached through CloudFront, which adds the origin secret',
       apiKeySource: 'HEADER',
       endpointConfiguration: { types: ['REGIONAL'] },
+      // A replacement (rare: name or endpoint type change) brings the new API up before the old
+      // one goes, so CloudFront's origin is never left pointing at nothing.
+      lifecycle: { createBeforeDestroy: true },
     });
 
     const definition: string[] = [];

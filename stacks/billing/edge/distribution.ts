@@ -17,6 +17,10 @@ import { repoPath } from '../../shared/repo';
  */
 export const MANAGED_CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
 export const MANAGED_ALL_VIEWER_EXCEPT_HOST_HEADER = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
+/** Managed SecurityHeadersPolicy (HSTS, nosniff, frame and referrer policies); id as listed in
+ * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-response-headers-policies.html
+ * (confirmed here through public configurations; the page's table did not come back whole). */
+export const MANAGED_SECURITY_HEADERS = '67f7725c-6f97-4210-82d7-5512b31e9d03';
 
 export const VIEWER_REQUEST_FUNCTION_FILE = 'cf-functions/viewer-request.js';
 export const ALL_METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'];
@@ -75,6 +79,7 @@ export class Distribution extends Construct {
         compress: false,
         cachePolicyId: MANAGED_CACHING_DISABLED,
         originRequestPolicyId: MANAGED_ALL_VIEWER_EXCEPT_HOST_HEADER,
+        responseHeadersPolicyId: MANAGED_SECURITY_HEADERS,
         functionAssociation: [{ eventType: 'viewer-request', functionArn: this.viewerRequest.arn }],
       },
       restrictions: { geoRestriction: { restrictionType: 'none' } },

@@ -61,6 +61,8 @@ export class LogBuckets extends Construct {
       expirationDays: env.athenaResultsExpirationDays,
       forceDestroy: true,
     });
-    this.usage = new PrivateBucket(this, 'usage', { bucketName: names.usageBucket });
+    // Versioned: rollups, manifests and invoices are finance records; an overwrite or a bad run
+    // can be undone for 90 days.
+    this.usage = new PrivateBucket(this, 'usage', { bucketName: names.usageBucket, versioned: true, noncurrentVersionExpirationDays: 90 });
   }
 }
