@@ -7,6 +7,7 @@
  * ("Body is too long (maximum is 65536 characters)", the API's 422 for issue comments, see e.g.
  * https://github.com/danger/danger/issues/424), so the default budget leaves headroom below that.
  */
+import { DESTRUCTIVE_KINDS } from './plan-changes';
 import type { OutputChangeSummary, PlanSummary, ResourceChangeKind, ResourceChangeSummary } from './plan-changes';
 
 /** GitHub's limit on an issue/PR comment body, in characters. */
@@ -94,8 +95,8 @@ interface Row {
 }
 
 function allRows(summary: PlanSummary): Row[] {
-  const destructive = summary.resources.filter((r) => r.kind === 'replace' || r.kind === 'delete');
-  const others = summary.resources.filter((r) => r.kind !== 'replace' && r.kind !== 'delete');
+  const destructive = summary.resources.filter((r) => DESTRUCTIVE_KINDS.includes(r.kind));
+  const others = summary.resources.filter((r) => !DESTRUCTIVE_KINDS.includes(r.kind));
   return [
     ...destructive.map((r): Row => ({ section: 'destructive', text: destructiveRow(r) })),
     ...others.map((r): Row => ({ section: 'changes', text: changeRow(r) })),
