@@ -22,7 +22,7 @@ export function backendFromEnvironment(env: NodeJS.ProcessEnv = process.env): Ba
 export interface S3StateLocation {
   readonly bucket: string;
   readonly region: string;
-  /** Object key of this stack's state, e.g. billing/prod/terraform.tfstate. */
+  /** Object key of this stack's state, e.g. billing-prod/terraform.tfstate (stateKey). */
   readonly key: string;
 }
 
