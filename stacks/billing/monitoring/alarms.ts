@@ -93,7 +93,7 @@ export class UsageAlarms extends Construct {
         alarmName: `${env.prefix}-usage-job-heartbeat`,
         alarmDescription:
           `The usage job of ${env.name} has not completed a run for ${HEARTBEAT_MISSED_PERIODS} hours: usage metrics, quota alarms and invoice data are going stale. ` +
-          `Check the scheduled GitHub Actions workflow (failed runs, disabled schedule, expired OIDC trust), then Athena (workgroup ${props.workgroupName}: failed or cancelled queries, bytes-scanned cutoff). ` +
+          `Check the runs of the GitHub Actions workflow "usage", job "usage ${env.name}" (failed runs, disabled schedule, missing AWS_USAGE_ROLE_ARN_* variable, OIDC trust), then Athena (workgroup ${props.workgroupName}: failed or cancelled queries, bytes-scanned cutoff). ` +
           `A rerun is safe: it recomputes the late window and never double counts.`,
         namespace,
         metricName: ENVIRONMENT_METRICS.heartbeat,
