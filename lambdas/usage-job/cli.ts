@@ -256,6 +256,13 @@ export async function main(argv: readonly string[], out: (s: string) => void, er
 }
 
 if (require.main === module) {
+  // Node prints process warnings to stderr as many lines (the AWS SDK's NodeVersionSupportWarning on
+  // Node 20 is nine); keep them, as one `usage: warning:` line each, so every stderr line is ours.
+  // No printer installed means --no-warnings or NODE_NO_WARNINGS=1: stay silent then too.
+  if (process.listenerCount('warning') > 0) {
+    process.removeAllListeners('warning');
+    process.on('warning', (warning) => process.stderr.write(`usage: warning: ${warning.message.replace(/\s+/g, ' ').trim()}\n`));
+  }
   main(process.argv.slice(2), (s) => process.stdout.write(s), (s) => process.stderr.write(s)).then(
     (code) => {
       process.exitCode = code;

@@ -84,6 +84,7 @@ describe('usage CLI --engine athena on moto', () => {
   it('computes from Athena, stores rollups in S3, publishes to CloudWatch and reports the reconciliation', async () => {
     const { code, out, err } = await cli(['--engine', 'athena', '--env', 'dev', '--month', month, '--format', 'json']);
     expect(err).not.toContain('usage: error');
+    expect(err.trimEnd().split('\n').filter((line) => !line.startsWith('usage: '))).toEqual([]);
     expect(code).toBe(0);
     const report = JSON.parse(out) as {
       keys: { id: string; requests: number; rejected: number; bytesOut: number; quotaUsedPercent: number }[];
