@@ -1,17 +1,13 @@
 /** The usage CLI end to end: spawned like `npm run --silent usage -- …`, on generated logs. */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { platformConfig } from '../../stacks/config/environments';
 import { apiKeyFingerprint } from '../shared/api-key';
 import { logRecord } from './testing/log-fixtures';
 import { writeLogFile } from './testing/log-writer';
+import { runUsageCli, type UsageCliRun } from './testing/usage-cli';
 
-const repo = resolve(__dirname, '..', '..');
-const tsx = join(repo, 'node_modules', '.bin', 'tsx');
-const cli = join(repo, 'lambdas', 'usage-job', 'cli.ts');
 const ACCOUNT = '000000000000';
 const DIST = 'E4TESTDIST';
 const VALUE_A = 'acme-live-key-0123456789abcdef';
@@ -23,21 +19,7 @@ let dir: string;
 let logs: string;
 let keysFile: string;
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function usage(...args: string[]): Promise<Result> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(tsx, [cli, ...args], { cwd: dir, encoding: 'utf8' });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const usage = (...args: string[]): Promise<UsageCliRun> => runUsageCli(args, { cwd: dir });
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'usage-cli-'));

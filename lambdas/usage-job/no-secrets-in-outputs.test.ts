@@ -3,17 +3,16 @@
  * progress lines, the invoice files (CSV and JSON) or anything it stores (rollups, manifest).
  * Metrics are checked against moto in usage-job-kill.moto.test.ts.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { apiKeyFingerprint } from '../shared/api-key';
 import { findEnvironment } from './cli';
 import { logRecord } from './testing/log-fixtures';
 import { writeLogFile } from './testing/log-writer';
+import { runUsageCli } from './testing/usage-cli';
 
-const ROOT = resolve(__dirname, '..', '..');
 const env = findEnvironment('local');
 const keys = ['acme', 'globex'].map((id) => ({ id, name: id, value: `${id}-${randomBytes(24).toString('base64url')}`, quotaPerMonth: 100 }));
 let work: string;
@@ -28,13 +27,6 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, ['--import', 'tsx', 'lambdas/usage-job/cli.ts', ...args], { cwd: ROOT }, (error, out, err) =>
-      done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, out, err }),
-    );
-  });
-}
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true })
@@ -45,17 +37,17 @@ function filesUnder(dir: string): string[] {
 test('report, progress, invoices and stored state never contain a key value', async () => {
   const common = ['--engine', 'duckdb', '--env', 'local', '--month', '2026-11', '--now', '2026-11-03T09:00:00Z', '--dry-run'];
   const paths = ['--logs', join(work, 'logs'), '--keys', join(work, 'keys.json'), '--state', join(work, 'state')];
-  const json = await cli([...common, ...paths, '--format', 'json', '--invoice', join(work, 'out', 'invoice.csv')]);
-  const table = await cli([...common, ...paths, '--format', 'table', '--invoice', join(work, 'out', 'invoice.json')]);
+  const json = await runUsageCli([...common, ...paths, '--format', 'json', '--invoice', join(work, 'out', 'invoice.csv')]);
+  const table = await runUsageCli([...common, ...paths, '--format', 'table', '--invoice', join(work, 'out', 'invoice.json')]);
   expect([json.code, table.code]).toEqual([0, 0]);
-  expect(JSON.parse(json.out).keys.map((k: { id: string; requests: number }) => [k.id, k.requests])).toEqual([
+  expect(JSON.parse(json.stdout).keys.map((k: { id: string; requests: number }) => [k.id, k.requests])).toEqual([
     ['acme', 1],
     ['globex', 0],
   ]);
 
   const written = [...filesUnder(join(work, 'out')), ...filesUnder(join(work, 'state'))];
   expect(written.length).toBeGreaterThan(2);
-  const texts = [json.out, json.err, table.out, table.err, ...written.map((f) => readFileSync(f, 'utf8'))];
+  const texts = [json.stdout, json.stderr, table.stdout, table.stderr, ...written.map((f) => readFileSync(f, 'utf8'))];
   for (const key of keys) {
     for (const text of texts) expect(text.includes(key.value)).toBe(false);
   }

@@ -5,8 +5,6 @@
  * AWS_ENDPOINT_URL_API_GATEWAY for the loopback GetUsage server, as moto has no GetUsage).
  * The run uses the real clock (the current month): CloudWatch refuses data older than two weeks.
  */
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { CreateWorkGroupCommand } from '@aws-sdk/client-athena';
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -17,6 +15,7 @@ import { resourceNames } from '../../shared/resource-names';
 import { USAGE_JOB_DEPLOYMENT_KEY, type UsageJobDeployment } from '../../shared/usage-job-deployment';
 import { findEnvironment } from '../cli';
 import { floorToHour, hourStart } from '../hours';
+import { runUsageCli } from '../testing/usage-cli';
 import { athenaClient, cloudWatchClient, s3Client } from './clients';
 import { getUsageServer } from './testing/get-usage-server';
 
@@ -71,18 +70,11 @@ beforeAll(async () => {
 
 afterAll(() => gateway.stop());
 
-const ROOT = join(__dirname, '..', '..', '..');
-function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    execFile(join(ROOT, 'node_modules', '.bin', 'tsx'), ['lambdas/usage-job/cli.ts', ...args], { cwd: ROOT, env: childEnv }, (error, out, err) => {
-      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, out, err });
-    });
-  });
-}
+const cli = (args: string[]) => runUsageCli(args, { env: childEnv });
 
 describe('usage CLI --engine athena on moto', () => {
   it('computes from Athena, stores rollups in S3, publishes to CloudWatch and reports the reconciliation', async () => {
-    const { code, out, err } = await cli(['--engine', 'athena', '--env', 'dev', '--month', month, '--format', 'json']);
+    const { code, stdout: out, stderr: err } = await cli(['--engine', 'athena', '--env', 'dev', '--month', month, '--format', 'json']);
     expect(err).not.toContain('usage: error');
     expect(err.trimEnd().split('\n').filter((line) => !line.startsWith('usage: '))).toEqual([]);
     expect(code).toBe(0);
@@ -128,14 +120,14 @@ describe('usage CLI --engine athena on moto', () => {
   }, 120_000); // each run reads ~700 hourly rollups one by one late in a month
 
   it('a rerun reads no new hour and reports the same figures', async () => {
-    const { code, out, err } = await cli(['--engine', 'athena', '--env', 'dev', '--month', month, '--format', 'json', '--dry-run']);
+    const { code, stdout: out, stderr: err } = await cli(['--engine', 'athena', '--env', 'dev', '--month', month, '--format', 'json', '--dry-run']);
     expect(code).toBe(0);
     expect(err).toMatch(/computed 0 of \d+ hours, read 0 bytes/);
     expect((JSON.parse(out) as { keys: { requests: number }[] }).keys[0].requests).toBe(10);
   }, 120_000);
 
   it('exits non-zero with a one-line reason when the environment has no deployment file', async () => {
-    const { code, out, err } = await cli(['--engine', 'athena', '--env', 'prod', '--month', month]);
+    const { code, stdout: out, stderr: err } = await cli(['--engine', 'athena', '--env', 'prod', '--month', month]);
     expect(code).toBe(1);
     expect(out).toBe('');
     expect(err.trim().split('\n').pop()).toMatch(/^usage: error: s3:\/\/ubb-prod-usage-222222222222\/config\/usage-job\.json not found \(NoSuchBucket\): deploy the billing stack/);
