@@ -18,7 +18,7 @@ const APPLY = 'apply role: Terraform manages the whole lifecycle of the environm
 
 export const IAM_WILDCARD_EXCEPTIONS: readonly WildcardException[] = [
   { sid: 'Metrics', anyResource: true, why: 'cloudwatch:PutMetricData has no resource-level permissions; the cloudwatch:namespace condition scopes it.' },
-  { sid: 'MetricsRead', anyResource: true, why: 'cloudwatch:GetMetricData/ListMetrics have no resource-level permissions (read-only).' },
+  { sid: 'MetricsRead', anyResource: true, why: 'cloudwatch:GetMetricData has no resource-level permissions (read-only).' },
   { sid: 'RandomPassword', anyResource: true, why: 'secretsmanager:GetRandomPassword acts on no resource; AWS only accepts Resource "*".' },
   { sid: 'Describe', actions: ['cloudwatch:Describe*', 'logs:Describe*'], anyResource: true, why: 'Describe/list calls Terraform refreshes with are account-wide reads without resource-level permissions.' },
   { sid: 'Buckets', actions: ['s3:*'], why: `${APPLY} (buckets and their configuration sub-resources).` },
