@@ -1,8 +1,9 @@
 /**
  * Contract 1 (DESIGN.md): the key fingerprint and what a well-formed key is.
  * The edge function (cf-functions/viewer-request.js) re-implements these two rules in the
- * CloudFront dialect; tests/edge check both agree. Terraform computes the same value with
- * `substr(sha256(value), 0, 16)` for the fingerprint map.
+ * CloudFront dialect; cf-functions/viewer-request.test.ts and viewer-request.property.test.ts check
+ * both agree. Terraform computes the same value with `substr(sha256(value), 0, 16)` for the
+ * fingerprint map.
  */
 import { createHash } from 'node:crypto';
 
