@@ -25,7 +25,12 @@ export interface InvoiceLine {
   readonly currency: string;
 }
 
-const cents = (value: number): number => Math.round(value * 100) / 100;
+/**
+ * Rounds half up to cents. In binary floating point 1.005 * 100 is 100.49999999999999, which
+ * Math.round alone takes down to 1.00; rounding the product to 12 significant digits first gives
+ * 100.5 and so 1.01 (exact for amounts below 10^9 currency units).
+ */
+const cents = (value: number): number => Math.round(Number((value * 100).toPrecision(12))) / 100;
 
 export function invoiceLines(usage: MonthUsage, prices: PricesConfig): InvoiceLine[] {
   return usage.keys.map((key) => {
