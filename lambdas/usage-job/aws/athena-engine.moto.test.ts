@@ -8,22 +8,15 @@
  */
 import { AthenaClient, CreateWorkGroupCommand, GetQueryExecutionCommand, ListQueryExecutionsCommand } from '@aws-sdk/client-athena';
 import { usageHourlySql } from '../../../sql/usage-query';
-import { useMotoServer, type SeededAthenaResult } from '../../../test-support/moto-server';
+import { useMotoServer } from '../../../test-support/moto-server';
 import { AthenaEngine, AthenaQueryError, athenaApi, type AthenaApi } from './athena-engine';
 import { athenaClient } from './clients';
+import { seededUsageResult } from './testing/usage-sql-result';
 
 const moto = useMotoServer();
 const REGION = 'us-east-1';
 const WORKGROUP = 'ubb-test-usage';
-const COLUMNS = ['hour_id', 'usage_month', 'apikey_fp', 'requests', 'rejected', 'errors', 'total', 'bytes_out', 'bytes_in'];
-
-function result(rows: (string | null)[][]): SeededAthenaResult {
-  const asRow = (values: (string | null)[]) => ({ Data: values.map((v) => (v === null ? {} : { VarCharValue: v })) });
-  return {
-    rows: [asRow(COLUMNS), ...rows.map(asRow)],
-    column_info: COLUMNS.map((name, i) => ({ Name: name, Type: i < 3 ? 'varchar' : 'bigint' })),
-  };
-}
+const result = (rows: (string | null)[][]) => seededUsageResult(rows, (i) => (i < 3 ? 'varchar' : 'bigint'));
 
 /** Counts calls to the real API so the test can see the polling happen. */
 function counting(api: AthenaApi): AthenaApi & { calls: Record<string, number> } {

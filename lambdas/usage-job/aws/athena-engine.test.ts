@@ -5,10 +5,10 @@
 import type { GetQueryExecutionCommandOutput, GetQueryResultsCommandInput, GetQueryResultsCommandOutput, QueryExecutionState, Row } from '@aws-sdk/client-athena';
 import { AthenaEngine, AthenaQueryError, type AthenaApi } from './athena-engine';
 import { RetriesExhaustedError } from './retry';
+import { resultRow, USAGE_RESULT_COLUMNS } from './testing/usage-sql-result';
 
-const COLUMNS = ['hour_id', 'usage_month', 'apikey_fp', 'requests', 'rejected', 'errors', 'total', 'bytes_out', 'bytes_in'];
-const row = (values: (string | null)[]): Row => ({ Data: values.map((v) => (v === null ? {} : { VarCharValue: v })) });
-const header = row(COLUMNS);
+const row = (values: (string | null)[]): Row => resultRow(values);
+const header = row([...USAGE_RESULT_COLUMNS]);
 
 function throttle(name = 'ThrottlingException'): Error {
   return Object.assign(new Error('Rate exceeded'), { name, $metadata: { httpStatusCode: 400 } });
@@ -75,7 +75,7 @@ class ScriptedAthena implements AthenaApi {
     const start = input.NextToken ? Number(input.NextToken) : 0;
     const end = start + size;
     return {
-      ResultSet: { Rows: all.slice(start, end), ResultSetMetadata: { ColumnInfo: COLUMNS.map((Name) => ({ Name, Type: 'varchar' })) } },
+      ResultSet: { Rows: all.slice(start, end), ResultSetMetadata: { ColumnInfo: USAGE_RESULT_COLUMNS.map((Name) => ({ Name, Type: 'varchar' })) } },
       ...(end < all.length ? { NextToken: String(end) } : {}),
     };
   }

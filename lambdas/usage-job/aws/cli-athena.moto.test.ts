@@ -9,7 +9,7 @@ import { CreateWorkGroupCommand } from '@aws-sdk/client-athena';
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { hourPrefix } from '../../../sql/log-columns';
-import { useMotoServer, type SeededAthenaResult } from '../../../test-support/moto-server';
+import { useMotoServer } from '../../../test-support/moto-server';
 import { API_KEY_DIMENSION, ENVIRONMENT_METRICS, metricsNamespace, PER_KEY_METRICS } from '../../shared/metrics';
 import { resourceNames } from '../../shared/resource-names';
 import { USAGE_JOB_DEPLOYMENT_KEY, type UsageJobDeployment } from '../../shared/usage-job-deployment';
@@ -18,6 +18,7 @@ import { floorToHour, hourStart } from '../hours';
 import { runUsageCli } from '../testing/usage-cli';
 import { athenaClient, cloudWatchClient, s3Client } from './clients';
 import { getUsageServer } from './testing/get-usage-server';
+import { seededUsageResult } from './testing/usage-sql-result';
 
 const moto = useMotoServer();
 const dev = findEnvironment('dev');
@@ -59,12 +60,10 @@ beforeAll(async () => {
   await s3.send(new PutObjectCommand({ Bucket: names.usageBucket, Key: USAGE_JOB_DEPLOYMENT_KEY, Body: JSON.stringify(deployment) }));
   await s3.send(new PutObjectCommand({ Bucket: names.logBucket, Key: `${hourPrefix(dev.accountId, DIST, hourStart(firstHour))}${DIST}.part-0.parquet`, Body: 'parquet' }));
   await athenaClient(conn).send(new CreateWorkGroupCommand({ Name: names.athenaWorkgroup, Configuration: {} }));
-  const columns = ['hour_id', 'usage_month', 'apikey_fp', 'requests', 'rejected', 'errors', 'total', 'bytes_out', 'bytes_in'];
-  const row = (values: (string | null)[]) => ({ Data: values.map((v) => (v === null ? {} : { VarCharValue: v })) });
-  const result: SeededAthenaResult = {
-    rows: [row(columns), row([firstHour, month, ACME_FP, '10', '1', '0', '11', '4096', '300']), row([firstHour, month, null, '0', '2', '0', '2', '0', '0'])],
-    column_info: columns.map((Name) => ({ Name, Type: 'varchar' })),
-  };
+  const result = seededUsageResult([
+    [firstHour, month, ACME_FP, '10', '1', '0', '11', '4096', '300'],
+    [firstHour, month, null, '0', '2', '0', '2', '0', '0'],
+  ]);
   await moto.seedAthenaResults([result], dev.region, '123456789012');
 });
 

@@ -30,6 +30,7 @@ import { athenaClient, cloudWatchClient, s3Client } from './clients';
 import { PublishError, type CloudWatchApi } from './cloudwatch-publisher';
 import { createAwsUsageBackend, type AwsBackendOptions, type AwsUsageBackend } from './index';
 import { getUsageServer } from './testing/get-usage-server';
+import { seededUsageResult } from './testing/usage-sql-result';
 
 const moto = useMotoServer();
 const REGIONS = ['eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1'];
@@ -59,11 +60,7 @@ afterEach(() => moto.unsetTransition('athena::execution'));
 
 // --- fixtures -------------------------------------------------------------------------------
 
-const COLUMNS = ['hour_id', 'usage_month', 'apikey_fp', 'requests', 'rejected', 'errors', 'total', 'bytes_out', 'bytes_in'];
-function result(rows: (string | null)[][]): SeededAthenaResult {
-  const asRow = (values: (string | null)[]) => ({ Data: values.map((v) => (v === null ? {} : { VarCharValue: v })) });
-  return { rows: [asRow(COLUMNS), ...rows.map(asRow)], column_info: COLUMNS.map((Name) => ({ Name, Type: 'varchar' })) };
-}
+const result = (rows: (string | null)[][]) => seededUsageResult(rows);
 /** What the usage SQL returns for the two batches of LOG_HOURS (01T08-09, then 02T03). */
 const BATCH_A = result([
   ['2026-11-01T08', '2026-11', ACME_FP, '30', '2', '0', '32', '30720', '600'],
