@@ -28,7 +28,7 @@ import { gzipSync } from 'node:zlib';
 import { apiKeyFingerprint } from '../lambdas/shared/api-key';
 import type { ConfiguredKey } from '../lambdas/usage-job/configured-keys';
 import { DuckDbUsageEngine } from '../lambdas/usage-job/duckdb-engine';
-import { hourIdOf } from '../lambdas/usage-job/hours';
+import { hourIdOf, hourStart } from '../lambdas/usage-job/hours';
 import { hoursForMonth, runIncremental } from '../lambdas/usage-job/incremental-run';
 import { LocalLogLister } from '../lambdas/usage-job/local-log-lister';
 import { LocalRollupStore } from '../lambdas/usage-job/local-rollup-store';
@@ -36,7 +36,7 @@ import { monthUsage } from '../lambdas/usage-job/month-usage';
 import { copyQueryToLogFile, sqlString } from '../lambdas/usage-job/testing/log-writer';
 import type { HourlyUsageRow } from '../lambdas/usage-job/types';
 import type { MonthUsage } from '../lambdas/usage-job/usage-publisher';
-import { LOG_COLUMN_NAMES, LOG_RECORD_FIELDS } from '../sql/log-columns';
+import { LOG_COLUMN_NAMES, LOG_RECORD_FIELDS, hourPrefix } from '../sql/log-columns';
 
 const MONTH = '2026-11';
 const DAYS = 30;
@@ -253,9 +253,7 @@ async function main(): Promise<void> {
   instance.closeSync();
 
   const parquetBytes = (hours: readonly string[]) => hours.reduce((sum, h) => {
-    const d = new Date(`${h}:00:00Z`);
-    const pad = (n: number) => String(n).padStart(2, '0');
-    const folder = join(root, 'AWSLogs', `aws-account-id=${ACCOUNT}`, 'CloudFront', `DistributionId=${DISTRIBUTION}`, `year=${d.getUTCFullYear()}`, `month=${pad(d.getUTCMonth() + 1)}`, `day=${pad(d.getUTCDate())}`, `hour=${pad(d.getUTCHours())}`);
+    const folder = join(root, hourPrefix(ACCOUNT, DISTRIBUTION, hourStart(h)));
     return sum + (existsSync(folder) ? readdirSync(folder).reduce((s, f) => s + statSync(join(folder, f)).size, 0) : 0);
   }, 0);
 

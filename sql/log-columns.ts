@@ -48,15 +48,19 @@ export const PARTITION_KEYS = ['year', 'month', 'day', 'hour'] as const;
 /** Suffix path of the v2 delivery; with the Hive-compatible option each segment becomes key=value. */
 export const DELIVERY_SUFFIX_PATH = '{DistributionId}/{yyyy}/{MM}/{dd}/{HH}';
 
+/** The partition part of one hour's path: year=YYYY/month=MM/day=DD/hour=HH (no slash at either end). */
+export function hourPartitionPath(hourStartUtc: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return (
+    `year=${hourStartUtc.getUTCFullYear()}/month=${pad(hourStartUtc.getUTCMonth() + 1)}/` +
+    `day=${pad(hourStartUtc.getUTCDate())}/hour=${pad(hourStartUtc.getUTCHours())}`
+  );
+}
+
 /**
  * Object prefix of one hour's logs under the bucket root, as delivered with the Hive-compatible
  * option: AWSLogs/aws-account-id=<account>/CloudFront/DistributionId=<id>/year=YYYY/month=MM/day=DD/hour=HH/
  */
 export function hourPrefix(accountId: string, distributionId: string, hourStartUtc: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return (
-    `AWSLogs/aws-account-id=${accountId}/CloudFront/DistributionId=${distributionId}/` +
-    `year=${hourStartUtc.getUTCFullYear()}/month=${pad(hourStartUtc.getUTCMonth() + 1)}/` +
-    `day=${pad(hourStartUtc.getUTCDate())}/hour=${pad(hourStartUtc.getUTCHours())}/`
-  );
+  return `AWSLogs/aws-account-id=${accountId}/CloudFront/DistributionId=${distributionId}/${hourPartitionPath(hourStartUtc)}/`;
 }

@@ -5,6 +5,7 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { hourPartitionPath } from '../../sql/log-columns';
 import { hourStart } from './hours';
 import type { LogLister, LogObjectVersion } from './rollup-store';
 import type { HourId } from './types';
@@ -15,12 +16,6 @@ function subdirs(dir: string, prefix: string): string[] {
     .filter((e) => e.isDirectory() && e.name.startsWith(prefix))
     .map((e) => e.name)
     .sort();
-}
-
-function hourPath(hour: HourId): string {
-  const d = hourStart(hour);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `year=${d.getUTCFullYear()}/month=${pad(d.getUTCMonth() + 1)}/day=${pad(d.getUTCDate())}/hour=${pad(d.getUTCHours())}`;
 }
 
 export class LocalLogLister implements LogLister {
@@ -43,7 +38,7 @@ export class LocalLogLister implements LogLister {
     for (const hour of hours) {
       const objects: LogObjectVersion[] = [];
       for (const prefix of prefixes) {
-        const rel = `${prefix}/${hourPath(hour)}`;
+        const rel = `${prefix}/${hourPartitionPath(hourStart(hour))}`;
         const dir = join(this.root, rel);
         if (!existsSync(dir)) continue;
         for (const name of readdirSync(dir).sort()) {
