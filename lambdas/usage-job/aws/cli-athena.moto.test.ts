@@ -5,19 +5,18 @@
  * AWS_ENDPOINT_URL_API_GATEWAY for the loopback GetUsage server, as moto has no GetUsage).
  * The run uses the real clock (the current month): CloudWatch refuses data older than two weeks.
  */
-import { CreateWorkGroupCommand } from '@aws-sdk/client-athena';
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { hourPrefix } from '../../../sql/log-columns';
 import { useMotoServer } from '../../../test-support/moto-server';
 import { API_KEY_DIMENSION, ENVIRONMENT_METRICS, metricsNamespace, PER_KEY_METRICS } from '../../shared/metrics';
 import { resourceNames } from '../../shared/resource-names';
-import { USAGE_JOB_DEPLOYMENT_KEY, type UsageJobDeployment } from '../../shared/usage-job-deployment';
 import { findEnvironment } from '../cli';
 import { floorToHour, hourStart } from '../hours';
 import { runUsageCli } from '../testing/usage-cli';
 import { athenaClient, cloudWatchClient, s3Client } from './clients';
 import { getUsageServer } from './testing/get-usage-server';
+import { createUsageJobEnvironment } from './testing/usage-job-environment';
 import { seededUsageResult } from './testing/usage-sql-result';
 
 const moto = useMotoServer();
@@ -39,27 +38,11 @@ beforeAll(async () => {
 
   const conn = { region: dev.region, endpoint: moto.endpoint, credentials: moto.clientConfig().credentials };
   const s3 = s3Client(conn);
-  for (const bucket of [names.usageBucket, names.logBucket]) {
-    await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
-  }
-  const deployment: UsageJobDeployment = {
-    environment: dev.name,
-    accountId: dev.accountId,
-    region: dev.region,
-    distributionId: DIST,
-    logBucket: names.logBucket,
-    usageBucket: names.usageBucket,
-    athenaWorkgroup: names.athenaWorkgroup,
-    glueDatabase: names.glueDatabase,
-    glueTable: names.glueTable,
-    keys: [
-      { id: 'acme-dev', customer: 'Acme Corp (test)', fingerprint: ACME_FP, apiGatewayKeyId: 'key-acme', usagePlanId: 'plan-basic', monthlyQuota: 10_000 },
-      { id: 'smoke-test', customer: 'Platform smoke test', fingerprint: '2222222222222222', apiGatewayKeyId: 'key-smoke', usagePlanId: 'plan-basic', monthlyQuota: 10_000 },
-    ],
-  };
-  await s3.send(new PutObjectCommand({ Bucket: names.usageBucket, Key: USAGE_JOB_DEPLOYMENT_KEY, Body: JSON.stringify(deployment) }));
+  await createUsageJobEnvironment({ s3, athena: athenaClient(conn) }, dev, DIST, [
+    { id: 'acme-dev', customer: 'Acme Corp (test)', fingerprint: ACME_FP, apiGatewayKeyId: 'key-acme', usagePlanId: 'plan-basic', monthlyQuota: 10_000 },
+    { id: 'smoke-test', customer: 'Platform smoke test', fingerprint: '2222222222222222', apiGatewayKeyId: 'key-smoke', usagePlanId: 'plan-basic', monthlyQuota: 10_000 },
+  ]);
   await s3.send(new PutObjectCommand({ Bucket: names.logBucket, Key: `${hourPrefix(dev.accountId, DIST, hourStart(firstHour))}${DIST}.part-0.parquet`, Body: 'parquet' }));
-  await athenaClient(conn).send(new CreateWorkGroupCommand({ Name: names.athenaWorkgroup, Configuration: {} }));
   const result = seededUsageResult([
     [firstHour, month, ACME_FP, '10', '1', '0', '11', '4096', '300'],
     [firstHour, month, null, '0', '2', '0', '2', '0', '0'],

@@ -12,14 +12,13 @@
  * when a query has dimensions (moto/cloudwatch/models.py get_metric_data), so per-key series of
  * two namespaces in one region would mix; regions keep them apart.
  */
-import { CreateWorkGroupCommand, type QueryExecutionState } from '@aws-sdk/client-athena';
+import type { QueryExecutionState } from '@aws-sdk/client-athena';
 import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import { CreateBucketCommand, PutObjectCommand, type BucketLocationConstraint, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { hourPrefix } from '../../../sql/log-columns';
 import { useMotoServer, type SeededAthenaResult } from '../../../test-support/moto-server';
 import { API_KEY_DIMENSION, ENVIRONMENT_METRICS, metricsNamespace, PER_KEY_METRICS } from '../../shared/metrics';
-import { resourceNames, type NamedEnvironment } from '../../shared/resource-names';
-import { USAGE_JOB_DEPLOYMENT_KEY, type UsageJobDeployment } from '../../shared/usage-job-deployment';
+import type { NamedEnvironment } from '../../shared/resource-names';
 import { floorToHour, hourStart } from '../hours';
 import { runIncremental } from '../incremental-run';
 import { monthUsage } from '../month-usage';
@@ -30,6 +29,7 @@ import { athenaClient, cloudWatchClient, s3Client } from './clients';
 import { PublishError, type CloudWatchApi } from './cloudwatch-publisher';
 import { createAwsUsageBackend, type AwsBackendOptions, type AwsUsageBackend } from './index';
 import { getUsageServer } from './testing/get-usage-server';
+import { createUsageJobEnvironment } from './testing/usage-job-environment';
 import { seededUsageResult } from './testing/usage-sql-result';
 
 const moto = useMotoServer();
@@ -78,29 +78,10 @@ async function environment(): Promise<NamedEnvironment & { region: string }> {
   const name = `f${++envSeq}`;
   const region = REGIONS[envSeq - 1];
   const env = { name, prefix: `ubb-${name}`, accountId: ACCOUNT, region };
-  const names = resourceNames(env);
-  for (const bucket of [names.usageBucket, names.logBucket]) {
-    await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }));
-  }
-  const deployment: UsageJobDeployment = {
-    environment: name,
-    accountId: ACCOUNT,
-    region,
-    distributionId: DIST,
-    logBucket: names.logBucket,
-    usageBucket: names.usageBucket,
-    athenaWorkgroup: names.athenaWorkgroup,
-    glueDatabase: names.glueDatabase,
-    glueTable: names.glueTable,
-    keys: [
-      { id: 'acme', customer: 'Acme', fingerprint: ACME_FP, apiGatewayKeyId: 'key-acme', usagePlanId: 'plan-pro', monthlyQuota: 100 },
-      { id: 'globex', customer: 'Globex', fingerprint: GLOBEX_FP, apiGatewayKeyId: 'key-globex', usagePlanId: 'plan-basic', monthlyQuota: 50 },
-    ],
-  };
-  await s3.send(new PutObjectCommand({ Bucket: names.usageBucket, Key: USAGE_JOB_DEPLOYMENT_KEY, Body: JSON.stringify(deployment) }));
-  await athenaClient(conn(region)).send(
-    new CreateWorkGroupCommand({ Name: names.athenaWorkgroup, Configuration: {} }),
-  );
+  const names = await createUsageJobEnvironment({ s3, athena: athenaClient(conn(region)) }, env, DIST, [
+    { id: 'acme', customer: 'Acme', fingerprint: ACME_FP, apiGatewayKeyId: 'key-acme', usagePlanId: 'plan-pro', monthlyQuota: 100 },
+    { id: 'globex', customer: 'Globex', fingerprint: GLOBEX_FP, apiGatewayKeyId: 'key-globex', usagePlanId: 'plan-basic', monthlyQuota: 50 },
+  ]);
   for (const hour of LOG_HOURS) {
     const key = `${hourPrefix(ACCOUNT, DIST, hourStart(hour))}${DIST}.${hour}.part-0.parquet`;
     await s3.send(new PutObjectCommand({ Bucket: names.logBucket, Key: key, Body: `parquet bytes of ${hour}` }));
