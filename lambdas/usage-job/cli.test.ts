@@ -107,11 +107,11 @@ describe('usage CLI', () => {
     expect((await usage(...common(), '--state', join(dir, 'state-inv'), '--invoice', csvPath)).code).toBe(0);
     expect((await usage(...common(), '--state', join(dir, 'state-inv'), '--invoice', jsonPath)).code).toBe(0);
     const csv = readFileSync(csvPath, 'utf8').split('\r\n');
-    expect(csv[0]).toBe('month,keyId,customer,requests,bytesOut,gbOut,pricePerThousandRequests,pricePerGbOut,requestsAmount,bytesOutAmount,amount,currency');
+    expect(csv[0]).toBe('month,status,asOf,keyId,customer,requests,bytesOut,gbOut,pricePerThousandRequests,pricePerGbOut,requestsAmount,bytesOutAmount,amount,currency');
     const acmeRequests = Math.round((1 / 1000) * prices.perThousandRequests * 100) / 100;
     const acmeBytes = Math.round(1.5 * prices.perGbOut * 100) / 100;
-    expect(csv[1]).toBe(`2026-11,acme,Acme Corp,1,1500000000,1.5,${prices.perThousandRequests},${prices.perGbOut},${acmeRequests},${acmeBytes},${Math.round((acmeRequests + acmeBytes) * 100) / 100},${prices.currency}`);
-    expect(csv[2].startsWith('2026-11,globex,"Globex, Inc.",1,500000000,0.5,')).toBe(true);
+    expect(csv[1]).toBe(`2026-11,month-to-date,2026-11-02T12:30:00.000Z,acme,Acme Corp,1,1500000000,1.5,${prices.perThousandRequests},${prices.perGbOut},${acmeRequests},${acmeBytes},${Math.round((acmeRequests + acmeBytes) * 100) / 100},${prices.currency}`);
+    expect(csv[2].startsWith('2026-11,month-to-date,2026-11-02T12:30:00.000Z,globex,"Globex, Inc.",1,500000000,0.5,')).toBe(true);
     const json = JSON.parse(readFileSync(jsonPath, 'utf8'));
     expect(json.lines.map((l: { keyId: string; amount: number }) => [l.keyId, l.amount])).toEqual([
       ['acme', Math.round((acmeRequests + acmeBytes) * 100) / 100],

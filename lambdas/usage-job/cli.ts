@@ -198,7 +198,7 @@ export async function main(argv: readonly string[], out: (s: string) => void, er
     progress(`computed ${run.hoursComputed.length} of ${run.hoursConsidered} hours, read ${run.bytesScanned} bytes in ${Date.now() - started} ms`);
     const usage = monthUsage(options.month, run.rows, parts.keys);
     if (options.invoice !== undefined) {
-      writeInvoice(options.invoice, invoiceLines(usage, options.env.prices));
+      writeInvoice(options.invoice, invoiceLines(usage, options.env.prices, { now: options.now, lateWindowHours: options.lateWindowHours }));
       progress(`invoice lines written to ${options.invoice}`);
     }
     let reconciliation: readonly KeyReconciliation[] | undefined;

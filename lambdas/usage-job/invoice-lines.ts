@@ -6,10 +6,18 @@
 import { extname } from 'node:path';
 import type { PricesConfig } from '../../stacks/config/types';
 import { writeFileAtomic } from './atomic-file';
+import { addHours, hourStart, monthBounds } from './hours';
 import type { MonthUsage } from './usage-publisher';
 
 export interface InvoiceLine {
   readonly month: string;
+  /**
+   * `final` once the run is past the month's end plus the late window (no hour of the month is
+   * recomputed after that); `month-to-date` before, when figures can still grow.
+   */
+  readonly status: 'final' | 'month-to-date';
+  /** When the figures were computed (the run's time, ISO 8601 UTC). */
+  readonly asOf: string;
   readonly keyId: string;
   readonly customer: string;
   readonly requests: number;
@@ -32,13 +40,37 @@ export interface InvoiceLine {
  */
 const cents = (value: number): number => Math.round(Number((value * 100).toPrecision(12))) / 100;
 
-export function invoiceLines(usage: MonthUsage, prices: PricesConfig): InvoiceLine[] {
+/** The run a set of invoice lines comes from. */
+export interface InvoiceRun {
+  readonly now: Date;
+  readonly lateWindowHours: number;
+}
+
+export function invoiceStatus(month: string, run: InvoiceRun): InvoiceLine['status'] {
+  const settled = hourStart(addHours(monthBounds(month).next, run.lateWindowHours));
+  return run.now.getTime() >= settled.getTime() ? 'final' : 'month-to-date';
+}
+
+/** What one key's usage costs at the given prices, amounts rounded half up to cents. */
+export function keyAmounts(
+  key: { readonly requests: number; readonly bytesOut: number },
+  prices: PricesConfig,
+): Pick<InvoiceLine, 'gbOut' | 'requestsAmount' | 'bytesOutAmount' | 'amount'> {
+  const gbOut = key.bytesOut / 1e9;
+  const requestsAmount = cents((key.requests / 1000) * prices.perThousandRequests);
+  const bytesOutAmount = cents(gbOut * prices.perGbOut);
+  return { gbOut, requestsAmount, bytesOutAmount, amount: cents(requestsAmount + bytesOutAmount) };
+}
+
+export function invoiceLines(usage: MonthUsage, prices: PricesConfig, run: InvoiceRun): InvoiceLine[] {
+  const status = invoiceStatus(usage.month, run);
+  const asOf = run.now.toISOString();
   return usage.keys.map((key) => {
-    const gbOut = key.bytesOut / 1e9;
-    const requestsAmount = cents((key.requests / 1000) * prices.perThousandRequests);
-    const bytesOutAmount = cents(gbOut * prices.perGbOut);
+    const { gbOut, requestsAmount, bytesOutAmount, amount } = keyAmounts(key, prices);
     return {
       month: usage.month,
+      status,
+      asOf,
       keyId: key.id,
       customer: key.name,
       requests: key.requests,
@@ -48,19 +80,24 @@ export function invoiceLines(usage: MonthUsage, prices: PricesConfig): InvoiceLi
       pricePerGbOut: prices.perGbOut,
       requestsAmount,
       bytesOutAmount,
-      amount: cents(requestsAmount + bytesOutAmount),
+      amount,
       currency: prices.currency,
     };
   });
 }
 
 const CSV_COLUMNS: readonly (keyof InvoiceLine)[] = [
-  'month', 'keyId', 'customer', 'requests', 'bytesOut', 'gbOut', 'pricePerThousandRequests', 'pricePerGbOut',
+  'month', 'status', 'asOf', 'keyId', 'customer', 'requests', 'bytesOut', 'gbOut', 'pricePerThousandRequests', 'pricePerGbOut',
   'requestsAmount', 'bytesOutAmount', 'amount', 'currency',
 ];
 
+/** Plain decimal notation (String(9.87e-7) would give an exponent a spreadsheet may misread). */
+function decimal(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(9).replace(/\.?0+$/, '');
+}
+
 function csvField(value: string | number): string {
-  const text = String(value);
+  const text = typeof value === 'number' ? decimal(value) : value;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

@@ -3,7 +3,7 @@
  * rejected, errors), unattributed traffic, and an hourly chart of billable requests stacked per
  * key, drawn as inline SVG (no script, no CDN). The page reloads itself every few seconds.
  */
-import { invoiceLines, type InvoiceLine } from '../../lambdas/usage-job/invoice-lines';
+import { keyAmounts } from '../../lambdas/usage-job/invoice-lines';
 import type { KeyMonthUsage, MonthUsage } from '../../lambdas/usage-job/usage-publisher';
 import type { PricesConfig } from '../../stacks/config/types';
 
@@ -44,7 +44,7 @@ export function formatBytes(n: number): string {
   return `${value.toFixed(1)} ${units[unit]}`;
 }
 
-function keyRow(key: KeyMonthUsage, color: string, invoice: InvoiceLine | undefined): string {
+function keyRow(key: KeyMonthUsage, color: string, amount: number): string {
   const percent = key.quotaUsedPercent;
   const width = Math.min(100, Math.max(0, percent));
   const barColor = percent >= 100 ? '#dc2626' : percent >= 80 ? '#d97706' : '#16a34a';
@@ -58,7 +58,7 @@ function keyRow(key: KeyMonthUsage, color: string, invoice: InvoiceLine | undefi
   <td class="num" data-field="bytesOut" data-bytes="${key.bytesOut}">${formatBytes(key.bytesOut)}</td>
   <td class="num" data-field="rejected">${int(key.rejected)}</td>
   <td class="num" data-field="errors">${int(key.errors)}</td>
-  <td class="num" data-field="amount">${invoice === undefined ? '' : invoice.amount.toFixed(2)}</td>
+  <td class="num" data-field="amount">${amount.toFixed(2)}</td>
 </tr>`;
 }
 
@@ -124,8 +124,7 @@ th{background:#f3f4f6;font-weight:600} td.num,span.num{font-variant-numeric:tabu
   }
   const { usage } = snapshot;
   const keyIds = usage.keys.map((k) => k.id);
-  const invoice = invoiceLines(usage, prices);
-  const rows = usage.keys.map((k, i) => keyRow(k, COLORS[i % COLORS.length], invoice.find((l) => l.keyId === k.id))).join('\n');
+  const rows = usage.keys.map((k, i) => keyRow(k, COLORS[i % COLORS.length], keyAmounts(k, prices).amount)).join('\n');
   return `${head}
 <h1>Usage, month to date (${escapeHtml(usage.month)}, UTC)</h1>
 <p class="meta">Computed by the usage job on DuckDB at ${escapeHtml(snapshot.computedAt)} from ${int(snapshot.logRecords)} log records in ${escapeHtml(snapshot.logRoot)}.
