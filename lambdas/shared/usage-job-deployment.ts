@@ -4,6 +4,8 @@
  * computes each key's fingerprint from the key value (substr(sha256(value), 0, 16)), so the job
  * attributes traffic without ever reading a key value.
  */
+import { resourceNames, type NamedEnvironment } from './resource-names';
+
 export const USAGE_JOB_DEPLOYMENT_KEY = 'config/usage-job.json';
 
 export interface DeployedApiKey {
@@ -30,4 +32,25 @@ export interface UsageJobDeployment {
   readonly glueDatabase: string;
   readonly glueTable: string;
   readonly keys: readonly DeployedApiKey[];
+}
+
+/** The deployment file of an environment: names from resource-names.ts, plus what AWS generated. */
+export function usageJobDeployment(
+  env: NamedEnvironment & { readonly region: string },
+  distributionId: string,
+  keys: readonly DeployedApiKey[],
+): UsageJobDeployment {
+  const names = resourceNames(env);
+  return {
+    environment: env.name,
+    accountId: env.accountId,
+    region: env.region,
+    distributionId,
+    logBucket: names.logBucket,
+    usageBucket: names.usageBucket,
+    athenaWorkgroup: names.athenaWorkgroup,
+    glueDatabase: names.glueDatabase,
+    glueTable: names.glueTable,
+    keys,
+  };
 }

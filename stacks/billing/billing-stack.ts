@@ -90,7 +90,6 @@ export class BillingStack extends TerraformStack {
     // Usage: the job's deployment file (fingerprint map).
     const deploymentFile = new DeploymentFile(this, 'usage-job', {
       env,
-      names,
       bucketId: buckets.usage.bucket.id,
       distributionId: distribution.id,
       keys: keys.keys,

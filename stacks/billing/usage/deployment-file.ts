@@ -8,15 +8,13 @@ import { Construct } from 'constructs';
 import { Fn } from 'cdktf';
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
 import { FINGERPRINT_HEX_LENGTH } from '../../../lambdas/shared/api-key';
-import type { ResourceNames } from '../../../lambdas/shared/resource-names';
-import { USAGE_JOB_DEPLOYMENT_KEY } from '../../../lambdas/shared/usage-job-deployment';
-import type { DeployedApiKey, UsageJobDeployment } from '../../../lambdas/shared/usage-job-deployment';
+import { USAGE_JOB_DEPLOYMENT_KEY, usageJobDeployment } from '../../../lambdas/shared/usage-job-deployment';
+import type { DeployedApiKey } from '../../../lambdas/shared/usage-job-deployment';
 import type { EnvironmentConfig } from '../../config/types';
 import type { DeployedKey } from '../api/keys-and-plans';
 
 export interface DeploymentFileProps {
   readonly env: EnvironmentConfig;
-  readonly names: ResourceNames;
   /** The usage bucket's id (a reference, so the object waits for the bucket). */
   readonly bucketId: string;
   readonly distributionId: string;
@@ -33,7 +31,7 @@ export class DeploymentFile extends Construct {
 
   constructor(scope: Construct, id: string, props: DeploymentFileProps) {
     super(scope, id);
-    const { env, names } = props;
+    const { env } = props;
     const keys: DeployedApiKey[] = props.keys.map((k) => ({
       id: k.config.id,
       customer: k.config.customer,
@@ -42,18 +40,7 @@ export class DeploymentFile extends Construct {
       usagePlanId: k.plan.id,
       monthlyQuota: k.monthlyQuota,
     }));
-    const deployment: UsageJobDeployment = {
-      environment: env.name,
-      accountId: env.accountId,
-      region: env.region,
-      distributionId: props.distributionId,
-      logBucket: names.logBucket,
-      usageBucket: names.usageBucket,
-      athenaWorkgroup: names.athenaWorkgroup,
-      glueDatabase: names.glueDatabase,
-      glueTable: names.glueTable,
-      keys,
-    };
+    const deployment = usageJobDeployment(env, props.distributionId, keys);
     this.object = new S3Object(this, 'object', {
       bucket: props.bucketId,
       key: USAGE_JOB_DEPLOYMENT_KEY,

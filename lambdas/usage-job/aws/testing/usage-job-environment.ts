@@ -6,30 +6,19 @@
 import { CreateWorkGroupCommand, type AthenaClient } from '@aws-sdk/client-athena';
 import { CreateBucketCommand, PutObjectCommand, type BucketLocationConstraint, type S3Client } from '@aws-sdk/client-s3';
 import { resourceNames, type NamedEnvironment, type ResourceNames } from '../../../shared/resource-names';
-import { USAGE_JOB_DEPLOYMENT_KEY, type UsageJobDeployment } from '../../../shared/usage-job-deployment';
+import { USAGE_JOB_DEPLOYMENT_KEY, usageJobDeployment, type DeployedApiKey } from '../../../shared/usage-job-deployment';
 
 export async function createUsageJobEnvironment(
   clients: { readonly s3: S3Client; readonly athena: AthenaClient },
   env: NamedEnvironment & { readonly region: string },
   distributionId: string,
-  keys: UsageJobDeployment['keys'],
+  keys: readonly DeployedApiKey[],
 ): Promise<ResourceNames> {
   const names = resourceNames(env);
   for (const bucket of [names.usageBucket, names.logBucket]) {
     await clients.s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: env.region as BucketLocationConstraint } }));
   }
-  const deployment: UsageJobDeployment = {
-    environment: env.name,
-    accountId: env.accountId,
-    region: env.region,
-    distributionId,
-    logBucket: names.logBucket,
-    usageBucket: names.usageBucket,
-    athenaWorkgroup: names.athenaWorkgroup,
-    glueDatabase: names.glueDatabase,
-    glueTable: names.glueTable,
-    keys,
-  };
+  const deployment = usageJobDeployment(env, distributionId, keys);
   await clients.s3.send(new PutObjectCommand({ Bucket: names.usageBucket, Key: USAGE_JOB_DEPLOYMENT_KEY, Body: JSON.stringify(deployment) }));
   await clients.athena.send(new CreateWorkGroupCommand({ Name: names.athenaWorkgroup, Configuration: {} }));
   return names;
