@@ -1,19 +1,34 @@
 /**
  * Runs the edge function in Debian's njs (nginx's JavaScript engine, the closest local relative
  * of the CloudFront Functions runtime): the function's source, followed by the events as a JSON
- * literal and a loop calling handler(event), goes to one `njs` process, which prints one JSON
- * array of results. Each event runs on its own deep copy; a throw is reported per event.
+ * literal and a loop calling handler(event), goes to one `njs -t module` process, which prints one
+ * JSON array of results. Each event runs on its own deep copy; a throw is reported per event.
+ * The function's `import cf from 'cloudfront';` resolves to a stub module file in a temporary
+ * directory passed with `-p`; the loop imports the same module again to take, after each call,
+ * the values the function passed to logCustomData.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import type { CloudFrontEvent, EdgeResult } from './event';
-import { DEFAULT_FUNCTION_PATH, validateEdgeSource } from './sandbox';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CloudFrontEvent } from './event';
+import { DEFAULT_FUNCTION_PATH, validateEdgeSource, type EdgeRun } from './sandbox';
 
-export type NjsOutcome = { readonly ok: true; readonly result: EdgeResult } | { readonly ok: false; readonly error: string };
+export type NjsOutcome = { readonly ok: true; readonly run: EdgeRun } | { readonly ok: false; readonly error: string };
 
 export class NjsMissingError extends Error {}
 
 const NJS_BINARY = process.env.NJS_BINARY ?? 'njs';
+
+/** Start of the name of the temporary directory holding the `cloudfront` module, in os.tmpdir(). */
+export const NJS_MODULE_DIR_PREFIX = 'njs-cloudfront-';
+
+/** The `cloudfront` module njs loads: logCustomData records its values until takeCalls(). */
+const CLOUDFRONT_MODULE = `var calls = [];
+function logCustomData(value) { if (typeof value !== 'string') throw new TypeError('logCustomData takes a string'); calls.push(value); }
+function takeCalls() { var c = calls; calls = []; return c; }
+export default { logCustomData: logCustomData, takeCalls: takeCalls };
+`;
 
 /** JSON with every non-ASCII UTF-16 unit escaped, so the literal survives any source encoding. */
 function asciiJson(value: unknown): string {
@@ -31,31 +46,46 @@ export function njsVersion(binary: string = NJS_BINARY): string {
   return probe.stdout.trim();
 }
 
-export function runInNjs(events: readonly CloudFrontEvent[], path: string = DEFAULT_FUNCTION_PATH): NjsOutcome[] {
-  njsVersion();
-  const source = readFileSync(path, 'utf8');
-  validateEdgeSource(source, path);
-  const program = [
+function njsProgram(source: string, events: readonly CloudFrontEvent[]): string {
+  return [
     source,
     ';',
+    "import __cfRecorder from 'cloudfront';",
     // Parsed from a string, not written as an object literal, so "__proto__" stays a plain key.
     `var __events = JSON.parse(${JSON.stringify(asciiJson(events))});`,
     'var __out = [];',
     'for (var __i = 0; __i < __events.length; __i++) {',
-    '  try { __out.push({ ok: true, result: handler(__events[__i]) }); }',
-    '  catch (e) { __out.push({ ok: false, error: String(e) }); }',
+    '  try { var __result = handler(__events[__i]); __out.push({ ok: true, run: { result: __result, logData: __cfRecorder.takeCalls() } }); }',
+    '  catch (e) { __cfRecorder.takeCalls(); __out.push({ ok: false, error: String(e) }); }',
     '}',
     // njs 0.7.9's console.log cuts a line at 2048 bytes: print ASCII-only chunks of 1000.
     'var __json = JSON.stringify(__out).replace(/[\\u007f-\\uffff]/g, function (c) { return "\\\\u" + ("0000" + c.charCodeAt(0).toString(16)).slice(-4); });',
     'for (var __j = 0; __j < __json.length; __j += 1000) console.log(__json.slice(__j, __j + 1000));',
   ].join('\n');
-  const run = spawnSync(NJS_BINARY, ['-'], { input: program, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  if (run.status !== 0) {
-    throw new Error(`njs exited with ${String(run.status)}: ${run.stderr.trim() || run.stdout.trim()}`);
+}
+
+export function runInNjs(events: readonly CloudFrontEvent[], path: string = DEFAULT_FUNCTION_PATH): NjsOutcome[] {
+  njsVersion();
+  const source = readFileSync(path, 'utf8');
+  validateEdgeSource(source, path);
+  // The process id in the name lets a test find its own directory among parallel workers'.
+  const moduleDir = mkdtempSync(join(tmpdir(), `${NJS_MODULE_DIR_PREFIX}${process.pid}-`));
+  try {
+    writeFileSync(join(moduleDir, 'cloudfront'), CLOUDFRONT_MODULE);
+    const run = spawnSync(NJS_BINARY, ['-t', 'module', '-p', moduleDir, '-'], {
+      input: njsProgram(source, events),
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    if (run.status !== 0) {
+      throw new Error(`njs exited with ${String(run.status)}: ${run.stderr.trim() || run.stdout.trim()}`);
+    }
+    const parsed = JSON.parse(run.stdout.split('\n').join('')) as NjsOutcome[];
+    if (parsed.length !== events.length) {
+      throw new Error(`njs returned ${parsed.length} results for ${events.length} events`);
+    }
+    return parsed;
+  } finally {
+    rmSync(moduleDir, { recursive: true, force: true });
   }
-  const parsed = JSON.parse(run.stdout.split('\n').join('')) as NjsOutcome[];
-  if (parsed.length !== events.length) {
-    throw new Error(`njs returned ${parsed.length} results for ${events.length} events`);
-  }
-  return parsed;
 }

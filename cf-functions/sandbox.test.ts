@@ -1,13 +1,14 @@
 /**
- * The sandbox itself: it must expose only what the CloudFront Functions runtime offers, enforce
- * the size and declaration rules, and convert HTTP requests to events and back without changing
- * a byte of the query string.
+ * The sandbox itself: it must expose only what the CloudFront Functions runtime offers, load the
+ * supported `import` lines and refuse every other module syntax, record cf.logCustomData per call,
+ * enforce the size and declaration rules, and convert HTTP requests to events and back without
+ * changing a byte of the query string. Also the njs runner's own behaviour.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { njsVersion } from './njs-runner';
+import { NJS_MODULE_DIR_PREFIX, njsVersion, runInNjs } from './njs-runner';
 import {
   EdgeFunctionError,
   fromCloudFrontRequest,
@@ -17,6 +18,7 @@ import {
   parseQueryString,
   toCloudFrontEvent,
   toQueryString,
+  validateEdgeSource,
 } from './sandbox';
 
 let dir: string;
@@ -35,7 +37,7 @@ function writeFunction(name: string, source: string): string {
 const PROBE = `var self = this;
 function handler(event) {
   var seen = {};
-  var names = ['process', 'Buffer', 'setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'fetch', 'global', 'module', 'exports', '__dirname'];
+  var names = ['process', 'Buffer', 'setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'fetch', 'global', 'module', 'exports', '__dirname', '__import'];
   for (var i = 0; i < names.length; i++) seen[names[i]] = typeof self[names[i]];
   var modules = {};
   ['fs', 'child_process', 'http', 'querystring', 'buffer'].forEach(function (m) {
@@ -46,13 +48,23 @@ function handler(event) {
 }
 `;
 
+/** Logs the uri, a second value for POST, a number (refused) for PUT; returns the request. */
+const RECORDER = `import cf from 'cloudfront';
+function handler(event) {
+  cf.logCustomData(event.request.uri);
+  if (event.request.method === 'POST') cf.logCustomData('second');
+  if (event.request.method === 'PUT') cf.logCustomData(42);
+  return event.request;
+}
+`;
+
 describe('loadEdgeFunction sandbox', () => {
   it('exposes no Node globals and no module but crypto; console.log is collected', () => {
     const probe = loadEdgeFunction(writeFunction('probe.js', PROBE));
-    const result = probe(toCloudFrontEvent('GET', '/', {}));
+    const { result } = probe(toCloudFrontEvent('GET', '/', {}));
     if (!isCloudFrontResponse(result) || typeof result.body !== 'string') throw new Error('probe returned no body');
     const report = JSON.parse(result.body) as { seen: Record<string, string>; modules: Record<string, string>; crypto: string };
-    for (const name of ['process', 'Buffer', 'setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'fetch', 'global', 'module', 'exports', '__dirname']) {
+    for (const name of ['process', 'Buffer', 'setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'fetch', 'global', 'module', 'exports', '__dirname', '__import']) {
       expect([name, report.seen[name]]).toEqual([name, 'undefined']);
     }
     expect(report.modules).toEqual({ fs: 'refused', child_process: 'refused', http: 'refused', querystring: 'refused', buffer: 'refused' });
@@ -76,7 +88,7 @@ function handler(event) {
   });
   return { statusCode: 200, body: JSON.stringify(out) };
 }`;
-    const result = loadEdgeFunction(writeFunction('hash.js', source))(toCloudFrontEvent('GET', '/', {}));
+    const { result } = loadEdgeFunction(writeFunction('hash.js', source))(toCloudFrontEvent('GET', '/', {}));
     if (!isCloudFrontResponse(result) || typeof result.body !== 'string') throw new Error('no body');
     const digests = JSON.parse(result.body) as Record<string, string>;
     for (const alg of ['md5', 'sha1', 'sha256'] as const) {
@@ -111,6 +123,95 @@ function handler(event) {
   it('stops a function that loops instead of hanging', () => {
     const f = loadEdgeFunction(writeFunction('loop.js', 'function handler(event) { for (;;) {} }\n'));
     expect(() => f(toCloudFrontEvent('GET', '/', {}))).toThrow(/timed out/);
+  });
+});
+
+describe('import loader', () => {
+  it("turns import NAME from 'cloudfront' and 'crypto' into the modules, keeping line numbers", () => {
+    const source = [
+      "import cf from 'cloudfront';",
+      "import hashes from 'crypto';",
+      'function handler(event) {',
+      "  cf.logCustomData(hashes.createHash('sha1').update('a').digest('hex'));",
+      "  if (event.request.uri === '/throw') throw new Error('on line 5');",
+      "  return { statusCode: 200, body: typeof require('crypto').createHash };",
+      '}',
+    ].join('\n');
+    const path = writeFunction('imports.js', source);
+    const f = loadEdgeFunction(path);
+    expect(f(toCloudFrontEvent('GET', '/', {}))).toStrictEqual({
+      result: { statusCode: 200, body: 'function' },
+      logData: [createHash('sha1').update('a').digest('hex')],
+    });
+    let stack = '';
+    try {
+      f(toCloudFrontEvent('GET', '/throw', {}));
+    } catch (error) {
+      stack = String((error as Error).stack);
+    }
+    expect(stack).toContain(`${path}:5`);
+  });
+
+  it('accepts CRLF line ends and import/export used as property names', () => {
+    const source = "import cf from 'cloudfront';\r\nvar o = {\r\n  import: 1,\r\n  export: 2\r\n};\r\nfunction handler(event) { cf.logCustomData('x'); return event.request; }\r\n";
+    expect(loadEdgeFunction(writeFunction('crlf.js', source))(toCloudFrontEvent('GET', '/', {})).logData).toEqual(['x']);
+  });
+
+  it.each([
+    ["import { logCustomData } from 'cloudfront';"],
+    ["import * as cf from 'cloudfront';"],
+    ["import cf from 'fs';"],
+    ["import cf from 'cloudfront.js';"],
+    ['import cf from "cloudfront";'],
+    ["import cf from 'cloudfront'"],
+    ["  import cf from 'cloudfront';"],
+    ["import 'cloudfront';"],
+    ['export default handler;'],
+    ['export function helper() {}'],
+    ["var cf = import('cloudfront');"],
+    ['var here = import.meta;'],
+    ["var a = 1; import cf from 'cloudfront';"],
+  ])('refuses %s, naming the line', (line) => {
+    const path = writeFunction('bad-import.js', `function handler(event) { return event.request; }\n${line}\n`);
+    expect(() => loadEdgeFunction(path)).toThrow(EdgeFunctionError);
+    expect(() => loadEdgeFunction(path)).toThrow(`${path}:2:`);
+  });
+
+  it('is part of validateEdgeSource, which the njs runner also applies', () => {
+    expect(() => validateEdgeSource("import fs from 'fs';\nfunction handler(event) { return event.request; }\n", 'f.js')).toThrow(
+      new EdgeFunctionError(`f.js:1: only top-level "import NAME from 'cloudfront';" or "import NAME from 'crypto';" is supported, not: import fs from 'fs';`),
+    );
+  });
+});
+
+describe("the sandbox's cloudfront module", () => {
+  it('records the values passed to logCustomData, per call and in order', () => {
+    const f = loadEdgeFunction(writeFunction('recorder.js', RECORDER));
+    const first = f(toCloudFrontEvent('GET', '/a', {}));
+    expect(first.logData).toEqual(['/a']);
+    expect(f(toCloudFrontEvent('POST', '/b', {})).logData).toEqual(['/b', 'second']);
+    expect(f(toCloudFrontEvent('GET', '/c', {})).logData).toEqual(['/c']);
+    expect(first.logData).toEqual(['/a']);
+    expect(loadEdgeFunction(writeFunction('silent.js', 'function handler(event) { return event.request; }\n'))(toCloudFrontEvent('GET', '/', {})).logData).toEqual([]);
+  });
+
+  it("refuses a value that is not a string with the function's own TypeError", () => {
+    const f = loadEdgeFunction(writeFunction('recorder.js', RECORDER));
+    expect(() => f(toCloudFrontEvent('PUT', '/x', {}))).toThrow(/^logCustomData takes a string$/);
+    expect(f(toCloudFrontEvent('GET', '/y', {})).logData).toEqual(['/y']);
+    const source = `import cf from 'cloudfront';
+function handler(event) {
+  var out = [];
+  [42, undefined, null, {}, new String('s'), ['a'], 's'].forEach(function (v) {
+    try { cf.logCustomData(v); out.push('accepted'); } catch (e) { out.push(e instanceof TypeError ? 'TypeError' : 'other'); }
+  });
+  return { statusCode: 200, body: out.join(',') };
+}
+`;
+    expect(loadEdgeFunction(writeFunction('types.js', source))(toCloudFrontEvent('GET', '/', {}))).toStrictEqual({
+      result: { statusCode: 200, body: 'TypeError,TypeError,TypeError,TypeError,TypeError,TypeError,accepted' },
+      logData: ['s'],
+    });
   });
 });
 
@@ -165,5 +266,43 @@ describe('HTTP request <-> CloudFront event', () => {
 describe('njs runner', () => {
   it('fails with a message naming the package when the njs binary is missing', () => {
     expect(() => njsVersion(join(dir, 'no-such-njs'))).toThrow(/install the Debian package "njs"/);
+  });
+
+  it("gives each event its own log data from the cloudfront module, and njs's TypeError for a non-string", () => {
+    const events = [toCloudFrontEvent('GET', '/a', {}), toCloudFrontEvent('POST', '/b', {}), toCloudFrontEvent('PUT', '/x', {}), toCloudFrontEvent('GET', '/c', {})];
+    expect(runInNjs(events, writeFunction('recorder.js', RECORDER))).toStrictEqual([
+      { ok: true, run: { result: events[0].request, logData: ['/a'] } },
+      { ok: true, run: { result: events[1].request, logData: ['/b', 'second'] } },
+      { ok: false, error: 'TypeError: logCustomData takes a string' },
+      { ok: true, run: { result: events[3].request, logData: ['/c'] } },
+    ]);
+  });
+
+  it("refuses an import the edge does not offer before njs runs (njs itself has 'fs')", () => {
+    const path = writeFunction('fs-import.js', "import fs from 'fs';\nfunction handler(event) { return event.request; }\n");
+    expect(() => runInNjs([toCloudFrontEvent('GET', '/', {})], path)).toThrow(new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:1: `));
+  });
+
+  it('holds the cloudfront module in a temporary directory only while njs runs', () => {
+    const prefix = `${NJS_MODULE_DIR_PREFIX}${process.pid}-`;
+    const ours = () => readdirSync(tmpdir()).filter((name) => name.startsWith(prefix));
+    expect(ours()).toEqual([]);
+    // The function looks for the directory from inside njs (njs has fs; CloudFront does not).
+    const lister = writeFunction(
+      'lister.js',
+      `var fs = require('fs');
+function handler(event) {
+  var root = ${JSON.stringify(tmpdir())};
+  var dirs = fs.readdirSync(root).filter(function (n) { return n.indexOf(${JSON.stringify(prefix)}) === 0; });
+  return { statusCode: 200, body: JSON.stringify([dirs.length, fs.readdirSync(root + '/' + dirs[0])]) };
+}
+`,
+    );
+    const [outcome] = runInNjs([toCloudFrontEvent('GET', '/', {})], lister);
+    expect(outcome).toStrictEqual({ ok: true, run: { result: { statusCode: 200, body: '[1,["cloudfront"]]' }, logData: [] } });
+    expect(ours()).toEqual([]);
+    const broken = writeFunction('broken.js', 'function handler(event) { return event.request; }\nvar x = {;\n');
+    expect(() => runInNjs([toCloudFrontEvent('GET', '/', {})], broken)).toThrow(/njs exited with 1: .*SyntaxError/s);
+    expect(ours()).toEqual([]);
   });
 });

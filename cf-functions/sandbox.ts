@@ -1,24 +1,30 @@
 /**
  * Runs the real edge function file in a Node `vm` context that holds only what the CloudFront
- * Functions runtime offers this code: ECMAScript built-ins and `require('crypto')` with createHash.
- * No process, no timers, no Buffer, no other modules, no eval; `console.log` is a stub that
- * collects lines. The runtime "does not support dynamic code evaluation, and it restricts access to
- * the network, file system, and timers"
+ * Functions runtime offers this code: ECMAScript built-ins, `require('crypto')` with createHash,
+ * and the `cloudfront` module's `logCustomData` (recorded per call, see EdgeRun). No process, no
+ * timers, no Buffer, no other modules, no eval; `console.log` is a stub that collects lines. The
+ * runtime "does not support dynamic code evaluation, and it restricts access to the network, file
+ * system, and timers"
  * (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-function-restrictions.html).
  * Runtime 2.0 does have Buffer (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/functions-javascript-runtime-20.html)
  * but this function does not use it, and Node's Buffer would let Node-only methods pass here that
- * fail at the edge; add a faithful shim if the function ever needs it.
+ * fail at the edge; add a faithful shim if the function ever needs it. Likewise the `cloudfront`
+ * module here has only logCustomData: using any other member (edgeLocation, kvs, ...) fails here.
+ * A vm Script cannot parse `import`, so the loader turns each top-level line
+ * `import NAME from 'MODULE';` into `var NAME = __import('MODULE');` on the same line, and refuses
+ * every other import or export form.
  * This checks runtime fidelity (a Node-only API fails here as it would at the edge); it is not a
- * security boundary. Debian's njs is the second, dialect-level check (see njs.test.ts).
+ * security boundary. Debian's njs is the second, dialect-level check (see njs-runner.ts).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createContext, Script } from 'node:vm';
+import { createContext, Script, type Context } from 'node:vm';
 import type { CloudFrontEvent, EdgeResult } from './event';
 
 export * from './event';
 export * from './http-event';
+export * from './log-data';
 
 export const DEFAULT_FUNCTION_PATH = resolve(__dirname, 'viewer-request.js');
 
@@ -35,11 +41,23 @@ export const MAX_FUNCTION_BYTES = 10 * 1024;
 const HASH_ALGORITHMS = new Set(['md5', 'sha1', 'sha256']);
 const DIGEST_ENCODINGS = new Set(['hex', 'base64', 'base64url']);
 
+/** Modules an `import NAME from 'MODULE';` line may name. */
+const IMPORTABLE_MODULES = new Set(['cloudfront', 'crypto']);
+const IMPORT_LINE = /^import ([A-Za-z_$][\w$]*) from '([^']*)';\s*$/;
+/** Any other module syntax: an import or export statement, import(...) or import.meta. */
+const MODULE_SYNTAX = /^\s*(?:import|export)\b(?!\s*:)|(?<![\w$.])import\s*[(.]/;
+
 /** Wall-clock guard so a looping function fails the test instead of hanging it. */
 const RUN_TIMEOUT_MS = 1000;
 
+export interface EdgeRun {
+  readonly result: EdgeResult;
+  /** values passed to cf.logCustomData during this call, in order */
+  readonly logData: readonly string[];
+}
+
 export interface EdgeFunction {
-  (event: CloudFrontEvent): EdgeResult;
+  (event: CloudFrontEvent): EdgeRun;
   /** Lines the function passed to console.log, in order. */
   readonly logs: string[];
   readonly sizeBytes: number;
@@ -47,7 +65,30 @@ export interface EdgeFunction {
 
 export class EdgeFunctionError extends Error {}
 
-/** Checks the source against the limits CloudFront enforces at publish time that we can see locally. */
+/**
+ * The source with each supported import line turned into `var NAME = __import('MODULE');`, line
+ * numbers kept. Throws, naming the line, on any other import or export syntax.
+ */
+function rewriteImports(source: string, path: string): string {
+  return source
+    .split('\n')
+    .map((line, index) => {
+      const found = IMPORT_LINE.exec(line);
+      if (found !== null && IMPORTABLE_MODULES.has(found[2])) return `var ${found[1]} = __import('${found[2]}');`;
+      if (found !== null || MODULE_SYNTAX.test(line)) {
+        throw new EdgeFunctionError(
+          `${path}:${index + 1}: only top-level "import NAME from 'cloudfront';" or "import NAME from 'crypto';" is supported, not: ${line.trim()}`,
+        );
+      }
+      return line;
+    })
+    .join('\n');
+}
+
+/**
+ * Checks the source against the limits CloudFront enforces at publish time that we can see
+ * locally, and against the import forms this tooling supports.
+ */
 export function validateEdgeSource(source: string, path: string): void {
   const size = Buffer.byteLength(source, 'utf8');
   if (size > MAX_FUNCTION_BYTES) {
@@ -56,6 +97,7 @@ export function validateEdgeSource(source: string, path: string): void {
   if (!/^function handler\s*\(\s*event\s*\)/m.test(source)) {
     throw new EdgeFunctionError(`${path} must declare a top-level "function handler(event)"`);
   }
+  rewriteImports(source, path);
 }
 
 function cryptoModule(): object {
@@ -84,34 +126,64 @@ function cryptoModule(): object {
   });
 }
 
+/** The `cloudfront` module: logCustomData only, pushing each value onto `calls`. */
+function cloudfrontModule(context: Context, calls: string[]): object {
+  // The sandbox's own TypeError, so `e instanceof TypeError` inside the function holds.
+  const SandboxTypeError = new Script('TypeError').runInContext(context) as TypeErrorConstructor;
+  return Object.freeze({
+    logCustomData(value: unknown) {
+      if (typeof value !== 'string') throw new SandboxTypeError('logCustomData takes a string');
+      calls.push(value);
+    },
+  });
+}
+
+/** Compiles the rewritten source; a syntax error becomes an EdgeFunctionError naming the line. */
+function compile(source: string, path: string): Script {
+  try {
+    return new Script(source, { filename: path });
+  } catch (thrown) {
+    // Checked by name, not instanceof: the error may come from another realm (under jest it does).
+    const error = thrown as Partial<Error> | null;
+    if (typeof error !== 'object' || error === null || error.name !== 'SyntaxError') throw thrown;
+    const line = /^.*:(\d+)\n/.exec(error.stack ?? '')?.[1];
+    throw new EdgeFunctionError(`${path}${line === undefined ? '' : `:${line}`}: ${String(error.message)}`);
+  }
+}
+
 /** Loads the function file (default: cf-functions/viewer-request.js) into a fresh sandbox. */
 export function loadEdgeFunction(path: string = DEFAULT_FUNCTION_PATH): EdgeFunction {
   const source = readFileSync(path, 'utf8');
   validateEdgeSource(source, path);
+  const script = compile(rewriteImports(source, path), path);
   const logs: string[] = [];
-  const crypto = cryptoModule();
+  const calls: string[] = [];
   const context = createContext(Object.create(null) as object, {
     codeGeneration: { strings: false, wasm: false },
   });
   const globals = context as Record<string, unknown>;
+  const modules: Record<string, object> = { crypto: cryptoModule(), cloudfront: cloudfrontModule(context, calls) };
   globals.require = (name: unknown) => {
-    if (name === 'crypto') return crypto;
+    if (name === 'crypto') return modules.crypto;
     throw new Error(`require: module ${String(name)} is not available in CloudFront Functions`);
   };
+  globals.__import = (name: string) => modules[name];
   globals.console = Object.freeze({ log: (...parts: unknown[]) => void logs.push(parts.map(String).join(' ')) });
-  new Script(source, { filename: path }).runInContext(context, { timeout: RUN_TIMEOUT_MS });
+  script.runInContext(context, { timeout: RUN_TIMEOUT_MS });
+  delete globals.__import;
   if (typeof globals.handler !== 'function') {
     throw new EdgeFunctionError(`${path} did not define a global function handler`);
   }
   // Compiled once: each call only runs it (the local platform calls this per request).
   const invoke = new Script('JSON.stringify(handler(JSON.parse(__event)))', { filename: 'edge-invoke' });
-  const run = (event: CloudFrontEvent): EdgeResult => {
+  const run = (event: CloudFrontEvent): EdgeRun => {
     // The event crosses into the sandbox and the result back as JSON, as it does at the edge.
     globals.__event = JSON.stringify(event);
+    calls.length = 0;
     try {
       const out: unknown = invoke.runInContext(context, { timeout: RUN_TIMEOUT_MS });
       if (typeof out !== 'string') throw new EdgeFunctionError('handler returned nothing');
-      return JSON.parse(out) as EdgeResult;
+      return { result: JSON.parse(out) as EdgeResult, logData: [...calls] };
     } finally {
       delete globals.__event;
     }

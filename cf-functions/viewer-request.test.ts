@@ -1,43 +1,59 @@
 /**
  * Every test event runs through the real viewer-request.js twice: in the Node sandbox (only what
- * the CloudFront runtime offers) and in Debian's njs. Both must give the expected outcome.
+ * the CloudFront runtime offers) and in Debian's njs. Both must give the expected outcome: the 403
+ * with nothing logged, or the request exactly as it came in with the key's fingerprint passed to
+ * cf.logCustomData once.
  */
-import { apiKeyFingerprint, FINGERPRINT_PARAM } from '../lambdas/shared/api-key';
-import { isCloudFrontResponse, loadEdgeFunction, MAX_FUNCTION_BYTES, type CloudFrontEvent, type EdgeResult } from './sandbox';
+import { readFileSync } from 'node:fs';
+import { apiKeyFingerprint } from '../lambdas/shared/api-key';
+import { DEFAULT_FUNCTION_PATH, loadEdgeFunction, MAX_FUNCTION_BYTES, type CloudFrontEvent, type EdgeRun } from './sandbox';
 import { runInNjs } from './njs-runner';
 import { loadTestEvents, type TestEventCase } from './test-events';
 
 const cases = loadTestEvents();
 const edge = loadEdgeFunction();
 
-function checkOutcome(testCase: TestEventCase, result: EdgeResult): void {
+const FORBIDDEN = {
+  statusCode: 403,
+  statusDescription: 'Forbidden',
+  headers: { 'content-type': { value: 'application/json' } },
+  body: '{"message":"Forbidden"}',
+};
+
+function checkOutcome(testCase: TestEventCase, run: EdgeRun): void {
   const { event, expected } = testCase;
   if (expected.outcome === 'forbidden') {
-    expect(isCloudFrontResponse(result)).toBe(true);
-    expect(result).toMatchObject({ statusCode: 403 });
-    if (!isCloudFrontResponse(result)) return;
-    expect(JSON.parse(typeof result.body === 'string' ? result.body : '')).toEqual({ message: 'Forbidden' });
-    expect(result.headers?.['content-type']?.value).toBe('application/json');
+    expect(run.result).toStrictEqual(FORBIDDEN);
+    expect(run.logData).toEqual([]);
     return;
   }
-  expect(isCloudFrontResponse(result)).toBe(false);
-  if (isCloudFrontResponse(result)) return;
-  const key = event.request.headers['x-api-key'].value;
-  expect(result.querystring).toEqual({ ...expected.querystring, [FINGERPRINT_PARAM]: { value: apiKeyFingerprint(key) } });
-  expect(result.querystring[FINGERPRINT_PARAM].multiValue).toBeUndefined();
-  // Everything else passes through untouched, the key header included (API Gateway enforces it).
-  expect(result.headers).toEqual(event.request.headers);
-  expect(result.headers['x-api-key'].value).toBe(key);
-  expect(result.cookies).toEqual(event.request.cookies);
-  expect(result.method).toBe(event.request.method);
-  expect(result.uri).toBe(event.request.uri);
+  // Nothing is rewritten: uri, method, query string (client apikey_fp included), headers, cookies.
+  expect(run.result).toStrictEqual(event.request);
+  expect(run.logData).toEqual(expected.logData);
+  // The written-out fingerprint is the shared helper's for this event's key: logged once.
+  expect(run.logData).toEqual([apiKeyFingerprint(event.request.headers['x-api-key'].value)]);
 }
 
 describe('edge function test events', () => {
-  it('covers both outcomes with at least 20 events', () => {
+  it('covers both outcomes and the forged-fingerprint cases with at least 20 events', () => {
     expect(cases.length).toBeGreaterThanOrEqual(20);
     expect(cases.filter((c) => c.expected.outcome === 'forbidden').length).toBeGreaterThan(5);
     expect(cases.filter((c) => c.expected.outcome === 'forwarded').length).toBeGreaterThan(5);
+    const forged = cases.filter((c) => Object.keys(c.event.request.querystring).some((name) => /^apikey_fp$/i.test(name)));
+    expect(forged.filter((c) => c.expected.outcome === 'forwarded').length).toBeGreaterThanOrEqual(4);
+    expect(forged.filter((c) => c.expected.outcome === 'forbidden').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("includes a forged fingerprint of another customer's key that differs from the sender's", () => {
+    const other = cases.find((c) => c.name === 'forged-fp-other-customer');
+    if (other === undefined) throw new Error('forged-fp-other-customer.json is missing');
+    const forged = other.event.request.querystring.apikey_fp.value;
+    expect(forged).toMatch(/^[0-9a-f]{16}$/);
+    expect(forged).not.toBe(other.expected.logData[0]);
+  });
+
+  it("starts with the cloudfront module import CloudFront's logCustomData needs", () => {
+    expect(readFileSync(DEFAULT_FUNCTION_PATH, 'utf8').startsWith("import cf from 'cloudfront';\n")).toBe(true);
   });
 
   it('is small: well under the 10 KB CloudFront Functions limit', () => {
@@ -49,20 +65,16 @@ describe('edge function test events', () => {
       checkOutcome(testCase, edge(testCase.event));
     });
 
-    it('does not log', () => {
+    it('does not console.log', () => {
       expect(edge.logs).toEqual([]);
     });
 
-    it('fingerprints the key as Node crypto does, independently of the shared helper', () => {
+    it('fingerprints the key as WebCrypto does, independently of the shared helper', async () => {
       const key = 'independent-check-key-0001';
       const event: CloudFrontEvent = { ...cases[0].event, request: { ...cases[0].event.request, headers: { 'x-api-key': { value: key } }, querystring: {} } };
-      const result = edge(event);
-      if (isCloudFrontResponse(result)) throw new Error('expected a forwarded request');
-      // sha256("independent-check-key-0001") computed by WebCrypto, a different implementation path.
-      return crypto.subtle.digest('SHA-256', new TextEncoder().encode(key)).then((digest) => {
-        const hex = Buffer.from(digest).toString('hex');
-        expect(result.querystring[FINGERPRINT_PARAM].value).toBe(hex.slice(0, 16));
-      });
+      const { logData } = edge(event);
+      const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key));
+      expect(logData).toEqual([Buffer.from(digest).toString('hex').slice(0, 16)]);
     });
   });
 
@@ -73,11 +85,11 @@ describe('edge function test events', () => {
     it.each(cases.map((c, i) => [c.name, c, i] as const))('%s', (_name, testCase, index) => {
       const outcome = outcomes[index];
       if (!outcome.ok) throw new Error(`njs threw: ${outcome.error}`);
-      checkOutcome(testCase, outcome.result);
+      checkOutcome(testCase, outcome.run);
     });
 
-    it('gives exactly the sandbox result for every event', () => {
-      expect(outcomes.map((o) => (o.ok ? o.result : o.error))).toEqual(cases.map((c) => edge(c.event)));
+    it('gives exactly the sandbox result and log data for every event', () => {
+      expect(outcomes.map((o) => (o.ok ? o.run : o.error))).toStrictEqual(cases.map((c) => edge(c.event)));
     });
   });
 });

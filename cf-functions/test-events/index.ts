@@ -1,16 +1,20 @@
 /**
  * The test events in this folder (AWS's CloudFront Functions event shape, usable with
  * `aws cloudfront test-function --event-object fileb://<file>`) and their expected outcomes from
- * expected.json. A forwarded event expects exactly the listed query parameters plus
- * apikey_fp = fingerprint of its x-api-key header, and its headers and cookies unchanged.
+ * expected.json: "forbidden" (the 403 response) or "forwarded" (the request exactly as it came
+ * in), each with the values the function must pass to cf.logCustomData: none for a 403, the
+ * fingerprint of the event's x-api-key for a forwarded request (written out, computed outside
+ * Node).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CloudFrontEvent, CloudFrontValueMap } from '../event';
+import type { CloudFrontEvent } from '../event';
 
-export type ExpectedOutcome =
-  | { readonly description: string; readonly outcome: 'forbidden' }
-  | { readonly description: string; readonly outcome: 'forwarded'; readonly querystring: CloudFrontValueMap };
+export interface ExpectedOutcome {
+  readonly description: string;
+  readonly outcome: 'forbidden' | 'forwarded';
+  readonly logData: readonly string[];
+}
 
 export interface TestEventCase {
   readonly name: string;
