@@ -32,6 +32,7 @@ import { hourIdOf, hourStart } from '../lambdas/usage-job/hours';
 import { hoursForMonth, runIncremental } from '../lambdas/usage-job/incremental-run';
 import { LocalLogLister } from '../lambdas/usage-job/local-log-lister';
 import { LocalRollupStore } from '../lambdas/usage-job/local-rollup-store';
+import { localStateSource } from '../lambdas/usage-job/state-source';
 import { monthUsage } from '../lambdas/usage-job/month-usage';
 import { copyQueryToLogFile, sqlString } from '../lambdas/usage-job/testing/log-writer';
 import type { HourlyUsageRow } from '../lambdas/usage-job/types';
@@ -84,12 +85,12 @@ function hourRecordsSql(hourStart: Date, first: number, n: number): string {
       ['GET', 'GET', 'GET', 'POST'][1 + (h1 // 6 % 4)::INTEGER] AS cs_method,
       ['/v1/data', '/v1/items', '/v1/items/' || (h2 % 5000)::VARCHAR, '/v1/search', '/v1/accounts/me'][1 + (h1 // 24 % 5)::INTEGER] AS cs_uri_stem,
       status::VARCHAR AS sc_status,
-      ['curl/8.5.0', 'python-requests/2.32.3', 'Mozilla/5.0%20(X11;%20Linux%20x86_64)', 'okhttp/4.12.0', 'Go-http-client/2.0'][1 + (h1 // 120 % 5)::INTEGER] AS cs_user_agent,
+      ['curl/8.5.0', 'python-requests/2.32.3', 'Mozilla/5.0%20(X11;%20Linux%20x86_64)', 'okhttp/4.12.0', 'Go-http-client/2.0'][1 + (h1 // 120 % 5)::INTEGER] AS cs_User_Agent,
       CASE
-        WHEN h4 % 100 < 2 THEN 'page=' || (h2 % 40)::VARCHAR
-        WHEN h4 % 1000 = 999 THEN 'xapikey_fp=' || fp
-        ELSE 'page=' || (h2 % 40)::VARCHAR || '&apikey_fp=' || fp || CASE WHEN h4 % 3 = 0 THEN '&sort=asc' ELSE '' END
+        WHEN h4 % 1000 = 999 THEN 'page=1&apikey_fp=' || ${fps}[1 + (h5 % ${KEY_COUNT})::INTEGER]
+        ELSE 'page=' || (h2 % 40)::VARCHAR || CASE WHEN h4 % 3 = 0 THEN '&sort=asc' ELSE '' END
       END AS cs_uri_query,
+      CASE WHEN h4 % 100 < 2 THEN '-' ELSE fp END AS viewer_request_log_data,
       CASE WHEN status < 400 THEN 'Miss' ELSE 'Error' END AS x_edge_result_type,
       substr(replace(replace(to_base64(unhex(sha256(i::VARCHAR || 'id') || md5(i::VARCHAR))), '+', '_'), '/', '-'), 1, 56) AS x_edge_request_id,
       'api.example.com' AS x_host_header,
@@ -177,8 +178,8 @@ async function seedFullScan(connection: DuckDBConnection, textDir: string): Prom
     WITH records AS (
       SELECT "date" AS log_date, TRY_CAST(sc_status AS INTEGER) AS status,
         COALESCE(TRY_CAST(sc_bytes AS BIGINT), 0) AS bytes_out, COALESCE(TRY_CAST(cs_bytes AS BIGINT), 0) AS bytes_in,
-        NULLIF(regexp_extract(cs_uri_query, '(?:^|&)apikey_fp=([^&]*)', 1), '') AS apikey_fp,
-        ROW_NUMBER() OVER (PARTITION BY x_edge_request_id ORDER BY "date", "time", sc_status, sc_bytes, cs_bytes, cs_uri_query) AS copy_number
+        CASE WHEN regexp_full_match(viewer_request_log_data, '[0-9a-f]{16}') THEN viewer_request_log_data END AS apikey_fp,
+        ROW_NUMBER() OVER (PARTITION BY x_edge_request_id ORDER BY "date", "time", sc_status, sc_bytes, cs_bytes, viewer_request_log_data) AS copy_number
       FROM read_csv(${sqlString(join(textDir, '*.gz'))}, delim = '\t', header = false, comment = '#', quote = '', escape = '',
         auto_detect = false, compression = 'gzip', columns = ${columns})
       WHERE substr("date", 1, 7) = ${sqlString(MONTH)}
@@ -230,14 +231,14 @@ async function main(): Promise<void> {
   const lister = new LocalLogLister(root);
   const run = (now: Date, store: LocalRollupStore) => runIncremental({ month: MONTH, now, lateWindowHours: 48, engine, lister, store, progress: log });
   log('prior runs: building the state the hourly runs up to day 28 11:10 leave');
-  const prior = await timed(() => run(PREVIOUS_RUN, new LocalRollupStore(state)));
+  const prior = await timed(() => run(PREVIOUS_RUN, new LocalRollupStore(state, localStateSource(root))));
 
   log(`delivering what arrives between ${PREVIOUS_RUN.toISOString()} and ${RUN.toISOString()}`);
   const gen2 = await generate(connection, root, textDir, requests, RUN, PREVIOUS_RUN);
   log(`${gen2} new Parquet files`);
 
   log('(a) incremental run on day 28');
-  const a = await timed(() => run(RUN, new LocalRollupStore(state)));
+  const a = await timed(() => run(RUN, new LocalRollupStore(state, localStateSource(root))));
   const usageA = monthUsage(MONTH, a.value.rows, keys);
 
   log('(b) full month-to-date rescan of the Parquet');

@@ -117,11 +117,12 @@ test('two keys, an unknown key, no key, a forged fingerprint, bad JSON, the quot
   // Over API Gateway's 10 MB payload limit: 413 before any handler, the key's rejected request.
   const huge = await call('acme', '/data', { method: 'POST', key: keyOf('acme'), body: 'x'.repeat(10 * 1024 * 1024 + 1), contentType: 'application/json' });
   expect(huge).toMatchObject({ status: 413, body: { message: 'Request Too Long' } });
-  // A route the API does not have: API Gateway's 403, attributed (the edge added the fingerprint).
+  // A route the API does not have: API Gateway's 403, attributed (the edge logged the fingerprint).
   const missing = await call('acme', '/nope', { key: keyOf('acme') });
   expect(missing).toMatchObject({ status: 403, body: { message: 'Missing Authentication Token' } });
 
-  // Forged fingerprint with a valid key: the edge replaces it, the request is acme's, not globex's.
+  // Another customer's fingerprint in the query with a valid key: forwarded as sent, but the edge
+  // logs acme's own fingerprint, so the request is acme's and never globex's.
   const globexFp = apiKeyFingerprint(keyOf('globex'));
   for (const query of [`?apikey_fp=${globexFp}`, `?APIKEY_FP=${globexFp}&x=1&apikey_fp=${globexFp}`]) {
     const r = await call('acme', `/example${query}`, { key: keyOf('acme') });
@@ -252,8 +253,20 @@ test('after the stop: log records = responses; the usage CLI over the log folder
   for (const r of records) {
     // Partition path = the hour of the record's date/time (contract 3), every column a string.
     expect(`${r.year}-${r.month}-${r.day}T${r.hour}`).toBe(`${r.date}T${String(r.time).slice(0, 2)}`);
-    expect(String(r.cs_uri_query)).not.toMatch(/apikey_fp=[^&]*&.*apikey_fp=/i); // never two fingerprints
+    // The log-data field holds what the edge function logged: the fingerprint of a key the test
+    // sent (configured, or the well-formed unknown one) or '-'.
+    expect(['-', apiKeyFingerprint(UNKNOWN_KEY), ...platform.keys.map((k) => apiKeyFingerprint(k.value))]).toContain(String(r.viewer_request_log_data));
   }
+  // The query is logged as the viewer sent it; the forged fingerprint never becomes globex's.
+  const globexFp = apiKeyFingerprint(keyOf('globex'));
+  const forgedRecords = records.filter((r) => String(r.cs_uri_query).includes(globexFp));
+  expect(forgedRecords.map((r) => [r.sc_status, r.viewer_request_log_data]).sort()).toEqual(
+    [
+      ['200', apiKeyFingerprint(keyOf('acme'))],
+      ['200', apiKeyFingerprint(keyOf('acme'))],
+      ['403', '-'],
+    ].sort(),
+  );
   const wireRecord = records.find((r) => r.x_edge_request_id === wire.cfId)!;
   expect(wireRecord).toMatchObject({
     cs_method: 'POST',
@@ -261,12 +274,13 @@ test('after the stop: log records = responses; the usage CLI over the log folder
     sc_status: '200',
     sc_bytes: String(wire.received),
     cs_bytes: String(wire.sent),
-    cs_uri_query: `trace=1&apikey_fp=${apiKeyFingerprint(keyOf('acme'))}`,
+    cs_uri_query: 'trace=1',
+    viewer_request_log_data: apiKeyFingerprint(keyOf('acme')),
     x_edge_result_type: 'Miss',
   });
   const edge403 = records.filter((r) => r.x_edge_detailed_result_type === 'FunctionGeneratedResponse');
   expect(edge403.length).toBe(3); // forged-without-key, no key, malformed key
-  for (const r of edge403) expect(r.sc_status).toBe('403');
+  for (const r of edge403) expect([r.sc_status, r.viewer_request_log_data]).toEqual(['403', '-']);
   // No key value in the access logs or in the handlers' log file.
   const lambdaLog = readFileSync(join(platform.stateDir, 'lambda.log'), 'utf8');
   expect(lambdaLog.split('\n').filter((l) => l !== '').length).toBeGreaterThan(0);
@@ -286,10 +300,10 @@ test('after the stop: log records = responses; the usage CLI over the log folder
   expect(report.month).toBe(month);
   expectKeyUsage(report.keys);
   // The request cut off during shutdown is logged with CloudFront's status for it, 000: unattributed,
-  // or acme's when the edge had already added the fingerprint (then in none of acme's three counts).
+  // or acme's when the edge had already logged its fingerprint (then in none of acme's three counts).
   const cut = records.filter((r) => r.sc_status === '000');
   expect(cut).toHaveLength(1);
-  const cutIsAcmes = String(cut[0].cs_uri_query).includes(`apikey_fp=${apiKeyFingerprint(keyOf('acme'))}`);
+  const cutIsAcmes = cut[0].viewer_request_log_data === apiKeyFingerprint(keyOf('acme'));
   expect(report.unattributed.requests).toBe(tallies.unattributed.total + (cutIsAcmes ? 0 : 1));
   const total = report.keys.reduce((s, k) => s + k.requests + k.rejected + k.errors, 0) + report.unattributed.requests;
   expect(total).toBe(responses - (cutIsAcmes ? 1 : 0));

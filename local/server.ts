@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { LocalApiGateway } from './api-gateway/gateway';
 import { requestTooLarge } from './api-gateway/responses';
-import { withoutClientFingerprint, type EdgeDecision, type LocalEdge } from './edge/edge';
+import type { EdgeDecision, LocalEdge } from './edge/edge';
 import { buildLogRecord, newEdgeRequestId, type EdgeResultKind, type LogRecordRow } from './logs/log-record';
 
 /** Largest request body accepted (API Gateway's payload limit, 10 MB):
@@ -81,7 +81,7 @@ export async function startServer(parts: PlatformServerParts, port: number): Pro
     const host = req.headers.host;
     let status = 0;
     let contentType: string | undefined;
-    let loggedQuery = '';
+    let logData = '-';
     let result: EdgeResultKind = 'origin';
     let requestBytes = requestHeadBytes(req);
     let recorded = false;
@@ -102,7 +102,8 @@ export async function startServer(parts: PlatformServerParts, port: number): Pro
           path: q === -1 ? rawUrl : rawUrl.slice(0, q),
           status,
           userAgent: req.headers['user-agent'],
-          queryAfterEdge: loggedQuery,
+          viewerQuery: q === -1 ? '' : rawUrl.slice(q + 1),
+          logData,
           edgeRequestId,
           host,
           protocol: 'http',
@@ -150,19 +151,17 @@ export async function startServer(parts: PlatformServerParts, port: number): Pro
       } catch {
         // A function that throws makes CloudFront answer 503 (FunctionExecutionError).
         requestBytes += (await readBody(req)).size;
-        loggedQuery = withoutClientFingerprint(queryOf(rawUrl));
         send(503, { 'content-type': 'text/plain' }, Buffer.from('The CloudFront function failed.\n'), 'Error');
         return;
       }
       const { body, size } = await readBody(req);
       requestBytes += size;
+      logData = decision.logData;
       if (decision.kind === 'respond') {
         result = 'function';
-        loggedQuery = decision.query;
         send(decision.statusCode, decision.headers, decision.body, 'FunctionGeneratedResponse');
         return;
       }
-      loggedQuery = decision.query;
       if (body === null) {
         const tooLarge = requestTooLarge();
         send(tooLarge.statusCode, tooLarge.headers, tooLarge.body, 'Error');
@@ -214,11 +213,6 @@ export async function startServer(parts: PlatformServerParts, port: number): Pro
       clearInterval(sweep);
     },
   };
-}
-
-function queryOf(url: string): string {
-  const q = url.indexOf('?');
-  return q === -1 ? '' : url.slice(q + 1);
 }
 
 /** Bytes of the request line and headers as they came on the wire. */

@@ -1,46 +1,59 @@
 /**
- * Contract 3 (DESIGN.md): the CloudFront standard logging v2 record fields we deliver, in one place.
- *
- * `field` is the record-field name the CloudWatch Logs delivery takes (`record_fields`);
- * `column` is the Parquet column name, as in AWS's published Athena DDL for v2 Parquet logs
- * (docs.aws.amazon.com/athena/latest/ug/create-cloudfront-table-partition-parquet.html):
- * underscores for hyphens, every column a string, `-` for an empty field.
- *
- * The Glue table, the delivery's record fields, the local log writer and the test fixtures are
- * all generated from this list. The usage SQL reads only the columns marked `usage`.
+ * The log layout (docs/contracts.md, "Log layout"): the CloudFront standard logging v2 record
+ * fields we deliver, in one place. The delivery's record fields, the Glue table, the local log
+ * writer and the test fixtures are all generated from this list; each Parquet column name is
+ * derived from its field (parquetColumnName), never typed twice. The usage SQL reads only the
+ * columns marked `usage`.
  */
+import { ACCEPTED_RECORD_FIELDS, parquetColumnName } from './cloudfront-log-fields';
+
 export interface LogColumn {
+  /** Record-field name as the delivery takes it (`record_fields`), e.g. cs(User-Agent). */
   readonly field: string;
+  /** Parquet column of the field, e.g. cs_User_Agent. */
   readonly column: string;
   /** Read by the usage SQL (sql/). The rest is there to investigate a request. */
   readonly usage: boolean;
   readonly comment: string;
 }
 
+function logColumn(field: string, usage: boolean, comment: string): LogColumn {
+  if (!ACCEPTED_RECORD_FIELDS.has(field)) throw new Error(`log field "${field}" is not a record field CloudFront accepts (sql/cloudfront-log-fields.ts)`);
+  return { field, column: parquetColumnName(field), usage, comment };
+}
+
 export const LOG_COLUMNS: readonly LogColumn[] = [
-  { field: 'date', column: 'date', usage: true, comment: 'UTC date of the request, YYYY-MM-DD' },
-  { field: 'time', column: 'time', usage: true, comment: 'UTC time the response finished, HH:MM:SS' },
-  { field: 'x-edge-location', column: 'x_edge_location', usage: false, comment: 'edge location code' },
-  { field: 'sc-bytes', column: 'sc_bytes', usage: true, comment: 'bytes sent to the viewer, headers included' },
-  { field: 'c-ip', column: 'c_ip', usage: false, comment: 'viewer IP address' },
-  { field: 'cs-method', column: 'cs_method', usage: false, comment: 'HTTP method' },
-  { field: 'cs-uri-stem', column: 'cs_uri_stem', usage: false, comment: 'path' },
-  { field: 'sc-status', column: 'sc_status', usage: true, comment: 'HTTP status; 000 when the viewer closed the connection first' },
-  { field: 'cs-user-agent', column: 'cs_user_agent', usage: false, comment: 'URL-encoded user agent' },
-  { field: 'cs-uri-query', column: 'cs_uri_query', usage: true, comment: 'query string after the edge function, holds apikey_fp' },
-  { field: 'x-edge-result-type', column: 'x_edge_result_type', usage: false, comment: 'Hit, Miss, Error, ...' },
-  { field: 'x-edge-request-id', column: 'x_edge_request_id', usage: true, comment: 'unique request id; deduplication key' },
-  { field: 'x-host-header', column: 'x_host_header', usage: false, comment: 'Host header the viewer sent' },
-  { field: 'cs-protocol', column: 'cs_protocol', usage: false, comment: 'http, https, ws, wss' },
-  { field: 'cs-bytes', column: 'cs_bytes', usage: true, comment: 'bytes the viewer sent, headers included' },
-  { field: 'time-taken', column: 'time_taken', usage: false, comment: 'seconds from request to last byte' },
-  { field: 'x-edge-response-result-type', column: 'x_edge_response_result_type', usage: false, comment: 'result type of the response' },
-  { field: 'x-edge-detailed-result-type', column: 'x_edge_detailed_result_type', usage: false, comment: 'detailed result, e.g. FunctionGeneratedResponse' },
-  { field: 'sc-content-type', column: 'sc_content_type', usage: false, comment: 'response Content-Type' },
-] as const;
+  logColumn('date', true, 'UTC date of the request, YYYY-MM-DD; the request belongs to its month'),
+  logColumn('time', true, 'UTC time the response finished, HH:MM:SS'),
+  logColumn('x-edge-location', false, 'edge location code'),
+  logColumn('sc-bytes', true, 'bytes sent to the viewer, headers included'),
+  logColumn('c-ip', false, 'viewer IP address'),
+  logColumn('cs-method', false, 'HTTP method'),
+  logColumn('cs-uri-stem', false, 'path'),
+  logColumn('sc-status', true, 'HTTP status; 000 when the viewer closed the connection first'),
+  logColumn('cs(User-Agent)', false, 'URL-encoded user agent'),
+  logColumn('cs-uri-query', false, 'query string as the viewer sent it; plays no part in attribution'),
+  logColumn('x-edge-result-type', false, 'Hit, Miss, Error, ...'),
+  logColumn('x-edge-request-id', true, 'unique request id; deduplication key'),
+  logColumn('x-host-header', false, 'Host header the viewer sent'),
+  logColumn('cs-protocol', false, 'http, https, ws, wss'),
+  logColumn('cs-bytes', true, 'bytes the viewer sent, headers included'),
+  logColumn('time-taken', false, 'seconds from request to last byte'),
+  logColumn('x-edge-response-result-type', false, 'result type of the response'),
+  logColumn('x-edge-detailed-result-type', false, 'detailed result, e.g. FunctionGeneratedResponse'),
+  logColumn('sc-content-type', false, 'response Content-Type'),
+  logColumn('viewer-request-log-data', true, "key fingerprint the edge function logged (cf.logCustomData); '-' when it logged nothing"),
+];
 
 export const LOG_COLUMN_NAMES: readonly string[] = LOG_COLUMNS.map((c) => c.column);
 export const LOG_RECORD_FIELDS: readonly string[] = LOG_COLUMNS.map((c) => c.field);
+
+/** The Parquet column of a delivered field; throws for a field we do not deliver. */
+export function columnOf(field: string): string {
+  const found = LOG_COLUMNS.find((c) => c.field === field);
+  if (found === undefined) throw new Error(`"${field}" is not one of the delivered log fields (sql/log-columns.ts)`);
+  return found.column;
+}
 
 /** Hive-style partition keys of the delivery path, in path order (two-digit month/day/hour). */
 export const PARTITION_KEYS = ['year', 'month', 'day', 'hour'] as const;

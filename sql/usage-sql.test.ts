@@ -61,8 +61,9 @@ describe('sql/*.sql', () => {
     const connection = await instance.connect();
     try {
       await writeLogFile(root, '000000000000', 'E1TEST', new Date('2026-11-03T07:00:00Z'), [
-        logRecord({ at: '2026-11-03T07:10:00Z', query: 'apikey_fp=0123456789abcdef', bytesOut: 1000, bytesIn: 10 }),
-        logRecord({ at: '2026-11-03T07:11:00Z', query: 'apikey_fp=0123456789abcdef', status: 503 }),
+        logRecord({ at: '2026-11-03T07:10:00Z', logData: '0123456789abcdef', bytesOut: 1000, bytesIn: 10 }),
+        logRecord({ at: '2026-11-03T07:11:00Z', logData: '0123456789abcdef', status: 503 }),
+        logRecord({ at: '2026-11-03T07:12:00Z', query: 'apikey_fp=0123456789abcdef', status: 200 }),
       ]);
       await connection.run(
         `CREATE VIEW cloudfront_logs AS SELECT * FROM read_parquet(${sqlString(join(root, 'AWSLogs/**/*.parquet'))}, hive_partitioning = true, hive_types_autocast = false, hive_types = {'year': INTEGER, 'month': INTEGER, 'day': INTEGER, 'hour': INTEGER})`,
@@ -72,6 +73,7 @@ describe('sql/*.sql', () => {
       const rows = (await statement.runAndReadAll()).getRowObjectsJson();
       expect(rows).toEqual([
         { hour_id: '2026-11-03T07', usage_month: '2026-11', apikey_fp: '0123456789abcdef', requests: '1', rejected: '0', errors: '1', total: '2', bytes_out: '1000', bytes_in: '10' },
+        { hour_id: '2026-11-03T07', usage_month: '2026-11', apikey_fp: null, requests: '1', rejected: '0', errors: '0', total: '1', bytes_out: '512', bytes_in: '128' },
       ]);
     } finally {
       connection.closeSync();

@@ -1,4 +1,4 @@
--- Per-key usage of a run of partition hours within one UTC day (contract 4, DESIGN.md).
+-- Per-key usage of a run of partition hours within one UTC day (docs/contracts.md, "Billing semantics").
 -- One text for Athena engine v3 (Trino) and DuckDB; both read it unchanged:
 --   Athena: `cloudfront_logs` is the Glue table (query execution context = the Glue database);
 --           the five `?` are ExecutionParameters.
@@ -11,11 +11,13 @@
 --
 -- * Reads only the columns the usage needs (sql/log-columns.ts, usage: true).
 -- * Filters on the partition columns only, so the engines read only the asked hours.
--- * apikey_fp: the exact parameter name, at the start of the query string or after '&'; the value
---   runs to the next '&'. `xapikey_fp=`, `apikey_fp_x=` and `a=apikey_fp%3D...` never match.
---   regexp_extract gives NULL (Trino: JoniRegexpFunctions.regexpExtract in trinodb/trino returns
---   null when the search finds nothing) or '' (DuckDB, RE2) without a match; NULLIF makes both
---   NULL. Joni's `^` also matches after a newline; a logged query string is URL-encoded, holds none.
+-- * Attribution (docs/contracts.md, "Billing semantics"): a record belongs to a key only through
+--   viewer_request_log_data, the field the edge function alone writes (cf.logCustomData). apikey_fp
+--   is that whole value when it is a fingerprint (exactly 16 lowercase hex characters), else NULL
+--   ('-' when the function logged nothing, NULL when the column is absent). The query string
+--   (cs_uri_query) is what the viewer typed and is never read. regexp_extract gives NULL (Trino)
+--   or '' (DuckDB) without a match; NULLIF makes both NULL. The length test keeps Joni's `$`
+--   (which also matches before a final newline) from letting a longer value through.
 -- * Every column is a string with '-' for empty: TRY_CAST, unparsable numbers count as 0 bytes.
 -- * A record logged twice (same x_edge_request_id in the same partition hour, e.g. a re-delivered
 --   file; late records go to the partition of the hour they occurred in) counts once: the
@@ -32,10 +34,14 @@ WITH records AS (
     TRY_CAST(sc_status AS INTEGER) AS status,
     COALESCE(TRY_CAST(sc_bytes AS BIGINT), 0) AS bytes_out,
     COALESCE(TRY_CAST(cs_bytes AS BIGINT), 0) AS bytes_in,
-    NULLIF(regexp_extract(cs_uri_query, '(?:^|&)apikey_fp=([^&]*)', 1), '') AS apikey_fp,
+    CASE
+      WHEN length(viewer_request_log_data) = 16
+        AND NULLIF(regexp_extract(viewer_request_log_data, '^[0-9a-f]{16}$'), '') IS NOT NULL
+      THEN viewer_request_log_data
+    END AS apikey_fp,
     ROW_NUMBER() OVER (
       PARTITION BY year, month, day, hour, x_edge_request_id
-      ORDER BY "date", "time", sc_status, sc_bytes, cs_bytes, cs_uri_query
+      ORDER BY "date", "time", sc_status, sc_bytes, cs_bytes, viewer_request_log_data
     ) AS copy_number
   FROM cloudfront_logs
   WHERE year = ? AND month = ? AND day = ? AND hour BETWEEN ? AND ?

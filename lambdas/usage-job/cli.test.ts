@@ -34,17 +34,17 @@ beforeAll(async () => {
     ]),
   );
   await writeLogFile(logs, ACCOUNT, DIST, new Date('2026-11-01T00:00:00Z'), [
-    logRecord({ at: '2026-10-31T23:59:59Z', query: `apikey_fp=${FP_A}`, bytesOut: 999 }), // previous month's date
-    logRecord({ at: '2026-11-01T00:01:00Z', query: `apikey_fp=${FP_A}`, bytesOut: 1_500_000_000 }),
+    logRecord({ at: '2026-10-31T23:59:59Z', logData: FP_A, bytesOut: 999 }), // previous month's date
+    logRecord({ at: '2026-11-01T00:01:00Z', logData: FP_A, bytesOut: 1_500_000_000 }),
   ]);
-  const duplicate = logRecord({ at: '2026-11-02T10:01:00Z', query: `v=1&apikey_fp=${FP_B}`, bytesOut: 500_000_000 });
+  const duplicate = logRecord({ at: '2026-11-02T10:01:00Z', query: 'v=1', logData: FP_B, bytesOut: 500_000_000 });
   await writeLogFile(logs, ACCOUNT, DIST, new Date('2026-11-02T10:00:00Z'), [
     duplicate,
-    logRecord({ at: '2026-11-02T10:02:00Z', query: `apikey_fp=${FP_A}`, status: 429 }),
-    logRecord({ at: '2026-11-02T10:03:00Z', query: `apikey_fp=${FP_A}`, status: 503 }),
-    logRecord({ at: '2026-11-02T10:04:00Z', query: `xapikey_fp=${FP_A}` }),
-    logRecord({ at: '2026-11-02T10:05:00Z', query: `a=apikey_fp%3D${FP_B}` }),
-    logRecord({ at: '2026-11-02T10:06:00Z', query: 'apikey_fp=ffffffffffffffff', status: 404 }),
+    logRecord({ at: '2026-11-02T10:02:00Z', logData: FP_A, status: 429 }),
+    logRecord({ at: '2026-11-02T10:03:00Z', logData: FP_A, status: 503 }),
+    logRecord({ at: '2026-11-02T10:04:00Z', query: `apikey_fp=${FP_A}` }), // typed by the viewer: never attributes
+    logRecord({ at: '2026-11-02T10:05:00Z', logData: FP_B.toUpperCase() }),
+    logRecord({ at: '2026-11-02T10:06:00Z', logData: 'ffffffffffffffff', status: 404 }),
   ]);
   await writeLogFile(logs, ACCOUNT, DIST, new Date('2026-11-02T10:00:00Z'), [duplicate]); // re-delivered
 });

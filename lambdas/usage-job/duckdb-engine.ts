@@ -1,14 +1,14 @@
 /**
- * UsageEngine on embedded DuckDB over a local log root laid out as contract 3. The usage SQL runs
- * unchanged: `cloudfront_logs` is a view over every Parquet file under <root>/AWSLogs with Hive
- * partitioning, partition columns typed int like the Glue table, and the SQL's partition filter
- * (prepared-statement parameters) prunes the files of other hours before any is opened.
+ * UsageEngine on embedded DuckDB over a local log root laid out like the log bucket
+ * (docs/contracts.md, "Log layout"). The usage SQL runs unchanged: for each run of hours,
+ * `cloudfront_logs` is a view over exactly those hours' Parquet files (as listed) with Hive
+ * partitioning, partition columns typed int like the Glue table.
  *
  * Bytes scanned: DuckDB reports no bytes-read figure, so the engine sums, from the Parquet footers
  * (parquet_metadata), the compressed size of the column chunks of the columns the SQL reads in the
  * files of the asked hours. That is what a column-pruning reader fetches (plus the footers).
  */
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
 import { join } from 'node:path';
 import { sqlString } from './testing/log-writer';
 import { LocalLogLister } from './local-log-lister';
@@ -36,6 +36,18 @@ export function toUsageRow(row: Record<string, unknown>): HourlyUsageRow {
   };
 }
 
+/** A clear error when none of an hour run's files has a column the usage SQL reads. */
+function missingColumnError(error: unknown, hours: readonly HourId[]): Error | undefined {
+  const message = error instanceof Error ? error.message : String(error);
+  const column = USAGE_COLUMNS.find((c) => new RegExp(`"${c}" not found|column "?${c}"? not found`, 'i').test(message));
+  if (column === undefined) return undefined;
+  return new Error(
+    `no log file of hours ${hours[0]}..${hours[hours.length - 1]} has the column ${column}: ` +
+      `the logs must be delivered with the record fields of sql/log-columns.ts (${message.split('\n')[0]})`,
+    { cause: error },
+  );
+}
+
 export class DuckDbUsageEngine implements UsageEngine {
   readonly name = 'duckdb' as const;
   private connection?: DuckDBConnection;
@@ -50,13 +62,21 @@ export class DuckDbUsageEngine implements UsageEngine {
     if (!this.connection) {
       this.instance = await DuckDBInstance.create(':memory:');
       this.connection = await this.instance.connect();
-      const glob = join(this.root, 'AWSLogs', '**', '*.parquet');
-      await this.connection.run(
-        `CREATE VIEW ${USAGE_TABLE} AS SELECT * FROM read_parquet(${sqlString(glob)}, hive_partitioning = true, ` +
-          `hive_types_autocast = false, hive_types = {'year': INTEGER, 'month': INTEGER, 'day': INTEGER, 'hour': INTEGER})`,
-      );
     }
     return this.connection;
+  }
+
+  /**
+   * Points `cloudfront_logs` at exactly these files. union_by_name reads every file's schema, so a
+   * column some files lack (a field added to the delivery later) reads as NULL, as it does through
+   * the Glue table in Athena; listing the files keeps that schema read to the asked hours.
+   */
+  private async useFiles(connection: DuckDBConnection, files: readonly string[]): Promise<void> {
+    await connection.run(
+      `CREATE OR REPLACE TEMP VIEW ${USAGE_TABLE} AS SELECT * FROM read_parquet([${files.map(sqlString).join(', ')}], ` +
+        `hive_partitioning = true, union_by_name = true, hive_types_autocast = false, ` +
+        `hive_types = {'year': INTEGER, 'month': INTEGER, 'day': INTEGER, 'hour': INTEGER})`,
+    );
   }
 
   /** Compressed bytes of the usage columns' chunks in the given files (read from the footers). */
@@ -75,19 +95,23 @@ export class DuckDbUsageEngine implements UsageEngine {
     const withFiles = hours.filter((h) => (listing.get(h) ?? []).length > 0);
     if (withFiles.length === 0) return { rows: [], bytesScanned: 0 };
     const connection = await this.connect();
-    const statement = await connection.prepare(usageHourlySql());
+    const filesOf = (hs: readonly HourId[]) => hs.flatMap((h) => (listing.get(h) ?? []).map((o) => join(this.root, o.key)));
     const rows: HourlyUsageRow[] = [];
-    try {
-      for (const batch of hourBatches(withFiles)) {
+    for (const batch of hourBatches(withFiles)) {
+      await this.useFiles(connection, filesOf(batch.hours));
+      let statement: DuckDBPreparedStatement | undefined;
+      try {
+        statement = await connection.prepare(usageHourlySql());
         statement.bind(batchParameters(batch));
         const reader = await statement.runAndReadAll();
         for (const row of reader.getRowObjects()) rows.push(toUsageRow(row));
+      } catch (error) {
+        throw missingColumnError(error, batch.hours) ?? error;
+      } finally {
+        statement?.destroySync();
       }
-    } finally {
-      statement.destroySync();
     }
-    const files = withFiles.flatMap((h) => (listing.get(h) ?? []).map((o) => join(this.root, o.key)));
-    return { rows, bytesScanned: await this.usageColumnBytes(connection, files) };
+    return { rows, bytesScanned: await this.usageColumnBytes(connection, filesOf(withFiles)) };
   }
 
   async close(): Promise<void> {

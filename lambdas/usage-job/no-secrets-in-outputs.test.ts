@@ -21,8 +21,8 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'usage-no-secrets-'));
   writeFileSync(join(work, 'keys.json'), JSON.stringify(keys));
   await writeLogFile(join(work, 'logs'), env.accountId, 'E2NOSECRET', new Date('2026-11-03T07:00:00Z'), [
-    logRecord({ at: '2026-11-03T07:01:00Z', query: `apikey_fp=${apiKeyFingerprint(keys[0].value)}` }),
-    logRecord({ at: '2026-11-03T07:02:00Z', query: `apikey_fp=${apiKeyFingerprint(keys[1].value)}`, status: 403 }),
+    logRecord({ at: '2026-11-03T07:01:00Z', logData: apiKeyFingerprint(keys[0].value) }),
+    logRecord({ at: '2026-11-03T07:02:00Z', logData: apiKeyFingerprint(keys[1].value), status: 403 }),
   ]);
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -56,7 +56,7 @@ beforeAll(async () => {
   keysFile = join(work, 'keys.json');
   writeFileSync(keysFile, JSON.stringify(keys));
   const records = keys.flatMap((k, i) =>
-    Array.from({ length: expectedRequests(i) }, () => logRecord({ at: hour.toISOString(), query: `apikey_fp=${apiKeyFingerprint(k.value)}` })),
+    Array.from({ length: expectedRequests(i) }, () => logRecord({ at: hour.toISOString(), logData: apiKeyFingerprint(k.value) })),
   );
   await writeLogFile(logs, env.accountId, 'E2KILLTEST', hour, records);
 });

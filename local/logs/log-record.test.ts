@@ -10,7 +10,8 @@ const base: ServedRequest = {
   path: '/example',
   status: 200,
   userAgent: 'curl/8.5.0 (x86_64) "quoted"',
-  queryAfterEdge: 'a=1&apikey_fp=0123456789abcdef',
+  viewerQuery: 'a=1&apikey_fp=ffffffffffffffff',
+  logData: '0123456789abcdef',
   edgeRequestId: 'id-1',
   host: '127.0.0.1:3000',
   protocol: 'http',
@@ -20,7 +21,7 @@ const base: ServedRequest = {
   result: 'origin',
 };
 
-test('every contract-3 column, in order, all strings; date and time from the finish time in UTC', () => {
+test('every delivered column, in order, all strings; date and time from the finish time in UTC', () => {
   const record = buildLogRecord(base);
   expect(Object.keys(record)).toEqual(LOG_COLUMN_NAMES);
   for (const value of Object.values(record)) expect(typeof value).toBe('string');
@@ -30,17 +31,18 @@ test('every contract-3 column, in order, all strings; date and time from the fin
     sc_bytes: '450',
     cs_bytes: '120',
     sc_status: '200',
-    cs_uri_query: 'a=1&apikey_fp=0123456789abcdef',
+    cs_uri_query: 'a=1&apikey_fp=ffffffffffffffff',
+    viewer_request_log_data: '0123456789abcdef',
     x_edge_result_type: 'Miss',
     x_edge_detailed_result_type: 'Miss',
     time_taken: '0.070',
-    cs_user_agent: 'curl/8.5.0%20(x86_64)%20%22quoted%22',
+    cs_User_Agent: 'curl/8.5.0%20(x86_64)%20%22quoted%22',
   });
 });
 
 test("'-' for empty fields; result types for errors, function responses and aborted requests", () => {
-  const empty = buildLogRecord({ ...base, queryAfterEdge: '', userAgent: undefined, contentType: undefined, host: undefined });
-  expect(empty).toMatchObject({ cs_uri_query: '-', cs_user_agent: '-', sc_content_type: '-', x_host_header: '-' });
+  const empty = buildLogRecord({ ...base, viewerQuery: '', logData: '-', userAgent: undefined, contentType: undefined, host: undefined });
+  expect(empty).toMatchObject({ cs_uri_query: '-', viewer_request_log_data: '-', cs_User_Agent: '-', sc_content_type: '-', x_host_header: '-' });
   expect(buildLogRecord({ ...base, status: 429 })).toMatchObject({ x_edge_result_type: 'Error', x_edge_detailed_result_type: 'Error' });
   expect(buildLogRecord({ ...base, status: 403, result: 'function' })).toMatchObject({
     sc_status: '403',

@@ -1,19 +1,21 @@
 /**
- * Builds one CloudFront standard-log record (contract 3 columns, sql/log-columns.ts) for a
+ * Builds one CloudFront standard-log record (the delivered fields of sql/log-columns.ts) for a
  * response the local edge sent. Field meanings follow the standard logging reference:
  * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/standard-logs-reference.html
  *  - date/time: when the response finished, UTC;
  *  - sc_bytes / cs_bytes: bytes on the wire including headers;
- *  - cs_uri_query: the query string the origin received, i.e. after the edge function (it holds
- *    apikey_fp), '-' when empty;
- *  - cs_user_agent: URL-encoded for spaces, control and non-ASCII characters and < > " # % { } | \ ^ ~ [ ] ` '
+ *  - cs-uri-query: the query string as the viewer sent it (CloudFront logs the request it received,
+ *    not what a function changed), '-' when empty;
+ *  - viewer-request-log-data: what the viewer-request function passed to cf.logCustomData, as
+ *    CloudFront writes it (cf-functions/log-data.ts), '-' when it logged nothing (its own 403s);
+ *  - cs(User-Agent): URL-encoded for spaces, control and non-ASCII characters and < > " # % { } | \ ^ ~ [ ] ` '
  *  - x_edge_result_type: Miss for a response from the origin (caching is disabled), Error for a
  *    4xx/5xx from it, FunctionGeneratedResponse when the viewer-request function answered (the
  *    value CloudFront sends in `x-cache: FunctionGeneratedResponse from cloudfront`; the log
  *    reference page does not list it for these fields, so that mapping is our assumption).
  */
 import { randomBytes } from 'node:crypto';
-import { LOG_COLUMN_NAMES } from '../../sql/log-columns';
+import { LOG_COLUMNS } from '../../sql/log-columns';
 
 export type LogRecordRow = Readonly<Record<string, string>>;
 
@@ -28,8 +30,10 @@ export interface ServedRequest {
   readonly path: string;
   readonly status: number;
   readonly userAgent: string | undefined;
-  /** Query string after the edge function, without '?'. */
-  readonly queryAfterEdge: string;
+  /** Query string as the viewer sent it, without '?'. */
+  readonly viewerQuery: string;
+  /** The viewer-request-log-data field: what the edge function logged, '-' for nothing. */
+  readonly logData: string;
   readonly edgeRequestId: string;
   readonly host: string | undefined;
   readonly protocol: 'http' | 'https';
@@ -60,27 +64,28 @@ export function buildLogRecord(r: ServedRequest): LogRecordRow {
   const resultType =
     r.result === 'function' ? 'FunctionGeneratedResponse' : r.result === 'aborted' || r.status >= 400 ? 'Error' : 'Miss';
   const detailed = r.result === 'aborted' ? 'ClientCommError' : resultType === 'Error' ? 'Error' : resultType;
-  const record: Record<string, string> = {
+  const byField: Record<string, string> = {
     date: finished.slice(0, 10),
     time: finished.slice(11, 19),
-    x_edge_location: r.edgeLocation,
-    sc_bytes: String(r.responseBytes),
-    c_ip: dash(r.clientIp),
-    cs_method: r.method,
-    cs_uri_stem: dash(encodeLogField(r.path)),
-    sc_status: status,
-    cs_user_agent: dash(r.userAgent === undefined ? undefined : encodeLogField(r.userAgent)),
-    cs_uri_query: dash(r.queryAfterEdge),
-    x_edge_result_type: resultType,
-    x_edge_request_id: r.edgeRequestId,
-    x_host_header: dash(r.host),
-    cs_protocol: r.protocol,
-    cs_bytes: String(r.requestBytes),
-    time_taken: (Math.max(0, r.finishedMs - r.startedMs) / 1000).toFixed(3),
-    x_edge_response_result_type: resultType,
-    x_edge_detailed_result_type: detailed,
-    sc_content_type: dash(r.contentType),
+    'x-edge-location': r.edgeLocation,
+    'sc-bytes': String(r.responseBytes),
+    'c-ip': dash(r.clientIp),
+    'cs-method': r.method,
+    'cs-uri-stem': dash(encodeLogField(r.path)),
+    'sc-status': status,
+    'cs(User-Agent)': dash(r.userAgent === undefined ? undefined : encodeLogField(r.userAgent)),
+    'cs-uri-query': dash(r.viewerQuery),
+    'x-edge-result-type': resultType,
+    'x-edge-request-id': r.edgeRequestId,
+    'x-host-header': dash(r.host),
+    'cs-protocol': r.protocol,
+    'cs-bytes': String(r.requestBytes),
+    'time-taken': (Math.max(0, r.finishedMs - r.startedMs) / 1000).toFixed(3),
+    'x-edge-response-result-type': resultType,
+    'x-edge-detailed-result-type': detailed,
+    'sc-content-type': dash(r.contentType),
+    'viewer-request-log-data': dash(r.logData),
   };
-  // Every contract-3 column, in order, and nothing else.
-  return Object.fromEntries(LOG_COLUMN_NAMES.map((c) => [c, record[c] ?? '-']));
+  // Every delivered column, in order, and nothing else.
+  return Object.fromEntries(LOG_COLUMNS.map((c) => [c.column, byField[c.field] ?? '-']));
 }

@@ -2,7 +2,8 @@
  * The usage job as the local platform runs it: the job's incremental run (hourly rollups and a
  * manifest under <state>/usage-state, recomputing only hours whose log files changed) on the
  * DuckDB engine (the same SQL as Athena) over the local log root, summed per key with the job's
- * month-to-date code and the keys in <state>/keys.json.
+ * month-to-date code and the keys in <state>/keys.json. The usage state belongs to the log root:
+ * pointed at a usage-state folder of other logs, a run refuses rather than mix their figures.
  */
 import { join } from 'node:path';
 import { keysFromFileContent } from '../../lambdas/usage-job/configured-keys';
@@ -11,6 +12,7 @@ import { runIncremental } from '../../lambdas/usage-job/incremental-run';
 import { LocalLogLister } from '../../lambdas/usage-job/local-log-lister';
 import { LocalRollupStore } from '../../lambdas/usage-job/local-rollup-store';
 import { monthUsage } from '../../lambdas/usage-job/month-usage';
+import { localStateSource } from '../../lambdas/usage-job/state-source';
 import type { LocalApiKey } from '../keys/key-store';
 import type { RunUsageJob } from './usage-refresher';
 
@@ -25,7 +27,7 @@ export function duckDbUsageJob(
 ): { run: RunUsageJob; close: () => Promise<void> } {
   const engine = new DuckDbUsageEngine(logRoot);
   const lister = new LocalLogLister(logRoot);
-  const store = new LocalRollupStore(join(stateDir, USAGE_STATE_DIR));
+  const store = new LocalRollupStore(join(stateDir, USAGE_STATE_DIR), localStateSource(logRoot));
   const configured = keysFromFileContent(keys, 'local keys');
   return {
     run: async (month) => {

@@ -7,6 +7,7 @@ import { apiKeyFingerprint } from '../../lambdas/shared/api-key';
 import { ORIGIN_SECRET_ENV, ORIGIN_SECRET_HEADER } from '../../lambdas/shared/origin-secret';
 import { resourceNames } from '../../lambdas/shared/resource-names';
 import { USAGE_JOB_DEPLOYMENT_KEY } from '../../lambdas/shared/usage-job-deployment';
+import { ACCEPTED_RECORD_FIELDS, parquetColumnName } from '../../sql/cloudfront-log-fields';
 import { DELIVERY_SUFFIX_PATH, LOG_COLUMNS, LOG_RECORD_FIELDS, hourPrefix } from '../../sql/log-columns';
 import { platformConfig } from '../config/environments';
 import { isTaggable } from '../shared/tags';
@@ -97,6 +98,12 @@ describe.each(environments)('billing stack %s', (_name, env, synth) => {
       const logBucket = addressOf(synth, 'aws_s3_bucket', (b) => b.bucket === names.logBucket);
       expect(destination.delivery_destination_configuration).toEqual([{ destination_resource_arn: ref(logBucket, 'arn') }]);
       expect(delivery.record_fields).toEqual(LOG_RECORD_FIELDS);
+      // Names exactly as AWS lists them (a wrong one passes plan and fails the apply), with the
+      // field the edge function writes the key fingerprint into.
+      const fields = delivery.record_fields as string[];
+      expect(fields.filter((f) => !ACCEPTED_RECORD_FIELDS.has(f))).toEqual([]);
+      expect(fields).toContain('viewer-request-log-data');
+      expect(fields).toContain('cs(User-Agent)');
       expect(delivery.s3_delivery_configuration).toEqual([{ enable_hive_compatible_path: true, suffix_path: DELIVERY_SUFFIX_PATH }]);
     });
   });
@@ -205,9 +212,10 @@ describe.each(environments)('billing stack %s', (_name, env, synth) => {
       expect(filled).toBe(`s3://${names.logBucket}/${hourPrefix(env.accountId, distId, hour)}`);
     });
 
-    it('declares the contract-3 columns, all strings', () => {
+    it('declares a lower-case string column for every delivered field', () => {
       const descriptor = firstBlock(table.storage_descriptor, 'storage_descriptor');
-      expect(descriptor.columns).toEqual(LOG_COLUMNS.map((c) => ({ name: c.column, type: 'string', comment: c.comment })));
+      expect(descriptor.columns).toEqual(LOG_COLUMNS.map((c) => ({ name: parquetColumnName(c.field).toLowerCase(), type: 'string', comment: c.comment })));
+      expect((descriptor.columns as { name: string }[]).map((c) => c.name)).toEqual(expect.arrayContaining(['viewer_request_log_data', 'cs_user_agent', 'cs_uri_query']));
       expect(firstBlock(descriptor.ser_de_info, 'ser_de_info').serialization_library).toBe('org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe');
     });
   });

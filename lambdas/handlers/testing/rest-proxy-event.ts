@@ -50,8 +50,8 @@ export function restProxyEvent(options: EventOptions = {}): ProxyEvent {
     httpMethod: method,
     headers,
     multiValueHeaders,
-    queryStringParameters: { apikey_fp: '6f1ed002ab5595b1' },
-    multiValueQueryStringParameters: { apikey_fp: ['6f1ed002ab5595b1'] },
+    queryStringParameters: { page: '2' },
+    multiValueQueryStringParameters: { page: ['2'] },
     pathParameters: null,
     requestContext: {
       requestId,

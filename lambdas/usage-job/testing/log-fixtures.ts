@@ -14,8 +14,10 @@ export interface RecordSpec {
   /** ISO time of the request, e.g. 2026-11-03T07:15:00Z; sets `date` and `time`. */
   readonly at: string;
   readonly status?: number | string;
-  /** The query string after the edge function, '-' when none. */
+  /** The query string as the viewer sent it, '-' when none. Never attributes a request. */
   readonly query?: string;
+  /** What the edge function logged (viewer_request_log_data): a key's fingerprint, or '-' for nothing. */
+  readonly logData?: string;
   readonly bytesOut?: number | string;
   readonly bytesIn?: number | string;
   readonly requestId?: string;
@@ -34,7 +36,7 @@ export function logRecord(spec: RecordSpec): LogRecord {
     cs_method: 'GET',
     cs_uri_stem: '/v1/data',
     sc_status: String(spec.status ?? 200),
-    cs_user_agent: 'curl/8.5.0',
+    cs_User_Agent: 'curl/8.5.0',
     cs_uri_query: spec.query ?? '-',
     x_edge_result_type: 'Miss',
     x_edge_request_id: spec.requestId ?? requestId(),
@@ -45,5 +47,6 @@ export function logRecord(spec: RecordSpec): LogRecord {
     x_edge_response_result_type: 'Miss',
     x_edge_detailed_result_type: 'Miss',
     sc_content_type: 'application/json',
+    viewer_request_log_data: spec.logData ?? '-',
   };
 }

@@ -46,7 +46,7 @@ export class Distribution extends Construct {
     this.viewerRequest = new CloudfrontFunction(this, 'viewer-request', {
       name: `${props.prefix}-viewer-request`,
       runtime: 'cloudfront-js-2.0',
-      comment: 'Rejects missing/malformed x-api-key; sets apikey_fp (key fingerprint) for the logs',
+      comment: 'Rejects missing/malformed x-api-key; logs the key fingerprint (viewer-request-log-data)',
       publish: true,
       code: readFileSync(repoPath(VIEWER_REQUEST_FUNCTION_FILE), 'utf8'),
     });

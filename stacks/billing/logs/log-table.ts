@@ -48,6 +48,15 @@ export function projectionParameters(template: string): Record<string, string> {
   return params;
 }
 
+/**
+ * The table's columns: every delivered field, all strings. Glue and Athena keep column names in
+ * lower case (AWS's DDL for these logs spells cs_user_agent) and match Parquet columns by name
+ * without regard to case, so cs_User_Agent in a delivered file reads as cs_user_agent here.
+ */
+export function glueColumns(): { name: string; type: 'string'; comment: string }[] {
+  return LOG_COLUMNS.map((c) => ({ name: c.column.toLowerCase(), type: 'string', comment: c.comment }));
+}
+
 export interface LogTableProps {
   readonly databaseName: string;
   readonly tableName: string;
@@ -69,7 +78,7 @@ export class LogTable extends Construct {
     this.table = new GlueCatalogTable(this, 'table', {
       databaseName: this.database.name,
       name: props.tableName,
-      description: 'One row per viewer request; columns of contract 3 (sql/log-columns.ts)',
+      description: 'One row per viewer request; columns of the delivered log fields (sql/log-columns.ts)',
       tableType: 'EXTERNAL_TABLE',
       parameters: {
         EXTERNAL: 'TRUE',
@@ -82,7 +91,7 @@ export class LogTable extends Construct {
         inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
         outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
         serDeInfo: { serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
-        columns: LOG_COLUMNS.map((c) => ({ name: c.column, type: 'string', comment: c.comment })),
+        columns: glueColumns(),
       },
     });
   }
