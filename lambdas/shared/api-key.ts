@@ -1,16 +1,16 @@
 /**
- * Contract 1 (DESIGN.md): the key fingerprint and what a well-formed key is.
- * The edge function (cf-functions/viewer-request.js) re-implements these two rules in the
- * CloudFront dialect; cf-functions/viewer-request.test.ts and viewer-request.property.test.ts check
- * both agree. Terraform computes the same value with `substr(sha256(value), 0, 16)` for the
- * fingerprint map.
+ * The key fingerprint and what a well-formed key is (docs/contracts.md, "Key fingerprint").
+ * The edge function (cf-functions/viewer-request.js) re-implements both rules in the CloudFront
+ * dialect; its tests compare the fingerprints it logs with this one and run its key-length events.
+ * Terraform computes the same value with `substr(sha256(value), 0, 16)` for the fingerprint map.
  */
 import { createHash } from 'node:crypto';
 
 export const FINGERPRINT_HEX_LENGTH = 16;
 export const MIN_KEY_LENGTH = 20;
 export const MAX_KEY_LENGTH = 128;
-/** The query-string parameter the edge adds; only an exact (lowercase) name counts. */
+/** The fingerprint's name in reports and in the usage SQL's output; clients may also type it into a
+ * query string, where it means nothing (attribution reads only the edge function's log data). */
 export const FINGERPRINT_PARAM = 'apikey_fp';
 export const API_KEY_HEADER = 'x-api-key';
 

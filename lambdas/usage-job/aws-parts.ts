@@ -1,5 +1,5 @@
 /**
- * What the CLI needs from the AWS side of the usage job (lambdas/usage-job/aws/, engineer D), and
+ * What the CLI needs from the AWS side of the usage job (lambdas/usage-job/aws/), and
  * how it loads it: lazily, so DuckDB dry runs never load an AWS SDK.
  *
  * lambdas/usage-job/aws/index.ts exports the two functions of AwsUsageJobModule.

@@ -1,11 +1,11 @@
 /**
- * The usage CLI (contract 5, DESIGN.md):
+ * The usage CLI (contract 5):
  *   npm run --silent usage -- --engine duckdb|athena --month YYYY-MM [options]
  * stdout holds only the report (JSON or table); progress and errors go to stderr; exit code 0 on
  * success, 1 with a one-line reason otherwise.
  */
 import { existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { platformConfig } from '../../stacks/config/environments';
 import type { EnvironmentConfig } from '../../stacks/config/types';
@@ -19,6 +19,7 @@ import { LocalLogLister } from './local-log-lister';
 import { LocalRollupStore } from './local-rollup-store';
 import { monthUsage } from './month-usage';
 import type { LogLister, RollupStore } from './rollup-store';
+import { defaultLocalStateDir, localStateSource } from './state-source';
 import type { UsageEngine } from './types';
 import type { KeyReconciliation, UsagePublisher } from './usage-publisher';
 import { usageTable } from './usage-table';
@@ -34,7 +35,8 @@ kept in a state store and only hours that are new, or changed within the late wi
   --logs DIR               duckdb: log root laid out like the log bucket (AWSLogs/...)
   --keys FILE              duckdb: JSON array of { "id", "name", "value", "quotaPerMonth" }
                            (athena: keys come from the stack's usage-job deployment file)
-  --state DIR              duckdb: where hourly rollups and the manifest live (default .local/usage-state/<env>)
+  --state DIR              duckdb: where hourly rollups and the manifest live; a folder holds the state of
+                           one log root (default .local/usage-state/<env>/<logs folder name>-<hash of its path>)
   --late-window-hours N    hours recomputed when their logs change (default: the environment's usageJob.lateWindowHours)
   --now ISO-TIME           the run's time (default: now); hours after it are not read
   --format json|table      stdout format (default json)
@@ -151,6 +153,13 @@ interface RunParts {
   readonly publisher: () => Promise<UsagePublisher>;
 }
 
+/** The state folder of a DuckDB run: --state, or one folder per log root so runs over other logs never collide. */
+function localStore(options: CliOptions, logs: string): LocalRollupStore {
+  const source = localStateSource(logs);
+  const dir = resolve(options.state ?? defaultLocalStateDir(options.env.name, source));
+  return new LocalRollupStore(dir, source, { otherSourceAdvice: `pass --state DIR for a separate state folder, or delete ${dir} to start over` });
+}
+
 async function partsFor(options: CliOptions, progress: (m: string) => void): Promise<RunParts> {
   if (options.engine === 'duckdb') {
     const logs = resolve(options.logs!);
@@ -163,7 +172,7 @@ async function partsFor(options: CliOptions, progress: (m: string) => void): Pro
     return {
       engine: new DuckDbUsageEngine(logs),
       lister: new LocalLogLister(logs),
-      store: new LocalRollupStore(resolve(options.state ?? join('.local', 'usage-state', options.env.name))),
+      store: localStore(options, logs),
       keys,
       publisher: async () => (await loadAwsModule()).createCloudWatchPublisher({ env: options.env, progress }),
     };

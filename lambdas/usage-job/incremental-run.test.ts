@@ -1,7 +1,8 @@
 /** The incremental, rerun-safe computation over stored hourly rollups (DuckDB engine, local store). */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { apiKeyFingerprint } from '../shared/api-key';
 import type { ConfiguredKey } from './configured-keys';
 import { DuckDbUsageEngine } from './duckdb-engine';
@@ -9,9 +10,11 @@ import { hoursForMonth, runIncremental } from './incremental-run';
 import { LocalLogLister } from './local-log-lister';
 import { LocalRollupStore } from './local-rollup-store';
 import { monthUsage } from './month-usage';
-import type { HourRollup, RollupManifest, RollupStore } from './rollup-store';
+import type { HourRollup, LogLister, RollupManifest, RollupStore, StoredManifest, StoredRollup } from './rollup-store';
+import { localStateSource, OtherSourceError, usageSqlDigest } from './state-source';
 import { logRecord } from './testing/log-fixtures';
 import { writeLogFile, type LogRecord } from './testing/log-writer';
+import type { HourId, HourlyUsageRow } from './types';
 import type { MonthUsage } from './usage-publisher';
 
 const ACCOUNT = '000000000000';
@@ -40,10 +43,13 @@ function write(hour: string, records: readonly LogRecord[]): Promise<string> {
 }
 
 function keyed(key: ConfiguredKey, at: string, extra: { status?: number; bytesOut?: number } = {}): LogRecord {
-  return logRecord({ at, query: `apikey_fp=${key.fingerprint}`, ...extra });
+  return logRecord({ at, logData: key.fingerprint, ...extra });
 }
 
-async function run(month: string, now: string, store: RollupStore = new LocalRollupStore(state), lateWindowHours = 48) {
+/** The store of `dir`, bound to the logs under `logRoot`. */
+const storeAt = (dir: string, logRoot: string = root) => new LocalRollupStore(dir, localStateSource(logRoot));
+
+async function run(month: string, now: string, store: RollupStore = storeAt(state), lateWindowHours = 48) {
   const result = await runIncremental({ month, now: new Date(now), lateWindowHours, engine, lister: new LocalLogLister(root), store });
   return { ...result, usage: monthUsage(month, result.rows, KEYS) };
 }
@@ -110,29 +116,197 @@ describe('incremental usage run', () => {
   it('gives the same rollups after a crash at any point of the write sequence', async () => {
     await write('2026-11-03T01', [keyed(KEY_A, '2026-11-03T01:05:00Z')]);
     await write('2026-11-03T02', [keyed(KEY_B, '2026-11-03T02:05:00Z')]);
-    const clean = await run('2026-11', '2026-11-03T03:10:00Z', new LocalRollupStore(join(state, 'clean')));
+    const clean = await run('2026-11', '2026-11-03T03:10:00Z', storeAt(join(state, 'clean')));
     // A late file arrives; then the run crashes after k rollup writes (k = 0, 1, 2, ...) or before the manifest.
     await write('2026-11-03T01', [keyed(KEY_A, '2026-11-03T01:50:00Z')]);
-    const expected = await run('2026-11', '2026-11-03T04:10:00Z', new LocalRollupStore(join(state, 'reference')));
+    const expected = await run('2026-11', '2026-11-03T04:10:00Z', storeAt(join(state, 'reference')));
     expect(requestsOf(expected.usage, 'a')).toBe(requestsOf(clean.usage, 'a') + 1);
     for (let crashAfter = 0; crashAfter <= expected.hoursComputed.length; crashAfter += 1) {
       const dir = join(state, `crash-${crashAfter}`);
-      await run('2026-11', '2026-11-03T03:10:00Z', new LocalRollupStore(dir));
-      await expect(run('2026-11', '2026-11-03T04:10:00Z', new CrashingStore(new LocalRollupStore(dir), crashAfter))).rejects.toThrow('simulated crash');
-      const rerun = await run('2026-11', '2026-11-03T04:10:00Z', new LocalRollupStore(dir));
+      await run('2026-11', '2026-11-03T03:10:00Z', storeAt(dir));
+      await expect(run('2026-11', '2026-11-03T04:10:00Z', new CrashingStore(storeAt(dir), crashAfter))).rejects.toThrow('simulated crash');
+      const rerun = await run('2026-11', '2026-11-03T04:10:00Z', storeAt(dir));
       expect(rerun.usage).toEqual(expected.usage);
-      const again = await run('2026-11', '2026-11-03T04:20:00Z', new LocalRollupStore(dir));
+      const again = await run('2026-11', '2026-11-03T04:20:00Z', storeAt(dir));
       expect(again.usage).toEqual(expected.usage);
       expect(again.hoursComputed).toEqual([]);
     }
   });
 });
 
+describe('usage state bound to its logs and its SQL', () => {
+  const NOW = '2026-11-20T00:30:00Z'; // the log hours below are all older than the 48 h late window
+  let other: string;
+  beforeEach(() => {
+    other = mkdtempSync(join(tmpdir(), 'usage-incr-other-'));
+  });
+  afterEach(() => rmSync(other, { recursive: true, force: true }));
+
+  const writeIn = (logRoot: string, hour: HourId, count: number) =>
+    writeLogFile(logRoot, ACCOUNT, DIST, new Date(`${hour}:00:00Z`), Array.from({ length: count }, (_, i) => logRecord({ at: `${hour}:${String(10 + i).padStart(2, '0')}:00Z` })));
+  const uriOf = (logRoot: string) => pathToFileURL(realpathSync(logRoot)).href;
+
+  /** One run over `logRoot` with its own engine; progress lines collected. */
+  async function runOver(logRoot: string, store: RollupStore, lister: LogLister = new LocalLogLister(logRoot)) {
+    const progress: string[] = [];
+    const logsEngine = new DuckDbUsageEngine(logRoot);
+    try {
+      const result = await runIncremental({ month: '2026-11', now: new Date(NOW), lateWindowHours: 48, engine: logsEngine, lister, store, progress: (m) => progress.push(m) });
+      return { ...result, usage: monthUsage('2026-11', result.rows, KEYS), progress };
+    } finally {
+      await logsEngine.close();
+    }
+  }
+
+  it('reuses the state of the same logs, however their root is spelled', async () => {
+    await writeIn(root, '2026-11-02T10', 3);
+    const first = await runOver(root, storeAt(state));
+    const link = join(other, 'link-to-logs');
+    symlinkSync(root, link);
+    const again = await runOver(link, storeAt(state, link));
+    expect(first.usage.totalRequests).toBe(3);
+    expect(again.hoursComputed).toEqual([]);
+    expect(again.bytesScanned).toBe(0);
+    expect(again.usage).toEqual(first.usage);
+  });
+
+  it('refuses a state computed from other logs before reading or writing anything, naming both', async () => {
+    await writeIn(root, '2026-11-02T10', 3);
+    await writeIn(other, '2026-11-02T10', 5);
+    await runOver(root, storeAt(state));
+    const before = filesOf(state);
+    const listed: HourId[][] = [];
+    const spy: LogLister = {
+      listHours: (hours) => {
+        listed.push([...hours]);
+        return new LocalLogLister(other).listHours(hours);
+      },
+    };
+
+    const attempt = runOver(other, storeAt(state, other), spy);
+
+    await expect(attempt).rejects.toThrow(OtherSourceError);
+    await expect(attempt).rejects.toThrow(
+      `the usage state in ${state} was computed from ${uriOf(root)}, but this run reads ${uriOf(other)}; delete ${state} to start over`,
+    );
+    expect(listed).toEqual([]);
+    expect(filesOf(state)).toEqual(before);
+  });
+
+  it('recomputes every hour of a version-1 state (no source, no SQL digest), with the figures of a clean run', async () => {
+    await writeIn(root, '2026-11-02T10', 3);
+    await writeIn(root, '2026-11-03T04', 2);
+    const clean = await runOver(root, storeAt(join(other, 'clean-state')));
+    await runOver(root, storeAt(state));
+    const storedHours = downgradeToVersion1(state);
+
+    const upgraded = await runOver(root, storeAt(state));
+
+    expect(upgraded.hoursComputed).toHaveLength(upgraded.hoursConsidered);
+    expect(upgraded.progress).toContain(`${storedHours} stored hours were computed by another SQL version; recomputing`);
+    expect(upgraded.usage).toEqual(clean.usage);
+    expect(upgraded.usage.totalRequests).toBe(5);
+    expect(JSON.parse(readFileSync(join(state, 'manifest.json'), 'utf8'))).toMatchObject({ version: 2, source: uriOf(root), sqlDigest: usageSqlDigest() });
+    expect(readRollup(state, '2026-11-02T10')).toMatchObject({ format: 2, source: uriOf(root), sqlDigest: usageSqlDigest() });
+    const next = await runOver(root, storeAt(state));
+    expect(next.hoursComputed).toEqual([]);
+    expect(next.usage).toEqual(clean.usage);
+  });
+
+  it('recomputes a rollup computed by another SQL, and only that one', async () => {
+    await writeIn(root, '2026-11-02T10', 3);
+    await writeIn(root, '2026-11-03T04', 2);
+    const first = await runOver(root, storeAt(state));
+    rewriteRollup(state, '2026-11-02T10', (r) => ({ ...r, sqlDigest: '0'.repeat(64), rows: r.rows.map(inflate) }));
+
+    const second = await runOver(root, storeAt(state));
+
+    expect(second.hoursComputed).toEqual(['2026-11-02T10']);
+    expect(second.progress).toContain('1 stored hour was computed by another SQL version; recomputing');
+    expect(second.usage).toEqual(first.usage);
+    expect(readRollup(state, '2026-11-02T10').sqlDigest).toBe(usageSqlDigest());
+  });
+
+  it('recomputes rollups of other logs when no manifest names a source (a crashed first run of other logs)', async () => {
+    await writeIn(root, '2026-11-02T10', 3);
+    await writeIn(other, '2026-11-02T10', 5);
+    const clean = await runOver(other, storeAt(join(other, 'clean-state')));
+    await runOver(root, storeAt(state));
+    rmSync(join(state, 'manifest.json'));
+
+    const result = await runOver(other, storeAt(state, other));
+
+    expect(result.hoursComputed).toHaveLength(result.hoursConsidered);
+    expect(result.progress).toContain(`${result.hoursConsidered} stored hours were computed from other logs; recomputing`);
+    expect(result.usage).toEqual(clean.usage);
+    expect(result.usage.totalRequests).toBe(5);
+  });
+
+  it('leaves a version-1 state that the next run upgrades like a clean run after a crash between rollups and manifest', async () => {
+    await writeIn(root, '2026-11-02T10', 3);
+    await writeIn(root, '2026-11-03T04', 2);
+    const clean = await runOver(root, storeAt(join(other, 'clean-state')));
+    await runOver(root, storeAt(state));
+    downgradeToVersion1(state);
+
+    await expect(runOver(root, new CrashingStore(storeAt(state), Number.MAX_SAFE_INTEGER))).rejects.toThrow('simulated crash');
+    expect(JSON.parse(readFileSync(join(state, 'manifest.json'), 'utf8'))).toMatchObject({ version: 1 });
+    const rerun = await runOver(root, storeAt(state));
+    expect(rerun.usage).toEqual(clean.usage);
+    const again = await runOver(root, storeAt(state));
+    expect(again.hoursComputed).toEqual([]);
+    expect(again.usage).toEqual(clean.usage);
+  });
+});
+
+/** Every file under `dir`: relative path to content. */
+function filesOf(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const path of readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort()) {
+    const full = join(dir, path);
+    if (statSync(full).isFile()) files[path] = readFileSync(full, 'utf8');
+  }
+  return files;
+}
+
+const rollupPath = (dir: string, hour: HourId) => join(dir, 'rollups', hour.slice(0, 10), `${hour.slice(11, 13)}.json`);
+const readRollup = (dir: string, hour: HourId) => JSON.parse(readFileSync(rollupPath(dir, hour), 'utf8')) as HourRollup;
+const inflate = (row: HourlyUsageRow): HourlyUsageRow => ({ ...row, requests: row.requests + 100, total: row.total + 100 });
+
+function rewriteRollup(dir: string, hour: HourId, change: (rollup: HourRollup) => unknown): void {
+  writeFileSync(rollupPath(dir, hour), JSON.stringify(change(readRollup(dir, hour))));
+}
+
+/**
+ * Rewrites a state the way the previous release stored it (manifest version 1, rollups naming no
+ * source or SQL), with every row inflated so reusing any of it would show. Returns the rollup count.
+ */
+function downgradeToVersion1(dir: string): number {
+  const manifestPath = join(dir, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as RollupManifest;
+  writeFileSync(manifestPath, JSON.stringify({ version: 1, updatedAt: manifest.updatedAt, hours: manifest.hours }));
+  const hours = Object.keys(filesOf(dir)).flatMap((path) => {
+    const match = /^rollups\/(\d{4}-\d{2}-\d{2})\/(\d{2})\.json$/.exec(path);
+    return match ? [`${match[1]}T${match[2]}`] : [];
+  });
+  for (const hour of hours) rewriteRollup(dir, hour, (r) => ({ hour: r.hour, computedAt: r.computedAt, engine: r.engine, rows: r.rows.map(inflate) }));
+  return hours.length;
+}
+
 /** A store that dies after `puts` successful rollup writes, or on the manifest write. */
 class CrashingStore implements RollupStore {
   private done = 0;
   constructor(private readonly inner: RollupStore, private readonly puts: number) {}
-  getHour(hour: string): Promise<HourRollup | null> {
+  get source() {
+    return this.inner.source;
+  }
+  get location() {
+    return this.inner.location;
+  }
+  get otherSourceAdvice() {
+    return this.inner.otherSourceAdvice;
+  }
+  getHour(hour: string): Promise<StoredRollup | null> {
     return this.inner.getHour(hour);
   }
   async putHour(rollup: HourRollup): Promise<void> {
@@ -140,7 +314,7 @@ class CrashingStore implements RollupStore {
     this.done += 1;
     await this.inner.putHour(rollup);
   }
-  readManifest(): Promise<RollupManifest> {
+  readManifest(): Promise<StoredManifest | null> {
     return this.inner.readManifest();
   }
   async writeManifest(): Promise<void> {

@@ -3,14 +3,24 @@
  * each written atomically (lambdas/usage-job/atomic-file.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { writeFileAtomic } from './atomic-file';
 import { hourStart } from './hours';
-import type { HourRollup, RollupManifest, RollupStore } from './rollup-store';
+import {
+  asStoredManifest,
+  asStoredRollup,
+  type HourRollup,
+  type RollupManifest,
+  type RollupStore,
+  type StoredManifest,
+  type StoredRollup,
+} from './rollup-store';
+import type { UsageStateSource } from './state-source';
 import type { HourId } from './types';
 
-export function emptyManifest(): RollupManifest {
-  return { version: 1, updatedAt: new Date(0).toISOString(), hours: {} };
+export interface LocalRollupStoreOptions {
+  /** Ends the refusal when the folder holds another source's state (default: delete the folder). */
+  readonly otherSourceAdvice?: string;
 }
 
 function readJson(path: string): unknown {
@@ -21,40 +31,46 @@ function readJson(path: string): unknown {
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 export class LocalRollupStore implements RollupStore {
-  constructor(private readonly dir: string) {}
+  readonly location: string;
+  readonly otherSourceAdvice: string;
+
+  constructor(
+    dir: string,
+    readonly source: UsageStateSource,
+    options: LocalRollupStoreOptions = {},
+  ) {
+    this.location = resolve(dir);
+    this.otherSourceAdvice = options.otherSourceAdvice ?? `delete ${this.location} to start over`;
+  }
 
   private hourFile(hour: HourId): string {
     hourStart(hour); // validates
-    return join(this.dir, 'rollups', hour.slice(0, 10), `${hour.slice(11, 13)}.json`);
+    return join(this.location, 'rollups', hour.slice(0, 10), `${hour.slice(11, 13)}.json`);
   }
 
   private manifestFile(): string {
-    return join(this.dir, 'manifest.json');
+    return join(this.location, 'manifest.json');
   }
 
-  async getHour(hour: HourId): Promise<HourRollup | null> {
+  async getHour(hour: HourId): Promise<StoredRollup | null> {
     const path = this.hourFile(hour);
     if (!existsSync(path)) return null;
-    const value = readJson(path);
-    if (!isRecord(value) || value.hour !== hour || !Array.isArray(value.rows)) throw new Error(`${path} is not a rollup of hour ${hour}`);
-    return value as unknown as HourRollup;
+    const rollup = asStoredRollup(readJson(path), hour);
+    if (rollup === undefined) throw new Error(`${path} is not a rollup of hour ${hour}; delete it and rerun to recompute that hour`);
+    return rollup;
   }
 
   async putHour(rollup: HourRollup): Promise<void> {
     writeFileAtomic(this.hourFile(rollup.hour), `${JSON.stringify(rollup, null, 1)}\n`);
   }
 
-  async readManifest(): Promise<RollupManifest> {
+  async readManifest(): Promise<StoredManifest | null> {
     const path = this.manifestFile();
-    if (!existsSync(path)) return emptyManifest();
-    const value = readJson(path);
-    if (!isRecord(value) || value.version !== 1 || !isRecord(value.hours)) throw new Error(`${path} is not a usage-job manifest (version 1)`);
-    return value as unknown as RollupManifest;
+    if (!existsSync(path)) return null;
+    const manifest = asStoredManifest(readJson(path));
+    if (manifest === undefined) throw new Error(`${path} is not a usage-job manifest (version 1 or 2); delete it and rerun (the late window is recomputed)`);
+    return manifest;
   }
 
   async writeManifest(manifest: RollupManifest): Promise<void> {

@@ -1,14 +1,24 @@
 /**
  * Where the usage job keeps its state: one rollup per partition hour (atomically written) and a
  * manifest of the log objects each hour was computed from. Implementations: local files
- * (./local-rollup-store.ts), S3 (./aws/, engineer D).
+ * (./local-rollup-store.ts), S3 (./aws/s3-rollup-store.ts).
+ *
+ * A store belongs to one source of logs (./state-source.ts): the manifest and every rollup name
+ * the source and the digest of the usage SQL that computed them, so a run never reuses figures
+ * of other logs or of another SQL.
  *
  * Crash safety rests on two rules every implementation keeps: each put is atomic (a reader sees
  * the old object or the new one, never a torn one), and the job writes the manifest only after
  * the rollups it describes. A crash in between leaves a manifest that disagrees with the listing,
  * so the next run recomputes those hours and writes the same rollups again.
  */
+import type { UsageStateSource } from './state-source';
 import type { HourId, HourlyUsageRow } from './types';
+
+/** Version of the rollup objects this code writes; rollups of any other format are recomputed. */
+export const ROLLUP_FORMAT = 2;
+/** Version of the manifest this code writes. */
+export const MANIFEST_VERSION = 2;
 
 /** One log object as the listing sees it; `version` changes whenever the content may have. */
 export interface LogObjectVersion {
@@ -19,8 +29,7 @@ export interface LogObjectVersion {
   readonly size: number;
 }
 
-/** The usage of one partition hour, as computed by an engine from the listed objects. */
-export interface HourRollup {
+interface RollupFigures {
   readonly hour: HourId;
   /** ISO time the rollup was computed. */
   readonly computedAt: string;
@@ -30,20 +39,57 @@ export interface HourRollup {
   readonly rows: readonly HourlyUsageRow[];
 }
 
-/** Listing each computed hour was computed from. Stored beside the rollups. */
-export interface RollupManifest {
-  readonly version: 1;
-  readonly updatedAt: string;
-  readonly hours: Readonly<Record<HourId, readonly LogObjectVersion[]>>;
+/** The usage of one partition hour, as computed by an engine from the listed objects. */
+export interface HourRollup extends RollupFigures {
+  readonly format: typeof ROLLUP_FORMAT;
+  /** sourceUri() of the logs it was computed from. */
+  readonly source: string;
+  /** sha256 (hex) of the usage SQL that computed it. */
+  readonly sqlDigest: string;
 }
 
+/** A rollup written before rollups named their logs and SQL; read only to be replaced. */
+export interface LegacyHourRollup extends RollupFigures {
+  readonly format: 1;
+}
+
+export type StoredRollup = HourRollup | LegacyHourRollup;
+
+type Listings = Readonly<Record<HourId, readonly LogObjectVersion[]>>;
+
+/** Listing each computed hour was computed from, and what from. Stored beside the rollups. */
+export interface RollupManifest {
+  readonly version: typeof MANIFEST_VERSION;
+  /** sourceUri() of the logs this state belongs to. */
+  readonly source: string;
+  /** sha256 (hex) of the usage SQL that computed the listed hours. */
+  readonly sqlDigest: string;
+  readonly updatedAt: string;
+  readonly hours: Listings;
+}
+
+/** A manifest written before manifests named their logs; its hours are all recomputed. */
+export interface LegacyRollupManifest {
+  readonly version: 1;
+  readonly updatedAt: string;
+  readonly hours: Listings;
+}
+
+export type StoredManifest = RollupManifest | LegacyRollupManifest;
+
 export interface RollupStore {
+  /** The logs this store's state belongs to. */
+  readonly source: UsageStateSource;
+  /** Where the state lives (a folder, an s3:// URI), for messages. */
+  readonly location: string;
+  /** What to do when the stored state belongs to other logs (ends the refusal message). */
+  readonly otherSourceAdvice: string;
   /** The stored rollup of an hour, or null when the hour was never computed. */
-  getHour(hour: HourId): Promise<HourRollup | null>;
+  getHour(hour: HourId): Promise<StoredRollup | null>;
   /** Stores (replaces) an hour's rollup atomically. */
   putHour(rollup: HourRollup): Promise<void>;
-  /** The manifest, or an empty one (no hours) when none was written yet. */
-  readManifest(): Promise<RollupManifest>;
+  /** The manifest, or null when none was written yet. */
+  readManifest(): Promise<StoredManifest | null>;
   /** Replaces the manifest atomically. */
   writeManifest(manifest: RollupManifest): Promise<void>;
 }
@@ -52,4 +98,46 @@ export interface RollupStore {
 export interface LogLister {
   /** Objects under each asked hour's partition prefix; hours with none map to []. */
   listHours(hours: readonly HourId[]): Promise<ReadonlyMap<HourId, readonly LogObjectVersion[]>>;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const COUNT_FIELDS = ['requests', 'rejected', 'errors', 'total', 'bytesOut', 'bytesIn'] as const;
+
+export function isUsageRow(value: unknown, hour: HourId): value is HourlyUsageRow {
+  if (!isRecord(value)) return false;
+  if (value.hour !== hour || typeof value.month !== 'string' || !/^\d{4}-\d{2}$/.test(value.month)) return false;
+  if (value.apikeyFp !== null && typeof value.apikeyFp !== 'string') return false;
+  return COUNT_FIELDS.every((f) => Number.isSafeInteger(value[f]) && (value[f] as number) >= 0);
+}
+
+function isListing(value: unknown): value is LogObjectVersion[] {
+  return (
+    Array.isArray(value) &&
+    value.every((o) => isRecord(o) && typeof o.key === 'string' && typeof o.version === 'string' && Number.isSafeInteger(o.size))
+  );
+}
+
+const isDigest = (value: unknown): value is string => typeof value === 'string' && /^[0-9a-f]{64}$/.test(value);
+const isSource = (value: unknown): value is string => typeof value === 'string' && /^(file|s3):\/\/./.test(value);
+
+/** The stored rollup of `hour` in `value` (parsed JSON), or undefined when it is not one. */
+export function asStoredRollup(value: unknown, hour: HourId): StoredRollup | undefined {
+  if (!isRecord(value) || value.hour !== hour || typeof value.computedAt !== 'string' || typeof value.engine !== 'string') return undefined;
+  if (!Array.isArray(value.rows) || !value.rows.every((r) => isUsageRow(r, hour))) return undefined;
+  const figures: RollupFigures = { hour, computedAt: value.computedAt, engine: value.engine, rows: value.rows as HourlyUsageRow[] };
+  if (value.format === undefined && value.source === undefined && value.sqlDigest === undefined) return { format: 1, ...figures };
+  if (value.format !== ROLLUP_FORMAT || !isSource(value.source) || !isDigest(value.sqlDigest)) return undefined;
+  return { format: ROLLUP_FORMAT, source: value.source, sqlDigest: value.sqlDigest, ...figures };
+}
+
+/** The manifest in `value` (parsed JSON), version 1 or 2, or undefined when it is not one. */
+export function asStoredManifest(value: unknown): StoredManifest | undefined {
+  if (!isRecord(value) || typeof value.updatedAt !== 'string' || !isRecord(value.hours) || !Object.values(value.hours).every(isListing)) return undefined;
+  const hours = value.hours as Record<HourId, LogObjectVersion[]>;
+  if (value.version === 1) return { version: 1, updatedAt: value.updatedAt, hours };
+  if (value.version !== MANIFEST_VERSION || !isSource(value.source) || !isDigest(value.sqlDigest)) return undefined;
+  return { version: MANIFEST_VERSION, source: value.source, sqlDigest: value.sqlDigest, updatedAt: value.updatedAt, hours };
 }

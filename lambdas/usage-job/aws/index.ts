@@ -28,6 +28,7 @@ import { readUsageJobDeployment } from './deployment-file';
 import { ApiGatewayReconciler, apiGatewayUsageApi, reconcileMonth, type ApiGatewayUsageApi, type KeyReconciliationReport } from './reconciliation';
 import type { BackoffOptions } from './retry';
 import { S3LogLister, S3RollupStore } from './s3-rollup-store';
+import { s3StateSource } from '../state-source';
 
 export { AthenaEngine, AthenaQueryError } from './athena-engine';
 export { CloudWatchPublisher, PublishError } from './cloudwatch-publisher';
@@ -122,8 +123,10 @@ export async function createAwsUsageBackend(options: AwsBackendOptions): Promise
     table: deployment.glueTable,
   });
   const backoff = options.backoff !== undefined ? { backoff: options.backoff } : {};
-  const lister = new S3LogLister(s3, { bucket: deployment.logBucket, accountId: deployment.accountId, distributionId: deployment.distributionId }, backoff);
-  const store = new S3RollupStore(s3, deployment.usageBucket, backoff);
+  const logs = s3StateSource({ bucket: deployment.logBucket, accountId: deployment.accountId, distributionId: deployment.distributionId });
+  const lister = new S3LogLister(s3, logs, backoff);
+  // The usage bucket's state belongs to the distribution's logs; runs refuse a state of other logs.
+  const store = new S3RollupStore(s3, deployment.usageBucket, logs, backoff);
 
   const gateway = apiGatewayUsageApi(apiGatewayClient(connection(options, 'apiGateway', region)));
   const gatewayApi = options.wrap?.apiGateway?.(gateway) ?? gateway;

@@ -6,6 +6,10 @@
  *   rollups/hourly/YYYY-MM-DD/HH.json   one object per partition hour
  *   rollups/manifest.json               the log listing each stored hour was computed from
  *
+ * A usage bucket holds the state of one distribution's logs (the deployment file's log bucket,
+ * account and distribution): the store is constructed with that source, and a run refuses a
+ * manifest that names another one.
+ *
  * Atomicity: S3 never exposes a partially written object; a PUT replaces the object as a whole
  * ("Amazon S3 never adds partial objects; if you receive a success response, Amazon S3 added the
  * entire object", https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html), and reads
@@ -22,8 +26,20 @@ import {
 } from '@aws-sdk/client-s3';
 import { hourPrefix } from '../../../sql/log-columns';
 import { hourStart } from '../hours';
-import type { HourRollup, LogLister, LogObjectVersion, RollupManifest, RollupStore } from '../rollup-store';
-import type { HourId, HourlyUsageRow } from '../types';
+import {
+  asStoredManifest,
+  asStoredRollup,
+  isUsageRow,
+  type HourRollup,
+  type LogLister,
+  type LogObjectVersion,
+  type RollupManifest,
+  type RollupStore,
+  type StoredManifest,
+  type StoredRollup,
+} from '../rollup-store';
+import type { S3StateSource } from '../state-source';
+import type { HourId } from '../types';
 import { mapLimit } from '../concurrency';
 import { awsErrorCode, DEFAULT_BACKOFF, withBackoff, type BackoffOptions } from './retry';
 
@@ -37,26 +53,6 @@ export class RollupStoreError extends Error {
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-const COUNT_FIELDS = ['requests', 'rejected', 'errors', 'total', 'bytesOut', 'bytesIn'] as const;
-
-function isUsageRow(value: unknown, hour: HourId): value is HourlyUsageRow {
-  if (!isRecord(value)) return false;
-  if (value.hour !== hour || typeof value.month !== 'string' || !/^\d{4}-\d{2}$/.test(value.month)) return false;
-  if (value.apikeyFp !== null && typeof value.apikeyFp !== 'string') return false;
-  return COUNT_FIELDS.every((f) => Number.isSafeInteger(value[f]) && (value[f] as number) >= 0);
-}
-
-function isListing(value: unknown): value is LogObjectVersion[] {
-  return (
-    Array.isArray(value) &&
-    value.every((o) => isRecord(o) && typeof o.key === 'string' && typeof o.version === 'string' && Number.isSafeInteger(o.size))
-  );
-}
-
 export function rollupKey(hour: HourId): string {
   hourStart(hour); // throws on anything but 'YYYY-MM-DDTHH'
   return `${ROLLUP_PREFIX}${hour.slice(0, 10)}/${hour.slice(11, 13)}.json`;
@@ -64,13 +60,21 @@ export function rollupKey(hour: HourId): string {
 
 export class S3RollupStore implements RollupStore {
   private readonly backoff: BackoffOptions;
+  readonly location: string;
+  readonly otherSourceAdvice: string;
 
+  /** `bucket`: the usage bucket; `source`: the logs its state belongs to (from the deployment file). */
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
+    readonly source: S3StateSource,
     options: { backoff?: BackoffOptions } = {},
   ) {
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.location = `s3://${bucket}/rollups/`;
+    this.otherSourceAdvice =
+      "a usage bucket holds the state of one distribution's logs: check the deployment file's logBucket, accountId and distributionId, " +
+      `or delete ${this.location} to start over`;
   }
 
   private where(key: string): string {
@@ -107,21 +111,13 @@ export class S3RollupStore implements RollupStore {
     );
   }
 
-  async getHour(hour: HourId): Promise<HourRollup | null> {
+  async getHour(hour: HourId): Promise<StoredRollup | null> {
     const key = rollupKey(hour);
     const value = await this.getJson(key);
     if (value === null) return null;
-    if (
-      !isRecord(value) ||
-      value.hour !== hour ||
-      typeof value.computedAt !== 'string' ||
-      typeof value.engine !== 'string' ||
-      !Array.isArray(value.rows) ||
-      !value.rows.every((r) => isUsageRow(r, hour))
-    ) {
-      throw new RollupStoreError(`${this.where(key)} is not a rollup of hour ${hour}; delete it and rerun to recompute that hour`);
-    }
-    return { hour, computedAt: value.computedAt, engine: value.engine, rows: value.rows as HourlyUsageRow[] };
+    const rollup = asStoredRollup(value, hour);
+    if (rollup === undefined) throw new RollupStoreError(`${this.where(key)} is not a rollup of hour ${hour}; delete it and rerun to recompute that hour`);
+    return rollup;
   }
 
   async putHour(rollup: HourRollup): Promise<void> {
@@ -131,13 +127,14 @@ export class S3RollupStore implements RollupStore {
     await this.putJson(rollupKey(rollup.hour), rollup);
   }
 
-  async readManifest(): Promise<RollupManifest> {
+  async readManifest(): Promise<StoredManifest | null> {
     const value = await this.getJson(MANIFEST_KEY);
-    if (value === null) return { version: 1, updatedAt: new Date(0).toISOString(), hours: {} };
-    if (!isRecord(value) || value.version !== 1 || typeof value.updatedAt !== 'string' || !isRecord(value.hours) || !Object.values(value.hours).every(isListing)) {
-      throw new RollupStoreError(`${this.where(MANIFEST_KEY)} is not a usage-job manifest (version 1); delete it and rerun (the late window is recomputed)`);
+    if (value === null) return null;
+    const manifest = asStoredManifest(value);
+    if (manifest === undefined) {
+      throw new RollupStoreError(`${this.where(MANIFEST_KEY)} is not a usage-job manifest (version 1 or 2); delete it and rerun (the late window is recomputed)`);
     }
-    return { version: 1, updatedAt: value.updatedAt, hours: value.hours as Record<HourId, LogObjectVersion[]> };
+    return manifest;
   }
 
   async writeManifest(manifest: RollupManifest): Promise<void> {
