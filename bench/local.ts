@@ -13,16 +13,16 @@
 import { cpus } from 'node:os';
 import { handler as dataHandler } from '../lambdas/handlers/data';
 import { handler as exampleHandler } from '../lambdas/handlers/example';
-import { setLogSink } from '../lambdas/shared/logger';
-import { ORIGIN_SECRET_ENV, ORIGIN_SECRET_HEADER } from '../lambdas/shared/origin-secret';
-import type { ProxyEvent } from '../lambdas/shared/http';
+import { setLogSink } from '../lambdas/handlers/logger';
+import { ORIGIN_SECRET_ENV, ORIGIN_SECRET_HEADER } from '../contracts/origin-secret';
+import type { ProxyEvent } from '../lambdas/handlers/http';
 import { LocalApiGateway } from '../local/api-gateway/gateway';
 import { QuotaCounter } from '../local/api-gateway/quota';
 import { LocalEdge } from '../local/edge/edge';
 import { ROUTES } from '../local/platform';
 import { decodeQuery } from '../local/server';
 import { removeTempDirs, startPlatformProcess, tempDir } from '../local/testing/platform-process';
-import { platformConfig } from '../stacks/config/environments';
+import { platformConfig } from '../config/environments';
 
 interface Run {
   readonly name: string;

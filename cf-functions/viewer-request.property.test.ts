@@ -7,7 +7,7 @@
  * from that log data only, so whatever apikey_fp a client sends stays in the query, unchanged.
  */
 import fc from 'fast-check';
-import { apiKeyFingerprint, FINGERPRINT_PARAM, isWellFormedApiKey } from '../lambdas/shared/api-key';
+import { apiKeyFingerprint, FINGERPRINT_PARAM, isWellFormedApiKey } from '../contracts/api-key';
 import { runInNjs } from './njs-runner';
 import { isCloudFrontResponse, loadEdgeFunction, toCloudFrontEvent, type CloudFrontEvent, type EdgeRun, type HttpHeaders } from './sandbox';
 

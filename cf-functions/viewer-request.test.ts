@@ -5,7 +5,7 @@
  * cf.logCustomData once.
  */
 import { readFileSync } from 'node:fs';
-import { apiKeyFingerprint } from '../lambdas/shared/api-key';
+import { apiKeyFingerprint } from '../contracts/api-key';
 import { DEFAULT_FUNCTION_PATH, loadEdgeFunction, MAX_FUNCTION_BYTES, type CloudFrontEvent, type EdgeRun } from './sandbox';
 import { runInNjs } from './njs-runner';
 import { loadTestEvents, type TestEventCase } from './test-events';

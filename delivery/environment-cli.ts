@@ -1,6 +1,6 @@
 /**
  * Tells a workflow job what it needs to know about one deployed environment, from the typed
- * configuration (stacks/config/environments.ts), as `key=value` lines for $GITHUB_OUTPUT:
+ * configuration (config/environments.ts), as `key=value` lines for $GITHUB_OUTPUT:
  *
  *   npm run --silent delivery:env -- prod >> "$GITHUB_OUTPUT"
  *   environment=prod
@@ -12,7 +12,7 @@
  *
  * An unknown name exits 2 with the list of known environments.
  */
-import { platformConfig } from '../stacks/config/environments';
+import { platformConfig } from '../config/environments';
 import { billingStackName } from '../stacks/stack-names';
 
 export interface EnvironmentInfo {

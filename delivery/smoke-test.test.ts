@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { platformConfig } from '../stacks/config/environments';
+import { platformConfig } from '../config/environments';
 
 const ACTION = join(__dirname, '..', '.github', 'actions', 'smoke-test', 'action.yml');
 const KEY_VALUE = 'smoke-key-value-0123456789abcdef';

@@ -358,7 +358,7 @@ function matrixEnvironments(wf: YamlFile): string[] | undefined {
 }
 
 /**
- * Every deployed environment (stacks/config/environments.ts) is planned on PRs, drift-checked,
+ * Every deployed environment (config/environments.ts) is planned on PRs, drift-checked,
  * run by the usage job and applied; a workflow that forgets a new environment fails here.
  */
 export function checkEnvironmentCoverage(workflows: readonly YamlFile[], environments: readonly string[]): Violation[] {

@@ -4,8 +4,8 @@
  */
 import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { AwsQueryProtocol } from '@aws-sdk/core/protocols';
-import { API_KEY_DIMENSION, metricsNamespace, PER_KEY_METRICS } from '../lambdas/shared/metrics';
-import { platformConfig } from '../stacks/config/environments';
+import { API_KEY_DIMENSION, metricsNamespace, PER_KEY_METRICS } from '../contracts/metrics';
+import { platformConfig } from '../config/environments';
 import { useMotoServer } from '../test-support/moto-server';
 import { removeTempDirs, startPlatformProcess, type PlatformProcess } from './testing/platform-process';
 

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { platformConfig } from '../stacks/config/environments';
+import { platformConfig } from '../config/environments';
 import { readSettings, SettingsError, type LocalSettings } from './config';
 import { removeTempDirs, tempDir } from './testing/platform-process';
 

@@ -1,6 +1,6 @@
 /**
  * Settings of the local platform (`npm start`): the `local` environment from
- * stacks/config/environments.ts, optionally overridden for tests and experiments, plus where state
+ * config/environments.ts, optionally overridden for tests and experiments, plus where state
  * lives and how often logs are flushed and usage recomputed.
  *
  * Environment variables:
@@ -13,9 +13,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { platformConfig } from '../stacks/config/environments';
-import type { EnvironmentConfig } from '../stacks/config/types';
-import { platformConfigProblems } from '../stacks/config/validate';
+import { platformConfig } from '../config/environments';
+import type { EnvironmentConfig } from '../config/types';
+import { platformConfigProblems } from '../config/validate';
 
 export interface LocalSettings {
   readonly environment: EnvironmentConfig;

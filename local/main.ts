@@ -21,7 +21,7 @@ function banner(platform: LocalPlatform, settings: LocalSettings): string {
   const key = keys[0];
   const tryIt =
     key === undefined
-      ? 'No API keys are configured: add one to platformConfig.local.apiKeys in stacks/config/environments.ts.\n'
+      ? 'No API keys are configured: add one to platformConfig.local.apiKeys in config/environments.ts.\n'
       : `Try it (key "${key.id}"):
   curl -s ${url}/example -H 'x-api-key: ${key.value}'
   curl -s -X POST ${url}/data -H 'x-api-key: ${key.value}' -H 'content-type: application/json' -d '{"hello":"world"}'

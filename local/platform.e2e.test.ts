@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { apiKeyFingerprint } from '../lambdas/shared/api-key';
+import { apiKeyFingerprint } from '../contracts/api-key';
 import { readLogRecords } from './testing/log-files';
 import { removeTempDirs, REPO_ROOT, startPlatformProcess, tempDir, type PlatformProcess } from './testing/platform-process';
 

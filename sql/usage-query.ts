@@ -5,8 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hourStart } from '../lambdas/usage-job/hours';
-import type { HourId } from '../lambdas/usage-job/types';
+import { hourStart, type HourId } from './hours';
 import { LOG_COLUMNS } from './log-columns';
 
 /** Name the SQL reads from; engines make it resolve to the logs. */

@@ -7,8 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeLogFile, sqlString } from '../lambdas/usage-job/testing/log-writer';
-import { logRecord } from '../lambdas/usage-job/testing/log-fixtures';
+import { writeLogFile, sqlString } from './log-writer';
+import { logRecord } from './testing/log-fixtures';
 import { USAGE_COLUMNS, USAGE_SQL_PATH, batchParameters, hourBatches, usageHourlySql } from './usage-query';
 
 const python = join(__dirname, '..', '.venv', 'bin', 'python');

@@ -3,7 +3,7 @@
 --   Athena: `cloudfront_logs` is the Glue table (query execution context = the Glue database);
 --           the five `?` are ExecutionParameters.
 --   DuckDB: `cloudfront_logs` is a view over read_parquet(<root>/AWSLogs/**/*.parquet) with Hive
---           partitioning (lambdas/usage-job/duckdb-engine.ts); the five `?` are prepared-statement
+--           partitioning (usage-job/duckdb-engine.ts); the five `?` are prepared-statement
 --           parameters.
 -- Parameters, all integers: year, month, day, first hour, last hour (partition values; the
 -- partition columns are int as in AWS's DDL for v2 Parquet logs,

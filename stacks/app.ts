@@ -4,8 +4,8 @@
  * `npm start`, never synthesized.
  */
 import type { App } from 'cdktf';
-import type { EnvironmentConfig, PlatformConfig } from './config/types';
-import { validatePlatformConfig } from './config/validate';
+import type { EnvironmentConfig, PlatformConfig } from '../config/types';
+import { validatePlatformConfig } from '../config/validate';
 import type { BackendKind } from './shared/backend';
 import { BillingStack } from './billing/billing-stack';
 import { BootstrapStack } from './bootstrap/bootstrap-stack';

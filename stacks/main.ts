@@ -3,7 +3,7 @@
  * Environment: SYNTH_BACKEND=local for local state in billing stacks, SYNTH_OUTDIR to write elsewhere,
  * SYNTH_DEBUG=1 to print stack traces of unexpected errors (a bundling failure, for instance).
  */
-import { platformConfig } from './config/environments';
+import { platformConfig } from '../config/environments';
 import { optionsFromEnvironment, runSynth } from './synth';
 
 const stderr = (line: string) => process.stderr.write(line);

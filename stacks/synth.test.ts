@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { platformConfig } from './config/environments';
-import type { PlatformConfig } from './config/types';
+import { platformConfig } from '../config/environments';
+import type { PlatformConfig } from '../config/types';
 import { REPO_ROOT } from './shared/repo';
 import { runSynth } from './synth';
 

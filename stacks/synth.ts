@@ -5,8 +5,8 @@
  */
 import { App } from 'cdktf';
 import { buildPlatform } from './app';
-import type { PlatformConfig } from './config/types';
-import { ConfigError, validatePlatformConfig } from './config/validate';
+import type { PlatformConfig } from '../config/types';
+import { ConfigError, validatePlatformConfig } from '../config/validate';
 import { backendFromEnvironment } from './shared/backend';
 import type { BackendKind } from './shared/backend';
 

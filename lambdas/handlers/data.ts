@@ -1,5 +1,5 @@
 /** POST /data: echoes a JSON body back with the time and the caller's API key id (seed API). */
-import { errorResponse, jsonResponse } from '../shared/http';
+import { errorResponse, jsonResponse } from './http';
 import { readJsonBody } from './json-body';
 import { apiKeyIdOf, proxyHandler } from './proxy-handler';
 

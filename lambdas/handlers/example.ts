@@ -1,5 +1,5 @@
 /** GET /example: a fixed message, the time and the caller's API key id (seed API behaviour). */
-import { jsonResponse } from '../shared/http';
+import { jsonResponse } from './http';
 import { apiKeyIdOf, proxyHandler } from './proxy-handler';
 
 export const handler = proxyHandler({ method: 'GET', path: '/example' }, (event) =>

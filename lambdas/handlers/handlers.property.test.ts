@@ -4,9 +4,9 @@
  * body (a 4xx carries exactly {"message": string}), never a 5xx, never a throw.
  */
 import fc from 'fast-check';
-import type { ProxyEvent, ProxyResult } from '../shared/http';
-import { setLogSink } from '../shared/logger';
-import { ORIGIN_SECRET_ENV, ORIGIN_SECRET_HEADER } from '../shared/origin-secret';
+import type { ProxyEvent, ProxyResult } from './http';
+import { setLogSink } from './logger';
+import { ORIGIN_SECRET_ENV, ORIGIN_SECRET_HEADER } from '../../contracts/origin-secret';
 import { handler as dataHandler } from './data';
 import { handler as exampleHandler } from './example';
 import { MAX_BODY_BYTES } from './json-body';

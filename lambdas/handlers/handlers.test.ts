@@ -2,9 +2,9 @@
  * GET /example and POST /data with realistic REST proxy events: success paths, every 4xx, the
  * origin-secret rules (including fail-closed without configuration) and the log line.
  */
-import { setLogSink } from '../shared/logger';
-import { ORIGIN_SECRET_ENV, ORIGIN_SECRET_HEADER } from '../shared/origin-secret';
-import type { ProxyResult } from '../shared/http';
+import { setLogSink } from './logger';
+import { ORIGIN_SECRET_ENV, ORIGIN_SECRET_HEADER } from '../../contracts/origin-secret';
+import type { ProxyResult } from './http';
 import { handler as dataHandler } from './data';
 import { handler as exampleHandler } from './example';
 import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from './json-body';

@@ -3,7 +3,7 @@
  * 415 wrong content type, 413 over 64 KB (decoded), 400 missing / not base64 / not UTF-8 / not JSON /
  * nested deeper than MAX_JSON_DEPTH (so echoing it back can never exhaust the stack).
  */
-import { singleHeader, type ProxyEvent } from '../shared/http';
+import { singleHeader, type ProxyEvent } from './http';
 
 /** Largest accepted body, in bytes after base64 decoding: 64 KB. */
 export const MAX_BODY_BYTES = 65_536;

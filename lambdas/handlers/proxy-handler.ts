@@ -10,9 +10,9 @@ import {
   type ProxyEvent,
   type ProxyHandler,
   type ProxyResult,
-} from '../shared/http';
-import { log } from '../shared/logger';
-import { ORIGIN_SECRET_ENV, ORIGIN_SECRET_HEADER, originSecretMatches } from '../shared/origin-secret';
+} from './http';
+import { log } from './logger';
+import { ORIGIN_SECRET_ENV, ORIGIN_SECRET_HEADER, originSecretMatches } from '../../contracts/origin-secret';
 
 export interface Route {
   readonly method: string;

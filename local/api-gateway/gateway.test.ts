@@ -1,8 +1,8 @@
 /** The API Gateway emulation in-process: routes, keys, throttle, quota, the proxy event, failures. */
-import type { ProxyEvent, ProxyHandler } from '../../lambdas/shared/http';
-import { ORIGIN_SECRET_HEADER } from '../../lambdas/shared/origin-secret';
-import { platformConfig } from '../../stacks/config/environments';
-import type { EnvironmentConfig } from '../../stacks/config/types';
+import type { ProxyEvent, ProxyHandler } from '../../lambdas/handlers/http';
+import { ORIGIN_SECRET_HEADER } from '../../contracts/origin-secret';
+import { platformConfig } from '../../config/environments';
+import type { EnvironmentConfig } from '../../config/types';
 import type { LocalApiKey } from '../keys/key-store';
 import { removeTempDirs, tempDir } from '../testing/platform-process';
 import { LocalApiGateway } from './gateway';

@@ -10,10 +10,10 @@
  *      requestContext.identity.apiKeyId, and the origin secret header CloudFront adds.
  */
 import { randomUUID } from 'node:crypto';
-import type { ProxyHandler, ProxyResult } from '../../lambdas/shared/http';
-import { API_KEY_HEADER } from '../../lambdas/shared/api-key';
-import { ORIGIN_SECRET_HEADER } from '../../lambdas/shared/origin-secret';
-import type { EnvironmentConfig } from '../../stacks/config/types';
+import type { ProxyHandler, ProxyResult } from '../../lambdas/handlers/http';
+import { API_KEY_HEADER } from '../../contracts/api-key';
+import { ORIGIN_SECRET_HEADER } from '../../contracts/origin-secret';
+import type { EnvironmentConfig } from '../../config/types';
 import type { LocalApiKey } from '../keys/key-store';
 import { buildProxyEvent, type ForwardedRequest } from './proxy-event';
 import type { QuotaCounter } from './quota';

@@ -4,7 +4,7 @@
  * headers / queryStringParameters carry the last value of each name, the multiValue maps all of
  * them; a body that is not valid UTF-8 is passed base64-encoded with isBase64Encoded true.
  */
-import type { ProxyEvent } from '../../lambdas/shared/http';
+import type { ProxyEvent } from '../../lambdas/handlers/http';
 
 export interface ForwardedRequest {
   readonly method: string;

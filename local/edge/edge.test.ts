@@ -1,5 +1,5 @@
 /** The local edge runs the real cf-functions/viewer-request.js and says what CloudFront does next. */
-import { apiKeyFingerprint } from '../../lambdas/shared/api-key';
+import { apiKeyFingerprint } from '../../contracts/api-key';
 import { LocalEdge } from './edge';
 
 const edge = new LocalEdge();

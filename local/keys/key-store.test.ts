@@ -1,8 +1,8 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isWellFormedApiKey } from '../../lambdas/shared/api-key';
-import { keysFromFileContent } from '../../lambdas/usage-job/configured-keys';
-import { platformConfig } from '../../stacks/config/environments';
+import { isWellFormedApiKey } from '../../contracts/api-key';
+import { keysFromFileContent } from '../../usage-job/configured-keys';
+import { platformConfig } from '../../config/environments';
 import { removeTempDirs, tempDir } from '../testing/platform-process';
 import { generateKeyValue, KEYS_FILE, loadOrCreateKeys } from './key-store';
 

@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isWellFormedApiKey } from '../../lambdas/shared/api-key';
-import type { EnvironmentConfig } from '../../stacks/config/types';
+import { isWellFormedApiKey } from '../../contracts/api-key';
+import type { EnvironmentConfig } from '../../config/types';
 import { writeFileAtomic } from '../state-files';
 
 export interface LocalApiKey {

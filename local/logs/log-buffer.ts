@@ -4,7 +4,7 @@
  * a failed write keeps its records for the next flush, so nothing is dropped.
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { writeLogFile } from '../../lambdas/usage-job/testing/log-writer';
+import { writeLogFile } from '../../sql/log-writer';
 import type { LogRecordRow } from './log-record';
 
 export interface LogDestination {

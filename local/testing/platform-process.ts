@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { EnvironmentConfig } from '../../stacks/config/types';
+import type { EnvironmentConfig } from '../../config/types';
 import type { LocalApiKey } from '../keys/key-store';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');

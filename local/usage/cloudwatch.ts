@@ -4,10 +4,10 @@
  * to an AWS-compatible endpoint, e.g. moto in server mode. Credentials come from the usual AWS
  * environment variables when set, else fixed placeholder ones that such local servers accept.
  */
-import { cloudWatchClient } from '../../lambdas/usage-job/aws/clients';
-import { CloudWatchPublisher, cloudWatchApi } from '../../lambdas/usage-job/aws/cloudwatch-publisher';
-import type { UsagePublisher } from '../../lambdas/usage-job/usage-publisher';
-import type { EnvironmentConfig } from '../../stacks/config/types';
+import { cloudWatchClient } from '../../usage-job/aws/clients';
+import { CloudWatchPublisher, cloudWatchApi } from '../../usage-job/aws/cloudwatch-publisher';
+import type { UsagePublisher } from '../../usage-job/usage-publisher';
+import type { EnvironmentConfig } from '../../config/types';
 
 const PLACEHOLDER_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 

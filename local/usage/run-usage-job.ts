@@ -6,13 +6,13 @@
  * pointed at a usage-state folder of other logs, a run refuses rather than mix their figures.
  */
 import { join } from 'node:path';
-import { keysFromFileContent } from '../../lambdas/usage-job/configured-keys';
-import { DuckDbUsageEngine } from '../../lambdas/usage-job/duckdb-engine';
-import { runIncremental } from '../../lambdas/usage-job/incremental-run';
-import { LocalLogLister } from '../../lambdas/usage-job/local-log-lister';
-import { LocalRollupStore } from '../../lambdas/usage-job/local-rollup-store';
-import { monthUsage } from '../../lambdas/usage-job/month-usage';
-import { localStateSource } from '../../lambdas/usage-job/state-source';
+import { keysFromFileContent } from '../../usage-job/configured-keys';
+import { DuckDbUsageEngine } from '../../usage-job/duckdb-engine';
+import { runIncremental } from '../../usage-job/incremental-run';
+import { LocalLogLister } from '../../usage-job/local-log-lister';
+import { LocalRollupStore } from '../../usage-job/local-rollup-store';
+import { monthUsage } from '../../usage-job/month-usage';
+import { localStateSource } from '../../usage-job/state-source';
 import type { LocalApiKey } from '../keys/key-store';
 import type { RunUsageJob } from './usage-refresher';
 

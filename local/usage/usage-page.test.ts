@@ -1,4 +1,4 @@
-import { platformConfig } from '../../stacks/config/environments';
+import { platformConfig } from '../../config/environments';
 import { hourlyChart, last24Hours, renderUsagePage, type UsageSnapshot } from './usage-page';
 
 const prices = platformConfig.local.prices; // USD, 0.5 per 1,000 requests, 0.09 per GB

@@ -3,9 +3,9 @@
  * rejected, errors), unattributed traffic, and an hourly chart of billable requests stacked per
  * key, drawn as inline SVG (no script, no CDN). The page reloads itself every few seconds.
  */
-import { keyAmounts } from '../../lambdas/usage-job/invoice-lines';
-import type { KeyMonthUsage, MonthUsage } from '../../lambdas/usage-job/usage-publisher';
-import type { PricesConfig } from '../../stacks/config/types';
+import { keyAmounts } from '../../usage-job/invoice-lines';
+import type { KeyMonthUsage, MonthUsage } from '../../usage-job/usage-publisher';
+import type { PricesConfig } from '../../config/types';
 
 export interface HourBar {
   /** 'YYYY-MM-DDTHH' */

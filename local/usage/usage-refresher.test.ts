@@ -1,5 +1,5 @@
-import type { MonthUsage, PublishRequest, PublishResult, UsagePublisher } from '../../lambdas/usage-job/usage-publisher';
-import { apiKeyFingerprint } from '../../lambdas/shared/api-key';
+import type { MonthUsage, PublishRequest, PublishResult, UsagePublisher } from '../../usage-job/usage-publisher';
+import { apiKeyFingerprint } from '../../contracts/api-key';
 import type { LocalApiKey } from '../keys/key-store';
 import { UsageRefresher, type UsageRun } from './usage-refresher';
 

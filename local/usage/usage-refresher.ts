@@ -4,9 +4,9 @@
  * for while one runs waits for it and then runs again, so its result includes every response
  * sent before it was asked.
  */
-import { apiKeyFingerprint } from '../../lambdas/shared/api-key';
-import type { HourlyUsageRow } from '../../lambdas/usage-job/types';
-import type { MonthUsage, UsagePublisher } from '../../lambdas/usage-job/usage-publisher';
+import { apiKeyFingerprint } from '../../contracts/api-key';
+import type { HourlyUsageRow } from '../../usage-job/types';
+import type { MonthUsage, UsagePublisher } from '../../usage-job/usage-publisher';
 import type { LocalApiKey } from '../keys/key-store';
 import type { HourBar, UsageSnapshot } from './usage-page';
 

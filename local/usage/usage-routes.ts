@@ -5,7 +5,7 @@
  * `?refresh=1` flushes the log buffer and reruns the usage job before answering.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { PricesConfig } from '../../stacks/config/types';
+import type { PricesConfig } from '../../config/types';
 import type { InternalPages } from '../server';
 import { renderUsagePage } from './usage-page';
 import type { UsageRefresher } from './usage-refresher';

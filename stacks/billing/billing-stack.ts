@@ -7,8 +7,8 @@
 import { Construct } from 'constructs';
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { resourceNames } from '../../lambdas/shared/resource-names';
-import type { EnvironmentConfig, PlatformConfig } from '../config/types';
+import { resourceNames } from '../../contracts/resource-names';
+import type { EnvironmentConfig, PlatformConfig } from '../../config/types';
 import { configureBackend, stateKey } from '../shared/backend';
 import type { BackendKind } from '../shared/backend';
 import { standardTags, tagEverything } from '../shared/tags';

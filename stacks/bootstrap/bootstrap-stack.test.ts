@@ -1,4 +1,4 @@
-import { platformConfig } from '../config/environments';
+import { platformConfig } from '../../config/environments';
 import { billingStackName, bootstrapStackName } from '../stack-names';
 import { asObject, onlyResource, resourcesOf, synthPlatform } from '../testing/synth-platform';
 import type { JsonObject, SynthesizedStack } from '../testing/synth-platform';

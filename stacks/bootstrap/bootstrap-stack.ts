@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import type { EnvironmentConfig, PlatformConfig } from '../config/types';
+import type { EnvironmentConfig, PlatformConfig } from '../../config/types';
 import { configureBackend, stateKey } from '../shared/backend';
 import type { PolicyStatement } from '../shared/iam';
 import { PrivateBucket } from '../shared/private-bucket';

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { platformConfig } from '../config/environments';
+import { platformConfig } from '../../config/environments';
 import { runSynth } from '../synth';
 
 interface Suppression {

@@ -4,11 +4,11 @@
  * iam-wildcard-allowlist.ts, on NotAction/NotResource in Allow statements, and on GitHub trust
  * policies that are not pinned to the configured repository.
  */
-import { platformConfig } from '../config/environments';
+import { platformConfig } from '../../config/environments';
 import { synthPlatform } from '../testing/synth-platform';
 import { IAM_WILDCARD_EXCEPTIONS } from './iam-wildcard-allowlist';
-import type { FoundPolicy, PolicyStatement } from './policy-documents';
-import { asList, findPolicies } from './policy-documents';
+import type { FoundPolicy, PolicyStatement } from '../testing/policy-documents';
+import { asList, findPolicies } from '../testing/policy-documents';
 
 const stacks = synthPlatform(platformConfig);
 const policies: FoundPolicy[] = [...stacks].flatMap(([name, synth]) => findPolicies(name, synth));

@@ -3,7 +3,7 @@
  * key values are only ever hashed (the fingerprint map), the origin secret only reaches the
  * CloudFront origin header and the handlers' environment, and no output references either.
  */
-import { platformConfig } from '../config/environments';
+import { platformConfig } from '../../config/environments';
 import { synthPlatform } from '../testing/synth-platform';
 import type { JsonObject } from '../testing/synth-platform';
 

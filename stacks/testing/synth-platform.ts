@@ -5,7 +5,7 @@
 import { Testing } from 'cdktf';
 import type { TerraformStack } from 'cdktf';
 import { buildPlatform } from '../app';
-import type { PlatformConfig } from '../config/types';
+import type { PlatformConfig } from '../../config/types';
 import type { BackendKind } from '../shared/backend';
 
 export type JsonObject = { [key: string]: unknown };

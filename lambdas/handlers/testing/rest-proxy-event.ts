@@ -4,8 +4,8 @@
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html
  * Note that requestContext.identity.apiKey holds the raw key: handlers must never log it.
  */
-import type { ProxyEvent } from '../../shared/http';
-import { ORIGIN_SECRET_HEADER } from '../../shared/origin-secret';
+import type { ProxyEvent } from '../http';
+import { ORIGIN_SECRET_HEADER } from '../../../contracts/origin-secret';
 
 export const TEST_API_KEY = 'tEsT-kEy-0123456789-abcdefghij';
 export const TEST_API_KEY_ID = 'a1b2c3d4e5';

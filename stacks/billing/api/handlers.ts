@@ -18,7 +18,7 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { HANDLERS, bundleHandler } from '../../../lambdas/bundle';
 import type { HandlerSpec } from '../../../lambdas/bundle';
-import { ORIGIN_SECRET_ENV } from '../../../lambdas/shared/origin-secret';
+import { ORIGIN_SECRET_ENV } from '../../../contracts/origin-secret';
 import { assumeRolePolicy, policyDocument } from '../../shared/iam';
 import { zipSync } from '../../shared/zip';
 

@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { ApiGatewayApiKey } from '@cdktf/provider-aws/lib/api-gateway-api-key';
 import { ApiGatewayUsagePlan } from '@cdktf/provider-aws/lib/api-gateway-usage-plan';
 import { ApiGatewayUsagePlanKey } from '@cdktf/provider-aws/lib/api-gateway-usage-plan-key';
-import type { ApiKeyConfig, EnvironmentConfig } from '../../config/types';
+import type { ApiKeyConfig, EnvironmentConfig } from '../../../config/types';
 
 export interface DeployedKey {
   readonly config: ApiKeyConfig;

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Construct } from 'constructs';
 import { CloudfrontDistribution } from '@cdktf/provider-aws/lib/cloudfront-distribution';
 import { CloudfrontFunction } from '@cdktf/provider-aws/lib/cloudfront-function';
-import { ORIGIN_SECRET_HEADER } from '../../../lambdas/shared/origin-secret';
+import { ORIGIN_SECRET_HEADER } from '../../../contracts/origin-secret';
 import { repoPath } from '../../shared/repo';
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The three buckets of an environment (names from lambdas/shared/resource-names.ts):
+ * The three buckets of an environment (names from contracts/resource-names.ts):
  * - log bucket: CloudFront standard logging v2 writes Parquet here; its policy lets the log
  *   delivery service write only under AWSLogs/, only for this account and this environment's
  *   delivery source (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-V2-S3.html);
@@ -8,8 +8,8 @@
  * - usage bucket: hourly rollups, run manifest, invoices and the usage-job deployment file.
  */
 import { Construct } from 'constructs';
-import type { ResourceNames } from '../../../lambdas/shared/resource-names';
-import type { EnvironmentConfig } from '../../config/types';
+import type { ResourceNames } from '../../../contracts/resource-names';
+import type { EnvironmentConfig } from '../../../config/types';
 import { s3BucketArn } from '../../shared/iam';
 import { PrivateBucket } from '../../shared/private-bucket';
 

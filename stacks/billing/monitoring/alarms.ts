@@ -1,5 +1,5 @@
 /**
- * Alarms on the usage job's metrics (lambdas/shared/metrics.ts), all to one SNS topic per
+ * Alarms on the usage job's metrics (contracts/metrics.ts), all to one SNS topic per
  * environment (optional e-mail subscriptions from config):
  * - per key and configured threshold, QuotaUsedPercent (a month-to-date gauge; Maximum, so a rerun
  *   that re-puts the same value cannot inflate it) at or above the threshold;
@@ -11,8 +11,8 @@ import { Construct } from 'constructs';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
-import { API_KEY_DIMENSION, ENVIRONMENT_METRICS, PER_KEY_METRICS, metricsNamespace } from '../../../lambdas/shared/metrics';
-import type { EnvironmentConfig } from '../../config/types';
+import { API_KEY_DIMENSION, ENVIRONMENT_METRICS, PER_KEY_METRICS, metricsNamespace } from '../../../contracts/metrics';
+import type { EnvironmentConfig } from '../../../config/types';
 
 /** The usage job runs hourly; gauges are evaluated per hour. */
 export const USAGE_JOB_PERIOD_SECONDS = 3600;
@@ -44,7 +44,7 @@ export class UsageAlarms extends Construct {
       for (const percent of thresholds) {
         const breach = percent >= 100;
         const what = breach
-          ? `API Gateway now answers this key with 429 (quota exceeded) until the quota resets on the 1st (UTC). Contact the customer: upgrade the plan (apiKeys[].plan in stacks/config/environments.ts) or agree to wait.`
+          ? `API Gateway now answers this key with 429 (quota exceeded) until the quota resets on the 1st (UTC). Contact the customer: upgrade the plan (apiKeys[].plan in config/environments.ts) or agree to wait.`
           : `At 100 % API Gateway will answer this key with 429 until the month ends. Tell the customer's account owner; consider a larger plan before the quota runs out.`;
         this.alarms.push(
           new CloudwatchMetricAlarm(this, `quota-${key.id}-${percent}`, {

@@ -8,8 +8,8 @@
  */
 import { Construct } from 'constructs';
 import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard';
-import { API_KEY_DIMENSION, ENVIRONMENT_METRICS, PER_KEY_METRICS, metricsNamespace } from '../../../lambdas/shared/metrics';
-import type { EnvironmentConfig } from '../../config/types';
+import { API_KEY_DIMENSION, ENVIRONMENT_METRICS, PER_KEY_METRICS, metricsNamespace } from '../../../contracts/metrics';
+import type { EnvironmentConfig } from '../../../config/types';
 import { USAGE_JOB_PERIOD_SECONDS } from './alarms';
 
 type MetricLine = readonly (string | { readonly label?: string; readonly stat?: string; readonly region?: string })[];

@@ -1,6 +1,6 @@
-import { API_KEY_DIMENSION, ENVIRONMENT_METRICS, PER_KEY_METRICS, metricsNamespace } from '../../../lambdas/shared/metrics';
-import { resourceNames } from '../../../lambdas/shared/resource-names';
-import { platformConfig } from '../../config/environments';
+import { API_KEY_DIMENSION, ENVIRONMENT_METRICS, PER_KEY_METRICS, metricsNamespace } from '../../../contracts/metrics';
+import { resourceNames } from '../../../contracts/resource-names';
+import { platformConfig } from '../../../config/environments';
 import { billingStackName } from '../../stack-names';
 import { addressOf, asObject, onlyResource, resourcesOf, synthPlatform } from '../../testing/synth-platform';
 import type { JsonObject } from '../../testing/synth-platform';

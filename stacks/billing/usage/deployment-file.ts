@@ -1,5 +1,5 @@
 /**
- * The usage-job deployment file (lambdas/shared/usage-job-deployment.ts) as an S3 object in the
+ * The usage-job deployment file (contracts/usage-job-deployment.ts) as an S3 object in the
  * usage bucket. Terraform computes its JSON: each key's fingerprint is
  * substr(sha256(key value), 0, 16), contract 1, so the job attributes traffic without ever
  * reading a key value, and the file (like the state's copy of it) holds no key value.
@@ -7,10 +7,10 @@
 import { Construct } from 'constructs';
 import { Fn } from 'cdktf';
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
-import { FINGERPRINT_HEX_LENGTH } from '../../../lambdas/shared/api-key';
-import { USAGE_JOB_DEPLOYMENT_KEY, usageJobDeployment } from '../../../lambdas/shared/usage-job-deployment';
-import type { DeployedApiKey } from '../../../lambdas/shared/usage-job-deployment';
-import type { EnvironmentConfig } from '../../config/types';
+import { FINGERPRINT_HEX_LENGTH } from '../../../contracts/api-key';
+import { USAGE_JOB_DEPLOYMENT_KEY, usageJobDeployment } from '../../../contracts/usage-job-deployment';
+import type { DeployedApiKey } from '../../../contracts/usage-job-deployment';
+import type { EnvironmentConfig } from '../../../config/types';
 import type { DeployedKey } from '../api/keys-and-plans';
 
 export interface DeploymentFileProps {
@@ -21,7 +21,7 @@ export interface DeploymentFileProps {
   readonly keys: readonly DeployedKey[];
 }
 
-/** Terraform expression of a key's fingerprint (same rule as lambdas/shared/api-key.ts). */
+/** Terraform expression of a key's fingerprint (same rule as contracts/api-key.ts). */
 export function fingerprintExpression(keyValue: string): string {
   return Fn.substr(Fn.sha256(keyValue), 0, FINGERPRINT_HEX_LENGTH);
 }

@@ -1,0 +1,230 @@
+/**
+ * Validates the platform configuration before anything is synthesized. Every problem is reported
+ * with the environment and the field it concerns, e.g.
+ *   environment "prod": apiKeys[1].plan "gold" is not a usage plan (known: basic, pro)
+ * `validatePlatformConfig` throws one ConfigError whose message lists every problem found.
+ */
+import { resourceNames } from '../contracts/resource-names';
+import type { EnvironmentConfig, PlatformConfig } from './types';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join('; '));
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Retention values CloudWatch Logs accepts (PutRetentionPolicy, retentionInDays):
+ * https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html
+ */
+export const LOG_RETENTION_DAYS: readonly number[] = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+/**
+ * Smallest per-query bytes-scanned cutoff (10 MB = 10,485,760 bytes). Athena's API model allows
+ * 10,000,000 (https://docs.aws.amazon.com/athena/latest/APIReference/API_WorkGroupConfiguration.html);
+ * the AWS provider validates `IntAtLeast(10485760)` on aws_athena_workgroup
+ * (hashicorp/terraform-provider-aws internal/service/athena/workgroup.go), so the stricter bound wins.
+ */
+export const MIN_ATHENA_BYTES_SCANNED_CUTOFF = 10 * 1024 * 1024;
+
+/** S3 bucket names are 3 to 63 characters (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html). */
+export const MAX_BUCKET_NAME_LENGTH = 63;
+
+/** The usage job recomputes a trailing window of at most one week. */
+export const MAX_LATE_WINDOW_HOURS = 168;
+
+/** Quota thresholds above 1000 % of quota would never be reached in practice. */
+export const MAX_QUOTA_PERCENT_THRESHOLD = 1000;
+
+const ACCOUNT_ID = /^\d{12}$/;
+/** e.g. eu-west-1, us-east-2, ap-southeast-4, us-gov-west-1. */
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
+/** Lowercase letters, digits and single dashes; starts with a letter, ends with a letter or digit. */
+const NAME = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/;
+const KEY_ID = /^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9]))*$/;
+const MAX_KEY_ID_LENGTH = 64;
+const CURRENCY = /^[A-Z]{3}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const GITHUB_OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
+const GITHUB_REPO = /^[A-Za-z0-9._-]{1,100}$/;
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+function isPositiveInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+}
+
+function show(value: unknown): string {
+  return JSON.stringify(value) ?? String(value);
+}
+
+class Problems {
+  readonly list: string[] = [];
+  constructor(private readonly where: string) {}
+  add(field: string, message: string): void {
+    this.list.push(`${this.where}: ${field} ${message}`);
+  }
+  positiveInteger(field: string, value: unknown): void {
+    if (!isPositiveInteger(value)) this.add(field, `must be a positive integer, got ${show(value)}`);
+  }
+}
+
+function validateEnvironment(env: EnvironmentConfig): string[] {
+  const p = new Problems(`environment ${show(env.name)}`);
+
+  if (typeof env.name !== 'string' || !NAME.test(env.name) || env.name.length > 16) {
+    p.add('name', 'must be 1 to 16 lowercase letters, digits or dashes, starting with a letter');
+  }
+  if (!ACCOUNT_ID.test(env.accountId)) p.add('accountId', `must be 12 digits, got ${show(env.accountId)}`);
+  if (!REGION.test(env.region)) p.add('region', `${show(env.region)} is not an AWS region name such as eu-west-1`);
+  if (!NAME.test(env.prefix)) {
+    p.add('prefix', `${show(env.prefix)} must be lowercase letters, digits and single dashes, starting with a letter`);
+  } else if (ACCOUNT_ID.test(env.accountId)) {
+    const names = resourceNames(env);
+    for (const [what, bucket] of Object.entries({
+      logBucket: names.logBucket,
+      athenaResultsBucket: names.athenaResultsBucket,
+      usageBucket: names.usageBucket,
+    })) {
+      if (bucket.length > MAX_BUCKET_NAME_LENGTH) {
+        p.add(
+          'prefix',
+          `${show(env.prefix)} is too long: bucket name ${show(bucket)} (${what}) has ${bucket.length} characters, S3 allows ${MAX_BUCKET_NAME_LENGTH}`,
+        );
+        break;
+      }
+    }
+  }
+
+  const planNames = Object.keys(env.usagePlans ?? {});
+  if (planNames.length === 0) p.add('usagePlans', 'must declare at least one plan');
+  for (const planName of planNames) {
+    const plan = env.usagePlans[planName];
+    const at = `usagePlans.${planName}`;
+    if (!NAME.test(planName)) p.add(at, 'name must be lowercase letters, digits and single dashes, starting with a letter');
+    p.positiveInteger(`${at}.monthlyQuota`, plan.monthlyQuota);
+    p.positiveInteger(`${at}.rateLimit`, plan.rateLimit);
+    p.positiveInteger(`${at}.burstLimit`, plan.burstLimit);
+    if (isPositiveInteger(plan.rateLimit) && isPositiveInteger(plan.burstLimit) && plan.burstLimit < plan.rateLimit) {
+      p.add(`${at}.burstLimit`, `(${plan.burstLimit}) must be at least rateLimit (${plan.rateLimit})`);
+    }
+  }
+
+  const seenKeys = new Map<string, number>();
+  (env.apiKeys ?? []).forEach((key, i) => {
+    const at = `apiKeys[${i}]`;
+    if (typeof key.id !== 'string' || !KEY_ID.test(key.id) || key.id.length > MAX_KEY_ID_LENGTH) {
+      p.add(`${at}.id`, `${show(key.id)} must be 1 to ${MAX_KEY_ID_LENGTH} lowercase letters, digits and single dashes`);
+    }
+    const first = seenKeys.get(key.id);
+    if (first !== undefined) p.add(`${at}.id`, `${show(key.id)} is already used by apiKeys[${first}]`);
+    else seenKeys.set(key.id, i);
+    if (typeof key.customer !== 'string' || key.customer.trim() === '') p.add(`${at}.customer`, 'must not be empty');
+    if (!planNames.includes(key.plan)) {
+      p.add(`${at}.plan`, `${show(key.plan)} is not a usage plan (known: ${planNames.join(', ')})`);
+    }
+  });
+
+  if (!LOG_RETENTION_DAYS.includes(env.logRetentionDays)) {
+    p.add('logRetentionDays', `${show(env.logRetentionDays)} is not allowed by CloudWatch Logs (allowed: ${LOG_RETENTION_DAYS.join(', ')})`);
+  }
+  p.positiveInteger('accessLogExpirationDays', env.accessLogExpirationDays);
+  p.positiveInteger('athenaResultsExpirationDays', env.athenaResultsExpirationDays);
+  p.positiveInteger('stageThrottle.rateLimit', env.stageThrottle?.rateLimit);
+  p.positiveInteger('stageThrottle.burstLimit', env.stageThrottle?.burstLimit);
+  if (
+    isPositiveInteger(env.stageThrottle?.rateLimit) &&
+    isPositiveInteger(env.stageThrottle?.burstLimit) &&
+    env.stageThrottle.burstLimit < env.stageThrottle.rateLimit
+  ) {
+    p.add('stageThrottle.burstLimit', `(${env.stageThrottle.burstLimit}) must be at least rateLimit (${env.stageThrottle.rateLimit})`);
+  }
+
+  const thresholds = env.alarms?.quotaPercentThresholds ?? [];
+  if (thresholds.length === 0) p.add('alarms.quotaPercentThresholds', 'must list at least one percentage');
+  thresholds.forEach((t, i) => {
+    const at = `alarms.quotaPercentThresholds[${i}]`;
+    if (typeof t !== 'number' || !Number.isFinite(t) || t <= 0 || t > MAX_QUOTA_PERCENT_THRESHOLD) {
+      p.add(at, `${show(t)} must be a percentage in (0, ${MAX_QUOTA_PERCENT_THRESHOLD}]`);
+    } else if (i > 0 && !(t > thresholds[i - 1])) {
+      p.add(at, `${show(t)} must be greater than the previous threshold ${show(thresholds[i - 1])} (ascending)`);
+    }
+  });
+  const unattributed = env.alarms?.unattributedPercentThreshold;
+  if (typeof unattributed !== 'number' || !Number.isFinite(unattributed) || unattributed <= 0 || unattributed > 100) {
+    p.add('alarms.unattributedPercentThreshold', `${show(unattributed)} must be a percentage in (0, 100]`);
+  }
+  const seenEmails = new Set<string>();
+  (env.alarms?.emails ?? []).forEach((email, i) => {
+    if (typeof email !== 'string' || !EMAIL.test(email)) p.add(`alarms.emails[${i}]`, `${show(email)} is not an e-mail address`);
+    else if (seenEmails.has(email.toLowerCase())) p.add(`alarms.emails[${i}]`, `${show(email)} is listed twice`);
+    seenEmails.add(String(email).toLowerCase());
+  });
+
+  if (!CURRENCY.test(env.prices?.currency ?? '')) p.add('prices.currency', `${show(env.prices?.currency)} must be an ISO 4217 code such as USD`);
+  for (const field of ['perThousandRequests', 'perGbOut'] as const) {
+    const price = env.prices?.[field];
+    if (typeof price !== 'number' || !Number.isFinite(price) || price < 0) {
+      p.add(`prices.${field}`, `must be a non-negative number, got ${show(price)}`);
+    }
+  }
+
+  const late = env.usageJob?.lateWindowHours;
+  if (!isPositiveInteger(late) || late > MAX_LATE_WINDOW_HOURS) {
+    p.add('usageJob.lateWindowHours', `must be an integer from 1 to ${MAX_LATE_WINDOW_HOURS}, got ${show(late)}`);
+  }
+  const cutoff = env.usageJob?.athenaBytesScannedCutoff;
+  if (!isPositiveInteger(cutoff) || cutoff < MIN_ATHENA_BYTES_SCANNED_CUTOFF) {
+    p.add(
+      'usageJob.athenaBytesScannedCutoff',
+      `must be an integer of at least ${MIN_ATHENA_BYTES_SCANNED_CUTOFF} bytes (10 MB, Athena's minimum), got ${show(cutoff)}`,
+    );
+  }
+  return p.list;
+}
+
+/** Returns every problem of the configuration, each naming its environment (or section) and field. */
+export function platformConfigProblems(config: PlatformConfig): string[] {
+  const problems: string[] = [];
+  const top = new Problems('platform');
+  if (typeof config.project !== 'string' || !NAME.test(config.project)) {
+    top.add('project', `${show(config.project)} must be lowercase letters, digits and single dashes`);
+  }
+  problems.push(...top.list);
+
+  const gh = new Problems('github');
+  if (!GITHUB_OWNER.test(config.github?.owner ?? '')) gh.add('owner', `${show(config.github?.owner)} is not a GitHub user or organisation name`);
+  if (!GITHUB_REPO.test(config.github?.repo ?? '')) gh.add('repo', `${show(config.github?.repo)} is not a GitHub repository name`);
+  if (typeof config.github?.mainBranch !== 'string' || config.github.mainBranch.trim() === '' || /[\s*?[~^:\\]/.test(config.github.mainBranch)) {
+    gh.add('mainBranch', `${show(config.github?.mainBranch)} is not a branch name`);
+  }
+  problems.push(...gh.list);
+
+  const bs = new Problems('bootstrap');
+  if (!ACCOUNT_ID.test(config.bootstrap?.accountId ?? '')) bs.add('accountId', `must be 12 digits, got ${show(config.bootstrap?.accountId)}`);
+  if (!REGION.test(config.bootstrap?.region ?? '')) bs.add('region', `${show(config.bootstrap?.region)} is not an AWS region name such as eu-west-1`);
+  if (!NAME.test(config.bootstrap?.prefix ?? '')) bs.add('prefix', `${show(config.bootstrap?.prefix)} must be lowercase letters, digits and single dashes`);
+  if (!BUCKET.test(config.bootstrap?.stateBucket ?? '') || config.bootstrap.stateBucket.includes('..')) {
+    bs.add('stateBucket', `${show(config.bootstrap?.stateBucket)} is not a valid S3 bucket name (3 to 63 lowercase letters, digits, dots, dashes)`);
+  }
+  problems.push(...bs.list);
+
+  const environments = [...(config.environments ?? []), config.local];
+  if ((config.environments ?? []).length === 0) problems.push('platform: environments must declare at least one environment');
+  const seen = new Set<string>();
+  for (const env of environments) {
+    if (seen.has(env.name)) problems.push(`environment ${show(env.name)}: name is declared more than once`);
+    seen.add(env.name);
+    problems.push(...validateEnvironment(env));
+  }
+  return problems;
+}
+
+/** Throws a ConfigError naming every problem; returns the config unchanged when it is valid. */
+export function validatePlatformConfig(config: PlatformConfig): PlatformConfig {
+  const problems = platformConfigProblems(config);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

@@ -1,0 +1,51 @@
+/**
+ * What the CLI needs from the AWS side of the usage job (usage-job/aws/), and
+ * how it loads it: lazily, so DuckDB dry runs never load an AWS SDK.
+ *
+ * usage-job/aws/index.ts exports the two functions of AwsUsageJobModule.
+ */
+import type { EnvironmentConfig } from '../config/types';
+import type { ConfiguredKey } from './configured-keys';
+import type { LogLister, RollupStore } from './rollup-store';
+import type { UsageEngine } from './types';
+import type { UsagePublisher } from './usage-publisher';
+
+export interface AwsPartsOptions {
+  readonly env: EnvironmentConfig;
+  /** Progress lines for stderr. */
+  readonly progress: (message: string) => void;
+}
+
+/** Everything an Athena run needs: engine, S3 listing and rollup store, keys from the deployment file. */
+export interface AthenaJobParts {
+  readonly engine: UsageEngine;
+  readonly lister: LogLister;
+  readonly store: RollupStore;
+  /** From the usage-job deployment file (fingerprint map; never key values). */
+  readonly keys: readonly ConfiguredKey[];
+  readonly publisher: UsagePublisher;
+}
+
+export interface AwsUsageJobModule {
+  createAthenaJobParts(options: AwsPartsOptions): Promise<AthenaJobParts>;
+  /** The CloudWatch publisher alone, for DuckDB runs that publish (not --dry-run). */
+  createCloudWatchPublisher(options: AwsPartsOptions): Promise<UsagePublisher>;
+}
+
+function isAwsModule(value: unknown): value is AwsUsageJobModule {
+  if (typeof value !== 'object' || value === null) return false;
+  const m = value as Record<string, unknown>;
+  return typeof m.createAthenaJobParts === 'function' && typeof m.createCloudWatchPublisher === 'function';
+}
+
+export async function loadAwsModule(): Promise<AwsUsageJobModule> {
+  const path = './aws/index';
+  let loaded: unknown;
+  try {
+    loaded = (await import(path)) as unknown;
+  } catch (error) {
+    throw new Error(`the AWS side of the usage job (usage-job/aws/index.ts) cannot be loaded: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+  }
+  if (!isAwsModule(loaded)) throw new Error('usage-job/aws/index.ts does not export createAthenaJobParts and createCloudWatchPublisher');
+  return loaded;
+}

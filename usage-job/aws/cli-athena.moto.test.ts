@@ -1,0 +1,117 @@
+/**
+ * The usage CLI with --engine athena end to end against moto in server mode, run as users run it
+ * (`npm run usage` = tsx usage-job/cli.ts) in a child process. The CLI loads the AWS side
+ * lazily, which takes its endpoints from the SDK's standard variables (AWS_ENDPOINT_URL, and
+ * AWS_ENDPOINT_URL_API_GATEWAY for the loopback GetUsage server, as moto has no GetUsage).
+ * The run uses the real clock (the current month): CloudWatch refuses data older than two weeks.
+ */
+import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { hourPrefix } from '../../sql/log-columns';
+import { useMotoServer } from '../../test-support/moto-server';
+import { API_KEY_DIMENSION, ENVIRONMENT_METRICS, metricsNamespace, PER_KEY_METRICS } from '../../contracts/metrics';
+import { resourceNames } from '../../contracts/resource-names';
+import { findEnvironment } from '../cli';
+import { floorToHour, hourStart } from '../../sql/hours';
+import { runUsageCli } from '../testing/usage-cli';
+import { athenaClient, cloudWatchClient, s3Client } from './clients';
+import { getUsageServer } from './testing/get-usage-server';
+import { createUsageJobEnvironment } from './testing/usage-job-environment';
+import { seededUsageResult } from './testing/usage-sql-result';
+
+const moto = useMotoServer();
+const dev = findEnvironment('dev');
+const names = resourceNames(dev);
+const DIST = 'E3CLITEST';
+const ACME_FP = '1111111111111111';
+const now = new Date();
+const month = now.toISOString().slice(0, 7);
+const firstHour = `${month}-01T00`;
+const gateway = getUsageServer({ 'plan-basic': { 'key-acme': { [`${month}-01`]: 9 } } });
+
+let childEnv: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  const gatewayEndpoint = await gateway.start();
+  childEnv = { ...process.env, AWS_ENDPOINT_URL: moto.endpoint, AWS_ENDPOINT_URL_API_GATEWAY: gatewayEndpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' };
+  for (const name of ['AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_REGION', 'AWS_DEFAULT_REGION']) delete childEnv[name];
+
+  const conn = { region: dev.region, endpoint: moto.endpoint, credentials: moto.clientConfig().credentials };
+  const s3 = s3Client(conn);
+  await createUsageJobEnvironment({ s3, athena: athenaClient(conn) }, dev, DIST, [
+    { id: 'acme-dev', customer: 'Acme Corp (test)', fingerprint: ACME_FP, apiGatewayKeyId: 'key-acme', usagePlanId: 'plan-basic', monthlyQuota: 10_000 },
+    { id: 'smoke-test', customer: 'Platform smoke test', fingerprint: '2222222222222222', apiGatewayKeyId: 'key-smoke', usagePlanId: 'plan-basic', monthlyQuota: 10_000 },
+  ]);
+  await s3.send(new PutObjectCommand({ Bucket: names.logBucket, Key: `${hourPrefix(dev.accountId, DIST, hourStart(firstHour))}${DIST}.part-0.parquet`, Body: 'parquet' }));
+  const result = seededUsageResult([
+    [firstHour, month, ACME_FP, '10', '1', '0', '11', '4096', '300'],
+    [firstHour, month, null, '0', '2', '0', '2', '0', '0'],
+  ]);
+  await moto.seedAthenaResults([result], dev.region, '123456789012');
+});
+
+afterAll(() => gateway.stop());
+
+const cli = (args: string[]) => runUsageCli(args, { env: childEnv });
+
+describe('usage CLI --engine athena on moto', () => {
+  it('computes from Athena, stores rollups in S3, publishes to CloudWatch and reports the reconciliation', async () => {
+    const { code, stdout: out, stderr: err } = await cli(['--engine', 'athena', '--env', 'dev', '--month', month, '--format', 'json']);
+    expect(err).not.toContain('usage: error');
+    expect(err.trimEnd().split('\n').filter((line) => !line.startsWith('usage: '))).toEqual([]);
+    expect(code).toBe(0);
+    const report = JSON.parse(out) as {
+      keys: { id: string; requests: number; rejected: number; bytesOut: number; quotaUsedPercent: number }[];
+      unattributed: { requests: number };
+      reconciliation: { id: string; logRequests: number; apiGatewayRequests: number; gap: number }[];
+      run: { engine: string; published: boolean };
+    };
+    expect(report.keys).toEqual([
+      expect.objectContaining({ id: 'acme-dev', requests: 10, rejected: 1, bytesOut: 4096, quotaUsedPercent: 0.1 }),
+      expect.objectContaining({ id: 'smoke-test', requests: 0, rejected: 0, bytesOut: 0, quotaUsedPercent: 0 }),
+    ]);
+    expect(report.unattributed).toEqual({ requests: 2 });
+    expect(report.reconciliation.map((r) => [r.id, r.logRequests, r.apiGatewayRequests, r.gap])).toEqual([
+      ['acme-dev', 10, 9, 1],
+      ['smoke-test', 0, 0, 0],
+    ]);
+    expect(report.run).toMatchObject({ engine: 'athena', published: true });
+
+    const cw = cloudWatchClient({ region: dev.region, endpoint: moto.endpoint, credentials: moto.clientConfig().credentials });
+    const hour = floorToHour(now);
+    const metric = (name: string, id?: string) => ({
+      Namespace: metricsNamespace('dev'),
+      MetricName: name,
+      ...(id ? { Dimensions: [{ Name: API_KEY_DIMENSION, Value: id }] } : {}),
+    });
+    const data = await cw.send(
+      new GetMetricDataCommand({
+        StartTime: hour,
+        EndTime: new Date(hour.getTime() + 2 * 3_600_000),
+        MetricDataQueries: [
+          { Id: 'billable', MetricStat: { Metric: metric(PER_KEY_METRICS.billableRequests, 'acme-dev'), Period: 3600, Stat: 'Maximum' } },
+          { Id: 'gap', MetricStat: { Metric: metric(PER_KEY_METRICS.reconciliationGap, 'acme-dev'), Period: 3600, Stat: 'Maximum' } },
+          { Id: 'heartbeat', MetricStat: { Metric: metric(ENVIRONMENT_METRICS.heartbeat), Period: 7200, Stat: 'Maximum' } },
+        ],
+      }),
+    );
+    const values = (id: string) => data.MetricDataResults?.find((r) => r.Id === id)?.Values;
+    expect(values('billable')?.[0]).toBe(10);
+    expect(values('gap')?.[0]).toBe(1);
+    expect(values('heartbeat')?.[0]).toBe(1);
+  }, 120_000); // each run reads ~700 hourly rollups one by one late in a month
+
+  it('a rerun reads no new hour and reports the same figures', async () => {
+    const { code, stdout: out, stderr: err } = await cli(['--engine', 'athena', '--env', 'dev', '--month', month, '--format', 'json', '--dry-run']);
+    expect(code).toBe(0);
+    expect(err).toMatch(/computed 0 of \d+ hours, read 0 bytes/);
+    expect((JSON.parse(out) as { keys: { requests: number }[] }).keys[0].requests).toBe(10);
+  }, 120_000);
+
+  it('exits non-zero with a one-line reason when the environment has no deployment file', async () => {
+    const { code, stdout: out, stderr: err } = await cli(['--engine', 'athena', '--env', 'prod', '--month', month]);
+    expect(code).toBe(1);
+    expect(out).toBe('');
+    expect(err.trim().split('\n').pop()).toMatch(/^usage: error: s3:\/\/ubb-prod-usage-222222222222\/config\/usage-job\.json not found \(NoSuchBucket\): deploy the billing stack/);
+  });
+});

@@ -1,0 +1,225 @@
+/**
+ * UsagePublisher on CloudWatch. Names, namespace and dimension come only from
+ * contracts/metrics.ts (the stacks build alarms and the dashboard from the same module).
+ *
+ * What is put, per run:
+ *   per key (dimension ApiKeyId = key id): BillableRequestsMonthToDate, BytesOutMonthToDate,
+ *     RejectedRequestsMonthToDate, QuotaUsedPercent, and ReconciliationGap when reconciled;
+ *   per environment: UnattributedRequestsMonthToDate, UnattributedPercent;
+ *   then, only after everything above was accepted, UsageJobHeartbeat = 1.
+ *
+ * Why a rerun cannot inflate what alarms see. Every figure is a month-to-date gauge, put at the
+ * run's hour (floored), clamped into the month it describes (a run on 1 December that closes
+ * November puts November's figures at November's last hour, never into December's series). A
+ * rerun within the same hour puts the same value at the same timestamp: CloudWatch then holds two
+ * identical samples, so Maximum (the statistic the quota alarms use) is unchanged, while Sum and
+ * SampleCount would double; alarms and the dashboard must use Maximum. Late logs make a later run
+ * put a larger value, and Maximum then shows the newer, complete figure.
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Statistics-definitions.html
+ *
+ * Limits (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html):
+ * at most 1,000 metric data per PutMetricData call and 1 MB per request; values must be finite;
+ * timestamps up to two weeks in the past and two hours in the future
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#about_timestamp).
+ */
+import { PutMetricDataCommand, type CloudWatchClient, type MetricDatum, type PutMetricDataCommandInput, type StandardUnit } from '@aws-sdk/client-cloudwatch';
+import { API_KEY_DIMENSION, ENVIRONMENT_METRICS, metricsNamespace, PER_KEY_METRICS } from '../../contracts/metrics';
+import { floorToHour, monthBounds, hourStart } from '../../sql/hours';
+import type { KeyReconciliation, MonthUsage, PublishRequest, PublishResult, UsagePublisher } from '../usage-publisher';
+import { awsErrorCode, DEFAULT_BACKOFF, withBackoff, type BackoffOptions } from './retry';
+
+export const MAX_METRIC_DATA_PER_CALL = 1000;
+/** Our own cap on a request's estimated size, well under CloudWatch's 1 MB. */
+export const MAX_REQUEST_BYTES = 900 * 1024;
+const MAX_PAST_MS = 14 * 24 * 3_600_000;
+const MAX_FUTURE_MS = 2 * 3_600_000;
+
+export interface CloudWatchApi {
+  putMetricData(input: PutMetricDataCommandInput): Promise<unknown>;
+}
+
+export function cloudWatchApi(client: CloudWatchClient): CloudWatchApi {
+  return { putMetricData: (input) => client.send(new PutMetricDataCommand(input)) };
+}
+
+/** Compares the month's billable requests with API Gateway's own counters. */
+export interface Reconciler {
+  /** `runTime`: the run's time; the month's rows and days are those up to it. */
+  reconcile(usage: MonthUsage, runTime: Date): Promise<readonly KeyReconciliation[]>;
+}
+
+export interface CloudWatchPublisherOptions {
+  /** Environment name: the namespace is metricsNamespace(environment). */
+  readonly environment: string;
+  /** When given, each key's month-to-date ReconciliationGap is published too. */
+  readonly reconciler?: Reconciler;
+  readonly backoff?: BackoffOptions;
+  /** Injected for tests: the clock the heartbeat and the timestamp checks use. */
+  readonly now?: () => Date;
+  /** Data per call, at most 1,000 (tests use fewer). */
+  readonly batchSize?: number;
+}
+
+export class PublishError extends Error {
+  constructor(
+    message: string,
+    readonly failedData: number,
+    readonly putData: number,
+  ) {
+    super(message);
+    this.name = 'PublishError';
+  }
+}
+
+/**
+ * The timestamp gauges of `month` are put at: the run's hour, but never after the month's last
+ * hour nor before its first.
+ */
+export function gaugeTimestamp(runTime: Date, month: string): Date {
+  const { first, next } = monthBounds(month);
+  const lastHour = new Date(hourStart(next).getTime() - 3_600_000);
+  const hour = floorToHour(runTime);
+  if (hour > lastHour) return lastHour;
+  const firstHour = hourStart(first);
+  return hour < firstHour ? firstHour : hour;
+}
+
+/** Splits data into batches of at most `size` data and MAX_REQUEST_BYTES estimated bytes. */
+export function metricBatches(data: readonly MetricDatum[], size: number = MAX_METRIC_DATA_PER_CALL): MetricDatum[][] {
+  if (!Number.isInteger(size) || size < 1 || size > MAX_METRIC_DATA_PER_CALL) {
+    throw new Error(`batch size must be 1 to ${MAX_METRIC_DATA_PER_CALL}, got ${size}`);
+  }
+  const batches: MetricDatum[][] = [];
+  let current: MetricDatum[] = [];
+  let bytes = 0;
+  for (const datum of data) {
+    // Query-protocol form is longer than JSON; twice the JSON length is a safe upper estimate.
+    const estimate = 2 * JSON.stringify(datum).length + 64;
+    if (current.length === size || (current.length > 0 && bytes + estimate > MAX_REQUEST_BYTES)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(datum);
+    bytes += estimate;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+function datum(name: string, value: number, unit: StandardUnit, timestamp: Date, keyId?: string): MetricDatum {
+  if (!Number.isFinite(value)) {
+    throw new PublishError(`metric ${name}${keyId ? ` of key ${keyId}` : ''} has the value ${value}; CloudWatch accepts only finite numbers. Nothing was published`, 0, 0);
+  }
+  return {
+    MetricName: name,
+    Value: value,
+    Unit: unit,
+    Timestamp: timestamp,
+    ...(keyId !== undefined ? { Dimensions: [{ Name: API_KEY_DIMENSION, Value: keyId }] } : {}),
+  };
+}
+
+/** Every gauge of a run (not the heartbeat), in a stable order. */
+export function usageMetricData(usage: MonthUsage, timestamp: Date, reconciliation: readonly KeyReconciliation[] = []): MetricDatum[] {
+  const data: MetricDatum[] = [];
+  for (const key of usage.keys) {
+    data.push(
+      datum(PER_KEY_METRICS.billableRequests, key.requests, 'Count', timestamp, key.id),
+      datum(PER_KEY_METRICS.bytesOut, key.bytesOut, 'Bytes', timestamp, key.id),
+      datum(PER_KEY_METRICS.rejectedRequests, key.rejected, 'Count', timestamp, key.id),
+      datum(PER_KEY_METRICS.quotaUsedPercent, key.quotaUsedPercent, 'Percent', timestamp, key.id),
+    );
+  }
+  for (const gap of reconciliation) data.push(datum(PER_KEY_METRICS.reconciliationGap, gap.gap, 'Count', timestamp, gap.id));
+  const unattributedPercent = usage.totalRequests > 0 ? (100 * usage.unattributed.requests) / usage.totalRequests : 0;
+  data.push(
+    datum(ENVIRONMENT_METRICS.unattributedRequests, usage.unattributed.requests, 'Count', timestamp),
+    datum(ENVIRONMENT_METRICS.unattributedPercent, unattributedPercent, 'Percent', timestamp),
+  );
+  return data;
+}
+
+export class CloudWatchPublisher implements UsagePublisher {
+  private readonly namespace: string;
+  private readonly backoff: BackoffOptions;
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly api: CloudWatchApi,
+    private readonly options: CloudWatchPublisherOptions,
+  ) {
+    this.namespace = metricsNamespace(options.environment);
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async publish(request: PublishRequest): Promise<PublishResult> {
+    const now = this.now();
+    const timestamp = gaugeTimestamp(request.timestamp, request.usage.month);
+    if (now.getTime() - timestamp.getTime() > MAX_PAST_MS) {
+      throw new PublishError(
+        `month ${request.usage.month} ended more than two weeks ago (its gauges would be timestamped ${timestamp.toISOString()}); ` +
+          'CloudWatch accepts data points up to two weeks old. Use --dry-run to compute it without publishing',
+        0,
+        0,
+      );
+    }
+    if (timestamp.getTime() - now.getTime() > MAX_FUTURE_MS) {
+      throw new PublishError(`timestamp ${timestamp.toISOString()} is more than two hours ahead of now (${now.toISOString()}); check the clock`, 0, 0);
+    }
+
+    // Reconcile first; if API Gateway cannot be read, still publish the usage gauges (alarms need
+    // them), but fail the run afterwards and send no heartbeat.
+    let reconciliation: readonly KeyReconciliation[] | undefined;
+    let reconcileFailure: string | undefined;
+    if (this.options.reconciler !== undefined) {
+      try {
+        reconciliation = await this.options.reconciler.reconcile(request.usage, request.timestamp);
+      } catch (error) {
+        reconcileFailure = error instanceof Error ? error.message : String(error);
+      }
+    }
+
+    const data = usageMetricData(request.usage, timestamp, reconciliation);
+    const batches = metricBatches(data, this.options.batchSize);
+    let put = 0;
+    const failures: string[] = [];
+    for (const [i, batch] of batches.entries()) {
+      try {
+        await withBackoff('CloudWatch PutMetricData', () => this.api.putMetricData({ Namespace: this.namespace, MetricData: batch }), this.backoff);
+        put += batch.length;
+      } catch (error) {
+        // Keep going: every other batch still gets published; the run fails below.
+        failures.push(`batch ${i + 1}/${batches.length} (${batch.length} data): ${awsErrorCode(error) ?? 'error'}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    if (failures.length > 0) {
+      const failed = data.length - put;
+      throw new PublishError(
+        `${failed} of ${data.length} metric data were not published to ${this.namespace} (${failures.join('; ')}); ` +
+          'no heartbeat was sent. Rerun the job: gauges are idempotent, so republishing is safe',
+        failed,
+        put,
+      );
+    }
+    if (reconcileFailure !== undefined) {
+      throw new PublishError(
+        `usage gauges published, but reconciliation with API Gateway failed (${reconcileFailure}); ReconciliationGap and the heartbeat were not sent`,
+        0,
+        put,
+      );
+    }
+
+    // Heartbeat last, at the actual run time: it says "a run finished and published everything".
+    await withBackoff(
+      'CloudWatch PutMetricData (heartbeat)',
+      () => this.api.putMetricData({ Namespace: this.namespace, MetricData: [datum(ENVIRONMENT_METRICS.heartbeat, 1, 'Count', now)] }),
+      this.backoff,
+    ).catch((error: unknown) => {
+      throw new PublishError(`usage gauges published, but the heartbeat was not: ${error instanceof Error ? error.message : String(error)}`, 1, put);
+    });
+    put += 1;
+    return { metricDataPut: put, ...(reconciliation !== undefined ? { reconciliation } : {}) };
+  }
+}

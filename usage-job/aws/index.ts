@@ -1,0 +1,216 @@
+/**
+ * The AWS side of the usage job, wired up. Two entry points:
+ *
+ * - createAwsUsageBackend({ env, region?, endpoint?, ... }): everything an Athena run needs
+ *   (deployment file, keys, Athena engine, S3 log lister and rollup store, CloudWatch publisher that
+ *   reconciles with API Gateway, and `reconcile` for a per-key/day report). Tests and the local
+ *   platform pass an endpoint (any AWS-compatible server) and may wrap each API to inject faults.
+ * - createCloudWatchUsagePublisher({ environment, region, endpoint? }): the publisher alone, for
+ *   runs whose figures come from DuckDB; `endpoint` is what a `--cloudwatch-endpoint` flag sets.
+ *
+ * The CLI (../cli.ts) loads this module lazily through ../aws-parts.ts and calls
+ * createAthenaJobParts / createCloudWatchPublisher, which read endpoints from the SDK's standard
+ * variables AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_{S3,ATHENA,CLOUDWATCH,API_GATEWAY}
+ * (https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html).
+ */
+import { resourceNames, type NamedEnvironment } from '../../contracts/resource-names';
+import type { UsageJobDeployment } from '../../contracts/usage-job-deployment';
+import type { AthenaJobParts, AwsPartsOptions } from '../aws-parts';
+import { keysFromDeployment, type ConfiguredKey } from '../configured-keys';
+import { hoursForMonth } from '../incremental-run';
+import type { HourlyUsageRow } from '../types';
+import type { UsagePublisher } from '../usage-publisher';
+import { AthenaEngine, athenaApi, type AthenaApi, type AthenaEngineOptions } from './athena-engine';
+import { apiGatewayClient, athenaClient, cloudWatchClient, s3Client, type AwsConnection } from './clients';
+import { CloudWatchPublisher, cloudWatchApi, type CloudWatchApi } from './cloudwatch-publisher';
+import { mapLimit } from '../concurrency';
+import { readUsageJobDeployment } from './deployment-file';
+import { ApiGatewayReconciler, apiGatewayUsageApi, reconcileMonth, type ApiGatewayUsageApi, type KeyReconciliationReport } from './reconciliation';
+import type { BackoffOptions } from './retry';
+import { S3LogLister, S3RollupStore } from './s3-rollup-store';
+import { s3StateSource } from '../state-source';
+
+export { AthenaEngine, AthenaQueryError } from './athena-engine';
+export { CloudWatchPublisher, PublishError } from './cloudwatch-publisher';
+export { DeploymentFileError } from './deployment-file';
+export type { KeyReconciliationReport, DayReconciliation } from './reconciliation';
+export { S3LogLister, S3RollupStore } from './s3-rollup-store';
+
+type Service = 's3' | 'athena' | 'cloudWatch' | 'apiGateway';
+
+export interface AwsBackendOptions {
+  /** The environment (EnvironmentConfig fits): its name, prefix and account name the resources. */
+  readonly env: NamedEnvironment & { readonly region?: string };
+  /** Default: env.region. */
+  readonly region?: string;
+  /** One endpoint for every service (moto, the local platform). Default: AWS. */
+  readonly endpoint?: string;
+  /** Per-service endpoints; win over `endpoint`. */
+  readonly endpoints?: Partial<Record<Service, string>>;
+  readonly credentials?: AwsConnection['credentials'];
+  /** Wrap an API (tests inject faults this way). */
+  readonly wrap?: {
+    readonly athena?: (api: AthenaApi) => AthenaApi;
+    readonly cloudWatch?: (api: CloudWatchApi) => CloudWatchApi;
+    readonly apiGateway?: (api: ApiGatewayUsageApi) => ApiGatewayUsageApi;
+  };
+  /** Engine tuning (timeouts, polling, concurrency, injected clock). */
+  readonly athena?: Omit<AthenaEngineOptions, 'workgroup' | 'database' | 'table'>;
+  readonly publisher?: { readonly batchSize?: number; readonly backoff?: BackoffOptions };
+  readonly backoff?: BackoffOptions;
+  readonly now?: () => Date;
+  readonly progress?: (message: string) => void;
+}
+
+export interface AwsUsageBackend {
+  readonly deployment: UsageJobDeployment;
+  /** From the deployment file's fingerprint map; the job never sees key values. */
+  readonly keys: readonly ConfiguredKey[];
+  readonly engine: AthenaEngine;
+  readonly lister: S3LogLister;
+  readonly store: S3RollupStore;
+  /** Publishes the gauges and the month-to-date ReconciliationGap of every key. */
+  readonly publisher: CloudWatchPublisher;
+  /** Per key and day up to `runTime` (default now): rollups' billable requests vs API Gateway's GetUsage. */
+  reconcile(month: string, runTime?: Date): Promise<KeyReconciliationReport[]>;
+}
+
+function connection(options: AwsBackendOptions, service: Service, region: string): AwsConnection {
+  const endpoint = options.endpoints?.[service] ?? options.endpoint;
+  return {
+    region,
+    ...(endpoint !== undefined ? { endpoint } : {}),
+    ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
+  };
+}
+
+function checkDeployment(deployment: UsageJobDeployment, env: AwsBackendOptions['env'], region: string, source: string): void {
+  const expected: [keyof UsageJobDeployment, string][] = [
+    ['environment', env.name],
+    ['accountId', env.accountId],
+    ['region', region],
+    ['usageBucket', resourceNames(env).usageBucket],
+  ];
+  for (const [field, value] of expected) {
+    if (deployment[field] !== value) {
+      throw new Error(
+        `${source}: field "${field}" is ${JSON.stringify(deployment[field])} but environment ${env.name} expects ${JSON.stringify(value)}; ` +
+          'are the credentials for the right account, and is the stack deployed?',
+      );
+    }
+  }
+}
+
+export async function createAwsUsageBackend(options: AwsBackendOptions): Promise<AwsUsageBackend> {
+  const region = options.region ?? options.env.region;
+  if (region === undefined) throw new Error(`no AWS region for environment ${options.env.name}`);
+  const now = options.now ?? (() => new Date());
+  const progress = options.progress ?? (() => undefined);
+  const s3 = s3Client(connection(options, 's3', region));
+  const usageBucket = resourceNames(options.env).usageBucket;
+
+  progress(`reading the usage-job deployment file from s3://${usageBucket}`);
+  const deployment = await readUsageJobDeployment(s3, usageBucket);
+  checkDeployment(deployment, options.env, region, `s3://${usageBucket}`);
+  const keys = keysFromDeployment(deployment);
+
+  const athena = athenaApi(athenaClient(connection(options, 'athena', region)));
+  const engine = new AthenaEngine(options.wrap?.athena?.(athena) ?? athena, {
+    ...(options.backoff !== undefined ? { backoff: options.backoff } : {}),
+    ...options.athena,
+    workgroup: deployment.athenaWorkgroup,
+    database: deployment.glueDatabase,
+    table: deployment.glueTable,
+  });
+  const backoff = options.backoff !== undefined ? { backoff: options.backoff } : {};
+  const logs = s3StateSource({ bucket: deployment.logBucket, accountId: deployment.accountId, distributionId: deployment.distributionId });
+  const lister = new S3LogLister(s3, logs, backoff);
+  // The usage bucket's state belongs to the distribution's logs; runs refuse a state of other logs.
+  const store = new S3RollupStore(s3, deployment.usageBucket, logs, backoff);
+
+  const gateway = apiGatewayUsageApi(apiGatewayClient(connection(options, 'apiGateway', region)));
+  const gatewayApi = options.wrap?.apiGateway?.(gateway) ?? gateway;
+  const monthRows = async (month: string, runTime: Date): Promise<HourlyUsageRow[]> => {
+    const rollups = await mapLimit(hoursForMonth(month, runTime), 16, (hour) => store.getHour(hour));
+    return rollups.flatMap((r) => (r?.rows ?? []).filter((row) => row.month === month));
+  };
+  const reconciler = new ApiGatewayReconciler(gatewayApi, deployment.keys, monthRows, options.backoff);
+
+  const cloudWatch = cloudWatchApi(cloudWatchClient(connection(options, 'cloudWatch', region)));
+  const publisher = new CloudWatchPublisher(options.wrap?.cloudWatch?.(cloudWatch) ?? cloudWatch, {
+    environment: options.env.name,
+    reconciler,
+    now,
+    ...(options.publisher?.batchSize !== undefined ? { batchSize: options.publisher.batchSize } : {}),
+    ...((options.publisher?.backoff ?? options.backoff) !== undefined ? { backoff: options.publisher?.backoff ?? options.backoff } : {}),
+  });
+
+  return {
+    deployment,
+    keys,
+    engine,
+    lister,
+    store,
+    publisher,
+    reconcile: async (month, runTime = now()) =>
+      reconcileMonth({ api: gatewayApi, keys: deployment.keys, month, rows: await monthRows(month, runTime), today: runTime, ...backoff }),
+  };
+}
+
+export interface CloudWatchUsagePublisherOptions {
+  /** Environment name; the namespace is metricsNamespace(environment). */
+  readonly environment: string;
+  readonly region: string;
+  /** Any AWS-compatible CloudWatch endpoint (what a --cloudwatch-endpoint flag sets). */
+  readonly endpoint?: string;
+  readonly credentials?: AwsConnection['credentials'];
+  readonly now?: () => Date;
+}
+
+/** The CloudWatch publisher alone (no reconciliation: figures computed without API Gateway ids). */
+export function createCloudWatchUsagePublisher(options: CloudWatchUsagePublisherOptions): CloudWatchPublisher {
+  const client = cloudWatchClient({
+    region: options.region,
+    ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
+    ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
+  });
+  return new CloudWatchPublisher(cloudWatchApi(client), { environment: options.environment, ...(options.now ? { now: options.now } : {}) });
+}
+
+/** Endpoints from the SDK's standard variables (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>). */
+export function endpointsFromEnvironment(vars: NodeJS.ProcessEnv = process.env): Pick<AwsBackendOptions, 'endpoint' | 'endpoints'> {
+  const pick = (name: string): string | undefined => {
+    const value = vars[name];
+    return value !== undefined && value !== '' ? value : undefined;
+  };
+  const endpoints: Partial<Record<Service, string>> = {};
+  const perService: [Service, string][] = [
+    ['s3', 'AWS_ENDPOINT_URL_S3'],
+    ['athena', 'AWS_ENDPOINT_URL_ATHENA'],
+    ['cloudWatch', 'AWS_ENDPOINT_URL_CLOUDWATCH'],
+    ['apiGateway', 'AWS_ENDPOINT_URL_API_GATEWAY'],
+  ];
+  for (const [service, name] of perService) {
+    const value = pick(name);
+    if (value !== undefined) endpoints[service] = value;
+  }
+  const endpoint = pick('AWS_ENDPOINT_URL');
+  return { ...(endpoint !== undefined ? { endpoint } : {}), endpoints };
+}
+
+/** ../aws-parts.ts contract: the parts of an Athena run for the CLI. */
+export async function createAthenaJobParts(options: AwsPartsOptions): Promise<AthenaJobParts> {
+  const backend = await createAwsUsageBackend({ env: options.env, progress: options.progress, ...endpointsFromEnvironment() });
+  return { engine: backend.engine, lister: backend.lister, store: backend.store, keys: backend.keys, publisher: backend.publisher };
+}
+
+/** ../aws-parts.ts contract: the CloudWatch publisher for DuckDB runs that publish. */
+export async function createCloudWatchPublisher(options: AwsPartsOptions): Promise<UsagePublisher> {
+  const { endpoint, endpoints } = endpointsFromEnvironment();
+  const cloudWatchEndpoint = endpoints?.cloudWatch ?? endpoint;
+  return createCloudWatchUsagePublisher({
+    environment: options.env.name,
+    region: options.env.region,
+    ...(cloudWatchEndpoint !== undefined ? { endpoint: cloudWatchEndpoint } : {}),
+  });
+}

@@ -1,0 +1,197 @@
+/**
+ * Reconciliation: per key and day, billable requests counted from the CloudFront logs (hourly
+ * rollups) against API Gateway's own usage-plan counters (GetUsage), and the month-to-date gap
+ * published as ReconciliationGap.
+ *
+ * GetUsage (https://docs.aws.amazon.com/apigateway/latest/api/API_GetUsage.html): usagePlanId,
+ * startDate and endDate (YYYY-MM-DD, both included), optional keyId, `limit` (default 25, max 500)
+ * and `position` for the next page. The response's `values` (the SDK's `items`) maps each API key
+ * id to daily [used, remaining] pairs, one per day from startDate
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-usage-plan-manage-usage.html:
+ * an export from August 1 to 3 holds three pairs). We read `used` as that day's count.
+ * Not verifiable from AWS's documentation: that API Gateway's days are UTC days (a public Q&A says
+ * so) and how pages split a key's days; pages are read as consecutive days per key.
+ *
+ * Logs and API Gateway will not agree exactly: API Gateway counts requests it metered against the
+ * key (including those the backend answered 4xx/5xx, excluding those the edge rejected), the logs
+ * count status 200-399 at CloudFront, and a log record's day is the partition hour's day. The gap
+ * is a signal to watch (for example a sudden jump means lost logs or traffic bypassing the edge),
+ * not an error.
+ */
+import { GetUsageCommand, type APIGatewayClient, type GetUsageCommandInput, type GetUsageCommandOutput } from '@aws-sdk/client-api-gateway';
+import type { DeployedApiKey } from '../../contracts/usage-job-deployment';
+import { monthBounds } from '../../sql/hours';
+import type { HourlyUsageRow } from '../types';
+import type { KeyReconciliation, MonthUsage } from '../usage-publisher';
+import type { Reconciler } from './cloudwatch-publisher';
+import { awsErrorCode, DEFAULT_BACKOFF, RetriesExhaustedError, withBackoff, type BackoffOptions } from './retry';
+
+export interface ApiGatewayUsageApi {
+  getUsage(input: GetUsageCommandInput): Promise<Pick<GetUsageCommandOutput, 'items' | 'position'>>;
+}
+
+export function apiGatewayUsageApi(client: APIGatewayClient): ApiGatewayUsageApi {
+  return { getUsage: (input) => client.send(new GetUsageCommand(input)) };
+}
+
+export interface DayReconciliation {
+  /** UTC day 'YYYY-MM-DD'. */
+  readonly date: string;
+  readonly logRequests: number;
+  readonly apiGatewayRequests: number;
+  /** logRequests - apiGatewayRequests */
+  readonly gap: number;
+}
+
+/** Month to date (the KeyReconciliation the publisher puts as ReconciliationGap) plus each day. */
+export interface KeyReconciliationReport extends KeyReconciliation {
+  readonly days: readonly DayReconciliation[];
+}
+
+export type ReconciledKey = Pick<DeployedApiKey, 'id' | 'fingerprint' | 'apiGatewayKeyId' | 'usagePlanId'>;
+
+const DAY_MS = 86_400_000;
+const GET_USAGE_PAGE_LIMIT = 500;
+
+function isoDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+/** Days of `month` from its first day to `today` (UTC), both included, capped at the month's end. */
+export function reconciliationDays(month: string, today: Date): string[] {
+  const { first, next } = monthBounds(month);
+  const start = new Date(`${first.slice(0, 10)}T00:00:00Z`).getTime();
+  const end = Math.min(new Date(`${next.slice(0, 10)}T00:00:00Z`).getTime() - DAY_MS, Date.parse(`${isoDay(today)}T00:00:00Z`));
+  const days: string[] = [];
+  for (let t = start; t <= end; t += DAY_MS) days.push(isoDay(new Date(t)));
+  return days;
+}
+
+/**
+ * Billable requests per day of `month` from rollup rows of one fingerprint. A row's day is its
+ * partition hour's day; rows of `month` found in a neighbouring month's partition (a request that
+ * finished just across midnight) count on the month's first or last day.
+ */
+export function dailyLogRequests(rows: readonly HourlyUsageRow[], month: string, fingerprint: string, days: readonly string[]): Map<string, number> {
+  const perDay = new Map<string, number>(days.map((d) => [d, 0]));
+  const firstDay = `${month}-01`;
+  const lastDay = days[days.length - 1];
+  for (const row of rows) {
+    if (row.month !== month || row.apikeyFp !== fingerprint) continue;
+    let day = row.hour.slice(0, 10);
+    if (day < firstDay) day = firstDay;
+    if (!perDay.has(day)) day = lastDay ?? day; // the next month's partition, or after today
+    perDay.set(day, (perDay.get(day) ?? 0) + row.requests);
+  }
+  return perDay;
+}
+
+/** API Gateway's daily `used` counts of every key of a usage plan over [days[0], days[last]]. */
+export async function apiGatewayDailyUsage(
+  api: ApiGatewayUsageApi,
+  usagePlanId: string,
+  days: readonly string[],
+  backoff: BackoffOptions = DEFAULT_BACKOFF,
+): Promise<Map<string, Map<string, number>>> {
+  const perKey = new Map<string, number[]>();
+  let position: string | undefined;
+  const seen = new Set<string>();
+  do {
+    const page = await withBackoff(
+      `API Gateway GetUsage of usage plan ${usagePlanId}`,
+      () =>
+        api.getUsage({
+          usagePlanId,
+          startDate: days[0],
+          endDate: days[days.length - 1],
+          limit: GET_USAGE_PAGE_LIMIT,
+          ...(position !== undefined ? { position } : {}),
+        }),
+      backoff,
+    ).catch((error: unknown) => {
+      if (error instanceof RetriesExhaustedError) throw error; // already names the operation
+      throw new Error(`API Gateway GetUsage of usage plan ${usagePlanId} failed: ${awsErrorCode(error) ?? 'error'}: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    for (const [keyId, entries] of Object.entries(page.items ?? {})) {
+      const used = perKey.get(keyId) ?? [];
+      for (const entry of entries) {
+        const value = entry[0];
+        if (!Number.isSafeInteger(value) || value < 0) {
+          throw new Error(`API Gateway GetUsage of usage plan ${usagePlanId} returned ${JSON.stringify(entry)} for key ${keyId}, not [used, remaining]`);
+        }
+        used.push(value);
+      }
+      perKey.set(keyId, used);
+    }
+    position = page.position;
+    if (position !== undefined) {
+      if (seen.has(position)) throw new Error(`API Gateway GetUsage of usage plan ${usagePlanId} returned the same position twice`);
+      seen.add(position);
+    }
+  } while (position !== undefined);
+
+  const result = new Map<string, Map<string, number>>();
+  for (const [keyId, used] of perKey) {
+    if (used.length > days.length) {
+      throw new Error(`API Gateway GetUsage of usage plan ${usagePlanId} returned ${used.length} days for key ${keyId}, more than the ${days.length} asked`);
+    }
+    result.set(keyId, new Map(days.map((d, i) => [d, used[i] ?? 0])));
+  }
+  return result;
+}
+
+/** Per key and day: logs vs API Gateway, and the month-to-date gap. */
+export async function reconcileMonth(options: {
+  readonly api: ApiGatewayUsageApi;
+  readonly keys: readonly ReconciledKey[];
+  readonly month: string;
+  readonly rows: readonly HourlyUsageRow[];
+  readonly today: Date;
+  readonly backoff?: BackoffOptions;
+}): Promise<KeyReconciliationReport[]> {
+  const days = reconciliationDays(options.month, options.today);
+  if (days.length === 0) throw new Error(`cannot reconcile ${options.month}: it starts after ${isoDay(options.today)}`);
+  const plans = [...new Set(options.keys.map((k) => k.usagePlanId))];
+  const usageByPlan = new Map<string, Map<string, Map<string, number>>>();
+  for (const plan of plans) usageByPlan.set(plan, await apiGatewayDailyUsage(options.api, plan, days, options.backoff));
+
+  return options.keys.map((key) => {
+    const logs = dailyLogRequests(options.rows, options.month, key.fingerprint, days);
+    const gateway = usageByPlan.get(key.usagePlanId)?.get(key.apiGatewayKeyId);
+    const dayReports = days.map((date) => {
+      const logRequests = logs.get(date) ?? 0;
+      const apiGatewayRequests = gateway?.get(date) ?? 0;
+      return { date, logRequests, apiGatewayRequests, gap: logRequests - apiGatewayRequests };
+    });
+    const logRequests = dayReports.reduce((s, d) => s + d.logRequests, 0);
+    const apiGatewayRequests = dayReports.reduce((s, d) => s + d.apiGatewayRequests, 0);
+    return { id: key.id, logRequests, apiGatewayRequests, gap: logRequests - apiGatewayRequests, days: dayReports };
+  });
+}
+
+/**
+ * The Reconciler the CloudWatch publisher calls: it reads the month's rollup rows (the same rows
+ * the published figures were summed from) and asks API Gateway for each usage plan.
+ */
+export class ApiGatewayReconciler implements Reconciler {
+  constructor(
+    private readonly api: ApiGatewayUsageApi,
+    private readonly keys: readonly ReconciledKey[],
+    /** The month's rollup rows of the partition hours up to `runTime`. */
+    private readonly monthRows: (month: string, runTime: Date) => Promise<readonly HourlyUsageRow[]>,
+    private readonly backoff: BackoffOptions = DEFAULT_BACKOFF,
+  ) {}
+
+  async reconcile(usage: MonthUsage, runTime: Date): Promise<KeyReconciliationReport[]> {
+    const rows = await this.monthRows(usage.month, runTime);
+    const reports = await reconcileMonth({ api: this.api, keys: this.keys, month: usage.month, rows, today: runTime, backoff: this.backoff });
+    // The figures the run publishes and the rows reconciled must be the same data.
+    for (const report of reports) {
+      const published = usage.keys.find((k) => k.id === report.id);
+      if (published !== undefined && published.requests !== report.logRequests) {
+        throw new Error(`key ${report.id}: rollups hold ${report.logRequests} billable requests but the run computed ${published.requests}; rerun the job`);
+      }
+    }
+    return reports;
+  }
+}

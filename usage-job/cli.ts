@@ -1,0 +1,284 @@
+/**
+ * The usage CLI (contract 5):
+ *   npm run --silent usage -- --engine duckdb|athena --month YYYY-MM [options]
+ * stdout holds only the report (JSON or table); progress and errors go to stderr; exit code 0 on
+ * success, 1 with a one-line reason otherwise.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { platformConfig } from '../config/environments';
+import type { EnvironmentConfig } from '../config/types';
+import { loadAwsModule } from './aws-parts';
+import { readKeysFile, type ConfiguredKey } from './configured-keys';
+import { DuckDbUsageEngine } from './duckdb-engine';
+import { floorToHour, isMonth } from '../sql/hours';
+import { runIncremental } from './incremental-run';
+import { invoiceFormat, invoiceLines, writeInvoice } from './invoice-lines';
+import { LocalLogLister } from './local-log-lister';
+import { LocalRollupStore } from './local-rollup-store';
+import { monthUsage } from './month-usage';
+import type { LogLister, RollupStore } from './rollup-store';
+import { defaultLocalStateDir, localStateSource } from './state-source';
+import type { UsageEngine } from './types';
+import type { KeyReconciliation, UsagePublisher } from './usage-publisher';
+import { usageTable } from './usage-table';
+
+export const HELP = `Usage: npm run --silent usage -- --engine duckdb|athena --month YYYY-MM [options]
+
+Computes month-to-date usage per API key from CloudFront logs, incrementally: hourly rollups are
+kept in a state store and only hours that are new, or changed within the late window, are read.
+
+  --engine duckdb|athena   duckdb: local Parquet logs (--logs); athena: the environment's Glue table
+  --month YYYY-MM          UTC month to report (requests belong to the month of their date)
+  --env NAME               environment whose prices, late window and AWS resources apply (default: local)
+  --logs DIR               duckdb: log root laid out like the log bucket (AWSLogs/...)
+  --keys FILE              duckdb: JSON array of { "id", "name", "value", "quotaPerMonth" }
+                           (athena: keys come from the stack's usage-job deployment file)
+  --state DIR              duckdb: where hourly rollups and the manifest live; a folder holds the state of
+                           one log root (default .local/usage-state/<env>/<logs folder name>-<hash of its path>)
+  --late-window-hours N    hours recomputed when their logs change (default: the environment's usageJob.lateWindowHours)
+  --now ISO-TIME           the run's time (default: now); hours after it are not read
+  --format json|table      stdout format (default json)
+  --invoice FILE           also write invoice lines (.csv or .json) with the environment's prices
+  --dry-run                compute and print; publish nothing to CloudWatch
+  --help                   this text
+`;
+
+export class UsageCliError extends Error {}
+
+export interface CliOptions {
+  readonly engine: 'duckdb' | 'athena';
+  readonly month: string;
+  readonly env: EnvironmentConfig;
+  readonly logs?: string;
+  readonly keysFile?: string;
+  readonly state?: string;
+  readonly lateWindowHours: number;
+  readonly now: Date;
+  readonly format: 'json' | 'table';
+  readonly invoice?: string;
+  readonly dryRun: boolean;
+}
+
+export function findEnvironment(name: string): EnvironmentConfig {
+  const all = [...platformConfig.environments, platformConfig.local];
+  const env = all.find((e) => e.name === name);
+  if (!env) throw new UsageCliError(`--env ${name}: unknown environment (known: ${all.map((e) => e.name).join(', ')})`);
+  return env;
+}
+
+/** Parses and validates argv; returns null for --help. */
+export function parseCliArgs(argv: readonly string[]): CliOptions | null {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        engine: { type: 'string' },
+        month: { type: 'string' },
+        env: { type: 'string' },
+        logs: { type: 'string' },
+        keys: { type: 'string' },
+        state: { type: 'string' },
+        'late-window-hours': { type: 'string' },
+        now: { type: 'string' },
+        format: { type: 'string' },
+        invoice: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageCliError(`${(error as Error).message.split('\n')[0]} (see --help)`);
+  }
+  if (values.help) return null;
+  const engine = values.engine;
+  if (engine !== 'duckdb' && engine !== 'athena') throw new UsageCliError(`--engine must be duckdb or athena${engine === undefined ? '' : `, got "${engine}"`}`);
+  const month = values.month;
+  if (month === undefined) throw new UsageCliError('--month YYYY-MM is required');
+  if (!isMonth(month)) throw new UsageCliError(`--month must be a month as YYYY-MM (e.g. 2026-11), got "${month}"`);
+  const env = findEnvironment(values.env ?? 'local');
+  const format = values.format ?? 'json';
+  if (format !== 'json' && format !== 'table') throw new UsageCliError(`--format must be json or table, got "${format}"`);
+  let lateWindowHours = env.usageJob.lateWindowHours;
+  if (values['late-window-hours'] !== undefined) {
+    const text = values['late-window-hours'];
+    if (!/^\d+$/.test(text) || Number(text) > 24 * 366) throw new UsageCliError(`--late-window-hours must be a whole number of hours (0 to 8784), got "${text}"`);
+    lateWindowHours = Number(text);
+  }
+  let now = new Date();
+  if (values.now !== undefined) {
+    now = new Date(values.now);
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(values.now) || Number.isNaN(now.getTime())) throw new UsageCliError(`--now must be an ISO time such as 2026-11-28T05:00:00Z, got "${values.now}"`);
+  }
+  if (values.invoice !== undefined) {
+    try {
+      invoiceFormat(values.invoice);
+    } catch (error) {
+      throw new UsageCliError((error as Error).message);
+    }
+  }
+  if (engine === 'duckdb') {
+    if (values.logs === undefined) throw new UsageCliError('--logs DIR is required with --engine duckdb (the local log root, holding AWSLogs/)');
+    if (!existsSync(values.logs) || !statSync(values.logs).isDirectory()) throw new UsageCliError(`--logs ${values.logs}: no such directory`);
+    if (values.keys === undefined) throw new UsageCliError('--keys FILE is required with --engine duckdb (JSON array of { "id", "name", "value", "quotaPerMonth" })');
+  } else {
+    for (const flag of ['logs', 'keys', 'state'] as const) {
+      if (values[flag] !== undefined) throw new UsageCliError(`--${flag} applies to --engine duckdb only (athena reads the environment's log bucket, deployment file and usage bucket)`);
+    }
+  }
+  return {
+    engine,
+    month,
+    env,
+    logs: values.logs,
+    keysFile: values.keys,
+    state: values.state,
+    lateWindowHours,
+    now,
+    format,
+    invoice: values.invoice,
+    dryRun: values['dry-run'] ?? false,
+  };
+}
+
+interface RunParts {
+  readonly engine: UsageEngine;
+  readonly lister: LogLister;
+  readonly store: RollupStore;
+  readonly keys: readonly ConfiguredKey[];
+  readonly publisher: () => Promise<UsagePublisher>;
+}
+
+/** The state folder of a DuckDB run: --state, or one folder per log root so runs over other logs never collide. */
+function localStore(options: CliOptions, logs: string): LocalRollupStore {
+  const source = localStateSource(logs);
+  const dir = resolve(options.state ?? defaultLocalStateDir(options.env.name, source));
+  return new LocalRollupStore(dir, source, { otherSourceAdvice: `pass --state DIR for a separate state folder, or delete ${dir} to start over` });
+}
+
+async function partsFor(options: CliOptions, progress: (m: string) => void): Promise<RunParts> {
+  if (options.engine === 'duckdb') {
+    const logs = resolve(options.logs!);
+    let keys: ConfiguredKey[];
+    try {
+      keys = readKeysFile(options.keysFile!);
+    } catch (error) {
+      throw new UsageCliError((error as Error).message);
+    }
+    return {
+      engine: new DuckDbUsageEngine(logs),
+      lister: new LocalLogLister(logs),
+      store: localStore(options, logs),
+      keys,
+      publisher: async () => (await loadAwsModule()).createCloudWatchPublisher({ env: options.env, progress }),
+    };
+  }
+  const aws = await loadAwsModule();
+  const parts = await aws.createAthenaJobParts({ env: options.env, progress });
+  return { ...parts, publisher: async () => parts.publisher };
+}
+
+/** Runs the CLI; returns the exit code. Writes the report to `out`, progress and errors to `err`. */
+export async function main(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const progress = (message: string) => err(`usage: ${message}\n`);
+  let engine: UsageEngine | undefined;
+  try {
+    const options = parseCliArgs(argv);
+    if (options === null) {
+      out(HELP);
+      return 0;
+    }
+    const parts = await partsFor(options, progress);
+    engine = parts.engine;
+    const started = Date.now();
+    const run = await runIncremental({
+      month: options.month,
+      now: options.now,
+      lateWindowHours: options.lateWindowHours,
+      engine: parts.engine,
+      lister: parts.lister,
+      store: parts.store,
+      progress,
+    });
+    progress(`computed ${run.hoursComputed.length} of ${run.hoursConsidered} hours, read ${run.bytesScanned} bytes in ${Date.now() - started} ms`);
+    const usage = monthUsage(options.month, run.rows, parts.keys);
+    if (options.invoice !== undefined) {
+      writeInvoice(options.invoice, invoiceLines(usage, options.env.prices, { now: options.now, lateWindowHours: options.lateWindowHours }));
+      progress(`invoice lines written to ${options.invoice}`);
+    }
+    let reconciliation: readonly KeyReconciliation[] | undefined;
+    if (options.dryRun) {
+      progress('dry run: nothing published');
+    } else {
+      const publisher = await parts.publisher();
+      const result = await publisher.publish({ usage, timestamp: floorToHour(options.now) }).catch((error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        const hint = /credential/i.test(message) ? ' (no AWS credentials: pass --dry-run to compute and print without publishing)' : '';
+        throw new Error(`${message}${hint}`, { cause: error });
+      });
+      reconciliation = result.reconciliation;
+      progress(`published ${result.metricDataPut} metric data to CloudWatch`);
+    }
+    if (options.format === 'table') {
+      out(usageTable(usage));
+    } else {
+      const report = {
+        month: usage.month,
+        keys: usage.keys.map((k) => ({
+          id: k.id,
+          name: k.name,
+          requests: k.requests,
+          rejected: k.rejected,
+          errors: k.errors,
+          bytesOut: k.bytesOut,
+          quota: k.quota,
+          quotaUsedPercent: k.quotaUsedPercent,
+          bytesIn: k.bytesIn,
+        })),
+        unattributed: usage.unattributed,
+        totalRequests: usage.totalRequests,
+        ...(reconciliation !== undefined ? { reconciliation } : {}),
+        run: {
+          engine: parts.engine.name,
+          environment: options.env.name,
+          now: options.now.toISOString(),
+          hoursConsidered: run.hoursConsidered,
+          hoursComputed: run.hoursComputed.length,
+          bytesScanned: run.bytesScanned,
+          published: !options.dryRun,
+        },
+      };
+      out(`${JSON.stringify(report, null, 2)}\n`);
+    }
+    return 0;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    err(`usage: error: ${message.split('\n')[0]}\n`);
+    return 1;
+  } finally {
+    await engine?.close();
+  }
+}
+
+if (require.main === module) {
+  // Node prints process warnings to stderr as many lines (the AWS SDK's NodeVersionSupportWarning on
+  // Node 20 is nine); keep them, as one `usage: warning:` line each, so every stderr line is ours.
+  // No printer installed means --no-warnings or NODE_NO_WARNINGS=1: stay silent then too.
+  if (process.listenerCount('warning') > 0) {
+    process.removeAllListeners('warning');
+    process.on('warning', (warning) => process.stderr.write(`usage: warning: ${warning.message.replace(/\s+/g, ' ').trim()}\n`));
+  }
+  main(process.argv.slice(2), (s) => process.stdout.write(s), (s) => process.stderr.write(s)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`usage: error: ${String(error).split('\n')[0]}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,210 @@
+/**
+ * Fault injection with a real kill (issue 6): the usage CLI runs as its own process, publishing to
+ * moto's CloudWatch through a loopback proxy that SIGKILLs the process at a chosen PutMetricData
+ * call — the first one (rollups and manifest written, nothing published) and the second one
+ * (first batch of 1,000 published, the rest not). Each killed run leaves no heartbeat; the rerun
+ * exits 0 and CloudWatch then holds exactly the figures of a clean run, nothing lost or doubled.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { GetMetricDataCommand, ListMetricsCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { useMotoServer } from '../test-support/moto-server';
+import { apiKeyFingerprint } from '../contracts/api-key';
+import { API_KEY_DIMENSION, ENVIRONMENT_METRICS, metricsNamespace, PER_KEY_METRICS } from '../contracts/metrics';
+import { cloudWatchClient } from './aws/clients';
+import { findEnvironment } from './cli';
+import { floorToHour } from '../sql/hours';
+import { logRecord } from '../sql/testing/log-fixtures';
+import { writeLogFile } from '../sql/log-writer';
+
+const moto = useMotoServer();
+const ROOT = resolve(__dirname, '..');
+const env = findEnvironment('dev');
+const KEY_COUNT = 300; // 4 per-key metric data each: 1,200 data, so two PutMetricData batches of at most 1,000
+const now = new Date();
+const month = now.toISOString().slice(0, 7);
+const hour = floorToHour(now);
+
+interface Key {
+  readonly id: string;
+  readonly name: string;
+  readonly value: string;
+  readonly quotaPerMonth: number;
+}
+const keys: Key[] = Array.from({ length: KEY_COUNT }, (_, i) => ({
+  id: `customer-${String(i).padStart(3, '0')}`,
+  name: `Customer ${i}`,
+  value: `k${i}-${randomBytes(20).toString('hex')}`,
+  quotaPerMonth: 1000,
+}));
+/** Requests each key made: 1 + i % 7, so figures differ per key. */
+const expectedRequests = (i: number) => 1 + (i % 7);
+
+let work: string;
+let logs: string;
+let keysFile: string;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'usage-kill-'));
+  logs = join(work, 'logs');
+  keysFile = join(work, 'keys.json');
+  writeFileSync(keysFile, JSON.stringify(keys));
+  const records = keys.flatMap((k, i) =>
+    Array.from({ length: expectedRequests(i) }, () => logRecord({ at: hour.toISOString(), logData: apiKeyFingerprint(k.value) })),
+  );
+  await writeLogFile(logs, env.accountId, 'E2KILLTEST', hour, records);
+});
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** A loopback proxy to moto that kills `victim` when the `killAt`-th PutMetricData arrives. */
+function killingProxy(killAt: number, victim: () => number | undefined): Promise<{ server: Server; url: string; putCalls: () => number }> {
+  let puts = 0;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      // The SDK gzips large PutMetricData bodies (request compression), so look inside.
+      const text = req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
+      if (text.includes('Action=PutMetricData')) {
+        puts += 1;
+        if (puts === killAt) {
+          const pid = victim();
+          if (pid !== undefined) process.kill(pid, 'SIGKILL');
+          req.socket.destroy();
+          return;
+        }
+      }
+      const target = new URL(req.url ?? '/', moto.endpoint);
+      const upstream = request(target, { method: req.method, headers: { ...req.headers, host: target.host } }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
+      upstream.on('error', () => res.destroy());
+      upstream.end(body);
+    });
+  });
+  return new Promise((done) =>
+    server.listen(0, '127.0.0.1', () => done({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, putCalls: () => puts })),
+  );
+}
+
+interface RunResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly out: string;
+  readonly err: string;
+}
+
+/** Runs the CLI in its own node process (no wrapper process, so a kill hits the job itself). */
+function runCli(endpoint: string, onPid: (pid: number) => void = () => undefined): Promise<RunResult> {
+  return new Promise((done, fail) => {
+    const childEnv: NodeJS.ProcessEnv = { ...process.env, AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' };
+    for (const name of ['AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_REGION', 'AWS_DEFAULT_REGION']) delete childEnv[name];
+    const args = ['--import', 'tsx', 'usage-job/cli.ts', '--engine', 'duckdb', '--env', env.name, '--month', month];
+    args.push('--logs', logs, '--keys', keysFile, '--state', join(work, 'state'), '--now', now.toISOString());
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv });
+    if (child.pid !== undefined) onPid(child.pid);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('error', fail);
+    child.on('close', (code, signal) => done({ code, signal, out, err }));
+  });
+}
+
+async function runWithKill(killAt: number): Promise<{ run: RunResult; putCalls: number }> {
+  let pid: number | undefined;
+  const proxy = await killingProxy(killAt, () => pid);
+  try {
+    const run = await runCli(proxy.url, (p) => (pid = p));
+    return { run, putCalls: proxy.putCalls() };
+  } finally {
+    proxy.server.close();
+  }
+}
+
+/** Maximum of one per-key metric for every key, and the heartbeat's sample count, from moto. */
+async function published(): Promise<{ maxima: Map<string, number>; heartbeats: number }> {
+  const cw = cloudWatchClient({ region: env.region, endpoint: moto.endpoint, credentials: moto.clientConfig().credentials });
+  const namespace = metricsNamespace(env.name);
+  const start = new Date(hour.getTime() - 3600_000);
+  const end = new Date(hour.getTime() + 3 * 3600_000);
+  const maxima = new Map<string, number>();
+  for (let i = 0; i < keys.length; i += 400) {
+    const queries: MetricDataQuery[] = keys.slice(i, i + 400).map((k, j) => ({
+      Id: `k${i + j}`,
+      MetricStat: {
+        Metric: { Namespace: namespace, MetricName: PER_KEY_METRICS.billableRequests, Dimensions: [{ Name: API_KEY_DIMENSION, Value: k.id }] },
+        Period: 3600,
+        Stat: 'Maximum',
+      },
+    }));
+    const result = await cw.send(new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: start, EndTime: end }));
+    for (const r of result.MetricDataResults ?? []) {
+      const index = Number((r.Id ?? 'k-1').slice(1));
+      if ((r.Values ?? []).length > 0) maxima.set(keys[index].id, Math.max(...(r.Values ?? [])));
+    }
+  }
+  const beat = await cw.send(
+    new GetMetricDataCommand({
+      MetricDataQueries: [{ Id: 'hb', MetricStat: { Metric: { Namespace: namespace, MetricName: ENVIRONMENT_METRICS.heartbeat }, Period: 3600, Stat: 'SampleCount' } }],
+      StartTime: new Date(now.getTime() - 6 * 3600_000),
+      EndTime: new Date(now.getTime() + 3600_000),
+    }),
+  );
+  const heartbeats = (beat.MetricDataResults?.[0]?.Values ?? []).reduce((a, b) => a + b, 0);
+  return { maxima, heartbeats };
+}
+
+describe('usage job killed mid-run, then rerun', () => {
+  test('killed at the first PutMetricData: rollups are on disk, nothing published, no heartbeat', async () => {
+    const { run, putCalls } = await runWithKill(1);
+    expect({ signal: run.signal, putCalls }).toEqual({ signal: 'SIGKILL', putCalls: 1 });
+    expect(existsSync(join(work, 'state'))).toBe(true);
+    expect(readdirSync(join(work, 'state'), { recursive: true }).length).toBeGreaterThan(1);
+    const { maxima, heartbeats } = await published();
+    expect({ keysPublished: maxima.size, heartbeats }).toEqual({ keysPublished: 0, heartbeats: 0 });
+  }, 120_000);
+
+  test('killed between two PutMetricData batches: part published, no heartbeat', async () => {
+    const { run, putCalls } = await runWithKill(2);
+    expect({ signal: run.signal, putCalls }).toEqual({ signal: 'SIGKILL', putCalls: 2 });
+    const { maxima, heartbeats } = await published();
+    expect(heartbeats).toBe(0);
+    expect(maxima.size).toBeGreaterThan(0);
+    expect(maxima.size).toBeLessThan(KEY_COUNT);
+  }, 120_000);
+
+  test('the rerun finishes and CloudWatch holds exactly a clean run\'s figures, nothing doubled', async () => {
+    const run = await runCli(moto.endpoint);
+    expect({ code: run.code, err: run.code === 0 ? '' : run.err }).toEqual({ code: 0, err: '' });
+    const report = JSON.parse(run.out) as { keys: { id: string; requests: number }[] };
+    expect(report.keys.map((k) => k.requests)).toEqual(keys.map((_, i) => expectedRequests(i)));
+
+    const { maxima, heartbeats } = await published();
+    expect(heartbeats).toBe(1);
+    expect(Object.fromEntries(maxima)).toEqual(Object.fromEntries(keys.map((k, i) => [k.id, expectedRequests(i)])));
+
+    // No key value anywhere in what CloudWatch holds (names, dimensions) or in the report.
+    const cw = cloudWatchClient({ region: env.region, endpoint: moto.endpoint, credentials: moto.clientConfig().credentials });
+    const listed = JSON.stringify((await cw.send(new ListMetricsCommand({ Namespace: metricsNamespace(env.name) }))).Metrics ?? []);
+    expect(listed).toContain(keys[0].id);
+    for (const k of keys) {
+      expect(listed.includes(k.value)).toBe(false);
+      expect(run.out.includes(k.value) || run.err.includes(k.value)).toBe(false);
+    }
+
+    // Another rerun: the alarm statistic (Maximum) stays the same.
+    expect((await runCli(moto.endpoint)).code).toBe(0);
+    expect(Object.fromEntries((await published()).maxima)).toEqual(Object.fromEntries(keys.map((k, i) => [k.id, expectedRequests(i)])));
+  }, 180_000);
+});
