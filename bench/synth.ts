@@ -69,7 +69,7 @@ function main(): void {
   try {
     const rows = measureAll(
       [
-        { label: "node -e \"require('@cdktf/provider-aws')\"", command: 'node', args: ['-e', "require('@cdktf/provider-aws')"] },
+        { label: 'node -e "require(\'@cdktf/provider-aws\')"', command: 'node', args: ['-e', "require('@cdktf/provider-aws')"] },
         { label: 'npm run synth (all stacks)', command: 'npm', args: ['run', '--silent', 'synth'] },
         { label: 'tsx stacks/main.ts (no npm)', command: join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), args: ['stacks/main.ts'] },
       ],
@@ -77,7 +77,9 @@ function main(): void {
       runs,
     );
     const barrel = rows[0];
-    const stacks = spawnSync('ls', [join(out, 'stacks')], { encoding: 'utf8' }).stdout.trim().split('\n');
+    const stacks = spawnSync('ls', [join(out, 'stacks')], { encoding: 'utf8' })
+      .stdout.trim()
+      .split('\n');
 
     const pad = (s: string, n: number) => s.padEnd(n);
     console.log(`Synthesis vs loading the provider barrel (median wall of ${runs} runs, max peak RSS); stacks: ${stacks.join(', ')}`);

@@ -141,10 +141,20 @@ const W3C_HEADER = gzipSync(`#Version: 1.0\n#Fields: ${LOG_RECORD_FIELDS.join(' 
 async function writeDelivery(connection: DuckDBConnection, root: string, textDir: string, d: Delivery): Promise<void> {
   const stamp = hourIdOf(d.hourStart).replace('T', '-');
   const where = `part = ${sqlString(d.part)}`;
-  await copyQueryToLogFile(connection, `SELECT * FROM hour_records WHERE ${where}`, root, ACCOUNT, DISTRIBUTION, d.hourStart, `${DISTRIBUTION}.${stamp}.${d.part}.parquet`);
+  await copyQueryToLogFile(
+    connection,
+    `SELECT * FROM hour_records WHERE ${where}`,
+    root,
+    ACCOUNT,
+    DISTRIBUTION,
+    d.hourStart,
+    `${DISTRIBUTION}.${stamp}.${d.part}.parquet`,
+  );
   const tsv = join(textDir, `.${stamp}.${d.part}.tsv.gz`);
   const columns = LOG_COLUMN_NAMES.map((c) => `"${c}"`).join(', ');
-  await connection.run(`COPY (SELECT ${columns} FROM hour_records WHERE ${where}) TO ${sqlString(tsv)} (FORMAT csv, DELIMITER '\t', HEADER false, QUOTE '', COMPRESSION gzip)`);
+  await connection.run(
+    `COPY (SELECT ${columns} FROM hour_records WHERE ${where}) TO ${sqlString(tsv)} (FORMAT csv, DELIMITER '\t', HEADER false, QUOTE '', COMPRESSION gzip)`,
+  );
   writeFileSync(join(textDir, `${DISTRIBUTION}.${stamp}.${d.part}.gz`), Buffer.concat([W3C_HEADER, readFileSync(tsv)]));
   rmSync(tsv);
 }
@@ -172,7 +182,9 @@ async function generate(connection: DuckDBConnection, root: string, textDir: str
 
 /** The seed's query: the same aggregation over every gzip text log, no partitions to prune. */
 async function seedFullScan(connection: DuckDBConnection, textDir: string): Promise<{ rows: HourlyUsageRow[]; bytes: number; files: number }> {
-  const files = readdirSync(textDir).filter((f) => f.endsWith('.gz')).map((f) => join(textDir, f));
+  const files = readdirSync(textDir)
+    .filter((f) => f.endsWith('.gz'))
+    .map((f) => join(textDir, f));
   const columns = `{${LOG_COLUMN_NAMES.map((c) => `'${c}': 'VARCHAR'`).join(', ')}}`;
   const reader = await connection.runAndReadAll(`
     WITH records AS (
@@ -193,8 +205,15 @@ async function seedFullScan(connection: DuckDBConnection, textDir: string): Prom
       SUM(CASE WHEN status BETWEEN 200 AND 399 THEN bytes_in ELSE 0 END)::BIGINT AS bytes_in
     FROM records WHERE copy_number = 1 GROUP BY apikey_fp`);
   const rows = reader.getRowObjects().map((r) => ({
-    hour: String(r.hour_id), month: String(r.usage_month), apikeyFp: r.apikey_fp === null ? null : String(r.apikey_fp),
-    requests: Number(r.requests), rejected: Number(r.rejected), errors: Number(r.errors), total: Number(r.total), bytesOut: Number(r.bytes_out), bytesIn: Number(r.bytes_in),
+    hour: String(r.hour_id),
+    month: String(r.usage_month),
+    apikeyFp: r.apikey_fp === null ? null : String(r.apikey_fp),
+    requests: Number(r.requests),
+    rejected: Number(r.rejected),
+    errors: Number(r.errors),
+    total: Number(r.total),
+    bytesOut: Number(r.bytes_out),
+    bytesIn: Number(r.bytes_in),
   }));
   return { rows, bytes: files.reduce((s, f) => s + statSync(f).size, 0), files: files.length };
 }
@@ -253,19 +272,28 @@ async function main(): Promise<void> {
   connection.closeSync();
   instance.closeSync();
 
-  const parquetBytes = (hours: readonly string[]) => hours.reduce((sum, h) => {
-    const folder = join(root, hourPrefix(ACCOUNT, DISTRIBUTION, hourStart(h)));
-    return sum + (existsSync(folder) ? readdirSync(folder).reduce((s, f) => s + statSync(join(folder, f)).size, 0) : 0);
-  }, 0);
+  const parquetBytes = (hours: readonly string[]) =>
+    hours.reduce((sum, h) => {
+      const folder = join(root, hourPrefix(ACCOUNT, DISTRIBUTION, hourStart(h)));
+      return sum + (existsSync(folder) ? readdirSync(folder).reduce((s, f) => s + statSync(join(folder, f)).size, 0) : 0);
+    }, 0);
 
   const rows: [string, string, number, number, number][] = [
-    ['(a) incremental run, day 28', `${a.value.hoursComputed.length} hours recomputed of ${a.value.hoursConsidered}`, a.value.bytesScanned, parquetBytes(a.value.hoursComputed), a.ms],
+    [
+      '(a) incremental run, day 28',
+      `${a.value.hoursComputed.length} hours recomputed of ${a.value.hoursConsidered}`,
+      a.value.bytesScanned,
+      parquetBytes(a.value.hoursComputed),
+      a.ms,
+    ],
     ['(b) month-to-date rescan, Parquet', `${monthHours.length} hours`, b.value.bytesScanned, parquetBytes(monthHours), b.ms],
     ['(c) seed: gzip text, full scan', `${c.value.files} files`, c.value.bytes, c.value.bytes, c.ms],
   ];
   const total = usageC.totalRequests;
   const out: string[] = [];
-  out.push(`usage benchmark: ${requests.toLocaleString('en-US')} requests generated over ${DAYS} days; ${total.toLocaleString('en-US')} of ${MONTH} delivered by ${RUN.toISOString()}; ${KEY_COUNT} keys; ${LATE_PERCENT} % late`);
+  out.push(
+    `usage benchmark: ${requests.toLocaleString('en-US')} requests generated over ${DAYS} days; ${total.toLocaleString('en-US')} of ${MONTH} delivered by ${RUN.toISOString()}; ${KEY_COUNT} keys; ${LATE_PERCENT} % late`,
+  );
   out.push('');
   const header = ['case', 'scope', 'bytes read', 'vs (c)', 'file bytes', 'wall time', 'vs (c)'];
   const table = rows.map(([name, scope, bytes, fileBytes, ms]) => [name, scope, mb(bytes), pct(bytes, c.value.bytes), mb(fileBytes), secs(ms), pct(ms, c.ms)]);
@@ -275,7 +303,9 @@ async function main(): Promise<void> {
   out.push('');
   out.push(`prior runs (state for days 1-28 11:00, one run): ${secs(prior.ms)}, ${mb(prior.value.bytesScanned)} read; generation ${secs(gen1.ms)}`);
   out.push(`target (a) < 5 % of (c)'s bytes: ${a.value.bytesScanned < 0.05 * c.value.bytes ? 'met' : 'NOT met'} (${pct(a.value.bytesScanned, c.value.bytes)})`);
-  out.push(`results agree: (a) = (b) ${sameUsage(usageA, usageB) ? 'yes' : 'NO'}, (a) = (c) ${sameUsage(usageA, usageC) ? 'yes' : 'NO'}; billable ${usageA.keys.reduce((s, k) => s + k.requests, 0).toLocaleString('en-US')}, unattributed ${usageA.unattributed.requests.toLocaleString('en-US')}`);
+  out.push(
+    `results agree: (a) = (b) ${sameUsage(usageA, usageB) ? 'yes' : 'NO'}, (a) = (c) ${sameUsage(usageA, usageC) ? 'yes' : 'NO'}; billable ${usageA.keys.reduce((s, k) => s + k.requests, 0).toLocaleString('en-US')}, unattributed ${usageA.unattributed.requests.toLocaleString('en-US')}`,
+  );
   out.push('');
   out.push('bytes read: Parquet = compressed size of the column chunks the query reads (the 7 usage columns of');
   out.push('sql/log-columns.ts) in the files of the hours it reads, from the Parquet footers (parquet_metadata);');

@@ -84,12 +84,7 @@ function parseCookies(header: string, cookies: Record<string, CloudFrontCookieVa
 }
 
 /** Builds a viewer-request event from an HTTP request. */
-export function toCloudFrontEvent(
-  method: string,
-  url: string,
-  headers: HttpHeaders,
-  viewerIp = '127.0.0.1',
-): CloudFrontEvent {
+export function toCloudFrontEvent(method: string, url: string, headers: HttpHeaders, viewerIp = '127.0.0.1'): CloudFrontEvent {
   const q = url.indexOf('?');
   const uri = q === -1 ? url : url.slice(0, q);
   const query = q === -1 ? '' : url.slice(q + 1);

@@ -64,7 +64,20 @@ describe('loadEdgeFunction sandbox', () => {
     const { result } = probe(toCloudFrontEvent('GET', '/', {}));
     if (!isCloudFrontResponse(result) || typeof result.body !== 'string') throw new Error('probe returned no body');
     const report = JSON.parse(result.body) as { seen: Record<string, string>; modules: Record<string, string>; crypto: string };
-    for (const name of ['process', 'Buffer', 'setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'fetch', 'global', 'module', 'exports', '__dirname', '__import']) {
+    for (const name of [
+      'process',
+      'Buffer',
+      'setTimeout',
+      'setInterval',
+      'setImmediate',
+      'queueMicrotask',
+      'fetch',
+      'global',
+      'module',
+      'exports',
+      '__dirname',
+      '__import',
+    ]) {
       expect([name, report.seen[name]]).toEqual([name, 'undefined']);
     }
     expect(report.modules).toEqual({ fs: 'refused', child_process: 'refused', http: 'refused', querystring: 'refused', buffer: 'refused' });
@@ -116,8 +129,12 @@ function handler(event) {
   });
 
   it('requires a top-level function handler(event)', () => {
-    expect(() => loadEdgeFunction(writeFunction('arrow.js', 'var handler = (event) => event.request;\n'))).toThrow(/must declare a top-level "function handler\(event\)"/);
-    expect(() => loadEdgeFunction(writeFunction('nested.js', 'var x = { f: function () {\n  function handler(event) { return 1; }\n} };\n'))).toThrow(/top-level/);
+    expect(() => loadEdgeFunction(writeFunction('arrow.js', 'var handler = (event) => event.request;\n'))).toThrow(
+      /must declare a top-level "function handler\(event\)"/,
+    );
+    expect(() => loadEdgeFunction(writeFunction('nested.js', 'var x = { f: function () {\n  function handler(event) { return 1; }\n} };\n'))).toThrow(
+      /top-level/,
+    );
   });
 
   it('stops a function that loops instead of hanging', () => {
@@ -153,7 +170,8 @@ describe('import loader', () => {
   });
 
   it('accepts CRLF line ends and import/export used as property names', () => {
-    const source = "import cf from 'cloudfront';\r\nvar o = {\r\n  import: 1,\r\n  export: 2\r\n};\r\nfunction handler(event) { cf.logCustomData('x'); return event.request; }\r\n";
+    const source =
+      "import cf from 'cloudfront';\r\nvar o = {\r\n  import: 1,\r\n  export: 2\r\n};\r\nfunction handler(event) { cf.logCustomData('x'); return event.request; }\r\n";
     expect(loadEdgeFunction(writeFunction('crlf.js', source))(toCloudFrontEvent('GET', '/', {})).logData).toEqual(['x']);
   });
 
@@ -192,7 +210,9 @@ describe("the sandbox's cloudfront module", () => {
     expect(f(toCloudFrontEvent('POST', '/b', {})).logData).toEqual(['/b', 'second']);
     expect(f(toCloudFrontEvent('GET', '/c', {})).logData).toEqual(['/c']);
     expect(first.logData).toEqual(['/a']);
-    expect(loadEdgeFunction(writeFunction('silent.js', 'function handler(event) { return event.request; }\n'))(toCloudFrontEvent('GET', '/', {})).logData).toEqual([]);
+    expect(
+      loadEdgeFunction(writeFunction('silent.js', 'function handler(event) { return event.request; }\n'))(toCloudFrontEvent('GET', '/', {})).logData,
+    ).toEqual([]);
   });
 
   it("refuses a value that is not a string with the function's own TypeError", () => {
@@ -269,7 +289,12 @@ describe('njs runner', () => {
   });
 
   it("gives each event its own log data from the cloudfront module, and njs's TypeError for a non-string", () => {
-    const events = [toCloudFrontEvent('GET', '/a', {}), toCloudFrontEvent('POST', '/b', {}), toCloudFrontEvent('PUT', '/x', {}), toCloudFrontEvent('GET', '/c', {})];
+    const events = [
+      toCloudFrontEvent('GET', '/a', {}),
+      toCloudFrontEvent('POST', '/b', {}),
+      toCloudFrontEvent('PUT', '/x', {}),
+      toCloudFrontEvent('GET', '/c', {}),
+    ];
     expect(runInNjs(events, writeFunction('recorder.js', RECORDER))).toStrictEqual([
       { ok: true, run: { result: events[0].request, logData: ['/a'] } },
       { ok: true, run: { result: events[1].request, logData: ['/b', 'second'] } },

@@ -51,9 +51,7 @@ describe('validatePlatformConfig', () => {
   });
 
   it('rejects an empty customer name', () => {
-    expect(messageOf(withChange((c) => (prod(c).apiKeys[0].customer = '  ')))).toBe(
-      'environment "prod": apiKeys[0].customer must not be empty',
-    );
+    expect(messageOf(withChange((c) => (prod(c).apiKeys[0].customer = '  ')))).toBe('environment "prod": apiKeys[0].customer must not be empty');
   });
 
   it.each([
@@ -110,7 +108,9 @@ describe('validatePlatformConfig', () => {
 
   it('rejects a prefix that makes a bucket name longer than 63 characters', () => {
     const msg = messageOf(withChange((c) => (prod(c).prefix = 'a'.repeat(36))));
-    expect(msg).toMatch(/^environment "prod": prefix "a{36}" is too long: bucket name "a{36}-athena-results-222222222222" \(athenaResultsBucket\) has 64 characters, S3 allows 63$/);
+    expect(msg).toMatch(
+      /^environment "prod": prefix "a{36}" is too long: bucket name "a{36}-athena-results-222222222222" \(athenaResultsBucket\) has 64 characters, S3 allows 63$/,
+    );
     expect(() => validatePlatformConfig(withChange((c) => (prod(c).prefix = 'a'.repeat(35))))).not.toThrow();
   });
 
@@ -160,9 +160,7 @@ describe('validatePlatformConfig', () => {
     ['accessLogExpirationDays', 0],
     ['athenaResultsExpirationDays', -7],
   ] as const)('rejects %s = %d', (field, value) => {
-    expect(messageOf(withChange((c) => (prod(c)[field] = value)))).toBe(
-      `environment "prod": ${field} must be a positive integer, got ${value}`,
-    );
+    expect(messageOf(withChange((c) => (prod(c)[field] = value)))).toBe(`environment "prod": ${field} must be a positive integer, got ${value}`);
   });
 
   it.each([0, 169, 2.5])('rejects a late window of %p hours', (hours) => {
@@ -185,9 +183,7 @@ describe('validatePlatformConfig', () => {
   });
 
   it.each(['oncall', 'on call@example.com', 'a@b'])('rejects e-mail %j', (email) => {
-    expect(messageOf(withChange((c) => (prod(c).alarms.emails = [email])))).toBe(
-      `environment "prod": alarms.emails[0] "${email}" is not an e-mail address`,
-    );
+    expect(messageOf(withChange((c) => (prod(c).alarms.emails = [email])))).toBe(`environment "prod": alarms.emails[0] "${email}" is not an e-mail address`);
   });
 
   it('rejects the same e-mail twice', () => {
@@ -225,9 +221,7 @@ describe('validatePlatformConfig', () => {
 
   it('validates the bootstrap and GitHub sections', () => {
     expect(messageOf(withChange((c) => (c.bootstrap.stateBucket = 'Bad_Bucket')))).toContain('bootstrap: stateBucket "Bad_Bucket"');
-    expect(messageOf(withChange((c) => (c.github.owner = 'bad owner')))).toBe(
-      'github: owner "bad owner" is not a GitHub user or organisation name',
-    );
+    expect(messageOf(withChange((c) => (c.github.owner = 'bad owner')))).toBe('github: owner "bad owner" is not a GitHub user or organisation name');
   });
 
   it('lists every problem in one message, separated by semicolons', () => {

@@ -59,7 +59,11 @@ if (require.main === module) {
   } else {
     try {
       const info = environmentInfo(args[0]);
-      process.stdout.write(Object.entries(info).map(([k, v]) => `${k}=${v}\n`).join(''));
+      process.stdout.write(
+        Object.entries(info)
+          .map(([k, v]) => `${k}=${v}\n`)
+          .join(''),
+      );
     } catch (error) {
       process.stderr.write(`delivery:env: ${(error as Error).message}\n`);
       process.exitCode = 2;

@@ -107,8 +107,7 @@ export function changedAttributes(change: PlanChange): ChangedAttribute[] {
     const unknown = marksSensitive(childOf(change.after_unknown, name));
     const before = childOf(change.before, name);
     const after = childOf(change.after, name);
-    const sensitive =
-      marksSensitive(childOf(change.before_sensitive, name)) || marksSensitive(childOf(change.after_sensitive, name));
+    const sensitive = marksSensitive(childOf(change.before_sensitive, name)) || marksSensitive(childOf(change.after_sensitive, name));
     // A sensitive value may differ only in its hidden content; comparing still works on the raw JSON,
     // and the value itself never leaves this function.
     if (unknown || !deepEqual(before ?? null, after ?? null)) result.push({ name, sensitive, unknown });
@@ -127,12 +126,7 @@ function summarizeResource(rc: PlanResourceChange): ResourceChangeSummary {
     address: rc.address,
     type: rc.type,
     kind,
-    replaceOrder:
-      kind === 'replace'
-        ? rc.change.actions[0] === 'create'
-          ? 'create-before-destroy'
-          : 'destroy-before-create'
-        : undefined,
+    replaceOrder: kind === 'replace' ? (rc.change.actions[0] === 'create' ? 'create-before-destroy' : 'destroy-before-create') : undefined,
     reason: rc.action_reason,
     changedAttributes: showAttributes ? changedAttributes(rc.change) : [],
     replacePaths: (rc.change.replace_paths ?? []).map(pathText),
@@ -152,13 +146,11 @@ function isListed(s: ResourceChangeSummary): boolean {
 export function summarizePlan(plan: TerraformPlan): PlanSummary {
   const all = plan.resource_changes.map(summarizeResource);
   const count = (kind: ResourceChangeKind): number => all.filter((s) => s.kind === kind).length;
-  const resources = all
-    .filter(isListed)
-    .sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.address.localeCompare(b.address));
+  const resources = all.filter(isListed).sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.address.localeCompare(b.address));
   const outputs: OutputChangeSummary[] = Object.entries(plan.output_changes)
     .map(([name, change]) => ({ name, change, kind: kindOf(change.actions) }))
-    .filter((o): o is { name: string; change: PlanChange; kind: 'create' | 'update' | 'delete' } =>
-      o.kind === 'create' || o.kind === 'update' || o.kind === 'delete',
+    .filter(
+      (o): o is { name: string; change: PlanChange; kind: 'create' | 'update' | 'delete' } => o.kind === 'create' || o.kind === 'update' || o.kind === 'delete',
     )
     .map(({ name, change, kind }) => ({
       name,

@@ -71,9 +71,7 @@ function parseChange(raw: unknown, where: string): PlanChange {
   }
   for (const action of actions) {
     if (typeof action !== 'string' || !(KNOWN_ACTIONS as readonly string[]).includes(action)) {
-      throw new PlanFormatError(
-        `${where}.actions contains ${JSON.stringify(action)}; known actions are ${KNOWN_ACTIONS.join(', ')}`,
-      );
+      throw new PlanFormatError(`${where}.actions contains ${JSON.stringify(action)}; known actions are ${KNOWN_ACTIONS.join(', ')}`);
     }
   }
   const replacePaths = raw.replace_paths;

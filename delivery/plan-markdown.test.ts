@@ -103,10 +103,7 @@ describe('plan Markdown', () => {
           const { before, after } = rc.change as { before?: unknown; after?: unknown };
           return [...stringLeaves(before), ...stringLeaves(after)];
         }),
-        ...Object.values(raw.output_changes ?? {}).flatMap((c: { before?: unknown; after?: unknown }) => [
-          ...stringLeaves(c.before),
-          ...stringLeaves(c.after),
-        ]),
+        ...Object.values(raw.output_changes ?? {}).flatMap((c: { before?: unknown; after?: unknown }) => [...stringLeaves(c.before), ...stringLeaves(c.after)]),
       ].filter((v) => v.length >= 8); // short leaves such as "dev" may coincide with names
       expect(values.length).toBeGreaterThan(0);
       for (const value of values) expect(md).not.toContain(value);
@@ -159,7 +156,7 @@ describe('plan Markdown', () => {
     expect(md).toContain('1 resource changed outside Terraform since the last apply (drift)');
   });
 
-  test('a huge plan fits GitHub\'s comment limit, keeps every destructive row and links the full log', () => {
+  test("a huge plan fits GitHub's comment limit, keeps every destructive row and links the full log", () => {
     const summary = summarizePlan(fixture('huge-plan.json'));
     const counts = rawCounts('huge-plan.json');
     expect(summary.counts).toEqual(counts);
@@ -225,7 +222,11 @@ describe('plan JSON validation', () => {
       /resource_changes\[0\]\.change \(a\.b\)\.actions contains "explode"; known actions are/,
     ],
     ['a change without actions', '{"format_version":"1.2","resource_changes":[{"address":"a.b","type":"a","change":{}}]}', /actions must be a non-empty list/],
-    ['a change without address', '{"format_version":"1.2","resource_changes":[{"type":"a","change":{"actions":["create"]}}]}', /resource_changes\[0\]\.address must be a non-empty string/],
+    [
+      'a change without address',
+      '{"format_version":"1.2","resource_changes":[{"type":"a","change":{"actions":["create"]}}]}',
+      /resource_changes\[0\]\.address must be a non-empty string/,
+    ],
     ['bad output change', '{"format_version":"1.2","output_changes":{"x":{"actions":"update"}}}', /output_changes\.x\.actions must be a non-empty list/],
   ];
   test.each(cases)('rejects %s with a clear message', (_label, text, message) => {
@@ -251,8 +252,7 @@ describe('plan JSON validation', () => {
 describe('plan:render CLI', () => {
   const tsx = join(ROOT, 'node_modules', '.bin', 'tsx');
   const cli = join(__dirname, 'plan-markdown-cli.ts');
-  const run = (args: string[], input?: string) =>
-    spawnSync(tsx, [cli, ...args], { cwd: ROOT, input, encoding: 'utf8', timeout: 30_000 });
+  const run = (args: string[], input?: string) => spawnSync(tsx, [cli, ...args], { cwd: ROOT, input, encoding: 'utf8', timeout: 30_000 });
 
   test('renders a plan read from stdin', () => {
     const result = run(['--env', 'prod', '--commit', '0123456789abcdef'], fixtureText('aws-delete.json'));

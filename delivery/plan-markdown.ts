@@ -59,9 +59,7 @@ function headline(summary: PlanSummary): string {
 
 function attributeList(r: ResourceChangeSummary): string {
   if (r.changedAttributes.length === 0) return '';
-  return r.changedAttributes
-    .map((a) => `${code(a.name)}${a.sensitive ? ' 🔒 sensitive' : ''}${a.unknown ? ' (known after apply)' : ''}`)
-    .join(', ');
+  return r.changedAttributes.map((a) => `${code(a.name)}${a.sensitive ? ' 🔒 sensitive' : ''}${a.unknown ? ' (known after apply)' : ''}`).join(', ');
 }
 
 function notes(r: ResourceChangeSummary): string {

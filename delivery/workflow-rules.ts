@@ -78,9 +78,7 @@ function stepsOf(wf: YamlFile): Step[] {
   if (isObj(wf.doc.runs)) {
     return asList(asObj(wf.doc.runs).steps).map((s, i) => ({ where: `step ${i + 1}`, step: asObj(s) }));
   }
-  return jobsOf(wf).flatMap(([id, job]) =>
-    asList(job.steps).map((s, i) => ({ where: `job ${id}, step ${i + 1}`, step: asObj(s) })),
-  );
+  return jobsOf(wf).flatMap(([id, job]) => asList(job.steps).map((s, i) => ({ where: `job ${id}, step ${i + 1}`, step: asObj(s) })));
 }
 
 function jobSteps(job: Obj): Obj[] {
@@ -198,7 +196,13 @@ function triggers(wf: YamlFile): string[] {
 
 function noPullRequestTarget(wf: YamlFile): Violation[] {
   return triggers(wf).includes('pull_request_target')
-    ? [{ file: wf.file, rule: 'no-pull-request-target', message: 'pull_request_target runs PR-triggered code with this repository\'s credentials: use pull_request' }]
+    ? [
+        {
+          file: wf.file,
+          rule: 'no-pull-request-target',
+          message: "pull_request_target runs PR-triggered code with this repository's credentials: use pull_request",
+        },
+      ]
     : [];
 }
 
@@ -211,7 +215,13 @@ function applyConcurrency(wf: YamlFile): Violation[] {
   const c = asObj(wf.doc.concurrency);
   const jobsOk = jobsOf(wf).every(([, job]) => !isObj(job.concurrency) || asObj(job.concurrency)['cancel-in-progress'] === false);
   if (typeof c.group === 'string' && c.group !== '' && c['cancel-in-progress'] === false && jobsOk) return [];
-  return [{ file: wf.file, rule: 'apply-concurrency', message: 'apply needs a workflow concurrency group with cancel-in-progress: false (an apply is never cancelled midway)' }];
+  return [
+    {
+      file: wf.file,
+      rule: 'apply-concurrency',
+      message: 'apply needs a workflow concurrency group with cancel-in-progress: false (an apply is never cancelled midway)',
+    },
+  ];
 }
 
 function environmentName(job: Obj): string | undefined {
@@ -231,9 +241,7 @@ function prodGated(wf: YamlFile): Violation[] {
   const out: Violation[] = [];
   const jobs = jobsOf(wf);
   const devJob = jobs.find(([, job]) => environmentName(job) === 'dev')?.[0];
-  const applyJobs = jobs.filter(([, job]) =>
-    jobSteps(job).some((s) => typeof s.run === 'string' && /\bterraform\b[^\n]*\bapply\b/.test(s.run)),
-  );
+  const applyJobs = jobs.filter(([, job]) => jobSteps(job).some((s) => typeof s.run === 'string' && /\bterraform\b[^\n]*\bapply\b/.test(s.run)));
   for (const [id, job] of applyJobs) {
     const env = environmentName(job);
     if (env === undefined) out.push({ file: wf.file, rule: 'prod-gated', message: `job ${id} applies without a GitHub environment` });
@@ -329,7 +337,11 @@ export function checkTerraformPin(files: readonly YamlFile[]): Violation[] {
       const uses = usesOf(step);
       const name = uses === undefined ? '' : actionName(uses);
       if ((name === 'hashicorp/setup-terraform' || name === 'opentofu/setup-opentofu') && !isPin) {
-        out.push({ file: f.file, rule: 'terraform-version-pin', message: `${where}: install Terraform through ./.github/actions/setup-terraform, the one place its version is pinned` });
+        out.push({
+          file: f.file,
+          rule: 'terraform-version-pin',
+          message: `${where}: install Terraform through ./.github/actions/setup-terraform, the one place its version is pinned`,
+        });
       }
       if (isPin && name === 'hashicorp/setup-terraform' && !/^\d+\.\d+\.\d+$/.test(String(asObj(step.with).terraform_version ?? ''))) {
         out.push({ file: f.file, rule: 'terraform-version-pin', message: `${where}: terraform_version must be an exact version such as 1.11.4` });
@@ -372,13 +384,26 @@ export function checkEnvironmentCoverage(workflows: readonly YamlFile[], environ
     }
     const got = (matrixEnvironments(wf) ?? []).sort();
     if (JSON.stringify(got) !== JSON.stringify(expected)) {
-      out.push({ file: wf.file, rule: 'environment-coverage', message: `matrix environments ${JSON.stringify(got)} differ from the deployed environments ${JSON.stringify(expected)}` });
+      out.push({
+        file: wf.file,
+        rule: 'environment-coverage',
+        message: `matrix environments ${JSON.stringify(got)} differ from the deployed environments ${JSON.stringify(expected)}`,
+      });
     }
   }
   const apply = workflows.find(isApplyWorkflow);
-  const applied = apply ? jobsOf(apply).map(([, job]) => environmentName(job)).filter((e): e is string => e !== undefined).sort() : [];
+  const applied = apply
+    ? jobsOf(apply)
+        .map(([, job]) => environmentName(job))
+        .filter((e): e is string => e !== undefined)
+        .sort()
+    : [];
   if (JSON.stringify(applied) !== JSON.stringify(expected)) {
-    out.push({ file: apply?.file ?? '.github/workflows/apply.yml', rule: 'environment-coverage', message: `apply jobs cover ${JSON.stringify(applied)}, not ${JSON.stringify(expected)}` });
+    out.push({
+      file: apply?.file ?? '.github/workflows/apply.yml',
+      rule: 'environment-coverage',
+      message: `apply jobs cover ${JSON.stringify(applied)}, not ${JSON.stringify(expected)}`,
+    });
   }
   return out;
 }

@@ -30,7 +30,7 @@ const workflows = workflowPaths.map(load);
 const actions = actionPaths.map(load);
 const format = (vs: readonly Violation[]): string => vs.map((v) => `${v.file} [${v.rule}] ${v.message}`).join('\n');
 
-describe('the repository\'s workflows', () => {
+describe("the repository's workflows", () => {
   test('are the five the delivery loop needs', () => {
     expect(workflows.map((w) => w.doc.name).sort()).toEqual(['apply', 'ci', 'drift', 'plan', 'usage']);
   });
@@ -57,7 +57,7 @@ describe('the repository\'s workflows', () => {
     expect(format(checkAction(action))).toBe('');
   });
 
-  test('Terraform\'s version is pinned once, in .github/actions/setup-terraform', () => {
+  test("Terraform's version is pinned once, in .github/actions/setup-terraform", () => {
     expect(format(checkTerraformPin([...workflows, ...actions]))).toBe('');
   });
 
@@ -66,7 +66,7 @@ describe('the repository\'s workflows', () => {
     expect(format(checkEnvironmentCoverage(workflows, deployedEnvironmentNames()))).toBe('');
   });
 
-  test('the plan comment marker in the workflow is the renderer\'s marker', () => {
+  test("the plan comment marker in the workflow is the renderer's marker", () => {
     const plan = workflows.find((w) => w.doc.name === 'plan')!;
     expect(plan.text).toContain('const marker = `<!-- plan:${process.env.ENVIRONMENT} -->`;');
     expect(plan.text).toContain('echo "<!-- plan:$ENVIRONMENT -->"');
@@ -144,8 +144,7 @@ describe('each rule fails on a workflow broken on purpose', () => {
   });
 
   test('the messages say what to change', () => {
-    const messages = (file: string): string =>
-      format([...checkWorkflow(load(join(BROKEN_DIR, file))), ...checkTerraformPin([load(join(BROKEN_DIR, file))])]);
+    const messages = (file: string): string => format([...checkWorkflow(load(join(BROKEN_DIR, file))), ...checkTerraformPin([load(join(BROKEN_DIR, file))])]);
     expect(messages('unpinned-action.yml')).toContain('actions/checkout@v5 must be pinned to a full 40-character commit SHA');
     expect(messages('unpinned-action.yml')).toContain('needs a version comment such as "# v1.2.3"');
     expect(messages('excess-job-permissions.yml')).toMatch(/job build: contents: write is not needed/);
@@ -174,9 +173,12 @@ describe('each rule fails on a workflow broken on purpose', () => {
 
   test('environment coverage notices an environment a workflow forgot', () => {
     const violations = checkEnvironmentCoverage(workflows, [...deployedEnvironmentNames(), 'staging']);
-    expect(violations.map((v) => v.file).sort()).toEqual(
-      ['.github/workflows/apply.yml', '.github/workflows/drift.yml', '.github/workflows/plan.yml', '.github/workflows/usage.yml'],
-    );
+    expect(violations.map((v) => v.file).sort()).toEqual([
+      '.github/workflows/apply.yml',
+      '.github/workflows/drift.yml',
+      '.github/workflows/plan.yml',
+      '.github/workflows/usage.yml',
+    ]);
   });
 
   test('a composite action that installs Terraform elsewhere breaks the one-pin rule', () => {

@@ -15,7 +15,12 @@ test('defaults: the local environment of the config, port 3000, state in .local'
 });
 
 test('bad arguments and settings are clear errors naming what was wrong', () => {
-  expect(() => readSettings(['--port', '1'], {})).toThrow(new SettingsError('unknown argument "--port"\n' + 'usage: npm start [-- --cloudwatch-endpoint URL]\n  serves the local platform on http://127.0.0.1:$PORT (default 3000); see README "Local platform"'));
+  expect(() => readSettings(['--port', '1'], {})).toThrow(
+    new SettingsError(
+      'unknown argument "--port"\n' +
+        'usage: npm start [-- --cloudwatch-endpoint URL]\n  serves the local platform on http://127.0.0.1:$PORT (default 3000); see README "Local platform"',
+    ),
+  );
   expect(() => readSettings(['--cloudwatch-endpoint'], {})).toThrow(/--cloudwatch-endpoint needs an http\(s\) URL, got ""/);
   expect(() => readSettings([], { PORT: 'abc' })).toThrow('PORT must be an integer from 0 to 65535, got "abc"');
   expect(() => readSettings([], { LOCAL_FLUSH_MS: '10' })).toThrow('LOCAL_FLUSH_MS must be an integer from 50 to 60000, got "10"');

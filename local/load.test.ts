@@ -73,8 +73,25 @@ test(`${TOTAL} requests from ${CLIENTS} concurrent clients, ${KEY_IDS.length} ke
   for (const month of months) {
     const out = execFileSync(
       'npm',
-      ['run', '--silent', 'usage', '--', '--engine', 'duckdb', '--month', month, '--logs', logRoot,
-        '--keys', join(platform.stateDir, 'keys.json'), '--state', tempDir('load-usage-state-'), '--format', 'json', '--dry-run'],
+      [
+        'run',
+        '--silent',
+        'usage',
+        '--',
+        '--engine',
+        'duckdb',
+        '--month',
+        month,
+        '--logs',
+        logRoot,
+        '--keys',
+        join(platform.stateDir, 'keys.json'),
+        '--state',
+        tempDir('load-usage-state-'),
+        '--format',
+        'json',
+        '--dry-run',
+      ],
       { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
     );
     const report = JSON.parse(out) as { keys: { id: string; requests: number; rejected: number; errors: number }[]; unattributed: { requests: number } };

@@ -54,16 +54,13 @@ async function main(): Promise<number> {
     process.stdout.write(HELP + '\n');
     return 0;
   }
-  const publisher = settings.cloudwatchEndpoint
-    ? cloudWatchPublisher(settings.cloudwatchEndpoint, settings.environment)
-    : undefined;
+  const publisher = settings.cloudwatchEndpoint ? cloudWatchPublisher(settings.cloudwatchEndpoint, settings.environment) : undefined;
   let platform: LocalPlatform;
   try {
     platform = await startLocalPlatform(settings, { publisher });
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
-    const reason =
-      e.code === 'EADDRINUSE' ? `port ${settings.port} is in use; set PORT to another port (PORT=3001 npm start)` : e.message;
+    const reason = e.code === 'EADDRINUSE' ? `port ${settings.port} is in use; set PORT to another port (PORT=3001 npm start)` : e.message;
     process.stderr.write(`npm start: ${reason}\n`);
     return 1;
   }

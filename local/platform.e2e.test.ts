@@ -219,7 +219,9 @@ test('SIGTERM: a request in flight is still answered and logged; every record is
   socket.on('data', (d: Buffer) => (reply += d.toString('latin1')));
   const ended = new Promise<void>((resolveEnd) => socket.on('close', () => resolveEnd()));
   await new Promise<void>((resolveConnect) => socket.once('connect', () => resolveConnect()));
-  socket.write(`POST /data HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: ${keyOf('acme')}\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: 13\r\n\r\n{"late"`);
+  socket.write(
+    `POST /data HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: ${keyOf('acme')}\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: 13\r\n\r\n{"late"`,
+  );
   // A broken client: its body runs past its content-length, so Node's HTTP parser cuts the
   // connection before the API answers. The viewer got no API response: status 000, unattributed.
   const broken = connect(port, '127.0.0.1');
@@ -292,8 +294,25 @@ test('after the stop: log records = responses; the usage CLI over the log folder
   const month = String(records[0].date).slice(0, 7);
   const cli = execFileSync(
     'npm',
-    ['run', '--silent', 'usage', '--', '--engine', 'duckdb', '--month', month, '--logs', logRoot,
-      '--keys', join(platform.stateDir, 'keys.json'), '--state', tempDir('usage-cli-state-'), '--format', 'json', '--dry-run'],
+    [
+      'run',
+      '--silent',
+      'usage',
+      '--',
+      '--engine',
+      'duckdb',
+      '--month',
+      month,
+      '--logs',
+      logRoot,
+      '--keys',
+      join(platform.stateDir, 'keys.json'),
+      '--state',
+      tempDir('usage-cli-state-'),
+      '--format',
+      'json',
+      '--dry-run',
+    ],
     { cwd: REPO_ROOT, encoding: 'utf8' },
   );
   const report = JSON.parse(cli) as UsageJson;
@@ -310,7 +329,11 @@ test('after the stop: log records = responses; the usage CLI over the log folder
 });
 
 test('a restart keeps the keys and the used quota', async () => {
-  const again = await startPlatformProcess({ stateDir: platform.stateDir, environment: undefined, env: { LOCAL_ENVIRONMENT_FILE: join(platform.stateDir, 'environment-override.json') } });
+  const again = await startPlatformProcess({
+    stateDir: platform.stateDir,
+    environment: undefined,
+    env: { LOCAL_ENVIRONMENT_FILE: join(platform.stateDir, 'environment-override.json') },
+  });
   try {
     expect(again.keys.map((k) => k.value)).toEqual(platform.keys.map((k) => k.value));
     const res = await fetch(`${again.url}/example`, { headers: { 'x-api-key': keyOf('globex') } });

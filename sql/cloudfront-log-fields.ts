@@ -57,14 +57,7 @@ export const DEFAULT_RECORD_FIELDS = [
 ] as const;
 
 /** Accepted beyond the defaults (same sources). */
-export const OPTIONAL_RECORD_FIELDS = [
-  'timestamp(ms)',
-  'origin-fbl',
-  'origin-lbl',
-  'asn',
-  'viewer-request-log-data',
-  'viewer-response-log-data',
-] as const;
+export const OPTIONAL_RECORD_FIELDS = ['timestamp(ms)', 'origin-fbl', 'origin-lbl', 'asn', 'viewer-request-log-data', 'viewer-response-log-data'] as const;
 
 export const ACCEPTED_RECORD_FIELDS: ReadonlySet<string> = new Set<string>([...DEFAULT_RECORD_FIELDS, ...OPTIONAL_RECORD_FIELDS]);
 

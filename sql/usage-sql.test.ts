@@ -50,7 +50,9 @@ describe('sql/*.sql', () => {
   it('usage_hourly.sql reads only usage columns and partition columns, with five parameters', () => {
     const summary = sqlglotParse(USAGE_SQL_PATH, 'athena');
     const columns = JSON.parse(summary.slice(summary.indexOf('['), summary.lastIndexOf(']') + 1).replace(/'/g, '"')) as string[];
-    const sourceColumns = columns.filter((c) => !['log_date', 'status', 'bytes_out', 'bytes_in', 'apikey_fp', 'copy_number', 'hour_id', 'usage_month'].includes(c));
+    const sourceColumns = columns.filter(
+      (c) => !['log_date', 'status', 'bytes_out', 'bytes_in', 'apikey_fp', 'copy_number', 'hour_id', 'usage_month'].includes(c),
+    );
     expect(new Set(sourceColumns)).toEqual(new Set([...USAGE_COLUMNS, 'year', 'month', 'day', 'hour']));
     expect(summary.trim().endsWith(' 5')).toBe(true);
   });
@@ -72,8 +74,28 @@ describe('sql/*.sql', () => {
       statement.bind(batchParameters(hourBatches(['2026-11-03T07'])[0]));
       const rows = (await statement.runAndReadAll()).getRowObjectsJson();
       expect(rows).toEqual([
-        { hour_id: '2026-11-03T07', usage_month: '2026-11', apikey_fp: '0123456789abcdef', requests: '1', rejected: '0', errors: '1', total: '2', bytes_out: '1000', bytes_in: '10' },
-        { hour_id: '2026-11-03T07', usage_month: '2026-11', apikey_fp: null, requests: '1', rejected: '0', errors: '0', total: '1', bytes_out: '512', bytes_in: '128' },
+        {
+          hour_id: '2026-11-03T07',
+          usage_month: '2026-11',
+          apikey_fp: '0123456789abcdef',
+          requests: '1',
+          rejected: '0',
+          errors: '1',
+          total: '2',
+          bytes_out: '1000',
+          bytes_in: '10',
+        },
+        {
+          hour_id: '2026-11-03T07',
+          usage_month: '2026-11',
+          apikey_fp: null,
+          requests: '1',
+          rejected: '0',
+          errors: '0',
+          total: '1',
+          bytes_out: '512',
+          bytes_in: '128',
+        },
       ]);
     } finally {
       connection.closeSync();

@@ -51,7 +51,8 @@ describe('provider imports', () => {
       for (const entry of readdirSync(dir, { withFileTypes: true })) {
         const path = join(dir, entry.name);
         if (entry.isDirectory()) walk(path);
-        else if (/\.ts$/.test(entry.name) && /from '@cdktf\/provider-aws'|require\('@cdktf\/provider-aws'\)/.test(readFileSync(path, 'utf8'))) offenders.push(path);
+        else if (/\.ts$/.test(entry.name) && /from '@cdktf\/provider-aws'|require\('@cdktf\/provider-aws'\)/.test(readFileSync(path, 'utf8')))
+          offenders.push(path);
       }
     };
     walk(join(REPO_ROOT, 'stacks'));
@@ -62,7 +63,7 @@ describe('provider imports', () => {
   it('building every stack loads provider modules one by one, never lib/index.js', () => {
     const script =
       "require('./stacks/app'); const ks = Object.keys(require.cache).filter((k) => k.includes('provider-aws'));" +
-      "console.log(JSON.stringify({ barrel: ks.some((k) => /provider-aws[\\\\/]lib[\\\\/]index\\.js$/.test(k)), modules: ks.length }));";
+      'console.log(JSON.stringify({ barrel: ks.some((k) => /provider-aws[\\\\/]lib[\\\\/]index\\.js$/.test(k)), modules: ks.length }));';
     const run = spawnSync(tsx, ['-e', script], { cwd: REPO_ROOT, encoding: 'utf8' });
     expect(run.status).toBe(0);
     const result = JSON.parse(run.stdout) as { barrel: boolean; modules: number };

@@ -21,11 +21,15 @@ test('a folder may not import a folder outside its allowed list', async () => {
     'usage-job/ may not import local/ (allowed: contracts, config, sql; see eslint.layers.mjs)',
   ]);
   expect(await messages('contracts/probe.ts', "import { platformConfig } from '../config/environments';\nexport const x = platformConfig;\n")).toHaveLength(1);
-  expect(await messages('usage-job/aws/probe.ts', "import { platformConfig } from '../../config/environments';\nexport const x = platformConfig;\n")).toEqual([]);
+  expect(await messages('usage-job/aws/probe.ts', "import { platformConfig } from '../../config/environments';\nexport const x = platformConfig;\n")).toEqual(
+    [],
+  );
 });
 
 test('only stacks/ imports CDKTF', async () => {
-  expect(await messages('usage-job/probe.ts', "import { App } from 'cdktf';\nexport const x = App;\n")).toEqual(['only stacks/ may import cdktf (the one CDKTF importer)']);
+  expect(await messages('usage-job/probe.ts', "import { App } from 'cdktf';\nexport const x = App;\n")).toEqual([
+    'only stacks/ may import cdktf (the one CDKTF importer)',
+  ]);
   expect(await messages('local/probe.ts', "import { Construct } from 'constructs';\nexport const x = Construct;\n")).toHaveLength(1);
   expect(await messages('stacks/probe.ts', "import { App } from 'cdktf';\nexport const x = App;\n")).toEqual([]);
 });

@@ -142,10 +142,8 @@ export async function startMotoServer(): Promise<MotoServer> {
     reset: () => postJson(`${endpoint}/moto-api/reset`, {}, [200]),
     seedAthenaResults: (results, region = 'us-east-1', accountId = '123456789012') =>
       postJson(`${endpoint}/moto-api/static/athena/query-results`, { account_id: accountId, region, results }, [201]),
-    setTransition: (modelName, transition) =>
-      postJson(`${endpoint}/moto-api/state-manager/set-transition`, { model_name: modelName, transition }, [201]),
-    unsetTransition: (modelName) =>
-      postJson(`${endpoint}/moto-api/state-manager/unset-transition`, { model_name: modelName }, [201]),
+    setTransition: (modelName, transition) => postJson(`${endpoint}/moto-api/state-manager/set-transition`, { model_name: modelName, transition }, [201]),
+    unsetTransition: (modelName) => postJson(`${endpoint}/moto-api/state-manager/unset-transition`, { model_name: modelName }, [201]),
     stop,
   };
 }

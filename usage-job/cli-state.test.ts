@@ -86,8 +86,7 @@ describe('usage CLI state folder', () => {
     expect(reportOf(firstB).run.hoursComputed).toBe(reportOf(firstB).run.hoursConsidered);
     expect(figures(reportOf(againA))).toEqual(figures(cleanA));
     expect(reportOf(againA).run.hoursComputed).toBe(0);
-    const folderOf = (logs: string) =>
-      join(dir, '.local', 'usage-state', 'local', `logs-${createHash('sha256').update(logs).digest('hex').slice(0, 8)}`);
+    const folderOf = (logs: string) => join(dir, '.local', 'usage-state', 'local', `logs-${createHash('sha256').update(logs).digest('hex').slice(0, 8)}`);
     expect(firstA.stderr).toContain(`usage: usage state in ${folderOf(logsA)}, for the logs at ${pathToFileURL(logsA).href}\n`);
     expect(firstB.stderr).toContain(`usage: usage state in ${folderOf(logsB)}, for the logs at ${pathToFileURL(logsB).href}\n`);
   });

@@ -84,7 +84,21 @@ describe('usage CLI', () => {
   });
 
   it('counts the previous-month record for October', async () => {
-    const result = await usage('--engine', 'duckdb', '--month', '2026-10', '--logs', logs, '--keys', keysFile, '--now', '2026-11-02T12:30:00Z', '--dry-run', '--state', join(dir, 'state-oct'));
+    const result = await usage(
+      '--engine',
+      'duckdb',
+      '--month',
+      '2026-10',
+      '--logs',
+      logs,
+      '--keys',
+      keysFile,
+      '--now',
+      '2026-11-02T12:30:00Z',
+      '--dry-run',
+      '--state',
+      join(dir, 'state-oct'),
+    );
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.keys[0]).toMatchObject({ id: 'acme', requests: 1, bytesOut: 999 });
@@ -107,10 +121,14 @@ describe('usage CLI', () => {
     expect((await usage(...common(), '--state', join(dir, 'state-inv'), '--invoice', csvPath)).code).toBe(0);
     expect((await usage(...common(), '--state', join(dir, 'state-inv'), '--invoice', jsonPath)).code).toBe(0);
     const csv = readFileSync(csvPath, 'utf8').split('\r\n');
-    expect(csv[0]).toBe('month,status,asOf,keyId,customer,requests,bytesOut,gbOut,pricePerThousandRequests,pricePerGbOut,requestsAmount,bytesOutAmount,amount,currency');
+    expect(csv[0]).toBe(
+      'month,status,asOf,keyId,customer,requests,bytesOut,gbOut,pricePerThousandRequests,pricePerGbOut,requestsAmount,bytesOutAmount,amount,currency',
+    );
     const acmeRequests = Math.round((1 / 1000) * prices.perThousandRequests * 100) / 100;
     const acmeBytes = Math.round(1.5 * prices.perGbOut * 100) / 100;
-    expect(csv[1]).toBe(`2026-11,month-to-date,2026-11-02T12:30:00.000Z,acme,Acme Corp,1,1500000000,1.5,${prices.perThousandRequests},${prices.perGbOut},${acmeRequests},${acmeBytes},${Math.round((acmeRequests + acmeBytes) * 100) / 100},${prices.currency}`);
+    expect(csv[1]).toBe(
+      `2026-11,month-to-date,2026-11-02T12:30:00.000Z,acme,Acme Corp,1,1500000000,1.5,${prices.perThousandRequests},${prices.perGbOut},${acmeRequests},${acmeBytes},${Math.round((acmeRequests + acmeBytes) * 100) / 100},${prices.currency}`,
+    );
     expect(csv[2].startsWith('2026-11,month-to-date,2026-11-02T12:30:00.000Z,globex,"Globex, Inc.",1,500000000,0.5,')).toBe(true);
     const json = JSON.parse(readFileSync(jsonPath, 'utf8'));
     expect(json.lines.map((l: { keyId: string; amount: number }) => [l.keyId, l.amount])).toEqual([
@@ -130,8 +148,16 @@ describe('usage CLI', () => {
     ['a bad month', ['--engine', 'duckdb', '--month', '2026-13'], /--month must be a month as YYYY-MM/],
     ['a missing engine', ['--month', '2026-11'], /--engine must be duckdb or athena/],
     ['an unknown option', ['--engine', 'duckdb', '--month', '2026-11', '--bogus'], /Unknown option '--bogus'/],
-    ['a missing logs directory', ['--engine', 'duckdb', '--month', '2026-11', '--logs', '/nonexistent/logs', '--keys', 'k.json'], /--logs \/nonexistent\/logs: no such directory/],
-    ['an unknown environment', ['--engine', 'duckdb', '--month', '2026-11', '--env', 'staging'], /--env staging: unknown environment \(known: dev, prod, local\)/],
+    [
+      'a missing logs directory',
+      ['--engine', 'duckdb', '--month', '2026-11', '--logs', '/nonexistent/logs', '--keys', 'k.json'],
+      /--logs \/nonexistent\/logs: no such directory/,
+    ],
+    [
+      'an unknown environment',
+      ['--engine', 'duckdb', '--month', '2026-11', '--env', 'staging'],
+      /--env staging: unknown environment \(known: dev, prod, local\)/,
+    ],
     ['a bad invoice extension', ['--engine', 'duckdb', '--month', '2026-11', '--invoice', 'out.xlsx'], /must end in \.csv or \.json/],
     ['a bad --now', ['--engine', 'duckdb', '--month', '2026-11', '--now', 'yesterday'], /--now must be an ISO time/],
   ];
@@ -148,18 +174,42 @@ describe('usage CLI', () => {
 
   it('names the entry and field of a malformed keys file', async () => {
     const bad = join(dir, 'bad-keys.json');
-    writeFileSync(bad, JSON.stringify([{ id: 'acme', name: 'Acme', value: VALUE_A, quotaPerMonth: 5 }, { id: 'globex', name: 'Globex', value: 'short', quotaPerMonth: 5 }]));
+    writeFileSync(
+      bad,
+      JSON.stringify([
+        { id: 'acme', name: 'Acme', value: VALUE_A, quotaPerMonth: 5 },
+        { id: 'globex', name: 'Globex', value: 'short', quotaPerMonth: 5 },
+      ]),
+    );
     const result = await usage('--engine', 'duckdb', '--month', '2026-11', '--logs', logs, '--keys', bad, '--dry-run', '--state', join(dir, 'state-bad'));
     expect(result.code).toBe(1);
-    expect(result.stderr.trim()).toBe(`usage: error: keys file ${bad}: entry 1 ("globex"): field "value" must be an API key of 20 to 128 printable ASCII characters without spaces`);
+    expect(result.stderr.trim()).toBe(
+      `usage: error: keys file ${bad}: entry 1 ("globex"): field "value" must be an API key of 20 to 128 printable ASCII characters without spaces`,
+    );
     writeFileSync(bad, '{"not": "an array"}');
     expect((await usage('--engine', 'duckdb', '--month', '2026-11', '--logs', logs, '--keys', bad, '--dry-run')).stderr).toMatch(/must be a JSON array/);
     writeFileSync(bad, JSON.stringify([{ id: 'acme', name: 'Acme', value: VALUE_A, quotaPerMonth: 0 }]));
-    expect((await usage('--engine', 'duckdb', '--month', '2026-11', '--logs', logs, '--keys', bad, '--dry-run')).stderr).toMatch(/entry 0 \("acme"\): field "quotaPerMonth" must be a positive whole number/);
+    expect((await usage('--engine', 'duckdb', '--month', '2026-11', '--logs', logs, '--keys', bad, '--dry-run')).stderr).toMatch(
+      /entry 0 \("acme"\): field "quotaPerMonth" must be a positive whole number/,
+    );
   });
 
   it('fails for a month that has not started', async () => {
-    const result = await usage('--engine', 'duckdb', '--month', '2027-01', '--logs', logs, '--keys', keysFile, '--now', '2026-11-02T12:30:00Z', '--dry-run', '--state', join(dir, 'state-future'));
+    const result = await usage(
+      '--engine',
+      'duckdb',
+      '--month',
+      '2027-01',
+      '--logs',
+      logs,
+      '--keys',
+      keysFile,
+      '--now',
+      '2026-11-02T12:30:00Z',
+      '--dry-run',
+      '--state',
+      join(dir, 'state-future'),
+    );
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/month 2027-01 has not started yet/);
   });

@@ -96,7 +96,8 @@ export function parseCliArgs(argv: readonly string[]): CliOptions | null {
   }
   if (values.help) return null;
   const engine = values.engine;
-  if (engine !== 'duckdb' && engine !== 'athena') throw new UsageCliError(`--engine must be duckdb or athena${engine === undefined ? '' : `, got "${engine}"`}`);
+  if (engine !== 'duckdb' && engine !== 'athena')
+    throw new UsageCliError(`--engine must be duckdb or athena${engine === undefined ? '' : `, got "${engine}"`}`);
   const month = values.month;
   if (month === undefined) throw new UsageCliError('--month YYYY-MM is required');
   if (!isMonth(month)) throw new UsageCliError(`--month must be a month as YYYY-MM (e.g. 2026-11), got "${month}"`);
@@ -106,13 +107,15 @@ export function parseCliArgs(argv: readonly string[]): CliOptions | null {
   let lateWindowHours = env.usageJob.lateWindowHours;
   if (values['late-window-hours'] !== undefined) {
     const text = values['late-window-hours'];
-    if (!/^\d+$/.test(text) || Number(text) > 24 * 366) throw new UsageCliError(`--late-window-hours must be a whole number of hours (0 to 8784), got "${text}"`);
+    if (!/^\d+$/.test(text) || Number(text) > 24 * 366)
+      throw new UsageCliError(`--late-window-hours must be a whole number of hours (0 to 8784), got "${text}"`);
     lateWindowHours = Number(text);
   }
   let now = new Date();
   if (values.now !== undefined) {
     now = new Date(values.now);
-    if (!/^\d{4}-\d{2}-\d{2}T/.test(values.now) || Number.isNaN(now.getTime())) throw new UsageCliError(`--now must be an ISO time such as 2026-11-28T05:00:00Z, got "${values.now}"`);
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(values.now) || Number.isNaN(now.getTime()))
+      throw new UsageCliError(`--now must be an ISO time such as 2026-11-28T05:00:00Z, got "${values.now}"`);
   }
   if (values.invoice !== undefined) {
     try {
@@ -124,10 +127,12 @@ export function parseCliArgs(argv: readonly string[]): CliOptions | null {
   if (engine === 'duckdb') {
     if (values.logs === undefined) throw new UsageCliError('--logs DIR is required with --engine duckdb (the local log root, holding AWSLogs/)');
     if (!existsSync(values.logs) || !statSync(values.logs).isDirectory()) throw new UsageCliError(`--logs ${values.logs}: no such directory`);
-    if (values.keys === undefined) throw new UsageCliError('--keys FILE is required with --engine duckdb (JSON array of { "id", "name", "value", "quotaPerMonth" })');
+    if (values.keys === undefined)
+      throw new UsageCliError('--keys FILE is required with --engine duckdb (JSON array of { "id", "name", "value", "quotaPerMonth" })');
   } else {
     for (const flag of ['logs', 'keys', 'state'] as const) {
-      if (values[flag] !== undefined) throw new UsageCliError(`--${flag} applies to --engine duckdb only (athena reads the environment's log bucket, deployment file and usage bucket)`);
+      if (values[flag] !== undefined)
+        throw new UsageCliError(`--${flag} applies to --engine duckdb only (athena reads the environment's log bucket, deployment file and usage bucket)`);
     }
   }
   return {
@@ -272,7 +277,11 @@ if (require.main === module) {
     process.removeAllListeners('warning');
     process.on('warning', (warning) => process.stderr.write(`usage: warning: ${warning.message.replace(/\s+/g, ' ').trim()}\n`));
   }
-  main(process.argv.slice(2), (s) => process.stdout.write(s), (s) => process.stderr.write(s)).then(
+  main(
+    process.argv.slice(2),
+    (s) => process.stdout.write(s),
+    (s) => process.stderr.write(s),
+  ).then(
     (code) => {
       process.exitCode = code;
     },

@@ -30,7 +30,8 @@ export function keysFromFileContent(content: unknown, source: string): Configure
     const where = `${source}: entry ${index}`;
     if (!isRecord(entry)) throw new KeysFileError(`${where} must be an object with "id", "name", "value", "quotaPerMonth"`);
     const { id, name, value, quotaPerMonth } = entry;
-    if (typeof id !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(id)) throw new KeysFileError(`${where}: field "id" must be lowercase letters, digits and dashes`);
+    if (typeof id !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(id))
+      throw new KeysFileError(`${where}: field "id" must be lowercase letters, digits and dashes`);
     const at = `${source}: entry ${index} ("${id}")`;
     if (ids.has(id)) throw new KeysFileError(`${at}: field "id" repeats an earlier entry`);
     if (typeof name !== 'string' || name.trim() === '') throw new KeysFileError(`${at}: field "name" must be a non-empty string`);

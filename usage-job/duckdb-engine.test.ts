@@ -29,8 +29,7 @@ afterEach(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const byFp = (rows: readonly HourlyUsageRow[], fp: string | null, month = '2026-11') =>
-  rows.find((r) => r.apikeyFp === fp && r.month === month);
+const byFp = (rows: readonly HourlyUsageRow[], fp: string | null, month = '2026-11') => rows.find((r) => r.apikeyFp === fp && r.month === month);
 
 describe('DuckDB usage engine', () => {
   it('attributes a record only when its whole viewer_request_log_data is a fingerprint; the query string never counts', async () => {
@@ -58,7 +57,9 @@ describe('DuckDB usage engine', () => {
     const dir = dirname(await writeLogFile(root, ACCOUNT, DIST, H7, [logRecord({ at: '2026-11-03T07:02:00Z' })]));
     const db = await DuckDBInstance.create(':memory:');
     const c = await db.connect();
-    await c.run(`COPY (SELECT '2026-11-03' AS "date", '07:03:00' AS "time", '200' AS sc_status, '10' AS sc_bytes, '5' AS cs_bytes, 'old-format-request' AS x_edge_request_id, 'apikey_fp=${A}' AS cs_uri_query) TO '${join(dir, 'old.parquet')}' (FORMAT parquet)`);
+    await c.run(
+      `COPY (SELECT '2026-11-03' AS "date", '07:03:00' AS "time", '200' AS sc_status, '10' AS sc_bytes, '5' AS cs_bytes, 'old-format-request' AS x_edge_request_id, 'apikey_fp=${A}' AS cs_uri_query) TO '${join(dir, 'old.parquet')}' (FORMAT parquet)`,
+    );
     c.closeSync();
     db.closeSync();
     const { rows } = await engine.queryHours(['2026-11-03T07']);
@@ -70,11 +71,20 @@ describe('DuckDB usage engine', () => {
     const dir = dirname(await writeLogFile(root, ACCOUNT, DIST, new Date('2026-11-03T09:00:00Z'), []));
     const db = await DuckDBInstance.create(':memory:');
     const c = await db.connect();
-    await c.run(`COPY (SELECT '2026-11-03' AS "date", '09:03:00' AS "time", '200' AS sc_status, '10' AS sc_bytes, '5' AS cs_bytes, 'r1' AS x_edge_request_id) TO '${join(dir, 'old.parquet')}' (FORMAT parquet)`);
+    await c.run(
+      `COPY (SELECT '2026-11-03' AS "date", '09:03:00' AS "time", '200' AS sc_status, '10' AS sc_bytes, '5' AS cs_bytes, 'r1' AS x_edge_request_id) TO '${join(dir, 'old.parquet')}' (FORMAT parquet)`,
+    );
     c.closeSync();
     db.closeSync();
-    rmSync(join(dir, readdirSync(dir).find((f) => f !== 'old.parquet')!));
-    await expect(engine.queryHours(['2026-11-03T09'])).rejects.toThrow(/no log file of hours 2026-11-03T09\.\.2026-11-03T09 has the column viewer_request_log_data/);
+    rmSync(
+      join(
+        dir,
+        readdirSync(dir).find((f) => f !== 'old.parquet')!,
+      ),
+    );
+    await expect(engine.queryHours(['2026-11-03T09'])).rejects.toThrow(
+      /no log file of hours 2026-11-03T09\.\.2026-11-03T09 has the column viewer_request_log_data/,
+    );
   });
 
   it('counts 2xx/3xx as billable, 4xx as rejected, 5xx as errors, and bytes of billable requests only', async () => {
@@ -124,7 +134,13 @@ describe('DuckDB usage engine', () => {
   });
 
   it('reports the bytes of the usage columns read, less than the files', async () => {
-    const path = await writeLogFile(root, ACCOUNT, DIST, H7, Array.from({ length: 200 }, (_, i) => logRecord({ at: `2026-11-03T07:${String(i % 60).padStart(2, '0')}:00Z` })));
+    const path = await writeLogFile(
+      root,
+      ACCOUNT,
+      DIST,
+      H7,
+      Array.from({ length: 200 }, (_, i) => logRecord({ at: `2026-11-03T07:${String(i % 60).padStart(2, '0')}:00Z` })),
+    );
     const { bytesScanned } = await engine.queryHours(['2026-11-03T07']);
     expect(bytesScanned).toBeGreaterThan(0);
     expect(bytesScanned).toBeLessThan(statSync(path).size);

@@ -143,7 +143,13 @@ describe('usage state bound to its logs and its SQL', () => {
   afterEach(() => rmSync(other, { recursive: true, force: true }));
 
   const writeIn = (logRoot: string, hour: HourId, count: number) =>
-    writeLogFile(logRoot, ACCOUNT, DIST, new Date(`${hour}:00:00Z`), Array.from({ length: count }, (_, i) => logRecord({ at: `${hour}:${String(10 + i).padStart(2, '0')}:00Z` })));
+    writeLogFile(
+      logRoot,
+      ACCOUNT,
+      DIST,
+      new Date(`${hour}:00:00Z`),
+      Array.from({ length: count }, (_, i) => logRecord({ at: `${hour}:${String(10 + i).padStart(2, '0')}:00Z` })),
+    );
   const uriOf = (logRoot: string) => pathToFileURL(realpathSync(logRoot)).href;
 
   /** One run over `logRoot` with its own engine; progress lines collected. */
@@ -151,7 +157,15 @@ describe('usage state bound to its logs and its SQL', () => {
     const progress: string[] = [];
     const logsEngine = new DuckDbUsageEngine(logRoot);
     try {
-      const result = await runIncremental({ month: '2026-11', now: new Date(NOW), lateWindowHours: 48, engine: logsEngine, lister, store, progress: (m) => progress.push(m) });
+      const result = await runIncremental({
+        month: '2026-11',
+        now: new Date(NOW),
+        lateWindowHours: 48,
+        engine: logsEngine,
+        lister,
+        store,
+        progress: (m) => progress.push(m),
+      });
       return { ...result, usage: monthUsage('2026-11', result.rows, KEYS), progress };
     } finally {
       await logsEngine.close();
@@ -296,7 +310,10 @@ function downgradeToVersion1(dir: string): number {
 /** A store that dies after `puts` successful rollup writes, or on the manifest write. */
 class CrashingStore implements RollupStore {
   private done = 0;
-  constructor(private readonly inner: RollupStore, private readonly puts: number) {}
+  constructor(
+    private readonly inner: RollupStore,
+    private readonly puts: number,
+  ) {}
   get source() {
     return this.inner.source;
   }

@@ -7,7 +7,15 @@ const run = { now: new Date('2026-11-20T10:15:00Z'), lateWindowHours: 48 };
 function usageOf(keys: { id: string; requests: number; bytesOut: number }[]): MonthUsage {
   return {
     month: '2026-11',
-    keys: keys.map((k) => ({ ...k, name: `${k.id} Corp`, rejected: 0, errors: 0, bytesIn: 0, quota: 1_000_000, quotaUsedPercent: (100 * k.requests) / 1_000_000 })),
+    keys: keys.map((k) => ({
+      ...k,
+      name: `${k.id} Corp`,
+      rejected: 0,
+      errors: 0,
+      bytesIn: 0,
+      quota: 1_000_000,
+      quotaUsedPercent: (100 * k.requests) / 1_000_000,
+    })),
     unattributed: { requests: 0 },
     totalRequests: keys.reduce((sum, k) => sum + k.requests, 0),
   };
@@ -16,7 +24,14 @@ function usageOf(keys: { id: string; requests: number; bytesOut: number }[]): Mo
 describe('invoice lines', () => {
   it('rounds half a cent up, also where binary floating point lands just below it', () => {
     // 2,010 requests at 0.50 per thousand = 1.005; 0.5 GB at 0.09 per GB = 0.045; 2,030 requests = 1.015
-    const [a, b] = invoiceLines(usageOf([{ id: 'a', requests: 2010, bytesOut: 500_000_000 }, { id: 'b', requests: 2030, bytesOut: 0 }]), prices, run);
+    const [a, b] = invoiceLines(
+      usageOf([
+        { id: 'a', requests: 2010, bytesOut: 500_000_000 },
+        { id: 'b', requests: 2030, bytesOut: 0 },
+      ]),
+      prices,
+      run,
+    );
     expect([a.requestsAmount, a.bytesOutAmount, a.amount]).toEqual([1.01, 0.05, 1.06]);
     expect([b.requestsAmount, b.bytesOutAmount, b.amount]).toEqual([1.02, 0, 1.02]);
   });

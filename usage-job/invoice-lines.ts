@@ -87,8 +87,20 @@ export function invoiceLines(usage: MonthUsage, prices: PricesConfig, run: Invoi
 }
 
 const CSV_COLUMNS: readonly (keyof InvoiceLine)[] = [
-  'month', 'status', 'asOf', 'keyId', 'customer', 'requests', 'bytesOut', 'gbOut', 'pricePerThousandRequests', 'pricePerGbOut',
-  'requestsAmount', 'bytesOutAmount', 'amount', 'currency',
+  'month',
+  'status',
+  'asOf',
+  'keyId',
+  'customer',
+  'requests',
+  'bytesOut',
+  'gbOut',
+  'pricePerThousandRequests',
+  'pricePerGbOut',
+  'requestsAmount',
+  'bytesOutAmount',
+  'amount',
+  'currency',
 ];
 
 /** Plain decimal notation (String(9.87e-7) would give an exponent a spreadsheet may misread). */

@@ -27,7 +27,6 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true })
     .map((f) => join(dir, String(f)))

@@ -114,10 +114,7 @@ export function isUsageRow(value: unknown, hour: HourId): value is HourlyUsageRo
 }
 
 function isListing(value: unknown): value is LogObjectVersion[] {
-  return (
-    Array.isArray(value) &&
-    value.every((o) => isRecord(o) && typeof o.key === 'string' && typeof o.version === 'string' && Number.isSafeInteger(o.size))
-  );
+  return Array.isArray(value) && value.every((o) => isRecord(o) && typeof o.key === 'string' && typeof o.version === 'string' && Number.isSafeInteger(o.size));
 }
 
 const isDigest = (value: unknown): value is string => typeof value === 'string' && /^[0-9a-f]{64}$/.test(value);

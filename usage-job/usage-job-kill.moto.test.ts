@@ -156,7 +156,9 @@ async function published(): Promise<{ maxima: Map<string, number>; heartbeats: n
   }
   const beat = await cw.send(
     new GetMetricDataCommand({
-      MetricDataQueries: [{ Id: 'hb', MetricStat: { Metric: { Namespace: namespace, MetricName: ENVIRONMENT_METRICS.heartbeat }, Period: 3600, Stat: 'SampleCount' } }],
+      MetricDataQueries: [
+        { Id: 'hb', MetricStat: { Metric: { Namespace: namespace, MetricName: ENVIRONMENT_METRICS.heartbeat }, Period: 3600, Stat: 'SampleCount' } },
+      ],
       StartTime: new Date(now.getTime() - 6 * 3600_000),
       EndTime: new Date(now.getTime() + 3600_000),
     }),
@@ -184,7 +186,7 @@ describe('usage job killed mid-run, then rerun', () => {
     expect(maxima.size).toBeLessThan(KEY_COUNT);
   }, 120_000);
 
-  test('the rerun finishes and CloudWatch holds exactly a clean run\'s figures, nothing doubled', async () => {
+  test("the rerun finishes and CloudWatch holds exactly a clean run's figures, nothing doubled", async () => {
     const run = await runCli(moto.endpoint);
     expect({ code: run.code, err: run.code === 0 ? '' : run.err }).toEqual({ code: 0, err: '' });
     const report = JSON.parse(run.out) as { keys: { id: string; requests: number }[] };

@@ -16,10 +16,23 @@ function bytes(n: number): string {
 
 export function usageTable(usage: MonthUsage): string {
   const header = ['key', 'name', 'requests', 'rejected', 'errors', 'bytes out', 'quota', 'quota used'];
-  const rows = usage.keys.map((k) => [k.id, k.name, int(k.requests), int(k.rejected), int(k.errors), bytes(k.bytesOut), int(k.quota), `${k.quotaUsedPercent.toFixed(2)} %`]);
+  const rows = usage.keys.map((k) => [
+    k.id,
+    k.name,
+    int(k.requests),
+    int(k.rejected),
+    int(k.errors),
+    bytes(k.bytesOut),
+    int(k.quota),
+    `${k.quotaUsedPercent.toFixed(2)} %`,
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const numeric = new Set([2, 3, 4, 5, 6, 7]);
-  const line = (cells: string[]) => cells.map((c, i) => (numeric.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (numeric.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   const out = [
     `Usage for ${usage.month} (month to date, UTC)`,
     '',

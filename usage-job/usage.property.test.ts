@@ -47,7 +47,9 @@ const loggedArb: fc.Arbitrary<Logged> = fc.oneof(
   { weight: 2, arbitrary: fc.constant<Logged>({ kind: 'none' }) },
   {
     weight: 1,
-    arbitrary: fc.record({ index: fc.integer({ min: 0, max: KEYS.length - 1 }), variant: fc.integer({ min: 0, max: 4 }) }).map((v): Logged => ({ kind: 'near', ...v })),
+    arbitrary: fc
+      .record({ index: fc.integer({ min: 0, max: KEYS.length - 1 }), variant: fc.integer({ min: 0, max: 4 }) })
+      .map((v): Logged => ({ kind: 'near', ...v })),
   },
 );
 

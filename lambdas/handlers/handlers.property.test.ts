@@ -33,7 +33,16 @@ afterEach(() => restoreSink());
 
 const contentType = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom('application/json', 'application/json; charset=utf-8', 'Application/JSON') },
-  fc.constantFrom('application/json', 'application/json; charset=utf-8', 'APPLICATION/JSON;charset=UTF-8', 'text/plain', 'application/jsonx', '', ';', 'application/json;;;'),
+  fc.constantFrom(
+    'application/json',
+    'application/json; charset=utf-8',
+    'APPLICATION/JSON;charset=UTF-8',
+    'text/plain',
+    'application/jsonx',
+    '',
+    ';',
+    'application/json;;;',
+  ),
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 20 }),
 );

@@ -8,13 +8,7 @@ import type { ProxyResult } from './http';
 import { handler as dataHandler } from './data';
 import { handler as exampleHandler } from './example';
 import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from './json-body';
-import {
-  dataEvent,
-  restProxyEvent,
-  TEST_API_KEY,
-  TEST_API_KEY_ID,
-  TEST_ORIGIN_SECRET,
-} from './testing/rest-proxy-event';
+import { dataEvent, restProxyEvent, TEST_API_KEY, TEST_API_KEY_ID, TEST_ORIGIN_SECRET } from './testing/rest-proxy-event';
 
 let logs: string[];
 let restoreSink: () => void;
@@ -186,7 +180,11 @@ describe('origin secret', () => {
     ['sent twice with different values', { ...restProxyEvent(), multiValueHeaders: { [ORIGIN_SECRET_HEADER]: [TEST_ORIGIN_SECRET, 'other'] } }],
   ])('refuses a request whose secret is %s with 403 Forbidden, on both routes', async (_label, event) => {
     expectError(await exampleHandler(event), 403, /^Forbidden$/);
-    expectError(await dataHandler({ ...event, httpMethod: 'POST', path: '/data', body: '{}', headers: { ...event.headers, 'content-type': 'application/json' } }), 403, /^Forbidden$/);
+    expectError(
+      await dataHandler({ ...event, httpMethod: 'POST', path: '/data', body: '{}', headers: { ...event.headers, 'content-type': 'application/json' } }),
+      403,
+      /^Forbidden$/,
+    );
     expect(logs.map((l) => JSON.parse(l) as Record<string, unknown>).map((l) => [l.status, l.reason])).toEqual([
       [403, 'origin secret header missing or wrong'],
       [403, 'origin secret header missing or wrong'],

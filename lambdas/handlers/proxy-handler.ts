@@ -3,14 +3,7 @@
  * the method check, a catch-all so no stack trace ever reaches a client, and one structured log
  * line per request (level, msg, requestId, method, path, status, latencyMs).
  */
-import {
-  errorResponse,
-  isRecord,
-  singleHeader,
-  type ProxyEvent,
-  type ProxyHandler,
-  type ProxyResult,
-} from './http';
+import { errorResponse, isRecord, singleHeader, type ProxyEvent, type ProxyHandler, type ProxyResult } from './http';
 import { log } from './logger';
 import { ORIGIN_SECRET_ENV, ORIGIN_SECRET_HEADER, originSecretMatches } from '../../contracts/origin-secret';
 

@@ -38,7 +38,10 @@ const request = (key: string | undefined, path = '/example', method = 'GET') => 
   method,
   path,
   headers: new Map<string, string[]>(key === undefined ? [] : [['x-api-key', [key]]]),
-  query: new Map([['apikey_fp', ['0123456789abcdef']], ['a', ['1', '2']]]),
+  query: new Map([
+    ['apikey_fp', ['0123456789abcdef']],
+    ['a', ['1', '2']],
+  ]),
   body: Buffer.alloc(0),
   sourceIp: '127.0.0.1',
 });

@@ -17,14 +17,7 @@ import type { EnvironmentConfig } from '../../config/types';
 import type { LocalApiKey } from '../keys/key-store';
 import { buildProxyEvent, type ForwardedRequest } from './proxy-event';
 import type { QuotaCounter } from './quota';
-import {
-  forbidden,
-  integrationFailure,
-  limitExceeded,
-  missingAuthenticationToken,
-  tooManyRequests,
-  type GatewayResponse,
-} from './responses';
+import { forbidden, integrationFailure, limitExceeded, missingAuthenticationToken, tooManyRequests, type GatewayResponse } from './responses';
 import { TokenBucket } from './token-bucket';
 
 /** Routes of the REST API, as the billing stack declares them: "METHOD /path" -> handler. */

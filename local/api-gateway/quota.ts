@@ -29,7 +29,10 @@ export class QuotaCounter {
   private dirty = false;
   private readonly file: string;
 
-  constructor(stateDir: string, private readonly now: () => number = Date.now) {
+  constructor(
+    stateDir: string,
+    private readonly now: () => number = Date.now,
+  ) {
     this.file = join(stateDir, QUOTA_FILE);
     this.month = utcMonth(now());
     this.used = new Map();
@@ -74,7 +77,8 @@ function readQuotaFile(file: string): QuotaFile {
     throw new Error(`${file} is not valid JSON (${(error as Error).message}); delete it to start the month's quotas from zero`, { cause: error });
   }
   const q = parsed as Partial<QuotaFile> | null;
-  const counts = q !== null && typeof q === 'object' && typeof q.month === 'string' && typeof q.used === 'object' && q.used !== null ? Object.values(q.used) : undefined;
+  const counts =
+    q !== null && typeof q === 'object' && typeof q.month === 'string' && typeof q.used === 'object' && q.used !== null ? Object.values(q.used) : undefined;
   if (counts === undefined || !counts.every((n) => Number.isSafeInteger(n) && n >= 0)) {
     throw new Error(`${file} must hold {"month": "YYYY-MM", "used": {"<key id>": <count>}}; delete it to start the month's quotas from zero`);
   }

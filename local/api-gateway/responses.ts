@@ -22,8 +22,7 @@ function gatewayError(statusCode: number, message: string, errorType: string): G
   };
 }
 
-export const missingAuthenticationToken = (): GatewayResponse =>
-  gatewayError(403, 'Missing Authentication Token', 'MissingAuthenticationTokenException');
+export const missingAuthenticationToken = (): GatewayResponse => gatewayError(403, 'Missing Authentication Token', 'MissingAuthenticationTokenException');
 export const forbidden = (): GatewayResponse => gatewayError(403, 'Forbidden', 'ForbiddenException');
 export const tooManyRequests = (): GatewayResponse => gatewayError(429, 'Too Many Requests', 'TooManyRequestsException');
 export const limitExceeded = (): GatewayResponse => gatewayError(429, 'Limit Exceeded', 'LimitExceededException');

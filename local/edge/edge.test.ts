@@ -8,7 +8,7 @@ const OTHER_FP = apiKeyFingerprint('o'.repeat(30));
 const call = (url: string, headers: Record<string, string> = {}) =>
   edge.viewerRequest({ method: 'GET', url, headers, clientIp: '127.0.0.1', edgeRequestId: 'r1', distributionId: 'ELOCALPLATFORM', host: 'h' });
 
-test("a well-formed key is forwarded unchanged and its own fingerprint is logged, whatever the query names", () => {
+test('a well-formed key is forwarded unchanged and its own fingerprint is logged, whatever the query names', () => {
   const d = call(`/example?APIKEY_FP=forged&x=1&apikey_fp=${OTHER_FP}`, { 'x-api-key': KEY, 'user-agent': 'u' });
   expect(d).toMatchObject({ kind: 'forward', path: '/example', query: `APIKEY_FP=forged&x=1&apikey_fp=${OTHER_FP}`, logData: apiKeyFingerprint(KEY) });
   if (d.kind !== 'forward') return;

@@ -65,13 +65,7 @@ function readKeysFile(file: string): LocalApiKey[] {
   if (!Array.isArray(parsed)) throw new Error(`${file} must hold a JSON array of keys; delete it to generate new keys`);
   return parsed.map((item: unknown, i) => {
     const k = item as Partial<LocalApiKey> | null;
-    if (
-      k === null ||
-      typeof k !== 'object' ||
-      typeof k.id !== 'string' ||
-      typeof k.value !== 'string' ||
-      !isWellFormedApiKey(k.value)
-    ) {
+    if (k === null || typeof k !== 'object' || typeof k.id !== 'string' || typeof k.value !== 'string' || !isWellFormedApiKey(k.value)) {
       throw new Error(`${file}: entry ${i} needs a string id and a well-formed value (20-128 printable ASCII); delete the file to regenerate`);
     }
     return { id: k.id, name: String(k.name ?? k.id), value: k.value, quotaPerMonth: Number(k.quotaPerMonth ?? 0) };

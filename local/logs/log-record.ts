@@ -61,8 +61,7 @@ const dash = (value: string | undefined): string => (value === undefined || valu
 export function buildLogRecord(r: ServedRequest): LogRecordRow {
   const finished = new Date(r.finishedMs).toISOString();
   const status = r.result === 'aborted' ? '000' : String(r.status);
-  const resultType =
-    r.result === 'function' ? 'FunctionGeneratedResponse' : r.result === 'aborted' || r.status >= 400 ? 'Error' : 'Miss';
+  const resultType = r.result === 'function' ? 'FunctionGeneratedResponse' : r.result === 'aborted' || r.status >= 400 ? 'Error' : 'Miss';
   const detailed = r.result === 'aborted' ? 'ClientCommError' : resultType === 'Error' ? 'Error' : resultType;
   const byField: Record<string, string> = {
     date: finished.slice(0, 10),

@@ -10,9 +10,7 @@ export async function readLogRecords(logRoot: string): Promise<LogRow[]> {
   const connection = await instance.connect();
   try {
     const glob = join(logRoot, 'AWSLogs', '**', '*.parquet').replace(/'/g, "''");
-    const reader = await connection.runAndReadAll(
-      `SELECT * FROM read_parquet('${glob}', hive_partitioning = true, hive_types_autocast = false)`,
-    );
+    const reader = await connection.runAndReadAll(`SELECT * FROM read_parquet('${glob}', hive_partitioning = true, hive_types_autocast = false)`);
     return reader.getRowObjects().map((row) => {
       const out: LogRow = {};
       for (const [k, v] of Object.entries(row)) out[k] = typeof v === 'bigint' ? Number(v) : v === null ? null : typeof v === 'number' ? v : String(v);

@@ -55,7 +55,11 @@ export async function startPlatformProcess(options: StartProcessOptions = {}): P
     writeFileSync(file, JSON.stringify(options.environment));
     env.LOCAL_ENVIRONMENT_FILE = file;
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts', ...(options.args ?? [])], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts', ...(options.args ?? [])], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));

@@ -6,7 +6,17 @@ const snapshot: UsageSnapshot = {
   usage: {
     month: '2026-11',
     keys: [
-      { id: 'acme', name: 'Acme <script>alert(1)</script>', requests: 2_000_000, rejected: 3, errors: 1, bytesOut: 5e9, bytesIn: 0, quota: 1_000_000, quotaUsedPercent: 200 },
+      {
+        id: 'acme',
+        name: 'Acme <script>alert(1)</script>',
+        requests: 2_000_000,
+        rejected: 3,
+        errors: 1,
+        bytesOut: 5e9,
+        bytesIn: 0,
+        quota: 1_000_000,
+        quotaUsedPercent: 200,
+      },
       { id: 'globex', name: 'Globex', requests: 0, rejected: 0, errors: 0, bytesOut: 0, bytesIn: 0, quota: 100, quotaUsedPercent: 0 },
     ],
     unattributed: { requests: 12 },

@@ -98,7 +98,9 @@ export function hourlyChart(hours: readonly HourBar[], keyIds: readonly string[]
       );
     });
     if (i % 3 === 2) {
-      parts.push(`<text x="${(x + barW / 2).toFixed(1)}" y="${height - 10}" text-anchor="middle" class="axis">${h.hour.slice(8, 10)} ${h.hour.slice(11)}h</text>`);
+      parts.push(
+        `<text x="${(x + barW / 2).toFixed(1)}" y="${height - 10}" text-anchor="middle" class="axis">${h.hour.slice(8, 10)} ${h.hour.slice(11)}h</text>`,
+      );
     }
   });
   if (totals.every((t) => t === 0)) {

@@ -31,11 +31,7 @@ export function usageRoutes(refresher: UsageRefresher, refreshSeconds: number, p
         }
       }
       if (url.pathname === '/_usage.json') {
-        const body = JSON.stringify(
-          { ...snapshot.usage, computedAt: snapshot.computedAt, logRecords: snapshot.logRecords },
-          null,
-          2,
-        );
+        const body = JSON.stringify({ ...snapshot.usage, computedAt: snapshot.computedAt, logRecords: snapshot.logRecords }, null, 2);
         res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
         res.end(body + '\n');
         return;

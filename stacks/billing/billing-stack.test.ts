@@ -15,7 +15,13 @@ import { repoPath } from '../shared/repo';
 import { billingStackName } from '../stack-names';
 import { LAMBDA_RUNTIME, handlerPackage } from './api/handlers';
 import { ROUTES, STAGE_NAME } from './api/rest-api';
-import { ALL_METHODS, MANAGED_ALL_VIEWER_EXCEPT_HOST_HEADER, MANAGED_CACHING_DISABLED, MANAGED_SECURITY_HEADERS, VIEWER_REQUEST_FUNCTION_FILE } from './edge/distribution';
+import {
+  ALL_METHODS,
+  MANAGED_ALL_VIEWER_EXCEPT_HOST_HEADER,
+  MANAGED_CACHING_DISABLED,
+  MANAGED_SECURITY_HEADERS,
+  VIEWER_REQUEST_FUNCTION_FILE,
+} from './edge/distribution';
 import { asObject, addressOf, firstBlock, onlyResource, resourcesOf, synthPlatform } from '../testing/synth-platform';
 import type { JsonObject, SynthesizedStack } from '../testing/synth-platform';
 
@@ -40,7 +46,11 @@ describe.each(environments)('billing stack %s', (_name, env, synth) => {
     const written = asObject(JSON.parse(readFileSync(join(dir, 'stacks', synth.stack.node.id, 'cdk.tf.json'), 'utf8')));
     expect(Object.keys(asObject(written.resource))).toContain('aws_cloudfront_distribution');
     for (const fn of resourcesOf(synth, 'aws_lambda_function').values()) {
-      expect(readFileSync(join(dir, 'stacks', synth.stack.node.id, String(fn.filename))).subarray(0, 2).toString('latin1')).toBe('PK');
+      expect(
+        readFileSync(join(dir, 'stacks', synth.stack.node.id, String(fn.filename)))
+          .subarray(0, 2)
+          .toString('latin1'),
+      ).toBe('PK');
     }
   });
 
@@ -110,8 +120,7 @@ describe.each(environments)('billing stack %s', (_name, env, synth) => {
 
   describe('buckets', () => {
     const buckets = resourcesOf(synth, 'aws_s3_bucket');
-    const byBucketRef = (type: string) =>
-      new Map([...resourcesOf(synth, type).values()].map((r) => [String(r.bucket), r] as const));
+    const byBucketRef = (type: string) => new Map([...resourcesOf(synth, type).values()].map((r) => [String(r.bucket), r] as const));
 
     it('creates the log, Athena results and usage buckets with the shared names', () => {
       expect([...buckets.values()].map((b) => b.bucket).sort()).toEqual([names.athenaResultsBucket, names.logBucket, names.usageBucket].sort());
@@ -124,7 +133,12 @@ describe.each(environments)('billing stack %s', (_name, env, synth) => {
       const policies = byBucketRef('aws_s3_bucket_policy');
       for (const id of buckets.keys()) {
         const bucketRef = ref(`aws_s3_bucket.${id}`, 'id');
-        expect(publicAccess.get(bucketRef)).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
+        expect(publicAccess.get(bucketRef)).toMatchObject({
+          block_public_acls: true,
+          block_public_policy: true,
+          ignore_public_acls: true,
+          restrict_public_buckets: true,
+        });
         expect(ownership.get(bucketRef)?.rule).toEqual({ object_ownership: 'BucketOwnerEnforced' });
         expect(JSON.stringify(encryption.get(bucketRef)?.rule)).toContain('"sse_algorithm":"AES256"');
         const policy = JSON.parse(String(policies.get(bucketRef)?.policy)) as { Statement: JsonObject[] };
@@ -135,7 +149,10 @@ describe.each(environments)('billing stack %s', (_name, env, synth) => {
     });
 
     it('lets only this account and distribution delivery source write logs, under AWSLogs/', () => {
-      const logRef = ref(addressOf(synth, 'aws_s3_bucket', (b) => b.bucket === names.logBucket), 'id');
+      const logRef = ref(
+        addressOf(synth, 'aws_s3_bucket', (b) => b.bucket === names.logBucket),
+        'id',
+      );
       const policy = JSON.parse(String(byBucketRef('aws_s3_bucket_policy').get(logRef)?.policy)) as { Statement: JsonObject[] };
       const write = policy.Statement.find((s) => s.Sid === 'AWSLogDeliveryWrite');
       expect(write).toEqual({
@@ -155,18 +172,27 @@ describe.each(environments)('billing stack %s', (_name, env, synth) => {
     it('expires logs and Athena results after the configured days; keeps usage data, versioned', () => {
       const lifecycles = byBucketRef('aws_s3_bucket_lifecycle_configuration');
       const rules = (bucket: string) => {
-        const lc = lifecycles.get(ref(addressOf(synth, 'aws_s3_bucket', (b) => b.bucket === bucket), 'id'));
+        const lc = lifecycles.get(
+          ref(
+            addressOf(synth, 'aws_s3_bucket', (b) => b.bucket === bucket),
+            'id',
+          ),
+        );
         return lc === undefined ? [] : (lc.rule as JsonObject[]);
       };
-      const expiryDays = (bucket: string) =>
-        rules(bucket).flatMap((r) => (r.expiration === undefined ? [] : [firstBlock(r.expiration, 'expiration').days]));
+      const expiryDays = (bucket: string) => rules(bucket).flatMap((r) => (r.expiration === undefined ? [] : [firstBlock(r.expiration, 'expiration').days]));
       expect(expiryDays(names.logBucket)).toEqual([env.accessLogExpirationDays]);
       expect(expiryDays(names.athenaResultsBucket)).toEqual([env.athenaResultsExpirationDays]);
       expect(expiryDays(names.usageBucket)).toEqual([]);
       const usageRule = rules(names.usageBucket).map((r) => firstBlock(r.noncurrent_version_expiration, 'noncurrent').noncurrent_days);
       expect(usageRule).toEqual([90]);
       const versioning = byBucketRef('aws_s3_bucket_versioning');
-      const usageVersioning = versioning.get(ref(addressOf(synth, 'aws_s3_bucket', (b) => b.bucket === names.usageBucket), 'id'));
+      const usageVersioning = versioning.get(
+        ref(
+          addressOf(synth, 'aws_s3_bucket', (b) => b.bucket === names.usageBucket),
+          'id',
+        ),
+      );
       expect(usageVersioning?.versioning_configuration).toEqual({ status: 'Enabled' });
     });
   });
@@ -204,18 +230,16 @@ describe.each(environments)('billing stack %s', (_name, env, synth) => {
       const distId = ref(addressOf(synth, 'aws_cloudfront_distribution'), 'id');
       const template = String(params['storage.location.template']);
       const hour = new Date(Date.UTC(2026, 2, 7, 5));
-      const filled = template
-        .replace('$${year}', '2026')
-        .replace('$${month}', '03')
-        .replace('$${day}', '07')
-        .replace('$${hour}', '05');
+      const filled = template.replace('$${year}', '2026').replace('$${month}', '03').replace('$${day}', '07').replace('$${hour}', '05');
       expect(filled).toBe(`s3://${names.logBucket}/${hourPrefix(env.accountId, distId, hour)}`);
     });
 
     it('declares a lower-case string column for every delivered field', () => {
       const descriptor = firstBlock(table.storage_descriptor, 'storage_descriptor');
       expect(descriptor.columns).toEqual(LOG_COLUMNS.map((c) => ({ name: parquetColumnName(c.field).toLowerCase(), type: 'string', comment: c.comment })));
-      expect((descriptor.columns as { name: string }[]).map((c) => c.name)).toEqual(expect.arrayContaining(['viewer_request_log_data', 'cs_user_agent', 'cs_uri_query']));
+      expect((descriptor.columns as { name: string }[]).map((c) => c.name)).toEqual(
+        expect.arrayContaining(['viewer_request_log_data', 'cs_user_agent', 'cs_uri_query']),
+      );
       expect(firstBlock(descriptor.ser_de_info, 'ser_de_info').serialization_library).toBe('org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe');
     });
   });
@@ -249,7 +273,11 @@ describe.each(environments)('billing stack %s', (_name, env, synth) => {
       expect(settings.method_path).toBe('*/*');
       expect(settings.settings).toMatchObject({ throttling_rate_limit: env.stageThrottle.rateLimit, throttling_burst_limit: env.stageThrottle.burstLimit });
       const plans = [...resourcesOf(synth, 'aws_api_gateway_usage_plan').values()];
-      expect(plans.map((p) => p.name).sort()).toEqual(Object.keys(env.usagePlans).map((n) => `${env.prefix}-${n}`).sort());
+      expect(plans.map((p) => p.name).sort()).toEqual(
+        Object.keys(env.usagePlans)
+          .map((n) => `${env.prefix}-${n}`)
+          .sort(),
+      );
       for (const [name, plan] of Object.entries(env.usagePlans)) {
         const p = plans.find((x) => x.name === `${env.prefix}-${name}`);
         expect(p?.quota_settings).toEqual({ limit: plan.monthlyQuota, period: 'MONTH' });
@@ -321,7 +349,12 @@ describe.each(environments)('billing stack %s', (_name, env, synth) => {
     it('is computed by Terraform from the key values (fingerprints only) and written to the usage bucket', () => {
       const object = onlyResource(synth, 'aws_s3_object');
       expect(object.key).toBe(USAGE_JOB_DEPLOYMENT_KEY);
-      expect(object.bucket).toBe(ref(addressOf(synth, 'aws_s3_bucket', (b) => b.bucket === names.usageBucket), 'id'));
+      expect(object.bucket).toBe(
+        ref(
+          addressOf(synth, 'aws_s3_bucket', (b) => b.bucket === names.usageBucket),
+          'id',
+        ),
+      );
       const content = String(object.content);
       expect(content).toMatch(/^\$\{jsonencode\(\{/);
       for (const id of resourcesOf(synth, 'aws_api_gateway_api_key').keys()) {

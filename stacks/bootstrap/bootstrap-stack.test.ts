@@ -94,12 +94,25 @@ describe('bootstrap stacks', () => {
     it('usage-job role: Athena, Glue read, metrics in its namespace, usage plans, never key values', () => {
       const policy = inlinePolicy(synth, `aws_iam_role.roles-${env.name}_usage-job_`);
       const sids = policy.Statement.map((s) => s.Sid);
-      expect(sids).toEqual(['Athena', 'GlueRead', 'LogsList', 'LogsRead', 'ResultsAndUsageBuckets', 'ResultsAndUsageObjects', 'Metrics', 'MetricsRead', 'UsagePlansAndUsage', 'NeverKeyValues']);
+      expect(sids).toEqual([
+        'Athena',
+        'GlueRead',
+        'LogsList',
+        'LogsRead',
+        'ResultsAndUsageBuckets',
+        'ResultsAndUsageObjects',
+        'Metrics',
+        'MetricsRead',
+        'UsagePlansAndUsage',
+        'NeverKeyValues',
+      ]);
       const metrics = policy.Statement.find((s) => s.Sid === 'Metrics');
       expect(metrics?.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': `UsageBilling/${env.name}` } });
       const deny = policy.Statement.find((s) => s.Sid === 'NeverKeyValues');
       expect(deny).toMatchObject({ Effect: 'Deny', Action: 'apigateway:GET' });
-      expect(deny?.Resource).toEqual(expect.arrayContaining([`arn:aws:apigateway:${env.region}::/apikeys/*`, `arn:aws:apigateway:${env.region}::/usageplans/*/keys/*`]));
+      expect(deny?.Resource).toEqual(
+        expect.arrayContaining([`arn:aws:apigateway:${env.region}::/apikeys/*`, `arn:aws:apigateway:${env.region}::/usageplans/*/keys/*`]),
+      );
       for (const s of policy.Statement.filter((x) => x.Effect === 'Allow')) {
         expect(JSON.stringify(s.Resource)).not.toContain('/apikeys');
         expect(JSON.stringify(s.Action)).not.toMatch(/"\*"|:\*"/);

@@ -32,11 +32,11 @@ beforeAll(() => {
   if (!existsSync(checkov)) throw new Error(`checkov not found at ${checkov}: run .ci/run (it installs requirements-dev.txt into .venv)`);
   outdir = mkdtempSync(join(tmpdir(), 'checkov-synth-'));
   expect(runSynth(platformConfig, { outdir, backend: 's3', stderr: (l) => process.stderr.write(l) })).toBe(0);
-  const run = spawnSync(
-    checkov,
-    ['-d', join(outdir, 'stacks'), '--framework', 'terraform_json', '--skip-download', '--quiet', '--compact', '-o', 'json'],
-    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, BC_SKIP_MAPPING: 'TRUE' } },
-  );
+  const run = spawnSync(checkov, ['-d', join(outdir, 'stacks'), '--framework', 'terraform_json', '--skip-download', '--quiet', '--compact', '-o', 'json'], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, BC_SKIP_MAPPING: 'TRUE' },
+  });
   const parsed = JSON.parse(run.stdout) as CheckovReport | CheckovReport[];
   reports = Array.isArray(parsed) ? parsed : [parsed];
 }, 240_000);

@@ -25,7 +25,9 @@ describe.each([...stacks].filter(([name]) => name.startsWith('billing-')))('%s',
   const outputStrings = strings(synth.json.output ?? {}, 'output');
 
   test('API key values are referenced only inside sha256() (the fingerprint map)', () => {
-    const uses = resourceStrings.flatMap(({ path, text }) => [...text.matchAll(KEY_VALUE_REF)].map((m) => ({ path, before: text.slice(Math.max(0, (m.index ?? 0) - 7), m.index) })));
+    const uses = resourceStrings.flatMap(({ path, text }) =>
+      [...text.matchAll(KEY_VALUE_REF)].map((m) => ({ path, before: text.slice(Math.max(0, (m.index ?? 0) - 7), m.index) })),
+    );
     expect(uses.length).toBe(platformConfig.environments.find((e) => `billing-${e.name}` === _name)?.apiKeys.length);
     for (const use of uses) {
       expect({ path: use.path, before: use.before }).toEqual({ path: expect.stringMatching(/^resource\.aws_s3_object\./), before: 'sha256(' });
@@ -33,7 +35,9 @@ describe.each([...stacks].filter(([name]) => name.startsWith('billing-')))('%s',
   });
 
   test('the origin secret reaches only the CloudFront origin header and the handlers environment', () => {
-    const places = resourceStrings.filter(({ text }) => SECRET_REFS.some((re) => re.test(text))).map(({ path }) => path.replace(/\.[\w-]+?_[0-9A-F]{8}\./, '.<id>.'));
+    const places = resourceStrings
+      .filter(({ text }) => SECRET_REFS.some((re) => re.test(text)))
+      .map(({ path }) => path.replace(/\.[\w-]+?_[0-9A-F]{8}\./, '.<id>.'));
     expect(places.length).toBeGreaterThan(0);
     for (const place of places) {
       expect(place).toMatch(

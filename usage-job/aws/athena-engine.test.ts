@@ -2,7 +2,13 @@
  * The Athena engine with a controlled client: the cases moto cannot produce (FAILED with a reason,
  * result pages with NextToken, throttling, scanned bytes) and fault injection (issue 6).
  */
-import type { GetQueryExecutionCommandOutput, GetQueryResultsCommandInput, GetQueryResultsCommandOutput, QueryExecutionState, Row } from '@aws-sdk/client-athena';
+import type {
+  GetQueryExecutionCommandOutput,
+  GetQueryResultsCommandInput,
+  GetQueryResultsCommandOutput,
+  QueryExecutionState,
+  Row,
+} from '@aws-sdk/client-athena';
 import { AthenaEngine, AthenaQueryError, type AthenaApi } from './athena-engine';
 import { RetriesExhaustedError } from './retry';
 import { resultRow, USAGE_RESULT_COLUMNS } from './testing/usage-sql-result';
@@ -87,7 +93,9 @@ class ScriptedAthena implements AthenaApi {
 }
 
 function usageRows(hour: string, n: number): Row[] {
-  return Array.from({ length: n }, (_, i) => row([hour, '2026-11', i.toString(16).padStart(16, '0'), String(i), '1', '0', String(i + 1), String(10 * i), String(i)]));
+  return Array.from({ length: n }, (_, i) =>
+    row([hour, '2026-11', i.toString(16).padStart(16, '0'), String(i), '1', '0', String(i + 1), String(10 * i), String(i)]),
+  );
 }
 
 const noWait = { sleep: async () => undefined, random: () => 0.5 };
@@ -100,7 +108,17 @@ describe('Athena engine (controlled client)', () => {
     const out = await new AthenaEngine(athena, options).queryHours(['2026-11-03T07']);
 
     expect(out.rows).toHaveLength(2_345);
-    expect(out.rows[0]).toEqual({ hour: '2026-11-03T07', month: '2026-11', apikeyFp: '0000000000000000', requests: 0, rejected: 1, errors: 0, total: 1, bytesOut: 0, bytesIn: 0 });
+    expect(out.rows[0]).toEqual({
+      hour: '2026-11-03T07',
+      month: '2026-11',
+      apikeyFp: '0000000000000000',
+      requests: 0,
+      rejected: 1,
+      errors: 0,
+      total: 1,
+      bytesOut: 0,
+      bytesIn: 0,
+    });
     expect(out.rows.map((r) => r.apikeyFp)).toEqual(rows.map((r) => r.Data?.[2].VarCharValue));
     expect(athena.resultCalls.map((c) => [c.MaxResults, c.NextToken])).toEqual([
       [1000, undefined],
@@ -214,7 +232,9 @@ describe('Athena engine (controlled client)', () => {
     const bad = new ScriptedAthena([{ states: ['SUCCEEDED'], rows: [row(['2026-11-03T07', '2026-11', null, 'x', '0', '0', '0', '0', '0'])] }]);
     await expect(new AthenaEngine(bad, options).queryHours(['2026-11-03T07'])).rejects.toThrow('returned requests="x", not a count');
     const other = new ScriptedAthena([{ states: ['SUCCEEDED'], rows: usageRows('2026-11-03T09', 1) }]);
-    await expect(new AthenaEngine(other, options).queryHours(['2026-11-03T07'])).rejects.toThrow('returned hour_id="2026-11-03T09", not one of the asked hours');
+    await expect(new AthenaEngine(other, options).queryHours(['2026-11-03T07'])).rejects.toThrow(
+      'returned hour_id="2026-11-03T09", not one of the asked hours',
+    );
   });
 
   it('after a FAILED, CANCELLED or timed-out query, a rerun returns exactly the rows of a clean run', async () => {
@@ -222,7 +242,9 @@ describe('Athena engine (controlled client)', () => {
       const rows = usageRows('2026-11-03T07', 1_200);
       return new ScriptedAthena([first, { states: ['RUNNING', 'SUCCEEDED'], rows }]);
     };
-    const clean = await new AthenaEngine(new ScriptedAthena([{ states: ['SUCCEEDED'], rows: usageRows('2026-11-03T07', 1_200) }]), options).queryHours(['2026-11-03T07']);
+    const clean = await new AthenaEngine(new ScriptedAthena([{ states: ['SUCCEEDED'], rows: usageRows('2026-11-03T07', 1_200) }]), options).queryHours([
+      '2026-11-03T07',
+    ]);
     for (const first of [
       { states: ['FAILED'], reason: 'boom', rows: [] },
       { states: ['CANCELLED'], rows: [] },

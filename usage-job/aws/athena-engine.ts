@@ -181,7 +181,11 @@ export class AthenaEngine implements UsageEngine {
     const max = this.options.pollMaxMs ?? 5_000;
     const deadline = this.now() + timeoutMs;
     for (let attempt = 0; ; attempt += 1) {
-      const { QueryExecution: execution } = await withBackoff('Athena GetQueryExecution', () => this.api.getQueryExecution({ QueryExecutionId: id }), this.backoff);
+      const { QueryExecution: execution } = await withBackoff(
+        'Athena GetQueryExecution',
+        () => this.api.getQueryExecution({ QueryExecutionId: id }),
+        this.backoff,
+      );
       const state = execution?.Status?.State;
       if (state === 'SUCCEEDED') return execution?.Statistics?.DataScannedInBytes ?? 0;
       if (state === 'FAILED') {

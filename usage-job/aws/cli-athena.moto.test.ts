@@ -33,16 +33,31 @@ let childEnv: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   const gatewayEndpoint = await gateway.start();
-  childEnv = { ...process.env, AWS_ENDPOINT_URL: moto.endpoint, AWS_ENDPOINT_URL_API_GATEWAY: gatewayEndpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' };
+  childEnv = {
+    ...process.env,
+    AWS_ENDPOINT_URL: moto.endpoint,
+    AWS_ENDPOINT_URL_API_GATEWAY: gatewayEndpoint,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+  };
   for (const name of ['AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_REGION', 'AWS_DEFAULT_REGION']) delete childEnv[name];
 
   const conn = { region: dev.region, endpoint: moto.endpoint, credentials: moto.clientConfig().credentials };
   const s3 = s3Client(conn);
   await createUsageJobEnvironment({ s3, athena: athenaClient(conn) }, dev, DIST, [
     { id: 'acme-dev', customer: 'Acme Corp (test)', fingerprint: ACME_FP, apiGatewayKeyId: 'key-acme', usagePlanId: 'plan-basic', monthlyQuota: 10_000 },
-    { id: 'smoke-test', customer: 'Platform smoke test', fingerprint: '2222222222222222', apiGatewayKeyId: 'key-smoke', usagePlanId: 'plan-basic', monthlyQuota: 10_000 },
+    {
+      id: 'smoke-test',
+      customer: 'Platform smoke test',
+      fingerprint: '2222222222222222',
+      apiGatewayKeyId: 'key-smoke',
+      usagePlanId: 'plan-basic',
+      monthlyQuota: 10_000,
+    },
   ]);
-  await s3.send(new PutObjectCommand({ Bucket: names.logBucket, Key: `${hourPrefix(dev.accountId, DIST, hourStart(firstHour))}${DIST}.part-0.parquet`, Body: 'parquet' }));
+  await s3.send(
+    new PutObjectCommand({ Bucket: names.logBucket, Key: `${hourPrefix(dev.accountId, DIST, hourStart(firstHour))}${DIST}.part-0.parquet`, Body: 'parquet' }),
+  );
   const result = seededUsageResult([
     [firstHour, month, ACME_FP, '10', '1', '0', '11', '4096', '300'],
     [firstHour, month, null, '0', '2', '0', '2', '0', '0'],
@@ -58,7 +73,12 @@ describe('usage CLI --engine athena on moto', () => {
   it('computes from Athena, stores rollups in S3, publishes to CloudWatch and reports the reconciliation', async () => {
     const { code, stdout: out, stderr: err } = await cli(['--engine', 'athena', '--env', 'dev', '--month', month, '--format', 'json']);
     expect(err).not.toContain('usage: error');
-    expect(err.trimEnd().split('\n').filter((line) => !line.startsWith('usage: '))).toEqual([]);
+    expect(
+      err
+        .trimEnd()
+        .split('\n')
+        .filter((line) => !line.startsWith('usage: ')),
+    ).toEqual([]);
     expect(code).toBe(0);
     const report = JSON.parse(out) as {
       keys: { id: string; requests: number; rejected: number; bytesOut: number; quotaUsedPercent: number }[];
@@ -112,6 +132,8 @@ describe('usage CLI --engine athena on moto', () => {
     const { code, stdout: out, stderr: err } = await cli(['--engine', 'athena', '--env', 'prod', '--month', month]);
     expect(code).toBe(1);
     expect(out).toBe('');
-    expect(err.trim().split('\n').pop()).toMatch(/^usage: error: s3:\/\/ubb-prod-usage-222222222222\/config\/usage-job\.json not found \(NoSuchBucket\): deploy the billing stack/);
+    expect(err.trim().split('\n').pop()).toMatch(
+      /^usage: error: s3:\/\/ubb-prod-usage-222222222222\/config\/usage-job\.json not found \(NoSuchBucket\): deploy the billing stack/,
+    );
   });
 });

@@ -27,8 +27,7 @@ function common(connection: AwsConnection) {
 }
 
 /** followRegionRedirects: the log bucket may live in another region than the job. */
-export const s3Client = (c: AwsConnection): S3Client =>
-  new S3Client({ ...common(c), forcePathStyle: c.endpoint !== undefined, followRegionRedirects: true });
+export const s3Client = (c: AwsConnection): S3Client => new S3Client({ ...common(c), forcePathStyle: c.endpoint !== undefined, followRegionRedirects: true });
 export const athenaClient = (c: AwsConnection): AthenaClient => new AthenaClient(common(c));
 /**
  * CloudWatch accepts the AWS Query protocol and, since 2025, AWS JSON 1.0 (the SDK's default;

@@ -108,7 +108,10 @@ describe('CloudWatch publisher on moto server', () => {
     const env = 'closing';
     const ns = metricsNamespace(env);
     const dec1 = new Date('2026-12-01T02:10:00Z');
-    await new CloudWatchPublisher(cloudWatchApi(client), { environment: env, now: () => dec1 }).publish({ usage: usage([key('acme', 9_999)]), timestamp: dec1 });
+    await new CloudWatchPublisher(cloudWatchApi(client), { environment: env, now: () => dec1 }).publish({
+      usage: usage([key('acme', 9_999)]),
+      timestamp: dec1,
+    });
     expect(await statistic(ns, PER_KEY_METRICS.billableRequests, 'Maximum', new Date('2026-11-30T23:00:00Z'), 'acme')).toEqual([9_999]);
     expect(await statistic(ns, PER_KEY_METRICS.billableRequests, 'Maximum', new Date('2026-12-01T02:00:00Z'), 'acme')).toEqual([]);
   });
@@ -131,7 +134,11 @@ describe('CloudWatch publisher on moto server', () => {
           {
             Id: 'q',
             MetricStat: {
-              Metric: { Namespace: 'UsageBilling/local', MetricName: PER_KEY_METRICS.billableRequests, Dimensions: [{ Name: API_KEY_DIMENSION, Value: 'acme' }] },
+              Metric: {
+                Namespace: 'UsageBilling/local',
+                MetricName: PER_KEY_METRICS.billableRequests,
+                Dimensions: [{ Name: API_KEY_DIMENSION, Value: 'acme' }],
+              },
               Period: 3600,
               Stat: 'Maximum',
             },

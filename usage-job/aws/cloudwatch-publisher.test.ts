@@ -68,7 +68,10 @@ describe('CloudWatch publisher (controlled client)', () => {
     cw.fault = (call) => {
       if (call <= 2) throw awsError('Throttling', 400);
     };
-    const result = await new CloudWatchPublisher(cw, { environment: 'prod', now: () => now, ...fast }).publish({ usage: usage([key('acme', 1)]), timestamp: now });
+    const result = await new CloudWatchPublisher(cw, { environment: 'prod', now: () => now, ...fast }).publish({
+      usage: usage([key('acme', 1)]),
+      timestamp: now,
+    });
     expect(result.metricDataPut).toBe(7);
     expect(cw.calls).toHaveLength(4); // 2 throttled + gauges + heartbeat
   });
@@ -81,7 +84,9 @@ describe('CloudWatch publisher (controlled client)', () => {
     const keys = Array.from({ length: 6 }, (_, i) => key(`k-${i}`, i));
     const run = new CloudWatchPublisher(cw, { environment: 'prod', now: () => now, batchSize: 8, ...fast }).publish({ usage: usage(keys), timestamp: now });
     await expect(run).rejects.toThrow(PublishError);
-    await expect(run).rejects.toThrow(/^8 of 26 metric data were not published to UsageBilling\/prod \(batch 2\/4 \(8 data\): InvalidParameterValue: InvalidParameterValue says no\); no heartbeat was sent/);
+    await expect(run).rejects.toThrow(
+      /^8 of 26 metric data were not published to UsageBilling\/prod \(batch 2\/4 \(8 data\): InvalidParameterValue: InvalidParameterValue says no\); no heartbeat was sent/,
+    );
     const names = cw.calls.flatMap((c) => c.MetricData ?? []).map((d) => d.MetricName);
     expect(names).not.toContain(ENVIRONMENT_METRICS.heartbeat);
     expect(cw.calls.map((c) => c.MetricData?.length)).toEqual([8, 8, 8, 2]); // every batch was tried once (the failing one is not retryable)
@@ -104,7 +109,9 @@ describe('CloudWatch publisher (controlled client)', () => {
       },
     };
     const run = new CloudWatchPublisher(cw, { environment: 'prod', now: () => now, reconciler }).publish({ usage: usage([key('acme', 1)]), timestamp: now });
-    await expect(run).rejects.toThrow('usage gauges published, but reconciliation with API Gateway failed (API Gateway GetUsage failed: AccessDeniedException)');
+    await expect(run).rejects.toThrow(
+      'usage gauges published, but reconciliation with API Gateway failed (API Gateway GetUsage failed: AccessDeniedException)',
+    );
     expect(cw.calls).toHaveLength(1);
     expect(cw.calls[0].MetricData?.map((d) => d.MetricName)).toContain(PER_KEY_METRICS.billableRequests);
   });

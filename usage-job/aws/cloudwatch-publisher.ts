@@ -109,7 +109,11 @@ export function metricBatches(data: readonly MetricDatum[], size: number = MAX_M
 
 function datum(name: string, value: number, unit: StandardUnit, timestamp: Date, keyId?: string): MetricDatum {
   if (!Number.isFinite(value)) {
-    throw new PublishError(`metric ${name}${keyId ? ` of key ${keyId}` : ''} has the value ${value}; CloudWatch accepts only finite numbers. Nothing was published`, 0, 0);
+    throw new PublishError(
+      `metric ${name}${keyId ? ` of key ${keyId}` : ''} has the value ${value}; CloudWatch accepts only finite numbers. Nothing was published`,
+      0,
+      0,
+    );
   }
   return {
     MetricName: name,
@@ -191,7 +195,9 @@ export class CloudWatchPublisher implements UsagePublisher {
         put += batch.length;
       } catch (error) {
         // Keep going: every other batch still gets published; the run fails below.
-        failures.push(`batch ${i + 1}/${batches.length} (${batch.length} data): ${awsErrorCode(error) ?? 'error'}: ${error instanceof Error ? error.message : String(error)}`);
+        failures.push(
+          `batch ${i + 1}/${batches.length} (${batch.length} data): ${awsErrorCode(error) ?? 'error'}: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     }
     if (failures.length > 0) {

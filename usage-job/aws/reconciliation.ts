@@ -110,7 +110,9 @@ export async function apiGatewayDailyUsage(
       backoff,
     ).catch((error: unknown) => {
       if (error instanceof RetriesExhaustedError) throw error; // already names the operation
-      throw new Error(`API Gateway GetUsage of usage plan ${usagePlanId} failed: ${awsErrorCode(error) ?? 'error'}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(
+        `API Gateway GetUsage of usage plan ${usagePlanId} failed: ${awsErrorCode(error) ?? 'error'}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     });
     for (const [keyId, entries] of Object.entries(page.items ?? {})) {
       const used = perKey.get(keyId) ?? [];

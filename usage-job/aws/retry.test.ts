@@ -43,10 +43,14 @@ describe('withBackoff', () => {
 
   it('does not retry a client error such as a validation failure', async () => {
     let calls = 0;
-    const run = withBackoff('StartQueryExecution', async () => {
-      calls += 1;
-      throw awsError('InvalidRequestException');
-    }, { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 1, sleep: async () => undefined });
+    const run = withBackoff(
+      'StartQueryExecution',
+      async () => {
+        calls += 1;
+        throw awsError('InvalidRequestException');
+      },
+      { maxAttempts: 5, baseDelayMs: 1, maxDelayMs: 1, sleep: async () => undefined },
+    );
     await expect(run).rejects.toThrow('InvalidRequestException happened');
     expect(calls).toBe(1);
   });

@@ -36,7 +36,19 @@ const rollup = (hour: HourId, requests: number): HourRollup => ({
   sqlDigest: usageSqlDigest(),
   computedAt: '2026-11-05T10:07:00.000Z',
   engine: 'athena',
-  rows: [{ hour, month: hour.slice(0, 7), apikeyFp: '0123456789abcdef', requests, rejected: 1, errors: 0, total: requests + 1, bytesOut: 10 * requests, bytesIn: requests }],
+  rows: [
+    {
+      hour,
+      month: hour.slice(0, 7),
+      apikeyFp: '0123456789abcdef',
+      requests,
+      rejected: 1,
+      errors: 0,
+      total: requests + 1,
+      bytesOut: 10 * requests,
+      bytesIn: requests,
+    },
+  ],
 });
 
 beforeAll(() => {
@@ -67,7 +79,7 @@ describe('S3 rollup store', () => {
     expect(await store.readManifest()).toEqual(manifest);
   });
 
-  it('reads the previous release\'s objects (manifest version 1, rollups naming no source or SQL) as such', async () => {
+  it("reads the previous release's objects (manifest version 1, rollups naming no source or SQL) as such", async () => {
     const bucket = await freshBucket(USAGE);
     const store = new S3RollupStore(s3, bucket, SOURCE);
     const hours = { '2026-11-05T09': [{ key: 'a.parquet', version: '"e1"', size: 3 }] };
@@ -92,8 +104,14 @@ describe('S3 rollup store', () => {
     await put(bucket, rollupKey('2026-11-05T12'), JSON.stringify({ ...rollup('2026-11-05T12', 1), sqlDigest: 'v1' }));
     await expect(store.getHour('2026-11-05T12')).rejects.toThrow(`s3://${bucket}/rollups/hourly/2026-11-05/12.json is not a rollup of hour 2026-11-05T12`);
     await put(bucket, MANIFEST_KEY, JSON.stringify({ version: 2, updatedAt: '2026-11-05T10:07:00.000Z', hours: {} }));
-    await expect(store.readManifest()).rejects.toThrow(`s3://${bucket}/rollups/manifest.json is not a usage-job manifest (version 1 or 2); delete it and rerun`);
-    await put(bucket, MANIFEST_KEY, JSON.stringify({ version: 3, source: sourceUri(SOURCE), sqlDigest: usageSqlDigest(), updatedAt: '2026-11-05T10:07:00.000Z', hours: {} }));
+    await expect(store.readManifest()).rejects.toThrow(
+      `s3://${bucket}/rollups/manifest.json is not a usage-job manifest (version 1 or 2); delete it and rerun`,
+    );
+    await put(
+      bucket,
+      MANIFEST_KEY,
+      JSON.stringify({ version: 3, source: sourceUri(SOURCE), sqlDigest: usageSqlDigest(), updatedAt: '2026-11-05T10:07:00.000Z', hours: {} }),
+    );
     await expect(store.readManifest()).rejects.toThrow(RollupStoreError);
   });
 
@@ -262,6 +280,10 @@ describe('incremental run on S3 (store and lister on moto, engine counting what 
     expect(result.rows.reduce((sum, r) => sum + r.requests, 0)).toBe(1);
     expect(progress).toContain('1 stored hour was computed by another SQL version; recomputing');
     const manifest = await s3.send(new GetObjectCommand({ Bucket: usageBucket, Key: MANIFEST_KEY }));
-    expect(JSON.parse((await manifest.Body?.transformToString('utf-8')) ?? '')).toMatchObject({ version: 2, source: sourceUri(source), sqlDigest: usageSqlDigest() });
+    expect(JSON.parse((await manifest.Body?.transformToString('utf-8')) ?? '')).toMatchObject({
+      version: 2,
+      source: sourceUri(source),
+      sqlDigest: usageSqlDigest(),
+    });
   });
 });

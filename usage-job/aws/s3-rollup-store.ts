@@ -18,12 +18,7 @@
  * writes the manifest after the rollups (incremental-run.ts), so a crash between them makes the
  * next run recompute those hours.
  */
-import {
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { hourPrefix } from '../../sql/log-columns';
 import { hourStart } from '../../sql/hours';
 import {
@@ -84,7 +79,11 @@ export class S3RollupStore implements RollupStore {
   /** The object's text, or null when it does not exist. */
   private async getText(key: string): Promise<string | null> {
     try {
-      const object = await withBackoff(`S3 GetObject ${this.where(key)}`, () => this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })), this.backoff);
+      const object = await withBackoff(
+        `S3 GetObject ${this.where(key)}`,
+        () => this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })),
+        this.backoff,
+      );
       return (await object.Body?.transformToString('utf-8')) ?? '';
     } catch (error) {
       if (awsErrorCode(error) === 'NoSuchKey') return null;
@@ -132,7 +131,9 @@ export class S3RollupStore implements RollupStore {
     if (value === null) return null;
     const manifest = asStoredManifest(value);
     if (manifest === undefined) {
-      throw new RollupStoreError(`${this.where(MANIFEST_KEY)} is not a usage-job manifest (version 1 or 2); delete it and rerun (the late window is recomputed)`);
+      throw new RollupStoreError(
+        `${this.where(MANIFEST_KEY)} is not a usage-job manifest (version 1 or 2); delete it and rerun (the late window is recomputed)`,
+      );
     }
     return manifest;
   }

@@ -292,7 +292,8 @@ describe('usage job on AWS: faults, then a rerun that converges to a clean run',
     const wrapCloudWatch = (api: CloudWatchApi): CloudWatchApi => ({
       putMetricData: async (input) => {
         calls += 1;
-        if (armed && calls === 2) throw Object.assign(new Error('injected: batch refused'), { name: 'InvalidParameterValue', $metadata: { httpStatusCode: 400 } });
+        if (armed && calls === 2)
+          throw Object.assign(new Error('injected: batch refused'), { name: 'InvalidParameterValue', $metadata: { httpStatusCode: 400 } });
         return api.putMetricData(input);
       },
     });

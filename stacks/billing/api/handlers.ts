@@ -84,9 +84,7 @@ export class HandlerFunctions extends Construct {
       new IamRolePolicy(this, `${spec.name}-logs-policy`, {
         role: role.name,
         name: 'own-log-group-only',
-        policy: policyDocument([
-          { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroup.arn}:*` },
-        ]),
+        policy: policyDocument([{ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroup.arn}:*` }]),
       });
       functions.set(
         spec.name,

@@ -62,7 +62,8 @@ export class RestApi extends Construct {
     const parts: ITerraformDependable[] = [];
     for (const route of ROUTES) {
       const fn = props.functions.get(route.handler);
-      if (fn === undefined) throw new Error(`route ${route.method} /${route.path} names handler "${route.handler}", which lambdas/bundle.ts HANDLERS does not list`);
+      if (fn === undefined)
+        throw new Error(`route ${route.method} /${route.path} names handler "${route.handler}", which lambdas/bundle.ts HANDLERS does not list`);
       const resource = new ApiGatewayResource(this, `${route.path}-resource`, {
         restApiId: this.api.id,
         parentId: this.api.rootResourceId,
@@ -101,7 +102,9 @@ export class RestApi extends Construct {
         // Terraform-side: ids change when a resource, method or integration is replaced.
         redeployment: Fn.sha1(Fn.jsonencode(definition)),
         // Synthesis-side: the route table and method settings, so an in-place change counts too.
-        definition: createHash('sha256').update(JSON.stringify({ routes: ROUTES, apiKeyRequired: true, integration: 'AWS_PROXY' })).digest('hex'),
+        definition: createHash('sha256')
+          .update(JSON.stringify({ routes: ROUTES, apiKeyRequired: true, integration: 'AWS_PROXY' }))
+          .digest('hex'),
       },
       lifecycle: { createBeforeDestroy: true },
       dependsOn: parts,

@@ -44,7 +44,16 @@ export function dashboardBody(env: EnvironmentConfig, distributionId: string): s
     type: 'metric',
     width: 12,
     height: 6,
-    properties: { title, region: env.region, view: 'timeSeries', stat: 'Maximum', period: USAGE_JOB_PERIOD_SECONDS, metrics, yAxis: { left: { min: 0 } }, ...extra },
+    properties: {
+      title,
+      region: env.region,
+      view: 'timeSeries',
+      stat: 'Maximum',
+      period: USAGE_JOB_PERIOD_SECONDS,
+      metrics,
+      yAxis: { left: { min: 0 } },
+      ...extra,
+    },
   });
   const widgets: (MetricWidget | TextWidget)[] = [
     {
@@ -63,10 +72,14 @@ export function dashboardBody(env: EnvironmentConfig, distributionId: string): s
     }),
     usage('Bytes out, month to date', perKey(PER_KEY_METRICS.bytesOut)),
     usage('Rejected requests (4xx), month to date', perKey(PER_KEY_METRICS.rejectedRequests)),
-    usage('Unattributed requests', [
-      [ns, ENVIRONMENT_METRICS.unattributedRequests, { label: 'requests, month to date' }],
-      [ns, ENVIRONMENT_METRICS.unattributedPercent, { label: '% of all requests' }],
-    ], { annotations: { horizontal: [{ value: env.alarms.unattributedPercentThreshold, label: 'alarm (%)' }] } }),
+    usage(
+      'Unattributed requests',
+      [
+        [ns, ENVIRONMENT_METRICS.unattributedRequests, { label: 'requests, month to date' }],
+        [ns, ENVIRONMENT_METRICS.unattributedPercent, { label: '% of all requests' }],
+      ],
+      { annotations: { horizontal: [{ value: env.alarms.unattributedPercentThreshold, label: 'alarm (%)' }] } },
+    ),
     usage('Reconciliation gap (logs minus API Gateway counters)', perKey(PER_KEY_METRICS.reconciliationGap)),
     usage('Usage job heartbeat (successful runs per hour)', [[ns, ENVIRONMENT_METRICS.heartbeat, { stat: 'Sum', label: 'runs' }]]),
     {

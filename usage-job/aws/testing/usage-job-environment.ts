@@ -16,7 +16,9 @@ export async function createUsageJobEnvironment(
 ): Promise<ResourceNames> {
   const names = resourceNames(env);
   for (const bucket of [names.usageBucket, names.logBucket]) {
-    await clients.s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: env.region as BucketLocationConstraint } }));
+    await clients.s3.send(
+      new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: env.region as BucketLocationConstraint } }),
+    );
   }
   const deployment = usageJobDeployment(env, distributionId, keys);
   await clients.s3.send(new PutObjectCommand({ Bucket: names.usageBucket, Key: USAGE_JOB_DEPLOYMENT_KEY, Body: JSON.stringify(deployment) }));
