@@ -154,9 +154,9 @@ export async function startServer(parts: PlatformServerParts, port: number): Pro
         send(503, { 'content-type': 'text/plain' }, Buffer.from('The CloudFront function failed.\n'), 'Error');
         return;
       }
+      logData = decision.logData; // logged even if the viewer then hangs up during the body
       const { body, size } = await readBody(req);
       requestBytes += size;
-      logData = decision.logData;
       if (decision.kind === 'respond') {
         result = 'function';
         send(decision.statusCode, decision.headers, decision.body, 'FunctionGeneratedResponse');

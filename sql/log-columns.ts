@@ -17,7 +17,7 @@ export interface LogColumn {
   readonly comment: string;
 }
 
-function logColumn(field: string, usage: boolean, comment: string): LogColumn {
+export function logColumn(field: string, usage: boolean, comment: string): LogColumn {
   if (!ACCEPTED_RECORD_FIELDS.has(field)) throw new Error(`log field "${field}" is not a record field CloudFront accepts (sql/cloudfront-log-fields.ts)`);
   return { field, column: parquetColumnName(field), usage, comment };
 }

@@ -102,7 +102,7 @@ describe('usage CLI state folder', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(
       `usage: error: the usage state in ${state} was computed from ${pathToFileURL(logsA).href}, but this run reads ${pathToFileURL(logsB).href}; ` +
-        `pass --state DIR for a separate state folder, or delete ${state} to start over\n`,
+        `pass --state DIR for a separate state folder, or move ${state} aside to start over\n`,
     );
     expect(filesOf(state)).toEqual(before);
   });

@@ -74,6 +74,7 @@ describe('usage CLI', () => {
         now: '2026-11-02T12:30:00.000Z',
         hoursConsidered,
         hoursComputed: hoursConsidered,
+        hoursKeptFromOtherSql: 0,
         bytesScanned: expect.any(Number),
         published: false,
       },

@@ -162,7 +162,7 @@ interface RunParts {
 function localStore(options: CliOptions, logs: string): LocalRollupStore {
   const source = localStateSource(logs);
   const dir = resolve(options.state ?? defaultLocalStateDir(options.env.name, source));
-  return new LocalRollupStore(dir, source, { otherSourceAdvice: `pass --state DIR for a separate state folder, or delete ${dir} to start over` });
+  return new LocalRollupStore(dir, source, { otherSourceAdvice: `pass --state DIR for a separate state folder, or move ${dir} aside to start over` });
 }
 
 async function partsFor(options: CliOptions, progress: (m: string) => void): Promise<RunParts> {
@@ -253,6 +253,7 @@ export async function main(argv: readonly string[], out: (s: string) => void, er
           now: options.now.toISOString(),
           hoursConsidered: run.hoursConsidered,
           hoursComputed: run.hoursComputed.length,
+          hoursKeptFromOtherSql: run.hoursKeptFromOtherSql,
           bytesScanned: run.bytesScanned,
           published: !options.dryRun,
         },

@@ -36,18 +36,6 @@ export function toUsageRow(row: Record<string, unknown>): HourlyUsageRow {
   };
 }
 
-/** A clear error when none of an hour run's files has a column the usage SQL reads. */
-function missingColumnError(error: unknown, hours: readonly HourId[]): Error | undefined {
-  const message = error instanceof Error ? error.message : String(error);
-  const column = USAGE_COLUMNS.find((c) => new RegExp(`"${c}" not found|column "?${c}"? not found`, 'i').test(message));
-  if (column === undefined) return undefined;
-  return new Error(
-    `no log file of hours ${hours[0]}..${hours[hours.length - 1]} has the column ${column}: ` +
-      `the logs must be delivered with the record fields of sql/log-columns.ts (${message.split('\n')[0]})`,
-    { cause: error },
-  );
-}
-
 export class DuckDbUsageEngine implements UsageEngine {
   readonly name = 'duckdb' as const;
   private connection?: DuckDBConnection;
@@ -68,15 +56,19 @@ export class DuckDbUsageEngine implements UsageEngine {
 
   /**
    * Points `cloudfront_logs` at exactly these files. union_by_name reads every file's schema, so a
-   * column some files lack (a field added to the delivery later) reads as NULL, as it does through
-   * the Glue table in Athena; listing the files keeps that schema read to the asked hours.
+   * column some files lack (a field added to the delivery later) reads as NULL; a usage column no
+   * file has is added as NULL too. That is what Athena does through the Glue table, which declares
+   * every column: logs delivered before a field was selected read as unattributed, not as an error.
    */
   private async useFiles(connection: DuckDBConnection, files: readonly string[]): Promise<void> {
-    await connection.run(
-      `CREATE OR REPLACE TEMP VIEW ${USAGE_TABLE} AS SELECT * FROM read_parquet([${files.map(sqlString).join(', ')}], ` +
-        `hive_partitioning = true, union_by_name = true, hive_types_autocast = false, ` +
-        `hive_types = {'year': INTEGER, 'month': INTEGER, 'day': INTEGER, 'hour': INTEGER})`,
-    );
+    const source =
+      `read_parquet([${files.map(sqlString).join(', ')}], hive_partitioning = true, union_by_name = true, ` +
+      `hive_types_autocast = false, hive_types = {'year': INTEGER, 'month': INTEGER, 'day': INTEGER, 'hour': INTEGER})`;
+    const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
+    const present = new Set(described.getRowObjects().map((r) => String(r.column_name).toLowerCase()));
+    const missing = USAGE_COLUMNS.filter((c) => !present.has(c.toLowerCase()));
+    const extra = missing.map((c) => `, NULL::VARCHAR AS "${c}"`).join('');
+    await connection.run(`CREATE OR REPLACE TEMP VIEW ${USAGE_TABLE} AS SELECT *${extra} FROM ${source}`);
   }
 
   /** Compressed bytes of the usage columns' chunks in the given files (read from the footers). */
@@ -105,8 +97,6 @@ export class DuckDbUsageEngine implements UsageEngine {
         statement.bind(batchParameters(batch));
         const reader = await statement.runAndReadAll();
         for (const row of reader.getRowObjects()) rows.push(toUsageRow(row));
-      } catch (error) {
-        throw missingColumnError(error, batch.hours) ?? error;
       } finally {
         statement?.destroySync();
       }

@@ -153,13 +153,13 @@ describe('usage state bound to its logs and its SQL', () => {
   const uriOf = (logRoot: string) => pathToFileURL(realpathSync(logRoot)).href;
 
   /** One run over `logRoot` with its own engine; progress lines collected. */
-  async function runOver(logRoot: string, store: RollupStore, lister: LogLister = new LocalLogLister(logRoot)) {
+  async function runOver(logRoot: string, store: RollupStore, lister: LogLister = new LocalLogLister(logRoot), now: string = NOW) {
     const progress: string[] = [];
     const logsEngine = new DuckDbUsageEngine(logRoot);
     try {
       const result = await runIncremental({
         month: '2026-11',
-        now: new Date(NOW),
+        now: new Date(now),
         lateWindowHours: 48,
         engine: logsEngine,
         lister,
@@ -201,7 +201,7 @@ describe('usage state bound to its logs and its SQL', () => {
 
     await expect(attempt).rejects.toThrow(OtherSourceError);
     await expect(attempt).rejects.toThrow(
-      `the usage state in ${state} was computed from ${uriOf(root)}, but this run reads ${uriOf(other)}; delete ${state} to start over`,
+      `the usage state in ${state} was computed from ${uriOf(root)}, but this run reads ${uriOf(other)}; move ${state} aside to start over`,
     );
     expect(listed).toEqual([]);
     expect(filesOf(state)).toEqual(before);
@@ -239,6 +239,24 @@ describe('usage state bound to its logs and its SQL', () => {
     expect(second.progress).toContain('1 stored hour was computed by another SQL version; recomputing');
     expect(second.usage).toEqual(first.usage);
     expect(readRollup(state, '2026-11-02T10').sqlDigest).toBe(usageSqlDigest());
+  });
+
+  it('keeps the hours of a final month computed by another SQL as invoiced, and says so', async () => {
+    await writeIn(root, '2026-11-02T10', 3);
+    await writeIn(root, '2026-11-03T04', 2);
+    await runOver(root, storeAt(state));
+    rewriteRollup(state, '2026-11-02T10', (r) => ({ ...r, sqlDigest: '0'.repeat(64), rows: r.rows.map(inflate) }));
+    const afterSettled = '2026-12-03T00:30:00Z'; // past 1 December plus the 48 h late window: final
+
+    const kept = await runOver(root, storeAt(state), new LocalLogLister(root), afterSettled);
+
+    expect(kept.hoursKeptFromOtherSql).toBe(1);
+    expect(kept.hoursComputed).not.toContain('2026-11-02T10');
+    expect(kept.usage.totalRequests).toBe(5 + 100); // the inflated figure stored for that hour is what was invoiced
+    expect(kept.progress).toContain(
+      '1 stored hour was computed by another SQL version; 2026-11 is final, so they are kept as invoiced (delete their rollups to recompute them from the logs)',
+    );
+    expect(readRollup(state, '2026-11-02T10').sqlDigest).toBe('0'.repeat(64));
   });
 
   it('recomputes rollups of other logs when no manifest names a source (a crashed first run of other logs)', async () => {

@@ -13,7 +13,10 @@
  *
  * Which hours are recomputed, so the bytes a run scans track new data:
  *   - hours never computed (no rollup stored), whatever their age;
- *   - hours whose rollup was computed from other logs, by another SQL or in an older format;
+ *   - hours whose rollup was computed from other logs, by another SQL or in an older format,
+ *     unless the month is final (past its end plus the late window): a final month's figures are
+ *     what was invoiced, and its logs may have expired, so its hours are kept as they were and the
+ *     run counts them in `hoursKeptFromOtherSql` (delete their rollups to recompute them);
  *   - hours inside the late window (default 48 h; CloudFront delivers some records up to 24 h late
  *     into the partition of the hour they occurred in) whose object listing (keys and versions)
  *     differs from the one in the manifest.
@@ -31,6 +34,7 @@ import {
   type LogLister,
   type LogObjectVersion,
   type RollupManifest,
+  type RollupFigures,
   type RollupStore,
   type StoredManifest,
   type StoredRollup,
@@ -38,6 +42,7 @@ import {
 import { OtherSourceError, stateIdentity, type StateIdentity } from './state-source';
 import type { HourId, HourlyUsageRow, UsageEngine } from './types';
 import { mapLimit } from './concurrency';
+import { monthStatus } from './month-status';
 
 /** Rollup reads and writes in flight at once (S3 GET/PUT per hour). */
 const STORE_CONCURRENCY = 16;
@@ -61,6 +66,8 @@ export interface IncrementalRunResult {
   readonly hoursComputed: HourId[];
   /** Bytes the engine read in this run. */
   readonly bytesScanned: number;
+  /** Hours of a final month computed by another SQL version or state format, kept as invoiced. */
+  readonly hoursKeptFromOtherSql: number;
 }
 
 /** Manifest entries older than this (before the current hour) are dropped. */
@@ -71,8 +78,10 @@ type Staleness = 'sql' | 'source';
 
 interface RunPlan {
   readonly toCompute: HourId[];
-  readonly reused: Map<HourId, HourRollup>;
+  readonly reused: Map<HourId, RollupFigures>;
   readonly stale: Record<Staleness, number>;
+  /** Stale by SQL but kept: the month is final. */
+  keptFromOtherSql: number;
 }
 
 function sameListing(a: readonly LogObjectVersion[] | undefined, b: readonly LogObjectVersion[]): boolean {
@@ -120,12 +129,18 @@ function planRun(
   manifest: StoredManifest | null,
   identity: StateIdentity,
   windowStart: HourId,
+  monthFinal: boolean,
 ): RunPlan {
   const listings = currentListings(manifest, identity);
-  const plan: RunPlan = { toCompute: [], reused: new Map(), stale: { sql: 0, source: 0 } };
+  const plan: RunPlan = { toCompute: [], reused: new Map(), stale: { sql: 0, source: 0 }, keptFromOtherSql: 0 };
   for (const [index, hour] of hours.entries()) {
     const stored = rollups[index];
     const rollup = stored === null ? null : reusable(stored, identity, manifest?.version === 1);
+    if (rollup === 'sql' && stored !== null && monthFinal) {
+      plan.keptFromOtherSql += 1;
+      plan.reused.set(hour, stored);
+      continue;
+    }
     if (typeof rollup === 'string') plan.stale[rollup] += 1;
     if (rollup === null || typeof rollup === 'string' || (hour >= windowStart && !sameListing(listings?.[hour], listing.get(hour) ?? []))) {
       plan.toCompute.push(hour);
@@ -136,8 +151,15 @@ function planRun(
   return plan;
 }
 
-function reportStale(stale: Record<Staleness, number>, progress: (message: string) => void): void {
+function reportStale(plan: RunPlan, month: string, progress: (message: string) => void): void {
+  const { stale } = plan;
   const hoursWere = (n: number) => (n === 1 ? '1 stored hour was' : `${n} stored hours were`);
+  if (plan.keptFromOtherSql > 0) {
+    progress(
+      `${hoursWere(plan.keptFromOtherSql)} computed by another SQL version; ${month} is final, so they are kept as invoiced ` +
+        `(delete their rollups to recompute them from the logs)`,
+    );
+  }
   if (stale.sql > 0) progress(`${hoursWere(stale.sql)} computed by another SQL version; recomputing`);
   if (stale.source > 0) progress(`${hoursWere(stale.source)} computed from other logs; recomputing`);
 }
@@ -193,13 +215,13 @@ export async function runIncremental(options: IncrementalRunOptions): Promise<In
   const listing = await lister.listHours(hours);
   // A month has ~720 hour rollups; in S3 each is one GET, so they are read concurrently.
   const rollups = await mapLimit(hours, STORE_CONCURRENCY, (hour) => store.getHour(hour));
-  const plan = planRun(hours, rollups, listing, manifest, identity, windowStart);
-  reportStale(plan.stale, progress);
+  const plan = planRun(hours, rollups, listing, manifest, identity, windowStart, monthStatus(month, now, lateWindowHours) === 'final');
+  reportStale(plan, month, progress);
   progress(`${month}: ${hours.length} partition hours, ${plan.toCompute.length} to compute (late window ${lateWindowHours} h from ${windowStart})`);
 
   const computed = await computeHours(engine, plan.toCompute, listing, progress);
   const computedAt = now.toISOString();
-  const stored = new Map<HourId, HourRollup>(plan.reused);
+  const stored = new Map<HourId, RollupFigures>(plan.reused);
   await mapLimit(plan.toCompute, STORE_CONCURRENCY, async (hour) => {
     const rollup: HourRollup = {
       format: ROLLUP_FORMAT,
@@ -219,5 +241,11 @@ export async function runIncremental(options: IncrementalRunOptions): Promise<In
   await store.writeManifest(nextManifest(currentListings(manifest, identity), identity, plan.toCompute, listing, oldest, computedAt));
 
   const rows = hours.flatMap((h) => (stored.get(h)?.rows ?? []).filter((r) => r.month === month));
-  return { rows, hoursConsidered: hours.length, hoursComputed: plan.toCompute, bytesScanned: computed.bytesScanned };
+  return {
+    rows,
+    hoursConsidered: hours.length,
+    hoursComputed: plan.toCompute,
+    bytesScanned: computed.bytesScanned,
+    hoursKeptFromOtherSql: plan.keptFromOtherSql,
+  };
 }

@@ -6,7 +6,7 @@
 import { extname } from 'node:path';
 import type { PricesConfig } from '../config/types';
 import { writeFileAtomic } from './atomic-file';
-import { addHours, hourStart, monthBounds } from '../sql/hours';
+import { monthStatus } from './month-status';
 import type { MonthUsage } from './usage-publisher';
 
 export interface InvoiceLine {
@@ -47,8 +47,7 @@ export interface InvoiceRun {
 }
 
 export function invoiceStatus(month: string, run: InvoiceRun): InvoiceLine['status'] {
-  const settled = hourStart(addHours(monthBounds(month).next, run.lateWindowHours));
-  return run.now.getTime() >= settled.getTime() ? 'final' : 'month-to-date';
+  return monthStatus(month, run.now, run.lateWindowHours);
 }
 
 /** What one key's usage costs at the given prices, amounts rounded half up to cents. */

@@ -41,7 +41,7 @@ export class LocalRollupStore implements RollupStore {
     options: LocalRollupStoreOptions = {},
   ) {
     this.location = resolve(dir);
-    this.otherSourceAdvice = options.otherSourceAdvice ?? `delete ${this.location} to start over`;
+    this.otherSourceAdvice = options.otherSourceAdvice ?? `move ${this.location} aside to start over`;
   }
 
   private hourFile(hour: HourId): string {

@@ -29,7 +29,7 @@ export interface LogObjectVersion {
   readonly size: number;
 }
 
-interface RollupFigures {
+export interface RollupFigures {
   readonly hour: HourId;
   /** ISO time the rollup was computed. */
   readonly computedAt: string;

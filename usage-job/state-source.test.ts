@@ -4,7 +4,16 @@ import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { USAGE_SQL_PATH } from '../sql/usage-query';
-import { defaultLocalStateDir, localStateSource, OtherSourceError, s3StateSource, sourceUri, stateIdentity, usageSqlDigest } from './state-source';
+import {
+  defaultLocalStateDir,
+  localStateSource,
+  OtherSourceError,
+  s3StateSource,
+  sourceUri,
+  sqlStatementText,
+  stateIdentity,
+  usageSqlDigest,
+} from './state-source';
 
 let dir: string;
 beforeEach(() => {
@@ -34,8 +43,12 @@ describe('usage state source', () => {
     expect(sourceUri(source)).toBe('s3://ubb-dev-cf-logs-123456789012/AWSLogs/aws-account-id=123456789012/CloudFront/DistributionId=E2ABC/');
   });
 
-  it('digests the usage SQL text with sha256', () => {
-    expect(usageSqlDigest()).toBe(sha256(readFileSync(USAGE_SQL_PATH, 'utf8')));
+  it('digests the usage SQL statement: a changed comment keeps the digest, a changed statement does not', () => {
+    const sql = readFileSync(USAGE_SQL_PATH, 'utf8');
+    expect(sqlStatementText('-- why\nSELECT  a,\n  b -- note\nFROM t')).toBe('SELECT a, b FROM t');
+    expect(sqlStatementText(sql.replace(/^-- .*$/m, '-- a reworded comment'))).toBe(sqlStatementText(sql));
+    expect(sqlStatementText(sql.replace('BETWEEN 200 AND 399', 'BETWEEN 200 AND 299'))).not.toBe(sqlStatementText(sql));
+    expect(usageSqlDigest()).toBe(sha256(sqlStatementText(sql)));
     expect(stateIdentity(localStateSource(dir))).toEqual({ source: `file://${dir}`, sqlDigest: usageSqlDigest() });
   });
 

@@ -60,9 +60,20 @@ export function sourceUri(source: UsageStateSource): string {
   return `s3://${source.bucket}/AWSLogs/aws-account-id=${source.accountId}/CloudFront/DistributionId=${source.distributionId}/`;
 }
 
-/** sha256 (hex) of the usage SQL text both engines run; rollups of another SQL text are recomputed. */
+/**
+ * The usage SQL's statement without its comments and with whitespace collapsed, so editing an
+ * explanation does not make every stored hour stale. (The SQL holds no `--` inside a literal.)
+ */
+export function sqlStatementText(sql: string): string {
+  return sql
+    .replace(/--[^\n]*/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** sha256 (hex) of the usage SQL statement both engines run; rollups of another statement are not reused. */
 export function usageSqlDigest(): string {
-  return sha256(usageHourlySql());
+  return sha256(sqlStatementText(usageHourlySql()));
 }
 
 export function stateIdentity(source: UsageStateSource): StateIdentity {

@@ -12,7 +12,7 @@ export interface HourlyUsageRow {
   readonly hour: HourId;
   /** UTC month of the records' `date` column, 'YYYY-MM' (contract 4: month by `date`). */
   readonly month: string;
-  /** Exact `apikey_fp` parameter value, or null when the record carries none. */
+  /** The fingerprint the edge function logged (viewer_request_log_data), or null when the record carries none. */
   readonly apikeyFp: string | null;
   readonly requests: number; // billable: status 200-399
   readonly rejected: number; // 400-499

@@ -48,14 +48,14 @@ const loggedArb: fc.Arbitrary<Logged> = fc.oneof(
   {
     weight: 1,
     arbitrary: fc
-      .record({ index: fc.integer({ min: 0, max: KEYS.length - 1 }), variant: fc.integer({ min: 0, max: 4 }) })
+      .record({ index: fc.integer({ min: 0, max: KEYS.length - 1 }), variant: fc.integer({ min: 0, max: 6 }) })
       .map((v): Logged => ({ kind: 'near', ...v })),
   },
 );
 
 /** Values that resemble a key's fingerprint without being it exactly. */
 function nearMiss(fp: string, variant: number): string {
-  return [fp.toUpperCase(), `${fp}0`, fp.slice(1), ` ${fp}`, `apikey_fp=${fp}`][variant];
+  return [fp.toUpperCase(), `${fp}0`, fp.slice(1), ` ${fp}`, `apikey_fp=${fp}`, `${fp}%0A`, `${fp}\n`][variant];
 }
 
 const fpNameArb = fc.constantFrom('apikey_fp', 'APIKEY_FP', 'apikey%5Ffp', 'xapikey_fp', 'apikey_fp_x');

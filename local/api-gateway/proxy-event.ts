@@ -11,7 +11,7 @@ export interface ForwardedRequest {
   readonly path: string;
   /** Header names in lower case, every value in order. */
   readonly headers: ReadonlyMap<string, readonly string[]>;
-  /** Decoded query parameters after the edge function (apikey_fp included), every value in order. */
+  /** Decoded query parameters as the viewer sent them (the edge function changes none), every value in order. */
   readonly query: ReadonlyMap<string, readonly string[]>;
   readonly body: Buffer;
   readonly sourceIp: string;

@@ -246,7 +246,7 @@ describe('incremental run on S3 (store and lister on moto, engine counting what 
       `the usage state in s3://${usageBucket}/rollups/ was computed from s3://${logsBucket}/AWSLogs/aws-account-id=${ACCOUNT}/CloudFront/DistributionId=${DIST}/, ` +
         `but this run reads s3://${logsBucket}/AWSLogs/aws-account-id=${ACCOUNT}/CloudFront/DistributionId=E9OTHERDIST/; ` +
         "a usage bucket holds the state of one distribution's logs: check the deployment file's logBucket, accountId and distributionId, " +
-        `or delete s3://${usageBucket}/rollups/ to start over`,
+        `or move s3://${usageBucket}/rollups/ aside (its rollups are the figures past invoices were made from) to start over`,
     );
     expect(listed).toEqual([]);
     expect(engine.asked).toEqual([]);

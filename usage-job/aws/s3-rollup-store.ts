@@ -69,7 +69,7 @@ export class S3RollupStore implements RollupStore {
     this.location = `s3://${bucket}/rollups/`;
     this.otherSourceAdvice =
       "a usage bucket holds the state of one distribution's logs: check the deployment file's logBucket, accountId and distributionId, " +
-      `or delete ${this.location} to start over`;
+      `or move ${this.location} aside (its rollups are the figures past invoices were made from) to start over`;
   }
 
   private where(key: string): string {

@@ -76,7 +76,7 @@ export class UsageAlarms extends Construct {
           `More than ${env.alarms.unattributedPercentThreshold} % of this month's requests in ${env.name} carry no known key fingerprint (log field viewer_request_log_data), so they are never billed. ` +
           `Usual causes: keys created outside Terraform, a stale usage-job deployment file (config/usage-job.json in the usage bucket; re-apply the stack), traffic rejected at the edge (missing/malformed keys, 403); ` +
           `if nearly every request is unattributed, the log delivery does not select viewer-request-log-data or the edge function is not attached. ` +
-          `Check the dashboard's unattributed panel, then query the log table for recent requests whose viewer_request_log_data is '-'.`,
+          `Check the dashboard's unattributed panel, then query the log table for recent requests whose viewer_request_log_data is '-' or empty.`,
         namespace,
         metricName: ENVIRONMENT_METRICS.unattributedPercent,
         statistic: 'Maximum',
