@@ -5,6 +5,7 @@
 import { buildSync } from 'esbuild';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { handlerEntry, ROUTES } from './routes';
 
 export interface HandlerSpec {
   /** Short name: used for the Lambda function name suffix and the bundle folder. */
@@ -13,10 +14,8 @@ export interface HandlerSpec {
   readonly entry: string;
 }
 
-export const HANDLERS: readonly HandlerSpec[] = [
-  { name: 'example', entry: 'lambdas/handlers/example.ts' },
-  { name: 'data', entry: 'lambdas/handlers/data.ts' },
-];
+/** One bundle per route of lambdas/routes.ts. */
+export const HANDLERS: readonly HandlerSpec[] = ROUTES.map((r) => ({ name: r.name, entry: handlerEntry(r.name) }));
 
 const repoRoot = resolve(__dirname, '..');
 

@@ -6,8 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { handler as dataHandler } from '../lambdas/handlers/data';
-import { handler as exampleHandler } from '../lambdas/handlers/example';
+import { ROUTES as API_ROUTE_TABLE } from '../lambdas/routes';
 import type { ProxyHandler } from '../lambdas/handlers/http';
 import { setLogSink } from '../lambdas/handlers/logger';
 import { ORIGIN_SECRET_ENV } from '../contracts/origin-secret';
@@ -26,11 +25,8 @@ import { usageRoutes } from './usage/usage-routes';
 /** Distribution id the local logs are filed under, shaped like CloudFront's (uppercase letters and digits). */
 export const LOCAL_DISTRIBUTION_ID = 'ELOCALPLATFORM';
 
-/** The API's routes, as the billing stack wires them to the handlers. */
-export const ROUTES: ReadonlyMap<string, ProxyHandler> = new Map([
-  ['GET /example', exampleHandler],
-  ['POST /data', dataHandler],
-]);
+/** The API's routes (lambdas/routes.ts), keyed as the gateway emulation looks them up. */
+export const ROUTES: ReadonlyMap<string, ProxyHandler> = new Map(API_ROUTE_TABLE.map((r) => [`${r.method} ${r.path}`, r.handler]));
 
 export interface LocalPlatform {
   readonly url: string;

@@ -1,9 +1,11 @@
 /** POST /data: echoes a JSON body back with the time and the caller's API key id (seed API). */
 import { errorResponse, jsonResponse } from './http';
 import { readJsonBody } from './json-body';
-import { apiKeyIdOf, proxyHandler } from './proxy-handler';
+import { apiKeyIdOf, proxyHandler, type Route } from './proxy-handler';
 
-export const handler = proxyHandler({ method: 'POST', path: '/data' }, (event) => {
+export const route: Route = { method: 'POST', path: '/data' };
+
+export const handler = proxyHandler(route, (event) => {
   const body = readJsonBody(event);
   if (!body.ok) return errorResponse(body.status, body.message);
   return jsonResponse(200, {

@@ -8,7 +8,8 @@ import { log } from './logger';
 import { ORIGIN_SECRET_ENV, ORIGIN_SECRET_HEADER, originSecretMatches } from '../../contracts/origin-secret';
 
 export interface Route {
-  readonly method: string;
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** One path segment under the API's root, with its leading slash: '/example'. */
   readonly path: string;
 }
 

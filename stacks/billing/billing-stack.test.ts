@@ -14,7 +14,8 @@ import { isTaggable } from '../shared/tags';
 import { repoPath } from '../shared/repo';
 import { billingStackName } from '../stack-names';
 import { LAMBDA_RUNTIME, handlerPackage } from './api/handlers';
-import { ROUTES, STAGE_NAME } from './api/rest-api';
+import { API_ROUTES, STAGE_NAME } from './api/rest-api';
+import { ROUTES } from '../../lambdas/routes';
 import {
   ALL_METHODS,
   MANAGED_ALL_VIEWER_EXCEPT_HOST_HEADER,
@@ -247,7 +248,8 @@ describe.each(environments)('billing stack %s', (_name, env, synth) => {
   describe('API', () => {
     it('requires an API key on every method, with Lambda proxy integrations for each route', () => {
       const methods = [...resourcesOf(synth, 'aws_api_gateway_method').values()];
-      expect(methods.map((m) => m.http_method).sort()).toEqual(ROUTES.map((r) => r.method).sort());
+      expect(methods.map((m) => m.http_method).sort()).toEqual(API_ROUTES.map((r) => r.method).sort());
+      expect(API_ROUTES.map((r) => `${r.method} /${r.path} ${r.handler}`)).toEqual(ROUTES.map((r) => `${r.method} ${r.path} ${r.name}`));
       for (const m of methods) expect(m.api_key_required).toBe(true);
       for (const i of resourcesOf(synth, 'aws_api_gateway_integration').values()) {
         expect(i).toMatchObject({ type: 'AWS_PROXY', integration_http_method: 'POST' });

@@ -1,5 +1,5 @@
 /**
- * The regional REST API behind CloudFront: GET /example and POST /data as Lambda proxy
+ * The regional REST API behind CloudFront: the routes of lambdas/routes.ts as Lambda proxy
  * integrations, an API key required on every method, a deployment replaced whenever the API
  * definition changes (triggers + create_before_destroy, as the provider documents for
  * aws_api_gateway_deployment), and a stage with default throttling on every method.
@@ -18,18 +18,10 @@ import { ApiGatewayRestApi } from '@cdktf/provider-aws/lib/api-gateway-rest-api'
 import { ApiGatewayStage } from '@cdktf/provider-aws/lib/api-gateway-stage';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
+import { ROUTES } from '../../../lambdas/routes';
 
-export interface Route {
-  readonly path: string;
-  readonly method: 'GET' | 'POST';
-  /** Name of a handler in lambdas/bundle.ts HANDLERS. */
-  readonly handler: string;
-}
-
-export const ROUTES: readonly Route[] = [
-  { path: 'example', method: 'GET', handler: 'example' },
-  { path: 'data', method: 'POST', handler: 'data' },
-];
+/** The routes of lambdas/routes.ts as API Gateway sees them: a path part under the root. */
+export const API_ROUTES = ROUTES.map((r) => ({ path: r.path.replace(/^\//, ''), method: r.method, handler: r.name }));
 
 export const STAGE_NAME = 'v1';
 
@@ -60,10 +52,10 @@ export class RestApi extends Construct {
 
     const definition: string[] = [];
     const parts: ITerraformDependable[] = [];
-    for (const route of ROUTES) {
+    for (const route of API_ROUTES) {
       const fn = props.functions.get(route.handler);
       if (fn === undefined)
-        throw new Error(`route ${route.method} /${route.path} names handler "${route.handler}", which lambdas/bundle.ts HANDLERS does not list`);
+        throw new Error(`route ${route.method} /${route.path} names handler "${route.handler}", which has no Lambda function (lambdas/routes.ts)`);
       const resource = new ApiGatewayResource(this, `${route.path}-resource`, {
         restApiId: this.api.id,
         parentId: this.api.rootResourceId,
@@ -103,7 +95,7 @@ export class RestApi extends Construct {
         redeployment: Fn.sha1(Fn.jsonencode(definition)),
         // Synthesis-side: the route table and method settings, so an in-place change counts too.
         definition: createHash('sha256')
-          .update(JSON.stringify({ routes: ROUTES, apiKeyRequired: true, integration: 'AWS_PROXY' }))
+          .update(JSON.stringify({ routes: API_ROUTES, apiKeyRequired: true, integration: 'AWS_PROXY' }))
           .digest('hex'),
       },
       lifecycle: { createBeforeDestroy: true },
