@@ -6,6 +6,7 @@
  */
 import { resourceNames } from '../contracts/resource-names';
 import type { EnvironmentConfig, PlatformConfig } from './types';
+import { ACCOUNT_ID, BUCKET_NAME, KEY_ID, MAX_KEY_ID_LENGTH, REGION } from '../contracts/name-rules';
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -37,18 +38,12 @@ export const MAX_LATE_WINDOW_HOURS = 168;
 /** Quota thresholds above 1000 % of quota would never be reached in practice. */
 export const MAX_QUOTA_PERCENT_THRESHOLD = 1000;
 
-const ACCOUNT_ID = /^\d{12}$/;
-/** e.g. eu-west-1, us-east-2, ap-southeast-4, us-gov-west-1. */
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
 /** Lowercase letters, digits and single dashes; starts with a letter, ends with a letter or digit. */
 const NAME = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/;
-const KEY_ID = /^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9]))*$/;
-const MAX_KEY_ID_LENGTH = 64;
 const CURRENCY = /^[A-Z]{3}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const GITHUB_OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
 const GITHUB_REPO = /^[A-Za-z0-9._-]{1,100}$/;
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 function isPositiveInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
@@ -204,7 +199,7 @@ export function platformConfigProblems(config: PlatformConfig): string[] {
   if (!ACCOUNT_ID.test(config.bootstrap?.accountId ?? '')) bs.add('accountId', `must be 12 digits, got ${show(config.bootstrap?.accountId)}`);
   if (!REGION.test(config.bootstrap?.region ?? '')) bs.add('region', `${show(config.bootstrap?.region)} is not an AWS region name such as eu-west-1`);
   if (!NAME.test(config.bootstrap?.prefix ?? '')) bs.add('prefix', `${show(config.bootstrap?.prefix)} must be lowercase letters, digits and single dashes`);
-  if (!BUCKET.test(config.bootstrap?.stateBucket ?? '') || config.bootstrap.stateBucket.includes('..')) {
+  if (!BUCKET_NAME.test(config.bootstrap?.stateBucket ?? '') || config.bootstrap.stateBucket.includes('..')) {
     bs.add('stateBucket', `${show(config.bootstrap?.stateBucket)} is not a valid S3 bucket name (3 to 63 lowercase letters, digits, dots, dashes)`);
   }
   problems.push(...bs.list);

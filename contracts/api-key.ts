@@ -15,8 +15,10 @@ export const FINGERPRINT_PARAM = 'apikey_fp';
 export const API_KEY_HEADER = 'x-api-key';
 
 /** 20 to 128 printable ASCII characters (0x21 to 0x7E), no whitespace. */
+const WELL_FORMED_KEY = new RegExp(`^[\\x21-\\x7e]{${MIN_KEY_LENGTH},${MAX_KEY_LENGTH}}$`);
+
 export function isWellFormedApiKey(value: string): boolean {
-  return /^[\x21-\x7e]{20,128}$/.test(value);
+  return WELL_FORMED_KEY.test(value);
 }
 
 /** First 16 lowercase hex characters of SHA-256 of the key (UTF-8). */

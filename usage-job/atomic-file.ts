@@ -3,11 +3,12 @@ import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSyn
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 
-export function writeFileAtomic(path: string, content: string | Uint8Array): void {
+/** `mode` applies to a newly written file (0o600 for files holding key values). */
+export function writeFileAtomic(path: string, content: string | Uint8Array, mode = 0o644): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    const fd = openSync(tmp, 'w');
+    const fd = openSync(tmp, 'w', mode);
     try {
       writeSync(fd, typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
       fsyncSync(fd);

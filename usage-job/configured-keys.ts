@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { apiKeyFingerprint, isWellFormedApiKey } from '../contracts/api-key';
 import type { UsageJobDeployment } from '../contracts/usage-job-deployment';
+import { isRecord } from '../contracts/json';
 
 export interface ConfiguredKey {
   readonly id: string;
@@ -15,10 +16,6 @@ export interface ConfiguredKey {
 }
 
 export class KeysFileError extends Error {}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Validates parsed keys-file content; errors name the entry and the field. */
 export function keysFromFileContent(content: unknown, source: string): ConfiguredKey[] {

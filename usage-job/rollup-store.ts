@@ -14,6 +14,7 @@
  */
 import type { UsageStateSource } from './state-source';
 import type { HourId, HourlyUsageRow } from './types';
+import { isRecord } from '../contracts/json';
 
 /** Version of the rollup objects this code writes; rollups of any other format are recomputed. */
 export const ROLLUP_FORMAT = 2;
@@ -98,10 +99,6 @@ export interface RollupStore {
 export interface LogLister {
   /** Objects under each asked hour's partition prefix; hours with none map to []. */
   listHours(hours: readonly HourId[]): Promise<ReadonlyMap<HourId, readonly LogObjectVersion[]>>;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 const COUNT_FIELDS = ['requests', 'rejected', 'errors', 'total', 'bytesOut', 'bytesIn'] as const;

@@ -3,6 +3,9 @@
  * and results, plus small response helpers. Written locally to keep bundles free of type packages.
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html
  */
+import { isRecord } from '../../contracts/json';
+
+export { isRecord };
 
 export type HeaderMap = Record<string, string | undefined>;
 export type MultiValueHeaderMap = Record<string, string[] | undefined>;
@@ -90,8 +93,4 @@ export function headerValues(event: ProxyEvent, name: string): string[] {
 export function singleHeader(event: ProxyEvent, name: string): string | undefined {
   const values = headerValues(event, name);
   return values.length === 1 ? values[0] : undefined;
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isWellFormedApiKey } from '../../contracts/api-key';
 import type { EnvironmentConfig } from '../../config/types';
-import { writeFileAtomic } from '../state-files';
+import { writeFileAtomic } from '../../usage-job/atomic-file';
 
 export interface LocalApiKey {
   readonly id: string;

@@ -7,6 +7,7 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { FINGERPRINT_HEX_LENGTH } from '../../contracts/api-key';
 import { USAGE_JOB_DEPLOYMENT_KEY, type DeployedApiKey, type UsageJobDeployment } from '../../contracts/usage-job-deployment';
 import { awsErrorCode } from './retry';
+import { ACCOUNT_ID, BUCKET_NAME, KEY_ID, REGION } from '../../contracts/name-rules';
 
 /**
  * Glue database and table names the job puts into SQL text. Stricter than Glue's own rule (a
@@ -17,12 +18,7 @@ import { awsErrorCode } from './retry';
 export const SQL_IDENTIFIER = /^[a-z][a-z0-9_]{0,254}$/;
 /** Athena workgroup names: 1-128 of letters, digits, '.', '_' and '-'. */
 const WORKGROUP_NAME = /^[A-Za-z0-9._-]{1,128}$/;
-/** S3 general purpose bucket names: 3-63 lowercase letters, digits, dots and hyphens. */
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const ACCOUNT_ID = /^\d{12}$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const DISTRIBUTION_ID = /^[A-Z0-9]{1,64}$/;
-const KEY_ID = /^[a-z0-9][a-z0-9-]*$/;
 const FINGERPRINT = new RegExp(`^[0-9a-f]{${FINGERPRINT_HEX_LENGTH}}$`);
 
 export class DeploymentFileError extends Error {
