@@ -2,7 +2,7 @@
  * Benchmark of the usage job's reads: `npm run bench:usage -- --requests N [--dir DIR] [--keep]`.
  *
  * Generates 30 days (November 2026) of CloudFront logs, N requests in all, twice: as standard
- * logging v2 Parquet in the contract-3 Hive layout (the log writer the tests and local platform
+ * logging v2 Parquet in the Hive layout of docs/contracts.md (log layout) (the log writer the tests and local platform
  * use), and as the seed's design, gzip W3C text logs (same fields, tab-separated, '#' header lines)
  * in one unpartitioned folder. 3 % of each hour's records arrive late (1 to 21 hours after the
  * hour) in three more files, as CloudFront's late deliveries do.

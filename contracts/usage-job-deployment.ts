@@ -1,6 +1,6 @@
 /**
  * The usage-job deployment file: written by Terraform (billing stack) as a JSON object in the
- * usage bucket, read by the usage job in AWS. It is the fingerprint map of contract 1: Terraform
+ * usage bucket, read by the usage job in AWS. It is the fingerprint map (docs/contracts.md, key fingerprint): Terraform
  * computes each key's fingerprint from the key value (substr(sha256(value), 0, 16)), so the job
  * attributes traffic without ever reading a key value.
  */
@@ -12,7 +12,7 @@ export interface DeployedApiKey {
   /** ApiKeyConfig.id, e.g. "acme". */
   readonly id: string;
   readonly customer: string;
-  /** Contract 1 fingerprint of the key value. */
+  /** Fingerprint (docs/contracts.md) of the key value. */
   readonly fingerprint: string;
   /** API Gateway's id of the key (not its value), for GetUsage. */
   readonly apiGatewayKeyId: string;

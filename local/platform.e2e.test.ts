@@ -253,7 +253,7 @@ test('after the stop: log records = responses; the usage CLI over the log folder
   expect(records).toHaveLength(responses);
   expect(new Set(records.map((r) => r.x_edge_request_id)).size).toBe(responses);
   for (const r of records) {
-    // Partition path = the hour of the record's date/time (contract 3), every column a string.
+    // Partition path = the hour of the record's date/time (docs/contracts.md, log layout), every column a string.
     expect(`${r.year}-${r.month}-${r.day}T${r.hour}`).toBe(`${r.date}T${String(r.time).slice(0, 2)}`);
     // The log-data field holds what the edge function logged: the fingerprint of a key the test
     // sent (configured, or the well-formed unknown one) or '-'.

@@ -1,4 +1,4 @@
-/** The contract-3 log writer: exact layout, every column a string, atomic files, clear errors. */
+/** the log writer: exact layout, every column a string, atomic files, clear errors. */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,5 @@
 /**
- * Writes CloudFront standard logging v2 files the way the delivery does (contract 3): Parquet,
+ * Writes CloudFront standard logging v2 files the way the delivery does (docs/contracts.md, log layout): Parquet,
  * every column of sql/log-columns.ts as a string ('-' when empty), under the Hive-compatible
  * partition path of the hour. Used by the test fixtures, the benchmark and the local platform.
  *

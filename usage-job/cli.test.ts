@@ -54,7 +54,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const common = () => ['--engine', 'duckdb', '--month', '2026-11', '--logs', logs, '--keys', keysFile, '--now', '2026-11-02T12:30:00Z', '--dry-run'];
 
 describe('usage CLI', () => {
-  it('prints the contract-5 JSON document, exactly, and progress on stderr', async () => {
+  it('prints the usage CLI JSON document, exactly, and progress on stderr', async () => {
     const result = await usage(...common(), '--state', join(dir, 'state-json'));
     expect(result.stderr).toMatch(/computed \d+ of \d+ hours/);
     expect(result.code).toBe(0);

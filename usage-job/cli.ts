@@ -1,5 +1,5 @@
 /**
- * The usage CLI (contract 5):
+ * The usage CLI (docs/contracts.md, usage CLI):
  *   npm run --silent usage -- --engine duckdb|athena --month YYYY-MM [options]
  * stdout holds only the report (JSON or table); progress and errors go to stderr; exit code 0 on
  * success, 1 with a one-line reason otherwise.

@@ -1,6 +1,6 @@
 /**
- * The keys a run attributes traffic to: id, name, fingerprint (contract 1), monthly quota.
- * From a keys file (contract 5: a JSON array of { id, name, value, quotaPerMonth }, values hashed
+ * The keys a run attributes traffic to: id, name, fingerprint (docs/contracts.md), monthly quota.
+ * From a keys file (a JSON array of { id, name, value, quotaPerMonth }, values hashed
  * here with the edge's fingerprint code) or, in AWS, from the usage-job deployment file.
  */
 import { readFileSync } from 'node:fs';

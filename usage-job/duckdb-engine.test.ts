@@ -148,7 +148,7 @@ describe('DuckDB usage engine', () => {
     expect((await engine.queryHours(['2026-11-03T09'])).bytesScanned).toBe(0);
   });
 
-  it('sums two keys, unknown and missing fingerprints into contract-5 month figures', async () => {
+  it('sums two keys, unknown and missing fingerprints into month figures', async () => {
     await writeLogFile(root, ACCOUNT, DIST, H7, [
       logRecord({ at: '2026-11-03T07:01:00Z', logData: A, bytesOut: 10 }),
       logRecord({ at: '2026-11-03T07:02:00Z', logData: A, status: 403 }),

@@ -1,5 +1,5 @@
 /**
- * Lists the log files of partition hours under a local log root laid out as contract 3
+ * Lists the log files of partition hours under a local log root laid out like the log bucket (docs/contracts.md, log layout)
  * (AWSLogs/aws-account-id=*\/CloudFront/DistributionId=*\/year=/month=/day=/hour=/*.parquet).
  * A file's version is `<size>-<mtimeMs>`: a rewritten file gets a new one.
  */

@@ -1,4 +1,4 @@
-/** Month-to-date figures (contract 5) from hourly rollup rows: sum per configured key. */
+/** Month-to-date figures (docs/contracts.md, usage CLI) from hourly rollup rows: sum per configured key. */
 import type { ConfiguredKey } from './configured-keys';
 import type { HourlyUsageRow } from './types';
 import type { KeyMonthUsage, MonthUsage } from './usage-publisher';

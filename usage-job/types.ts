@@ -10,7 +10,7 @@ export type { HourId };
 export interface HourlyUsageRow {
   /** Partition hour the records were delivered into. */
   readonly hour: HourId;
-  /** UTC month of the records' `date` column, 'YYYY-MM' (contract 4: month by `date`). */
+  /** UTC month of the records' `date` column, 'YYYY-MM' (billing semantics: month by `date`). */
   readonly month: string;
   /** The fingerprint the edge function logged (viewer_request_log_data), or null when the record carries none. */
   readonly apikeyFp: string | null;

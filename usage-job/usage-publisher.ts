@@ -3,7 +3,7 @@
  * the names of contracts/metrics.ts. The job calls it once per run unless --dry-run.
  */
 
-/** Month-to-date figures of one configured key (contract 5 names). */
+/** Month-to-date figures of one configured key (the usage CLI's names). */
 export interface KeyMonthUsage {
   /** ApiKeyConfig.id — the metric dimension value. */
   readonly id: string;

@@ -17,7 +17,7 @@ test('generated values are well-formed 40-character keys, all different', () => 
   expect(new Set(values).size).toBe(values.length);
 });
 
-test('keys.json is written once in contract 5 format (readable by the usage job) and kept across restarts', () => {
+test('keys.json is written once in the usage CLI keys format (docs/contracts.md) (readable by the usage job) and kept across restarts', () => {
   const dir = tempDir('keys-');
   const first = loadOrCreateKeys(dir, local);
   expect(first.map((k) => ({ id: k.id, name: k.name, quotaPerMonth: k.quotaPerMonth }))).toEqual(

@@ -1,5 +1,5 @@
 /**
- * The local platform's API keys, kept in <state>/keys.json in contract 5's keys format
+ * The local platform's API keys, kept in <state>/keys.json in the usage CLI's keys format (docs/contracts.md)
  * ({ id, name, value, quotaPerMonth }) so the usage CLI reads the same file with `--keys`.
  * A key's value is generated once, with crypto-random characters, and kept across restarts;
  * ids, names and quotas always follow the environment config.
@@ -23,7 +23,7 @@ export const KEYS_FILE = 'keys.json';
 /**
  * API Gateway takes key values of 20 to 128 alphanumerics and generates one when none is given
  * (AWS::ApiGateway::ApiKey Value); the keys it generates are 40 alphanumerics in practice, a length
- * we could not find documented. Well-formed under contract 1 either way.
+ * we could not find documented. Well-formed by docs/contracts.md either way.
  */
 const KEY_LENGTH = 40;
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';

@@ -1,5 +1,5 @@
 /**
- * Buffers access-log records in memory and writes them as Parquet files in contract 3's layout
+ * Buffers access-log records in memory and writes them as Parquet files in the log layout of docs/contracts.md
  * (one file per partition hour per flush) with the shared log writer. Flushes run one at a time;
  * a failed write keeps its records for the next flush, so nothing is dropped.
  */

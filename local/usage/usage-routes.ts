@@ -1,7 +1,7 @@
 /**
  * The platform's own pages, outside the metered API (never through the edge, never logged):
  *   GET /_usage        HTML page
- *   GET /_usage.json   contract 5's JSON document (plus the snapshot's computedAt and logRecords)
+ *   GET /_usage.json   the usage CLI's JSON document (docs/contracts.md) (plus the snapshot's computedAt and logRecords)
  * `?refresh=1` flushes the log buffer and reruns the usage job before answering.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';

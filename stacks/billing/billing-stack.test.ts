@@ -98,7 +98,7 @@ describe.each(environments)('billing stack %s', (_name, env, synth) => {
   });
 
   describe('access logs (standard logging v2)', () => {
-    it('delivers ACCESS_LOGS of the distribution as Parquet with Hive paths and the contract-3 fields, in us-east-1', () => {
+    it('delivers ACCESS_LOGS of the distribution as Parquet with Hive paths and the delivered fields, in us-east-1', () => {
       const source = onlyResource(synth, 'aws_cloudwatch_log_delivery_source');
       const destination = onlyResource(synth, 'aws_cloudwatch_log_delivery_destination');
       const delivery = onlyResource(synth, 'aws_cloudwatch_log_delivery');
@@ -227,7 +227,7 @@ describe.each(environments)('billing stack %s', (_name, env, synth) => {
       expect(table.partition_keys).toEqual(['year', 'month', 'day', 'hour'].map((name) => ({ name, type: 'int' })));
     });
 
-    it('has a location template that, filled in, is exactly the delivered hour prefix (contract 3)', () => {
+    it('has a location template that, filled in, is exactly the delivered hour prefix (docs/contracts.md, log layout)', () => {
       const distId = ref(addressOf(synth, 'aws_cloudfront_distribution'), 'id');
       const template = String(params['storage.location.template']);
       const hour = new Date(Date.UTC(2026, 2, 7, 5));
@@ -365,7 +365,7 @@ describe.each(environments)('billing stack %s', (_name, env, synth) => {
         // The key value appears only inside the fingerprint expression.
         expect(content.split(`aws_api_gateway_api_key.${id}.value`)).toHaveLength(2);
       }
-      // Terraform's substr(sha256(v), 0, 16) is contract 1's fingerprint: lowercase hex of SHA-256.
+      // Terraform's substr(sha256(v), 0, 16) is the fingerprint of docs/contracts.md: lowercase hex of SHA-256.
       expect(apiKeyFingerprint('example-key-value-0123456789')).toBe(createHash('sha256').update('example-key-value-0123456789').digest('hex').slice(0, 16));
     });
   });

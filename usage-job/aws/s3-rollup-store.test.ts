@@ -125,7 +125,7 @@ describe('S3 rollup store', () => {
 });
 
 describe('S3 log lister', () => {
-  it('lists every object of each hour under the contract-3 prefix across pages, with ETags, and nothing of other hours', async () => {
+  it('lists every object of each hour under the log layout prefix across pages, with ETags, and nothing of other hours', async () => {
     const bucket = await freshBucket(LOGS);
     for (let i = 0; i < 5; i += 1) await put(bucket, logKey('2026-11-05T09', `E1TESTDIST.2026-11-05-09.${i}.parquet`), `file ${i}`);
     await put(bucket, logKey('2026-11-05T10', 'E1TESTDIST.2026-11-05-10.a.parquet'), 'other hour');

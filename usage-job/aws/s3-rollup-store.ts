@@ -144,7 +144,7 @@ export class S3RollupStore implements RollupStore {
 }
 
 /**
- * Lists the CloudFront log objects of partition hours: ListObjectsV2 under each hour's contract-3
+ * Lists the CloudFront log objects of partition hours: ListObjectsV2 under each hour's
  * prefix (sql/log-columns.ts hourPrefix), every page (at most 1,000 keys per page, continued with
  * ContinuationToken, https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html).
  * An object's version is its ETag, which changes when its content does. Listing scans no bytes.

@@ -1,7 +1,7 @@
 /**
  * CloudFront in front of the regional REST API: HTTPS only, every HTTP method, nothing cached, all
  * viewer headers but Host forwarded (x-api-key reaches API Gateway, which needs its own Host), the
- * origin secret header added, and the edge function (contract 2) on viewer request.
+ * origin secret header added, and the edge function (docs/contracts.md) on viewer request.
  */
 import { readFileSync } from 'node:fs';
 import { Construct } from 'constructs';

@@ -1,7 +1,7 @@
 /**
  * CloudFront standard logging v2 to the log bucket: a delivery source (ACCESS_LOGS of the
  * distribution), an S3 delivery destination in Parquet, and the delivery with Hive-compatible
- * paths and the record fields of contract 3 (sql/log-columns.ts). All three live in us-east-1
+ * paths and the delivered record fields (sql/log-columns.ts). All three live in us-east-1
  * (AWS provider 6's per-resource `region` argument, no second provider).
  * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/standard-logging.html
  */

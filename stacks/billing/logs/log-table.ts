@@ -24,7 +24,7 @@ const PROJECTION: Record<PartitionKey, { readonly range: string; readonly digits
   hour: { range: '0,23', digits: 2 },
 };
 
-/** Location of one distribution's logs as delivered with the Hive-compatible option (contract 3). */
+/** Location of one distribution's logs as delivered with the Hive-compatible option (docs/contracts.md, log layout). */
 export function distributionLogLocation(bucket: string, accountId: string, distributionId: string): string {
   return `s3://${bucket}/AWSLogs/aws-account-id=${accountId}/CloudFront/DistributionId=${distributionId}/`;
 }

@@ -1,7 +1,7 @@
 /**
  * The usage-job deployment file (contracts/usage-job-deployment.ts) as an S3 object in the
  * usage bucket. Terraform computes its JSON: each key's fingerprint is
- * substr(sha256(key value), 0, 16), contract 1, so the job attributes traffic without ever
+ * substr(sha256(key value), 0, 16) (docs/contracts.md), so the job attributes traffic without ever
  * reading a key value, and the file (like the state's copy of it) holds no key value.
  */
 import { Construct } from 'constructs';
