@@ -4,40 +4,61 @@ import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..');
 
-/** ESLint's CLI (its config is ESM, which jest's module system cannot load) on `code` as if it were `file`. */
-async function messages(file: string, code: string): Promise<string[]> {
-  const run = spawnSync(join(ROOT, 'node_modules', '.bin', 'eslint'), ['--stdin', '--stdin-filename', join(ROOT, file), '--format', 'json'], {
-    cwd: ROOT,
-    input: code,
-    encoding: 'utf8',
-  });
-  if (run.status !== 0 && run.status !== 1) throw new Error(`eslint exited ${String(run.status)}: ${run.stderr}`);
-  const [result] = JSON.parse(run.stdout) as { messages: { ruleId: string | null; message: string }[] }[];
-  return result.messages.filter((m) => m.ruleId === 'layers/imports').map((m) => m.message);
+interface Probe {
+  readonly file: string;
+  readonly code: string;
 }
 
-test('a folder may not import a folder outside its allowed list', async () => {
-  expect(await messages('usage-job/probe.ts', "import { startLocalPlatform } from '../local/platform';\nexport const x = startLocalPlatform;\n")).toEqual([
-    'usage-job/ may not import local/ (allowed: contracts, config, sql; see eslint.layers.mjs)',
-  ]);
-  expect(await messages('contracts/probe.ts', "import { platformConfig } from '../config/environments';\nexport const x = platformConfig;\n")).toHaveLength(1);
-  expect(await messages('usage-job/aws/probe.ts', "import { platformConfig } from '../../config/environments';\nexport const x = platformConfig;\n")).toEqual(
-    [],
-  );
+/**
+ * Lints every probe with ESLint's Node API in one child process (the ESLint config is ESM, which
+ * jest's module system cannot load) and returns the layering messages per probe, in order.
+ */
+function lintProbes(probes: readonly Probe[]): string[][] {
+  const script = `
+    const { ESLint } = await import('eslint');
+    const eslint = new ESLint({ cwd: process.cwd() });
+    const probes = JSON.parse(process.argv[1]);
+    const out = [];
+    for (const p of probes) {
+      const [result] = await eslint.lintText(p.code, { filePath: p.file });
+      out.push(result.messages.filter((m) => m.ruleId === 'layers/imports').map((m) => m.message));
+    }
+    process.stdout.write(JSON.stringify(out));`;
+  const input = JSON.stringify(probes.map((p) => ({ file: join(ROOT, p.file), code: p.code })));
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script, input], { cwd: ROOT, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`eslint probe run failed: ${run.stderr}`);
+  return JSON.parse(run.stdout) as string[][];
+}
+
+const imports = (from: string) => `import { x } from '${from}';\nexport const y = x;\n`;
+const PROBES: readonly Probe[] = [
+  { file: 'usage-job/probe.ts', code: imports('../local/platform') },
+  { file: 'contracts/probe.ts', code: imports('../config/environments') },
+  { file: 'usage-job/aws/probe.ts', code: imports('../../config/environments') },
+  { file: 'usage-job/probe.ts', code: imports('cdktf') },
+  { file: 'local/probe.ts', code: imports('constructs') },
+  { file: 'stacks/probe.ts', code: imports('cdktf') },
+  { file: 'usage-job/probe.ts', code: imports('../sql/testing/log-fixtures') },
+  { file: 'usage-job/probe.test.ts', code: imports('../sql/testing/log-fixtures') },
+];
+let results: string[][];
+beforeAll(() => {
+  results = lintProbes(PROBES);
 });
 
-test('only stacks/ imports CDKTF', async () => {
-  expect(await messages('usage-job/probe.ts', "import { App } from 'cdktf';\nexport const x = App;\n")).toEqual([
-    'only stacks/ may import cdktf (the one CDKTF importer)',
-  ]);
-  expect(await messages('local/probe.ts', "import { Construct } from 'constructs';\nexport const x = Construct;\n")).toHaveLength(1);
-  expect(await messages('stacks/probe.ts', "import { App } from 'cdktf';\nexport const x = App;\n")).toEqual([]);
+test('a folder may not import a folder outside its allowed list', () => {
+  expect(results[0]).toEqual(['usage-job/ may not import local/ (allowed: contracts, config, sql; see eslint.layers.mjs)']);
+  expect(results[1]).toEqual(['contracts/ may not import config/ (allowed: none; see eslint.layers.mjs)']);
+  expect(results[2]).toEqual([]);
 });
 
-test('production code never imports testing/; tests may', async () => {
-  const code = "import { logRecord } from '../sql/testing/log-fixtures';\nexport const x = logRecord;\n";
-  expect(await messages('usage-job/probe.ts', code)).toEqual([
-    'production code may not import test helpers (../sql/testing/log-fixtures); move the helper out of testing/',
-  ]);
-  expect(await messages('usage-job/probe.test.ts', code)).toEqual([]);
+test('only stacks/ imports CDKTF', () => {
+  expect(results[3]).toEqual(['only stacks/ may import cdktf (the one CDKTF importer)']);
+  expect(results[4]).toEqual(['only stacks/ may import constructs (the one CDKTF importer)']);
+  expect(results[5]).toEqual([]);
+});
+
+test('production code never imports testing/; tests may', () => {
+  expect(results[6]).toEqual(['production code may not import test helpers (../sql/testing/log-fixtures); move the helper out of testing/']);
+  expect(results[7]).toEqual([]);
 });
