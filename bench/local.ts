@@ -11,6 +11,8 @@
  *   --concurrency C   concurrent HTTP clients in the second HTTP run (default 16)
  */
 import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { markdownTable, replaceDocBlock, runStamp } from './doc-block';
 import { handler as dataHandler } from '../lambdas/handlers/data';
 import { handler as exampleHandler } from '../lambdas/handlers/example';
 import { setLogSink } from '../lambdas/handlers/logger';
@@ -201,6 +203,13 @@ async function main(): Promise<void> {
     [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') +
       `\n\nratios are against the direct calls; client and platform share this machine (${cpus().length} cores).\n`,
   );
+  if (process.argv.includes('--write-doc')) {
+    replaceDocBlock(
+      join(__dirname, '..', 'local', 'README.md'),
+      'local',
+      `\`npm run --silent bench:local -- --write-doc\` (${runStamp()}; client and platform share the machine; ratios against the direct calls):\n\n${markdownTable(header, rows)}`,
+    );
+  }
 }
 
 main().catch((error: Error) => {

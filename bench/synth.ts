@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { HANDLERS } from '../lambdas/bundle';
 import { REPO_ROOT } from '../stacks/shared/repo';
+import { markdownTable, replaceDocBlock, runStamp } from './doc-block';
 
 const TIME = '/usr/bin/time';
 
@@ -92,9 +93,29 @@ function main(): void {
 
     console.log('\nHandler bundles (esbuild, minified, AWS SDK external)');
     console.log(`${pad('handler', 12)} ${pad('bytes', 10)} gzip bytes`);
-    for (const spec of HANDLERS) {
+    const bundles = HANDLERS.map((spec) => {
       const file = join(REPO_ROOT, '.gen', 'lambdas', spec.name, 'index.js');
-      console.log(`${pad(spec.name, 12)} ${pad(String(statSync(file).size), 10)} ${gzipSync(readFileSync(file)).length}`);
+      return { name: spec.name, bytes: statSync(file).size, gzip: gzipSync(readFileSync(file)).length };
+    });
+    for (const b of bundles) console.log(`${pad(b.name, 12)} ${pad(String(b.bytes), 10)} ${b.gzip}`);
+    if (process.argv.includes('--write-doc')) {
+      const table = markdownTable(
+        ['command', 'stacks', 'wall s (median)', 'peak RSS MB', 'wall / barrel', 'RSS / barrel'],
+        rows.map((m) => [
+          m.label,
+          m === barrel ? '-' : String(stacks.length),
+          m.wallSeconds.toFixed(2),
+          m.peakRssMb.toFixed(0),
+          (m.wallSeconds / barrel.wallSeconds).toFixed(2),
+          (m.peakRssMb / barrel.peakRssMb).toFixed(2),
+        ]),
+      );
+      const sizes = bundles.map((b) => `\`${b.name}\` ${b.bytes.toLocaleString('en-US')} bytes (${b.gzip.toLocaleString('en-US')} gzip)`).join(', ');
+      replaceDocBlock(
+        join(REPO_ROOT, 'docs', 'platform.md'),
+        'synth',
+        `\`npm run --silent bench:synth -- --runs ${runs} --write-doc\` (${runStamp()}):\n\n${table}\n\nHandler bundles (minified, no AWS SDK): ${sizes}.`,
+      );
     }
   } finally {
     rmSync(out, { recursive: true, force: true });

@@ -36,8 +36,10 @@ import { localStateSource } from '../usage-job/state-source';
 import { monthUsage } from '../usage-job/month-usage';
 import { copyQueryToLogFile, sqlString } from '../sql/log-writer';
 import type { HourlyUsageRow } from '../usage-job/types';
+import { USAGE_COLUMNS } from '../sql/usage-query';
+import { markdownTable, replaceDocBlock, runStamp } from './doc-block';
 import type { MonthUsage } from '../usage-job/usage-publisher';
-import { LOG_COLUMN_NAMES, LOG_RECORD_FIELDS, hourPrefix } from '../sql/log-columns';
+import { LOG_COLUMN_NAMES, LOG_COLUMNS, LOG_RECORD_FIELDS, hourPrefix } from '../sql/log-columns';
 
 const MONTH = '2026-11';
 const DAYS = 30;
@@ -50,17 +52,23 @@ const LATE_FILES = 3;
 const MAIN_DELAY_MS = 65 * 60_000;
 const PREVIOUS_RUN = new Date('2026-11-28T11:10:00Z');
 const RUN = new Date('2026-11-28T12:10:00Z');
+const DOC_FILE = resolve(__dirname, '..', 'docs', 'usage-job.md');
 const HOUR_MS = 3_600_000;
 
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
 function options() {
   const { values } = parseArgs({
-    options: { requests: { type: 'string', default: '2000000' }, dir: { type: 'string', default: '.bench/usage' }, keep: { type: 'boolean', default: false } },
+    options: {
+      requests: { type: 'string', default: '2000000' },
+      dir: { type: 'string', default: '.bench/usage' },
+      keep: { type: 'boolean', default: false },
+      'write-doc': { type: 'boolean', default: false },
+    },
   });
   const requests = Number(values.requests);
   if (!Number.isSafeInteger(requests) || requests < 720) throw new Error(`--requests must be a whole number >= 720, got ${values.requests}`);
-  return { requests, dir: resolve(values.dir!), keep: values.keep! };
+  return { requests, dir: resolve(values.dir!), keep: values.keep!, writeDoc: values['write-doc']! };
 }
 
 const keys: ConfiguredKey[] = Array.from({ length: KEY_COUNT }, (_, k) => {
@@ -233,7 +241,7 @@ function sameUsage(a: MonthUsage, b: MonthUsage): boolean {
 }
 
 async function main(): Promise<void> {
-  const { requests, dir, keep } = options();
+  const { requests, dir, keep, writeDoc } = options();
   rmSync(dir, { recursive: true, force: true });
   const root = join(dir, 'parquet');
   const textDir = join(dir, 'text');
@@ -307,12 +315,30 @@ async function main(): Promise<void> {
     `results agree: (a) = (b) ${sameUsage(usageA, usageB) ? 'yes' : 'NO'}, (a) = (c) ${sameUsage(usageA, usageC) ? 'yes' : 'NO'}; billable ${usageA.keys.reduce((s, k) => s + k.requests, 0).toLocaleString('en-US')}, unattributed ${usageA.unattributed.requests.toLocaleString('en-US')}`,
   );
   out.push('');
-  out.push('bytes read: Parquet = compressed size of the column chunks the query reads (the 7 usage columns of');
-  out.push('sql/log-columns.ts) in the files of the hours it reads, from the Parquet footers (parquet_metadata);');
-  out.push('gzip text = every byte of every file (a text scan cannot skip columns or hours). "file bytes" = whole');
-  out.push('files of the hours read. Text logs carry the same 19 fields as the Parquet (the seed had 33), so (c) is');
-  out.push('if anything understated. Wall time = one run each on this machine, DuckDB, warm page cache.');
+  const notes = [
+    `bytes read: Parquet = compressed size of the column chunks the query reads (the ${USAGE_COLUMNS.length} usage columns of`,
+    'sql/log-columns.ts) in the files of the hours it reads, from the Parquet footers (parquet_metadata);',
+    'gzip text = every byte of every file (a text scan cannot skip columns or hours). "file bytes" = whole',
+    `files of the hours read. Text logs carry the same ${LOG_COLUMNS.length} fields as the Parquet (the seed had 33), so (c) is`,
+    'if anything understated. Wall time = one run each on this machine, DuckDB, warm page cache.',
+  ];
+  out.push(...notes);
   process.stdout.write(`${out.join('\n')}\n`);
+  if (writeDoc) {
+    const command = `npm run --silent bench:usage -- --requests ${requests}`;
+    replaceDocBlock(
+      DOC_FILE,
+      'usage',
+      [
+        `\`${command}\` (${runStamp()}): ${total.toLocaleString('en-US')} requests of ${MONTH} delivered by ${RUN.toISOString()}, ${KEY_COUNT} keys, ${LATE_PERCENT} % late.`,
+        '',
+        markdownTable(header, table),
+        '',
+        `Results agree across (a), (b) and (c): ${sameUsage(usageA, usageB) && sameUsage(usageA, usageC) ? 'yes' : 'NO'}. ${notes.join(' ')}`,
+      ].join('\n'),
+    );
+    log(`wrote the table into ${DOC_FILE}`);
+  }
   if (!keep) rmSync(dir, { recursive: true, force: true });
   if (!sameUsage(usageA, usageB) || !sameUsage(usageA, usageC)) process.exitCode = 1;
 }

@@ -30,7 +30,7 @@ export interface PricesConfig {
 export interface AlarmsConfig {
   /** Percentages of monthly quota at which per-key alarms fire, ascending, e.g. [80, 100]. */
   readonly quotaPercentThresholds: readonly number[];
-  /** Alarm when unattributed requests exceed this percentage of all requests in an hour. */
+  /** Alarm when more than this percentage of the month's requests carry no known key fingerprint. */
   readonly unattributedPercentThreshold: number;
   /** E-mail addresses subscribed to the environment's alarm topic (optional). */
   readonly emails: readonly string[];
@@ -52,7 +52,9 @@ export interface EnvironmentConfig {
   readonly region: string;
   /** Prefix of every resource name, lowercase letters, digits and dashes. */
   readonly prefix: string;
+  /** Usage plans by name; each becomes an API Gateway usage plan with a monthly quota and a throttle. */
   readonly usagePlans: Readonly<Record<string, UsagePlanConfig>>;
+  /** The customers' API keys; each becomes an API key in its plan. Adding a key is one entry. */
   readonly apiKeys: readonly ApiKeyConfig[];
   /** Retention of Lambda log groups, in days; one of the values CloudWatch Logs allows. */
   readonly logRetentionDays: number;
@@ -62,8 +64,11 @@ export interface EnvironmentConfig {
   readonly athenaResultsExpirationDays: number;
   /** API Gateway stage default throttling (applies to requests not limited by a plan). */
   readonly stageThrottle: { readonly rateLimit: number; readonly burstLimit: number };
+  /** Quota, unattributed-traffic and heartbeat alarms, and who hears of them. */
   readonly alarms: AlarmsConfig;
+  /** Prices of the environment's invoice lines. */
   readonly prices: PricesConfig;
+  /** The scheduled usage job's settings. */
   readonly usageJob: UsageJobConfig;
 }
 
@@ -77,16 +82,22 @@ export interface GitHubConfig {
 }
 
 export interface BootstrapConfig {
+  /** 12-digit id of the account that holds the state bucket (and its environments' deploy roles). */
   readonly accountId: string;
+  /** AWS region of the state bucket. */
   readonly region: string;
+  /** Prefix of the bootstrap stack's resource names. */
   readonly prefix: string;
   /** Name of the S3 bucket that holds every environment's Terraform state. */
   readonly stateBucket: string;
 }
 
 export interface PlatformConfig {
+  /** The `project` tag on every resource: lowercase letters, digits and single dashes. */
   readonly project: string;
+  /** The repository whose workflows may assume the deploy roles. */
   readonly github: GitHubConfig;
+  /** The state bucket and the account that holds it, deployed once by hand. */
   readonly bootstrap: BootstrapConfig;
   /** Environments that are deployed to AWS; each gets a billing stack. */
   readonly environments: readonly EnvironmentConfig[];

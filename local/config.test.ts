@@ -18,7 +18,7 @@ test('bad arguments and settings are clear errors naming what was wrong', () => 
   expect(() => readSettings(['--port', '1'], {})).toThrow(
     new SettingsError(
       'unknown argument "--port"\n' +
-        'usage: npm start [-- --cloudwatch-endpoint URL]\n  serves the local platform on http://127.0.0.1:$PORT (default 3000); see README "Local platform"',
+        'usage: npm start [-- --cloudwatch-endpoint URL]\n  serves the local platform on http://127.0.0.1:$PORT (default 3000); see local/README.md',
     ),
   );
   expect(() => readSettings(['--cloudwatch-endpoint'], {})).toThrow(/--cloudwatch-endpoint needs an http\(s\) URL, got ""/);

@@ -33,7 +33,7 @@ export class SettingsError extends Error {
 }
 
 const USAGE = `usage: npm start [-- --cloudwatch-endpoint URL]
-  serves the local platform on http://127.0.0.1:$PORT (default 3000); see README "Local platform"`;
+  serves the local platform on http://127.0.0.1:$PORT (default 3000); see local/README.md`;
 
 export function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): LocalSettings | 'help' {
   let cloudwatchEndpoint: string | undefined;
