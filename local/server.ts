@@ -43,150 +43,189 @@ export interface PlatformServer {
 /** After this long, requests still running at shutdown are cut off (and logged with status 000). */
 export const SHUTDOWN_GRACE_MS = 10_000;
 
-export async function startServer(parts: PlatformServerParts, port: number): Promise<PlatformServer> {
-  let logged = 0;
-  // API requests whose log record is not yet handed to parts.log; close() waits for them.
-  let inFlight = 0;
-  let onDrained: (() => void) | undefined;
+/** Responses logged, API requests still in flight (close() waits for them), bytes per socket. */
+class RequestTracker {
+  logged = 0;
+  private inFlight = 0;
+  private onDrained: (() => void) | undefined;
   // Bytes a socket had written when its previous response finished: responses on one connection
   // are sent in order, so the difference is exactly this response's bytes (headers included).
-  const socketBytes = new WeakMap<Socket, number>();
-  const bytesSinceLastResponse = (socket: Socket): number => {
-    const total = socket.bytesWritten;
-    const before = socketBytes.get(socket) ?? 0;
-    socketBytes.set(socket, total);
-    return total - before;
-  };
+  private readonly socketBytes = new WeakMap<Socket, number>();
 
+  bytesSinceLastResponse(socket: Socket): number {
+    const total = socket.bytesWritten;
+    const before = this.socketBytes.get(socket) ?? 0;
+    this.socketBytes.set(socket, total);
+    return total - before;
+  }
+
+  started(): void {
+    this.inFlight += 1;
+  }
+
+  recorded(): void {
+    this.logged += 1;
+    this.inFlight -= 1;
+    if (this.inFlight === 0) this.onDrained?.();
+  }
+
+  drained(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.inFlight === 0) resolve();
+      else this.onDrained = resolve;
+    });
+  }
+}
+
+/** One API request through the local edge: what it sends, and its one access-log record. */
+class ApiExchange {
+  readonly startedMs = Date.now();
+  readonly edgeRequestId = newEdgeRequestId();
+  readonly clientIp: string;
+  readonly method: string;
+  readonly rawUrl: string;
+  status = 0;
+  contentType: string | undefined;
+  logData = '-';
+  result: EdgeResultKind = 'origin';
+  requestBytes: number;
+  private recorded = false;
+
+  constructor(
+    readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly parts: PlatformServerParts,
+    private readonly tracker: RequestTracker,
+  ) {
+    this.clientIp = req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '-';
+    this.method = req.method ?? 'GET';
+    this.rawUrl = req.url ?? '/';
+    this.requestBytes = requestHeadBytes(req);
+    tracker.started();
+    res.on('finish', () => this.logOnce(this.result));
+    // The viewer went away before the response was complete: CloudFront logs status 000.
+    res.on('close', () => this.logOnce(res.writableFinished ? this.result : 'aborted'));
+  }
+
+  send(statusCode: number, headers: Record<string, string>, body: Buffer, cacheResult: string): void {
+    this.status = statusCode;
+    this.contentType = headers['content-type'];
+    this.res.writeHead(statusCode, {
+      ...headers,
+      'content-length': String(body.length),
+      'x-cache': `${cacheResult} from cloudfront`,
+      via: '1.1 local.cloudfront.net (CloudFront)',
+      'x-amz-cf-pop': EDGE_LOCATION,
+      'x-amz-cf-id': this.edgeRequestId,
+    });
+    this.res.end(body);
+  }
+
+  get headersSent(): boolean {
+    return this.res.headersSent;
+  }
+
+  /** Exactly one record per request, whichever of 'finish' and 'close' comes first. */
+  private logOnce(kind: EdgeResultKind): void {
+    if (this.recorded) return;
+    this.recorded = true;
+    const q = this.rawUrl.indexOf('?');
+    this.parts.log(
+      buildLogRecord({
+        startedMs: this.startedMs,
+        finishedMs: Date.now(),
+        edgeLocation: EDGE_LOCATION,
+        clientIp: this.clientIp,
+        method: this.method,
+        path: q === -1 ? this.rawUrl : this.rawUrl.slice(0, q),
+        status: this.status,
+        userAgent: this.req.headers['user-agent'],
+        viewerQuery: q === -1 ? '' : this.rawUrl.slice(q + 1),
+        logData: this.logData,
+        edgeRequestId: this.edgeRequestId,
+        host: this.req.headers.host,
+        protocol: 'http',
+        requestBytes: this.requestBytes,
+        responseBytes: this.tracker.bytesSinceLastResponse(this.req.socket),
+        contentType: this.contentType,
+        result: kind,
+      }),
+    );
+    this.tracker.recorded();
+  }
+}
+
+/** CloudFront's part: the viewer-request function, then the origin (the API Gateway emulation). */
+async function serveApiRequest(x: ApiExchange, parts: PlatformServerParts): Promise<void> {
+  try {
+    // CloudFront runs the viewer-request function once it has the request's headers.
+    let decision: EdgeDecision;
+    try {
+      decision = parts.edge.viewerRequest({
+        method: x.method,
+        url: x.rawUrl,
+        headers: x.req.headers,
+        clientIp: x.clientIp,
+        edgeRequestId: x.edgeRequestId,
+        distributionId: parts.distributionId,
+        host: x.req.headers.host,
+      });
+    } catch {
+      // A function that throws makes CloudFront answer 503 (FunctionExecutionError).
+      x.requestBytes += (await readBody(x.req)).size;
+      x.send(503, { 'content-type': 'text/plain' }, Buffer.from('The CloudFront function failed.\n'), 'Error');
+      return;
+    }
+    x.logData = decision.logData; // logged even if the viewer then hangs up during the body
+    const { body, size } = await readBody(x.req);
+    x.requestBytes += size;
+    if (decision.kind === 'respond') {
+      x.result = 'function';
+      x.send(decision.statusCode, decision.headers, decision.body, 'FunctionGeneratedResponse');
+      return;
+    }
+    if (body === null) {
+      const tooLarge = requestTooLarge();
+      x.send(tooLarge.statusCode, tooLarge.headers, tooLarge.body, 'Error');
+      return;
+    }
+    const headers = new Map<string, string[]>(Object.entries(decision.headers));
+    headers.set('x-forwarded-for', [x.clientIp]);
+    headers.set('via', ['1.1 local.cloudfront.net (CloudFront)']);
+    headers.set('x-amz-cf-id', [x.edgeRequestId]);
+    const outcome = await parts.gateway.handle({
+      method: decision.method,
+      path: decision.path,
+      headers,
+      query: decodeQuery(decision.query),
+      body,
+      sourceIp: x.clientIp,
+    });
+    x.send(outcome.statusCode, outcome.headers, outcome.body, outcome.statusCode >= 400 ? 'Error' : 'Miss');
+  } catch (error) {
+    if (!x.headersSent) x.send(502, { 'content-type': 'application/json' }, Buffer.from('{"message":"Internal server error"}'), 'Error');
+    process.stderr.write(`local platform: request failed: ${(error as Error).message}\n`);
+  }
+}
+
+function isInternalPath(pathname: string): boolean {
+  return pathname === INTERNAL_PREFIX || pathname.startsWith(INTERNAL_PREFIX + '.') || pathname.startsWith(INTERNAL_PREFIX + '/');
+}
+
+export async function startServer(parts: PlatformServerParts, port: number): Promise<PlatformServer> {
+  const tracker = new RequestTracker();
   const server = createServer((req, res) => {
-    const socket = req.socket;
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === INTERNAL_PREFIX || url.pathname.startsWith(INTERNAL_PREFIX + '.') || url.pathname.startsWith(INTERNAL_PREFIX + '/')) {
-      res.on('finish', () => bytesSinceLastResponse(socket));
+    if (isInternalPath(url.pathname)) {
+      res.on('finish', () => tracker.bytesSinceLastResponse(req.socket));
       parts.internal.handle(req, res, url).catch((error: Error) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
         res.end(`internal page failed: ${error.message}\n`);
       });
       return;
     }
-    void serveApiRequest(req, res, socket);
+    void serveApiRequest(new ApiExchange(req, res, parts, tracker), parts);
   });
-
-  async function serveApiRequest(req: IncomingMessage, res: ServerResponse, socket: Socket): Promise<void> {
-    const startedMs = Date.now();
-    const edgeRequestId = newEdgeRequestId();
-    const clientIp = socket.remoteAddress?.replace(/^::ffff:/, '') ?? '-';
-    const method = req.method ?? 'GET';
-    const rawUrl = req.url ?? '/';
-    const host = req.headers.host;
-    let status = 0;
-    let contentType: string | undefined;
-    let logData = '-';
-    let result: EdgeResultKind = 'origin';
-    let requestBytes = requestHeadBytes(req);
-    let recorded = false;
-    inFlight += 1;
-
-    // Exactly one record per request, whichever of 'finish' and 'close' comes first.
-    const logOnce = (kind: EdgeResultKind) => {
-      if (recorded) return;
-      recorded = true;
-      const q = rawUrl.indexOf('?');
-      parts.log(
-        buildLogRecord({
-          startedMs,
-          finishedMs: Date.now(),
-          edgeLocation: EDGE_LOCATION,
-          clientIp,
-          method,
-          path: q === -1 ? rawUrl : rawUrl.slice(0, q),
-          status,
-          userAgent: req.headers['user-agent'],
-          viewerQuery: q === -1 ? '' : rawUrl.slice(q + 1),
-          logData,
-          edgeRequestId,
-          host,
-          protocol: 'http',
-          requestBytes,
-          responseBytes: bytesSinceLastResponse(socket),
-          contentType,
-          result: kind,
-        }),
-      );
-      logged += 1;
-      inFlight -= 1;
-      if (inFlight === 0) onDrained?.();
-    };
-    res.on('finish', () => logOnce(result));
-    // The viewer went away before the response was complete: CloudFront logs status 000.
-    res.on('close', () => logOnce(res.writableFinished ? result : 'aborted'));
-
-    const send = (statusCode: number, headers: Record<string, string>, body: Buffer, cacheResult: string) => {
-      status = statusCode;
-      contentType = headers['content-type'];
-      res.writeHead(statusCode, {
-        ...headers,
-        'content-length': String(body.length),
-        'x-cache': `${cacheResult} from cloudfront`,
-        via: '1.1 local.cloudfront.net (CloudFront)',
-        'x-amz-cf-pop': EDGE_LOCATION,
-        'x-amz-cf-id': edgeRequestId,
-      });
-      res.end(body);
-    };
-
-    try {
-      // CloudFront runs the viewer-request function once it has the request's headers.
-      let decision: EdgeDecision;
-      try {
-        decision = parts.edge.viewerRequest({
-          method,
-          url: rawUrl,
-          headers: req.headers,
-          clientIp,
-          edgeRequestId,
-          distributionId: parts.distributionId,
-          host,
-        });
-      } catch {
-        // A function that throws makes CloudFront answer 503 (FunctionExecutionError).
-        requestBytes += (await readBody(req)).size;
-        send(503, { 'content-type': 'text/plain' }, Buffer.from('The CloudFront function failed.\n'), 'Error');
-        return;
-      }
-      logData = decision.logData; // logged even if the viewer then hangs up during the body
-      const { body, size } = await readBody(req);
-      requestBytes += size;
-      if (decision.kind === 'respond') {
-        result = 'function';
-        send(decision.statusCode, decision.headers, decision.body, 'FunctionGeneratedResponse');
-        return;
-      }
-      if (body === null) {
-        const tooLarge = requestTooLarge();
-        send(tooLarge.statusCode, tooLarge.headers, tooLarge.body, 'Error');
-        return;
-      }
-      const headers = new Map<string, string[]>(Object.entries(decision.headers));
-      headers.set('x-forwarded-for', [clientIp]);
-      headers.set('via', ['1.1 local.cloudfront.net (CloudFront)']);
-      headers.set('x-amz-cf-id', [edgeRequestId]);
-      const outcome = await parts.gateway.handle({
-        method: decision.method,
-        path: decision.path,
-        headers,
-        query: decodeQuery(decision.query),
-        body,
-        sourceIp: clientIp,
-      });
-      send(outcome.statusCode, outcome.headers, outcome.body, outcome.statusCode >= 400 ? 'Error' : 'Miss');
-    } catch (error) {
-      if (!res.headersSent) {
-        send(502, { 'content-type': 'application/json' }, Buffer.from('{"message":"Internal server error"}'), 'Error');
-      }
-      process.stderr.write(`local platform: request failed: ${(error as Error).message}\n`);
-    }
-  }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -197,18 +236,14 @@ export async function startServer(parts: PlatformServerParts, port: number): Pro
   return {
     server,
     url: `http://127.0.0.1:${address.port}`,
-    logged: () => logged,
+    logged: () => tracker.logged,
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const drained = new Promise<void>((resolve) => {
-        if (inFlight === 0) resolve();
-        else onDrained = resolve;
-      });
       const grace = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
       // Keep-alive connections that finish a response during shutdown are closed as they go idle.
       const sweep = setInterval(() => server.closeIdleConnections(), 50);
-      await Promise.all([closed, drained]);
+      await Promise.all([closed, tracker.drained()]);
       clearTimeout(grace);
       clearInterval(sweep);
     },

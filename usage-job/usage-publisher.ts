@@ -1,5 +1,5 @@
 /**
- * Publishes a run's month-to-date figures. Implementation: CloudWatch (./aws/, engineer D), with
+ * Publishes a run's month-to-date figures. Implementation: CloudWatch (./aws/), with
  * the names of contracts/metrics.ts. The job calls it once per run unless --dry-run.
  */
 
