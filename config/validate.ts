@@ -64,9 +64,7 @@ class Problems {
   }
 }
 
-function validateEnvironment(env: EnvironmentConfig): string[] {
-  const p = new Problems(`environment ${show(env.name)}`);
-
+function checkIdentity(env: EnvironmentConfig, p: Problems): void {
   if (typeof env.name !== 'string' || !NAME.test(env.name) || env.name.length > 16) {
     p.add('name', 'must be 1 to 16 lowercase letters, digits or dashes, starting with a letter');
   }
@@ -90,7 +88,10 @@ function validateEnvironment(env: EnvironmentConfig): string[] {
       }
     }
   }
+}
 
+/** Checks the plans and returns their names. */
+function checkPlans(env: EnvironmentConfig, p: Problems): string[] {
   const planNames = Object.keys(env.usagePlans ?? {});
   if (planNames.length === 0) p.add('usagePlans', 'must declare at least one plan');
   for (const planName of planNames) {
@@ -104,7 +105,10 @@ function validateEnvironment(env: EnvironmentConfig): string[] {
       p.add(`${at}.burstLimit`, `(${plan.burstLimit}) must be at least rateLimit (${plan.rateLimit})`);
     }
   }
+  return planNames;
+}
 
+function checkKeys(env: EnvironmentConfig, planNames: readonly string[], p: Problems): void {
   const seenKeys = new Map<string, number>();
   (env.apiKeys ?? []).forEach((key, i) => {
     const at = `apiKeys[${i}]`;
@@ -119,7 +123,9 @@ function validateEnvironment(env: EnvironmentConfig): string[] {
       p.add(`${at}.plan`, `${show(key.plan)} is not a usage plan (known: ${planNames.join(', ')})`);
     }
   });
+}
 
+function checkLimits(env: EnvironmentConfig, p: Problems): void {
   if (!LOG_RETENTION_DAYS.includes(env.logRetentionDays)) {
     p.add('logRetentionDays', `${show(env.logRetentionDays)} is not allowed by CloudWatch Logs (allowed: ${LOG_RETENTION_DAYS.join(', ')})`);
   }
@@ -134,7 +140,9 @@ function validateEnvironment(env: EnvironmentConfig): string[] {
   ) {
     p.add('stageThrottle.burstLimit', `(${env.stageThrottle.burstLimit}) must be at least rateLimit (${env.stageThrottle.rateLimit})`);
   }
+}
 
+function checkAlarms(env: EnvironmentConfig, p: Problems): void {
   const thresholds = env.alarms?.quotaPercentThresholds ?? [];
   if (thresholds.length === 0) p.add('alarms.quotaPercentThresholds', 'must list at least one percentage');
   thresholds.forEach((t, i) => {
@@ -155,7 +163,9 @@ function validateEnvironment(env: EnvironmentConfig): string[] {
     else if (seenEmails.has(email.toLowerCase())) p.add(`alarms.emails[${i}]`, `${show(email)} is listed twice`);
     seenEmails.add(String(email).toLowerCase());
   });
+}
 
+function checkPrices(env: EnvironmentConfig, p: Problems): void {
   if (!CURRENCY.test(env.prices?.currency ?? '')) p.add('prices.currency', `${show(env.prices?.currency)} must be an ISO 4217 code such as USD`);
   for (const field of ['perThousandRequests', 'perGbOut'] as const) {
     const price = env.prices?.[field];
@@ -163,7 +173,9 @@ function validateEnvironment(env: EnvironmentConfig): string[] {
       p.add(`prices.${field}`, `must be a non-negative number, got ${show(price)}`);
     }
   }
+}
 
+function checkUsageJob(env: EnvironmentConfig, p: Problems): void {
   const late = env.usageJob?.lateWindowHours;
   if (!isPositiveInteger(late) || late > MAX_LATE_WINDOW_HOURS) {
     p.add('usageJob.lateWindowHours', `must be an integer from 1 to ${MAX_LATE_WINDOW_HOURS}, got ${show(late)}`);
@@ -175,6 +187,16 @@ function validateEnvironment(env: EnvironmentConfig): string[] {
       `must be an integer of at least ${MIN_ATHENA_BYTES_SCANNED_CUTOFF} bytes (10 MB, Athena's minimum), got ${show(cutoff)}`,
     );
   }
+}
+
+function validateEnvironment(env: EnvironmentConfig): string[] {
+  const p = new Problems(`environment ${show(env.name)}`);
+  checkIdentity(env, p);
+  checkKeys(env, checkPlans(env, p), p);
+  checkLimits(env, p);
+  checkAlarms(env, p);
+  checkPrices(env, p);
+  checkUsageJob(env, p);
   return p.list;
 }
 
