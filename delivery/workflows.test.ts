@@ -109,7 +109,8 @@ describe('what each workflow promises', () => {
     const on = byName('drift').doc.on as { schedule: { cron: string }[] };
     expect(on.schedule).toHaveLength(1);
     const plan = actions.find((a) => a.file.endsWith('terraform-plan/action.yml'))!;
-    expect(plan.text).toContain('plan -input=false -no-color -lock-timeout=5m -detailed-exitcode -out=tfplan');
+    expect(plan.text).toContain('args=(-input=false -no-color -detailed-exitcode -out=tfplan)');
+    expect(plan.text).toContain('args+=(-lock=false)');
     expect(byName('drift').text).toMatch(/if \[ "\$EXITCODE" = 2 \]; then\n\s+echo "::error title=Drift/);
   });
 });
