@@ -22,6 +22,8 @@ export interface FakeGitHub {
   readonly items: FakeItem[];
   /** Pull request numbers of a commit. */
   readonly commitPulls: Map<string, number[]>;
+  /** Branch name to head commit. */
+  readonly branches: Map<string, string>;
   readonly requests: string[];
   addPullRequest(number: number, title?: string): FakeItem;
   addIssue(title: string, body: string, login?: string): FakeItem;
@@ -42,6 +44,7 @@ function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
 export async function startFakeGitHub(repository = 'example-org/usage-billing-platform'): Promise<FakeGitHub> {
   const items: FakeItem[] = [];
   const commitPulls = new Map<string, number[]>();
+  const branches = new Map<string, string>();
   const requests: string[] = [];
   let nextId = 1000;
   let apiUrl = '';
@@ -73,6 +76,10 @@ export async function startFakeGitHub(repository = 'example-org/usage-billing-pl
           (commitPulls.get(m[1]) ?? []).map((number) => ({ number })),
         );
         return send(200, body, link);
+      }
+      if (req.method === 'GET' && (m = new RegExp(`^${base}/git/ref/heads/(.+)$`).exec(path))) {
+        const sha = branches.get(m[1]);
+        return sha === undefined ? send(404, { message: 'Not Found' }) : send(200, { ref: `refs/heads/${m[1]}`, object: { sha, type: 'commit' } });
       }
       if ((m = new RegExp(`^${base}/issues/(\\d+)/comments$`).exec(path))) {
         const item = items.find((i) => i.number === Number(m![1]));
@@ -152,6 +159,7 @@ export async function startFakeGitHub(repository = 'example-org/usage-billing-pl
     apiUrl,
     items,
     commitPulls,
+    branches,
     requests,
     addPullRequest: (number, title = `PR ${number}`) => {
       while (items.length < number - 1) add('filler', '', 'someone', false);
