@@ -642,7 +642,7 @@ function matrixEnvironments(wf: YamlFile): string[] | undefined {
 
 /**
  * Every deployed environment (config/environments.ts) is planned on PRs, drift-checked,
- * run by the usage job and applied; a workflow that forgets a new environment fails here.
+ * run by the usage job, applied and unlockable; a workflow that forgets a new environment fails here.
  */
 export function checkEnvironmentCoverage(workflows: readonly YamlFile[], environments: readonly string[]): Violation[] {
   const out: Violation[] = [];
@@ -661,6 +661,17 @@ export function checkEnvironmentCoverage(workflows: readonly YamlFile[], environ
         message: `matrix environments ${JSON.stringify(got)} differ from the deployed environments ${JSON.stringify(expected)}`,
       });
     }
+  }
+  const unlock = workflows.find((w) => w.doc.name === 'unlock');
+  const choices = asList(asObj(asObj(asObj(asObj(unlock?.doc.on).workflow_dispatch).inputs).environment).options)
+    .map(String)
+    .sort();
+  if (JSON.stringify(choices) !== JSON.stringify(expected)) {
+    out.push({
+      file: unlock?.file ?? '.github/workflows/unlock.yml',
+      rule: 'environment-coverage',
+      message: `unlock offers environments ${JSON.stringify(choices)}, not ${JSON.stringify(expected)}`,
+    });
   }
   const apply = workflows.find(isApplyWorkflow);
   const applied = apply

@@ -62,7 +62,7 @@ describe("the repository's workflows", () => {
     expect(format(checkTerraformPin([...workflows, ...actions]))).toBe('');
   });
 
-  test('every deployed environment is planned, applied, drift-checked and run by the usage job', () => {
+  test('every deployed environment is planned, applied, drift-checked, unlockable and run by the usage job', () => {
     expect(deployedEnvironmentNames().length).toBeGreaterThan(0);
     expect(format(checkEnvironmentCoverage(workflows, deployedEnvironmentNames()))).toBe('');
   });
@@ -283,6 +283,7 @@ describe('each rule fails on a workflow broken on purpose', () => {
       '.github/workflows/apply.yml',
       '.github/workflows/drift.yml',
       '.github/workflows/plan.yml',
+      '.github/workflows/unlock.yml',
       '.github/workflows/usage.yml',
     ]);
   });
