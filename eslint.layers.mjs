@@ -16,7 +16,7 @@ export const ALLOWED = {
   'usage-job': ['contracts', 'config', 'sql'],
   stacks: ['contracts', 'config', 'sql', 'lambdas', 'cf-functions'],
   local: ['contracts', 'config', 'sql', 'cf-functions', 'lambdas', 'usage-job'],
-  delivery: ['config', 'stacks'],
+  delivery: ['contracts', 'config', 'stacks'],
   bench: ['contracts', 'config', 'sql', 'cf-functions', 'lambdas', 'usage-job', 'stacks', 'local'],
   'test-support': [],
 };

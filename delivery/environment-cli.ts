@@ -9,9 +9,11 @@
  *   region=eu-west-1
  *   account_id=222222222222
  *   vars_suffix=PROD            (repository variables are named e.g. AWS_PLAN_ROLE_ARN_PROD)
+ *   usage_bucket=ubb-prod-usage-222222222222   (rollups, the usage-job deployment file, invoices)
  *
  * An unknown name exits 2 with the list of known environments.
  */
+import { resourceNames } from '../contracts/resource-names';
 import { platformConfig } from '../config/environments';
 import { billingStackName } from '../stacks/stack-names';
 
@@ -22,6 +24,7 @@ export interface EnvironmentInfo {
   readonly region: string;
   readonly account_id: string;
   readonly vars_suffix: string;
+  readonly usage_bucket: string;
 }
 
 export function deployedEnvironmentNames(): string[] {
@@ -46,6 +49,7 @@ export function environmentInfo(name: string): EnvironmentInfo {
     region: env.region,
     account_id: env.accountId,
     vars_suffix: varsSuffix(env.name),
+    usage_bucket: resourceNames(env).usageBucket,
   };
 }
 

@@ -169,14 +169,57 @@ export function summarizePlan(plan: TerraformPlan): PlanSummary {
   };
 }
 
+/** JSON text with object keys sorted at every level, so equal values always give equal text. */
+export function canonicalJson(value: JsonValue | undefined): string {
+  if (value === undefined) return 'null';
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.keys(value)
+    .sort()
+    .map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`);
+  return `{${entries.join(',')}}`;
+}
+
+function changeForDigest(change: PlanChange): JsonValue {
+  return {
+    actions: [...change.actions],
+    before: change.before ?? null,
+    after: change.after ?? null,
+    after_unknown: change.after_unknown ?? null,
+    before_sensitive: change.before_sensitive ?? null,
+    after_sensitive: change.after_sensitive ?? null,
+    replace_paths: (change.replace_paths ?? []).map((path) => [...path]),
+    importing: change.importing ? { id: change.importing.id ?? null, unknown: change.importing.unknown ?? null } : null,
+  };
+}
+
 /**
- * A digest of what the plan will do (addresses and kinds of resource and output changes, no values).
- * The apply workflow compares the digest of the plan a reviewer approved with the plan it applies.
+ * A digest of exactly what the plan will do: every changed resource and output with its actions
+ * and its planned values (before, after, unknown and sensitive markers), in canonical JSON. Two
+ * plans have the same digest only if applying either would make the same changes with the same
+ * values; changing one planned value, even a sensitive one, changes the digest. Resources that do
+ * not change (no-op, not moved, not imported) are left out, so a refresh of an unrelated computed
+ * attribute does not. The values themselves never leave this function: only the SHA-256 does.
+ *
+ * The apply workflow compares the digest of the plan a reviewer approved with the plan it applies
+ * and applies nothing when they differ.
  */
-export function planDigest(summary: PlanSummary): string {
-  const lines = [
-    ...summary.resources.map((r) => `resource ${r.kind} ${r.address}${r.deposed ? ` deposed=${r.deposed}` : ''}`),
-    ...summary.outputs.map((o) => `output ${o.kind} ${o.name}`),
-  ].sort();
-  return createHash('sha256').update(lines.join('\n')).digest('hex');
+export function planDigest(plan: TerraformPlan): string {
+  const resources = plan.resource_changes
+    .filter((rc) => kindOf(rc.change.actions) !== 'no-op' || rc.previous_address !== undefined || (rc.change.importing ?? null) !== null)
+    .map((rc) => ({
+      key: `${rc.address}\u0000${rc.deposed ?? ''}`,
+      value: {
+        address: rc.address,
+        previous_address: rc.previous_address ?? null,
+        deposed: rc.deposed ?? null,
+        action_reason: rc.action_reason ?? null,
+        change: changeForDigest(rc.change),
+      } as JsonValue,
+    }));
+  const outputs = Object.entries(plan.output_changes)
+    .filter(([, change]) => kindOf(change.actions) !== 'no-op')
+    .map(([name, change]) => ({ key: `output\u0000${name}`, value: { output: name, change: changeForDigest(change) } as JsonValue }));
+  const ordered = [...resources, ...outputs].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((entry) => entry.value);
+  return createHash('sha256').update(canonicalJson(ordered)).digest('hex');
 }

@@ -2,8 +2,11 @@
  * CLI: turns `terraform show -json <planfile>` output into the Markdown of the plan comment.
  *
  *   terraform show -json tfplan | npm run --silent plan:render -- --env dev --run-url "$RUN_URL"
- *   npm run --silent plan:render -- --env prod plan.json
- *   npm run --silent plan:render -- --digest plan.json      # prints the change-set digest only
+ *   npm run --silent plan:render -- --env prod --plan-text plan.txt plan.json
+ *   npm run --silent plan:render -- --digest plan.json      # prints the plan's digest only (planDigest)
+ *
+ * --plan-text FILE adds Terraform's own text of the plan (`terraform show -no-color tfplan`, sensitive
+ * values masked by Terraform) in a collapsed block. The digest covers every planned value.
  *
  * Markdown goes to stdout; a one-line reason goes to stderr with exit code 2 on bad input.
  */
@@ -19,10 +22,11 @@ interface CliOptions {
   readonly commit?: string;
   readonly maxChars: number;
   readonly digest: boolean;
+  readonly planTextFile?: string;
 }
 
 const USAGE =
-  'usage: plan:render -- --env NAME [--run-url URL] [--commit SHA] [--max-chars N] [FILE|-]\n' +
+  'usage: plan:render -- --env NAME [--run-url URL] [--commit SHA] [--plan-text FILE] [--max-chars N] [FILE|-]\n' +
   '       plan:render -- --digest [FILE|-]\n' +
   'Reads `terraform show -json <planfile>` output from FILE or stdin.';
 
@@ -35,6 +39,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   let commit: string | undefined;
   let maxChars = DEFAULT_MAX_CHARS;
   let digest = false;
+  let planTextFile: string | undefined;
   const value = (i: number, flag: string): string => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
@@ -68,6 +73,9 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case '--digest':
         digest = true;
         break;
+      case '--plan-text':
+        planTextFile = value(i++, arg);
+        break;
       case '--help':
       case '-h':
         throw new UsageError('');
@@ -78,7 +86,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     }
   }
   if (!digest && environment === undefined) throw new UsageError('--env is required (it titles the comment and names its marker)');
-  return { file, environment, runUrl, commit, maxChars, digest };
+  return { file, environment, runUrl, commit, maxChars, digest, planTextFile };
 }
 
 function readInput(file: string | undefined): string {
@@ -96,17 +104,20 @@ function readInput(file: string | undefined): string {
 export function main(argv: readonly string[]): number {
   try {
     const options = parseArgs(argv);
-    const summary = summarizePlan(parsePlanJson(readInput(options.file)));
+    const plan = parsePlanJson(readInput(options.file));
     if (options.digest) {
-      process.stdout.write(`${planDigest(summary)}\n`);
+      process.stdout.write(`${planDigest(plan)}\n`);
       return 0;
     }
+    const planText = options.planTextFile === undefined ? undefined : readInput(options.planTextFile);
     process.stdout.write(
-      renderPlanMarkdown(summary, {
+      renderPlanMarkdown(summarizePlan(plan), {
         environment: options.environment ?? '',
         runUrl: options.runUrl,
         commit: options.commit,
         maxChars: options.maxChars,
+        planText,
+        digest: planDigest(plan),
       }),
     );
     return 0;

@@ -180,6 +180,54 @@ describe('plan Markdown', () => {
     expect(() => render('huge-plan.json', 300)).toThrow(/--max-chars 300 is too small/);
   });
 
+  // What the reviewer approves is the plan itself: Terraform's text, sensitive values masked by
+  // Terraform, not names only.
+  describe('with the plan text Terraform prints', () => {
+    const planText = [
+      'Terraform will perform the following actions:',
+      '',
+      '  # terraform_data.updated will be updated in-place',
+      '  ~ resource "terraform_data" "updated" {',
+      '      ~ input  = "one" -> "two"',
+      '    }',
+      '',
+      '  # terraform_data.secret will be updated in-place',
+      '  ~ resource "terraform_data" "secret" {',
+      '      ~ input  = (sensitive value)',
+      '    }',
+      '```',
+      'Plan: 1 to add, 2 to change, 2 to destroy.',
+    ].join('\n');
+    const renderText = (maxChars?: number, text = planText): string =>
+      renderPlanMarkdown(summarizePlan(fixture('real-changes.json')), {
+        environment: 'prod',
+        runUrl: 'https://github.com/example-org/usage-billing-platform/actions/runs/42',
+        planText: text,
+        digest: planDigest(fixture('real-changes.json')),
+        maxChars,
+      });
+
+    test('shows the values Terraform shows, in a block the text cannot close, after the tables', () => {
+      const md = renderText();
+      expect(md).toContain('~ input  = "one" -> "two"');
+      expect(md).toContain('~ input  = (sensitive value)');
+      expect(md).toContain('````text\n');
+      expect(md.indexOf('#### Changes')).toBeLessThan(md.indexOf('<details><summary>Terraform plan'));
+      expect(md).toContain(`plan digest \`${planDigest(fixture('real-changes.json')).slice(0, 16)}\``);
+    });
+
+    test('cuts a long text by whole lines to the budget and says where the rest is', () => {
+      const long = Array.from({ length: 5000 }, (_, i) => `  + line ${i} = "value-${i}"`).join('\n');
+      const md = renderText(20_000, long);
+      expect(md.length).toBeLessThanOrEqual(20_000);
+      expect(md).toMatch(/\d+ more lines of the plan not shown here; the whole text is in the \[workflow run\]/);
+      expect(tableRows(md, '#### ⚠️ Replacements and deletions')).toHaveLength(3);
+      const shownLines = md.split('\n').filter((l) => l.startsWith('  + line '));
+      expect(shownLines.length).toBeGreaterThan(100);
+      expect(shownLines.every((l, i) => l === `  + line ${i} = "value-${i}"`)).toBe(true);
+    });
+  });
+
   test('addresses with pipes and backticks stay inside their table cell', () => {
     const plan = parsePlanJson(
       JSON.stringify({
@@ -197,14 +245,45 @@ describe('plan Markdown', () => {
 });
 
 describe('plan digest', () => {
-  test('is stable, ignores values and changes when what the plan does changes', () => {
-    const text = fixtureText('real-changes.json');
-    const digest = planDigest(summarizePlan(parsePlanJson(text)));
+  const text = fixtureText('real-changes.json');
+  const digestOf = (raw: unknown): string => planDigest(parsePlanJson(JSON.stringify(raw)));
+  type RawChange = { address: string; change: { actions: string[]; after?: Record<string, unknown>; before?: Record<string, unknown> } };
+  const raw = (): { resource_changes: RawChange[]; output_changes: Record<string, { actions: string[]; after?: unknown }> } => JSON.parse(text);
+
+  test('is stable and independent of key order and list order of resources', () => {
+    const digest = planDigest(parsePlanJson(text));
     expect(digest).toMatch(/^[0-9a-f]{64}$/);
-    expect(planDigest(summarizePlan(parsePlanJson(text.replace(/fixture-secret-after/g, 'other'))))).toBe(digest);
-    const raw = JSON.parse(text) as { resource_changes: { address: string; change: { actions: string[] } }[] };
-    raw.resource_changes.find((rc) => rc.address === 'terraform_data.updated')!.change.actions = ['delete', 'create'];
-    expect(planDigest(summarizePlan(parsePlanJson(JSON.stringify(raw))))).not.toBe(digest);
+    expect(planDigest(parsePlanJson(text))).toBe(digest);
+    const reversed = raw();
+    reversed.resource_changes.reverse();
+    expect(digestOf(reversed)).toBe(digest);
+  });
+
+  // The defect: a digest of addresses and action kinds let a plan with other values pass as the
+  // reviewed one. Any planned value now moves the digest, sensitive ones included.
+  test('changes when a planned value changes, the resources and actions staying the same', () => {
+    const digest = planDigest(parsePlanJson(text));
+    const changedValue = raw();
+    changedValue.resource_changes.find((rc) => rc.address === 'terraform_data.updated')!.change.after!.input = 'three';
+    expect(digestOf(changedValue)).not.toBe(digest);
+    expect(planDigest(parsePlanJson(text.replace(/fixture-secret-after/g, 'other')))).not.toBe(digest);
+    const changedOutput = raw();
+    changedOutput.output_changes.added.after = 'something else';
+    expect(digestOf(changedOutput)).not.toBe(digest);
+  });
+
+  test('changes when what the plan does changes', () => {
+    const changedAction = raw();
+    changedAction.resource_changes.find((rc) => rc.address === 'terraform_data.updated')!.change.actions = ['delete', 'create'];
+    expect(digestOf(changedAction)).not.toBe(planDigest(parsePlanJson(text)));
+  });
+
+  test('ignores resources that do not change', () => {
+    const withNoOp = raw();
+    withNoOp.resource_changes.push({ address: 'terraform_data.same', change: { actions: ['no-op'], before: { input: 'a' }, after: { input: 'a' } } });
+    (withNoOp.resource_changes.at(-1) as unknown as Record<string, string>).type = 'terraform_data';
+    expect(digestOf(withNoOp)).toBe(planDigest(parsePlanJson(text)));
+    expect(planDigest(fixture('real-no-op.json'))).toBe(digestOf({ format_version: '1.2', resource_changes: [] }));
   });
 });
 
@@ -265,7 +344,7 @@ describe('plan:render CLI', () => {
   test('prints the digest of a plan file', () => {
     const result = run(['--digest', join(FIXTURES, 'real-changes.json')]);
     expect(result.status).toBe(0);
-    expect(result.stdout.trim()).toBe(planDigest(summarizePlan(fixture('real-changes.json'))));
+    expect(result.stdout.trim()).toBe(planDigest(fixture('real-changes.json')));
   });
 
   test('bad input exits 2 with a one-line reason and no Markdown', () => {

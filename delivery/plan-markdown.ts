@@ -1,9 +1,12 @@
 /**
  * Renders a plan summary as GitHub-flavoured Markdown for a pull-request comment and a job summary.
  *
- * Never prints an attribute or output value: only addresses, actions and attribute names, with
- * sensitive attributes flagged. Fits a character budget by listing fewer rows (destructive ones are
- * kept longest) and linking the full log. GitHub rejects a comment body above 65,536 characters
+ * The tables never print an attribute or output value: only addresses, actions and attribute names,
+ * with sensitive attributes flagged. Below them, when given, comes Terraform's own text of the plan
+ * (`terraform show -no-color tfplan`), which is what a reviewer approves: values as Terraform prints
+ * them, every sensitive value replaced by Terraform with "(sensitive value)". Fits a character
+ * budget by shortening that text first, then listing fewer rows (destructive ones are kept longest),
+ * and links the full log. GitHub rejects a comment body above 65,536 characters
  * ("Body is too long (maximum is 65536 characters)", the API's 422 for issue comments, see e.g.
  * https://github.com/danger/danger/issues/424), so the default budget leaves headroom below that.
  */
@@ -23,6 +26,13 @@ export interface RenderOptions {
   /** Commit the plan was made from, shown in the footer. */
   readonly commit?: string;
   readonly maxChars?: number;
+  /**
+   * `terraform show -no-color <planfile>`: the plan as Terraform prints it, sensitive values masked
+   * by Terraform. Shown in a collapsed block, cut to the budget with a note when too long.
+   */
+  readonly planText?: string;
+  /** planDigest of the plan, shown in the footer so an apply can be matched with the plan reviewed. */
+  readonly digest?: string;
 }
 
 /** The hidden marker by which the workflow finds and updates the one comment per environment. */
@@ -102,7 +112,32 @@ function allRows(summary: PlanSummary): Row[] {
   ];
 }
 
-function renderWith(summary: PlanSummary, options: RenderOptions, rows: readonly Row[], omitted: number): string {
+/** A code fence longer than any run of backticks in the text, so the text cannot close it. */
+function fenceFor(text: string): string {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  return '`'.repeat(longest + 1);
+}
+
+function planTextBlock(text: string, lines: number, options: RenderOptions): string[] {
+  const all = text.replace(/\s+$/, '').split('\n');
+  const shown = all.slice(0, lines);
+  const fence = fenceFor(shown.join('\n'));
+  const out = [
+    '<details><summary>Terraform plan (as <code>terraform show</code> prints it; sensitive values masked by Terraform)</summary>',
+    '',
+    `${fence}text`,
+    ...shown,
+    fence,
+  ];
+  if (shown.length < all.length) {
+    const where = options.runUrl ? `the [workflow run](${options.runUrl}) (artifact \`plan.txt\`)` : 'the workflow run (artifact `plan.txt`)';
+    out.push('', `${plural(all.length - shown.length, 'more line')} of the plan not shown here; the whole text is in ${where}.`);
+  }
+  out.push('</details>', '');
+  return out;
+}
+
+function renderWith(summary: PlanSummary, options: RenderOptions, rows: readonly Row[], omitted: number, planTextLines = 0): string {
   const env = options.environment;
   const { create, update, replace, delete: del } = summary.counts;
   const lines: string[] = [commentMarker(env), `### Terraform plan for \`${env}\`: ${headline(summary)}`, ''];
@@ -139,30 +174,24 @@ function renderWith(summary: PlanSummary, options: RenderOptions, rows: readonly
   if (summary.driftCount > 0) {
     lines.push(`${plural(summary.driftCount, 'resource')} changed outside Terraform since the last apply (drift); the plan above includes the correction.`, '');
   }
+  if (options.planText !== undefined && planTextLines > 0) lines.push(...planTextBlock(options.planText, planTextLines, options));
   const footer = [
     summary.terraformVersion ? `Terraform ${summary.terraformVersion}` : '',
     options.commit ? `commit ${code(options.commit.slice(0, 12))}` : '',
+    options.digest ? `plan digest ${code(options.digest.slice(0, 16))}` : '',
     options.runUrl ? `[workflow run](${options.runUrl})` : '',
-    'values are never shown here; 🔒 marks sensitive attributes',
+    options.planText !== undefined
+      ? 'tables name attributes only; 🔒 marks sensitive attributes'
+      : 'values are never shown here; 🔒 marks sensitive attributes',
   ].filter(Boolean);
   lines.push(`<sub>${footer.join(' · ')}</sub>`);
   return lines.join('\n') + '\n';
 }
 
-/**
- * Renders the summary within `maxChars` characters (JavaScript string length, which is never less
- * than the number of characters GitHub counts). Rows are dropped from the end of the priority order
- * (replacements and deletions, then other changes, then outputs) until the text fits.
- */
-export function renderPlanMarkdown(summary: PlanSummary, options: RenderOptions): string {
-  const maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
-  const rows = allRows(summary);
-  const full = renderWith(summary, options, rows, 0);
-  if (full.length <= maxChars) return full;
-  const bare = renderWith(summary, options, [], rows.length);
-  if (bare.length > maxChars) {
-    throw new RangeError(`a plan comment needs at least ${bare.length} characters; --max-chars ${maxChars} is too small`);
-  }
+/** How many leading rows fit in the budget without the plan text; undefined when not even none do. */
+function rowsThatFit(summary: PlanSummary, options: RenderOptions, rows: readonly Row[], maxChars: number): number | undefined {
+  if (renderWith(summary, options, rows, 0).length <= maxChars) return rows.length;
+  if (renderWith(summary, options, [], rows.length).length > maxChars) return undefined;
   // Largest number of leading rows that fits: the length grows with the number of rows kept.
   let lo = 0;
   let hi = rows.length - 1;
@@ -171,5 +200,33 @@ export function renderPlanMarkdown(summary: PlanSummary, options: RenderOptions)
     if (renderWith(summary, options, rows.slice(0, mid), rows.length - mid).length <= maxChars) lo = mid;
     else hi = mid - 1;
   }
-  return renderWith(summary, options, rows.slice(0, lo), rows.length - lo);
+  return lo;
+}
+
+/**
+ * Renders the summary within `maxChars` characters (JavaScript string length, which is never less
+ * than the number of characters GitHub counts). Rows are dropped from the end of the priority order
+ * (replacements and deletions, then other changes, then outputs) until the tables fit; the plan
+ * text then gets the room that is left, cut by whole lines (left out when no line fits).
+ */
+export function renderPlanMarkdown(summary: PlanSummary, options: RenderOptions): string {
+  const maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
+  const rows = allRows(summary);
+  const kept = rowsThatFit(summary, options, rows, maxChars);
+  if (kept === undefined) {
+    const bare = renderWith(summary, options, [], rows.length);
+    throw new RangeError(`a plan comment needs at least ${bare.length} characters; --max-chars ${maxChars} is too small`);
+  }
+  const shown = rows.slice(0, kept);
+  const omitted = rows.length - kept;
+  const textLines = options.planText === undefined ? 0 : options.planText.replace(/\s+$/, '').split('\n').length;
+  // Most lines of the plan text that fit beside the rows kept: the length grows with the lines.
+  let lo = 0;
+  let hi = textLines;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (renderWith(summary, options, shown, omitted, mid).length <= maxChars) lo = mid;
+    else hi = mid - 1;
+  }
+  return renderWith(summary, options, shown, omitted, lo);
 }

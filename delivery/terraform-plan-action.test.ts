@@ -9,17 +9,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { runCompositeAction, type StepsRun } from './testing/composite-action';
 
 const ROOT = join(__dirname, '..');
 const ACTION = join(ROOT, '.github', 'actions', 'terraform-plan', 'action.yml');
-
-interface Step {
-  name: string;
-  run?: string;
-  env?: Record<string, string>;
-}
-const steps = (parse(readFileSync(ACTION, 'utf8')) as { runs: { steps: Step[] } }).runs.steps;
 
 function terraformOnPath(): void {
   const v = spawnSync('terraform', ['version'], { encoding: 'utf8' });
@@ -58,62 +51,49 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-interface StepsRun {
-  readonly outputs: Record<string, string>;
-  readonly summary: string;
-  readonly log: string;
-}
-
 /** Runs every step of the action like the runner does (bash -e, step env), stopping at a failure. */
-function runAction(): StepsRun {
-  const outputFile = join(work, 'github-output');
-  const summaryFile = join(work, 'step-summary');
-  writeFileSync(outputFile, '');
-  writeFileSync(summaryFile, '');
-  let log = '';
-  for (const step of steps) {
-    const env = {
+function runAction(): Promise<StepsRun> {
+  return runCompositeAction(ACTION, {
+    cwd: work,
+    inputs: {
+      environment: 'dev',
+      'stack-dir': stackDir,
+      'state-bucket': '',
+      lock: 'false',
+      'lock-timeout': '5m',
+      'provider-lock-file': 'stacks/.terraform.lock.hcl',
+    },
+    github: {
+      server_url: 'https://github.com',
+      repository: 'example-org/usage-billing-platform',
+      run_id: '7',
+      sha: '0123456789abcdef0123456789abcdef01234567',
+    },
+    env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? work,
       TF_IN_AUTOMATION: '1',
       TF_CLI_CONFIG_FILE: '/dev/null',
       RUNNER_TEMP: runnerTemp,
-      GITHUB_OUTPUT: outputFile,
-      GITHUB_STEP_SUMMARY: summaryFile,
-      // The action's env: values, with its ${{ }} inputs resolved as a workflow would.
-      STACK_DIR: stackDir,
-      STATE_BUCKET: '',
-      ENVIRONMENT: 'dev',
-      RUN_URL: 'https://github.com/example-org/usage-billing-platform/actions/runs/7',
-      COMMIT: '0123456789abcdef0123456789abcdef01234567',
-    };
-    const result = spawnSync('bash', ['--noprofile', '--norc', '-e', '-o', 'pipefail', '-c', step.run ?? ''], {
-      cwd: work,
-      env,
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    log += `## ${step.name}\n${result.stdout}${result.stderr}`;
-    if (result.status !== 0) throw new Error(`step "${step.name}" failed (${result.status}):\n${log}`);
-  }
-  const outputs = Object.fromEntries(
-    readFileSync(outputFile, 'utf8')
-      .split('\n')
-      .filter((l) => l.includes('='))
-      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-  );
-  return { outputs, summary: readFileSync(summaryFile, 'utf8'), log };
+    },
+  });
 }
 
-test('a plan with changes: exit code 2, rendered comment, summary, readable plan, no JSON left', () => {
-  const run = runAction();
+test('a plan with changes: exit code 2, rendered comment, summary, readable plan, no JSON left', async () => {
+  const run = await runAction();
+  expect(run.failedStep).toBeUndefined();
   expect(run.outputs.exitcode).toBe('2');
+  expect(run.outputs.changes).toBe('true');
   expect(run.outputs.digest).toMatch(/^[0-9a-f]{64}$/);
   const md = readFileSync(join(work, 'plan.md'), 'utf8');
   expect(md.startsWith('<!-- plan:dev -->\n### Terraform plan for `dev`: 2 to add, 0 to change, 0 to replace, 0 to destroy')).toBe(true);
   expect(md).toContain('commit `0123456789ab`');
   expect(run.summary).toBe(md);
   expect(readFileSync(join(work, 'plan.txt'), 'utf8')).toContain('terraform_data.api will be created');
+  // The reviewer sees the values Terraform shows, sensitive ones masked by Terraform.
+  expect(md).toContain('+ input  = "v1"');
+  expect(md).toContain('(sensitive value)');
+  expect(run.log).toContain('::warning::No committed provider lock file at stacks/.terraform.lock.hcl');
   for (const text of [md, run.summary, run.log, readFileSync(join(work, 'plan.txt'), 'utf8')]) {
     expect(text).not.toContain('plan-action-secret-value');
   }
@@ -121,25 +101,28 @@ test('a plan with changes: exit code 2, rendered comment, summary, readable plan
   expect(existsSync(join(work, stackDir, 'tfplan'))).toBe(true);
 });
 
-test('after applying that plan file, the next plan reports no changes with exit code 0', () => {
+test('after applying that plan file, the next plan reports no changes with exit code 0', async () => {
   const apply = spawnSync('terraform', [`-chdir=${stackDir}`, 'apply', '-input=false', '-no-color', 'tfplan'], {
     cwd: work,
     encoding: 'utf8',
     env: { ...process.env, TF_CLI_CONFIG_FILE: '/dev/null' },
   });
   expect(apply.status).toBe(0);
-  const run = runAction();
+  const run = await runAction();
   expect(run.outputs.exitcode).toBe('0');
+  expect(run.outputs.changes).toBe('false');
   expect(readFileSync(join(work, 'plan.md'), 'utf8')).toContain('No changes. The live infrastructure matches the configuration.');
 });
 
-test('a failing plan fails the step and reports exit code 1', () => {
+test('a failing plan fails the step and reports exit code 1', async () => {
   const broken = join(work, stackDir, 'cdk.tf.json');
   const good = readFileSync(broken, 'utf8');
   writeFileSync(broken, JSON.stringify({ ...JSON.parse(good), output: { bad: { value: '${terraform_data.missing.output}' } } }));
   try {
-    expect(() => runAction()).toThrow(/step "Terraform plan" failed[\s\S]*::error::terraform plan failed/);
-    expect(readFileSync(join(work, 'github-output'), 'utf8')).toContain('exitcode=1');
+    const run = await runAction();
+    expect(run.failedStep).toBe('Terraform plan');
+    expect(run.log).toContain('::error::terraform plan failed');
+    expect(run.outputs.exitcode).toBe('1');
   } finally {
     writeFileSync(broken, good);
   }

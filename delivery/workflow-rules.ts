@@ -13,6 +13,15 @@
  *   (https://docs.github.com/en/actions/security-for-github-actions/security-guides/security-hardening-for-github-actions#using-third-party-actions).
  * - `${{ }}` in a `run:` script is substituted before the shell sees it (script injection), so
  *   untrusted or secret values go through `env:` instead.
+ * - A matrix job skipped by a job-level `if:` is never expanded: it reports one check under its
+ *   unexpanded name, so required checks named after the matrix never report
+ *   (https://github.com/actions/runner/issues/952). Steps are gated instead.
+ * - When a run is cancelled the runner signals the step's process (SIGINT, 7.5 s, SIGTERM, 2.5 s,
+ *   then kills the process tree; actions/runner src/Runner.Sdk/ProcessInvoker.cs), never a
+ *   grandchild such as terraform: applies go through delivery/terraform-apply.sh.
+ * - Concurrency groups hold at most one running and one pending job; a workflow-level group queues
+ *   every job of every run behind the one that waits for an approval
+ *   (https://docs.github.com/en/actions/using-jobs/using-concurrency).
  */
 import { parse } from 'yaml';
 
@@ -28,7 +37,17 @@ export type RuleId =
   | 'run-script-hygiene'
   | 'checkout-credentials'
   | 'terraform-version-pin'
-  | 'environment-coverage';
+  | 'environment-coverage'
+  | 'matrix-checks-report'
+  | 'review-plan-lock'
+  | 'apply-cancel-safe'
+  | 'apply-head-only'
+  | 'prod-reviewed-plan'
+  | 'prod-skips-empty-plan'
+  | 'results-reported'
+  | 'no-plan-file-artifact'
+  | 'terraform-validated'
+  | 'node-24';
 
 export interface Violation {
   readonly file: string;
@@ -137,18 +156,36 @@ function topLevelPermissions(wf: YamlFile): Violation[] {
 
 const CONFIGURE_AWS = 'aws-actions/configure-aws-credentials';
 const GITHUB_SCRIPT = 'actions/github-script';
+const PLAN_ACTION = './.github/actions/terraform-plan';
+
+function runText(step: Obj): string {
+  return typeof step.run === 'string' ? step.run : '';
+}
+
+/** A step that reports through delivery/github-report.ts (`npm run --silent delivery:report -- <command>`). */
+function reports(job: Obj, command?: string): boolean {
+  const pattern = new RegExp(`delivery:report\\s+--\\s+${command ?? '\\w+'}\\b`);
+  return jobSteps(job).some((s) => pattern.test(runText(s)));
+}
 
 function assumesRole(job: Obj): boolean {
   return jobSteps(job).some((s) => actionName(usesOf(s) ?? '') === CONFIGURE_AWS);
 }
 
 function commentsOnPullRequests(job: Obj): boolean {
-  return jobSteps(job).some((s) => {
-    if (actionName(usesOf(s) ?? '') === GITHUB_SCRIPT) {
-      return /\b(createComment|updateComment)\b/.test(String(asObj(s.with).script ?? ''));
-    }
-    return typeof s.run === 'string' && /\bgh\s+pr\s+comment\b/.test(s.run);
-  });
+  return (
+    reports(job, 'apply') ||
+    jobSteps(job).some((s) => {
+      if (actionName(usesOf(s) ?? '') === GITHUB_SCRIPT) {
+        return /\b(createComment|updateComment)\b/.test(String(asObj(s.with).script ?? ''));
+      }
+      return /\bgh\s+pr\s+comment\b/.test(runText(s));
+    })
+  );
+}
+
+function managesIssues(job: Obj): boolean {
+  return reports(job);
 }
 
 /** Every job states its permissions; write scopes only where needed (OIDC, PR comments). */
@@ -172,6 +209,8 @@ function jobPermissions(wf: YamlFile): Violation[] {
         if (!assumesRole(job)) v('id-token: write without a configure-aws-credentials step');
       } else if (scope === 'pull-requests') {
         if (!commentsOnPullRequests(job)) v('pull-requests: write without a step that comments on the pull request');
+      } else if (scope === 'issues') {
+        if (!managesIssues(job)) v('issues: write without a step that reports through delivery:report');
       } else {
         v(`${scope}: write is not needed by any job in this repository`);
       }
@@ -210,18 +249,35 @@ function isApplyWorkflow(wf: YamlFile): boolean {
   return wf.doc.name === 'apply';
 }
 
+/** A step that runs `terraform ... apply` in any form (delivery/terraform-apply.sh included). */
+function isApplyStep(step: Obj): boolean {
+  return /\bterraform\b[^\n]*\bapply\b/.test(runText(step));
+}
+
+function applyJobsOf(wf: YamlFile): [string, Obj][] {
+  return jobsOf(wf).filter(([, job]) => jobSteps(job).some(isApplyStep));
+}
+
+/**
+ * One queue per environment, never cancelled: each applying job has its own job-level concurrency
+ * group naming its environment, with cancel-in-progress: false, and there is no workflow-level group
+ * (which would hold every later run, dev included, behind a prod approval).
+ */
 function applyConcurrency(wf: YamlFile): Violation[] {
   if (!isApplyWorkflow(wf)) return [];
-  const c = asObj(wf.doc.concurrency);
-  const jobsOk = jobsOf(wf).every(([, job]) => !isObj(job.concurrency) || asObj(job.concurrency)['cancel-in-progress'] === false);
-  if (typeof c.group === 'string' && c.group !== '' && c['cancel-in-progress'] === false && jobsOk) return [];
-  return [
-    {
-      file: wf.file,
-      rule: 'apply-concurrency',
-      message: 'apply needs a workflow concurrency group with cancel-in-progress: false (an apply is never cancelled midway)',
-    },
-  ];
+  const out: Violation[] = [];
+  const v = (message: string): void => void out.push({ file: wf.file, rule: 'apply-concurrency', message });
+  if (wf.doc.concurrency !== undefined)
+    v('no workflow-level concurrency: it queues every run (dev included) behind a prod job waiting for approval; give each apply job its own group');
+  for (const [id, job] of applyJobsOf(wf)) {
+    const c = asObj(job.concurrency);
+    const env = environmentName(job);
+    if (env === undefined) continue; // prod-gated: an apply job always runs in an environment
+    if (typeof c.group !== 'string' || !c.group.includes(env) || c['cancel-in-progress'] !== false) {
+      v(`job ${id}: needs a concurrency group of its own environment (e.g. apply-${env}) with cancel-in-progress: false; an apply is never cancelled midway`);
+    }
+  }
+  return out;
 }
 
 function environmentName(job: Obj): string | undefined {
@@ -241,7 +297,7 @@ function prodGated(wf: YamlFile): Violation[] {
   const out: Violation[] = [];
   const jobs = jobsOf(wf);
   const devJob = jobs.find(([, job]) => environmentName(job) === 'dev')?.[0];
-  const applyJobs = jobs.filter(([, job]) => jobSteps(job).some((s) => typeof s.run === 'string' && /\bterraform\b[^\n]*\bapply\b/.test(s.run)));
+  const applyJobs = applyJobsOf(wf);
   for (const [id, job] of applyJobs) {
     const env = environmentName(job);
     if (env === undefined) out.push({ file: wf.file, rule: 'prod-gated', message: `job ${id} applies without a GitHub environment` });
@@ -305,6 +361,211 @@ function checkoutCredentials(wf: YamlFile): Violation[] {
     .map(({ where }) => ({ file: wf.file, rule: 'checkout-credentials' as const, message: `${where}: actions/checkout needs persist-credentials: false` }));
 }
 
+/** Required checks named after a matrix must report: no job-level `if:` on a matrix job. */
+function matrixChecksReport(wf: YamlFile): Violation[] {
+  return jobsOf(wf)
+    .filter(([, job]) => isObj(asObj(job.strategy).matrix) && job.if !== undefined)
+    .map(([id]) => ({
+      file: wf.file,
+      rule: 'matrix-checks-report' as const,
+      message: `job ${id}: a matrix job skipped by a job-level if reports one check under its unexpanded name, so required checks never report; gate its steps instead`,
+    }));
+}
+
+/**
+ * Plans for review (pull requests, drift, the plan reviewers approve) never take the state lock:
+ * only the plan an apply job applies does (a job in an environment of the apply workflow).
+ */
+function reviewPlanLock(wf: YamlFile): Violation[] {
+  const out: Violation[] = [];
+  for (const [id, job] of jobsOf(wf)) {
+    const applies = jobSteps(job).some(isApplyStep);
+    for (const [i, step] of jobSteps(job).entries()) {
+      const where = `job ${id}, step ${i + 1}`;
+      if (usesOf(step) === PLAN_ACTION) {
+        const lock = String(asObj(step.with).lock ?? 'false');
+        if (applies && lock !== 'true')
+          out.push({ file: wf.file, rule: 'review-plan-lock', message: `${where}: the plan this job applies takes the state lock (lock: 'true')` });
+        if (!applies && lock !== 'false') {
+          out.push({
+            file: wf.file,
+            rule: 'review-plan-lock',
+            message: `${where}: a review plan never takes the state lock (lock: 'false'); a cancelled one would leave it behind`,
+          });
+        }
+      }
+      if (/\bterraform\b[^\n]*\bplan\b/.test(runText(step)) && !/-lock=false/.test(runText(step)) && !applies) {
+        out.push({ file: wf.file, rule: 'review-plan-lock', message: `${where}: terraform plan outside an apply job runs with -lock=false` });
+      }
+    }
+  }
+  return out;
+}
+
+const APPLY_SCRIPT = /^exec bash delivery\/terraform-apply\.sh\b/;
+const RELEASE_SCRIPT = /^exec bash delivery\/release-state-lock\.sh\b/;
+
+/** An apply is never killed holding the lock: the signal-forwarding wrapper, then the lock release on cancel or failure. */
+function applyCancelSafe(wf: YamlFile): Violation[] {
+  const out: Violation[] = [];
+  for (const [id, job] of jobsOf(wf)) {
+    const steps = jobSteps(job);
+    for (const [i, step] of steps.entries()) {
+      if (!isApplyStep(step)) continue;
+      const v = (message: string): void => void out.push({ file: wf.file, rule: 'apply-cancel-safe', message: `job ${id}, step ${i + 1}: ${message}` });
+      if (!APPLY_SCRIPT.test(runText(step).trim())) {
+        v(
+          'apply through `exec bash delivery/terraform-apply.sh "$STACK_DIR"`: the runner signals the step process, never terraform, and kills the process tree holding the lock',
+        );
+      }
+      const release = steps.slice(i + 1).find((s) => RELEASE_SCRIPT.test(runText(s).trim()));
+      if (!release || !/cancelled\(\)/.test(String(release.if ?? ''))) {
+        v('follow the apply with a step `if: cancelled() || failure()` running `exec bash delivery/release-state-lock.sh`');
+      }
+    }
+  }
+  return out;
+}
+
+const HEAD_SCRIPT = /\bdelivery\/head-of-main\.sh\b/;
+
+/** Only the head of main is applied: checked before any apply queue is entered and again before each apply; dispatch applies the head. */
+function applyHeadOnly(wf: YamlFile): Violation[] {
+  if (!isApplyWorkflow(wf)) return [];
+  const out: Violation[] = [];
+  const v = (message: string): void => void out.push({ file: wf.file, rule: 'apply-head-only', message });
+  if (!triggers(wf).includes('workflow_dispatch')) v('offer workflow_dispatch: a manual run applies the head of main');
+  const guards = jobsOf(wf)
+    .filter(([, job]) => job.concurrency === undefined && jobSteps(job).some((s) => HEAD_SCRIPT.test(runText(s))))
+    .map(([id]) => id);
+  if (guards.length === 0)
+    v('a job without a concurrency group must run delivery/head-of-main.sh first, so a re-run of an old commit never enters an apply queue');
+  for (const [id, job] of applyJobsOf(wf)) {
+    const needs = needsOf(job);
+    if (!guards.some((g) => needs.includes(g))) v(`job ${id} must need the head-of-main job (${guards.join(', ') || 'none'})`);
+    const steps = jobSteps(job);
+    const applyAt = steps.findIndex(isApplyStep);
+    if (!steps.slice(0, applyAt).some((s) => HEAD_SCRIPT.test(runText(s))))
+      v(`job ${id} must run delivery/head-of-main.sh again right before it applies (main may have moved during the wait)`);
+  }
+  return out;
+}
+
+function prodApplyJob(wf: YamlFile): [string, Obj] | undefined {
+  return applyJobsOf(wf).find(([, job]) => environmentName(job) === 'prod');
+}
+
+/** The job whose terraform-plan outputs (changes, digest) the prod job reviews: a needed job without an environment. */
+function reviewPlanJob(wf: YamlFile, prod: Obj): [string, Obj] | undefined {
+  const needs = needsOf(prod);
+  return jobsOf(wf).find(
+    ([id, job]) => needs.includes(id) && environmentName(job) === undefined && jobSteps(job).some((s) => usesOf(s) === PLAN_ACTION) && isObj(job.outputs),
+  );
+}
+
+/** prod applies only a plan whose digest (every planned value) equals the reviewed plan's. */
+function prodReviewedPlan(wf: YamlFile): Violation[] {
+  if (!isApplyWorkflow(wf)) return [];
+  const prod = prodApplyJob(wf);
+  if (!prod) return [];
+  const [id, job] = prod;
+  const review = reviewPlanJob(wf, job);
+  const v = (message: string): Violation[] => [{ file: wf.file, rule: 'prod-reviewed-plan', message: `job ${id}: ${message}` }];
+  if (!review || !String(asObj(review[1].outputs).digest ?? '').includes('outputs.digest'))
+    return v('must need a plan job without environment that outputs the reviewed plan digest');
+  const steps = jobSteps(job);
+  const applyAt = steps.findIndex(isApplyStep);
+  const compares = steps.slice(0, applyAt).some((s) => JSON.stringify(s.env ?? {}).includes(`needs.${review[0]}.outputs.digest`) && /!=/.test(runText(s)));
+  return compares ? [] : v(`must compare needs.${review[0]}.outputs.digest with its own plan's digest before applying, and refuse when they differ`);
+}
+
+/** prod asks for no approval, and holds no queue, when its plan has no changes. */
+function prodSkipsEmptyPlan(wf: YamlFile): Violation[] {
+  if (!isApplyWorkflow(wf)) return [];
+  const prod = prodApplyJob(wf);
+  if (!prod) return [];
+  const review = reviewPlanJob(wf, prod[1]);
+  const condition = String(prod[1].if ?? '');
+  if (review && condition.includes(`needs.${review[0]}.outputs.changes`)) return [];
+  return [
+    {
+      file: wf.file,
+      rule: 'prod-skips-empty-plan',
+      message: `job ${prod[0]}: skip it when the reviewed prod plan has no changes (if: needs.<plan job>.outputs.changes == 'true'), so nobody is asked to approve nothing`,
+    },
+  ];
+}
+
+/** Results reach people: apply results on the pull request and issues, drift issues, scheduled failures. */
+function resultsReported(wf: YamlFile): Violation[] {
+  const jobs = jobsOf(wf);
+  const v = (message: string): Violation[] => [{ file: wf.file, rule: 'results-reported', message }];
+  if (wf.doc.name === 'apply') {
+    return jobs.some(([, job]) => /always\(\)/.test(String(job.if ?? '')) && reports(job, 'apply'))
+      ? []
+      : v('a job with if: always() must report each apply result (npm run --silent delivery:report -- apply)');
+  }
+  if (wf.doc.name === 'drift') {
+    return jobs.some(([, job]) => reports(job, 'drift'))
+      ? []
+      : v('each drift check must open, update or close its issue (npm run --silent delivery:report -- drift)');
+  }
+  if (wf.doc.name === 'usage') {
+    const ok = jobs.some(([, job]) =>
+      jobSteps(job).some((s) => /always\(\)/.test(String(s.if ?? '')) && /delivery:report\s+--\s+scheduled\b/.test(runText(s))),
+    );
+    return ok ? [] : v('a failing scheduled run must open or update its issue (if: always() ... delivery:report -- scheduled)');
+  }
+  return [];
+}
+
+/** The binary plan file embeds the state, sensitive values included: never an artifact. */
+function noPlanFileArtifact(wf: YamlFile): Violation[] {
+  return stepsOf(wf)
+    .filter(({ step }) => actionName(usesOf(step) ?? '') === 'actions/upload-artifact' && /\btfplan\b/.test(String(asObj(step.with).path ?? '')))
+    .map(({ where }) => ({
+      file: wf.file,
+      rule: 'no-plan-file-artifact' as const,
+      message: `${where}: the binary plan file holds the state in clear text; upload plan.txt (values masked by Terraform) instead`,
+    }));
+}
+
+/** ci validates every synthesized stack and the provider lock file, for every pull request, forks included. */
+function terraformValidated(wf: YamlFile): Violation[] {
+  if (wf.doc.name !== 'ci') return [];
+  const runs = jobsOf(wf).flatMap(([, job]) => jobSteps(job).map(runText));
+  const ok =
+    triggers(wf).includes('pull_request') &&
+    runs.some((r) => /terraform-providers\.sh validate\b/.test(r)) &&
+    runs.some((r) => /terraform-providers\.sh check-lock\b/.test(r));
+  return ok
+    ? []
+    : [
+        {
+          file: wf.file,
+          rule: 'terraform-validated',
+          message:
+            'ci must run delivery/terraform-providers.sh check-lock and validate on pull requests (init -backend=false + validate of every stack, provider lock file current)',
+        },
+      ];
+}
+
+/** Node 20 reached end of life on 2026-04-30: jobs and actions run Node 24. */
+function node24(wf: YamlFile): Violation[] {
+  const out: Violation[] = [];
+  for (const { where, step } of stepsOf(wf)) {
+    if (actionName(usesOf(step) ?? '') !== 'actions/setup-node') continue;
+    const version = String(asObj(step.with)['node-version'] ?? '');
+    if (!/^24(\.|$)/.test(version)) out.push({ file: wf.file, rule: 'node-24', message: `${where}: node-version ${version || '(none)'}; use 24` });
+  }
+  for (const [id, job] of jobsOf(wf)) {
+    const image = typeof job.container === 'string' ? job.container : String(asObj(job.container).image ?? '');
+    if (/^node:/.test(image) && !/^node:24(\b|[.-])/.test(image))
+      out.push({ file: wf.file, rule: 'node-24', message: `job ${id}: container ${image}; use node:24-*` });
+  }
+  return out;
+}
+
 /** Rules that apply to one workflow file. */
 export function checkWorkflow(wf: YamlFile): Violation[] {
   return [
@@ -318,12 +579,22 @@ export function checkWorkflow(wf: YamlFile): Violation[] {
     ...scheduleOffTheHour(wf),
     ...runScriptHygiene(wf),
     ...checkoutCredentials(wf),
+    ...matrixChecksReport(wf),
+    ...reviewPlanLock(wf),
+    ...applyCancelSafe(wf),
+    ...applyHeadOnly(wf),
+    ...prodReviewedPlan(wf),
+    ...prodSkipsEmptyPlan(wf),
+    ...resultsReported(wf),
+    ...noPlanFileArtifact(wf),
+    ...terraformValidated(wf),
+    ...node24(wf),
   ];
 }
 
 /** Rules that apply to one composite action (action.yml). */
 export function checkAction(action: YamlFile): Violation[] {
-  return [...pinnedActions(action), ...runScriptHygiene(action), ...checkoutCredentials(action)];
+  return [...pinnedActions(action), ...runScriptHygiene(action), ...checkoutCredentials(action), ...noPlanFileArtifact(action), ...node24(action)];
 }
 
 export const TERRAFORM_PIN_ACTION = '.github/actions/setup-terraform/action.yml';
@@ -371,7 +642,7 @@ function matrixEnvironments(wf: YamlFile): string[] | undefined {
 
 /**
  * Every deployed environment (config/environments.ts) is planned on PRs, drift-checked,
- * run by the usage job and applied; a workflow that forgets a new environment fails here.
+ * run by the usage job, applied and unlockable; a workflow that forgets a new environment fails here.
  */
 export function checkEnvironmentCoverage(workflows: readonly YamlFile[], environments: readonly string[]): Violation[] {
   const out: Violation[] = [];
@@ -390,6 +661,17 @@ export function checkEnvironmentCoverage(workflows: readonly YamlFile[], environ
         message: `matrix environments ${JSON.stringify(got)} differ from the deployed environments ${JSON.stringify(expected)}`,
       });
     }
+  }
+  const unlock = workflows.find((w) => w.doc.name === 'unlock');
+  const choices = asList(asObj(asObj(asObj(asObj(unlock?.doc.on).workflow_dispatch).inputs).environment).options)
+    .map(String)
+    .sort();
+  if (JSON.stringify(choices) !== JSON.stringify(expected)) {
+    out.push({
+      file: unlock?.file ?? '.github/workflows/unlock.yml',
+      rule: 'environment-coverage',
+      message: `unlock offers environments ${JSON.stringify(choices)}, not ${JSON.stringify(expected)}`,
+    });
   }
   const apply = workflows.find(isApplyWorkflow);
   const applied = apply

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { actionlint, actionlintVersion, ACTIONLINT_VERSION } from './actionlint';
@@ -31,8 +32,8 @@ const actions = actionPaths.map(load);
 const format = (vs: readonly Violation[]): string => vs.map((v) => `${v.file} [${v.rule}] ${v.message}`).join('\n');
 
 describe("the repository's workflows", () => {
-  test('are the five the delivery loop needs', () => {
-    expect(workflows.map((w) => w.doc.name).sort()).toEqual(['apply', 'ci', 'drift', 'plan', 'usage']);
+  test('are the six the delivery loop needs', () => {
+    expect(workflows.map((w) => w.doc.name).sort()).toEqual(['apply', 'ci', 'drift', 'plan', 'unlock', 'usage']);
   });
 
   test('are linted by the actionlint version .ci/run installs', () => {
@@ -61,9 +62,25 @@ describe("the repository's workflows", () => {
     expect(format(checkTerraformPin([...workflows, ...actions]))).toBe('');
   });
 
-  test('every deployed environment is planned, applied, drift-checked and run by the usage job', () => {
+  test('every deployed environment is planned, applied, drift-checked, unlockable and run by the usage job', () => {
     expect(deployedEnvironmentNames().length).toBeGreaterThan(0);
     expect(format(checkEnvironmentCoverage(workflows, deployedEnvironmentNames()))).toBe('');
+  });
+
+  test('the delivery shell scripts the workflows run pass shellcheck', () => {
+    const scripts = readdirSync(__dirname)
+      .filter((f) => f.endsWith('.sh'))
+      .map((f) => join('delivery', f));
+    expect(scripts.sort()).toEqual([
+      'delivery/head-of-main.sh',
+      'delivery/release-state-lock.sh',
+      'delivery/terraform-apply.sh',
+      'delivery/terraform-providers.sh',
+    ]);
+    const result = spawnSync('shellcheck', scripts, { cwd: ROOT, encoding: 'utf8' });
+    if (result.error) throw new Error('shellcheck is not installed: run bash .ci/run (apt-get install shellcheck)');
+    expect(`${result.stdout}${result.stderr}`).toBe('');
+    expect(result.status).toBe(0);
   });
 
   test("the plan comment marker in the workflow is the renderer's marker", () => {
@@ -78,23 +95,45 @@ describe('what each workflow promises', () => {
   type Job = Record<string, unknown>;
   const jobs = (name: string): Record<string, Job> => byName(name).doc.jobs as Record<string, Job>;
 
-  test('plan runs on pull_request, skips fork pull requests and says why', () => {
+  // Defect 6: the fork job's job-level `if:` left `plan dev` / `plan prod` unreported for forks.
+  test('plan runs on pull_request; for forks every matrix check reports, with a notice, and plans nothing', () => {
     expect(Object.keys(byName('plan').doc.on as object)).toEqual(['pull_request']);
-    const { fork, plan } = jobs('plan');
-    expect(fork.if).toBe('github.event.pull_request.head.repo.fork');
-    expect(plan.if).toBe('${{ !github.event.pull_request.head.repo.fork }}');
-    expect(JSON.stringify(fork.steps)).toContain('gets no AWS credentials');
+    expect(Object.keys(jobs('plan'))).toEqual(['plan']);
+    const { plan } = jobs('plan');
+    expect(plan.name).toBe('plan ${{ matrix.environment }}');
+    expect(plan.if).toBeUndefined();
+    const steps = plan.steps as { name: string; if?: string; with?: Record<string, string> }[];
+    expect(steps[0]).toMatchObject({ name: 'Pull requests from forks get no plan', if: 'github.event.pull_request.head.repo.fork' });
+    for (const step of steps.slice(1))
+      expect({ step: step.name, if: step.if }).toEqual({ step: step.name, if: expect.stringContaining('!github.event.pull_request.head.repo.fork') });
+    expect(steps.find((s) => s.name.startsWith('Plan'))?.with?.lock).toBe('false');
+    expect(byName('plan').text).not.toMatch(/path:\s*\S*tfplan/);
   });
 
-  test('apply applies dev, then prod only after a read-only prod plan, and checks the digest', () => {
-    const { dev, 'prod-plan': prodPlan, prod } = jobs('apply');
-    expect(dev.environment).toBe('dev');
+  test('apply: the head of main only; dev; a prod plan for the reviewers; prod only with changes, only the reviewed plan; results reported', () => {
+    const { head, dev, 'prod-plan': prodPlan, prod, 'report-dev': reportDev, 'report-prod': reportProd } = jobs('apply');
+    expect(Object.keys(byName('apply').doc.on as object).sort()).toEqual(['push', 'workflow_dispatch']);
+    expect(byName('apply').doc.concurrency).toBeUndefined();
+    expect(head.concurrency).toBeUndefined();
+    expect(JSON.stringify(head.steps)).toContain('bash delivery/head-of-main.sh');
+    expect(dev).toMatchObject({ environment: 'dev', needs: 'head', concurrency: { group: 'apply-dev', 'cancel-in-progress': false } });
     expect(prodPlan.needs).toBe('dev');
     expect(prodPlan.environment).toBeUndefined();
-    expect(prod).toMatchObject({ environment: 'prod', needs: ['dev', 'prod-plan'] });
-    const steps = JSON.stringify(prod.steps);
-    expect(steps.indexOf('Check the plan is the one the reviewers saw')).toBeLessThan(steps.indexOf('"name":"Apply"'));
-    expect(steps).toContain('./.github/actions/smoke-test');
+    expect(prodPlan.outputs).toEqual({ changes: '${{ steps.tf.outputs.changes }}', digest: '${{ steps.tf.outputs.digest }}' });
+    expect(prod).toMatchObject({
+      environment: 'prod',
+      needs: ['head', 'dev', 'prod-plan'],
+      if: "needs.prod-plan.outputs.changes == 'true'",
+      concurrency: { group: 'apply-prod', 'cancel-in-progress': false },
+    });
+    const names = (job: Record<string, unknown>) => (job.steps as { name: string }[]).map((s) => s.name);
+    const prodSteps = names(prod);
+    expect(prodSteps.indexOf('Check the plan is the one the reviewers saw')).toBeLessThan(prodSteps.indexOf('Apply'));
+    expect(prodSteps.indexOf('Still the head of main')).toBeLessThan(prodSteps.indexOf('Apply'));
+    expect(prodSteps.slice(prodSteps.indexOf('Apply') + 1)).toEqual(['Release the state lock if this job left it', 'Smoke test']);
+    expect(names(dev).slice(-4)).toEqual(['Still the head of main', 'Apply', 'Release the state lock if this job left it', 'Smoke test']);
+    expect(reportDev).toMatchObject({ if: 'always()', needs: ['head', 'dev', 'prod-plan'] });
+    expect(reportProd).toMatchObject({ if: "always() && needs.prod-plan.outputs.changes == 'true'", needs: ['prod-plan', 'prod'] });
   });
 
   test('usage is hourly off the hour, dispatchable with environment, month and dry-run, one run per environment', () => {
@@ -105,12 +144,54 @@ describe('what each workflow promises', () => {
     expect(byName('usage').text).toContain('npm run --silent usage -- --engine athena --env "$ENVIRONMENT" --month "$month"');
   });
 
-  test('drift plans daily with -detailed-exitcode and fails on exit code 2', () => {
+  // Defect 9: the invoice of record lived only in a 90-day artifact, and the dry run wrote state.
+  test('usage stores invoice lines in the usage bucket with the run id, and a dry run writes nothing', () => {
+    const steps = jobs('usage').usage.steps as { name: string; if?: string; run?: string }[];
+    const run = steps.find((s) => s.name === 'Run the usage job')!.run!;
+    expect(run).toContain(
+      'if [ "$DRY_RUN" = true ]; then args+=(--dry-run); else args+=(--invoice "$RUNNER_TEMP/invoices/invoice-$ENVIRONMENT-$month.csv"); fi',
+    );
+    const store = steps.find((s) => s.name === 'Store the invoice of record in the usage bucket')!;
+    expect(store.if).toBe('inputs.dry-run != true');
+    expect(store.run).toContain('npm run --silent delivery:store-invoice -- --env "$ENVIRONMENT" --month "$month" --file "$file"');
+    expect(store.run).toContain('--run-id "$GITHUB_RUN_ID" --run-attempt "$GITHUB_RUN_ATTEMPT" --commit "$GITHUB_SHA"');
+    expect(steps.find((s) => s.name === 'Upload invoice lines')?.if).toBe('inputs.dry-run != true');
+    expect(steps.at(-1)).toMatchObject({
+      name: 'Open or close the usage-job failure issue',
+      if: "always() && github.event_name == 'schedule' && job.status != 'cancelled'",
+    });
+  });
+
+  test('drift plans daily without the lock and keeps one issue per environment', () => {
     const on = byName('drift').doc.on as { schedule: { cron: string }[] };
     expect(on.schedule).toHaveLength(1);
     const plan = actions.find((a) => a.file.endsWith('terraform-plan/action.yml'))!;
-    expect(plan.text).toContain('plan -input=false -no-color -lock-timeout=5m -detailed-exitcode -out=tfplan');
-    expect(byName('drift').text).toMatch(/if \[ "\$EXITCODE" = 2 \]; then\n\s+echo "::error title=Drift/);
+    expect(plan.text).toContain('args=(-input=false -no-color -detailed-exitcode -out=tfplan)');
+    expect(plan.text).toContain('args+=(-lock=false)');
+    const steps = jobs('drift').drift.steps as { name: string; if?: string; run?: string; with?: Record<string, string> }[];
+    expect(steps.find((s) => s.name === 'Plan (no state lock)')?.with?.lock).toBe('false');
+    expect(steps.find((s) => s.name === 'Open, update or close the drift issue')?.run).toContain('delivery:report -- drift --environment "$ENVIRONMENT"');
+    expect(steps.at(-1)).toMatchObject({ if: 'failure()' });
+  });
+
+  test('unlock: by hand, in the environment and its apply queue, guarded', () => {
+    const on = byName('unlock').doc.on as { workflow_dispatch: { inputs: Record<string, unknown> } };
+    expect(Object.keys(byName('unlock').doc.on as object)).toEqual(['workflow_dispatch']);
+    expect(Object.keys(on.workflow_dispatch.inputs)).toEqual(['environment', 'lock-id', 'min-age-minutes']);
+    expect(jobs('unlock').unlock).toMatchObject({
+      environment: '${{ inputs.environment }}',
+      concurrency: { group: 'apply-${{ inputs.environment }}', 'cancel-in-progress': false },
+    });
+    const text = byName('unlock').text;
+    expect(text.indexOf('delivery:lock -- guard')).toBeLessThan(text.indexOf('force-unlock -force "$id"'));
+  });
+
+  test('ci validates every stack and the provider lock file, outside the test container', () => {
+    const { terraform } = jobs('ci');
+    expect(terraform.container).toBeUndefined();
+    const runs = JSON.stringify(terraform.steps);
+    expect(runs).toContain('bash delivery/terraform-providers.sh check-lock');
+    expect(runs).toContain('bash delivery/terraform-providers.sh validate');
   });
 });
 
@@ -127,6 +208,18 @@ const BROKEN: Record<string, RuleId> = {
   'leaks-secrets.yml': 'run-script-hygiene',
   'checkout-credentials.yml': 'checkout-credentials',
   'terraform-version-elsewhere.yml': 'terraform-version-pin',
+  'apply-one-queue.yml': 'apply-concurrency',
+  'fork-skipped-matrix.yml': 'matrix-checks-report',
+  'pr-plan-takes-lock.yml': 'review-plan-lock',
+  'apply-kills-terraform.yml': 'apply-cancel-safe',
+  'apply-any-commit.yml': 'apply-head-only',
+  'apply-unreviewed-prod.yml': 'prod-reviewed-plan',
+  'apply-prod-always-waits.yml': 'prod-skips-empty-plan',
+  'apply-silent.yml': 'results-reported',
+  'drift-silent.yml': 'results-reported',
+  'uploads-plan-file.yml': 'no-plan-file-artifact',
+  'ci-without-terraform.yml': 'terraform-validated',
+  'node-20.yml': 'node-24',
 };
 
 describe('each rule fails on a workflow broken on purpose', () => {
@@ -161,6 +254,19 @@ describe('each rule fails on a workflow broken on purpose', () => {
     expect(leaks).toContain('prints a key-like variable: echo "the key is $API_KEY"');
     expect(leaks).toContain('--include-value must be captured into a variable');
     expect(messages('terraform-version-elsewhere.yml')).toContain('install Terraform through ./.github/actions/setup-terraform');
+    expect(messages('apply-one-queue.yml')).toContain('no workflow-level concurrency');
+    expect(messages('fork-skipped-matrix.yml')).toContain('job plan: a matrix job skipped by a job-level if reports one check under its unexpanded name');
+    expect(messages('pr-plan-takes-lock.yml')).toContain("a review plan never takes the state lock (lock: 'false')");
+    expect(messages('pr-plan-takes-lock.yml')).toContain('terraform plan outside an apply job runs with -lock=false');
+    expect(messages('apply-kills-terraform.yml')).toContain('apply through `exec bash delivery/terraform-apply.sh "$STACK_DIR"`');
+    expect(messages('apply-any-commit.yml')).toContain('offer workflow_dispatch');
+    expect(messages('apply-any-commit.yml')).toContain('job dev must run delivery/head-of-main.sh again right before it applies');
+    expect(messages('apply-unreviewed-prod.yml')).toContain('must compare needs.prod-plan.outputs.digest with its own plan');
+    expect(messages('apply-prod-always-waits.yml')).toContain('skip it when the reviewed prod plan has no changes');
+    expect(messages('drift-silent.yml')).toContain('delivery:report -- drift');
+    expect(messages('uploads-plan-file.yml')).toContain('the binary plan file holds the state in clear text');
+    expect(messages('node-20.yml')).toContain('node-version 20; use 24');
+    expect(messages('node-20.yml')).toContain('container node:20-bookworm; use node:24-*');
   });
 
   test('actionlint rejects a workflow with schema and reference errors', () => {
@@ -177,6 +283,7 @@ describe('each rule fails on a workflow broken on purpose', () => {
       '.github/workflows/apply.yml',
       '.github/workflows/drift.yml',
       '.github/workflows/plan.yml',
+      '.github/workflows/unlock.yml',
       '.github/workflows/usage.yml',
     ]);
   });

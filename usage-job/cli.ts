@@ -19,6 +19,7 @@ import { LocalLogLister } from './local-log-lister';
 import { LocalRollupStore } from './local-rollup-store';
 import { monthUsage } from './month-usage';
 import type { LogLister, RollupStore } from './rollup-store';
+import { storeForRun } from './read-only-store';
 import { defaultLocalStateDir, localStateSource } from './state-source';
 import type { UsageEngine } from './types';
 import type { KeyReconciliation, UsagePublisher } from './usage-publisher';
@@ -41,7 +42,8 @@ kept in a state store and only hours that are new, or changed within the late wi
   --now ISO-TIME           the run's time (default: now); hours after it are not read
   --format json|table      stdout format (default json)
   --invoice FILE           also write invoice lines (.csv or .json) with the environment's prices
-  --dry-run                compute and print; publish nothing to CloudWatch
+  --dry-run                compute and print; publish nothing to CloudWatch, and with --engine athena
+                           write nothing to the usage bucket (recomputed hours stay in memory)
   --help                   this text
 `;
 
@@ -206,7 +208,7 @@ export async function main(argv: readonly string[], out: (s: string) => void, er
       lateWindowHours: options.lateWindowHours,
       engine: parts.engine,
       lister: parts.lister,
-      store: parts.store,
+      store: storeForRun(parts.store, options),
       progress,
     });
     progress(`computed ${run.hoursComputed.length} of ${run.hoursConsidered} hours, read ${run.bytesScanned} bytes in ${Date.now() - started} ms`);

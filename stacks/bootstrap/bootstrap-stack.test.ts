@@ -7,6 +7,7 @@ import { deployRoleNames } from './deploy-roles';
 const stacks = synthPlatform(platformConfig, 'local');
 const stateAccount = platformConfig.bootstrap.accountId;
 const repo = `repo:${platformConfig.github.owner}/${platformConfig.github.repo}`;
+const workflows = `${platformConfig.github.owner}/${platformConfig.github.repo}/.github/workflows`;
 
 function stack(name: string): SynthesizedStack {
   const s = stacks.get(name);
@@ -14,7 +15,7 @@ function stack(name: string): SynthesizedStack {
   return s;
 }
 
-type Statement = JsonObject & { Condition?: { StringLike?: Record<string, string[]>; StringEquals?: Record<string, string> } };
+type Statement = JsonObject & { Condition?: { StringLike?: Record<string, string[]>; StringEquals?: Record<string, string>; Null?: Record<string, string> } };
 
 function roleNamed(synth: SynthesizedStack, name: string): JsonObject {
   const role = [...resourcesOf(synth, 'aws_iam_role').values()].find((r) => r.name === name);
@@ -22,11 +23,17 @@ function roleNamed(synth: SynthesizedStack, name: string): JsonObject {
   return role;
 }
 
-function trustSubjects(role: JsonObject): string[] {
+/** Each trust statement as [subject, workflow files]; every statement pins the audience. */
+function trusts(role: JsonObject): [string, string[]][] {
   const doc = JSON.parse(String(role.assume_role_policy)) as { Statement: Statement[] };
-  expect(doc.Statement).toHaveLength(1);
-  expect(doc.Statement[0].Condition?.StringEquals).toEqual({ 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' });
-  return doc.Statement[0].Condition?.StringLike?.['token.actions.githubusercontent.com:sub'] ?? [];
+  return doc.Statement.map((statement) => {
+    expect(statement.Condition?.StringEquals?.['token.actions.githubusercontent.com:aud']).toBe('sts.amazonaws.com');
+    expect(statement.Condition?.StringLike?.['token.actions.githubusercontent.com:sub']).toBeUndefined();
+    return [
+      String(statement.Condition?.StringEquals?.['token.actions.githubusercontent.com:sub']),
+      statement.Condition?.StringLike?.['token.actions.githubusercontent.com:job_workflow_ref'] ?? [],
+    ];
+  });
 }
 
 function inlinePolicy(synth: SynthesizedStack, roleAddressName: string): { Statement: Statement[] } {
@@ -54,7 +61,7 @@ describe('bootstrap stacks', () => {
     for (const [name, s] of stacks) if (name.startsWith('bootstrap-')) expect(resourcesOf(s, 'aws_s3_bucket').size).toBe(0);
   });
 
-  it('lets each environment roles reach only their own state key, across accounts', () => {
+  it('lets each environment roles reach only their own state key, across accounts; only the apply role takes the lock', () => {
     const policy = JSON.parse(String(onlyResource(stack('bootstrap'), 'aws_s3_bucket_policy').policy)) as { Statement: Statement[] };
     for (const env of platformConfig.environments) {
       const key = `${billingStackName(env.name)}/terraform.tfstate`;
@@ -65,6 +72,9 @@ describe('bootstrap stacks', () => {
         Resource: `arn:aws:s3:::${platformConfig.bootstrap.stateBucket}/${key}`,
         Condition: { ArnEquals: { 'aws:PrincipalArn': [`arn:aws:iam::${env.accountId}:role/${names.apply}`] } },
       });
+      const lockStatements = policy.Statement.filter((s) => JSON.stringify(s.Resource).includes('.tflock'));
+      expect(lockStatements.map((s) => s.Sid)).toContain(`ApplyLock${env.name}`);
+      for (const s of lockStatements) expect(JSON.stringify(s.Condition)).not.toContain(names.plan);
     }
   });
 
@@ -79,16 +89,40 @@ describe('bootstrap stacks', () => {
       });
     });
 
-    it('plan role: pull requests and main, read-only', () => {
-      expect(trustSubjects(roleNamed(synth, names.plan))).toEqual([`${repo}:pull_request`, `${repo}:ref:refs/heads/main`]);
-      const attachments = [...resourcesOf(synth, 'aws_iam_role_policy_attachment').values()];
-      expect(attachments.map((a) => a.policy_arn)).toContain('arn:aws:iam::aws:policy/ReadOnlyAccess');
+    // Defect 8: ReadOnlyAccess on the whole account, assumable by any branch's pull request.
+    it('plan role: only the plan workflow on pull requests and drift/apply on main; refresh reads only, never the lock', () => {
+      expect(trusts(roleNamed(synth, names.plan))).toEqual([
+        [`${repo}:pull_request`, [`${workflows}/plan.yml@refs/pull/*/merge`]],
+        [`${repo}:ref:refs/heads/main`, [`${workflows}/drift.yml@refs/heads/main`, `${workflows}/apply.yml@refs/heads/main`]],
+      ]);
+      expect(resourcesOf(synth, 'aws_iam_role_policy_attachment').size).toBe(0);
+      expect(JSON.stringify(synth.json)).not.toContain('ReadOnlyAccess');
+      const policy = inlinePolicy(synth, `aws_iam_role.roles-${env.name}_plan_`);
+      for (const s of policy.Statement) {
+        expect(s.Effect).toBe('Allow');
+        for (const action of [s.Action].flat())
+          expect({ sid: s.Sid, action }).toEqual({ sid: s.Sid, action: expect.stringMatching(/^[a-z0-9]+:(Get|List|Describe|GET)/) });
+        const resources = [s.Resource].flat().map(String);
+        expect(resources.join(' ')).not.toContain('.tflock');
+        for (const resource of resources) {
+          if (resource === '*') expect(['RefreshLogs', 'RandomPassword']).toContain(s.Sid);
+          else if (!/^arn:aws:(s3:::ubb-terraform-state|apigateway:|cloudfront::|glue:[^:]+:[0-9]+:catalog$)/.test(resource)) {
+            expect({ sid: s.Sid, resource }).toEqual({
+              sid: s.Sid,
+              resource: expect.stringMatching(new RegExp(`(${env.prefix}|${env.prefix.replace(/-/g, '_')})`)),
+            });
+          }
+        }
+      }
+      expect(policy.Statement.find((s) => s.Sid === 'RefreshObjects')?.Resource).toBe(
+        `arn:aws:s3:::${env.prefix}-usage-${env.accountId}/config/usage-job.json`,
+      );
     });
 
-    it('apply role: only jobs in the protected GitHub environment, never a pull request or another branch', () => {
-      const subjects = trustSubjects(roleNamed(synth, names.apply));
-      expect(subjects).toEqual([`${repo}:environment:${env.name}`]);
-      expect(subjects.join(' ')).not.toContain('pull_request');
+    it('apply role: only jobs in the protected GitHub environment of the apply and unlock workflows on main', () => {
+      expect(trusts(roleNamed(synth, names.apply))).toEqual([
+        [`${repo}:environment:${env.name}`, [`${workflows}/apply.yml@refs/heads/main`, `${workflows}/unlock.yml@refs/heads/main`]],
+      ]);
     });
 
     it('usage-job role: Athena, Glue read, metrics in its namespace, usage plans, never key values', () => {
@@ -105,7 +139,16 @@ describe('bootstrap stacks', () => {
         'MetricsRead',
         'UsagePlansAndUsage',
         'NeverKeyValues',
+        'InvoicesNeverOverwritten',
       ]);
+      expect(trusts(roleNamed(synth, names.usageJob))).toEqual([[`${repo}:ref:refs/heads/main`, [`${workflows}/usage.yml@refs/heads/main`]]]);
+      expect(policy.Statement.find((s) => s.Sid === 'InvoicesNeverOverwritten')).toEqual({
+        Sid: 'InvoicesNeverOverwritten',
+        Effect: 'Deny',
+        Action: 's3:PutObject',
+        Resource: `arn:aws:s3:::${env.prefix}-usage-${env.accountId}/invoices/*`,
+        Condition: { Null: { 's3:if-none-match': 'true' } },
+      });
       const metrics = policy.Statement.find((s) => s.Sid === 'Metrics');
       expect(metrics?.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': `UsageBilling/${env.name}` } });
       const deny = policy.Statement.find((s) => s.Sid === 'NeverKeyValues');

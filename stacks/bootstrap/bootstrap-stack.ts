@@ -1,8 +1,9 @@
 /**
  * Bootstrap, applied once per AWS account by an administrator with local state:
  * - in the state account (config.bootstrap.accountId) the Terraform state bucket: versioned,
- *   encrypted, public access blocked, TLS only; its policy lets each environment's plan and apply
- *   roles reach only their own state key, also across accounts;
+ *   encrypted, public access blocked, TLS only; its policy lets each environment's plan role read
+ *   and its apply role write only their own state key (and only the apply role its lock), also
+ *   across accounts;
  * - in every account that hosts an environment, the GitHub OIDC provider and the plan, apply and
  *   usage-job roles of each environment in that account (deploy-roles.ts).
  * Apply the stacks of the other accounts first, then `bootstrap` (state bucket policy names their roles).
@@ -44,12 +45,13 @@ function stateBucketStatements(bucket: string, environments: readonly Environmen
         Condition: { ...roles([names.plan, names.apply]), StringLike: { 's3:prefix': [key, `${key}.tflock`] } },
       },
       {
-        Sid: `PlanLock${id}`,
+        // Only applies take the lock: review plans run with -lock=false (terraform-plan action).
+        Sid: `ApplyLock${id}`,
         Effect: 'Allow' as const,
         Principal: principal,
         Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
         Resource: `arn:aws:s3:::${bucket}/${key}.tflock`,
-        Condition: roles([names.plan, names.apply]),
+        Condition: roles([names.apply]),
       },
       {
         Sid: `PlanRead${id}`,

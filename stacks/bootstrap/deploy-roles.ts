@@ -1,19 +1,35 @@
 /**
- * Per environment, the three roles GitHub Actions assumes through OIDC, each trusted only for the
- * configured repository (https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services):
- * - plan: read-only, usable from pull requests and main (plans every environment on a PR);
- * - apply: only from jobs that run in the environment's GitHub deployment environment
- *   (`environment: <env>`; limit that environment to the main branch in the repository settings);
- * - usage job: Athena, Glue read, log bucket read, results and usage bucket write, PutMetricData
- *   in its own namespace, API Gateway GET of usage plans and their usage. It can read the
- *   fingerprint map in the usage bucket, never API key values (no GET on /apikeys).
+ * Per environment, the three roles GitHub Actions assumes through OIDC
+ * (https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services):
+ * - plan: reads what a refresh reads (no account-wide ReadOnlyAccess), its state object but never
+ *   the lock (review plans run with -lock=false); assumable only by the plan workflow on pull
+ *   requests and by the drift and apply workflows on main;
+ * - apply: only from jobs in the environment's GitHub deployment environment (`environment: <env>`;
+ *   limit it to main in the repository settings) of the apply and unlock workflows on main;
+ * - usage job: Athena, Glue read, log bucket read, results and usage bucket write (invoices only as
+ *   new objects), PutMetricData in its own namespace, API Gateway GET of usage plans and their
+ *   usage; only the usage workflow on main. It never reads API key values (no GET on /apikeys).
+ *
+ * Each trust statement pins the subject (`sub`) and the workflow file that may assume the role with
+ * the `job_workflow_ref` claim (`<owner>/<repo>/.github/workflows/<file>@<ref>`). AWS STS evaluates
+ * GitHub's `job_workflow_ref` as the condition key token.actions.githubusercontent.com:job_workflow_ref
+ * (with actor, repository, repository_id, workflow, ref, environment, enterprise_id; AWS "What's
+ * new" 2026-01, https://aws.amazon.com/about-aws/whats-new/2026/01/aws-sts-supports-validation-identity-provider-claims/).
+ * GitHub documents the claim for reusable workflows
+ * (https://docs.github.com/en/actions/reference/security/oidc); tokens of top-level jobs carry it
+ * too, equal to workflow_ref (e.g. "…/.github/workflows/ci.yml@refs/pull/4/merge" in the tokens
+ * published in pypi/warehouse#10645). A token without the claim fails the StringLike and is refused.
+ * On pull requests the workflow file is the pull request's own version, so the binding narrows
+ * which workflow may assume the role but does not stop an edited plan.yml: CODEOWNERS review of
+ * .github/ and the plan role's read-only, refresh-sized permissions do that part.
  */
 import { Construct } from 'constructs';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import { INVOICE_PREFIX } from '../../contracts/invoices';
 import { metricsNamespace } from '../../contracts/metrics';
 import { resourceNames } from '../../contracts/resource-names';
+import { USAGE_JOB_DEPLOYMENT_KEY } from '../../contracts/usage-job-deployment';
 import type { EnvironmentConfig, GitHubConfig } from '../../config/types';
 import { policyDocument, s3BucketArn } from '../shared/iam';
 import type { PolicyStatement } from '../shared/iam';
@@ -36,33 +52,155 @@ export function roleArn(accountId: string, roleName: string): string {
   return `arn:aws:iam::${accountId}:role/${roleName}`;
 }
 
-function githubTrust(providerArn: string, subjects: readonly string[]): string {
-  return policyDocument([
-    {
-      Effect: 'Allow',
+/** One way a role may be assumed: this subject, from one of these workflow files (job_workflow_ref patterns). */
+export interface GitHubTrust {
+  readonly subject: string;
+  readonly workflows: readonly string[];
+}
+
+function githubTrust(providerArn: string, trusts: readonly GitHubTrust[]): string {
+  return policyDocument(
+    trusts.map((trust) => ({
+      Effect: 'Allow' as const,
       Principal: { Federated: providerArn },
       Action: 'sts:AssumeRoleWithWebIdentity',
       Condition: {
-        StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: 'sts.amazonaws.com' },
-        StringLike: { [`${GITHUB_OIDC_HOST}:sub`]: subjects },
+        StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: 'sts.amazonaws.com', [`${GITHUB_OIDC_HOST}:sub`]: trust.subject },
+        StringLike: { [`${GITHUB_OIDC_HOST}:job_workflow_ref`]: trust.workflows },
       },
-    },
-  ]);
+    })),
+  );
 }
 
-/** State object and its lock file (use_lockfile writes <key>.tflock beside the state). */
-function stateStatements(stateBucket: string, env: string, write: boolean): PolicyStatement[] {
+/** The workflow files that may assume each role, as job_workflow_ref patterns. */
+export function workflowRef(github: GitHubConfig, file: string, ref: string): string {
+  return `${github.owner}/${github.repo}/.github/workflows/${file}@${ref}`;
+}
+
+/** The state object; the lock file (use_lockfile writes <key>.tflock beside the state) only when `lock`. */
+function stateStatements(stateBucket: string, env: string, access: 'read' | 'write'): PolicyStatement[] {
   const key = stateKey(billingStackName(env));
   const bucketArn = s3BucketArn(stateBucket);
+  const list: PolicyStatement = {
+    Sid: 'StateList',
+    Effect: 'Allow',
+    Action: 's3:ListBucket',
+    Resource: bucketArn,
+    Condition: { StringLike: { 's3:prefix': [key, `${key}.tflock`] } },
+  };
+  if (access === 'read') return [list, { Sid: 'StateRead', Effect: 'Allow', Action: 's3:GetObject', Resource: `${bucketArn}/${key}` }];
   return [
-    { Sid: 'StateList', Effect: 'Allow', Action: 's3:ListBucket', Resource: bucketArn, Condition: { StringLike: { 's3:prefix': [key, `${key}.tflock`] } } },
-    { Sid: 'StateRead', Effect: 'Allow', Action: 's3:GetObject', Resource: `${bucketArn}/${key}` },
+    list,
     {
       Sid: 'StateWrite',
       Effect: 'Allow',
-      Action: ['s3:PutObject', 's3:DeleteObject', 's3:GetObject'],
-      Resource: write ? [`${bucketArn}/${key}`, `${bucketArn}/${key}.tflock`] : `${bucketArn}/${key}.tflock`,
+      Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+      Resource: [`${bucketArn}/${key}`, `${bucketArn}/${key}.tflock`],
     },
+  ];
+}
+
+/**
+ * What `terraform plan` reads to refresh the billing stack, and nothing else: Get/List/Describe of
+ * the resource types in stacks/billing, scoped to the environment's names where the service has
+ * resource-level permissions. Replaces the AWS-managed ReadOnlyAccess (every service, every
+ * resource of the account). Reads whose service has no resource-level scope are listed in
+ * stacks/security/iam-wildcard-allowlist.ts.
+ */
+function refreshReadStatements(env: EnvironmentConfig): PolicyStatement[] {
+  const { accountId: account, region, prefix } = env;
+  const r = resourceNames(env);
+  return [
+    {
+      Sid: 'RefreshBuckets',
+      Effect: 'Allow',
+      Action: ['s3:Get*', 's3:ListBucket'],
+      Resource: [r.logBucket, r.athenaResultsBucket, r.usageBucket].map(s3BucketArn),
+    },
+    {
+      Sid: 'RefreshObjects',
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:GetObjectTagging'],
+      Resource: `${s3BucketArn(r.usageBucket)}/${USAGE_JOB_DEPLOYMENT_KEY}`,
+    },
+    {
+      Sid: 'RefreshCloudFront',
+      Effect: 'Allow',
+      Action: ['cloudfront:Get*', 'cloudfront:List*', 'cloudfront:DescribeFunction'],
+      Resource: `arn:aws:cloudfront::${account}:*`,
+    },
+    { Sid: 'RefreshApiGateway', Effect: 'Allow', Action: 'apigateway:GET', Resource: `arn:aws:apigateway:${region}::/*` },
+    { Sid: 'RefreshFunctions', Effect: 'Allow', Action: ['lambda:Get*', 'lambda:List*'], Resource: `arn:aws:lambda:${region}:${account}:function:${prefix}-*` },
+    {
+      Sid: 'RefreshRoles',
+      Effect: 'Allow',
+      Action: [
+        'iam:GetRole',
+        'iam:GetRolePolicy',
+        'iam:ListRolePolicies',
+        'iam:ListAttachedRolePolicies',
+        'iam:ListRoleTags',
+        'iam:ListInstanceProfilesForRole',
+      ],
+      Resource: `arn:aws:iam::${account}:role/${prefix}-*`,
+    },
+    {
+      Sid: 'RefreshLogs',
+      Effect: 'Allow',
+      Action: [
+        'logs:Describe*',
+        'logs:ListTagsForResource',
+        'logs:ListTagsLogGroup',
+        'logs:GetDelivery',
+        'logs:GetDeliverySource',
+        'logs:GetDeliveryDestination',
+        'logs:GetDeliveryDestinationPolicy',
+      ],
+      Resource: '*',
+    },
+    {
+      Sid: 'RefreshCatalog',
+      Effect: 'Allow',
+      Action: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTags', 'glue:GetPartitionIndexes'],
+      Resource: [
+        `arn:aws:glue:${region}:${account}:catalog`,
+        `arn:aws:glue:${region}:${account}:database/${r.glueDatabase}`,
+        `arn:aws:glue:${region}:${account}:table/${r.glueDatabase}/*`,
+      ],
+    },
+    {
+      Sid: 'RefreshWorkgroup',
+      Effect: 'Allow',
+      Action: ['athena:GetWorkGroup', 'athena:ListTagsForResource'],
+      Resource: `arn:aws:athena:${region}:${account}:workgroup/${r.athenaWorkgroup}`,
+    },
+    {
+      Sid: 'RefreshTopic',
+      Effect: 'Allow',
+      Action: [
+        'sns:GetTopicAttributes',
+        'sns:ListTagsForResource',
+        'sns:GetSubscriptionAttributes',
+        'sns:ListSubscriptionsByTopic',
+        'sns:GetDataProtectionPolicy',
+      ],
+      Resource: [`arn:aws:sns:${region}:${account}:${r.alarmTopic}`, `arn:aws:sns:${region}:${account}:${r.alarmTopic}:*`],
+    },
+    {
+      Sid: 'RefreshAlarmsAndDashboard',
+      Effect: 'Allow',
+      Action: ['cloudwatch:DescribeAlarms', 'cloudwatch:ListTagsForResource', 'cloudwatch:GetDashboard'],
+      Resource: [`arn:aws:cloudwatch:${region}:${account}:alarm:${prefix}-*`, `arn:aws:cloudwatch::${account}:dashboard/${r.dashboard}`],
+    },
+    // Refreshing the origin-secret version reads its value, which Terraform keeps in the state anyway.
+    {
+      Sid: 'OriginSecretRead',
+      Effect: 'Allow',
+      Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:GetResourcePolicy'],
+      Resource: `arn:aws:secretsmanager:${region}:${account}:secret:${prefix}-origin-secret-*`,
+    },
+    // The origin-secret seed (data source) is read on every plan.
+    { Sid: 'RandomPassword', Effect: 'Allow', Action: 'secretsmanager:GetRandomPassword', Resource: '*' },
   ];
 }
 
@@ -83,47 +221,40 @@ export class DeployRoles extends Construct {
     const { env, github } = props;
     const names = deployRoleNames(env);
     const repo = `repo:${github.owner}/${github.repo}`;
-    const main = `${repo}:ref:refs/heads/${github.mainBranch}`;
+    const mainRef = `refs/heads/${github.mainBranch}`;
+    const main = `${repo}:ref:${mainRef}`;
     const deployEnvironment = `${repo}:environment:${env.name}`;
+    const onMain = (...files: string[]) => files.map((file) => workflowRef(github, file, mainRef));
     const account = env.accountId;
     const region = env.region;
     const r = resourceNames(env);
 
     this.plan = new IamRole(this, 'plan', {
       name: names.plan,
-      description: `GitHub Actions: terraform plan of ${billingStackName(env.name)} (read-only)`,
-      assumeRolePolicy: githubTrust(props.oidcProviderArn, [`${repo}:pull_request`, main]),
+      description: `GitHub Actions: terraform plan of ${billingStackName(env.name)} (refresh reads only, no lock)`,
+      assumeRolePolicy: githubTrust(props.oidcProviderArn, [
+        { subject: `${repo}:pull_request`, workflows: [workflowRef(github, 'plan.yml', 'refs/pull/*/merge')] },
+        { subject: main, workflows: onMain('drift.yml', 'apply.yml') },
+      ]),
       maxSessionDuration: 3600,
     });
-    new IamRolePolicyAttachment(this, 'plan-read-only', { role: this.plan.name, policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' });
     new IamRolePolicy(this, 'plan-policy', {
       role: this.plan.name,
-      name: 'state-and-secret-read',
-      policy: policyDocument([
-        ...stateStatements(props.stateBucket, env.name, false),
-        // The origin-secret seed (data source) is read on every plan.
-        { Sid: 'RandomPassword', Effect: 'Allow', Action: 'secretsmanager:GetRandomPassword', Resource: '*' },
-        // Refreshing the origin-secret version reads its value (ReadOnlyAccess does not include it).
-        {
-          Sid: 'OriginSecretRead',
-          Effect: 'Allow',
-          Action: 'secretsmanager:GetSecretValue',
-          Resource: `arn:aws:secretsmanager:${region}:${account}:secret:${env.prefix}-origin-secret-*`,
-        },
-      ]),
+      name: 'state-and-refresh-read',
+      policy: policyDocument([...stateStatements(props.stateBucket, env.name, 'read'), ...refreshReadStatements(env)]),
     });
 
     this.apply = new IamRole(this, 'apply', {
       name: names.apply,
       description: `GitHub Actions: terraform apply of ${billingStackName(env.name)} (jobs in the ${env.name} environment only)`,
-      assumeRolePolicy: githubTrust(props.oidcProviderArn, [deployEnvironment]),
+      assumeRolePolicy: githubTrust(props.oidcProviderArn, [{ subject: deployEnvironment, workflows: onMain('apply.yml', 'unlock.yml') }]),
       maxSessionDuration: 3600,
     });
     new IamRolePolicy(this, 'apply-policy', {
       role: this.apply.name,
       name: 'manage-billing-stack',
       policy: policyDocument([
-        ...stateStatements(props.stateBucket, env.name, true),
+        ...stateStatements(props.stateBucket, env.name, 'write'),
         { Sid: 'Buckets', Effect: 'Allow', Action: 's3:*', Resource: [`arn:aws:s3:::${env.prefix}-*`, `arn:aws:s3:::${env.prefix}-*/*`] },
         {
           Sid: 'OwnRoles',
@@ -187,7 +318,7 @@ export class DeployRoles extends Construct {
     this.usageJob = new IamRole(this, 'usage-job', {
       name: names.usageJob,
       description: `GitHub Actions: scheduled usage job of ${env.name} (never reads API key values)`,
-      assumeRolePolicy: githubTrust(props.oidcProviderArn, [main, deployEnvironment]),
+      assumeRolePolicy: githubTrust(props.oidcProviderArn, [{ subject: main, workflows: onMain('usage.yml') }]),
       maxSessionDuration: 3600,
     });
     new IamRolePolicy(this, 'usage-job-policy', {
@@ -249,6 +380,16 @@ export class DeployRoles extends Construct {
             `arn:aws:apigateway:${region}::/apikeys`,
             `arn:aws:apigateway:${region}::/apikeys/*`,
           ],
+        },
+        {
+          // The invoice of record is written once per run and never replaced: a put under
+          // invoices/ without If-None-Match is refused (S3 condition key s3:if-none-match,
+          // https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes-enforce.html).
+          Sid: 'InvoicesNeverOverwritten',
+          Effect: 'Deny',
+          Action: 's3:PutObject',
+          Resource: `${s3BucketArn(r.usageBucket)}/${INVOICE_PREFIX}*`,
+          Condition: { Null: { 's3:if-none-match': 'true' } },
         },
       ]),
     });

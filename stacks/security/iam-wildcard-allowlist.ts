@@ -13,6 +13,9 @@ export interface WildcardException {
   readonly why: string;
 }
 
+/** The plan role reads what a refresh of the billing stack reads (stacks/bootstrap/deploy-roles.ts). */
+const REFRESH = "plan role: read-only calls a Terraform refresh makes, scoped to the environment's names in Resource";
+
 /** Terraform (apply role) creates, updates, tags and deletes these resources over their whole life. */
 const APPLY = 'apply role: Terraform manages the whole lifecycle of the environment-prefixed resources named in Resource';
 
@@ -25,6 +28,27 @@ export const IAM_WILDCARD_EXCEPTIONS: readonly WildcardException[] = [
     actions: ['cloudwatch:Describe*', 'logs:Describe*'],
     anyResource: true,
     why: 'Describe/list calls Terraform refreshes with are account-wide reads without resource-level permissions.',
+  },
+  {
+    sid: 'RefreshBuckets',
+    actions: ['s3:Get*'],
+    why: `${REFRESH} (bucket configuration reads on the three environment buckets; no object ARN, so no object read).`,
+  },
+  {
+    sid: 'RefreshCloudFront',
+    actions: ['cloudfront:Get*', 'cloudfront:List*'],
+    why: `${REFRESH} (distribution, function and policy reads in the account's CloudFront ARNs; ids are generated).`,
+  },
+  {
+    sid: 'RefreshFunctions',
+    actions: ['lambda:Get*', 'lambda:List*'],
+    why: `${REFRESH} (function configuration, policy, versions and tags of <prefix>-* functions).`,
+  },
+  {
+    sid: 'RefreshLogs',
+    actions: ['logs:Describe*'],
+    anyResource: true,
+    why: 'plan role: DescribeLogGroups and the v2 log-delivery reads have generated ids or no resource-level scope; read-only.',
   },
   { sid: 'Buckets', actions: ['s3:*'], why: `${APPLY} (buckets and their configuration sub-resources).` },
   { sid: 'OwnRoles', actions: ['iam:*Role', 'iam:*RolePolicy', 'iam:*RolePolicies'], why: `${APPLY} (only roles named <prefix>-*).` },

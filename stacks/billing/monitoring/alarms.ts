@@ -12,6 +12,7 @@ import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { API_KEY_DIMENSION, ENVIRONMENT_METRICS, PER_KEY_METRICS, metricsNamespace } from '../../../contracts/metrics';
+import { resourceNames } from '../../../contracts/resource-names';
 import type { EnvironmentConfig } from '../../../config/types';
 
 /** The usage job runs hourly; gauges are evaluated per hour. */
@@ -95,7 +96,9 @@ export class UsageAlarms extends Construct {
         alarmDescription:
           `The usage job of ${env.name} has not completed a run for ${HEARTBEAT_MISSED_PERIODS} hours: usage metrics, quota alarms and invoice data are going stale. ` +
           `Check the runs of the GitHub Actions workflow "usage", job "usage ${env.name}" (failed runs, disabled schedule, missing AWS_USAGE_ROLE_ARN_* variable, OIDC trust), then Athena (workgroup ${props.workgroupName}: failed or cancelled queries, bytes-scanned cutoff). ` +
-          `A rerun is safe: it recomputes the late window and never double counts.`,
+          `A rerun is safe: it recomputes the late window and never double counts. ` +
+          `To finish a month the job missed: once ${env.usageJob.lateWindowHours} h past its end, run gh workflow run usage -f environment=${env.name} -f month=YYYY-MM; ` +
+          `its final invoice lines land in s3://${resourceNames(env).usageBucket}/invoices/${env.name}/YYYY-MM/.`,
         namespace,
         metricName: ENVIRONMENT_METRICS.heartbeat,
         statistic: 'Sum',

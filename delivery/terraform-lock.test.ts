@@ -1,0 +1,211 @@
+/**
+ * The state lock across cancellations, with the real Terraform CLI against an HTTP state backend
+ * whose lock outlives a killed process (like the S3 lock file; the local backend's file lock does
+ * not), and the runner's cancellation emulated (testing/runner-signals.ts):
+ *
+ * - review plans (pull requests, drift, the prod plan for reviewers) never take the lock, so a
+ *   cancelled one cannot leave it behind, and a held lock does not stop them;
+ * - the plan an apply job applies does take it;
+ * - an apply cancelled the way the runner cancels a step stops cleanly and releases the lock
+ *   (delivery/terraform-apply.sh), where a plain `terraform apply` in the step leaves it held;
+ * - delivery/release-state-lock.sh releases a lock the job left only when it is the job's own.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { runCompositeAction, runScript } from './testing/composite-action';
+import { startHttpStateBackend, type HttpStateBackend, type LockInfo } from './testing/http-state-backend';
+import { cancelLikeRunner, cleanUpOrphans, startStep, trackedProcesses, waitFor } from './testing/runner-signals';
+
+const ROOT = join(__dirname, '..');
+const PLAN_ACTION = join(ROOT, '.github', 'actions', 'terraform-plan', 'action.yml');
+
+let backend: HttpStateBackend;
+let work: string;
+let runnerTemp: string;
+const stackDir = join('cdktf.out', 'stacks', 'billing-test');
+
+const env = (): Record<string, string> => ({
+  PATH: process.env.PATH ?? '',
+  HOME: process.env.HOME ?? work,
+  TF_IN_AUTOMATION: '1',
+  TF_CLI_CONFIG_FILE: '/dev/null',
+  RUNNER_TEMP: runnerTemp,
+  TERRAFORM_PIDFILE: join(runnerTemp, 'terraform-apply.pid'),
+});
+
+const otherHolder: LockInfo = {
+  ID: '11111111-2222-3333-4444-555555555555',
+  Operation: 'OperationTypeApply',
+  Info: '',
+  Who: 'runner@another-runner',
+  Version: '1.11.4',
+  Created: '2026-01-01T00:00:00Z',
+  Path: '',
+};
+
+/** A stack whose one resource takes a minute to create, so an apply can be cancelled mid-way. */
+function writeStack(): void {
+  writeFileSync(
+    join(work, stackDir, 'cdk.tf.json'),
+    JSON.stringify({
+      terraform: { backend: backend.backendConfig() },
+      resource: { terraform_data: { slow: { input: 'v1', provisioner: [{ 'local-exec': { command: 'sleep 60' } }] } } },
+    }),
+  );
+}
+
+async function terraform(...args: string[]): Promise<{ code: number; output: string }> {
+  return runScript(`terraform -chdir="${stackDir}" ${args.join(' ')}`, work, env());
+}
+
+function planAction(lock: 'true' | 'false', lockTimeout = '0s') {
+  return runCompositeAction(PLAN_ACTION, {
+    cwd: work,
+    inputs: {
+      environment: 'dev',
+      'stack-dir': stackDir,
+      'state-bucket': '',
+      lock,
+      'lock-timeout': lockTimeout,
+      'provider-lock-file': 'stacks/.terraform.lock.hcl',
+    },
+    github: {
+      server_url: 'https://github.com',
+      repository: 'example-org/usage-billing-platform',
+      run_id: '9',
+      sha: 'abcdef0123456789abcdef0123456789abcdef01',
+    },
+    env: env(),
+  });
+}
+
+const lockRequests = (): string[] => backend.events.filter((e) => e.method === 'LOCK').map((e) => e.lockId ?? '');
+
+beforeAll(() => {
+  if (spawnSync('terraform', ['version']).status !== 0) throw new Error('terraform is not on PATH: install it (CI: ./.github/actions/setup-terraform)');
+});
+
+beforeEach(async () => {
+  backend = await startHttpStateBackend();
+  work = mkdtempSync(join(tmpdir(), 'tf-lock-'));
+  for (const entry of ['package.json', 'node_modules', 'delivery']) symlinkSync(join(ROOT, entry), join(work, entry));
+  mkdirSync(join(work, stackDir), { recursive: true });
+  runnerTemp = join(work, 'runner-temp');
+  mkdirSync(runnerTemp);
+  writeStack();
+});
+
+afterEach(async () => {
+  await backend.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('review plans', () => {
+  test('never take the state lock, so a cancelled one cannot leave it behind', async () => {
+    const run = await planAction('false');
+    expect(run.failedStep).toBeUndefined();
+    expect(run.outputs.exitcode).toBe('2');
+    expect(lockRequests()).toEqual([]);
+    expect(backend.lock()).toBeUndefined();
+  });
+
+  test('still plan while another job holds the lock', async () => {
+    backend.holdLock(otherHolder);
+    const run = await planAction('false');
+    expect(run.failedStep).toBeUndefined();
+    expect(run.outputs.changes).toBe('true');
+    expect(backend.lock()).toEqual(otherHolder);
+  });
+
+  test('the plan an apply job applies takes the lock and waits for a held one', async () => {
+    backend.holdLock(otherHolder);
+    const run = await planAction('true', '0s');
+    expect(run.failedStep).toBe('Terraform plan');
+    expect(run.log).toContain('Error acquiring the state lock');
+    expect(lockRequests().length).toBeGreaterThan(0);
+  });
+});
+
+describe('an apply cancelled the way the runner cancels a step', () => {
+  const trackingId = `test-${process.pid}`;
+
+  async function startSlowApply(script: string) {
+    const plan = await terraform('init', '-input=false', '-no-color');
+    expect(plan.code).toBe(0);
+    expect((await terraform('plan', '-input=false', '-no-color', '-lock=false', '-out=tfplan')).code).toBe(0);
+    const step = startStep(script, work, env(), trackingId);
+    await waitFor(
+      () => backend.lock() !== undefined && step.output().includes("Provisioning with 'local-exec'"),
+      60_000,
+      'the apply to take the lock and start provisioning',
+    );
+    return step;
+  }
+
+  afterEach(() => {
+    cleanUpOrphans(trackingId);
+  });
+
+  test('through delivery/terraform-apply.sh: terraform gets one interrupt, stops cleanly and releases the lock', async () => {
+    const step = await startSlowApply(`exec bash "${join(ROOT, 'delivery', 'terraform-apply.sh')}" "${stackDir}"`);
+    const lockId = backend.lock()!.ID;
+    expect(await cancelLikeRunner(step)).toBe('sigint');
+    expect(step.output()).toContain('::warning::Cancellation received: sent one interrupt to terraform');
+    // The job's next step waits for terraform, then finds no lock of its own left.
+    const release = await runScript(`exec bash "${join(ROOT, 'delivery', 'release-state-lock.sh')}" "${stackDir}"`, work, {
+      ...env(),
+      LOCK_FILE: join(runnerTemp, 'no-lock.json'),
+    });
+    expect(release.output).toContain('No lock of this job is left.');
+    expect(release.code).toBe(0);
+    cleanUpOrphans(trackingId);
+    expect(backend.lock()).toBeUndefined();
+    expect(backend.events.filter((e) => e.method === 'UNLOCK').map((e) => e.lockId)).toEqual([lockId]);
+    expect(backend.state()).toBeDefined();
+  }, 120_000);
+
+  // The defect, reproduced: the runner signals the step's shell, terraform never hears it, and
+  // the job's end kills terraform holding the lock. Every later plan, drift run and apply would
+  // then fail on the lock.
+  test('a plain `terraform apply` in the step leaves the lock held', async () => {
+    const step = await startSlowApply(`terraform -chdir="${stackDir}" apply -input=false -no-color -lock-timeout=5m tfplan\necho applied`);
+    const lockId = backend.lock()!.ID;
+    await cancelLikeRunner(step);
+    expect(trackedProcesses(trackingId).length).toBeGreaterThan(0); // terraform outlived the step
+    cleanUpOrphans(trackingId);
+    await waitFor(() => trackedProcesses(trackingId).length === 0, 10_000, 'the orphans to die');
+    expect(backend.lock()?.ID).toBe(lockId);
+    expect(backend.events.filter((e) => e.method === 'UNLOCK')).toEqual([]);
+  }, 120_000);
+});
+
+describe('delivery/release-state-lock.sh', () => {
+  const release = (lock: LockInfo) => {
+    const lockFile = join(runnerTemp, 'lock.json');
+    writeFileSync(lockFile, JSON.stringify(lock));
+    return runScript(`exec bash "${join(ROOT, 'delivery', 'release-state-lock.sh')}" "${stackDir}"`, work, { ...env(), LOCK_FILE: lockFile });
+  };
+
+  beforeEach(async () => {
+    expect((await terraform('init', '-input=false', '-no-color')).code).toBe(0);
+  });
+
+  test("force-unlocks a lock this job's terraform left when it died", async () => {
+    const mine: LockInfo = { ...otherHolder, ID: '99999999-8888-7777-6666-555555555555', Who: `${userInfo().username}@${hostname()}` };
+    backend.holdLock(mine);
+    const result = await release(mine);
+    expect(result.output).toContain(`terraform stopped without releasing lock ${mine.ID}; releasing it`);
+    expect(result.code).toBe(0);
+    expect(backend.lock()).toBeUndefined();
+  });
+
+  test("never touches another holder's lock", async () => {
+    backend.holdLock(otherHolder);
+    const result = await release(otherHolder);
+    expect(result.code).toBe(0);
+    expect(result.output).toContain('belongs to another holder than this job');
+    expect(backend.lock()).toEqual(otherHolder);
+  });
+});
