@@ -1,9 +1,13 @@
 /**
- * Two tiers. `npm test` (JEST_TIER=fast): unit and in-process tests, no moto server, browser,
- * child-process platform, load test or Terraform engine; well under a minute. `npm run test:all`:
- * everything, as .ci/run runs it. A test's tier is its file name's suffix.
+ * Two tiers. `npm test` (JEST_TIER=fast): unit and in-process tests, needing only `npm ci` and
+ * Debian's njs; well under a minute. `npm run test:all`: everything, as .ci/run runs it. A test's
+ * tier is its file name's suffix: .moto (moto server), .e2e (processes over HTTP or the CLI),
+ * .browser (Chromium), .load, .engine (Terraform against moto), .tools (terraform, actionlint and
+ * the .venv Python tools that .ci/run installs).
  */
-const SLOW_TIERS = ['\\.moto\\.test\\.ts$', '\\.e2e\\.test\\.ts$', '\\.browser\\.test\\.ts$', '\\.engine\\.test\\.ts$', '\\.load\\.test\\.ts$'];
+const SLOW_TIERS = ['moto', 'e2e', 'browser', 'load', 'engine', 'tools'].map((tier) => `\\.${tier}\\.test\\.ts$`);
+// Tests write many small files with fsync (the usage job's state); in memory they cost nothing.
+if (process.env.TMPDIR === undefined && require('node:fs').existsSync('/dev/shm')) process.env.TMPDIR = '/dev/shm';
 const fast = process.env.JEST_TIER === 'fast';
 
 /** @type {import('jest').Config} */

@@ -3,7 +3,7 @@
  *
  * Generates 30 days (November 2026) of CloudFront logs, N requests in all, twice: as standard
  * logging v2 Parquet in the Hive layout of docs/contracts.md (log layout) (the log writer the tests and local platform
- * use), and as the seed's design, gzip W3C text logs (same fields, tab-separated, '#' header lines)
+ * use), and as the original spike's design, gzip W3C text logs (same fields, tab-separated, '#' header lines)
  * in one unpartitioned folder. 3 % of each hour's records arrive late (1 to 21 hours after the
  * hour) in three more files, as CloudFront's late deliveries do.
  *
@@ -11,7 +11,7 @@
  *   (a) the usage job's incremental run, with the state (rollups, manifest) that the hourly runs up
  *       to 11:10 left: it reads only the hours whose listing changed in the late window;
  *   (b) a full month-to-date rescan of the same Parquet (every hour of the month so far);
- *   (c) the seed: a full scan of every gzip text log delivered so far, same aggregation.
+ *   (c) the spike: a full scan of every gzip text log delivered so far, same aggregation.
  * and prints wall time and bytes read of each, with ratios to (c), and checks all three agree.
  *
  * Bytes read: for Parquet, the compressed size of the column chunks of the columns the query
@@ -143,7 +143,7 @@ function deliveries(): Delivery[] {
   return out;
 }
 
-/** W3C header lines of the seed's text logs (one gzip member), the rows follow as another member. */
+/** W3C header lines of the spike's text logs (one gzip member), the rows follow as another member. */
 const W3C_HEADER = gzipSync(`#Version: 1.0\n#Fields: ${LOG_RECORD_FIELDS.join(' ')}\n`);
 
 async function writeDelivery(connection: DuckDBConnection, root: string, textDir: string, d: Delivery): Promise<void> {
@@ -319,7 +319,7 @@ async function main(): Promise<void> {
     `bytes read: Parquet = compressed size of the column chunks the query reads (the ${USAGE_COLUMNS.length} usage columns of`,
     'sql/log-columns.ts) in the files of the hours it reads, from the Parquet footers (parquet_metadata);',
     'gzip text = every byte of every file (a text scan cannot skip columns or hours). "file bytes" = whole',
-    `files of the hours read. Text logs carry the same ${LOG_COLUMNS.length} fields as the Parquet (the seed had 33), so (c) is`,
+    `files of the hours read. Text logs carry the same ${LOG_COLUMNS.length} fields as the Parquet (the spike had 33), so (c) is`,
     'if anything understated. Wall time = one run each on this machine, DuckDB, warm page cache.',
   ];
   out.push(...notes);

@@ -6,7 +6,7 @@
  */
 import { resourceNames } from '../contracts/resource-names';
 import type { EnvironmentConfig, PlatformConfig } from './types';
-import { ACCOUNT_ID, BUCKET_NAME, KEY_ID, MAX_KEY_ID_LENGTH, REGION } from '../contracts/name-rules';
+import { ACCOUNT_ID, BUCKET_NAME, KEY_ID, MAX_ENVIRONMENT_NAME_LENGTH, MAX_KEY_ID_LENGTH, NAME, REGION } from '../contracts/name-rules';
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -39,7 +39,6 @@ export const MAX_LATE_WINDOW_HOURS = 168;
 export const MAX_QUOTA_PERCENT_THRESHOLD = 1000;
 
 /** Lowercase letters, digits and single dashes; starts with a letter, ends with a letter or digit. */
-const NAME = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/;
 const CURRENCY = /^[A-Z]{3}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const GITHUB_OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
@@ -65,7 +64,7 @@ class Problems {
 }
 
 function checkIdentity(env: EnvironmentConfig, p: Problems): void {
-  if (typeof env.name !== 'string' || !NAME.test(env.name) || env.name.length > 16) {
+  if (typeof env.name !== 'string' || !NAME.test(env.name) || env.name.length > MAX_ENVIRONMENT_NAME_LENGTH) {
     p.add('name', 'must be 1 to 16 lowercase letters, digits or dashes, starting with a letter');
   }
   if (!ACCOUNT_ID.test(env.accountId)) p.add('accountId', `must be 12 digits, got ${show(env.accountId)}`);

@@ -1,5 +1,5 @@
 /**
- * Load (issue 6): at least 20,000 requests from concurrent clients with several keys against the
+ * Load: at least 20,000 requests from concurrent clients with several keys against the
  * local platform (child process), then SIGTERM. Nothing may be lost: log records = responses,
  * and the usage job's requests per key = requests each key sent. Throughput is printed, not asserted.
  * LOAD_REQUESTS and LOAD_CLIENTS resize it.

@@ -70,10 +70,15 @@ export function hourPartitionPath(hourStartUtc: Date): string {
   );
 }
 
+/** Object prefix of one distribution's logs, delivered with the Hive-compatible option. */
+export function distributionPrefix(accountId: string, distributionId: string): string {
+  return `AWSLogs/aws-account-id=${accountId}/CloudFront/DistributionId=${distributionId}/`;
+}
+
 /**
  * Object prefix of one hour's logs under the bucket root, as delivered with the Hive-compatible
  * option: AWSLogs/aws-account-id=<account>/CloudFront/DistributionId=<id>/year=YYYY/month=MM/day=DD/hour=HH/
  */
 export function hourPrefix(accountId: string, distributionId: string, hourStartUtc: Date): string {
-  return `AWSLogs/aws-account-id=${accountId}/CloudFront/DistributionId=${distributionId}/${hourPartitionPath(hourStartUtc)}/`;
+  return `${distributionPrefix(accountId, distributionId)}${hourPartitionPath(hourStartUtc)}/`;
 }

@@ -40,6 +40,8 @@ const PROBES: readonly Probe[] = [
   { file: 'stacks/probe.ts', code: imports('cdktf') },
   { file: 'usage-job/probe.ts', code: imports('../sql/testing/log-fixtures') },
   { file: 'usage-job/probe.test.ts', code: imports('../sql/testing/log-fixtures') },
+  { file: 'local/probe.ts', code: imports('cdktf/lib/app') },
+  { file: 'usage-job/probe.ts', code: imports('./cli.test') },
 ];
 let results: string[][];
 beforeAll(() => {
@@ -56,6 +58,21 @@ test('only stacks/ imports CDKTF', () => {
   expect(results[3]).toEqual(['only stacks/ may import cdktf (the one CDKTF importer)']);
   expect(results[4]).toEqual(['only stacks/ may import constructs (the one CDKTF importer)']);
   expect(results[5]).toEqual([]);
+});
+
+test('deep imports of the CDKTF packages count too', () => {
+  expect(results[8]).toEqual(['only stacks/ may import cdktf/lib/app (the one CDKTF importer)']);
+});
+
+test('production code may not import a test file', () => {
+  expect(results[9]).toEqual(['production code may not import test helpers (./cli.test); move the helper out of testing/']);
+});
+
+test('a layering table with a cycle is refused when the config loads', () => {
+  const script = `const { assertAcyclic } = await import(process.argv[1]);
+    try { assertAcyclic({ a: ['b'], b: ['c'], c: ['a'] }); console.log('accepted'); } catch (e) { console.log(e.message); }`;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script, join(ROOT, 'eslint.layers.mjs')], { encoding: 'utf8' });
+  expect(run.stdout.trim()).toBe('eslint.layers.mjs: import cycle a -> b -> c -> a');
 });
 
 test('production code never imports testing/; tests may', () => {

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { apiKeyFingerprint, isWellFormedApiKey } from '../contracts/api-key';
 import type { UsageJobDeployment } from '../contracts/usage-job-deployment';
 import { isRecord } from '../contracts/json';
+import { KEY_ID, MAX_KEY_ID_LENGTH } from '../contracts/name-rules';
 
 export interface ConfiguredKey {
   readonly id: string;
@@ -27,8 +28,8 @@ export function keysFromFileContent(content: unknown, source: string): Configure
     const where = `${source}: entry ${index}`;
     if (!isRecord(entry)) throw new KeysFileError(`${where} must be an object with "id", "name", "value", "quotaPerMonth"`);
     const { id, name, value, quotaPerMonth } = entry;
-    if (typeof id !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(id))
-      throw new KeysFileError(`${where}: field "id" must be lowercase letters, digits and dashes`);
+    if (typeof id !== 'string' || !KEY_ID.test(id) || id.length > MAX_KEY_ID_LENGTH)
+      throw new KeysFileError(`${where}: field "id" must be 1 to ${MAX_KEY_ID_LENGTH} lowercase letters, digits and single dashes`);
     const at = `${source}: entry ${index} ("${id}")`;
     if (ids.has(id)) throw new KeysFileError(`${at}: field "id" repeats an earlier entry`);
     if (typeof name !== 'string' || name.trim() === '') throw new KeysFileError(`${at}: field "name" must be a non-empty string`);

@@ -8,6 +8,7 @@ import { realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { usageHourlySql } from '../sql/usage-query';
+import { distributionPrefix } from '../sql/log-columns';
 
 export interface LocalStateSource {
   readonly kind: 'local';
@@ -57,7 +58,7 @@ export function s3StateSource(location: { readonly bucket: string; readonly acco
 /** The canonical one-string form stored in manifests and rollups: file:///… or s3://…/ (the distribution's log prefix). */
 export function sourceUri(source: UsageStateSource): string {
   if (source.kind === 'local') return pathToFileURL(source.logRoot).href;
-  return `s3://${source.bucket}/AWSLogs/aws-account-id=${source.accountId}/CloudFront/DistributionId=${source.distributionId}/`;
+  return `s3://${source.bucket}/${distributionPrefix(source.accountId, source.distributionId)}`;
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Fault injection with a real kill (issue 6): the usage CLI runs as its own process, publishing to
+ * Fault injection with a real kill: the usage CLI runs as its own process, publishing to
  * moto's CloudWatch through a loopback proxy that SIGKILLs the process at a chosen PutMetricData
  * call — the first one (rollups and manifest written, nothing published) and the second one
  * (first batch of 1,000 published, the rest not). Each killed run leaves no heartbeat; the rerun

@@ -1,6 +1,6 @@
 /**
  * The Athena engine with a controlled client: the cases moto cannot produce (FAILED with a reason,
- * result pages with NextToken, throttling, scanned bytes) and fault injection (issue 6).
+ * result pages with NextToken, throttling, scanned bytes) and fault injection.
  */
 import type {
   GetQueryExecutionCommandOutput,

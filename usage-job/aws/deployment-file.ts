@@ -7,7 +7,7 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { FINGERPRINT_HEX_LENGTH } from '../../contracts/api-key';
 import { USAGE_JOB_DEPLOYMENT_KEY, type DeployedApiKey, type UsageJobDeployment } from '../../contracts/usage-job-deployment';
 import { awsErrorCode } from './retry';
-import { ACCOUNT_ID, BUCKET_NAME, KEY_ID, REGION } from '../../contracts/name-rules';
+import { ACCOUNT_ID, BUCKET_NAME, KEY_ID, MAX_KEY_ID_LENGTH, NAME, REGION } from '../../contracts/name-rules';
 
 /**
  * Glue database and table names the job puts into SQL text. Stricter than Glue's own rule (a
@@ -72,7 +72,7 @@ export function parseUsageJobDeployment(value: Json, source: string): UsageJobDe
   const r = new Reader(source);
   const root = r.object(value, '(root)');
   const header = {
-    environment: r.string(root, 'environment', 'environment', KEY_ID, 'a lowercase environment name'),
+    environment: r.string(root, 'environment', 'environment', NAME, 'a lowercase environment name starting with a letter'),
     accountId: r.string(root, 'accountId', 'accountId', ACCOUNT_ID, 'a 12-digit AWS account id'),
     region: r.string(root, 'region', 'region', REGION, 'an AWS region such as eu-west-1'),
     distributionId: r.string(root, 'distributionId', 'distributionId', DISTRIBUTION_ID, 'a CloudFront distribution id (uppercase letters and digits)'),
@@ -86,7 +86,7 @@ export function parseUsageJobDeployment(value: Json, source: string): UsageJobDe
     const at = `keys[${i}]`;
     const key = r.object(item, at);
     return {
-      id: r.string(key, 'id', `${at}.id`, KEY_ID, 'lowercase letters, digits and dashes'),
+      id: r.string(key, 'id', `${at}.id`, KEY_ID, `1 to ${MAX_KEY_ID_LENGTH} lowercase letters, digits and single dashes`),
       customer: r.string(key, 'customer', `${at}.customer`),
       fingerprint: r.string(key, 'fingerprint', `${at}.fingerprint`, FINGERPRINT, `${FINGERPRINT_HEX_LENGTH} lowercase hex characters`),
       apiGatewayKeyId: r.string(key, 'apiGatewayKeyId', `${at}.apiGatewayKeyId`),

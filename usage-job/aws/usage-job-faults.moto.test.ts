@@ -1,5 +1,5 @@
 /**
- * Faults in the usage job on AWS (issue 6), against moto in server mode plus a loopback GetUsage
+ * Faults in the usage job on AWS, against moto in server mode plus a loopback GetUsage
  * server. Each scenario runs the CLI's sequence (incremental run -> month sums -> publish) on its
  * own environment (buckets, workgroup, metric namespace), injects one fault by wrapping the real
  * API client, checks the run fails (the CLI exits non-zero on a rejection) and sends no heartbeat,

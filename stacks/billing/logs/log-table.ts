@@ -10,7 +10,7 @@
 import { Construct } from 'constructs';
 import { GlueCatalogDatabase } from '@cdktf/provider-aws/lib/glue-catalog-database';
 import { GlueCatalogTable } from '@cdktf/provider-aws/lib/glue-catalog-table';
-import { LOG_COLUMNS, PARTITION_KEYS } from '../../../sql/log-columns';
+import { distributionPrefix, LOG_COLUMNS, PARTITION_KEYS } from '../../../sql/log-columns';
 
 /** Years the projection enumerates; queries always name the partitions they read. */
 export const PROJECTED_YEARS = '2025,2099';
@@ -26,7 +26,7 @@ const PROJECTION: Record<PartitionKey, { readonly range: string; readonly digits
 
 /** Location of one distribution's logs as delivered with the Hive-compatible option (docs/contracts.md, log layout). */
 export function distributionLogLocation(bucket: string, accountId: string, distributionId: string): string {
-  return `s3://${bucket}/AWSLogs/aws-account-id=${accountId}/CloudFront/DistributionId=${distributionId}/`;
+  return `s3://${bucket}/${distributionPrefix(accountId, distributionId)}`;
 }
 
 /**
