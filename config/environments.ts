@@ -1,6 +1,8 @@
 /**
  * The platform's environments and API keys. Adding an environment or a key is one entry.
  * Validated by validate.ts before anything is synthesized (bad values fail `npm run synth`).
+ * The workflows read the deployed environments from .github/environments.json: after changing
+ * `environments`, run `npm run delivery:environments` (docs/delivery.md, adding an environment).
  */
 import type { EnvironmentConfig, PlatformConfig, UsagePlanConfig } from './types';
 

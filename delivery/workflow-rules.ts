@@ -22,6 +22,12 @@
  * - Concurrency groups hold at most one running and one pending job; a workflow-level group queues
  *   every job of every run behind the one that waits for an approval
  *   (https://docs.github.com/en/actions/using-jobs/using-concurrency).
+ * - A matrix can be built from an earlier job's output with fromJSON
+ *   (https://docs.github.com/en/actions/how-tos/write-workflows/choose-what-workflows-do/run-job-variations#using-an-output-to-define-two-matrices);
+ *   a `workflow_dispatch` choice input's `options` are a literal list in the workflow file
+ *   (actionlint 1.7.12 rejects an expression there: "options" section must be sequence node).
+ * - A job that names a GitHub environment that does not exist makes GitHub create it, with no
+ *   protection rules (github/docs#3126), so a dispatched name is checked before a job uses it.
  */
 import { parse } from 'yaml';
 
@@ -589,6 +595,7 @@ export function checkWorkflow(wf: YamlFile): Violation[] {
     ...noPlanFileArtifact(wf),
     ...terraformValidated(wf),
     ...node24(wf),
+    ...environmentsFromFile(wf),
   ];
 }
 
@@ -628,50 +635,128 @@ export function checkTerraformPin(files: readonly YamlFile[]): Violation[] {
   return out;
 }
 
-function matrixEnvironments(wf: YamlFile): string[] | undefined {
-  for (const [, job] of jobsOf(wf)) {
-    const m = asObj(asObj(job.strategy).matrix).environment;
-    if (Array.isArray(m)) return m.map(String);
-    if (typeof m === 'string') {
-      const fallback = /\|\|\s*'(\[[^']*\])'/.exec(m); // fromJSON(... || '["dev","prod"]')
-      if (fallback) return (JSON.parse(fallback[1]) as unknown[]).map(String);
-    }
+export const ENVIRONMENTS_FILE = '.github/environments.json';
+const ENVIRONMENTS_COMMAND = 'npm run delivery:environments';
+/** The one way a job reads the list: `jq -c . .github/environments.json`. */
+const READS_ENVIRONMENTS = /\bjq\s+-c\s+\.\s+\.github\/environments\.json\b/;
+const FROM_LISTING_JOB = /^\$\{\{\s*fromJSON\(\s*needs\.([\w-]+)\.outputs\.environments\s*\)\s*\}\}$/i;
+const INPUT_ENVIRONMENT = /\binputs\.environment\b/;
+
+/** A job that reads .github/environments.json with jq (after a checkout without credentials). */
+function readsEnvironmentsFile(job: Obj): boolean {
+  return jobSteps(job).some((s) => READS_ENVIRONMENTS.test(runText(s)));
+}
+
+/** The job's `environments` output comes from a step that reads the file and writes `environments=` to $GITHUB_OUTPUT. */
+function outputsEnvironments(job: Obj): boolean {
+  const output = /^\$\{\{\s*steps\.([\w-]+)\.outputs\.environments\s*\}\}$/.exec(String(asObj(job.outputs).environments ?? '').trim());
+  const step = output && jobSteps(job).find((s) => s.id === output[1]);
+  return !!step && READS_ENVIRONMENTS.test(runText(step)) && /\benvironments=.*\$GITHUB_OUTPUT/.test(runText(step));
+}
+
+/** The jobs with a per-environment matrix (`strategy.matrix.environment`). */
+function environmentMatrixJobs(wf: YamlFile): [string, Obj][] {
+  return jobsOf(wf).filter(([, job]) => asObj(asObj(job.strategy).matrix).environment !== undefined);
+}
+
+/** Why a matrix job's environments do not come from the file, or undefined when they do. */
+function matrixFromFileProblem(wf: YamlFile, id: string, job: Obj): string | undefined {
+  const value = asObj(asObj(job.strategy).matrix).environment;
+  const how = `a first job runs \`jq -c . ${ENVIRONMENTS_FILE}\` into its output \`environments\`, and the matrix is \${{ fromJSON(needs.<that job>.outputs.environments) }}`;
+  const from = typeof value === 'string' ? FROM_LISTING_JOB.exec(value.trim()) : null;
+  if (!from) return `job ${id}: matrix environment ${JSON.stringify(value)} is not read from ${ENVIRONMENTS_FILE}; ${how}`;
+  const lister = asObj(asObj(wf.doc.jobs)[from[1]]);
+  if (!needsOf(job).includes(from[1])) return `job ${id}: its matrix reads needs.${from[1]} but the job does not need ${from[1]}`;
+  if (!readsEnvironmentsFile(lister) || !outputsEnvironments(lister)) {
+    return `job ${id}: job ${from[1]} must read the list with \`jq -c . ${ENVIRONMENTS_FILE}\` and output it as \`environments\` (environments: \${{ steps.<id>.outputs.environments }})`;
   }
   return undefined;
 }
 
+function dispatchEnvironmentInput(wf: YamlFile): Obj | undefined {
+  const input = asObj(asObj(asObj(wf.doc.on).workflow_dispatch).inputs).environment;
+  return isObj(input) ? input : undefined;
+}
+
+/** The jobs that check the dispatched name against the file: a step that reads it with inputs.environment in its env. */
+function environmentCheckJobs(wf: YamlFile): string[] {
+  return jobsOf(wf)
+    .filter(([, job]) => jobSteps(job).some((s) => READS_ENVIRONMENTS.test(runText(s)) && INPUT_ENVIRONMENT.test(JSON.stringify(s.env ?? {}))))
+    .map(([id]) => id);
+}
+
+/** Why a dispatched environment name is not checked against the file, or undefined when it is. */
+function dispatchInputProblems(wf: YamlFile): string[] {
+  const input = dispatchEnvironmentInput(wf);
+  if (!input) return [];
+  const out: string[] = [];
+  if (input.type === 'choice' || input.options !== undefined) {
+    out.push(
+      `workflow_dispatch input environment is a choice: its options are a static copy of the environments that goes stale; make it type: string and check it against ${ENVIRONMENTS_FILE} at run time`,
+    );
+  }
+  const checkers = environmentCheckJobs(wf);
+  if (checkers.length === 0) {
+    out.push(
+      `no job checks inputs.environment against ${ENVIRONMENTS_FILE}: a first job reads it with \`jq -c . ${ENVIRONMENTS_FILE}\` (the name through env:) and fails with one line naming the known environments`,
+    );
+  }
+  for (const [id, job] of jobsOf(wf)) {
+    if (checkers.includes(id) || !INPUT_ENVIRONMENT.test(JSON.stringify(job))) continue;
+    if (!checkers.some((c) => needsOf(job).includes(c))) {
+      out.push(`job ${id}: uses inputs.environment, so it must need the job that checks it against ${ENVIRONMENTS_FILE} (${checkers.join(', ') || 'none'})`);
+    }
+  }
+  return out;
+}
+
 /**
- * Every deployed environment (config/environments.ts) is planned on PRs, drift-checked,
- * run by the usage job, applied and unlockable; a workflow that forgets a new environment fails here.
+ * Environment lists come from .github/environments.json (written by `npm run delivery:environments`
+ * from config/environments.ts): a per-environment matrix is fromJSON of a first job's output, and a
+ * dispatched environment name is a string checked against the file before any job uses it (choice
+ * options are static, so they cannot follow the file; a job that names a GitHub environment that
+ * does not exist makes GitHub create it).
  */
-export function checkEnvironmentCoverage(workflows: readonly YamlFile[], environments: readonly string[]): Violation[] {
+function environmentsFromFile(wf: YamlFile): Violation[] {
+  const matrix = environmentMatrixJobs(wf).flatMap(([id, job]) => matrixFromFileProblem(wf, id, job) ?? []);
+  return [...matrix, ...dispatchInputProblems(wf)].map((message) => ({ file: wf.file, rule: 'environment-coverage' as const, message }));
+}
+
+/**
+ * Every deployed environment (config/environments.ts) is planned on pull requests, drift-checked,
+ * run by the usage job and unlockable through .github/environments.json, which must be the
+ * configuration's list; apply names each environment in a stage of its own. A generated file that
+ * is out of date, or a workflow that stops reading it, fails here.
+ */
+export function checkEnvironmentCoverage(workflows: readonly YamlFile[], environmentsFile: string | undefined, environments: readonly string[]): Violation[] {
   const out: Violation[] = [];
-  const expected = [...environments].sort();
+  const v = (file: string, message: string): void => void out.push({ file, rule: 'environment-coverage', message });
+  let listed: unknown;
+  try {
+    listed = environmentsFile === undefined ? undefined : JSON.parse(environmentsFile);
+  } catch {
+    listed = environmentsFile;
+  }
+  if (JSON.stringify(listed) !== JSON.stringify(environments)) {
+    v(
+      ENVIRONMENTS_FILE,
+      `lists ${listed === undefined ? 'nothing (missing)' : JSON.stringify(listed)}, config/environments.ts deploys ${JSON.stringify(environments)}: run ${ENVIRONMENTS_COMMAND}`,
+    );
+  }
   for (const name of ['plan', 'drift', 'usage']) {
     const wf = workflows.find((w) => w.doc.name === name);
     if (!wf) {
-      out.push({ file: `.github/workflows/${name}.yml`, rule: 'environment-coverage', message: `workflow ${name} is missing` });
+      v(`.github/workflows/${name}.yml`, `workflow ${name} is missing`);
       continue;
     }
-    const got = (matrixEnvironments(wf) ?? []).sort();
-    if (JSON.stringify(got) !== JSON.stringify(expected)) {
-      out.push({
-        file: wf.file,
-        rule: 'environment-coverage',
-        message: `matrix environments ${JSON.stringify(got)} differ from the deployed environments ${JSON.stringify(expected)}`,
-      });
+    const matrices = environmentMatrixJobs(wf);
+    if (matrices.length === 0 || matrices.some(([id, job]) => matrixFromFileProblem(wf, id, job) !== undefined)) {
+      v(wf.file, `needs a per-environment matrix read from ${ENVIRONMENTS_FILE} (fromJSON(needs.<job>.outputs.environments))`);
     }
   }
   const unlock = workflows.find((w) => w.doc.name === 'unlock');
-  const choices = asList(asObj(asObj(asObj(asObj(unlock?.doc.on).workflow_dispatch).inputs).environment).options)
-    .map(String)
-    .sort();
-  if (JSON.stringify(choices) !== JSON.stringify(expected)) {
-    out.push({
-      file: unlock?.file ?? '.github/workflows/unlock.yml',
-      rule: 'environment-coverage',
-      message: `unlock offers environments ${JSON.stringify(choices)}, not ${JSON.stringify(expected)}`,
-    });
+  if (!unlock || !dispatchEnvironmentInput(unlock) || dispatchInputProblems(unlock).length > 0) {
+    v(unlock?.file ?? '.github/workflows/unlock.yml', `unlock must take an environment name and check it against ${ENVIRONMENTS_FILE}`);
   }
   const apply = workflows.find(isApplyWorkflow);
   const applied = apply
@@ -680,12 +765,12 @@ export function checkEnvironmentCoverage(workflows: readonly YamlFile[], environ
         .filter((e): e is string => e !== undefined)
         .sort()
     : [];
+  const expected = [...environments].sort();
   if (JSON.stringify(applied) !== JSON.stringify(expected)) {
-    out.push({
-      file: apply?.file ?? '.github/workflows/apply.yml',
-      rule: 'environment-coverage',
-      message: `apply jobs cover ${JSON.stringify(applied)}, not ${JSON.stringify(expected)}`,
-    });
+    v(
+      apply?.file ?? '.github/workflows/apply.yml',
+      `apply jobs cover ${JSON.stringify(applied)}, not ${JSON.stringify(expected)}: each environment is a stage of its own in apply.yml (docs/delivery.md, adding an environment)`,
+    );
   }
   return out;
 }

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { actionlint, actionlintVersion, ACTIONLINT_VERSION } from './actionlint';
 import { deployedEnvironmentNames } from './environment-cli';
+import { readEnvironmentsFile } from './environments-file';
 import {
   checkAction,
   checkEnvironmentCoverage,
@@ -62,9 +63,9 @@ describe("the repository's workflows", () => {
     expect(format(checkTerraformPin([...workflows, ...actions]))).toBe('');
   });
 
-  test('every deployed environment is planned, applied, drift-checked, unlockable and run by the usage job', () => {
+  test('every deployed environment is planned, drift-checked, unlockable and run by the usage job through .github/environments.json, and applied', () => {
     expect(deployedEnvironmentNames().length).toBeGreaterThan(0);
-    expect(format(checkEnvironmentCoverage(workflows, deployedEnvironmentNames()))).toBe('');
+    expect(format(checkEnvironmentCoverage(workflows, readEnvironmentsFile(), deployedEnvironmentNames()))).toBe('');
   });
 
   test('the delivery shell scripts the workflows run pass shellcheck', () => {
@@ -98,10 +99,16 @@ describe('what each workflow promises', () => {
   // Defect 6: the fork job's job-level `if:` left `plan dev` / `plan prod` unreported for forks.
   test('plan runs on pull_request; for forks every matrix check reports, with a notice, and plans nothing', () => {
     expect(Object.keys(byName('plan').doc.on as object)).toEqual(['pull_request']);
-    expect(Object.keys(jobs('plan'))).toEqual(['plan']);
-    const { plan } = jobs('plan');
+    expect(Object.keys(jobs('plan'))).toEqual(['environments', 'plan']);
+    const { environments, plan } = jobs('plan');
+    // The list of environments is read for forks too: no job-level if, no step gated on forks, no credentials.
+    expect(environments.if).toBeUndefined();
+    expect(environments.permissions).toEqual({ contents: 'read' });
+    expect(JSON.stringify(environments.steps)).not.toContain('fork');
     expect(plan.name).toBe('plan ${{ matrix.environment }}');
     expect(plan.if).toBeUndefined();
+    expect(plan.needs).toBe('environments');
+    expect(plan.strategy).toEqual({ 'fail-fast': false, matrix: { environment: '${{ fromJSON(needs.environments.outputs.environments) }}' } });
     const steps = plan.steps as { name: string; if?: string; with?: Record<string, string> }[];
     expect(steps[0]).toMatchObject({ name: 'Pull requests from forks get no plan', if: 'github.event.pull_request.head.repo.fork' });
     for (const step of steps.slice(1))
@@ -140,6 +147,8 @@ describe('what each workflow promises', () => {
     const on = byName('usage').doc.on as { schedule: { cron: string }[]; workflow_dispatch: { inputs: Record<string, unknown> } };
     expect(on.schedule).toEqual([{ cron: '17 * * * *' }]);
     expect(Object.keys(on.workflow_dispatch.inputs)).toEqual(['environment', 'month', 'dry-run']);
+    expect(on.workflow_dispatch.inputs.environment).toMatchObject({ type: 'string', default: 'all' });
+    expect(jobs('usage').usage.needs).toBe('environments');
     expect(jobs('usage').usage.concurrency).toEqual({ group: 'usage-${{ matrix.environment }}', 'cancel-in-progress': false });
     expect(byName('usage').text).toContain('npm run --silent usage -- --engine athena --env "$ENVIRONMENT" --month "$month"');
   });
@@ -178,7 +187,11 @@ describe('what each workflow promises', () => {
     const on = byName('unlock').doc.on as { workflow_dispatch: { inputs: Record<string, unknown> } };
     expect(Object.keys(byName('unlock').doc.on as object)).toEqual(['workflow_dispatch']);
     expect(Object.keys(on.workflow_dispatch.inputs)).toEqual(['environment', 'lock-id', 'min-age-minutes']);
+    expect(on.workflow_dispatch.inputs.environment).toMatchObject({ type: 'string', required: true });
+    // The name is checked against .github/environments.json before the job that names the environment.
+    expect(jobs('unlock').environments.environment).toBeUndefined();
     expect(jobs('unlock').unlock).toMatchObject({
+      needs: 'environments',
       environment: '${{ inputs.environment }}',
       concurrency: { group: 'apply-${{ inputs.environment }}', 'cancel-in-progress': false },
     });
@@ -220,6 +233,8 @@ const BROKEN: Record<string, RuleId> = {
   'uploads-plan-file.yml': 'no-plan-file-artifact',
   'ci-without-terraform.yml': 'terraform-validated',
   'node-20.yml': 'node-24',
+  'plan-hard-coded-environments.yml': 'environment-coverage',
+  'unlock-choice-environment.yml': 'environment-coverage',
 };
 
 describe('each rule fails on a workflow broken on purpose', () => {
@@ -267,6 +282,12 @@ describe('each rule fails on a workflow broken on purpose', () => {
     expect(messages('uploads-plan-file.yml')).toContain('the binary plan file holds the state in clear text');
     expect(messages('node-20.yml')).toContain('node-version 20; use 24');
     expect(messages('node-20.yml')).toContain('container node:20-bookworm; use node:24-*');
+    expect(messages('plan-hard-coded-environments.yml')).toContain('job plan: matrix environment ["dev","prod"] is not read from .github/environments.json');
+    expect(messages('plan-hard-coded-environments.yml')).toContain('${{ fromJSON(needs.<that job>.outputs.environments) }}');
+    const unlock = messages('unlock-choice-environment.yml');
+    expect(unlock).toContain('workflow_dispatch input environment is a choice: its options are a static copy');
+    expect(unlock).toContain('no job checks inputs.environment against .github/environments.json');
+    expect(unlock).toContain('job unlock: uses inputs.environment, so it must need the job that checks it');
   });
 
   test('actionlint rejects a workflow with schema and reference errors', () => {
@@ -277,15 +298,27 @@ describe('each rule fails on a workflow broken on purpose', () => {
     expect(text).toContain('needs job "nothing" which does not exist');
   });
 
-  test('environment coverage notices an environment a workflow forgot', () => {
-    const violations = checkEnvironmentCoverage(workflows, [...deployedEnvironmentNames(), 'staging']);
-    expect(violations.map((v) => v.file).sort()).toEqual([
-      '.github/workflows/apply.yml',
-      '.github/workflows/drift.yml',
-      '.github/workflows/plan.yml',
-      '.github/workflows/unlock.yml',
-      '.github/workflows/usage.yml',
+  test('environment coverage: a new environment needs the regenerated file and an apply stage, nothing else', () => {
+    const withStaging = [...deployedEnvironmentNames(), 'staging'];
+    const stale = checkEnvironmentCoverage(workflows, readEnvironmentsFile(), withStaging);
+    expect(stale.map((v) => v.file).sort()).toEqual(['.github/environments.json', '.github/workflows/apply.yml']);
+    expect(format(stale)).toContain(`config/environments.ts deploys ${JSON.stringify(withStaging)}: run npm run delivery:environments`);
+    const regenerated = checkEnvironmentCoverage(workflows, `${JSON.stringify(withStaging)}\n`, withStaging);
+    expect(regenerated.map((v) => v.file)).toEqual(['.github/workflows/apply.yml']);
+    expect(format(regenerated)).toContain('each environment is a stage of its own in apply.yml');
+  });
+
+  test('environment coverage notices a workflow that stops reading the file, and a missing file', () => {
+    const names = deployedEnvironmentNames();
+    const broken = (file: string): YamlFile => ({ ...load(join(BROKEN_DIR, file)), file: `.github/workflows/${file}` });
+    const swapped = workflows.map((w) =>
+      w.doc.name === 'plan' ? broken('plan-hard-coded-environments.yml') : w.doc.name === 'unlock' ? broken('unlock-choice-environment.yml') : w,
+    );
+    expect(checkEnvironmentCoverage(swapped, readEnvironmentsFile(), names).map((v) => v.file)).toEqual([
+      '.github/workflows/plan-hard-coded-environments.yml',
+      '.github/workflows/unlock-choice-environment.yml',
     ]);
+    expect(format(checkEnvironmentCoverage(workflows, undefined, names))).toContain('.github/environments.json [environment-coverage] lists nothing (missing)');
   });
 
   test('a composite action that installs Terraform elsewhere breaks the one-pin rule', () => {
