@@ -103,11 +103,18 @@ describe('bootstrap stacks', () => {
         'ResultsAndUsageObjects',
         'Metrics',
         'MetricsRead',
+        'QuotaNotices',
         'UsagePlansAndUsage',
         'NeverKeyValues',
       ]);
       const metrics = policy.Statement.find((s) => s.Sid === 'Metrics');
       expect(metrics?.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': `UsageBilling/${env.name}` } });
+      const notices = policy.Statement.find((s) => s.Sid === 'QuotaNotices');
+      expect(notices).toMatchObject({
+        Action: 'events:PutEvents',
+        Resource: `arn:aws:events:${env.region}:${env.accountId}:event-bus/default`,
+        Condition: { StringEquals: { 'events:source': `${env.prefix}.usage-billing` } },
+      });
       const deny = policy.Statement.find((s) => s.Sid === 'NeverKeyValues');
       expect(deny).toMatchObject({ Effect: 'Deny', Action: 'apigateway:GET' });
       expect(deny?.Resource).toEqual(

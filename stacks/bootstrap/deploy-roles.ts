@@ -5,14 +5,16 @@
  * - apply: only from jobs that run in the environment's GitHub deployment environment
  *   (`environment: <env>`; limit that environment to the main branch in the repository settings);
  * - usage job: Athena, Glue read, log bucket read, results and usage bucket write, PutMetricData
- *   in its own namespace, API Gateway GET of usage plans and their usage. It can read the
- *   fingerprint map in the usage bucket, never API key values (no GET on /apikeys).
+ *   in its own namespace, PutEvents of its quota notices (its own source, default event bus), API
+ *   Gateway GET of usage plans and their usage. It can read the fingerprint map in the usage
+ *   bucket, never API key values (no GET on /apikeys).
  */
 import { Construct } from 'constructs';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { metricsNamespace } from '../../contracts/metrics';
+import { quotaNoticeSource } from '../../contracts/quota-notice';
 import { resourceNames } from '../../contracts/resource-names';
 import type { EnvironmentConfig, GitHubConfig } from '../../config/types';
 import { policyDocument, s3BucketArn } from '../shared/iam';
@@ -232,6 +234,14 @@ export class DeployRoles extends Construct {
           Condition: { StringEquals: { 'cloudwatch:namespace': metricsNamespace(env.name) } },
         },
         { Sid: 'MetricsRead', Effect: 'Allow', Action: 'cloudwatch:GetMetricData', Resource: '*' },
+        {
+          // Quota notices (contracts/quota-notice.ts) to the default bus, with the environment's source only.
+          Sid: 'QuotaNotices',
+          Effect: 'Allow',
+          Action: 'events:PutEvents',
+          Resource: `arn:aws:events:${region}:${account}:event-bus/default`,
+          Condition: { StringEquals: { 'events:source': quotaNoticeSource(env.prefix) } },
+        },
         {
           Sid: 'UsagePlansAndUsage',
           Effect: 'Allow',
