@@ -36,6 +36,24 @@ export interface AlarmsConfig {
   readonly emails: readonly string[];
 }
 
+/** Which keys get the per-key CloudWatch metric (QuotaUsedPercent) each hour. */
+export type PerKeyMetricsConfig =
+  /** Every configured key, every hour (one custom metric per key). */
+  | { readonly mode: 'all' }
+  /** Only the `keys` keys with the highest quota used this hour (large fleets: cost bounded by `keys`). */
+  | { readonly mode: 'top'; readonly keys: number };
+
+export interface MonitoringConfig {
+  /** Which keys get the per-key metric: `{ mode: 'all' }` (default) or `{ mode: 'top', keys: K }` for large fleets. */
+  readonly perKeyMetrics: PerKeyMetricsConfig;
+  /** Keys the dashboard's "nearest their quota" widget lists (Metrics Insights LIMIT), 1 to 500. */
+  readonly dashboardTopKeys: number;
+  /** Alarm when the logs hold fewer requests than API Gateway metered, by more than this percentage, on the last complete UTC day. */
+  readonly logShortfallPercentThreshold: number;
+  /** API Gateway's metered requests that day below which the shortfall is not computed (too few requests to judge). */
+  readonly logShortfallMinRequests: number;
+}
+
 export interface UsageJobConfig {
   /** Trailing window, in hours, that is recomputed because late logs may still arrive. */
   readonly lateWindowHours: number;
@@ -70,6 +88,7 @@ export interface EnvironmentConfig {
   readonly prices: PricesConfig;
   /** The scheduled usage job's settings. */
   readonly usageJob: UsageJobConfig;
+  readonly monitoring: MonitoringConfig;
 }
 
 export interface GitHubConfig {

@@ -4,6 +4,7 @@ import { ConfigError, LOG_RETENTION_DAYS, validatePlatformConfig } from './valid
 
 type DeepMutable<T> = { -readonly [K in keyof T]: DeepMutable<T[K]> };
 type MutableConfig = DeepMutable<PlatformConfig>;
+type MutableMonitoring = MutableConfig['environments'][number]['monitoring'];
 
 /** A deep copy of the shipped configuration with one change applied. */
 function withChange(change: (c: MutableConfig) => void): PlatformConfig {
@@ -122,6 +123,26 @@ describe('validatePlatformConfig', () => {
     [[], 'alarms.quotaPercentThresholds must list at least one percentage'],
   ])('rejects quota thresholds %j', (thresholds, expected) => {
     expect(messageOf(withChange((c) => (prod(c).alarms.quotaPercentThresholds = thresholds)))).toBe(`environment "prod": ${expected}`);
+  });
+
+  it.each([
+    [(m: MutableMonitoring) => (m.perKeyMetrics = { mode: 'top', keys: 0 }), 'monitoring.perKeyMetrics.keys must be an integer from 1 to 10000, got 0'],
+    [
+      (m: MutableMonitoring) => (m.perKeyMetrics = { mode: 'top', keys: 10_001 }),
+      'monitoring.perKeyMetrics.keys must be an integer from 1 to 10000, got 10001',
+    ],
+    [
+      (m: MutableMonitoring) => (m.dashboardTopKeys = 501),
+      'monitoring.dashboardTopKeys must be an integer from 1 to 500 (Metrics Insights returns at most 500 series), got 501',
+    ],
+    [(m: MutableMonitoring) => (m.logShortfallPercentThreshold = 0), 'monitoring.logShortfallPercentThreshold 0 must be a percentage in (0, 100]'],
+    [(m: MutableMonitoring) => (m.logShortfallMinRequests = -1), 'monitoring.logShortfallMinRequests must be a positive integer, got -1'],
+  ])('rejects a bad monitoring setting (%#)', (change, expected) => {
+    expect(messageOf(withChange((c) => change(prod(c).monitoring)))).toBe(`environment "prod": ${expected}`);
+  });
+
+  it('accepts the large-fleet option (top K keys get per-key metrics)', () => {
+    expect(() => validatePlatformConfig(withChange((c) => (prod(c).monitoring.perKeyMetrics = { mode: 'top', keys: 100 })))).not.toThrow();
   });
 
   it('accepts thresholds up to 1000 %', () => {

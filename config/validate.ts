@@ -35,6 +35,12 @@ export const MAX_BUCKET_NAME_LENGTH = 63;
 /** The usage job recomputes a trailing window of at most one week. */
 export const MAX_LATE_WINDOW_HOURS = 168;
 
+/** A Metrics Insights query returns at most 500 time series (docs/monitoring.md). */
+export const MAX_DASHBOARD_TOP_KEYS = 500;
+
+/** API Gateway allows 10,000 API keys per account and Region, so no environment publishes more per-key metrics. */
+export const MAX_TOP_KEYS = 10_000;
+
 /** Quota thresholds above 1000 % of quota would never be reached in practice. */
 export const MAX_QUOTA_PERCENT_THRESHOLD = 1000;
 
@@ -174,6 +180,30 @@ function checkPrices(env: EnvironmentConfig, p: Problems): void {
   }
 }
 
+function checkMonitoring(env: EnvironmentConfig, p: Problems): void {
+  const monitoring = env.monitoring;
+  const perKey = monitoring?.perKeyMetrics;
+  if (perKey?.mode === 'top') {
+    if (!isPositiveInteger(perKey.keys) || perKey.keys > MAX_TOP_KEYS) {
+      p.add('monitoring.perKeyMetrics.keys', `must be an integer from 1 to ${MAX_TOP_KEYS}, got ${show(perKey.keys)}`);
+    }
+  } else if (perKey?.mode !== 'all') {
+    p.add('monitoring.perKeyMetrics', `must be { mode: 'all' } or { mode: 'top', keys: N }, got ${show(perKey)}`);
+  }
+  const topKeys = monitoring?.dashboardTopKeys;
+  if (!isPositiveInteger(topKeys) || topKeys > MAX_DASHBOARD_TOP_KEYS) {
+    p.add(
+      'monitoring.dashboardTopKeys',
+      `must be an integer from 1 to ${MAX_DASHBOARD_TOP_KEYS} (Metrics Insights returns at most 500 series), got ${show(topKeys)}`,
+    );
+  }
+  const shortfall = monitoring?.logShortfallPercentThreshold;
+  if (typeof shortfall !== 'number' || !Number.isFinite(shortfall) || shortfall <= 0 || shortfall > 100) {
+    p.add('monitoring.logShortfallPercentThreshold', `${show(shortfall)} must be a percentage in (0, 100]`);
+  }
+  p.positiveInteger('monitoring.logShortfallMinRequests', monitoring?.logShortfallMinRequests);
+}
+
 function checkUsageJob(env: EnvironmentConfig, p: Problems): void {
   const late = env.usageJob?.lateWindowHours;
   if (!isPositiveInteger(late) || late > MAX_LATE_WINDOW_HOURS) {
@@ -195,6 +225,7 @@ function validateEnvironment(env: EnvironmentConfig): string[] {
   checkLimits(env, p);
   checkAlarms(env, p);
   checkPrices(env, p);
+  checkMonitoring(env, p);
   checkUsageJob(env, p);
   return p.list;
 }

@@ -4,7 +4,7 @@
  */
 import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { AwsQueryProtocol } from '@aws-sdk/core/protocols';
-import { API_KEY_DIMENSION, metricsNamespace, PER_KEY_METRICS } from '../contracts/metrics';
+import { API_KEY_DIMENSION, METRICS, metricsNamespace } from '../contracts/metrics';
 import { platformConfig } from '../config/environments';
 import { useMotoServer } from '../test-support/moto-server';
 import { removeTempDirs, startPlatformProcess, type PlatformProcess } from './testing/platform-process';
@@ -19,7 +19,7 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-test('usage runs publish per-key month-to-date metrics to the endpoint', async () => {
+test("usage runs publish the usage job's metrics to the endpoint", async () => {
   platform = await startPlatformProcess({ args: ['--cloudwatch-endpoint', moto.endpoint], env: { LOCAL_USAGE_MS: '60000' } });
   expect(platform.stdout()).toContain(`metrics published to ${moto.endpoint}`);
   const key = platform.keys.find((k) => k.id === 'acme')!.value;
@@ -29,17 +29,22 @@ test('usage runs publish per-key month-to-date metrics to the endpoint', async (
 
   const cloudwatch = new CloudWatchClient({ ...moto.clientConfig(platformConfig.local.region), protocol: AwsQueryProtocol });
   const now = Date.now();
-  const stats = await cloudwatch.send(
-    new GetMetricStatisticsCommand({
-      Namespace: metricsNamespace('local'),
-      MetricName: PER_KEY_METRICS.billableRequests,
-      Dimensions: [{ Name: API_KEY_DIMENSION, Value: 'acme' }],
-      StartTime: new Date(now - 3 * 3_600_000),
-      EndTime: new Date(now + 3_600_000),
-      Period: 3600,
-      Statistics: ['Maximum'],
-    }),
-  );
-  expect(stats.Datapoints?.map((d) => d.Maximum)).toEqual([4]);
+  const maximum = async (metric: string, dimensions: { Name: string; Value: string }[] = []) =>
+    (
+      await cloudwatch.send(
+        new GetMetricStatisticsCommand({
+          Namespace: metricsNamespace('local'),
+          MetricName: metric,
+          Dimensions: dimensions,
+          StartTime: new Date(now - 3 * 3_600_000),
+          EndTime: new Date(now + 3_600_000),
+          Period: 3600,
+          Statistics: ['Maximum'],
+        }),
+      )
+    ).Datapoints?.map((d) => d.Maximum);
+  const quota = platformConfig.local.usagePlans[platformConfig.local.apiKeys.find((k) => k.id === 'acme')!.plan].monthlyQuota;
+  expect(await maximum(METRICS.quotaUsedPercent.name, [{ Name: API_KEY_DIMENSION, Value: 'acme' }])).toEqual([(100 * 4) / quota]);
+  expect(await maximum(METRICS.billableRequests.name)).toEqual([4]);
   expect(platform.stderr()).not.toContain('publishing metrics failed');
 });

@@ -5,7 +5,10 @@
 import { relative } from 'node:path';
 import { HELP, readSettings, SettingsError, type LocalSettings } from './config';
 import { startLocalPlatform, type LocalPlatform } from './platform';
-import { cloudWatchPublisher } from './usage/cloudwatch';
+import { cloudWatchUsagePublisher } from '../usage-job/aws/index';
+
+/** Credentials local AWS-compatible servers accept, used when the environment sets none. */
+const PLACEHOLDER_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 function banner(platform: LocalPlatform, settings: LocalSettings): string {
   const { url, keys } = platform;
@@ -54,7 +57,17 @@ async function main(): Promise<number> {
     process.stdout.write(HELP + '\n');
     return 0;
   }
-  const publisher = settings.cloudwatchEndpoint ? cloudWatchPublisher(settings.cloudwatchEndpoint, settings.environment) : undefined;
+  // --cloudwatch-endpoint: after each usage run that changed the figures, the usage job's own
+  // publisher (namespace UsageBilling/local) puts the metrics to that endpoint, e.g. moto.
+  const endpoint = settings.cloudwatchEndpoint;
+  const fromEnv = Boolean(process.env.AWS_ACCESS_KEY_ID && process.env.AWS_SECRET_ACCESS_KEY);
+  const publisher =
+    endpoint === undefined
+      ? undefined
+      : cloudWatchUsagePublisher({
+          environment: settings.environment.name,
+          connection: { region: settings.environment.region, endpoint, ...(fromEnv ? {} : { credentials: PLACEHOLDER_CREDENTIALS }) },
+        });
   let platform: LocalPlatform;
   try {
     platform = await startLocalPlatform(settings, { publisher });

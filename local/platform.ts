@@ -77,6 +77,8 @@ export async function startLocalPlatform(settings: LocalSettings, options: Start
     logRecords: () => logs.written,
     logRoot,
     publisher: options.publisher,
+    quotaThresholds: environment.alarms.quotaPercentThresholds,
+    perKeyMetrics: environment.monitoring.perKeyMetrics,
     onError: report,
   });
 

@@ -6,6 +6,7 @@
  */
 import type { EnvironmentConfig } from '../config/types';
 import type { ConfiguredKey } from './configured-keys';
+import type { NoticeLedger, NoticeSender } from './quota-notices';
 import type { LogLister, RollupStore } from './rollup-store';
 import type { UsageEngine } from './types';
 import type { UsagePublisher } from './usage-publisher';
@@ -24,18 +25,27 @@ export interface AthenaJobParts {
   /** From the usage-job deployment file (fingerprint map; never key values). */
   readonly keys: readonly ConfiguredKey[];
   readonly publisher: UsagePublisher;
+  readonly noticeSender: NoticeSender;
+  /** In the usage bucket. */
+  readonly noticeLedger: NoticeLedger;
+}
+
+/** What a run that publishes sends to AWS: metrics to CloudWatch, quota notices to EventBridge. */
+export interface PublishingParts {
+  readonly publisher: UsagePublisher;
+  readonly noticeSender: NoticeSender;
 }
 
 export interface AwsUsageJobModule {
   createAthenaJobParts(options: AwsPartsOptions): Promise<AthenaJobParts>;
-  /** The CloudWatch publisher alone, for DuckDB runs that publish (not --dry-run). */
-  createCloudWatchPublisher(options: AwsPartsOptions): Promise<UsagePublisher>;
+  /** The CloudWatch publisher and the EventBridge notice sender, for DuckDB runs that publish (not --dry-run). */
+  createPublishingParts(options: AwsPartsOptions): Promise<PublishingParts>;
 }
 
 function isAwsModule(value: unknown): value is AwsUsageJobModule {
   if (typeof value !== 'object' || value === null) return false;
   const m = value as Record<string, unknown>;
-  return typeof m.createAthenaJobParts === 'function' && typeof m.createCloudWatchPublisher === 'function';
+  return typeof m.createAthenaJobParts === 'function' && typeof m.createPublishingParts === 'function';
 }
 
 export async function loadAwsModule(): Promise<AwsUsageJobModule> {
@@ -46,6 +56,6 @@ export async function loadAwsModule(): Promise<AwsUsageJobModule> {
   } catch (error) {
     throw new Error(`the AWS side of the usage job (usage-job/aws/index.ts) cannot be loaded: ${(error as Error).message.split('\n')[0]}`, { cause: error });
   }
-  if (!isAwsModule(loaded)) throw new Error('usage-job/aws/index.ts does not export createAthenaJobParts and createCloudWatchPublisher');
+  if (!isAwsModule(loaded)) throw new Error('usage-job/aws/index.ts does not export createAthenaJobParts and createPublishingParts');
   return loaded;
 }

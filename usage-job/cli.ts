@@ -12,17 +12,21 @@ import type { EnvironmentConfig } from '../config/types';
 import { loadAwsModule } from './aws-parts';
 import { readKeysFile, type ConfiguredKey } from './configured-keys';
 import { DuckDbUsageEngine } from './duckdb-engine';
-import { floorToHour, isMonth } from '../sql/hours';
+import { isMonth } from '../sql/hours';
 import { runIncremental } from './incremental-run';
 import { invoiceFormat, invoiceLines, writeInvoice } from './invoice-lines';
 import { LocalLogLister } from './local-log-lister';
 import { LocalRollupStore } from './local-rollup-store';
+import { LocalNoticeLedger } from './local-notice-ledger';
 import { monthUsage } from './month-usage';
+import { publishRun, type Publishing } from './publish-run';
+import { dueNotices, type NoticeRunResult } from './quota-notices';
 import type { LogLister, RollupStore } from './rollup-store';
 import { storeForRun } from './read-only-store';
 import { defaultLocalStateDir, localStateSource } from './state-source';
 import type { UsageEngine } from './types';
-import type { KeyReconciliation, UsagePublisher } from './usage-publisher';
+import type { Reconciliation } from './usage-publisher';
+import { usageReport } from './usage-report';
 import { usageTable } from './usage-table';
 
 export const HELP = `Usage: npm run --silent usage -- --engine duckdb|athena --month YYYY-MM [options]
@@ -42,8 +46,8 @@ kept in a state store and only hours that are new, or changed within the late wi
   --now ISO-TIME           the run's time (default: now); hours after it are not read
   --format json|table      stdout format (default json)
   --invoice FILE           also write invoice lines (.csv or .json) with the environment's prices
-  --dry-run                compute and print; publish nothing to CloudWatch, and with --engine athena
-                           write nothing to the usage bucket (recomputed hours stay in memory)
+  --dry-run                compute and print; publish nothing to CloudWatch, send no quota notice, and
+                           with --engine athena write nothing to the usage bucket (recomputed hours stay in memory)
   --help                   this text
 `;
 
@@ -157,7 +161,8 @@ interface RunParts {
   readonly lister: LogLister;
   readonly store: RollupStore;
   readonly keys: readonly ConfiguredKey[];
-  readonly publisher: () => Promise<UsagePublisher>;
+  /** Metrics and notices, built only for runs that publish. */
+  readonly publishing: () => Promise<Publishing>;
 }
 
 /** The state folder of a DuckDB run: --state, or one folder per log root so runs over other logs never collide. */
@@ -176,17 +181,22 @@ async function partsFor(options: CliOptions, progress: (m: string) => void): Pro
     } catch (error) {
       throw new UsageCliError((error as Error).message);
     }
+    const store = localStore(options, logs);
     return {
       engine: new DuckDbUsageEngine(logs),
       lister: new LocalLogLister(logs),
-      store: localStore(options, logs),
+      store,
       keys,
-      publisher: async () => (await loadAwsModule()).createCloudWatchPublisher({ env: options.env, progress }),
+      publishing: async () => ({
+        ...(await (await loadAwsModule()).createPublishingParts({ env: options.env, progress })),
+        // The ledger lives beside the rollups of the same log root.
+        noticeLedger: new LocalNoticeLedger(resolve(store.location, 'notices')),
+      }),
     };
   }
   const aws = await loadAwsModule();
   const parts = await aws.createAthenaJobParts({ env: options.env, progress });
-  return { ...parts, publisher: async () => parts.publisher };
+  return { ...parts, publishing: async () => parts };
 }
 
 /** Runs the CLI; returns the exit code. Writes the report to `out`, progress and errors to `err`. */
@@ -217,37 +227,27 @@ export async function main(argv: readonly string[], out: (s: string) => void, er
       writeInvoice(options.invoice, invoiceLines(usage, options.env.prices, { now: options.now, lateWindowHours: options.lateWindowHours }));
       progress(`invoice lines written to ${options.invoice}`);
     }
-    let reconciliation: readonly KeyReconciliation[] | undefined;
+    const thresholds = options.env.alarms.quotaPercentThresholds;
+    let reconciliation: Reconciliation | undefined;
+    let notices: NoticeRunResult | undefined;
     if (options.dryRun) {
-      progress('dry run: nothing published');
+      progress(`dry run: nothing published, no quota notice sent (${dueNotices(options.env.name, usage, thresholds, options.now).length} due this month)`);
     } else {
-      const publisher = await parts.publisher();
-      const result = await publisher.publish({ usage, timestamp: floorToHour(options.now) }).catch((error: unknown) => {
+      const result = await publishRun({ usage, env: options.env, now: options.now, publishing: await parts.publishing(), progress }).catch((error: unknown) => {
         const message = error instanceof Error ? error.message : String(error);
         const hint = /credential/i.test(message) ? ' (no AWS credentials: pass --dry-run to compute and print without publishing)' : '';
         throw new Error(`${message}${hint}`, { cause: error });
       });
+      notices = result.notices;
       reconciliation = result.reconciliation;
-      progress(`published ${result.metricDataPut} metric data to CloudWatch`);
+      progress(`published ${result.metricDataPut} metric data to CloudWatch (per-key metric for ${result.keysPublished} of ${usage.keys.length} keys)`);
     }
     if (options.format === 'table') {
       out(usageTable(usage));
     } else {
-      const report = {
-        month: usage.month,
-        keys: usage.keys.map((k) => ({
-          id: k.id,
-          name: k.name,
-          requests: k.requests,
-          rejected: k.rejected,
-          errors: k.errors,
-          bytesOut: k.bytesOut,
-          quota: k.quota,
-          quotaUsedPercent: k.quotaUsedPercent,
-          bytesIn: k.bytesIn,
-        })),
-        unattributed: usage.unattributed,
-        totalRequests: usage.totalRequests,
+      const report = usageReport(usage, {
+        thresholds,
+        ...(notices !== undefined ? { notices } : {}),
         ...(reconciliation !== undefined ? { reconciliation } : {}),
         run: {
           engine: parts.engine.name,
@@ -259,7 +259,7 @@ export async function main(argv: readonly string[], out: (s: string) => void, er
           bytesScanned: run.bytesScanned,
           published: !options.dryRun,
         },
-      };
+      });
       out(`${JSON.stringify(report, null, 2)}\n`);
     }
     return 0;

@@ -4,10 +4,15 @@
  * call — the first one (rollups and manifest written, nothing published) and the second one
  * (first batch of 1,000 published, the rest not). Each killed run leaves no heartbeat; the rerun
  * exits 0 and CloudWatch then holds exactly the figures of a clean run, nothing lost or doubled.
+ *
+ * Quota notices (issue 12): the proxy lets EventBridge accept a PutEvents, then SIGKILLs the CLI
+ * before the answer reaches it, so the notices are on the bus but not in the ledger. The next run
+ * sends them again with the same noticeIds (at least once; consumers deduplicate on noticeId), and
+ * the run after that sends nothing.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
@@ -16,7 +21,7 @@ import { join, resolve } from 'node:path';
 import { GetMetricDataCommand, ListMetricsCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { useMotoServer } from '../test-support/moto-server';
 import { apiKeyFingerprint } from '../contracts/api-key';
-import { API_KEY_DIMENSION, ENVIRONMENT_METRICS, metricsNamespace, PER_KEY_METRICS } from '../contracts/metrics';
+import { API_KEY_DIMENSION, METRICS, metricsNamespace } from '../contracts/metrics';
 import { cloudWatchClient } from './aws/clients';
 import { findEnvironment } from './cli';
 import { floorToHour } from '../sql/hours';
@@ -26,7 +31,7 @@ import { writeLogFile } from '../sql/log-writer';
 const moto = useMotoServer();
 const ROOT = resolve(__dirname, '..');
 const env = findEnvironment('dev');
-const KEY_COUNT = 300; // 4 per-key metric data each: 1,200 data, so two PutMetricData batches of at most 1,000
+const KEY_COUNT = 1_100; // 1 per-key metric datum each, plus 9 others: 1,109 data, so two PutMetricData batches of at most 1,000
 const now = new Date();
 const month = now.toISOString().slice(0, 7);
 const hour = floorToHour(now);
@@ -45,6 +50,8 @@ const keys: Key[] = Array.from({ length: KEY_COUNT }, (_, i) => ({
 }));
 /** Requests each key made: 1 + i % 7, so figures differ per key. */
 const expectedRequests = (i: number) => 1 + (i % 7);
+/** The per-key metric (QuotaUsedPercent) of key i: its requests of a quota of 1,000. */
+const expectedPercent = (i: number) => (100 * expectedRequests(i)) / 1000;
 
 let work: string;
 let logs: string;
@@ -103,13 +110,19 @@ interface RunResult {
   readonly err: string;
 }
 
+const defaultPaths = () => ({ logs, keysFile, state: join(work, 'state') });
+
 /** Runs the CLI in its own node process (no wrapper process, so a kill hits the job itself). */
-function runCli(endpoint: string, onPid: (pid: number) => void = () => undefined): Promise<RunResult> {
+function runCli(
+  endpoint: string,
+  onPid: (pid: number) => void = () => undefined,
+  paths: { logs: string; keysFile: string; state: string } = defaultPaths(),
+): Promise<RunResult> {
   return new Promise((done, fail) => {
     const childEnv: NodeJS.ProcessEnv = { ...process.env, AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' };
     for (const name of ['AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_REGION', 'AWS_DEFAULT_REGION']) delete childEnv[name];
     const args = ['--import', 'tsx', 'usage-job/cli.ts', '--engine', 'duckdb', '--env', env.name, '--month', month];
-    args.push('--logs', logs, '--keys', keysFile, '--state', join(work, 'state'), '--now', now.toISOString());
+    args.push('--logs', paths.logs, '--keys', paths.keysFile, '--state', paths.state, '--now', now.toISOString());
     const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv });
     if (child.pid !== undefined) onPid(child.pid);
     let out = '';
@@ -143,7 +156,7 @@ async function published(): Promise<{ maxima: Map<string, number>; heartbeats: n
     const queries: MetricDataQuery[] = keys.slice(i, i + 400).map((k, j) => ({
       Id: `k${i + j}`,
       MetricStat: {
-        Metric: { Namespace: namespace, MetricName: PER_KEY_METRICS.billableRequests, Dimensions: [{ Name: API_KEY_DIMENSION, Value: k.id }] },
+        Metric: { Namespace: namespace, MetricName: METRICS.quotaUsedPercent.name, Dimensions: [{ Name: API_KEY_DIMENSION, Value: k.id }] },
         Period: 3600,
         Stat: 'Maximum',
       },
@@ -157,7 +170,7 @@ async function published(): Promise<{ maxima: Map<string, number>; heartbeats: n
   const beat = await cw.send(
     new GetMetricDataCommand({
       MetricDataQueries: [
-        { Id: 'hb', MetricStat: { Metric: { Namespace: namespace, MetricName: ENVIRONMENT_METRICS.heartbeat }, Period: 3600, Stat: 'SampleCount' } },
+        { Id: 'hb', MetricStat: { Metric: { Namespace: namespace, MetricName: METRICS.heartbeat.name }, Period: 3600, Stat: 'SampleCount' } },
       ],
       StartTime: new Date(now.getTime() - 6 * 3600_000),
       EndTime: new Date(now.getTime() + 3600_000),
@@ -194,7 +207,7 @@ describe('usage job killed mid-run, then rerun', () => {
 
     const { maxima, heartbeats } = await published();
     expect(heartbeats).toBe(1);
-    expect(Object.fromEntries(maxima)).toEqual(Object.fromEntries(keys.map((k, i) => [k.id, expectedRequests(i)])));
+    expect(Object.fromEntries(maxima)).toEqual(Object.fromEntries(keys.map((k, i) => [k.id, expectedPercent(i)])));
 
     // No key value anywhere in what CloudWatch holds (names, dimensions) or in the report.
     const cw = cloudWatchClient({ region: env.region, endpoint: moto.endpoint, credentials: moto.clientConfig().credentials });
@@ -207,6 +220,100 @@ describe('usage job killed mid-run, then rerun', () => {
 
     // Another rerun: the alarm statistic (Maximum) stays the same.
     expect((await runCli(moto.endpoint)).code).toBe(0);
-    expect(Object.fromEntries((await published()).maxima)).toEqual(Object.fromEntries(keys.map((k, i) => [k.id, expectedRequests(i)])));
+    expect(Object.fromEntries((await published()).maxima)).toEqual(Object.fromEntries(keys.map((k, i) => [k.id, expectedPercent(i)])));
+  }, 180_000);
+});
+
+describe('quota notices: a run killed between sending and recording', () => {
+  const NOTICE_KEYS: Key[] = ['acme', 'globex', 'initech'].map((id, i) => ({
+    id: `notice-${id}`,
+    name: `Notice ${id}`,
+    value: `n${i}-${randomBytes(20).toString('hex')}`,
+    quotaPerMonth: 5,
+  }));
+  let paths: { logs: string; keysFile: string; state: string };
+
+  beforeAll(async () => {
+    const root = join(work, 'notices');
+    paths = { logs: join(root, 'logs'), keysFile: join(root, 'keys.json'), state: join(root, 'state') };
+    mkdirSync(root, { recursive: true });
+    writeFileSync(paths.keysFile, JSON.stringify(NOTICE_KEYS));
+    // 5 requests of a quota of 5: every key at 100 %, so each is due the 80 % and the 100 % notice.
+    const records = NOTICE_KEYS.flatMap((k) => Array.from({ length: 5 }, () => logRecord({ at: hour.toISOString(), logData: apiKeyFingerprint(k.value) })));
+    await writeLogFile(paths.logs, env.accountId, 'E2NOTICEKILL', hour, records);
+  });
+
+  /** A proxy to moto that records the noticeIds of every PutEvents moto accepted; with `kill`, kills the CLI after moto accepted the first one. */
+  function eventsProxy(kill: (() => number | undefined) | undefined): Promise<{ server: Server; url: string; accepted: string[] }> {
+    const accepted: string[] = [];
+    let killed = false;
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        const isPutEvents = String(req.headers['x-amz-target'] ?? '').endsWith('.PutEvents');
+        const target = new URL(req.url ?? '/', moto.endpoint);
+        const upstream = request(target, { method: req.method, headers: { ...req.headers, host: target.host } }, (up) => {
+          const answer: Buffer[] = [];
+          up.on('data', (c: Buffer) => answer.push(c));
+          up.on('end', () => {
+            if (isPutEvents && up.statusCode === 200) {
+              const sent = (JSON.parse(body.toString()) as { Entries: { Detail: string }[] }).Entries;
+              const results = (JSON.parse(Buffer.concat(answer).toString()) as { Entries: { EventId?: string }[] }).Entries;
+              sent.forEach((e, i) => results[i]?.EventId !== undefined && accepted.push((JSON.parse(e.Detail) as { noticeId: string }).noticeId));
+              if (kill !== undefined && !killed) {
+                // EventBridge has the events; the job never learns it, so it records nothing.
+                killed = true;
+                const pid = kill();
+                if (pid !== undefined) process.kill(pid, 'SIGKILL');
+                req.socket.destroy();
+                return;
+              }
+            }
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            res.end(Buffer.concat(answer));
+          });
+        });
+        upstream.on('error', () => res.destroy());
+        upstream.end(body);
+      });
+    });
+    return new Promise((done) =>
+      server.listen(0, '127.0.0.1', () => done({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, accepted })),
+    );
+  }
+
+  const due = NOTICE_KEYS.flatMap((k) => [80, 100].map((t) => `${env.name}:${k.id}:${month}:${t}`));
+
+  test('killed after EventBridge accepted the notices: nothing recorded; the next run sends them again with the same ids, the one after sends none', async () => {
+    let pid: number | undefined;
+    const killing = await eventsProxy(() => pid);
+    let killedRun: RunResult;
+    try {
+      killedRun = await runCli(killing.url, (p) => (pid = p), paths);
+    } finally {
+      killing.server.close();
+    }
+    expect(killedRun.signal).toBe('SIGKILL');
+    expect(killing.accepted).toEqual(due);
+    expect(existsSync(join(paths.state, 'notices', month))).toBe(false); // the ledger holds none of them
+
+    const recording = await eventsProxy(undefined);
+    try {
+      const rerun = await runCli(recording.url, () => undefined, paths);
+      expect({ code: rerun.code, err: rerun.code === 0 ? '' : rerun.err }).toEqual({ code: 0, err: '' });
+      const report = JSON.parse(rerun.out) as { quotaNotices: { due: number; alreadySent: number; sent: string[] } };
+      expect(report.quotaNotices).toMatchObject({ due: 6, alreadySent: 0, sent: due });
+      expect(recording.accepted).toEqual(due); // the same ids again: consumers see each twice and keep one
+
+      const third = await runCli(recording.url, () => undefined, paths);
+      expect(third.code).toBe(0);
+      expect((JSON.parse(third.out) as { quotaNotices: { alreadySent: number; sent: string[] } }).quotaNotices).toMatchObject({ alreadySent: 6, sent: [] });
+      expect(recording.accepted).toEqual(due); // nothing more reached the bus
+      expect(readdirSync(join(paths.state, 'notices', month), { recursive: true }).filter((f) => String(f).endsWith('.json'))).toHaveLength(6);
+    } finally {
+      recording.server.close();
+    }
   }, 180_000);
 });

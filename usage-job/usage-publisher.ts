@@ -1,7 +1,8 @@
 /**
- * Publishes a run's month-to-date figures. Implementation: CloudWatch (./aws/), with
- * the names of contracts/metrics.ts. The job calls it once per run unless --dry-run.
+ * Publishes a run's month-to-date figures. Implementation: CloudWatch (./aws/), with the metrics
+ * of contracts/metrics.ts. The job calls it once per run unless --dry-run.
  */
+import type { PerKeyMetricsConfig } from '../config/types';
 
 /** Month-to-date figures of one configured key (the usage CLI's names). */
 export interface KeyMonthUsage {
@@ -33,6 +34,14 @@ export interface PublishRequest {
    * same hour re-puts the same value at the same timestamp and Maximum cannot inflate.
    */
   readonly timestamp: Date;
+  /** The environment's quota thresholds (percent, ascending): KeysAtQuotaThreshold and QuotaNoticesSent per threshold. */
+  readonly thresholds: readonly number[];
+  /** Which keys get the per-key metric this hour. */
+  readonly perKeyMetrics: PerKeyMetricsConfig;
+  /** Quota notices this run sent, per threshold (missing thresholds: 0). */
+  readonly noticesSentByThreshold?: ReadonlyMap<number, number>;
+  /** Set when the run failed before publishing (notices not sent): the gauges go out, the heartbeat does not, and publish rejects with this reason. */
+  readonly withholdHeartbeat?: string;
 }
 
 /** Billable requests counted from logs vs API Gateway's own counter (GetUsage), month to date. */
@@ -44,11 +53,37 @@ export interface KeyReconciliation {
   readonly gap: number;
 }
 
+/**
+ * The environment's requests in the logs against API Gateway's metered count, on one complete UTC
+ * day. Like with like: API Gateway counts every request that reached a usage plan with the key,
+ * whatever the handler answered; the logs' side is every record of the configured keys with a
+ * status from 200 to 599 (billable, rejected and errors). The logs' side also holds API Gateway's
+ * own 429s (throttle, quota), which API Gateway does not meter, so a loss smaller than the day's
+ * 429s can hide (docs/monitoring.md).
+ */
+export interface LogShortfall {
+  /** 'YYYY-MM-DD' (UTC): the month's last complete day up to the run. */
+  readonly day: string;
+  readonly apiGatewayRequests: number;
+  readonly logRequests: number;
+  /** 100 x max(0, apiGatewayRequests - logRequests) / apiGatewayRequests; null below monitoring.logShortfallMinRequests. */
+  readonly shortfallPercent: number | null;
+}
+
+export interface Reconciliation {
+  /** Per key, month to date (billable requests in the logs against API Gateway's count). */
+  readonly keys: readonly KeyReconciliation[];
+  /** null when the month has no complete day up to the run yet. */
+  readonly lastCompleteDay: LogShortfall | null;
+}
+
 export interface PublishResult {
   /** Metric data put (all of them; anything unpublished is a rejection instead). */
   readonly metricDataPut: number;
+  /** Keys whose per-key metric was put. */
+  readonly keysPublished: number;
   /** Present when the publisher reconciled with API Gateway; the CLI adds it to its report. */
-  readonly reconciliation?: readonly KeyReconciliation[];
+  readonly reconciliation?: Reconciliation;
 }
 
 export interface UsagePublisher {

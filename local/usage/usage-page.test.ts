@@ -1,5 +1,5 @@
 import { platformConfig } from '../../config/environments';
-import { hourlyChart, last24Hours, renderUsagePage, type UsageSnapshot } from './usage-page';
+import { hourlyChart, last24Hours, quotaColor, renderUsagePage, type UsageSnapshot } from './usage-page';
 
 const prices = platformConfig.local.prices; // USD, 0.5 per 1,000 requests, 0.09 per GB
 const snapshot: UsageSnapshot = {
@@ -30,6 +30,7 @@ const snapshot: UsageSnapshot = {
   computedAt: '2026-11-28T03:30:00.000Z',
   logRecords: 2_000_016,
   logRoot: '/tmp/x',
+  quotaThresholds: [50, 80, 100],
 };
 
 test('the table: numbers, the invoice amount so far, an over-quota bar capped at full width, names escaped', () => {
@@ -43,6 +44,16 @@ test('the table: numbers, the invoice amount so far, an over-quota bar capped at
   expect(html).not.toContain('<script>');
   expect(html).toContain('Acme &#60;script&#62;alert(1)&#60;/script&#62;');
   expect(html).toContain('<link rel="icon" href="data:,">'); // no favicon request would be billed as API traffic
+});
+
+test('the configured quota thresholds: listed, marked on each bar, reached ones named per key, and they set the colours', () => {
+  const html = renderUsagePage(snapshot, 5, prices);
+  expect(html).toContain('Quota thresholds: 50 %, 80 %, 100 %');
+  expect(html.match(/class="mark" data-threshold="80"/g)).toHaveLength(2);
+  expect(html).toMatch(/data-key="acme"[\s\S]*data-field="thresholdsReached">50 %, 80 %, 100 %</);
+  expect(html).toMatch(/data-key="globex"[\s\S]*data-field="thresholdsReached">—</);
+  expect([10, 50, 79.9, 80, 100].map((p) => quotaColor(p, [50, 80, 100]))).toEqual(['#16a34a', '#d97706', '#d97706', '#d97706', '#dc2626']);
+  expect([10, 60, 99].map((p) => quotaColor(p, [60]))).toEqual(['#16a34a', '#dc2626', '#dc2626']);
 });
 
 test('the chart: 24 hourly slots ending at the current hour, stacked bars in proportion', () => {

@@ -22,6 +22,8 @@ export interface UsageSnapshot {
   /** Log records on disk when the job ran. */
   readonly logRecords: number;
   readonly logRoot: string;
+  /** The environment's quota thresholds (alarms.quotaPercentThresholds, ascending), as the alarms and notices use them. */
+  readonly quotaThresholds: readonly number[];
 }
 
 const COLORS = ['#2563eb', '#16a34a', '#d97706', '#9333ea', '#dc2626', '#0891b2', '#4b5563'];
@@ -44,17 +46,33 @@ export function formatBytes(n: number): string {
   return `${value.toFixed(1)} ${units[unit]}`;
 }
 
-function keyRow(key: KeyMonthUsage, color: string, amount: number): string {
+/**
+ * The bar's colour from the configured thresholds: green below the first, red at or over the last
+ * (or 100 %, where API Gateway answers 429), amber in between.
+ */
+export function quotaColor(percent: number, thresholds: readonly number[]): string {
+  const reached = thresholds.filter((t) => percent >= t);
+  if (percent >= 100 || (thresholds.length > 0 && reached.length === thresholds.length)) return '#dc2626';
+  return reached.length > 0 ? '#d97706' : '#16a34a';
+}
+
+function keyRow(key: KeyMonthUsage, color: string, amount: number, thresholds: readonly number[]): string {
   const percent = key.quotaUsedPercent;
   const width = Math.min(100, Math.max(0, percent));
-  const barColor = percent >= 100 ? '#dc2626' : percent >= 80 ? '#d97706' : '#16a34a';
+  const barColor = quotaColor(percent, thresholds);
+  const reached = thresholds.filter((t) => percent >= t);
+  const marks = thresholds
+    .filter((t) => t <= 100)
+    .map((t) => `<i class="mark" data-threshold="${t}" style="left:${t.toFixed(1)}%"></i>`)
+    .join('');
   return `<tr data-key="${escapeHtml(key.id)}">
   <td><span class="swatch" style="background:${color}"></span>${escapeHtml(key.id)}</td>
   <td>${escapeHtml(key.name)}</td>
   <td class="num" data-field="requests">${int(key.requests)}</td>
   <td class="num" data-field="quota">${int(key.quota)}</td>
-  <td><div class="quota-bar" title="${percent.toFixed(1)} %"><div style="width:${width.toFixed(1)}%;background:${barColor}"></div></div>
+  <td><div class="quota-bar" title="${percent.toFixed(1)} %"><div style="width:${width.toFixed(1)}%;background:${barColor}"></div>${marks}</div>
       <span class="num" data-field="quotaUsedPercent">${percent.toFixed(1)} %</span></td>
+  <td data-field="thresholdsReached">${reached.map((t) => `${t} %`).join(', ') || '—'}</td>
   <td class="num" data-field="bytesOut" data-bytes="${key.bytesOut}">${formatBytes(key.bytesOut)}</td>
   <td class="num" data-field="rejected">${int(key.rejected)}</td>
   <td class="num" data-field="errors">${int(key.errors)}</td>
@@ -117,7 +135,8 @@ body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#111827;background:#ff
 h1{font-size:20px;margin:0 0 4px} p.meta{color:#4b5563;margin:0 0 16px}
 table{border-collapse:collapse;margin:0 0 20px} th,td{padding:6px 10px;border-bottom:1px solid #e5e7eb;text-align:left}
 th{background:#f3f4f6;font-weight:600} td.num,span.num{font-variant-numeric:tabular-nums} td.num{text-align:right}
-.quota-bar{display:inline-block;width:120px;height:10px;background:#e5e7eb;border-radius:5px;overflow:hidden;vertical-align:middle;margin-right:6px}
+.quota-bar{position:relative;display:inline-block;width:120px;height:10px;background:#e5e7eb;border-radius:5px;overflow:hidden;vertical-align:middle;margin-right:6px}
+.quota-bar .mark{position:absolute;top:0;bottom:0;width:1px;background:#111827}
 .quota-bar div{height:100%} .swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px}
 .axis{font-size:11px;fill:#4b5563} h2{font-size:16px;margin:16px 0 8px}
 </style></head><body>`;
@@ -126,18 +145,20 @@ th{background:#f3f4f6;font-weight:600} td.num,span.num{font-variant-numeric:tabu
   }
   const { usage } = snapshot;
   const keyIds = usage.keys.map((k) => k.id);
-  const rows = usage.keys.map((k, i) => keyRow(k, COLORS[i % COLORS.length], keyAmounts(k, prices).amount)).join('\n');
+  const thresholds = snapshot.quotaThresholds;
+  const rows = usage.keys.map((k, i) => keyRow(k, COLORS[i % COLORS.length], keyAmounts(k, prices).amount, thresholds)).join('\n');
   return `${head}
 <h1>Usage, month to date (${escapeHtml(usage.month)}, UTC)</h1>
 <p class="meta">Computed by the usage job on DuckDB at ${escapeHtml(snapshot.computedAt)} from ${int(snapshot.logRecords)} log records in ${escapeHtml(snapshot.logRoot)}.
 Billable = status 200-399; rejected = 4xx; errors = 5xx. Amount = the invoice line so far
 (${prices.perThousandRequests} per 1,000 requests + ${prices.perGbOut} per GB out). JSON: <a href="/_usage.json">/_usage.json</a>.</p>
+<p class="meta" id="quota-thresholds">Quota thresholds: ${thresholds.map((t) => `${t} %`).join(', ')} (alarms.quotaPercentThresholds: the same thresholds the alarms, the dashboard and the quota notices use; marks on each bar).</p>
 <table id="usage-table">
-<thead><tr><th>Key</th><th>Customer</th><th>Requests</th><th>Monthly quota</th><th>Quota used</th><th>Bytes out</th><th>Rejected</th><th>Errors</th><th>Amount (${escapeHtml(prices.currency)})</th></tr></thead>
+<thead><tr><th>Key</th><th>Customer</th><th>Requests</th><th>Monthly quota</th><th>Quota used</th><th>Thresholds reached</th><th>Bytes out</th><th>Rejected</th><th>Errors</th><th>Amount (${escapeHtml(prices.currency)})</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>
-<tfoot><tr id="unattributed"><td colspan="2">Unattributed (no known key fingerprint; never billed)</td><td class="num" data-field="unattributed">${int(usage.unattributed.requests)}</td><td colspan="6"></td></tr></tfoot>
+<tfoot><tr id="unattributed"><td colspan="2">Unattributed (no known key fingerprint; never billed)</td><td class="num" data-field="unattributed">${int(usage.unattributed.requests)}</td><td colspan="7"></td></tr></tfoot>
 </table>
 <h2>Billable requests per hour, last 24 hours (UTC)</h2>
 ${hourlyChart(snapshot.hours, keyIds, snapshot.computedAt.slice(0, 13))}

@@ -32,6 +32,7 @@ function setup(publisher?: UsagePublisher) {
       rows: [{ hour: '2026-11-28T03', month: '2026-11', apikeyFp: fp, requests: onDisk, rejected: 0, errors: 0, total: onDisk, bytesOut: 0, bytesIn: 0 }],
     }),
     publisher,
+    quotaThresholds: [80, 100],
     now: () => new Date('2026-11-28T03:30:00Z'),
     onError: (m) => errors.push(m),
   });
@@ -57,7 +58,7 @@ test('metrics are published when the figures change, at the run hour; a failing 
     publish: async (request): Promise<PublishResult> => {
       if (fail) throw new Error('endpoint down');
       published.push(request);
-      return { metricDataPut: 1 };
+      return { metricDataPut: 1, keysPublished: 1 };
     },
   };
   const { refresher, add, errors } = setup(publisher);

@@ -6,6 +6,7 @@
  */
 import { apiKeyFingerprint } from '../../contracts/api-key';
 import type { HourlyUsageRow } from '../../usage-job/types';
+import type { PerKeyMetricsConfig } from '../../config/types';
 import type { MonthUsage, UsagePublisher } from '../../usage-job/usage-publisher';
 import type { LocalApiKey } from '../keys/key-store';
 import type { HourBar, UsageSnapshot } from './usage-page';
@@ -26,6 +27,10 @@ export interface UsageRefresherOptions {
   readonly logRecords: () => number;
   readonly logRoot: string;
   readonly publisher?: UsagePublisher;
+  /** The environment's quota thresholds: shown on /_usage and published per threshold. */
+  readonly quotaThresholds: readonly number[];
+  /** Which keys get the per-key metric when publishing (default: all). */
+  readonly perKeyMetrics?: PerKeyMetricsConfig;
   readonly now?: () => Date;
   readonly onError?: (message: string) => void;
 }
@@ -90,6 +95,7 @@ export class UsageRefresher {
         computedAt: new Date().toISOString(),
         logRecords,
         logRoot: this.options.logRoot,
+        quotaThresholds: this.options.quotaThresholds,
       };
       this.latest = snapshot;
       this.lastError = undefined;
@@ -109,7 +115,12 @@ export class UsageRefresher {
     if (publisher === undefined || figures === this.lastPublished) return;
     try {
       const hour = new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000);
-      await publisher.publish({ usage, timestamp: hour });
+      await publisher.publish({
+        usage,
+        timestamp: hour,
+        thresholds: this.options.quotaThresholds,
+        perKeyMetrics: this.options.perKeyMetrics ?? { mode: 'all' },
+      });
       this.lastPublished = figures;
       this.publishError = undefined;
     } catch (error) {

@@ -1,11 +1,13 @@
 /**
  * The platform's own pages, outside the metered API (never through the edge, never logged):
  *   GET /_usage        HTML page
- *   GET /_usage.json   the usage CLI's JSON document (docs/contracts.md) (plus the snapshot's computedAt and logRecords)
+ *   GET /_usage.json   the usage CLI's JSON document (docs/contracts.md), built by the CLI's own
+ *                      builder (usage-job/usage-report.ts), plus the snapshot's computedAt and logRecords
  * `?refresh=1` flushes the log buffer and reruns the usage job before answering.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PricesConfig } from '../../config/types';
+import { usageReport } from '../../usage-job/usage-report';
 import type { InternalPages } from '../server';
 import { renderUsagePage } from './usage-page';
 import type { UsageRefresher } from './usage-refresher';
@@ -31,7 +33,8 @@ export function usageRoutes(refresher: UsageRefresher, refreshSeconds: number, p
         }
       }
       if (url.pathname === '/_usage.json') {
-        const body = JSON.stringify({ ...snapshot.usage, computedAt: snapshot.computedAt, logRecords: snapshot.logRecords }, null, 2);
+        const report = usageReport(snapshot.usage, { thresholds: snapshot.quotaThresholds });
+        const body = JSON.stringify({ ...report, computedAt: snapshot.computedAt, logRecords: snapshot.logRecords }, null, 2);
         res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
         res.end(body + '\n');
         return;

@@ -137,6 +137,7 @@ describe('bootstrap stacks', () => {
         'ResultsAndUsageObjects',
         'Metrics',
         'MetricsRead',
+        'QuotaNotices',
         'UsagePlansAndUsage',
         'NeverKeyValues',
         'InvoicesNeverOverwritten',
@@ -151,6 +152,12 @@ describe('bootstrap stacks', () => {
       });
       const metrics = policy.Statement.find((s) => s.Sid === 'Metrics');
       expect(metrics?.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': `UsageBilling/${env.name}` } });
+      const notices = policy.Statement.find((s) => s.Sid === 'QuotaNotices');
+      expect(notices).toMatchObject({
+        Action: 'events:PutEvents',
+        Resource: `arn:aws:events:${env.region}:${env.accountId}:event-bus/default`,
+        Condition: { StringEquals: { 'events:source': `${env.prefix}.usage-billing` } },
+      });
       const deny = policy.Statement.find((s) => s.Sid === 'NeverKeyValues');
       expect(deny).toMatchObject({ Effect: 'Deny', Action: 'apigateway:GET' });
       expect(deny?.Resource).toEqual(

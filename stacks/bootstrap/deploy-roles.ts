@@ -7,8 +7,8 @@
  * - apply: only from jobs in the environment's GitHub deployment environment (`environment: <env>`;
  *   limit it to main in the repository settings) of the apply and unlock workflows on main;
  * - usage job: Athena, Glue read, log bucket read, results and usage bucket write (invoices only as
- *   new objects), PutMetricData in its own namespace, API Gateway GET of usage plans and their
- *   usage; only the usage workflow on main. It never reads API key values (no GET on /apikeys).
+ *   new objects), PutMetricData in its own namespace, PutEvents of its quota notices (its own source,
+ *   default event bus), API Gateway GET of usage plans and their usage; only the usage workflow on main. It never reads API key values (no GET on /apikeys).
  *
  * Each trust statement pins the subject (`sub`) and the workflow file that may assume the role with
  * the `job_workflow_ref` claim (`<owner>/<repo>/.github/workflows/<file>@<ref>`). AWS STS evaluates
@@ -28,6 +28,7 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { INVOICE_PREFIX } from '../../contracts/invoices';
 import { metricsNamespace } from '../../contracts/metrics';
+import { quotaNoticeSource } from '../../contracts/quota-notice';
 import { resourceNames } from '../../contracts/resource-names';
 import { USAGE_JOB_DEPLOYMENT_KEY } from '../../contracts/usage-job-deployment';
 import type { EnvironmentConfig, GitHubConfig } from '../../config/types';
@@ -363,6 +364,14 @@ export class DeployRoles extends Construct {
           Condition: { StringEquals: { 'cloudwatch:namespace': metricsNamespace(env.name) } },
         },
         { Sid: 'MetricsRead', Effect: 'Allow', Action: 'cloudwatch:GetMetricData', Resource: '*' },
+        {
+          // Quota notices (contracts/quota-notice.ts) to the default bus, with the environment's source only.
+          Sid: 'QuotaNotices',
+          Effect: 'Allow',
+          Action: 'events:PutEvents',
+          Resource: `arn:aws:events:${region}:${account}:event-bus/default`,
+          Condition: { StringEquals: { 'events:source': quotaNoticeSource(env.prefix) } },
+        },
         {
           Sid: 'UsagePlansAndUsage',
           Effect: 'Allow',

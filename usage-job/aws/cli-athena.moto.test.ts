@@ -9,7 +9,7 @@ import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { hourPrefix } from '../../sql/log-columns';
 import { useMotoServer } from '../../test-support/moto-server';
-import { API_KEY_DIMENSION, ENVIRONMENT_METRICS, metricsNamespace, PER_KEY_METRICS } from '../../contracts/metrics';
+import { API_KEY_DIMENSION, METRICS, metricsNamespace } from '../../contracts/metrics';
 import { resourceNames } from '../../contracts/resource-names';
 import { findEnvironment } from '../cli';
 import { floorToHour, hourStart } from '../../sql/hours';
@@ -83,7 +83,9 @@ describe('usage CLI --engine athena on moto', () => {
     const report = JSON.parse(out) as {
       keys: { id: string; requests: number; rejected: number; bytesOut: number; quotaUsedPercent: number }[];
       unattributed: { requests: number };
-      reconciliation: { id: string; logRequests: number; apiGatewayRequests: number; gap: number }[];
+      reconciliation: { keys: { id: string; logRequests: number; apiGatewayRequests: number; gap: number }[]; lastCompleteDay: unknown };
+      quotaThresholds: number[];
+      quotaNotices: { due: number; sent: string[] };
       run: { engine: string; published: boolean };
     };
     expect(report.keys).toEqual([
@@ -91,7 +93,9 @@ describe('usage CLI --engine athena on moto', () => {
       expect.objectContaining({ id: 'smoke-test', requests: 0, rejected: 0, bytesOut: 0, quotaUsedPercent: 0 }),
     ]);
     expect(report.unattributed).toEqual({ requests: 2 });
-    expect(report.reconciliation.map((r) => [r.id, r.logRequests, r.apiGatewayRequests, r.gap])).toEqual([
+    expect(report.quotaThresholds).toEqual(dev.alarms.quotaPercentThresholds);
+    expect(report.quotaNotices).toMatchObject({ due: 0, sent: [] });
+    expect(report.reconciliation.keys.map((r) => [r.id, r.logRequests, r.apiGatewayRequests, r.gap])).toEqual([
       ['acme-dev', 10, 9, 1],
       ['smoke-test', 0, 0, 0],
     ]);
@@ -109,15 +113,15 @@ describe('usage CLI --engine athena on moto', () => {
         StartTime: hour,
         EndTime: new Date(hour.getTime() + 2 * 3_600_000),
         MetricDataQueries: [
-          { Id: 'billable', MetricStat: { Metric: metric(PER_KEY_METRICS.billableRequests, 'acme-dev'), Period: 3600, Stat: 'Maximum' } },
-          { Id: 'gap', MetricStat: { Metric: metric(PER_KEY_METRICS.reconciliationGap, 'acme-dev'), Period: 3600, Stat: 'Maximum' } },
-          { Id: 'heartbeat', MetricStat: { Metric: metric(ENVIRONMENT_METRICS.heartbeat), Period: 7200, Stat: 'Maximum' } },
+          { Id: 'quota', MetricStat: { Metric: metric(METRICS.quotaUsedPercent.name, 'acme-dev'), Period: 3600, Stat: 'Maximum' } },
+          { Id: 'billable', MetricStat: { Metric: metric(METRICS.billableRequests.name), Period: 3600, Stat: 'Maximum' } },
+          { Id: 'heartbeat', MetricStat: { Metric: metric(METRICS.heartbeat.name), Period: 7200, Stat: 'Maximum' } },
         ],
       }),
     );
     const values = (id: string) => data.MetricDataResults?.find((r) => r.Id === id)?.Values;
+    expect(values('quota')?.[0]).toBe(0.1);
     expect(values('billable')?.[0]).toBe(10);
-    expect(values('gap')?.[0]).toBe(1);
     expect(values('heartbeat')?.[0]).toBe(1);
   }, 120_000); // each run reads ~700 hourly rollups one by one late in a month
 

@@ -6,6 +6,7 @@
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { AwsQueryProtocol } from '@aws-sdk/core/protocols';
 
@@ -41,3 +42,4 @@ export const athenaClient = (c: AwsConnection): AthenaClient => new AthenaClient
 export const cloudWatchClient = (c: AwsConnection): CloudWatchClient =>
   new CloudWatchClient({ ...common(c), ...(c.endpoint !== undefined ? { protocol: AwsQueryProtocol } : {}) });
 export const apiGatewayClient = (c: AwsConnection): APIGatewayClient => new APIGatewayClient(common(c));
+export const eventBridgeClient = (c: AwsConnection): EventBridgeClient => new EventBridgeClient(common(c));

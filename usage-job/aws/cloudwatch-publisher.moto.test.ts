@@ -6,11 +6,11 @@
  */
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { useMotoServer } from '../../test-support/moto-server';
-import { API_KEY_DIMENSION, ENVIRONMENT_METRICS, metricsNamespace, PER_KEY_METRICS } from '../../contracts/metrics';
-import type { KeyMonthUsage, MonthUsage } from '../usage-publisher';
+import { API_KEY_DIMENSION, METRICS, metricsNamespace } from '../../contracts/metrics';
+import type { KeyMonthUsage, MonthUsage, PublishRequest } from '../usage-publisher';
 import { cloudWatchClient } from './clients';
 import { CloudWatchPublisher, cloudWatchApi, type CloudWatchApi } from './cloudwatch-publisher';
-import { createCloudWatchUsagePublisher } from './index';
+import { cloudWatchUsagePublisher } from './index';
 
 const moto = useMotoServer();
 let client: CloudWatchClient;
@@ -34,6 +34,8 @@ function usage(keys: KeyMonthUsage[], unattributed = 25): MonthUsage {
   const total = keys.reduce((s, k) => s + k.requests + k.rejected + k.errors, 0) + unattributed;
   return { month: '2026-11', keys, unattributed: { requests: unattributed }, totalRequests: total };
 }
+
+const request = (u: MonthUsage, timestamp: Date): PublishRequest => ({ usage: u, timestamp, thresholds: [80, 100], perKeyMetrics: { mode: 'all' } });
 
 function counting(api: CloudWatchApi): CloudWatchApi & { sizes: number[] } {
   const sizes: number[] = [];
@@ -66,41 +68,40 @@ describe('CloudWatch publisher on moto server', () => {
     const publisher = new CloudWatchPublisher(api, { environment: env, now: () => runTime });
     const month = usage([key('acme', 8_000), key('globex', 120, 100)]);
 
-    const first = await publisher.publish({ usage: month, timestamp: runTime });
-    expect(first.metricDataPut).toBe(2 * 4 + 2 + 1);
+    const first = await publisher.publish(request(month, runTime));
+    expect(first.metricDataPut).toBe(2 + 5 + 2 * 2 + 1);
 
     const expected: [string, number, string?][] = [
-      [PER_KEY_METRICS.billableRequests, 8_000, 'acme'],
-      [PER_KEY_METRICS.bytesOut, 8_000 * 512, 'acme'],
-      [PER_KEY_METRICS.rejectedRequests, 800, 'acme'],
-      [PER_KEY_METRICS.quotaUsedPercent, 80, 'acme'],
-      [PER_KEY_METRICS.billableRequests, 120, 'globex'],
-      [PER_KEY_METRICS.quotaUsedPercent, 120, 'globex'],
-      [ENVIRONMENT_METRICS.unattributedRequests, 25],
-      [ENVIRONMENT_METRICS.unattributedPercent, (100 * 25) / month.totalRequests],
+      [METRICS.quotaUsedPercent.name, 80, 'acme'],
+      [METRICS.quotaUsedPercent.name, 120, 'globex'],
+      [METRICS.billableRequests.name, 8_120],
+      [METRICS.bytesOut.name, 8_120 * 512],
+      [METRICS.rejectedRequests.name, 812],
+      [METRICS.unattributedRequests.name, 25],
+      [METRICS.unattributedPercent.name, (100 * 25) / month.totalRequests],
     ];
     for (const [metric, value, id] of expected) expect(await statistic(ns, metric, 'Maximum', hour, id)).toEqual([value]);
-    expect(await statistic(ns, ENVIRONMENT_METRICS.heartbeat, 'Maximum', runTime)).toEqual([1]);
+    expect(await statistic(ns, METRICS.heartbeat.name, 'Maximum', runTime)).toEqual([1]);
 
-    await publisher.publish({ usage: month, timestamp: new Date('2026-11-20T10:59:00Z') });
+    await publisher.publish(request(month, new Date('2026-11-20T10:59:00Z')));
 
     for (const [metric, value, id] of expected) expect(await statistic(ns, metric, 'Maximum', hour, id)).toEqual([value]);
     // The rerun did put its data (two samples now), which is why alarms must not use Sum.
-    expect(await statistic(ns, PER_KEY_METRICS.billableRequests, 'SampleCount', hour, 'acme')).toEqual([2]);
-    expect(await statistic(ns, PER_KEY_METRICS.billableRequests, 'Sum', hour, 'acme')).toEqual([16_000]);
+    expect(await statistic(ns, METRICS.quotaUsedPercent.name, 'SampleCount', hour, 'acme')).toEqual([2]);
+    expect(await statistic(ns, METRICS.quotaUsedPercent.name, 'Sum', hour, 'acme')).toEqual([160]);
   });
 
   it('sends more than 1,000 data in calls of at most 1,000, and all of them arrive', async () => {
     const env = 'batches';
     const ns = metricsNamespace(env);
-    const keys = Array.from({ length: 300 }, (_, i) => key(`key-${i}`, 1_000 + i));
+    const keys = Array.from({ length: 1200 }, (_, i) => key(`key-${i}`, 1_000 + i));
     const api = counting(cloudWatchApi(client));
-    const result = await new CloudWatchPublisher(api, { environment: env, now: () => runTime }).publish({ usage: usage(keys), timestamp: runTime });
+    const result = await new CloudWatchPublisher(api, { environment: env, now: () => runTime }).publish(request(usage(keys), runTime));
 
-    expect(result.metricDataPut).toBe(300 * 4 + 2 + 1);
-    expect(api.sizes).toEqual([1000, 202, 1]);
-    for (const i of [0, 249, 250, 299]) {
-      expect(await statistic(ns, PER_KEY_METRICS.billableRequests, 'Maximum', hour, `key-${i}`)).toEqual([1_000 + i]);
+    expect(result.metricDataPut).toBe(1200 + 5 + 2 * 2 + 1);
+    expect(api.sizes).toEqual([1000, 209, 1]);
+    for (const i of [0, 999, 1000, 1199]) {
+      expect(await statistic(ns, METRICS.quotaUsedPercent.name, 'Maximum', hour, `key-${i}`)).toEqual([(100 * (1_000 + i)) / 10_000]);
     }
   });
 
@@ -108,23 +109,18 @@ describe('CloudWatch publisher on moto server', () => {
     const env = 'closing';
     const ns = metricsNamespace(env);
     const dec1 = new Date('2026-12-01T02:10:00Z');
-    await new CloudWatchPublisher(cloudWatchApi(client), { environment: env, now: () => dec1 }).publish({
-      usage: usage([key('acme', 9_999)]),
-      timestamp: dec1,
-    });
-    expect(await statistic(ns, PER_KEY_METRICS.billableRequests, 'Maximum', new Date('2026-11-30T23:00:00Z'), 'acme')).toEqual([9_999]);
-    expect(await statistic(ns, PER_KEY_METRICS.billableRequests, 'Maximum', new Date('2026-12-01T02:00:00Z'), 'acme')).toEqual([]);
+    await new CloudWatchPublisher(cloudWatchApi(client), { environment: env, now: () => dec1 }).publish(request(usage([key('acme', 9_999)]), dec1));
+    expect(await statistic(ns, METRICS.quotaUsedPercent.name, 'Maximum', new Date('2026-11-30T23:00:00Z'), 'acme')).toEqual([99.99]);
+    expect(await statistic(ns, METRICS.quotaUsedPercent.name, 'Maximum', new Date('2026-12-01T02:00:00Z'), 'acme')).toEqual([]);
   });
 
-  it('createCloudWatchUsagePublisher publishes to any AWS-compatible endpoint given (the --cloudwatch-endpoint path)', async () => {
-    const publisher = createCloudWatchUsagePublisher({
+  it('cloudWatchUsagePublisher publishes to any AWS-compatible endpoint given (the --cloudwatch-endpoint path)', async () => {
+    const publisher = cloudWatchUsagePublisher({
       environment: 'local',
-      region: 'us-west-2',
-      endpoint: moto.endpoint,
-      credentials: moto.clientConfig().credentials,
+      connection: { region: 'us-west-2', endpoint: moto.endpoint, credentials: moto.clientConfig().credentials },
       now: () => runTime,
     });
-    await expect(publisher.publish({ usage: usage([key('acme', 42)]), timestamp: runTime })).resolves.toEqual({ metricDataPut: 7 });
+    await expect(publisher.publish(request(usage([key('acme', 42)]), runTime))).resolves.toEqual({ metricDataPut: 11, keysPublished: 1 });
     const regional = cloudWatchClient({ region: 'us-west-2', endpoint: moto.endpoint, credentials: moto.clientConfig().credentials });
     const out = await regional.send(
       new GetMetricDataCommand({
@@ -136,7 +132,7 @@ describe('CloudWatch publisher on moto server', () => {
             MetricStat: {
               Metric: {
                 Namespace: 'UsageBilling/local',
-                MetricName: PER_KEY_METRICS.billableRequests,
+                MetricName: METRICS.quotaUsedPercent.name,
                 Dimensions: [{ Name: API_KEY_DIMENSION, Value: 'acme' }],
               },
               Period: 3600,
@@ -146,6 +142,6 @@ describe('CloudWatch publisher on moto server', () => {
         ],
       }),
     );
-    expect(out.MetricDataResults?.[0]?.Values).toEqual([42]);
+    expect(out.MetricDataResults?.[0]?.Values).toEqual([0.42]);
   });
 });

@@ -1,8 +1,17 @@
 /** CloudWatch publisher with a controlled client: what goes into each call, and every failure path. */
 import type { PutMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
-import { ENVIRONMENT_METRICS, PER_KEY_METRICS } from '../../contracts/metrics';
-import type { KeyMonthUsage, MonthUsage } from '../usage-publisher';
-import { CloudWatchPublisher, gaugeTimestamp, metricBatches, PublishError, usageMetricData, type CloudWatchApi } from './cloudwatch-publisher';
+import { METRIC_IDS, METRICS } from '../../contracts/metrics';
+import type { KeyMonthUsage, MonthUsage, PublishRequest, Reconciliation } from '../usage-publisher';
+import {
+  CloudWatchPublisher,
+  gaugeTimestamp,
+  keysWithPerKeyMetrics,
+  metricBatches,
+  PublishError,
+  usageMetricData,
+  type CloudWatchApi,
+  type MetricContext,
+} from './cloudwatch-publisher';
 
 const key = (id: string, requests: number, quota = 1000): KeyMonthUsage => ({
   id,
@@ -16,6 +25,16 @@ const key = (id: string, requests: number, quota = 1000): KeyMonthUsage => ({
   quotaUsedPercent: (100 * requests) / quota,
 });
 const usage = (keys: KeyMonthUsage[]): MonthUsage => ({ month: '2026-11', keys, unattributed: { requests: 5 }, totalRequests: 1000 });
+const THRESHOLDS = [80, 100];
+/** A publish request with the shipped defaults: thresholds 80 and 100, every key's per-key metric. */
+const request = (u: MonthUsage, extra: Partial<PublishRequest> = {}): PublishRequest => ({
+  usage: u,
+  timestamp: now,
+  thresholds: THRESHOLDS,
+  perKeyMetrics: { mode: 'all' },
+  ...extra,
+});
+const context = (u: MonthUsage, extra: Partial<MetricContext> = {}): MetricContext => ({ ...request(u), now, ...extra });
 
 class ControlledCloudWatch implements CloudWatchApi {
   calls: PutMetricDataCommandInput[] = [];
@@ -33,34 +52,84 @@ const now = new Date('2026-11-20T10:37:00Z');
 const fast = { backoff: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1, sleep: async () => undefined } };
 
 describe('CloudWatch publisher (controlled client)', () => {
-  it('puts per-key gauges with the ApiKeyId dimension, environment gauges without, and the heartbeat last, alone, at the run time', async () => {
+  it('puts the per-key gauge with the ApiKeyId dimension, per-threshold gauges, environment totals, and the heartbeat last, alone, at the run time', async () => {
     const cw = new ControlledCloudWatch();
-    await new CloudWatchPublisher(cw, { environment: 'prod', now: () => now }).publish({ usage: usage([key('acme', 500)]), timestamp: now });
+    const keys = [key('acme', 500), key('globex', 900), key('initech', 1000)];
+    await new CloudWatchPublisher(cw, { environment: 'prod', now: () => now }).publish(request(usage(keys), { noticesSentByThreshold: new Map([[80, 1]]) }));
     expect(cw.calls.map((c) => c.Namespace)).toEqual(['UsageBilling/prod', 'UsageBilling/prod']);
     const [gauges, heartbeat] = cw.calls.map((c) => c.MetricData ?? []);
-    expect(gauges.map((d) => [d.MetricName, d.Value, d.Unit, d.Dimensions?.[0]?.Value ?? null, d.Timestamp?.toISOString()])).toEqual([
-      [PER_KEY_METRICS.billableRequests, 500, 'Count', 'acme', '2026-11-20T10:00:00.000Z'],
-      [PER_KEY_METRICS.bytesOut, 50_000, 'Bytes', 'acme', '2026-11-20T10:00:00.000Z'],
-      [PER_KEY_METRICS.rejectedRequests, 2, 'Count', 'acme', '2026-11-20T10:00:00.000Z'],
-      [PER_KEY_METRICS.quotaUsedPercent, 50, 'Percent', 'acme', '2026-11-20T10:00:00.000Z'],
-      [ENVIRONMENT_METRICS.unattributedRequests, 5, 'Count', null, '2026-11-20T10:00:00.000Z'],
-      [ENVIRONMENT_METRICS.unattributedPercent, 0.5, 'Percent', null, '2026-11-20T10:00:00.000Z'],
+    const at = '2026-11-20T10:00:00.000Z';
+    expect(
+      gauges.map((d) => [d.MetricName, d.Value, d.Unit, d.Dimensions?.[0]?.Name ?? null, d.Dimensions?.[0]?.Value ?? null, d.Timestamp?.toISOString()]),
+    ).toEqual([
+      [METRICS.quotaUsedPercent.name, 50, 'Percent', 'ApiKeyId', 'acme', at],
+      [METRICS.quotaUsedPercent.name, 90, 'Percent', 'ApiKeyId', 'globex', at],
+      [METRICS.quotaUsedPercent.name, 100, 'Percent', 'ApiKeyId', 'initech', at],
+      [METRICS.billableRequests.name, 2400, 'Count', null, null, at],
+      [METRICS.rejectedRequests.name, 6, 'Count', null, null, at],
+      [METRICS.bytesOut.name, 240_000, 'Bytes', null, null, at],
+      [METRICS.unattributedRequests.name, 5, 'Count', null, null, at],
+      [METRICS.unattributedPercent.name, 0.5, 'Percent', null, null, at],
+      [METRICS.keysAtThreshold.name, 2, 'Count', 'QuotaThreshold', '80', at],
+      [METRICS.keysAtThreshold.name, 1, 'Count', 'QuotaThreshold', '100', at],
+      [METRICS.quotaNoticesSent.name, 1, 'Count', 'QuotaThreshold', '80', at],
+      [METRICS.quotaNoticesSent.name, 0, 'Count', 'QuotaThreshold', '100', at],
     ]);
-    expect(gauges[0].Dimensions).toEqual([{ Name: 'ApiKeyId', Value: 'acme' }]);
-    expect(heartbeat).toEqual([{ MetricName: ENVIRONMENT_METRICS.heartbeat, Value: 1, Unit: 'Count', Timestamp: now }]);
+    expect(heartbeat).toEqual([{ MetricName: METRICS.heartbeat.name, Value: 1, Unit: 'Count', Timestamp: now }]);
   });
 
-  it('publishes each key reconciliation gap when a reconciler is given and returns the reconciliation', async () => {
+  it('with the large-fleet option, puts the per-key gauge of the K keys nearest their quota only; the totals still cover every key', async () => {
     const cw = new ControlledCloudWatch();
-    const reconciliation = [{ id: 'acme', logRequests: 500, apiGatewayRequests: 497, gap: 3 }];
-    const result = await new CloudWatchPublisher(cw, { environment: 'prod', now: () => now, reconciler: { reconcile: async () => reconciliation } }).publish({
-      usage: usage([key('acme', 500)]),
-      timestamp: now,
-    });
+    const keys = Array.from({ length: 50 }, (_, i) => key(`k-${String(i).padStart(2, '0')}`, (i * 37) % 50));
+    const result = await new CloudWatchPublisher(cw, { environment: 'prod', now: () => now }).publish(
+      request(usage(keys), { perKeyMetrics: { mode: 'top', keys: 3 } }),
+    );
+    const perKey = (cw.calls[0].MetricData ?? []).filter((d) => d.MetricName === METRICS.quotaUsedPercent.name);
+    const expected = [...keys].sort((a, b) => b.requests - a.requests).slice(0, 3);
+    expect(perKey.map((d) => [d.Dimensions?.[0]?.Value, d.Value])).toEqual(expected.map((k) => [k.id, k.quotaUsedPercent]));
+    expect(result.keysPublished).toBe(3);
+    expect(cw.calls[0].MetricData?.find((d) => d.MetricName === METRICS.billableRequests.name)?.Value).toBe(keys.reduce((s, k) => s + k.requests, 0));
+    // ties are broken by key id, so a rerun picks the same keys
+    expect(keysWithPerKeyMetrics([key('b', 5), key('a', 5), key('c', 5)], { mode: 'top', keys: 2 }).map((k) => k.id)).toEqual(['a', 'b']);
+  });
+
+  it('publishes the log shortfall of the last complete day when a reconciler computed one, and returns the reconciliation', async () => {
+    const cw = new ControlledCloudWatch();
+    const reconciliation: Reconciliation = {
+      keys: [{ id: 'acme', logRequests: 500, apiGatewayRequests: 497, gap: 3 }],
+      lastCompleteDay: { day: '2026-11-19', apiGatewayRequests: 2000, logRequests: 1500, shortfallPercent: 25 },
+    };
+    const result = await new CloudWatchPublisher(cw, { environment: 'prod', now: () => now, reconciler: { reconcile: async () => reconciliation } }).publish(
+      request(usage([key('acme', 500)])),
+    );
     expect(result.reconciliation).toEqual(reconciliation);
-    const gap = cw.calls[0].MetricData?.find((d) => d.MetricName === PER_KEY_METRICS.reconciliationGap);
-    expect(gap?.Value).toBe(3);
-    expect(gap?.Dimensions).toEqual([{ Name: 'ApiKeyId', Value: 'acme' }]);
+    const shortfall = cw.calls[0].MetricData?.filter((d) => d.MetricName === METRICS.logShortfallPercent.name);
+    expect(shortfall?.map((d) => [d.Value, d.Dimensions])).toEqual([[25, undefined]]);
+    // below the minimum volume the figure is null: nothing is put (the alarm treats missing data as not breaching)
+    const quiet: Reconciliation = { ...reconciliation, lastCompleteDay: { day: '2026-11-19', apiGatewayRequests: 3, logRequests: 1, shortfallPercent: null } };
+    expect(usageMetricData(context(usage([key('acme', 1)]), { reconciliation: quiet })).map((d) => d.MetricName)).not.toContain(
+      METRICS.logShortfallPercent.name,
+    );
+  });
+
+  it('every metric of the table is published by a run (the heartbeat last, on its own)', async () => {
+    const cw = new ControlledCloudWatch();
+    const reconciliation: Reconciliation = { keys: [], lastCompleteDay: { day: '2026-11-19', apiGatewayRequests: 10, logRequests: 10, shortfallPercent: 0 } };
+    await new CloudWatchPublisher(cw, { environment: 'prod', now: () => now, reconciler: { reconcile: async () => reconciliation } }).publish(
+      request(usage([key('acme', 1)])),
+    );
+    const names = new Set(cw.calls.flatMap((c) => c.MetricData ?? []).map((d) => d.MetricName));
+    expect([...names].sort()).toEqual(METRIC_IDS.map((id) => METRICS[id].name).sort());
+  });
+
+  it('when the run withholds the heartbeat (notices not sent), puts the gauges and rejects with the reason', async () => {
+    const cw = new ControlledCloudWatch();
+    const run = new CloudWatchPublisher(cw, { environment: 'prod', now: () => now }).publish(
+      request(usage([key('acme', 1)]), { withholdHeartbeat: '1 of 1 quota notices were not sent' }),
+    );
+    await expect(run).rejects.toThrow('usage gauges published, but no heartbeat: 1 of 1 quota notices were not sent');
+    expect(cw.calls).toHaveLength(1);
+    expect(cw.calls[0].MetricData?.map((d) => d.MetricName)).not.toContain(METRICS.heartbeat.name);
   });
 
   it('retries throttled calls and then publishes everything', async () => {
@@ -68,11 +137,8 @@ describe('CloudWatch publisher (controlled client)', () => {
     cw.fault = (call) => {
       if (call <= 2) throw awsError('Throttling', 400);
     };
-    const result = await new CloudWatchPublisher(cw, { environment: 'prod', now: () => now, ...fast }).publish({
-      usage: usage([key('acme', 1)]),
-      timestamp: now,
-    });
-    expect(result.metricDataPut).toBe(7);
+    const result = await new CloudWatchPublisher(cw, { environment: 'prod', now: () => now, ...fast }).publish(request(usage([key('acme', 1)])));
+    expect(result.metricDataPut).toBe(11); // 1 per key + 5 totals + 2 x 2 per threshold + heartbeat
     expect(cw.calls).toHaveLength(4); // 2 throttled + gauges + heartbeat
   });
 
@@ -82,14 +148,14 @@ describe('CloudWatch publisher (controlled client)', () => {
       if (input.MetricData?.some((d) => d.Dimensions?.[0]?.Value === 'k-3')) throw awsError('InvalidParameterValue', 400);
     };
     const keys = Array.from({ length: 6 }, (_, i) => key(`k-${i}`, i));
-    const run = new CloudWatchPublisher(cw, { environment: 'prod', now: () => now, batchSize: 8, ...fast }).publish({ usage: usage(keys), timestamp: now });
+    const run = new CloudWatchPublisher(cw, { environment: 'prod', now: () => now, batchSize: 4, ...fast }).publish(request(usage(keys)));
     await expect(run).rejects.toThrow(PublishError);
     await expect(run).rejects.toThrow(
-      /^8 of 26 metric data were not published to UsageBilling\/prod \(batch 2\/4 \(8 data\): InvalidParameterValue: InvalidParameterValue says no\); no heartbeat was sent/,
+      /^4 of 15 metric data were not published to UsageBilling\/prod \(batch 1\/4 \(4 data\): InvalidParameterValue: InvalidParameterValue says no\); no heartbeat was sent/,
     );
     const names = cw.calls.flatMap((c) => c.MetricData ?? []).map((d) => d.MetricName);
-    expect(names).not.toContain(ENVIRONMENT_METRICS.heartbeat);
-    expect(cw.calls.map((c) => c.MetricData?.length)).toEqual([8, 8, 8, 2]); // every batch was tried once (the failing one is not retryable)
+    expect(names).not.toContain(METRICS.heartbeat.name);
+    expect(cw.calls.map((c) => c.MetricData?.length)).toEqual([4, 4, 4, 3]); // every batch was tried once (the failing one is not retryable)
   });
 
   it('fails when throttling outlasts the retries', async () => {
@@ -97,7 +163,7 @@ describe('CloudWatch publisher (controlled client)', () => {
     cw.fault = () => {
       throw awsError('Throttling', 400);
     };
-    const run = new CloudWatchPublisher(cw, { environment: 'prod', now: () => now, ...fast }).publish({ usage: usage([key('acme', 1)]), timestamp: now });
+    const run = new CloudWatchPublisher(cw, { environment: 'prod', now: () => now, ...fast }).publish(request(usage([key('acme', 1)])));
     await expect(run).rejects.toThrow('CloudWatch PutMetricData failed after 3 attempts: Throttling');
   });
 
@@ -108,22 +174,22 @@ describe('CloudWatch publisher (controlled client)', () => {
         throw new Error('API Gateway GetUsage failed: AccessDeniedException');
       },
     };
-    const run = new CloudWatchPublisher(cw, { environment: 'prod', now: () => now, reconciler }).publish({ usage: usage([key('acme', 1)]), timestamp: now });
+    const run = new CloudWatchPublisher(cw, { environment: 'prod', now: () => now, reconciler }).publish(request(usage([key('acme', 1)])));
     await expect(run).rejects.toThrow(
       'usage gauges published, but reconciliation with API Gateway failed (API Gateway GetUsage failed: AccessDeniedException)',
     );
     expect(cw.calls).toHaveLength(1);
-    expect(cw.calls[0].MetricData?.map((d) => d.MetricName)).toContain(PER_KEY_METRICS.billableRequests);
+    expect(cw.calls[0].MetricData?.map((d) => d.MetricName)).toContain(METRICS.quotaUsedPercent.name);
   });
 
   it('refuses, before any call, a value CloudWatch would reject and a month more than two weeks old', async () => {
     const cw = new ControlledCloudWatch();
     const publisher = new CloudWatchPublisher(cw, { environment: 'prod', now: () => now });
-    await expect(publisher.publish({ usage: usage([{ ...key('acme', 1), quotaUsedPercent: Number.NaN }]), timestamp: now })).rejects.toThrow(
-      'metric QuotaUsedPercent of key acme has the value NaN; CloudWatch accepts only finite numbers. Nothing was published',
+    await expect(publisher.publish(request(usage([{ ...key('acme', 1), quotaUsedPercent: Number.NaN }])))).rejects.toThrow(
+      'metric QuotaUsedPercent of ApiKeyId acme has the value NaN; CloudWatch accepts only finite numbers. Nothing was published',
     );
     const september = { ...usage([key('acme', 1)]), month: '2026-09' };
-    await expect(publisher.publish({ usage: september, timestamp: now })).rejects.toThrow(
+    await expect(publisher.publish(request(september))).rejects.toThrow(
       'month 2026-09 ended more than two weeks ago (its gauges would be timestamped 2026-09-30T23:00:00.000Z)',
     );
     expect(cw.calls).toHaveLength(0);
@@ -138,16 +204,16 @@ describe('gauge timestamps and batches', () => {
   });
 
   it('never puts more than 1,000 data in a batch and keeps every datum in order', () => {
-    const data = usageMetricData(usage(Array.from({ length: 700 }, (_, i) => key(`k-${i}`, i))), now);
+    const data = usageMetricData(context(usage(Array.from({ length: 2500 }, (_, i) => key(`k-${i}`, i)))));
     const batches = metricBatches(data);
-    expect(batches.map((b) => b.length)).toEqual([1000, 1000, 802]);
+    expect(batches.map((b) => b.length)).toEqual([1000, 1000, 509]);
     expect(batches.flat()).toEqual(data);
     expect(() => metricBatches(data, 1001)).toThrow('batch size must be 1 to 1000, got 1001');
   });
 
   it('splits by estimated request size too, staying under 1 MB', () => {
     const long = 'x'.repeat(1000);
-    const data = usageMetricData(usage(Array.from({ length: 200 }, (_, i) => key(`${long}-${i}`, i))), now);
+    const data = usageMetricData(context(usage(Array.from({ length: 800 }, (_, i) => key(`${long}-${i}`, i)))));
     const batches = metricBatches(data);
     expect(batches.length).toBeGreaterThan(1);
     for (const batch of batches) expect(batch.reduce((s, d) => s + 2 * JSON.stringify(d).length + 64, 0)).toBeLessThanOrEqual(900 * 1024);

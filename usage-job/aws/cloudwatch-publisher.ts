@@ -1,18 +1,21 @@
 /**
- * UsagePublisher on CloudWatch. Names, namespace and dimension come only from
- * contracts/metrics.ts (the stacks build alarms and the dashboard from the same module).
+ * UsagePublisher on CloudWatch. Every metric comes from the table of contracts/metrics.ts: the
+ * producers below map each table entry to its data, so a metric added to the table does not
+ * compile until it is published.
  *
  * What is put, per run:
- *   per key (dimension ApiKeyId = key id): BillableRequestsMonthToDate, BytesOutMonthToDate,
- *     RejectedRequestsMonthToDate, QuotaUsedPercent, and ReconciliationGap when reconciled;
- *   per environment: UnattributedRequestsMonthToDate, UnattributedPercent;
+ *   per key (dimension ApiKeyId = key id): QuotaUsedPercent, for every key or, with
+ *     monitoring.perKeyMetrics { mode: 'top', keys: K }, for the K keys with the highest figure;
+ *   per threshold (dimension QuotaThreshold): KeysAtQuotaThreshold, QuotaNoticesSent;
+ *   per environment: billable, rejected, bytes out (all keys), unattributed requests and percent,
+ *     and LogShortfallPercent when reconciled with enough API Gateway requests;
  *   then, only after everything above was accepted, UsageJobHeartbeat = 1.
  *
  * Why a rerun cannot inflate what alarms see. Every figure is a month-to-date gauge, put at the
  * run's hour (floored), clamped into the month it describes (a run on 1 December that closes
  * November puts November's figures at November's last hour, never into December's series). A
  * rerun within the same hour puts the same value at the same timestamp: CloudWatch then holds two
- * identical samples, so Maximum (the statistic the quota alarms use) is unchanged, while Sum and
+ * identical samples, so Maximum (the statistic the alarms use) is unchanged, while Sum and
  * SampleCount would double; alarms and the dashboard must use Maximum. Late logs make a later run
  * put a larger value, and Maximum then shows the newer, complete figure.
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Statistics-definitions.html
@@ -23,9 +26,10 @@
  * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#about_timestamp).
  */
 import { PutMetricDataCommand, type CloudWatchClient, type MetricDatum, type PutMetricDataCommandInput, type StandardUnit } from '@aws-sdk/client-cloudwatch';
-import { API_KEY_DIMENSION, ENVIRONMENT_METRICS, metricsNamespace, PER_KEY_METRICS } from '../../contracts/metrics';
+import { API_KEY_DIMENSION, METRICS, metricsNamespace, THRESHOLD_DIMENSION, type MetricId } from '../../contracts/metrics';
+import type { PerKeyMetricsConfig } from '../../config/types';
 import { floorToHour, monthBounds, hourStart } from '../../sql/hours';
-import type { KeyReconciliation, MonthUsage, PublishRequest, PublishResult, UsagePublisher } from '../usage-publisher';
+import type { KeyMonthUsage, MonthUsage, PublishRequest, PublishResult, Reconciliation, UsagePublisher } from '../usage-publisher';
 import { awsErrorCode, DEFAULT_BACKOFF, withBackoff, type BackoffOptions } from './retry';
 
 export const MAX_METRIC_DATA_PER_CALL = 1000;
@@ -45,13 +49,13 @@ export function cloudWatchApi(client: CloudWatchClient): CloudWatchApi {
 /** Compares the month's billable requests with API Gateway's own counters. */
 export interface Reconciler {
   /** `runTime`: the run's time; the month's rows and days are those up to it. */
-  reconcile(usage: MonthUsage, runTime: Date): Promise<readonly KeyReconciliation[]>;
+  reconcile(usage: MonthUsage, runTime: Date): Promise<Reconciliation>;
 }
 
 export interface CloudWatchPublisherOptions {
   /** Environment name: the namespace is metricsNamespace(environment). */
   readonly environment: string;
-  /** When given, each key's month-to-date ReconciliationGap is published too. */
+  /** When given, the environment's LogShortfallPercent is published too. */
   readonly reconciler?: Reconciler;
   readonly backoff?: BackoffOptions;
   /** Injected for tests: the clock the heartbeat and the timestamp checks use. */
@@ -107,41 +111,70 @@ export function metricBatches(data: readonly MetricDatum[], size: number = MAX_M
   return batches;
 }
 
-function datum(name: string, value: number, unit: StandardUnit, timestamp: Date, keyId?: string): MetricDatum {
+function datum(id: MetricId, value: number, timestamp: Date, dimension?: { readonly name: string; readonly value: string }): MetricDatum {
+  const metric = METRICS[id];
   if (!Number.isFinite(value)) {
     throw new PublishError(
-      `metric ${name}${keyId ? ` of key ${keyId}` : ''} has the value ${value}; CloudWatch accepts only finite numbers. Nothing was published`,
+      `metric ${metric.name}${dimension ? ` of ${dimension.name} ${dimension.value}` : ''} has the value ${value}; CloudWatch accepts only finite numbers. Nothing was published`,
       0,
       0,
     );
   }
   return {
-    MetricName: name,
+    MetricName: metric.name,
     Value: value,
-    Unit: unit,
+    Unit: metric.unit as StandardUnit,
     Timestamp: timestamp,
-    ...(keyId !== undefined ? { Dimensions: [{ Name: API_KEY_DIMENSION, Value: keyId }] } : {}),
+    ...(dimension !== undefined ? { Dimensions: [{ Name: dimension.name, Value: dimension.value }] } : {}),
   };
 }
 
-/** Every gauge of a run (not the heartbeat), in a stable order. */
-export function usageMetricData(usage: MonthUsage, timestamp: Date, reconciliation: readonly KeyReconciliation[] = []): MetricDatum[] {
-  const data: MetricDatum[] = [];
-  for (const key of usage.keys) {
-    data.push(
-      datum(PER_KEY_METRICS.billableRequests, key.requests, 'Count', timestamp, key.id),
-      datum(PER_KEY_METRICS.bytesOut, key.bytesOut, 'Bytes', timestamp, key.id),
-      datum(PER_KEY_METRICS.rejectedRequests, key.rejected, 'Count', timestamp, key.id),
-      datum(PER_KEY_METRICS.quotaUsedPercent, key.quotaUsedPercent, 'Percent', timestamp, key.id),
-    );
-  }
-  for (const gap of reconciliation) data.push(datum(PER_KEY_METRICS.reconciliationGap, gap.gap, 'Count', timestamp, gap.id));
-  const unattributedPercent = usage.totalRequests > 0 ? (100 * usage.unattributed.requests) / usage.totalRequests : 0;
-  data.push(
-    datum(ENVIRONMENT_METRICS.unattributedRequests, usage.unattributed.requests, 'Count', timestamp),
-    datum(ENVIRONMENT_METRICS.unattributedPercent, unattributedPercent, 'Percent', timestamp),
-  );
-  return data;
+/** The keys whose per-key metric is put this run: all, or the `keys` with the highest quota used (ties: key id). */
+export function keysWithPerKeyMetrics(keys: readonly KeyMonthUsage[], selection: PerKeyMetricsConfig): KeyMonthUsage[] {
+  if (selection.mode === 'all') return [...keys];
+  return [...keys].sort((a, b) => b.quotaUsedPercent - a.quotaUsedPercent || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, selection.keys);
+}
+
+export interface MetricContext {
+  readonly usage: MonthUsage;
+  readonly timestamp: Date;
+  readonly thresholds: readonly number[];
+  readonly perKeyMetrics: PerKeyMetricsConfig;
+  readonly noticesSentByThreshold?: ReadonlyMap<number, number>;
+  readonly reconciliation?: Reconciliation;
+  /** The heartbeat's time (the run's actual time). */
+  readonly now: Date;
+}
+
+const sum = (keys: readonly KeyMonthUsage[], field: 'requests' | 'rejected' | 'bytesOut') => keys.reduce((s, k) => s + k[field], 0);
+const thresholdDimension = (t: number) => ({ name: THRESHOLD_DIMENSION, value: String(t) });
+
+/** Every metric of the table, as the data one run puts. One producer per table entry. */
+export const METRIC_PRODUCERS: { readonly [K in MetricId]: (c: MetricContext) => MetricDatum[] } = {
+  quotaUsedPercent: (c) =>
+    keysWithPerKeyMetrics(c.usage.keys, c.perKeyMetrics).map((k) =>
+      datum('quotaUsedPercent', k.quotaUsedPercent, c.timestamp, { name: API_KEY_DIMENSION, value: k.id }),
+    ),
+  billableRequests: (c) => [datum('billableRequests', sum(c.usage.keys, 'requests'), c.timestamp)],
+  rejectedRequests: (c) => [datum('rejectedRequests', sum(c.usage.keys, 'rejected'), c.timestamp)],
+  bytesOut: (c) => [datum('bytesOut', sum(c.usage.keys, 'bytesOut'), c.timestamp)],
+  unattributedRequests: (c) => [datum('unattributedRequests', c.usage.unattributed.requests, c.timestamp)],
+  unattributedPercent: (c) => [
+    datum('unattributedPercent', c.usage.totalRequests > 0 ? (100 * c.usage.unattributed.requests) / c.usage.totalRequests : 0, c.timestamp),
+  ],
+  keysAtThreshold: (c) =>
+    c.thresholds.map((t) => datum('keysAtThreshold', c.usage.keys.filter((k) => k.quotaUsedPercent >= t).length, c.timestamp, thresholdDimension(t))),
+  quotaNoticesSent: (c) => c.thresholds.map((t) => datum('quotaNoticesSent', c.noticesSentByThreshold?.get(t) ?? 0, c.timestamp, thresholdDimension(t))),
+  logShortfallPercent: (c) => {
+    const percent = c.reconciliation?.lastCompleteDay?.shortfallPercent;
+    return percent === null || percent === undefined ? [] : [datum('logShortfallPercent', percent, c.timestamp)];
+  },
+  heartbeat: (c) => [datum('heartbeat', 1, c.now)],
+};
+
+/** Every gauge of a run (not the heartbeat), in the table's order. */
+export function usageMetricData(context: MetricContext): MetricDatum[] {
+  return (Object.keys(METRIC_PRODUCERS) as MetricId[]).filter((id) => id !== 'heartbeat').flatMap((id) => METRIC_PRODUCERS[id](context));
 }
 
 export class CloudWatchPublisher implements UsagePublisher {
@@ -175,7 +208,7 @@ export class CloudWatchPublisher implements UsagePublisher {
 
     // Reconcile first; if API Gateway cannot be read, still publish the usage gauges (alarms need
     // them), but fail the run afterwards and send no heartbeat.
-    let reconciliation: readonly KeyReconciliation[] | undefined;
+    let reconciliation: Reconciliation | undefined;
     let reconcileFailure: string | undefined;
     if (this.options.reconciler !== undefined) {
       try {
@@ -185,7 +218,17 @@ export class CloudWatchPublisher implements UsagePublisher {
       }
     }
 
-    const data = usageMetricData(request.usage, timestamp, reconciliation);
+    const context: MetricContext = {
+      usage: request.usage,
+      timestamp,
+      thresholds: request.thresholds,
+      perKeyMetrics: request.perKeyMetrics,
+      now,
+      ...(request.noticesSentByThreshold !== undefined ? { noticesSentByThreshold: request.noticesSentByThreshold } : {}),
+      ...(reconciliation !== undefined ? { reconciliation } : {}),
+    };
+    const data = usageMetricData(context);
+    const keysPublished = keysWithPerKeyMetrics(request.usage.keys, request.perKeyMetrics).length;
     const batches = metricBatches(data, this.options.batchSize);
     let put = 0;
     const failures: string[] = [];
@@ -211,21 +254,25 @@ export class CloudWatchPublisher implements UsagePublisher {
     }
     if (reconcileFailure !== undefined) {
       throw new PublishError(
-        `usage gauges published, but reconciliation with API Gateway failed (${reconcileFailure}); ReconciliationGap and the heartbeat were not sent`,
+        `usage gauges published, but reconciliation with API Gateway failed (${reconcileFailure}); LogShortfallPercent and the heartbeat were not sent`,
         0,
         put,
       );
     }
 
+    if (request.withholdHeartbeat !== undefined) {
+      throw new PublishError(`usage gauges published, but no heartbeat: ${request.withholdHeartbeat}`, 0, put);
+    }
+
     // Heartbeat last, at the actual run time: it says "a run finished and published everything".
     await withBackoff(
       'CloudWatch PutMetricData (heartbeat)',
-      () => this.api.putMetricData({ Namespace: this.namespace, MetricData: [datum(ENVIRONMENT_METRICS.heartbeat, 1, 'Count', now)] }),
+      () => this.api.putMetricData({ Namespace: this.namespace, MetricData: METRIC_PRODUCERS.heartbeat(context) }),
       this.backoff,
     ).catch((error: unknown) => {
       throw new PublishError(`usage gauges published, but the heartbeat was not: ${error instanceof Error ? error.message : String(error)}`, 1, put);
     });
     put += 1;
-    return { metricDataPut: put, ...(reconciliation !== undefined ? { reconciliation } : {}) };
+    return { metricDataPut: put, keysPublished, ...(reconciliation !== undefined ? { reconciliation } : {}) };
   }
 }

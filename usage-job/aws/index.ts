@@ -2,30 +2,32 @@
  * The AWS side of the usage job, wired up. Two entry points:
  *
  * - createAwsUsageBackend({ env, region?, endpoint?, ... }): everything an Athena run needs
- *   (deployment file, keys, Athena engine, S3 log lister and rollup store, CloudWatch publisher that
- *   reconciles with API Gateway, and `reconcile` for a per-key/day report). Tests and the local
- *   platform pass an endpoint (any AWS-compatible server) and may wrap each API to inject faults.
- * - createCloudWatchUsagePublisher({ environment, region, endpoint? }): the publisher alone, for
- *   runs whose figures come from DuckDB; `endpoint` is what a `--cloudwatch-endpoint` flag sets.
+ *   (keys from the deployment file, Athena engine, S3 log lister and rollup store, CloudWatch
+ *   publisher that reconciles with API Gateway, EventBridge notice sender and the notice ledger in
+ *   the usage bucket). Tests pass an endpoint (any AWS-compatible server) and may wrap each API to
+ *   inject faults.
+ * - cloudWatchUsagePublisher({ environment, region, endpoint? }): the one CloudWatch publisher
+ *   factory (the backend, DuckDB runs that publish and the local platform's --cloudwatch-endpoint
+ *   all build theirs here).
  *
  * The CLI (../cli.ts) loads this module lazily through ../aws-parts.ts and calls
- * createAthenaJobParts / createCloudWatchPublisher, which read endpoints from the SDK's standard
- * variables AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_{S3,ATHENA,CLOUDWATCH,API_GATEWAY}
+ * createAthenaJobParts / createPublishingParts, which read endpoints from the SDK's standard
+ * variables AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_{S3,ATHENA,CLOUDWATCH,API_GATEWAY,EVENTBRIDGE}
  * (https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html).
  */
 import { resourceNames, type NamedEnvironment } from '../../contracts/resource-names';
 import type { UsageJobDeployment } from '../../contracts/usage-job-deployment';
-import type { AthenaJobParts, AwsPartsOptions } from '../aws-parts';
+import type { AthenaJobParts, AwsPartsOptions, PublishingParts } from '../aws-parts';
 import { keysFromDeployment, type ConfiguredKey } from '../configured-keys';
 import { hoursForMonth } from '../incremental-run';
 import type { HourlyUsageRow } from '../types';
-import type { UsagePublisher } from '../usage-publisher';
 import { AthenaEngine, athenaApi, type AthenaApi, type AthenaEngineOptions } from './athena-engine';
-import { apiGatewayClient, athenaClient, cloudWatchClient, s3Client, type AwsConnection } from './clients';
-import { CloudWatchPublisher, cloudWatchApi, type CloudWatchApi } from './cloudwatch-publisher';
+import { apiGatewayClient, athenaClient, cloudWatchClient, eventBridgeClient, s3Client, type AwsConnection } from './clients';
+import { CloudWatchPublisher, cloudWatchApi, type CloudWatchApi, type Reconciler } from './cloudwatch-publisher';
 import { mapLimit } from '../concurrency';
 import { readUsageJobDeployment } from './deployment-file';
-import { ApiGatewayReconciler, apiGatewayUsageApi, reconcileMonth, type ApiGatewayUsageApi, type KeyReconciliationReport } from './reconciliation';
+import { EventBridgeNoticeSender, eventBridgeApi, S3NoticeLedger, type EventBridgeApi } from './eventbridge-notices';
+import { ApiGatewayReconciler, apiGatewayUsageApi, type ApiGatewayUsageApi } from './reconciliation';
 import type { BackoffOptions } from './retry';
 import { S3LogLister, S3RollupStore } from './s3-rollup-store';
 import { s3StateSource } from '../state-source';
@@ -33,14 +35,15 @@ import { s3StateSource } from '../state-source';
 export { AthenaEngine, AthenaQueryError } from './athena-engine';
 export { CloudWatchPublisher, PublishError } from './cloudwatch-publisher';
 export { DeploymentFileError } from './deployment-file';
+export { EventBridgeNoticeSender, S3NoticeLedger } from './eventbridge-notices';
 export type { KeyReconciliationReport, DayReconciliation } from './reconciliation';
 export { S3LogLister, S3RollupStore } from './s3-rollup-store';
 
-type Service = 's3' | 'athena' | 'cloudWatch' | 'apiGateway';
+type Service = 's3' | 'athena' | 'cloudWatch' | 'apiGateway' | 'eventBridge';
 
 export interface AwsBackendOptions {
   /** The environment (EnvironmentConfig fits): its name, prefix and account name the resources. */
-  readonly env: NamedEnvironment & { readonly region?: string };
+  readonly env: NamedEnvironment & { readonly region?: string; readonly monitoring?: { readonly logShortfallMinRequests: number } };
   /** Default: env.region. */
   readonly region?: string;
   /** One endpoint for every service (moto, the local platform). Default: AWS. */
@@ -53,6 +56,7 @@ export interface AwsBackendOptions {
     readonly athena?: (api: AthenaApi) => AthenaApi;
     readonly cloudWatch?: (api: CloudWatchApi) => CloudWatchApi;
     readonly apiGateway?: (api: ApiGatewayUsageApi) => ApiGatewayUsageApi;
+    readonly eventBridge?: (api: EventBridgeApi) => EventBridgeApi;
   };
   /** Engine tuning (timeouts, polling, concurrency, injected clock). */
   readonly athena?: Omit<AthenaEngineOptions, 'workgroup' | 'database' | 'table'>;
@@ -63,16 +67,16 @@ export interface AwsBackendOptions {
 }
 
 export interface AwsUsageBackend {
-  readonly deployment: UsageJobDeployment;
   /** From the deployment file's fingerprint map; the job never sees key values. */
   readonly keys: readonly ConfiguredKey[];
   readonly engine: AthenaEngine;
   readonly lister: S3LogLister;
   readonly store: S3RollupStore;
-  /** Publishes the gauges and the month-to-date ReconciliationGap of every key. */
+  /** Publishes the metrics of contracts/metrics.ts, LogShortfallPercent from the reconciliation with API Gateway. */
   readonly publisher: CloudWatchPublisher;
-  /** Per key and day up to `runTime` (default now): rollups' billable requests vs API Gateway's GetUsage. */
-  reconcile(month: string, runTime?: Date): Promise<KeyReconciliationReport[]>;
+  /** Quota notices to the default event bus; their ledger in the usage bucket. */
+  readonly noticeSender: EventBridgeNoticeSender;
+  readonly noticeLedger: S3NoticeLedger;
 }
 
 function connection(options: AwsBackendOptions, service: Service, region: string): AwsConnection {
@@ -134,47 +138,44 @@ export async function createAwsUsageBackend(options: AwsBackendOptions): Promise
     const rollups = await mapLimit(hoursForMonth(month, runTime), 16, (hour) => store.getHour(hour));
     return rollups.flatMap((r) => (r?.rows ?? []).filter((row) => row.month === month));
   };
-  const reconciler = new ApiGatewayReconciler(gatewayApi, deployment.keys, monthRows, options.backoff);
+  const reconciler = new ApiGatewayReconciler(gatewayApi, deployment.keys, monthRows, options.backoff, options.env.monitoring?.logShortfallMinRequests);
 
-  const cloudWatch = cloudWatchApi(cloudWatchClient(connection(options, 'cloudWatch', region)));
-  const publisher = new CloudWatchPublisher(options.wrap?.cloudWatch?.(cloudWatch) ?? cloudWatch, {
+  const publisher = cloudWatchUsagePublisher({
     environment: options.env.name,
+    connection: connection(options, 'cloudWatch', region),
     reconciler,
     now,
+    ...(options.wrap?.cloudWatch !== undefined ? { wrap: options.wrap.cloudWatch } : {}),
     ...(options.publisher?.batchSize !== undefined ? { batchSize: options.publisher.batchSize } : {}),
     ...((options.publisher?.backoff ?? options.backoff) !== undefined ? { backoff: options.publisher?.backoff ?? options.backoff } : {}),
   });
+  const events = eventBridgeApi(eventBridgeClient(connection(options, 'eventBridge', region)));
+  const noticeSender = new EventBridgeNoticeSender(options.wrap?.eventBridge?.(events) ?? events, { prefix: options.env.prefix, ...backoff });
+  const noticeLedger = new S3NoticeLedger(s3, deployment.usageBucket, options.backoff);
 
-  return {
-    deployment,
-    keys,
-    engine,
-    lister,
-    store,
-    publisher,
-    reconcile: async (month, runTime = now()) =>
-      reconcileMonth({ api: gatewayApi, keys: deployment.keys, month, rows: await monthRows(month, runTime), today: runTime, ...backoff }),
-  };
+  return { keys, engine, lister, store, publisher, noticeSender, noticeLedger };
 }
 
-export interface CloudWatchUsagePublisherOptions {
+/** The one factory of the CloudWatch publisher. */
+export function cloudWatchUsagePublisher(options: {
   /** Environment name; the namespace is metricsNamespace(environment). */
   readonly environment: string;
-  readonly region: string;
-  /** Any AWS-compatible CloudWatch endpoint (what a --cloudwatch-endpoint flag sets). */
-  readonly endpoint?: string;
-  readonly credentials?: AwsConnection['credentials'];
+  /** Region, endpoint (any AWS-compatible server, e.g. what --cloudwatch-endpoint sets) and credentials. */
+  readonly connection: AwsConnection;
+  readonly reconciler?: Reconciler;
   readonly now?: () => Date;
-}
-
-/** The CloudWatch publisher alone (no reconciliation: figures computed without API Gateway ids). */
-export function createCloudWatchUsagePublisher(options: CloudWatchUsagePublisherOptions): CloudWatchPublisher {
-  const client = cloudWatchClient({
-    region: options.region,
-    ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
-    ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
+  readonly wrap?: (api: CloudWatchApi) => CloudWatchApi;
+  readonly batchSize?: number;
+  readonly backoff?: BackoffOptions;
+}): CloudWatchPublisher {
+  const api = cloudWatchApi(cloudWatchClient(options.connection));
+  return new CloudWatchPublisher(options.wrap?.(api) ?? api, {
+    environment: options.environment,
+    ...(options.reconciler !== undefined ? { reconciler: options.reconciler } : {}),
+    ...(options.now !== undefined ? { now: options.now } : {}),
+    ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+    ...(options.backoff !== undefined ? { backoff: options.backoff } : {}),
   });
-  return new CloudWatchPublisher(cloudWatchApi(client), { environment: options.environment, ...(options.now ? { now: options.now } : {}) });
 }
 
 /** Endpoints from the SDK's standard variables (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>). */
@@ -189,6 +190,7 @@ export function endpointsFromEnvironment(vars: NodeJS.ProcessEnv = process.env):
     ['athena', 'AWS_ENDPOINT_URL_ATHENA'],
     ['cloudWatch', 'AWS_ENDPOINT_URL_CLOUDWATCH'],
     ['apiGateway', 'AWS_ENDPOINT_URL_API_GATEWAY'],
+    ['eventBridge', 'AWS_ENDPOINT_URL_EVENTBRIDGE'],
   ];
   for (const [service, name] of perService) {
     const value = pick(name);
@@ -201,16 +203,19 @@ export function endpointsFromEnvironment(vars: NodeJS.ProcessEnv = process.env):
 /** ../aws-parts.ts contract: the parts of an Athena run for the CLI. */
 export async function createAthenaJobParts(options: AwsPartsOptions): Promise<AthenaJobParts> {
   const backend = await createAwsUsageBackend({ env: options.env, progress: options.progress, ...endpointsFromEnvironment() });
-  return { engine: backend.engine, lister: backend.lister, store: backend.store, keys: backend.keys, publisher: backend.publisher };
+  return backend;
 }
 
-/** ../aws-parts.ts contract: the CloudWatch publisher for DuckDB runs that publish. */
-export async function createCloudWatchPublisher(options: AwsPartsOptions): Promise<UsagePublisher> {
+/** ../aws-parts.ts contract: what DuckDB runs that publish send to AWS (metrics, notices). */
+export async function createPublishingParts(options: AwsPartsOptions): Promise<PublishingParts> {
   const { endpoint, endpoints } = endpointsFromEnvironment();
-  const cloudWatchEndpoint = endpoints?.cloudWatch ?? endpoint;
-  return createCloudWatchUsagePublisher({
-    environment: options.env.name,
-    region: options.env.region,
-    ...(cloudWatchEndpoint !== undefined ? { endpoint: cloudWatchEndpoint } : {}),
-  });
+  const at = (service: Service): AwsConnection => {
+    const url = endpoints?.[service] ?? endpoint;
+    return { region: options.env.region, ...(url !== undefined ? { endpoint: url } : {}) };
+  };
+  const events = eventBridgeApi(eventBridgeClient(at('eventBridge')));
+  return {
+    publisher: cloudWatchUsagePublisher({ environment: options.env.name, connection: at('cloudWatch') }),
+    noticeSender: new EventBridgeNoticeSender(events, { prefix: options.env.prefix }),
+  };
 }

@@ -6,7 +6,16 @@
  */
 import type { HourlyUsageRow } from '../types';
 import { apiGatewayClient } from './clients';
-import { ApiGatewayReconciler, apiGatewayUsageApi, dailyLogRequests, reconcileMonth, reconciliationDays, type ApiGatewayUsageApi } from './reconciliation';
+import {
+  ApiGatewayReconciler,
+  apiGatewayUsageApi,
+  dailyLogRequests,
+  lastCompleteDay,
+  logShortfall,
+  reconcileMonth,
+  reconciliationDays,
+  type ApiGatewayUsageApi,
+} from './reconciliation';
 import { getUsageServer } from './testing/get-usage-server';
 
 const row = (hour: string, fp: string | null, requests: number, month = hour.slice(0, 7)): HourlyUsageRow => ({
@@ -62,9 +71,9 @@ describe('reconciliation with API Gateway GetUsage over HTTP', () => {
         apiGatewayRequests: 17,
         gap: 0,
         days: [
-          { date: '2026-11-01', logRequests: 12, apiGatewayRequests: 12, gap: 0 },
-          { date: '2026-11-02', logRequests: 5, apiGatewayRequests: 5, gap: 0 },
-          { date: '2026-11-03', logRequests: 0, apiGatewayRequests: 0, gap: 0 },
+          { date: '2026-11-01', logRequests: 12, logMeteredRequests: 12, apiGatewayRequests: 12, gap: 0 },
+          { date: '2026-11-02', logRequests: 5, logMeteredRequests: 5, apiGatewayRequests: 5, gap: 0 },
+          { date: '2026-11-03', logRequests: 0, logMeteredRequests: 0, apiGatewayRequests: 0, gap: 0 },
         ],
       },
       {
@@ -73,9 +82,9 @@ describe('reconciliation with API Gateway GetUsage over HTTP', () => {
         apiGatewayRequests: 7,
         gap: 1,
         days: [
-          { date: '2026-11-01', logRequests: 0, apiGatewayRequests: 0, gap: 0 },
-          { date: '2026-11-02', logRequests: 7, apiGatewayRequests: 6, gap: 1 },
-          { date: '2026-11-03', logRequests: 1, apiGatewayRequests: 1, gap: 0 },
+          { date: '2026-11-01', logRequests: 0, logMeteredRequests: 0, apiGatewayRequests: 0, gap: 0 },
+          { date: '2026-11-02', logRequests: 7, logMeteredRequests: 7, apiGatewayRequests: 6, gap: 1 },
+          { date: '2026-11-03', logRequests: 1, logMeteredRequests: 1, apiGatewayRequests: 1, gap: 0 },
         ],
       },
     ]);
@@ -99,8 +108,43 @@ describe('reconciliation with API Gateway GetUsage over HTTP', () => {
     });
     const reconciler = new ApiGatewayReconciler(api, [ACME], async () => rows);
     const at = new Date('2026-11-03T10:00:00Z');
-    await expect(reconciler.reconcile(usage(17), at)).resolves.toHaveLength(1);
+    await expect(reconciler.reconcile(usage(17), at)).resolves.toEqual({
+      keys: [{ id: 'acme', logRequests: 17, apiGatewayRequests: 17, gap: 0 }],
+      // the last complete day is 2 November: API Gateway metered 5, the logs hold 5 records
+      lastCompleteDay: { day: '2026-11-02', apiGatewayRequests: 5, logRequests: 5, shortfallPercent: 0 },
+    });
     await expect(reconciler.reconcile(usage(18), at)).rejects.toThrow('key acme: rollups hold 17 billable requests but the run computed 18');
+  });
+});
+
+describe('log shortfall (environment, last complete UTC day)', () => {
+  const report = (id: string, days: [string, number, number][]) => ({
+    id,
+    logRequests: 0,
+    apiGatewayRequests: 0,
+    gap: 0,
+    days: days.map(([date, logMeteredRequests, apiGatewayRequests]) => ({ date, logRequests: 0, logMeteredRequests, apiGatewayRequests, gap: 0 })),
+  });
+
+  it('sums every key on that day: API Gateway metered against log records with a 2xx-5xx status', () => {
+    const reports = [report('a', [['2026-11-02', 600, 1000]]), report('b', [['2026-11-02', 300, 200]])];
+    expect(logShortfall(reports, '2026-11-02', 1)).toEqual({ day: '2026-11-02', apiGatewayRequests: 1200, logRequests: 900, shortfallPercent: 25 });
+    // logs holding more than API Gateway (its own 429s are logged, not metered) is no shortfall
+    expect(logShortfall([report('a', [['2026-11-02', 1500, 1000]])], '2026-11-02', 1).shortfallPercent).toBe(0);
+    // below the minimum volume there is no figure
+    expect(logShortfall(reports, '2026-11-02', 5000).shortfallPercent).toBeNull();
+  });
+
+  it('compares the day before the run, within the month; none on the first day of the month', () => {
+    expect(lastCompleteDay('2026-11', new Date('2026-11-03T00:17:00Z'))).toBe('2026-11-02');
+    expect(lastCompleteDay('2026-11', new Date('2026-11-01T10:00:00Z'))).toBeNull();
+    expect(lastCompleteDay('2026-11', new Date('2026-12-02T00:17:00Z'))).toBe('2026-11-30');
+  });
+
+  it('a record counted for its metered status: rejected and errors count, like API Gateway', async () => {
+    const rows2 = [{ ...row('2026-11-02T10', ACME.fingerprint, 3), rejected: 2, errors: 1 }];
+    const perDay = dailyLogRequests(rows2, '2026-11', ACME.fingerprint, ['2026-11-01', '2026-11-02'], (r) => r.requests + r.rejected + r.errors);
+    expect(perDay.get('2026-11-02')).toBe(6);
   });
 });
 

@@ -1,7 +1,11 @@
 /**
- * Reconciliation: per key and day, billable requests counted from the CloudFront logs (hourly
- * rollups) against API Gateway's own usage-plan counters (GetUsage), and the month-to-date gap
- * published as ReconciliationGap.
+ * Reconciliation: per key and day, requests counted from the CloudFront logs (hourly rollups)
+ * against API Gateway's own usage-plan counters (GetUsage). Two figures come out:
+ * - per key, month to date, billable requests in the logs minus API Gateway's count (the report's
+ *   `reconciliation.keys`; a figure to read, not alarmed);
+ * - for the environment, on the month's last complete UTC day, the share of API Gateway's metered
+ *   requests the logs miss (LogShortfallPercent, alarmed): the loud signal when logs stop reaching
+ *   the billing record (docs/monitoring.md).
  *
  * GetUsage (https://docs.aws.amazon.com/apigateway/latest/api/API_GetUsage.html): usagePlanId,
  * startDate and endDate (YYYY-MM-DD, both included), optional keyId, `limit` (default 25, max 500)
@@ -12,17 +16,19 @@
  * Not verifiable from AWS's documentation: that API Gateway's days are UTC days (a public Q&A says
  * so) and how pages split a key's days; pages are read as consecutive days per key.
  *
- * Logs and API Gateway will not agree exactly: API Gateway counts requests it metered against the
- * key (including those the backend answered 4xx/5xx, excluding those the edge rejected), the logs
- * count status 200-399 at CloudFront, and a log record's day is the partition hour's day. The gap
- * is a signal to watch (for example a sudden jump means lost logs or traffic bypassing the edge),
- * not an error.
+ * Like with like. API Gateway counts requests it metered against the key: every request that
+ * reached the usage plan, whatever the handler answered (4xx and 5xx included), not the edge's own
+ * 403s nor API Gateway's 429s (throttle, quota). Billable requests (200-399) are therefore at most
+ * API Gateway's count. The shortfall compares API Gateway's count with every log record of the
+ * configured keys with a status from 200 to 599: without log loss that is at least API Gateway's
+ * count (it adds the 429s), so any shortfall beyond rounding is lost or unattributed logs. A loss
+ * smaller than the day's 429s can hide behind them; a log record's day is its partition hour's day.
  */
 import { GetUsageCommand, type APIGatewayClient, type GetUsageCommandInput, type GetUsageCommandOutput } from '@aws-sdk/client-api-gateway';
 import type { DeployedApiKey } from '../../contracts/usage-job-deployment';
 import { monthBounds } from '../../sql/hours';
 import type { HourlyUsageRow } from '../types';
-import type { KeyReconciliation, MonthUsage } from '../usage-publisher';
+import type { KeyReconciliation, LogShortfall, MonthUsage, Reconciliation } from '../usage-publisher';
 import type { Reconciler } from './cloudwatch-publisher';
 import { awsErrorCode, DEFAULT_BACKOFF, RetriesExhaustedError, withBackoff, type BackoffOptions } from './retry';
 
@@ -37,13 +43,16 @@ export function apiGatewayUsageApi(client: APIGatewayClient): ApiGatewayUsageApi
 export interface DayReconciliation {
   /** UTC day 'YYYY-MM-DD'. */
   readonly date: string;
+  /** Billable requests (200-399) in the logs. */
   readonly logRequests: number;
+  /** Records with a status from 200 to 599 in the logs (what the shortfall compares). */
+  readonly logMeteredRequests: number;
   readonly apiGatewayRequests: number;
   /** logRequests - apiGatewayRequests */
   readonly gap: number;
 }
 
-/** Month to date (the KeyReconciliation the publisher puts as ReconciliationGap) plus each day. */
+/** Month to date (the report's reconciliation.keys entry) plus each day. */
 export interface KeyReconciliationReport extends KeyReconciliation {
   readonly days: readonly DayReconciliation[];
 }
@@ -68,11 +77,18 @@ export function reconciliationDays(month: string, today: Date): string[] {
 }
 
 /**
- * Billable requests per day of `month` from rollup rows of one fingerprint. A row's day is its
- * partition hour's day; rows of `month` found in a neighbouring month's partition (a request that
- * finished just across midnight) count on the month's first or last day.
+ * Requests per day of `month` from rollup rows of one fingerprint: billable ones, or with `count`
+ * any other figure of the row. A row's day is its partition hour's day; rows of `month` found in a
+ * neighbouring month's partition (a request that finished just across midnight) count on the
+ * month's first or last day.
  */
-export function dailyLogRequests(rows: readonly HourlyUsageRow[], month: string, fingerprint: string, days: readonly string[]): Map<string, number> {
+export function dailyLogRequests(
+  rows: readonly HourlyUsageRow[],
+  month: string,
+  fingerprint: string,
+  days: readonly string[],
+  count: (row: HourlyUsageRow) => number = (row) => row.requests,
+): Map<string, number> {
   const perDay = new Map<string, number>(days.map((d) => [d, 0]));
   const firstDay = `${month}-01`;
   const lastDay = days[days.length - 1];
@@ -81,7 +97,7 @@ export function dailyLogRequests(rows: readonly HourlyUsageRow[], month: string,
     let day = row.hour.slice(0, 10);
     if (day < firstDay) day = firstDay;
     if (!perDay.has(day)) day = lastDay ?? day; // the next month's partition, or after today
-    perDay.set(day, (perDay.get(day) ?? 0) + row.requests);
+    perDay.set(day, (perDay.get(day) ?? 0) + count(row));
   }
   return perDay;
 }
@@ -157,18 +173,40 @@ export async function reconcileMonth(options: {
   const usageByPlan = new Map<string, Map<string, Map<string, number>>>();
   for (const plan of plans) usageByPlan.set(plan, await apiGatewayDailyUsage(options.api, plan, days, options.backoff));
 
+  const metered = (row: HourlyUsageRow) => row.requests + row.rejected + row.errors;
   return options.keys.map((key) => {
     const logs = dailyLogRequests(options.rows, options.month, key.fingerprint, days);
+    const logsMetered = dailyLogRequests(options.rows, options.month, key.fingerprint, days, metered);
     const gateway = usageByPlan.get(key.usagePlanId)?.get(key.apiGatewayKeyId);
     const dayReports = days.map((date) => {
       const logRequests = logs.get(date) ?? 0;
       const apiGatewayRequests = gateway?.get(date) ?? 0;
-      return { date, logRequests, apiGatewayRequests, gap: logRequests - apiGatewayRequests };
+      return { date, logRequests, logMeteredRequests: logsMetered.get(date) ?? 0, apiGatewayRequests, gap: logRequests - apiGatewayRequests };
     });
     const logRequests = dayReports.reduce((s, d) => s + d.logRequests, 0);
     const apiGatewayRequests = dayReports.reduce((s, d) => s + d.apiGatewayRequests, 0);
     return { id: key.id, logRequests, apiGatewayRequests, gap: logRequests - apiGatewayRequests, days: dayReports };
   });
+}
+
+/** The month's last complete UTC day up to `runTime` ('YYYY-MM-DD'), or null when it has none yet. */
+export function lastCompleteDay(month: string, runTime: Date): string | null {
+  const yesterday = isoDay(new Date(Date.parse(`${isoDay(runTime)}T00:00:00Z`) - DAY_MS));
+  const days = reconciliationDays(month, new Date(`${yesterday}T00:00:00Z`));
+  return days.length > 0 ? days[days.length - 1] : null;
+}
+
+/** The environment's shortfall on `day`: every key's API Gateway count against its log records with a 2xx-5xx status. */
+export function logShortfall(reports: readonly KeyReconciliationReport[], day: string, minRequests: number): LogShortfall {
+  let apiGatewayRequests = 0;
+  let logRequests = 0;
+  for (const report of reports) {
+    const d = report.days.find((x) => x.date === day);
+    apiGatewayRequests += d?.apiGatewayRequests ?? 0;
+    logRequests += d?.logMeteredRequests ?? 0;
+  }
+  const shortfallPercent = apiGatewayRequests >= minRequests ? (100 * Math.max(0, apiGatewayRequests - logRequests)) / apiGatewayRequests : null;
+  return { day, apiGatewayRequests, logRequests, shortfallPercent };
 }
 
 /**
@@ -182,9 +220,11 @@ export class ApiGatewayReconciler implements Reconciler {
     /** The month's rollup rows of the partition hours up to `runTime`. */
     private readonly monthRows: (month: string, runTime: Date) => Promise<readonly HourlyUsageRow[]>,
     private readonly backoff: BackoffOptions = DEFAULT_BACKOFF,
+    /** API Gateway requests on the compared day below which no shortfall is computed (monitoring.logShortfallMinRequests). */
+    private readonly minRequests: number = 1,
   ) {}
 
-  async reconcile(usage: MonthUsage, runTime: Date): Promise<KeyReconciliationReport[]> {
+  async reconcile(usage: MonthUsage, runTime: Date): Promise<Reconciliation> {
     const rows = await this.monthRows(usage.month, runTime);
     const reports = await reconcileMonth({ api: this.api, keys: this.keys, month: usage.month, rows, today: runTime, backoff: this.backoff });
     // The figures the run publishes and the rows reconciled must be the same data.
@@ -194,6 +234,10 @@ export class ApiGatewayReconciler implements Reconciler {
         throw new Error(`key ${report.id}: rollups hold ${report.logRequests} billable requests but the run computed ${published.requests}; rerun the job`);
       }
     }
-    return reports;
+    const day = lastCompleteDay(usage.month, runTime);
+    return {
+      keys: reports.map((r) => ({ id: r.id, logRequests: r.logRequests, apiGatewayRequests: r.apiGatewayRequests, gap: r.gap })),
+      lastCompleteDay: day === null ? null : logShortfall(reports, day, this.minRequests),
+    };
   }
 }

@@ -17,23 +17,46 @@ import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } fro
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { hourPrefix } from '../../sql/log-columns';
 import { useMotoServer, type SeededAthenaResult } from '../../test-support/moto-server';
-import { API_KEY_DIMENSION, ENVIRONMENT_METRICS, metricsNamespace, PER_KEY_METRICS } from '../../contracts/metrics';
+import { API_KEY_DIMENSION, METRIC_IDS, METRICS, metricsNamespace, THRESHOLD_DIMENSION } from '../../contracts/metrics';
 import type { NamedEnvironment } from '../../contracts/resource-names';
 import { floorToHour, hourStart } from '../../sql/hours';
 import { runIncremental } from '../incremental-run';
 import { monthUsage } from '../month-usage';
 import type { HourId } from '../types';
-import type { PublishResult } from '../usage-publisher';
+import { publishRun, PublishRunError, type PublishedRun } from '../publish-run';
 import { AthenaQueryError, type AthenaApi } from './athena-engine';
 import { athenaClient, cloudWatchClient, s3Client } from './clients';
 import { PublishError, type CloudWatchApi } from './cloudwatch-publisher';
+import type { EventBridgeApi } from './eventbridge-notices';
 import { createAwsUsageBackend, type AwsBackendOptions, type AwsUsageBackend } from './index';
 import { getUsageServer } from './testing/get-usage-server';
 import { createUsageJobEnvironment } from './testing/usage-job-environment';
 import { seededUsageResult } from './testing/usage-sql-result';
 
 const moto = useMotoServer();
-const REGIONS = ['eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1'];
+const REGIONS = [
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'eu-central-1',
+  'eu-north-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
+  'ca-central-1',
+  'ap-south-1',
+  'ap-northeast-1',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'sa-east-1',
+];
+const THRESHOLDS = [80, 100];
+/** What publishRun reads of the environment's configuration. */
+const settings = (name: string) => ({
+  name,
+  alarms: { quotaPercentThresholds: THRESHOLDS, unattributedPercentThreshold: 5, emails: [] },
+  monitoring: { perKeyMetrics: { mode: 'all' as const }, dashboardTopKeys: 20, logShortfallPercentThreshold: 10, logShortfallMinRequests: 1 },
+});
 const ACCOUNT = '000000000000';
 const DIST = 'E2FAULTTEST';
 const MONTH = '2026-11';
@@ -73,14 +96,17 @@ const BATCH_B = result([
 ]);
 
 let envSeq = 0;
-/** A fresh environment with its buckets, deployment file, workgroup and log objects. */
-async function environment(): Promise<NamedEnvironment & { region: string }> {
+/**
+ * A fresh environment with its buckets, deployment file, workgroup and log objects. With the
+ * default quotas the clean run crosses no threshold; `quotas` lets notice scenarios make keys cross.
+ */
+async function environment(quotas: { acme: number; globex: number } = { acme: 100, globex: 50 }): Promise<NamedEnvironment & { region: string }> {
   const name = `f${++envSeq}`;
   const region = REGIONS[envSeq - 1];
   const env = { name, prefix: `ubb-${name}`, accountId: ACCOUNT, region };
   const names = await createUsageJobEnvironment({ s3, athena: athenaClient(conn(region)) }, env, DIST, [
-    { id: 'acme', customer: 'Acme', fingerprint: ACME_FP, apiGatewayKeyId: 'key-acme', usagePlanId: 'plan-pro', monthlyQuota: 100 },
-    { id: 'globex', customer: 'Globex', fingerprint: GLOBEX_FP, apiGatewayKeyId: 'key-globex', usagePlanId: 'plan-basic', monthlyQuota: 50 },
+    { id: 'acme', customer: 'Acme', fingerprint: ACME_FP, apiGatewayKeyId: 'key-acme', usagePlanId: 'plan-pro', monthlyQuota: quotas.acme },
+    { id: 'globex', customer: 'Globex', fingerprint: GLOBEX_FP, apiGatewayKeyId: 'key-globex', usagePlanId: 'plan-basic', monthlyQuota: quotas.globex },
   ]);
   for (const hour of LOG_HOURS) {
     const key = `${hourPrefix(ACCOUNT, DIST, hourStart(hour))}${DIST}.${hour}.part-0.parquet`;
@@ -104,11 +130,11 @@ function backend(env: NamedEnvironment & { region: string }, now: Date, extra: P
   });
 }
 
-/** The CLI's sequence for one run (usage-job/cli.ts main, without printing). */
-async function runJob(parts: AwsUsageBackend, now: Date): Promise<PublishResult> {
+/** The CLI's sequence for one run (usage-job/cli.ts main, without printing): figures, then notices and metrics. */
+async function runJob(parts: AwsUsageBackend, now: Date, env: { name: string } = { name: 'f' }): Promise<PublishedRun> {
   const run = await runIncremental({ month: MONTH, now, lateWindowHours: 48, engine: parts.engine, lister: parts.lister, store: parts.store });
   const usage = monthUsage(MONTH, run.rows, parts.keys);
-  return parts.publisher.publish({ usage, timestamp: floorToHour(now) });
+  return publishRun({ usage, env: settings(env.name), now, publishing: parts });
 }
 
 interface Snapshot {
@@ -123,15 +149,19 @@ async function snapshot(parts: AwsUsageBackend, env: NamedEnvironment & { region
   const rollups: Record<HourId, unknown> = {};
   for (const hour of LOG_HOURS) rollups[hour] = (await parts.store.getHour(hour))?.rows ?? null;
   const ns = metricsNamespace(env.name);
-  const series: [string, string | undefined][] = [
-    ...['acme', 'globex'].flatMap((id) => Object.values(PER_KEY_METRICS).map((m): [string, string] => [m, id])),
-    [ENVIRONMENT_METRICS.unattributedRequests, undefined],
-    [ENVIRONMENT_METRICS.unattributedPercent, undefined],
-  ];
-  const query = (metric: string, id: string | undefined, i: number): MetricDataQuery => ({
+  // Every metric of the table but the heartbeat (read apart): per key, per threshold, environment.
+  type Series = [string, { Name: string; Value: string } | undefined];
+  const series: Series[] = METRIC_IDS.filter((id) => id !== 'heartbeat').flatMap((id): Series[] => {
+    const m = METRICS[id];
+    if (m.scope === 'key') return ['acme', 'globex'].map((k): [string, { Name: string; Value: string }] => [m.name, { Name: API_KEY_DIMENSION, Value: k }]);
+    if (m.scope === 'threshold')
+      return THRESHOLDS.map((t): [string, { Name: string; Value: string }] => [m.name, { Name: THRESHOLD_DIMENSION, Value: String(t) }]);
+    return [[m.name, undefined]];
+  });
+  const query = (metric: string, dimension: { Name: string; Value: string } | undefined, i: number): MetricDataQuery => ({
     Id: `q${i}`,
     MetricStat: {
-      Metric: { Namespace: ns, MetricName: metric, ...(id ? { Dimensions: [{ Name: API_KEY_DIMENSION, Value: id }] } : {}) },
+      Metric: { Namespace: ns, MetricName: metric, ...(dimension ? { Dimensions: [dimension] } : {}) },
       Period: 3600,
       Stat: 'Maximum',
     },
@@ -139,14 +169,14 @@ async function snapshot(parts: AwsUsageBackend, env: NamedEnvironment & { region
   const hour = floorToHour(NOW);
   const out = await cloudWatch.send(
     new GetMetricDataCommand({
-      MetricDataQueries: [...series.map(([m, id], i) => query(m, id, i)), query(ENVIRONMENT_METRICS.heartbeat, undefined, series.length)],
+      MetricDataQueries: [...series.map(([m, d], i) => query(m, d, i)), query(METRICS.heartbeat.name, undefined, series.length)],
       StartTime: hour,
       EndTime: new Date(hour.getTime() + 3_600_000),
     }),
   );
   const values = (i: number) => out.MetricDataResults?.find((r) => r.Id === `q${i}`)?.Values ?? [];
   const maximum: Record<string, number[]> = {};
-  series.forEach(([m, id], i) => (maximum[`${m}${id ? `/${id}` : ''}`] = values(i)));
+  series.forEach(([m, d], i) => (maximum[`${m}${d ? `/${d.Value}` : ''}`] = values(i)));
   return { rollups, maximum, heartbeat: values(series.length) };
 }
 
@@ -185,20 +215,23 @@ describe('usage job on AWS: faults, then a rerun that converges to a clean run',
     const parts = await backend(env, NOW);
     await seed(env, BATCH_A, BATCH_B);
     const published = await runJob(parts, NOW);
-    expect(published.reconciliation?.map((r) => [r.id, r.logRequests, r.apiGatewayRequests, r.gap])).toEqual([
+    expect(published.reconciliation?.keys.map((r) => [r.id, r.logRequests, r.apiGatewayRequests, r.gap])).toEqual([
       ['acme', 55, 54, 1],
       ['globex', 12, 12, 0],
     ]);
+    // 1 November: API Gateway metered 30 + 12, the logs hold 32 + 12 records with a 2xx-5xx status (acme's 2 rejected included)
+    expect(published.reconciliation?.lastCompleteDay).toEqual({ day: '2026-11-01', apiGatewayRequests: 42, logRequests: 44, shortfallPercent: 0 });
     clean = await snapshot(parts, env);
   }, 60_000);
 
   it('the clean run publishes what the logs hold', () => {
-    expect(clean.maximum[`${PER_KEY_METRICS.billableRequests}/acme`]).toEqual([55]);
-    expect(clean.maximum[`${PER_KEY_METRICS.quotaUsedPercent}/acme`]).toEqual([55]);
-    expect(clean.maximum[`${PER_KEY_METRICS.billableRequests}/globex`]).toEqual([12]);
-    expect(clean.maximum[`${PER_KEY_METRICS.quotaUsedPercent}/globex`]).toEqual([24]);
-    expect(clean.maximum[`${PER_KEY_METRICS.reconciliationGap}/acme`]).toEqual([1]);
-    expect(clean.maximum[ENVIRONMENT_METRICS.unattributedRequests]).toEqual([7]);
+    expect(clean.maximum[`${METRICS.quotaUsedPercent.name}/acme`]).toEqual([55]);
+    expect(clean.maximum[`${METRICS.quotaUsedPercent.name}/globex`]).toEqual([24]);
+    expect(clean.maximum[METRICS.billableRequests.name]).toEqual([67]);
+    expect(clean.maximum[METRICS.logShortfallPercent.name]).toEqual([0]);
+    expect(clean.maximum[`${METRICS.keysAtThreshold.name}/80`]).toEqual([0]);
+    expect(clean.maximum[`${METRICS.quotaNoticesSent.name}/80`]).toEqual([0]);
+    expect(clean.maximum[METRICS.unattributedRequests.name]).toEqual([7]);
     expect(clean.heartbeat).toEqual([1]);
     expect(Object.values(clean.rollups).every((rows) => Array.isArray(rows) && rows.length > 0)).toBe(true);
   });
@@ -299,8 +332,9 @@ describe('usage job on AWS: faults, then a rerun that converges to a clean run',
     });
     const faulty = await backend(env, NOW, { wrap: { cloudWatch: wrapCloudWatch }, publisher: { batchSize: 4 } });
     const error = await runJob(faulty, NOW).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(PublishError);
-    expect((error as PublishError).failedData).toBe(4);
+    expect(error).toBeInstanceOf(PublishRunError);
+    expect((error as PublishRunError).cause).toBeInstanceOf(PublishError);
+    expect(((error as PublishRunError).cause as PublishError).failedData).toBe(4);
     const afterFault = await snapshot(faulty, env);
     expect(afterFault.heartbeat).toEqual([]);
     expect(afterFault.rollups).toEqual(clean.rollups); // rollups and manifest were written before publishing
@@ -310,5 +344,95 @@ describe('usage job on AWS: faults, then a rerun that converges to a clean run',
     const parts = await backend(env, RERUN, { wrap: { cloudWatch: wrapCloudWatch }, publisher: { batchSize: 4 } });
     await runJob(parts, RERUN); // no Athena result queued: the rerun computes nothing, it republishes
     expect(await snapshot(parts, env)).toEqual(clean);
+  });
+});
+
+// --- quota notices: one per (key, threshold, month), at least once, a stable id ----------------
+
+/** Wraps EventBridge: records the noticeIds of every entry EventBridge accepted; `fault` may fail entries or throw. */
+function recordingEventBridge(fault: (call: number, noticeIds: string[]) => 'throttle' | string[] | undefined = () => undefined) {
+  const accepted: string[] = [];
+  let calls = 0;
+  const wrap = (api: EventBridgeApi): EventBridgeApi => ({
+    putEvents: async (input) => {
+      calls += 1;
+      const ids = (input.Entries ?? []).map((e) => (JSON.parse(e.Detail ?? '{}') as { noticeId: string }).noticeId);
+      const injected = fault(calls, ids);
+      if (injected === 'throttle') throw throttle();
+      const failing = new Set(injected ?? []);
+      const sent = (input.Entries ?? []).filter((_, i) => !failing.has(ids[i]));
+      const out = sent.length > 0 ? await api.putEvents({ ...input, Entries: sent }) : { Entries: [], FailedEntryCount: 0 };
+      // Put the moto answers back in request order, with the injected failures where they belong.
+      const answers = [...(out.Entries ?? [])];
+      const entries = ids.map((id) => (failing.has(id) ? { ErrorCode: 'InternalFailure', ErrorMessage: 'injected' } : (answers.shift() ?? {})));
+      ids.forEach((id, i) => entries[i].EventId !== undefined && accepted.push(id));
+      return { Entries: entries, FailedEntryCount: entries.filter((e) => e.ErrorCode !== undefined).length };
+    },
+  });
+  return { wrap, accepted, calls: () => calls };
+}
+
+/** acme 55 of 60 (91.7 %: the 80 % notice), globex 12 of 10 (120 %: 80 % and 100 %). */
+const CROSSING = { acme: 60, globex: 10 };
+const ids = (env: { name: string }) => [`${env.name}:acme:${MONTH}:80`, `${env.name}:globex:${MONTH}:80`, `${env.name}:globex:${MONTH}:100`];
+
+describe('quota notices on AWS (EventBridge on moto, ledger in the usage bucket)', () => {
+  it('a run sends each due notice once with its stable id; reruns never repeat a notice that was sent and recorded', async () => {
+    const env = await environment(CROSSING);
+    await seed(env, BATCH_A, BATCH_B);
+    const events = recordingEventBridge();
+    const first = await runJob(await backend(env, NOW, { wrap: { eventBridge: events.wrap } }), NOW, env);
+    expect(first.notices).toMatchObject({ due: 3, alreadySent: 0, sent: ids(env), failed: [] });
+    expect(events.accepted).toEqual(ids(env));
+    const parts = await backend(env, NOW);
+    const after = await snapshot(parts, env);
+    expect(after.maximum[`${METRICS.quotaNoticesSent.name}/80`]).toEqual([2]);
+    expect(after.maximum[`${METRICS.quotaNoticesSent.name}/100`]).toEqual([1]);
+    expect(after.maximum[`${METRICS.keysAtThreshold.name}/80`]).toEqual([2]);
+    expect(after.heartbeat).toEqual([1]);
+
+    // Rerun in the same hour, then a run an hour later: nothing is sent again.
+    const rerun = await runJob(await backend(env, RERUN, { wrap: { eventBridge: events.wrap } }), RERUN, env);
+    expect(rerun.notices).toMatchObject({ due: 3, alreadySent: 3, sent: [], failed: [] });
+    const later = new Date('2026-11-02T11:40:00Z');
+    const next = await runJob(await backend(env, later, { wrap: { eventBridge: events.wrap } }), later, env);
+    expect(next.notices).toMatchObject({ due: 3, alreadySent: 3, sent: [] });
+    expect(events.accepted).toEqual(ids(env));
+    expect(events.calls()).toBe(1);
+  });
+
+  it('a failed send is not recorded: the run fails without a heartbeat, and the next run sends that notice, same id, and only it', async () => {
+    const env = await environment(CROSSING);
+    await seed(env, BATCH_A, BATCH_B);
+    const failing = `${env.name}:globex:${MONTH}:100`;
+    let armed = true;
+    const events = recordingEventBridge(() => (armed ? [failing] : undefined));
+    const error = await runJob(await backend(env, NOW, { wrap: { eventBridge: events.wrap } }), NOW, env).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PublishRunError);
+    expect((error as PublishRunError).message).toContain('no heartbeat: 1 of 3 quota notices were not sent');
+    expect((error as PublishRunError).notices).toMatchObject({ sent: ids(env).slice(0, 2), failed: [failing] });
+    const afterFault = await snapshot(await backend(env, NOW), env);
+    expect(afterFault.heartbeat).toEqual([]);
+    expect(afterFault.maximum[`${METRICS.quotaUsedPercent.name}/globex`]).toEqual([120]); // the gauges went out
+
+    armed = false;
+    const rerun = await runJob(await backend(env, RERUN, { wrap: { eventBridge: events.wrap } }), RERUN, env);
+    expect(rerun.notices).toMatchObject({ due: 3, alreadySent: 2, sent: [failing], failed: [] });
+    expect(events.accepted).toEqual(ids(env)); // each notice reached the bus exactly once
+    expect((await snapshot(await backend(env, RERUN), env)).heartbeat).toEqual([1]);
+  });
+
+  it('PutEvents throttled past the retries: outcome unknown, nothing recorded; the next run sends every notice', async () => {
+    const env = await environment(CROSSING);
+    await seed(env, BATCH_A, BATCH_B);
+    let armed = true;
+    const events = recordingEventBridge(() => (armed ? 'throttle' : undefined));
+    const error = await runJob(await backend(env, NOW, { wrap: { eventBridge: events.wrap } }), NOW, env).catch((e: unknown) => e);
+    expect((error as PublishRunError).message).toMatch(/3 of 3 quota notices were not sent \(EventBridge PutEvents failed after 4 attempts: Throttling/);
+    expect(events.accepted).toEqual([]);
+    armed = false;
+    const rerun = await runJob(await backend(env, RERUN, { wrap: { eventBridge: events.wrap } }), RERUN, env);
+    expect(rerun.notices.sent).toEqual(ids(env));
+    expect(events.accepted).toEqual(ids(env));
   });
 });

@@ -1,9 +1,15 @@
 /**
- * Alarms on the usage job's metrics (contracts/metrics.ts), all to one SNS topic per
- * environment (optional e-mail subscriptions from config):
- * - per key and configured threshold, QuotaUsedPercent (a month-to-date gauge; Maximum, so a rerun
- *   that re-puts the same value cannot inflate it) at or above the threshold;
+ * Alarms on the usage job's metrics (contracts/metrics.ts), all to one SNS topic per environment
+ * (optional e-mail subscriptions from config). Their number does not depend on the number of keys
+ * (docs/monitoring.md): per configured quota threshold one alarm, plus three.
+ * - per threshold, QuotaNoticesSent >= 1: keys newly crossed the threshold this hour. Which keys,
+ *   by name: the quota notices (EventBridge, one per key, threshold and month), the dashboard's
+ *   "Keys nearest their quota" widget, and the usage job's report. Metrics Insights alarms with a
+ *   contributor per key were not chosen: AWS bills them per metric the query analyzes, so they grow
+ *   with the key count (docs/monitoring.md, "Why not one alarm contributor per key");
  * - UnattributedPercent above the configured share;
+ * - LogShortfallPercent above the configured share for three hourly runs: logs stopped reaching
+ *   the billing record (API Gateway metered more requests than the logs hold);
  * - UsageJobHeartbeat missing for two hourly periods (missing data is breaching).
  * Descriptions say what the alarm means and what to do (limit 1024 characters).
  */
@@ -11,7 +17,8 @@ import { Construct } from 'constructs';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
-import { API_KEY_DIMENSION, ENVIRONMENT_METRICS, PER_KEY_METRICS, metricsNamespace } from '../../../contracts/metrics';
+import { METRICS, metricsNamespace, THRESHOLD_DIMENSION } from '../../../contracts/metrics';
+import { QUOTA_NOTICE_DETAIL_TYPE, quotaNoticeSource } from '../../../contracts/quota-notice';
 import { resourceNames } from '../../../contracts/resource-names';
 import type { EnvironmentConfig } from '../../../config/types';
 
@@ -19,9 +26,11 @@ import type { EnvironmentConfig } from '../../../config/types';
 export const USAGE_JOB_PERIOD_SECONDS = 3600;
 /** Heartbeat alarm fires after this many hourly periods without a successful run. */
 export const HEARTBEAT_MISSED_PERIODS = 2;
+/** The log-shortfall alarm needs this many hourly runs in a row over the threshold (late logs of the day's last hour settle meanwhile). */
+export const LOG_SHORTFALL_PERIODS = 3;
 
-export function quotaAlarmName(prefix: string, keyId: string, percent: number): string {
-  return `${prefix}-quota-${keyId}-${percent}pct`;
+export function quotaAlarmName(prefix: string, percent: number): string {
+  return `${prefix}-quota-${percent}pct-crossed`;
 }
 
 export class UsageAlarms extends Construct {
@@ -37,37 +46,34 @@ export class UsageAlarms extends Construct {
       new SnsTopicSubscription(this, `email-${i}`, { topicArn: this.topic.arn, protocol: 'email', endpoint: email });
     });
     const actions = { alarmActions: [this.topic.arn], okActions: [this.topic.arn] };
-    const thresholds = env.alarms.quotaPercentThresholds;
-    const top = thresholds[thresholds.length - 1];
 
-    for (const key of env.apiKeys) {
-      const plan = env.usagePlans[key.plan];
-      for (const percent of thresholds) {
-        const breach = percent >= 100;
-        const what = breach
-          ? `API Gateway now answers this key with 429 (quota exceeded) until the quota resets on the 1st (UTC). Contact the customer: upgrade the plan (apiKeys[].plan in config/environments.ts) or agree to wait.`
-          : `At 100 % API Gateway will answer this key with 429 until the month ends. Tell the customer's account owner; consider a larger plan before the quota runs out.`;
-        this.alarms.push(
-          new CloudwatchMetricAlarm(this, `quota-${key.id}-${percent}`, {
-            alarmName: quotaAlarmName(env.prefix, key.id, percent),
-            alarmDescription:
-              `${breach ? 'BREACH' : 'WARNING'} (${env.name}): ${key.customer} (key ${key.id}, plan ${key.plan}, ${plan.monthlyQuota} requests a month) ` +
-              `has used ${percent} % or more of its monthly quota, month to date, from CloudFront logs. ${what} ` +
-              `Dashboard: per-key quota panel. ${percent === top ? '' : 'A higher threshold alarm follows.'}`.trim(),
-            namespace,
-            metricName: PER_KEY_METRICS.quotaUsedPercent,
-            dimensions: { [API_KEY_DIMENSION]: key.id },
-            statistic: 'Maximum',
-            period: USAGE_JOB_PERIOD_SECONDS,
-            evaluationPeriods: 1,
-            threshold: percent,
-            comparisonOperator: 'GreaterThanOrEqualToThreshold',
-            // No data means no run this hour; the heartbeat alarm covers that.
-            treatMissingData: 'notBreaching',
-            ...actions,
-          }),
-        );
-      }
+    for (const percent of env.alarms.quotaPercentThresholds) {
+      const breach = percent >= 100;
+      const what = breach
+        ? 'API Gateway now answers those keys with 429 (quota exceeded) until the quota resets on the 1st (UTC): contact the customers (upgrade the plan in config/environments.ts, or wait).'
+        : 'At 100 % API Gateway will answer those keys with 429 until the month ends: tell the customers; consider a larger plan.';
+      this.alarms.push(
+        new CloudwatchMetricAlarm(this, `quota-${percent}`, {
+          alarmName: quotaAlarmName(env.prefix, percent),
+          alarmDescription:
+            `${breach ? 'BREACH' : 'WARNING'} (${env.name}): keys newly reached ${percent} % of their monthly quota this hour (month to date, from CloudFront logs). ${what} ` +
+            `Which keys, by name: the quota notices (EventBridge default bus, source ${quotaNoticeSource(env.prefix)}, detail-type "${QUOTA_NOTICE_DETAIL_TYPE}", ` +
+            `one per key, threshold and month; the API company forwards them to customers), the dashboard widget "${METRICS.quotaUsedPercent.dashboard.widget}", ` +
+            `and npm run usage -- --engine athena --env ${env.name} --month <YYYY-MM> --dry-run --format table. The alarm returns to OK at the next run without new crossings.`,
+          namespace,
+          metricName: METRICS.quotaNoticesSent.name,
+          dimensions: { [THRESHOLD_DIMENSION]: String(percent) },
+          statistic: METRICS.quotaNoticesSent.statistic,
+          period: USAGE_JOB_PERIOD_SECONDS,
+          evaluationPeriods: 1,
+          threshold: 1,
+          comparisonOperator: 'GreaterThanOrEqualToThreshold',
+          // No data means no run this hour; the heartbeat alarm covers that.
+          treatMissingData: 'notBreaching',
+          // Every crossing notifies; going back to OK an hour later is not news.
+          alarmActions: [this.topic.arn],
+        }),
+      );
     }
 
     this.alarms.push(
@@ -79,8 +85,8 @@ export class UsageAlarms extends Construct {
           `if nearly every request is unattributed, the log delivery does not select viewer-request-log-data or the edge function is not attached. ` +
           `Check the dashboard's unattributed panel, then query the log table for recent requests whose viewer_request_log_data is '-' or empty.`,
         namespace,
-        metricName: ENVIRONMENT_METRICS.unattributedPercent,
-        statistic: 'Maximum',
+        metricName: METRICS.unattributedPercent.name,
+        statistic: METRICS.unattributedPercent.statistic,
         period: USAGE_JOB_PERIOD_SECONDS,
         evaluationPeriods: 1,
         threshold: env.alarms.unattributedPercentThreshold,
@@ -91,17 +97,39 @@ export class UsageAlarms extends Construct {
     );
 
     this.alarms.push(
+      new CloudwatchMetricAlarm(this, 'log-shortfall', {
+        alarmName: `${env.prefix}-log-shortfall`,
+        alarmDescription:
+          `Logs stopped reaching the billing record in ${env.name}: on the last complete UTC day API Gateway metered more than ${env.monitoring.logShortfallPercentThreshold} % more requests ` +
+          `than the CloudFront logs hold for the same keys, so those requests are not billed. Check the v2 log delivery's path first ` +
+          `(aws logs get-delivery --region us-east-1; terraform-provider-aws issue 46328: an in-place update can move where logs land), then new files under AWSLogs/ in the log bucket, ` +
+          `then the unattributed alarm (a missing viewer_request_log_data field leaves every request without a key). The job's report holds the day and both counts (reconciliation.lastCompleteDay).`,
+        namespace,
+        metricName: METRICS.logShortfallPercent.name,
+        statistic: METRICS.logShortfallPercent.statistic,
+        period: USAGE_JOB_PERIOD_SECONDS,
+        evaluationPeriods: LOG_SHORTFALL_PERIODS,
+        datapointsToAlarm: LOG_SHORTFALL_PERIODS,
+        threshold: env.monitoring.logShortfallPercentThreshold,
+        comparisonOperator: 'GreaterThanThreshold',
+        // Missing: no run, or too few API Gateway requests that day to judge (logShortfallMinRequests).
+        treatMissingData: 'notBreaching',
+        ...actions,
+      }),
+    );
+
+    this.alarms.push(
       new CloudwatchMetricAlarm(this, 'heartbeat', {
         alarmName: `${env.prefix}-usage-job-heartbeat`,
         alarmDescription:
-          `The usage job of ${env.name} has not completed a run for ${HEARTBEAT_MISSED_PERIODS} hours: usage metrics, quota alarms and invoice data are going stale. ` +
-          `Check the runs of the GitHub Actions workflow "usage", job "usage ${env.name}" (failed runs, disabled schedule, missing AWS_USAGE_ROLE_ARN_* variable, OIDC trust), then Athena (workgroup ${props.workgroupName}: failed or cancelled queries, bytes-scanned cutoff). ` +
-          `A rerun is safe: it recomputes the late window and never double counts. ` +
-          `To finish a month the job missed: once ${env.usageJob.lateWindowHours} h past its end, run gh workflow run usage -f environment=${env.name} -f month=YYYY-MM; ` +
+          `The usage job of ${env.name} has not completed a run for ${HEARTBEAT_MISSED_PERIODS} hours: usage metrics, quota alarms, quota notices and invoice data are going stale. ` +
+          `Check the runs of the GitHub Actions workflow "usage", job "usage ${env.name}" (failed runs, disabled schedule, missing AWS_USAGE_ROLE_ARN_* variable, OIDC trust), then Athena (workgroup ${props.workgroupName}: failed or cancelled queries, bytes-scanned cutoff) and EventBridge PutEvents. ` +
+          `A rerun is safe: it never double counts and sends only notices not recorded as sent. ` +
+          `To finish a missed month: once ${env.usageJob.lateWindowHours} h past its end, gh workflow run usage -f environment=${env.name} -f month=YYYY-MM; ` +
           `its final invoice lines land in s3://${resourceNames(env).usageBucket}/invoices/${env.name}/YYYY-MM/.`,
         namespace,
-        metricName: ENVIRONMENT_METRICS.heartbeat,
-        statistic: 'Sum',
+        metricName: METRICS.heartbeat.name,
+        statistic: METRICS.heartbeat.statistic,
         period: USAGE_JOB_PERIOD_SECONDS,
         evaluationPeriods: HEARTBEAT_MISSED_PERIODS,
         datapointsToAlarm: HEARTBEAT_MISSED_PERIODS,

@@ -1,18 +1,23 @@
 /**
- * One CloudWatch dashboard per environment: per-key month-to-date requests and quota percent,
- * bytes out, rejected requests, unattributed traffic, reconciliation gap, the job heartbeat, and
- * CloudFront's 4xx/5xx error rates. CloudFront metrics live in us-east-1 under AWS/CloudFront with
- * dimensions DistributionId and Region=Global
- * (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/programming-cloudwatch-metrics.html).
+ * One CloudWatch dashboard per environment with a fixed set of widgets, whatever the number of
+ * keys (docs/monitoring.md): environment totals, per-threshold key counts, and the keys nearest
+ * their quota through one Metrics Insights query (GROUP BY ApiKeyId ORDER BY MAX() DESC LIMIT N),
+ * which reads the per-key metric of every published key (a query processes up to 10,000 metrics
+ * and returns up to 500 series; API Gateway allows 10,000 keys per account and Region). Every
+ * metric comes from the table in contracts/metrics.ts, each plotted in the widget its entry names.
+ * CloudFront metrics live in us-east-1 under AWS/CloudFront with dimensions DistributionId and
+ * Region=Global (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/programming-cloudwatch-metrics.html).
  * Dashboard body format: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html
  */
 import { Construct } from 'constructs';
 import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard';
-import { API_KEY_DIMENSION, ENVIRONMENT_METRICS, PER_KEY_METRICS, metricsNamespace } from '../../../contracts/metrics';
+import { API_KEY_DIMENSION, METRICS, metricsNamespace, THRESHOLD_DIMENSION, type MetricId } from '../../../contracts/metrics';
+import { QUOTA_NOTICE_DETAIL_TYPE, quotaNoticeSource } from '../../../contracts/quota-notice';
 import type { EnvironmentConfig } from '../../../config/types';
 import { USAGE_JOB_PERIOD_SECONDS } from './alarms';
 
-type MetricLine = readonly (string | { readonly label?: string; readonly stat?: string; readonly region?: string })[];
+type MetricOptions = { readonly label?: string; readonly stat?: string; readonly region?: string; readonly expression?: string; readonly id?: string };
+type MetricLine = readonly (string | MetricOptions)[];
 
 interface MetricWidget {
   readonly type: 'metric';
@@ -21,7 +26,7 @@ interface MetricWidget {
   readonly properties: {
     readonly title: string;
     readonly region: string;
-    readonly view: 'timeSeries' | 'singleValue';
+    readonly view: 'timeSeries' | 'singleValue' | 'bar';
     readonly stat: string;
     readonly period: number;
     readonly metrics: readonly MetricLine[];
@@ -37,10 +42,31 @@ interface TextWidget {
   readonly properties: { readonly markdown: string };
 }
 
+/** The Metrics Insights query of the "nearest their quota" widget. */
+export function topKeysQuery(environment: string, limit: number): string {
+  return (
+    `SELECT MAX(${METRICS.quotaUsedPercent.name}) FROM SCHEMA("${metricsNamespace(environment)}", ${API_KEY_DIMENSION}) ` +
+    `GROUP BY ${API_KEY_DIMENSION} ORDER BY MAX() DESC LIMIT ${limit}`
+  );
+}
+
+/** Widget title of a table entry that is plotted. */
+function widgetOf(id: MetricId): string {
+  const where = METRICS[id].dashboard;
+  if (!('widget' in where)) throw new Error(`metric ${METRICS[id].name} is marked not plotted`);
+  return where.widget;
+}
+
 export function dashboardBody(env: EnvironmentConfig, distributionId: string): string {
   const ns = metricsNamespace(env.name);
-  const perKey = (metric: string): MetricLine[] => env.apiKeys.map((k) => [ns, metric, API_KEY_DIMENSION, k.id, { label: `${k.id} (${k.customer})` }]);
-  const usage = (title: string, metrics: readonly MetricLine[], extra: Partial<MetricWidget['properties']> = {}): MetricWidget => ({
+  const thresholds = env.alarms.quotaPercentThresholds;
+  const line = (id: MetricId, label: string, dimension?: readonly [string, string]): MetricLine => [
+    ns,
+    METRICS[id].name,
+    ...(dimension ?? []),
+    { label, stat: METRICS[id].statistic },
+  ];
+  const widget = (title: string, metrics: readonly MetricLine[], extra: Partial<MetricWidget['properties']> = {}): MetricWidget => ({
     type: 'metric',
     width: 12,
     height: 6,
@@ -55,33 +81,41 @@ export function dashboardBody(env: EnvironmentConfig, distributionId: string): s
       ...extra,
     },
   });
+  const perKey = env.monitoring.perKeyMetrics;
+  const topKeys = env.monitoring.dashboardTopKeys;
+  const perThreshold = (id: MetricId, label: (t: number) => string): MetricLine[] =>
+    thresholds.map((t) => line(id, label(t), [THRESHOLD_DIMENSION, String(t)]));
+
   const widgets: (MetricWidget | TextWidget)[] = [
     {
       type: 'text',
       width: 24,
-      height: 2,
+      height: 3,
       properties: {
         markdown:
-          `## Usage billing: ${env.name}\nMonth-to-date figures published hourly by the usage job from CloudFront logs (gauges: Maximum per hour). ` +
-          `Quota alarms at ${env.alarms.quotaPercentThresholds.join(' % and ')} %.`,
+          `## Usage billing: ${env.name}\n` +
+          `Month-to-date figures published hourly by the usage job from CloudFront logs (gauges: Maximum per hour). Quota thresholds: ${thresholds.map((t) => `${t} %`).join(', ')}. ` +
+          `Per-key metric: ${perKey.mode === 'all' ? 'every key' : `the ${perKey.keys} keys nearest their quota each hour`}. ` +
+          `Keys that crossed a threshold, by name: quota notices (EventBridge default bus, source \`${quotaNoticeSource(env.prefix)}\`, detail-type "${QUOTA_NOTICE_DETAIL_TYPE}"), ` +
+          `the widget below, or \`npm run usage -- --engine athena --env ${env.name} --month YYYY-MM --dry-run --format table\`. Per-key history: the hourly rollups in the usage bucket (docs/monitoring.md).`,
       },
     },
-    usage('Billable requests, month to date', perKey(PER_KEY_METRICS.billableRequests)),
-    usage('Quota used (%)', perKey(PER_KEY_METRICS.quotaUsedPercent), {
-      annotations: { horizontal: env.alarms.quotaPercentThresholds.map((t) => ({ value: t, label: `${t} %` })) },
+    widget(widgetOf('quotaUsedPercent'), [[{ expression: topKeysQuery(env.name, topKeys), label: 'quota used', id: 'top' }]], {
+      annotations: { horizontal: thresholds.map((t) => ({ value: t, label: `${t} %` })) },
     }),
-    usage('Bytes out, month to date', perKey(PER_KEY_METRICS.bytesOut)),
-    usage('Rejected requests (4xx), month to date', perKey(PER_KEY_METRICS.rejectedRequests)),
-    usage(
-      'Unattributed requests',
-      [
-        [ns, ENVIRONMENT_METRICS.unattributedRequests, { label: 'requests, month to date' }],
-        [ns, ENVIRONMENT_METRICS.unattributedPercent, { label: '% of all requests' }],
-      ],
-      { annotations: { horizontal: [{ value: env.alarms.unattributedPercentThreshold, label: 'alarm (%)' }] } },
-    ),
-    usage('Reconciliation gap (logs minus API Gateway counters)', perKey(PER_KEY_METRICS.reconciliationGap)),
-    usage('Usage job heartbeat (successful runs per hour)', [[ns, ENVIRONMENT_METRICS.heartbeat, { stat: 'Sum', label: 'runs' }]]),
+    widget(widgetOf('keysAtThreshold'), [
+      ...perThreshold('keysAtThreshold', (t) => `keys at or over ${t} %`),
+      ...perThreshold('quotaNoticesSent', (t) => `notices sent this hour, ${t} %`),
+    ]),
+    widget(widgetOf('billableRequests'), [line('billableRequests', 'billable (200-399)'), line('rejectedRequests', 'rejected (4xx)')]),
+    widget(widgetOf('bytesOut'), [line('bytesOut', 'bytes out')]),
+    widget(widgetOf('unattributedRequests'), [line('unattributedRequests', 'requests, month to date'), line('unattributedPercent', '% of all requests')], {
+      annotations: { horizontal: [{ value: env.alarms.unattributedPercentThreshold, label: 'alarm (%)' }] },
+    }),
+    widget(widgetOf('logShortfallPercent'), [line('logShortfallPercent', "% of API Gateway's requests missing from the logs (last complete day)")], {
+      annotations: { horizontal: [{ value: env.monitoring.logShortfallPercentThreshold, label: 'alarm (%)' }] },
+    }),
+    widget(widgetOf('heartbeat'), [line('heartbeat', 'runs')]),
     {
       type: 'metric',
       width: 12,

@@ -1,10 +1,12 @@
-import { API_KEY_DIMENSION, ENVIRONMENT_METRICS, PER_KEY_METRICS, metricsNamespace } from '../../../contracts/metrics';
+import { API_KEY_DIMENSION, METRIC_IDS, METRICS, metricsNamespace, THRESHOLD_DIMENSION, type MetricDefinition } from '../../../contracts/metrics';
 import { resourceNames } from '../../../contracts/resource-names';
 import { platformConfig } from '../../../config/environments';
 import { billingStackName } from '../../stack-names';
+import { withKeys } from '../../testing/fleet-config';
 import { addressOf, asObject, onlyResource, resourcesOf, synthPlatform } from '../../testing/synth-platform';
 import type { JsonObject } from '../../testing/synth-platform';
 import { quotaAlarmName } from './alarms';
+import { topKeysQuery } from './dashboard';
 
 const stacks = synthPlatform(platformConfig, 'local');
 
@@ -27,46 +29,59 @@ describe.each(platformConfig.environments.map((env) => [env.name, env] as const)
     for (const s of subs) expect(s).toMatchObject({ protocol: 'email', topic_arn: topicArn });
   });
 
-  it('alarms per key at every configured quota percentage on the gauge Maximum', () => {
-    for (const key of env.apiKeys) {
-      for (const percent of env.alarms.quotaPercentThresholds) {
-        const a = alarm(quotaAlarmName(env.prefix, key.id, percent));
-        expect(a).toMatchObject({
-          namespace: metricsNamespace(env.name),
-          metric_name: PER_KEY_METRICS.quotaUsedPercent,
-          dimensions: { [API_KEY_DIMENSION]: key.id },
-          statistic: 'Maximum',
-          threshold: percent,
-          comparison_operator: 'GreaterThanOrEqualToThreshold',
-          alarm_actions: [topicArn],
-        });
-        expect(String(a.alarm_description)).toContain(key.customer);
-        expect(String(a.alarm_description).length).toBeLessThanOrEqual(1024);
-      }
+  it('alarms once per configured quota threshold (not per key) on the notices the job sent', () => {
+    for (const percent of env.alarms.quotaPercentThresholds) {
+      const a = alarm(quotaAlarmName(env.prefix, percent));
+      expect(a).toMatchObject({
+        namespace: metricsNamespace(env.name),
+        metric_name: METRICS.quotaNoticesSent.name,
+        dimensions: { [THRESHOLD_DIMENSION]: String(percent) },
+        statistic: 'Maximum',
+        threshold: 1,
+        comparison_operator: 'GreaterThanOrEqualToThreshold',
+        alarm_actions: [topicArn],
+        treat_missing_data: 'notBreaching',
+      });
+      expect(a.ok_actions).toBeUndefined();
+      expect(String(a.alarm_description).length).toBeLessThanOrEqual(1024);
+      expect(String(a.alarm_description)).toContain('Which keys, by name: the quota notices');
     }
-    const quotaAlarms = alarms.filter((a) => a.metric_name === PER_KEY_METRICS.quotaUsedPercent);
-    expect(quotaAlarms).toHaveLength(env.apiKeys.length * env.alarms.quotaPercentThresholds.length);
+    expect(alarms).toHaveLength(env.alarms.quotaPercentThresholds.length + 3);
   });
 
   it('says what a breach means and what to do', () => {
-    const key = env.apiKeys[0];
-    expect(String(alarm(quotaAlarmName(env.prefix, key.id, 100)).alarm_description)).toMatch(/^BREACH .*429.*upgrade the plan/);
-    expect(String(alarm(quotaAlarmName(env.prefix, key.id, 80)).alarm_description)).toMatch(/^WARNING /);
+    expect(String(alarm(quotaAlarmName(env.prefix, 100)).alarm_description)).toMatch(/^BREACH .*429.*upgrade the plan/);
+    expect(String(alarm(quotaAlarmName(env.prefix, 80)).alarm_description)).toMatch(/^WARNING /);
   });
 
   it('alarms on the unattributed share above the configured percentage', () => {
     expect(alarm(`${env.prefix}-unattributed-share`)).toMatchObject({
-      metric_name: ENVIRONMENT_METRICS.unattributedPercent,
+      metric_name: METRICS.unattributedPercent.name,
       threshold: env.alarms.unattributedPercentThreshold,
       comparison_operator: 'GreaterThanThreshold',
       statistic: 'Maximum',
     });
   });
 
+  it('alarms when logs fall short of API Gateway by more than the configured share for three hourly runs', () => {
+    const a = alarm(`${env.prefix}-log-shortfall`);
+    expect(a).toMatchObject({
+      metric_name: METRICS.logShortfallPercent.name,
+      threshold: env.monitoring.logShortfallPercentThreshold,
+      comparison_operator: 'GreaterThanThreshold',
+      statistic: 'Maximum',
+      evaluation_periods: 3,
+      datapoints_to_alarm: 3,
+      alarm_actions: [topicArn],
+    });
+    expect(String(a.alarm_description)).toContain('46328');
+    expect(String(a.alarm_description).length).toBeLessThanOrEqual(1024);
+  });
+
   it('fires the heartbeat alarm when the hourly job misses two runs (missing data breaches)', () => {
     const a = alarm(`${env.prefix}-usage-job-heartbeat`);
     expect(a).toMatchObject({
-      metric_name: ENVIRONMENT_METRICS.heartbeat,
+      metric_name: METRICS.heartbeat.name,
       treat_missing_data: 'breaching',
       period: 3600,
       evaluation_periods: 2,
@@ -82,8 +97,8 @@ describe.each(platformConfig.environments.map((env) => [env.name, env] as const)
     const board = onlyResource(synth, 'aws_cloudwatch_dashboard');
     const body = asObject(JSON.parse(String(board.dashboard_body)));
     const widgets = (body.widgets as JsonObject[]).filter((w) => w.type === 'metric').map((w) => asObject(w.properties));
-    const metricsOf = (title: RegExp) => {
-      const w = widgets.find((x) => title.test(String(x.title)));
+    const metricsOf = (title: string) => {
+      const w = widgets.find((x) => x.title === title);
       if (!w) throw new Error(`no widget ${title}`);
       return { widget: w, metrics: w.metrics as unknown[][] };
     };
@@ -92,24 +107,31 @@ describe.each(platformConfig.environments.map((env) => [env.name, env] as const)
       expect(board.dashboard_name).toBe(names.dashboard);
     });
 
-    it.each([
-      [/^Billable requests/, PER_KEY_METRICS.billableRequests],
-      [/^Quota used/, PER_KEY_METRICS.quotaUsedPercent],
-      [/^Bytes out/, PER_KEY_METRICS.bytesOut],
-      [/^Reconciliation gap/, PER_KEY_METRICS.reconciliationGap],
-    ])('plots %s per key', (title, metric) => {
-      const { widget, metrics } = metricsOf(title);
-      expect(widget.region).toBe(env.region);
-      expect(metrics.map((m) => m.slice(0, 4))).toEqual(env.apiKeys.map((k) => [metricsNamespace(env.name), metric, API_KEY_DIMENSION, k.id]));
+    it('plots every metric of the table in the widget its entry names (none is marked not plotted)', () => {
+      for (const id of METRIC_IDS) {
+        const where = METRICS[id].dashboard as MetricDefinition['dashboard'];
+        if (!('widget' in where)) throw new Error(`${METRICS[id].name} is not plotted: ${where.notPlotted}`);
+        const { widget, metrics } = metricsOf(where.widget);
+        expect(widget.region).toBe(env.region);
+        if (METRICS[id].scope === 'key') {
+          expect(metrics).toEqual([[{ expression: topKeysQuery(env.name, env.monitoring.dashboardTopKeys), label: 'quota used', id: 'top' }]]);
+        } else {
+          const lines = metrics.filter((m) => m[0] === metricsNamespace(env.name) && m[1] === METRICS[id].name);
+          expect(lines).toHaveLength(METRICS[id].scope === 'threshold' ? env.alarms.quotaPercentThresholds.length : 1);
+        }
+      }
     });
 
-    it('plots unattributed traffic and the heartbeat', () => {
-      expect(metricsOf(/^Unattributed/).metrics.map((m) => m[1])).toEqual([ENVIRONMENT_METRICS.unattributedRequests, ENVIRONMENT_METRICS.unattributedPercent]);
-      expect(metricsOf(/heartbeat/).metrics.map((m) => m[1])).toEqual([ENVIRONMENT_METRICS.heartbeat]);
+    it('lists the keys nearest their quota with one Metrics Insights query, whatever the number of keys', () => {
+      expect(topKeysQuery('prod', 20)).toBe(
+        `SELECT MAX(QuotaUsedPercent) FROM SCHEMA("UsageBilling/prod", ${API_KEY_DIMENSION}) GROUP BY ${API_KEY_DIMENSION} ORDER BY MAX() DESC LIMIT 20`,
+      );
+      const lines = widgets.flatMap((w) => w.metrics as unknown[][]);
+      expect(lines.some((m) => m.includes(API_KEY_DIMENSION))).toBe(false); // no per-key line anywhere
     });
 
     it('plots CloudFront 4xx/5xx rates from us-east-1 with Region=Global', () => {
-      const { widget, metrics } = metricsOf(/^CloudFront error rates/);
+      const { widget, metrics } = metricsOf('CloudFront error rates (%)');
       expect(widget.region).toBe('us-east-1');
       const dist = `\${${addressOf(synth, 'aws_cloudfront_distribution')}.id}`;
       expect(metrics.map((m) => m.slice(0, 6))).toEqual([
@@ -118,4 +140,21 @@ describe.each(platformConfig.environments.map((env) => [env.name, env] as const)
       ]);
     });
   });
+});
+
+test('alarms and dashboard do not grow with the number of keys; only keys and usage-plan keys do', () => {
+  const counts = [10, 300].map((n) => {
+    const synth = synthPlatform(withKeys(platformConfig, n)).get(billingStackName('prod'));
+    if (!synth) throw new Error('missing stack');
+    const resources = asObject(synth.json.resource);
+    const perType = Object.fromEntries(Object.entries(resources).map(([type, byId]) => [type, Object.keys(asObject(byId)).length]));
+    return { n, perType, dashboardBytes: String(onlyResource(synth, 'aws_cloudwatch_dashboard').dashboard_body).length };
+  });
+  const [small, large] = counts;
+  for (const type of Object.keys({ ...small.perType, ...large.perType })) {
+    const grows = ['aws_api_gateway_api_key', 'aws_api_gateway_usage_plan_key'].includes(type);
+    if (grows) expect([small.perType[type], large.perType[type]]).toEqual([small.n, large.n]);
+    else expect([type, large.perType[type]]).toEqual([type, small.perType[type]]);
+  }
+  expect(large.dashboardBytes).toBe(small.dashboardBytes);
 });

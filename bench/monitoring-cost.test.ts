@@ -1,0 +1,26 @@
+/**
+ * docs/monitoring.md's cost table is the one the code's counts give: the publisher's metrics for
+ * each fleet size and the synthesized stack's alarms and dashboard. Alarm and dashboard counts are
+ * taken from a stack of 10 keys for every size: stacks/billing/monitoring/monitoring.test.ts shows
+ * they do not grow with the key count, and `npm run cost:monitoring` checks it at 1,000 and 10,000.
+ */
+import { readFileSync } from 'node:fs';
+import { METRICS_PER_KEY, fixedMetricCount } from '../contracts/metrics';
+import { DOC, metricsCost, monitoringCostTable, publisherCounts, stackCounts, tableInDoc } from './monitoring-cost';
+
+test('the cost table in docs/monitoring.md matches the counts of the code (regenerate: npm run cost:monitoring -- --write)', () => {
+  const counts = stackCounts(10);
+  expect(tableInDoc(readFileSync(DOC, 'utf8'))).toBe(monitoringCostTable(() => counts));
+});
+
+test('the publisher puts one per-key metric per published key plus a fixed number, as the metrics table says', () => {
+  for (const n of [10, 1000]) {
+    expect(publisherCounts(n, [80, 100], { mode: 'all' }).metrics).toBe(n * METRICS_PER_KEY + fixedMetricCount(2));
+    expect(publisherCounts(n, [80, 100], { mode: 'top', keys: 5 }).metrics).toBe(5 * METRICS_PER_KEY + fixedMetricCount(2));
+  }
+});
+
+test('custom metrics are priced by tier: $0.30 each for the first 10,000, $0.10 for the next 240,000', () => {
+  expect(metricsCost(10_000)).toBeCloseTo(3000, 6);
+  expect(metricsCost(10_011)).toBeCloseTo(3001.1, 6);
+});
