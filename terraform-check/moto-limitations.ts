@@ -103,7 +103,7 @@ export const MOTO_LIMITATIONS: readonly MotoLimitation[] = [
   {
     id: 'cloudfront-forwarded-values-default',
     behaviour:
-      'moto fills in ForwardedValues (QueryString false, Cookies none) on a behaviour sent without them. AWS returns none when the behaviour uses a cache policy (ForwardedValues is the legacy alternative to CachePolicyId).',
+      'moto fills in ForwardedValues (QueryString false, Cookies none) on a behaviour sent without them. AWS holds none on a behaviour with a cache policy: it refuses both together ("The parameter ForwardedValues cannot be used when a cache policy is associated to the cache behavior").',
     evidence: `${MOTO}/cloudfront/models.py ForwardedValues.__init__ adds QueryString and Cookies when missing; DefaultCacheBehaviour always builds one.`,
     handling: "The second plan's diff default_cache_behavior.forwarded_values (moto's defaults -> none) is attributed here.",
     planDiffs: [
@@ -117,7 +117,7 @@ export const MOTO_LIMITATIONS: readonly MotoLimitation[] = [
   {
     id: 'cloudfront-ssl-support-method-default',
     behaviour:
-      'moto answers SSLSupportMethod "sni-only" for a viewer certificate sent without one. The stack uses the CloudFront default certificate, for which AWS says to leave SSLSupportMethod unset.',
+      'moto answers SSLSupportMethod "sni-only" for a viewer certificate sent without one. The stack uses the CloudFront default certificate, for which AWS says to leave SSLSupportMethod unset (API reference, ViewerCertificate); setting "sni-only" there is itself a known perpetual diff (cloudposse/terraform-aws-cloudfront-s3-cdn PR 213).',
     evidence: `${MOTO}/cloudfront/models.py ViewerCertificate.__init__: self.ssl_support_method = config.get("SSLSupportMethod") or "sni-only".`,
     handling: 'The second plan\'s diff viewer_certificate.ssl_support_method ("sni-only" -> unset) is attributed here.',
     planDiffs: [
@@ -126,7 +126,8 @@ export const MOTO_LIMITATIONS: readonly MotoLimitation[] = [
   },
   {
     id: 'lambda-logging-config',
-    behaviour: "moto's Lambda does not keep a function's LoggingConfig: GetFunction returns none, so the configured log format and log group never read back.",
+    behaviour:
+      "moto's Lambda does not keep a function's LoggingConfig: GetFunction returns none (AWS returns LogFormat and LogGroup), so the configured logging never reads back.",
     evidence: `${MOTO}/awslambda/models.py LambdaFunction.get_configuration builds the response without LoggingConfig (the module never mentions it).`,
     handling:
       "The second plan's diff logging_config (none -> the configured block) is attributed here; read-back checks the log group and its retention instead.",
