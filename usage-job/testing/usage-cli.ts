@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
 const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
-const CLI = join(REPO_ROOT, 'lambdas', 'usage-job', 'cli.ts');
+const CLI = join(REPO_ROOT, 'usage-job', 'cli.ts');
 
 export interface UsageCliRun {
   /** Exit code; -1 when the process ended without one (killed by a signal). */
