@@ -198,6 +198,10 @@ async function checkStack(s: StackContext): Promise<StackReport> {
       `${s.name}: second plan: ${secondPlan.changed.length} resources with diffs, ${secondPlan.attributed.length} attributed, ${secondPlan.unexplained.length} unexplained`,
     );
 
+    // From here on a problem does not stop the check: destroy and the sweep still run, and every
+    // problem is reported at the end.
+    const problems: string[] =
+      secondPlan.unexplained.length > 0 ? [`${s.name}: second plan diffs no moto limitation explains:`, ...secondPlan.unexplained] : [];
     const index = new StateIndex(state);
     const aws = awsClients(moto.endpoint, region);
     const findings = new Findings(s.name);
@@ -208,23 +212,30 @@ async function checkStack(s: StackContext): Promise<StackReport> {
       const policies = await readBackPolicies(stack, index, aws, findings);
       if (environment !== undefined) {
         const billing = await readBackBilling(environment, stack, index, aws, findings);
-        usage = await timer.step('usage job', () => runScheduledUsageJob(environment, moto.endpoint, billing.planKeys, dir));
-        const zeros = Object.entries(usage.metrics).filter(([name, value]) => (name === 'UsageJobHeartbeat' ? value !== usage?.months.length : value !== 0));
-        findings.that(
-          "usage job published every key's gauges (all zero on moto) and one heartbeat per month",
-          zeros.length === 0,
-          JSON.stringify(Object.fromEntries(zeros)),
-        );
-        findings.equal('usage job invoice lines (one per key)', usage.invoiceLines, environment.apiKeys.length);
-        findings.that('usage job reconciled with API Gateway GetUsage', usage.getUsageCalls > 0);
+        try {
+          usage = await timer.step('usage job', () => runScheduledUsageJob(environment, moto.endpoint, billing.planKeys, dir));
+        } catch (error) {
+          problems.push(`${s.name}: ${error instanceof Error ? error.message : String(error)}`);
+        }
+        if (usage !== undefined) {
+          const months = usage.months.length;
+          const wrong = Object.entries(usage.metrics).filter(([name, value]) => (name === 'UsageJobHeartbeat' ? value !== months : value !== 0));
+          findings.that(
+            "usage job published every key's gauges (all zero on moto) and one heartbeat per month",
+            wrong.length === 0,
+            JSON.stringify(Object.fromEntries(wrong)),
+          );
+          findings.equal('usage job invoice lines (one per key)', usage.invoiceLines, environment.apiKeys.length);
+          findings.that('usage job reconciled with API Gateway GetUsage', usage.getUsageCalls > 0);
+        }
       } else {
         await readBackBootstrap(s.config, accountId, aws, findings);
       }
       return { checks: findings.checks, policies, buckets };
     });
-    if (findings.problems.length > 0) throw new Error(findings.problems.join('\n'));
+    problems.push(...findings.problems);
     s.progress(
-      `${s.name}: read back ${readBack.checks} facts${usage ? `; usage job ${usage.months.join(', ')}: exit 0, heartbeat ${String(usage.metrics.UsageJobHeartbeat)}` : ''}`,
+      `${s.name}: read back ${readBack.checks} facts, ${findings.problems.length} not as configured${usage ? `; usage job ${usage.months.join(', ')}: exit 0, heartbeat ${String(usage.metrics.UsageJobHeartbeat)}` : ''}`,
     );
 
     // README "Cleanup": the log and usage buckets keep data on purpose (no force_destroy); empty them first.
@@ -245,14 +256,14 @@ async function checkStack(s: StackContext): Promise<StackReport> {
     });
     const remaining = (await terraform(ctx, 'state-list', ['state', 'list'])).stdout.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('data.'));
     if (destroyed !== created || remaining.length > 0) {
-      throw new Error(`${s.name}: created ${created}, destroy reported ${destroyed} destroyed, the state still holds ${remaining.join(', ') || 'nothing'}`);
+      problems.push(`${s.name}: created ${created}, destroy reported ${destroyed} destroyed, the state still holds ${remaining.join(', ') || 'nothing'}`);
     }
     const leftovers = await timer.step('leftovers', () => findLeftovers(moto.endpoint, region));
-    if (leftovers.left.length > 0) throw new Error(`${s.name}: left in moto after destroy: ${leftovers.left.join('; ')}`);
+    if (leftovers.left.length > 0) problems.push(`${s.name}: left in moto after destroy: ${leftovers.left.join('; ')}`);
     s.progress(
-      `${s.name}: destroyed ${destroyed}, nothing left in moto${leftovers.scheduledForDeletion.length ? ` (${leftovers.scheduledForDeletion.length} secret in its recovery window)` : ''}`,
+      `${s.name}: destroyed ${destroyed}, ${leftovers.left.length === 0 ? 'nothing' : leftovers.left.length} left in moto${leftovers.scheduledForDeletion.length ? ` (${leftovers.scheduledForDeletion.length} secret in its recovery window)` : ''}`,
     );
-    if (secondPlan.unexplained.length > 0) throw new Error(`${s.name}: second plan diffs no moto limitation explains:\n${secondPlan.unexplained.join('\n')}`);
+    if (problems.length > 0) throw new Error(problems.join('\n'));
 
     return {
       stack: s.name,
