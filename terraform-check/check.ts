@@ -129,7 +129,9 @@ async function emptyBucket(aws: AwsClients, bucket: string, keep: ReadonlySet<st
       .filter((v) => v.Key !== undefined && !keep.has(v.Key))
       .map((v) => ({ Key: v.Key ?? '', VersionId: v.VersionId }));
     if (ids.length === 0) return removed;
-    await aws.s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: ids, Quiet: true } }));
+    const result = await aws.s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: ids, Quiet: true } }));
+    const refused = result.Errors ?? [];
+    if (refused.length > 0) throw new Error(`emptying ${bucket}: ${refused.length} object versions not deleted (first: ${refused[0].Key}: ${refused[0].Code})`);
     removed += ids.length;
   }
 }
