@@ -117,7 +117,7 @@ export async function findLeftovers(endpoint: string, region: string): Promise<L
       ((await aws.cloudWatch.send(new ListDashboardsCommand({}))).DashboardEntries ?? []).map((d) => d.DashboardName),
     );
     for (const secret of (await aws.secrets.send(new ListSecretsCommand({ IncludePlannedDeletion: true }))).SecretList ?? []) {
-      if (secret.DeletedDate !== undefined) scheduled.push(`secret ${secret.Name} (${r}), deleted ${secret.DeletedDate.toISOString()}`);
+      if (secret.DeletedDate !== undefined) scheduled.push(`secret ${secret.Name} (${r}), DeletedDate ${secret.DeletedDate.toISOString()}`);
       else left.push(`${at('secret')}: ${secret.Name}`);
     }
   }
