@@ -19,7 +19,13 @@ export const ALLOWED = {
   delivery: ['contracts', 'config', 'stacks'],
   bench: ['contracts', 'config', 'sql', 'cf-functions', 'lambdas', 'usage-job', 'stacks', 'local'],
   'test-support': [],
+  // The engine check (npm run verify:terraform): synthesizes the stacks, applies them with Terraform
+  // against moto and runs the usage job there, so it may import everything, testing/ helpers too.
+  'terraform-check': ['contracts', 'config', 'sql', 'cf-functions', 'lambdas', 'usage-job', 'stacks', 'test-support'],
 };
+
+/** Tools that may import testing/ helpers from production code (benchmarks, the engine check). */
+const TOOL_FOLDERS = new Set(['bench', 'terraform-check']);
 
 const CDKTF_PACKAGES = /^(?:cdktf|constructs)(?:\/|$)|^@cdktf\//;
 
@@ -61,8 +67,8 @@ const importRule = {
       if (!source.startsWith('.')) return;
       const target = resolve(dirname(file), source);
       const to = topFolder(target);
-      // Benchmarks drive the platform the way the tests do, so they may use its test helpers.
-      if (!test && from !== 'bench' && (relative(ROOT, target).split(sep).includes('testing') || /\.test(\.ts)?$/.test(target))) {
+      // Benchmarks and the engine check drive the platform the way the tests do, so they may use its test helpers.
+      if (!test && !TOOL_FOLDERS.has(from) && (relative(ROOT, target).split(sep).includes('testing') || /\.test(\.ts)?$/.test(target))) {
         context.report({ node, message: `production code may not import test helpers (${source}); move the helper out of testing/` });
       }
       if (from === undefined || to === undefined || to === from) return;

@@ -98,8 +98,13 @@ async function waitUntilReady(endpoint: string, child: ChildProcess, output: () 
   throw new Error(`moto_server did not answer on ${endpoint} within ${READY_TIMEOUT_MS} ms:\n${output()}`);
 }
 
+export interface MotoServerOptions {
+  /** Extra environment of the server process, e.g. MOTO_ACCOUNT_ID or MOTO_IAM_LOAD_MANAGED_POLICIES. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
 /** Starts moto_server on 127.0.0.1 and a free port and resolves once it answers. */
-export async function startMotoServer(): Promise<MotoServer> {
+export async function startMotoServer(options: MotoServerOptions = {}): Promise<MotoServer> {
   if (!existsSync(MOTO_SERVER_BIN)) {
     throw new Error(
       `moto server not found at ${MOTO_SERVER_BIN}. Install the Python test tools with ` +
@@ -110,7 +115,7 @@ export async function startMotoServer(): Promise<MotoServer> {
   const endpoint = `http://${HOST}:${port}`;
   const child = spawn(MOTO_SERVER_BIN, ['-H', HOST, '-p', String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey },
+    env: { ...process.env, AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey, ...options.env },
   });
   let log = '';
   const keep = (chunk: Buffer) => {
