@@ -463,7 +463,7 @@ function reviewPlanJob(wf: YamlFile, prod: Obj): [string, Obj] | undefined {
   );
 }
 
-/** prod applies only a plan whose digest (every planned value) equals the reviewed plan's. */
+/** prod applies only a plan whose digest (every planned non-sensitive value) equals the reviewed plan's. */
 function prodReviewedPlan(wf: YamlFile): Violation[] {
   if (!isApplyWorkflow(wf)) return [];
   const prod = prodApplyJob(wf);
