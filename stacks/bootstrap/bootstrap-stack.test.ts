@@ -42,6 +42,35 @@ function inlinePolicy(synth: SynthesizedStack, roleAddressName: string): { State
   return JSON.parse(String(policies[0].policy)) as { Statement: Statement[] };
 }
 
+/** IAM's wildcard match of an action or resource pattern (`*` any run, `?` one character; actions case-insensitive). */
+function matches(pattern: string, value: string, ignoreCase: boolean): boolean {
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${re}$`, ignoreCase ? 'i' : '').test(value);
+}
+
+/**
+ * What IAM decides for one action on one resource under these statements, without conditions
+ * (none of the statements checked here has one): an explicit Deny wins, then an Allow, else the
+ * implicit deny (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
+ */
+function decide(statements: readonly Statement[], action: string, resource: string): 'allow' | 'deny' | 'implicit-deny' {
+  const applies = (s: Statement): boolean =>
+    [s.Action]
+      .flat()
+      .map(String)
+      .some((a) => matches(a, action, true)) &&
+    [s.Resource]
+      .flat()
+      .map(String)
+      .some((r) => matches(r, resource, false));
+  if (statements.some((s) => s.Effect === 'Deny' && s.Condition === undefined && applies(s))) return 'deny';
+  if (statements.some((s) => s.Effect === 'Allow' && s.Condition === undefined && applies(s))) return 'allow';
+  return 'implicit-deny';
+}
+
 describe('bootstrap stacks', () => {
   it('one per AWS account: the state account and every other account hosting an environment', () => {
     const accounts = new Set([stateAccount, ...platformConfig.environments.map((e) => e.accountId)]);
@@ -123,6 +152,33 @@ describe('bootstrap stacks', () => {
       expect(trusts(roleNamed(synth, names.apply))).toEqual([
         [`${repo}:environment:${env.name}`, [`${workflows}/apply.yml@refs/heads/main`, `${workflows}/unlock.yml@refs/heads/main`]],
       ]);
+    });
+
+    // Review finding M7: OwnRoles (iam:*Role, iam:*RolePolicy on role/<prefix>-*) also matched the
+    // deploy roles, so an apply could rewrite its own trust or attach AdministratorAccess to itself.
+    it('apply role: can manage the environment roles but never change, pass or delete a deploy role', () => {
+      const policy = inlinePolicy(synth, `aws_iam_role.roles-${env.name}_apply_`);
+      const runtimeRole = `arn:aws:iam::${env.accountId}:role/${env.prefix}-some-function`;
+      const deployRoles = [names.plan, names.apply, names.usageJob].map((n) => `arn:aws:iam::${env.accountId}:role/${n}`);
+      const escalations = [
+        'iam:UpdateAssumeRolePolicy',
+        'iam:AttachRolePolicy',
+        'iam:PutRolePolicy',
+        'iam:DeleteRolePolicy',
+        'iam:DetachRolePolicy',
+        'iam:DeleteRole',
+        'iam:PutRolePermissionsBoundary',
+        'iam:DeleteRolePermissionsBoundary',
+        'iam:UpdateRole',
+        'iam:TagRole',
+        'iam:PassRole',
+      ];
+      for (const action of escalations) {
+        // The environment's own roles (Lambda execution roles ...) stay manageable; boundaries are never granted.
+        const expected = action.includes('PermissionsBoundary') ? 'implicit-deny' : 'allow';
+        expect({ action, runtimeRole: decide(policy.Statement, action, runtimeRole) }).toEqual({ action, runtimeRole: expected });
+        for (const role of deployRoles) expect({ action, role, decision: decide(policy.Statement, action, role) }).toEqual({ action, role, decision: 'deny' });
+      }
     });
 
     it('usage-job role: Athena, Glue read, metrics in its namespace, usage plans, never key values', () => {

@@ -228,6 +228,7 @@ export class DeployRoles extends Construct {
     const account = env.accountId;
     const region = env.region;
     const r = resourceNames(env);
+    const deployRoleArns = [names.plan, names.apply, names.usageJob].map((name) => roleArn(account, name));
 
     this.plan = new IamRole(this, 'plan', {
       name: names.plan,
@@ -312,6 +313,18 @@ export class DeployRoles extends Construct {
         },
         { Sid: 'RandomPassword', Effect: 'Allow', Action: 'secretsmanager:GetRandomPassword', Resource: '*' },
         { Sid: 'Describe', Effect: 'Allow', Action: ['sts:GetCallerIdentity', 'cloudwatch:Describe*', 'logs:Describe*'], Resource: '*' },
+        {
+          // OwnRoles matches <prefix>-*, which includes the deploy roles themselves: without this,
+          // any merged change (applied to dev with no review of the plan) could widen a deploy
+          // role's trust (UpdateAssumeRolePolicy) or attach AdministratorAccess to it. An explicit
+          // Deny wins over every Allow
+          // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
+          // The deploy roles are changed only by the bootstrap stack, applied by an administrator.
+          Sid: 'NeverTheDeployRoles',
+          Effect: 'Deny',
+          Action: 'iam:*',
+          Resource: deployRoleArns,
+        },
       ]),
     });
 
