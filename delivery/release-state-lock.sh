@@ -20,9 +20,17 @@ bucket=${2:-}
 pidfile=${TERRAFORM_PIDFILE:-${RUNNER_TEMP:-/tmp}/terraform-apply.pid}
 wait_seconds=${TERRAFORM_STOP_WAIT_SECONDS:-900}
 
+log=${TERRAFORM_APPLY_LOG:-${RUNNER_TEMP:-/tmp}/terraform-apply.log}
+follower=
 running=no
 if [ -f "$pidfile" ]; then
   pid=$(cat "$pidfile")
+  # terraform writes to its log file (delivery/terraform-apply.sh), never to a step's output pipe.
+  if [ -f "$log" ]; then
+    echo "terraform's output, from the start (the apply step's log ends at the cancel):"
+    tail -n +1 -f --pid="$pid" "$log" &
+    follower=$!
+  fi
   waited=0
   while kill -0 "$pid" 2>/dev/null; do
     if [ "$waited" -ge "$wait_seconds" ]; then
@@ -33,6 +41,10 @@ if [ -f "$pidfile" ]; then
     sleep 1
     waited=$((waited + 1))
   done
+fi
+if [ -n "$follower" ]; then
+  if [ "$running" = yes ]; then kill "$follower" 2>/dev/null; fi
+  wait "$follower" 2>/dev/null
 fi
 
 source_args=(--stack-dir "$stack_dir")

@@ -17,8 +17,8 @@
  *   unexpanded name, so required checks named after the matrix never report
  *   (https://github.com/actions/runner/issues/952). Steps are gated instead.
  * - When a run is cancelled the runner signals the step's process (SIGINT, 7.5 s, SIGTERM, 2.5 s,
- *   then kills the process tree; actions/runner src/Runner.Sdk/ProcessInvoker.cs), never a
- *   grandchild such as terraform: applies go through delivery/terraform-apply.sh.
+ *   then kills that process; actions/runner src/Runner.Sdk/ProcessInvoker.cs), never a grandchild
+ *   such as terraform, which dies at the job's end: applies go through delivery/terraform-apply.sh.
  * - Concurrency groups hold at most one running and one pending job; a workflow-level group queues
  *   every job of every run behind the one that waits for an approval
  *   (https://docs.github.com/en/actions/using-jobs/using-concurrency).
@@ -415,7 +415,7 @@ function applyCancelSafe(wf: YamlFile): Violation[] {
       const v = (message: string): void => void out.push({ file: wf.file, rule: 'apply-cancel-safe', message: `job ${id}, step ${i + 1}: ${message}` });
       if (!APPLY_SCRIPT.test(runText(step).trim())) {
         v(
-          'apply through `exec bash delivery/terraform-apply.sh "$STACK_DIR"`: the runner signals the step process, never terraform, and kills the process tree holding the lock',
+          'apply through `exec bash delivery/terraform-apply.sh "$STACK_DIR"`: the runner signals the step process, never terraform, which then dies at the job\'s end holding the lock',
         );
       }
       const release = steps.slice(i + 1).find((s) => RELEASE_SCRIPT.test(runText(s).trim()));
