@@ -10,8 +10,8 @@
  *   (delivery/terraform-apply.sh), where a plain `terraform apply` in the step leaves it held;
  * - delivery/release-state-lock.sh releases a lock the job left only when it is the job's own.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { runCompositeAction, runScript } from './testing/composite-action';
@@ -219,6 +219,8 @@ describe('an apply cancelled the way the runner cancels a step', () => {
     const release = await releaseStep(stubEnv);
     expect(backend.state()).toBe('{"version":4,"stand-in":true}');
     expect(closed).toBe('closed-by-writers'); // nothing of the step holds its pipes after it exits
+    expect(release.output).toContain('holds state lock stub-lock-0001 and is stopping');
+    expect(release.output).toContain('gh workflow run unlock -f environment=dev -f lock-id=stub-lock-0001');
     expect(release.output).toContain('state written, lock released');
     expect(release.output).toContain('No lock of this job is left.');
     expect(release.code).toBe(0);
@@ -259,6 +261,39 @@ describe('delivery/release-state-lock.sh', () => {
     expect(result.output).toContain(`terraform stopped without releasing lock ${mine.ID}; releasing it`);
     expect(result.code).toBe(0);
     expect(backend.lock()).toBeUndefined();
+  });
+
+  // Review finding M2: GitHub force-stops a cancelled job 5 minutes after the cancel, so the wait
+  // for terraform must fit in that window, and the way to release the lock must be in the log
+  // before the wait, in case the job is stopped during it.
+  test('waits for terraform within the 5-minute cancel window, saying first how to release the lock', async () => {
+    const script = readFileSync(join(ROOT, 'delivery', 'release-state-lock.sh'), 'utf8');
+    const wait = Number(/wait_seconds=\$\{TERRAFORM_STOP_WAIT_SECONDS:-(\d+)\}/.exec(script)?.[1]);
+    const applyStepExit = 10; // SIGINT, 7.5 s, SIGTERM, 2.5 s
+    const lockReadsAndUnlock = 15;
+    expect(applyStepExit + lockReadsAndUnlock + wait).toBeLessThanOrEqual(300 - 60); // a minute of margin
+
+    const mine: LockInfo = { ...otherHolder, ID: '99999999-8888-7777-6666-555555555555', Who: `${userInfo().username}@${hostname()}` };
+    backend.holdLock(mine);
+    const lockFile = join(runnerTemp, 'lock.json');
+    writeFileSync(lockFile, JSON.stringify(mine));
+    const stillStopping = spawn('sleep', ['30']);
+    writeFileSync(join(runnerTemp, 'terraform-apply.pid'), String(stillStopping.pid));
+    try {
+      const result = await runScript(`exec bash "${join(ROOT, 'delivery', 'release-state-lock.sh')}" "${stackDir}"`, work, {
+        ...env(),
+        LOCK_FILE: lockFile,
+        ENVIRONMENT: 'prod',
+        TERRAFORM_STOP_WAIT_SECONDS: '2',
+      });
+      const notice = result.output.indexOf(`gh workflow run unlock -f environment=prod -f lock-id=${mine.ID}`);
+      expect(notice).toBeGreaterThanOrEqual(0);
+      expect(result.output.indexOf('terraform is still running after 2 s')).toBeGreaterThan(notice);
+      expect(result.code).toBe(1);
+      expect(backend.lock()).toEqual(mine); // a running terraform's lock is never released under it
+    } finally {
+      stillStopping.kill('SIGKILL');
+    }
   });
 
   test("never touches another holder's lock", async () => {
