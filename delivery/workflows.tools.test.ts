@@ -10,6 +10,8 @@ import {
   checkWorkflow,
   firesOnTheHour,
   loadYaml,
+  PULL_REQUESTS_WITHOUT_CREDENTIALS,
+  stepMayRun,
   type RuleId,
   type Violation,
   type YamlFile,
@@ -96,18 +98,26 @@ describe('what each workflow promises', () => {
   const jobs = (name: string): Record<string, Job> => byName(name).doc.jobs as Record<string, Job>;
 
   // Defect 6: the fork job's job-level `if:` left `plan dev` / `plan prod` unreported for forks.
-  test('plan runs on pull_request; for forks every matrix check reports, with a notice, and plans nothing', () => {
-    expect(Object.keys(byName('plan').doc.on as object)).toEqual(['pull_request']);
-    expect(Object.keys(jobs('plan'))).toEqual(['plan']);
-    const { plan } = jobs('plan');
+  // Review finding M3: Dependabot's pull requests (same repository, no OIDC token) failed both checks.
+  test('plan runs on pull_request; for forks and Dependabot every matrix check reports, says why, and plans nothing', () => {
+    const wf = byName('plan');
+    expect(Object.keys(wf.doc.on as object)).toEqual(['pull_request']);
+    const plan = jobs('plan').plan;
     expect(plan.name).toBe('plan ${{ matrix.environment }}');
     expect(plan.if).toBeUndefined();
     const steps = plan.steps as { name: string; if?: string; with?: Record<string, string> }[];
-    expect(steps[0]).toMatchObject({ name: 'Pull requests from forks get no plan', if: 'github.event.pull_request.head.repo.fork' });
-    for (const step of steps.slice(1))
-      expect({ step: step.name, if: step.if }).toEqual({ step: step.name, if: expect.stringContaining('!github.event.pull_request.head.repo.fork') });
+    expect(steps[0].name).toBe('Say why there is no plan');
+    for (const { context } of PULL_REQUESTS_WITHOUT_CREDENTIALS) {
+      for (const environment of ['dev', 'prod']) {
+        const situation = { ...context, 'matrix.environment': environment };
+        expect(steps.map((step) => stepMayRun(wf, 'plan', step.name, situation))).toEqual(steps.map((_, i) => i === 0));
+      }
+    }
+    const writer = { 'github.event.pull_request.head.repo.fork': false, 'github.actor': 'octocat', 'matrix.environment': 'dev' };
+    expect(stepMayRun(wf, 'plan', 'Say why there is no plan', writer)).toBe(false);
+    expect(stepMayRun(wf, 'plan', 'Assume the plan role (OIDC)', writer)).toBe(true);
     expect(steps.find((s) => s.name.startsWith('Plan'))?.with?.lock).toBe('false');
-    expect(byName('plan').text).not.toMatch(/path:\s*\S*tfplan/);
+    expect(wf.text).not.toMatch(/path:\s*\S*tfplan/);
   });
 
   test('apply: the head of main only; dev; a prod plan for the reviewers; prod only with changes, only the reviewed plan; results reported', () => {
@@ -210,6 +220,7 @@ const BROKEN: Record<string, RuleId> = {
   'terraform-version-elsewhere.yml': 'terraform-version-pin',
   'apply-one-queue.yml': 'apply-concurrency',
   'fork-skipped-matrix.yml': 'matrix-checks-report',
+  'dependabot-red-plan.yml': 'pr-without-credentials',
   'pr-plan-takes-lock.yml': 'review-plan-lock',
   'apply-kills-terraform.yml': 'apply-cancel-safe',
   'apply-any-commit.yml': 'apply-head-only',
@@ -256,6 +267,9 @@ describe('each rule fails on a workflow broken on purpose', () => {
     expect(messages('terraform-version-elsewhere.yml')).toContain('install Terraform through ./.github/actions/setup-terraform');
     expect(messages('apply-one-queue.yml')).toContain('no workflow-level concurrency');
     expect(messages('fork-skipped-matrix.yml')).toContain('job plan: a matrix job skipped by a job-level if reports one check under its unexpanded name');
+    expect(messages('dependabot-red-plan.yml')).toContain('job plan, step 2 (Assume the plan role (OIDC)): runs for a Dependabot pull request');
+    expect(messages('dependabot-red-plan.yml')).toContain('job plan: no step says in the job summary why a Dependabot pull request gets no plan');
+    expect(messages('dependabot-red-plan.yml')).not.toContain('from a fork');
     expect(messages('pr-plan-takes-lock.yml')).toContain("a review plan never takes the state lock (lock: 'false')");
     expect(messages('pr-plan-takes-lock.yml')).toContain('terraform plan outside an apply job runs with -lock=false');
     expect(messages('apply-kills-terraform.yml')).toContain('apply through `exec bash delivery/terraform-apply.sh "$STACK_DIR"`');
