@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { platformConfig } from '../config/environments';
+import { plansOnPullRequests } from '../stacks/bootstrap/deploy-roles';
 import { actionlint, actionlintVersion, ACTIONLINT_VERSION } from './actionlint';
 import { deployedEnvironmentNames } from './environment-cli';
 import {
@@ -118,6 +120,23 @@ describe('what each workflow promises', () => {
     expect(stepMayRun(wf, 'plan', 'Assume the plan role (OIDC)', writer)).toBe(true);
     expect(steps.find((s) => s.name.startsWith('Plan'))?.with?.lock).toBe('false');
     expect(wf.text).not.toMatch(/path:\s*\S*tfplan/);
+  });
+
+  // Review finding M5: any branch's edited plan.yml could read the prod state as the prod plan role.
+  test("plan plans on a writer's pull request exactly the environments whose plan role trusts pull requests", () => {
+    const wf = byName('plan');
+    for (const env of platformConfig.environments) {
+      const writer = { 'github.event.pull_request.head.repo.fork': false, 'github.actor': 'octocat', 'matrix.environment': env.name };
+      expect({ env: env.name, plans: stepMayRun(wf, 'plan', 'Assume the plan role (OIDC)', writer) }).toEqual({
+        env: env.name,
+        plans: plansOnPullRequests(env),
+      });
+      expect({ env: env.name, explains: stepMayRun(wf, 'plan', 'Say why there is no plan', writer) }).toEqual({
+        env: env.name,
+        explains: !plansOnPullRequests(env),
+      });
+    }
+    expect(platformConfig.environments.filter((e) => !plansOnPullRequests(e)).map((e) => e.name)).toEqual(['prod']);
   });
 
   test('apply: the head of main only; dev; a prod plan for the reviewers; prod only with changes, only the reviewed plan; results reported', () => {

@@ -2,7 +2,7 @@ import { platformConfig } from '../../config/environments';
 import { billingStackName, bootstrapStackName } from '../stack-names';
 import { asObject, onlyResource, resourcesOf, synthPlatform } from '../testing/synth-platform';
 import type { JsonObject, SynthesizedStack } from '../testing/synth-platform';
-import { deployRoleNames } from './deploy-roles';
+import { deployRoleNames, plansOnPullRequests } from './deploy-roles';
 
 const stacks = synthPlatform(platformConfig, 'local');
 const stateAccount = platformConfig.bootstrap.accountId;
@@ -119,11 +119,14 @@ describe('bootstrap stacks', () => {
     });
 
     // Defect 8: ReadOnlyAccess on the whole account, assumable by any branch's pull request.
-    it('plan role: only the plan workflow on pull requests and drift/apply on main; refresh reads only, never the lock', () => {
-      expect(trusts(roleNamed(synth, names.plan))).toEqual([
-        [`${repo}:pull_request`, [`${workflows}/plan.yml@refs/pull/*/merge`]],
-        [`${repo}:ref:refs/heads/main`, [`${workflows}/drift.yml@refs/heads/main`, `${workflows}/apply.yml@refs/heads/main`]],
-      ]);
+    it('plan role: drift/apply on main, the plan workflow on pull requests only outside prod; refresh reads only, never the lock', () => {
+      const onMain: [string, string[]] = [`${repo}:ref:refs/heads/main`, [`${workflows}/drift.yml@refs/heads/main`, `${workflows}/apply.yml@refs/heads/main`]];
+      const onPullRequests: [string, string[]] = [`${repo}:pull_request`, [`${workflows}/plan.yml@refs/pull/*/merge`]];
+      // Review finding M5: any branch's edited plan.yml ran as the prod plan role, which reads the
+      // prod state (API key values, the origin secret), before any review.
+      expect(plansOnPullRequests(env)).toBe(env.name !== 'prod');
+      expect(trusts(roleNamed(synth, names.plan))).toEqual(plansOnPullRequests(env) ? [onPullRequests, onMain] : [onMain]);
+      for (const [subject] of trusts(roleNamed(synth, names.plan))) expect(subject.endsWith(':pull_request') && env.name === 'prod').toBe(false);
       expect(resourcesOf(synth, 'aws_iam_role_policy_attachment').size).toBe(0);
       expect(JSON.stringify(synth.json)).not.toContain('ReadOnlyAccess');
       const policy = inlinePolicy(synth, `aws_iam_role.roles-${env.name}_plan_`);
