@@ -24,6 +24,8 @@ export interface FakeGitHub {
   readonly commitPulls: Map<string, number[]>;
   /** Branch name to head commit. */
   readonly branches: Map<string, string>;
+  /** Run id to its review history (GET .../actions/runs/{id}/approvals). */
+  readonly reviews: Map<string, { state: 'approved' | 'rejected'; environments: { name: string }[]; user: { login: string }; comment: string }[]>;
   readonly requests: string[];
   addPullRequest(number: number, title?: string): FakeItem;
   addIssue(title: string, body: string, login?: string): FakeItem;
@@ -45,6 +47,7 @@ export async function startFakeGitHub(repository = 'example-org/usage-billing-pl
   const items: FakeItem[] = [];
   const commitPulls = new Map<string, number[]>();
   const branches = new Map<string, string>();
+  const reviews: FakeGitHub['reviews'] = new Map();
   const requests: string[] = [];
   let nextId = 1000;
   let apiUrl = '';
@@ -80,6 +83,9 @@ export async function startFakeGitHub(repository = 'example-org/usage-billing-pl
       if (req.method === 'GET' && (m = new RegExp(`^${base}/git/ref/heads/(.+)$`).exec(path))) {
         const sha = branches.get(m[1]);
         return sha === undefined ? send(404, { message: 'Not Found' }) : send(200, { ref: `refs/heads/${m[1]}`, object: { sha, type: 'commit' } });
+      }
+      if (req.method === 'GET' && (m = new RegExp(`^${base}/actions/runs/(\\d+)/approvals$`).exec(path))) {
+        return send(200, reviews.get(m[1]) ?? []);
       }
       if ((m = new RegExp(`^${base}/issues/(\\d+)/comments$`).exec(path))) {
         const item = items.find((i) => i.number === Number(m![1]));
@@ -160,6 +166,7 @@ export async function startFakeGitHub(repository = 'example-org/usage-billing-pl
     items,
     commitPulls,
     branches,
+    reviews,
     requests,
     addPullRequest: (number, title = `PR ${number}`) => {
       while (items.length < number - 1) add('filler', '', 'someone', false);
