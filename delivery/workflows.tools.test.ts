@@ -77,6 +77,7 @@ describe("the repository's workflows", () => {
       .map((f) => join('delivery', f));
     expect(scripts.sort()).toEqual([
       'delivery/head-of-main.sh',
+      'delivery/no-apply-running.sh',
       'delivery/release-state-lock.sh',
       'delivery/terraform-apply.sh',
       'delivery/terraform-providers.sh',
@@ -203,15 +204,16 @@ describe('what each workflow promises', () => {
     expect(steps.at(-1)).toMatchObject({ if: 'failure()' });
   });
 
-  test('unlock: by hand, in the environment and its apply queue, guarded', () => {
+  test('unlock: by hand, in the environment, in a queue of its own, guarded', () => {
     const on = byName('unlock').doc.on as { workflow_dispatch: { inputs: Record<string, unknown> } };
     expect(Object.keys(byName('unlock').doc.on as object)).toEqual(['workflow_dispatch']);
     expect(Object.keys(on.workflow_dispatch.inputs)).toEqual(['environment', 'lock-id', 'min-age-minutes']);
     expect(jobs('unlock').unlock).toMatchObject({
       environment: '${{ inputs.environment }}',
-      concurrency: { group: 'apply-${{ inputs.environment }}', 'cancel-in-progress': false },
+      concurrency: { group: 'unlock-${{ inputs.environment }}', 'cancel-in-progress': false },
     });
     const text = byName('unlock').text;
+    expect(text.indexOf('bash delivery/no-apply-running.sh "$ENVIRONMENT"')).toBeLessThan(text.indexOf('force-unlock -force "$id"'));
     expect(text.indexOf('delivery:lock -- guard')).toBeLessThan(text.indexOf('force-unlock -force "$id"'));
   });
 
