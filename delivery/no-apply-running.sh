@@ -28,7 +28,7 @@ runs=$(get "actions/workflows/apply.yml/runs?status=in_progress&per_page=100" | 
 for run in $runs; do
   busy=$(get "actions/runs/$run/jobs?per_page=100" | jq -r --arg name "apply $environment" '.jobs[] | select(.name == $name and .status == "in_progress") | .html_url')
   if [ -n "$busy" ]; then
-    echo "::error title=Not unlocked::apply $environment is running ($busy); its terraform may hold the lock. Wait for it to finish (a cancelled apply releases its own lock), then run unlock again if the lock is still held."
+    echo "::error title=Not unlocked::apply $environment is running ($busy); its terraform may hold the lock. Wait for it to finish (a cancelled apply usually releases its own lock), then run unlock again if the lock is still held."
     exit 1
   fi
 done
