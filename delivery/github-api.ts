@@ -7,6 +7,9 @@
  * - PATCH /repos/{owner}/{repo}/issues/comments/{id}          edit a comment
  * - GET  /repos/{owner}/{repo}/issues?state=open&creator=...  open issues (pull requests filtered out)
  * - POST /repos/{owner}/{repo}/issues, PATCH .../issues/{n}   open, edit, close an issue
+ * - GET  /repos/{owner}/{repo}/git/ref/heads/{branch}         head commit of a branch
+ * - GET  /repos/{owner}/{repo}/actions/runs/{run_id}/approvals review history of a run: who approved
+ *   or rejected which environment ("Get the review history for a workflow run"; actions: read)
  * Lists are paginated with the `Link: <...>; rel="next"` header.
  */
 
@@ -25,8 +28,17 @@ export interface GitHubIssue {
   readonly url: string;
 }
 
+/** One approval or rejection of a run's deployments. */
+export interface RunReview {
+  readonly state: 'approved' | 'rejected';
+  readonly environments: readonly string[];
+  readonly reviewer: string;
+}
+
 export interface GitHub {
   pullRequestsOfCommit(sha: string): Promise<number[]>;
+  headOf(branch: string): Promise<string>;
+  runReviews(runId: string): Promise<RunReview[]>;
   comments(issueNumber: number): Promise<GitHubComment[]>;
   createComment(issueNumber: number, body: string): Promise<GitHubComment>;
   updateComment(id: number, body: string): Promise<void>;
@@ -100,6 +112,13 @@ export function restClient(c: GitHubConnection): GitHub {
   };
   return {
     pullRequestsOfCommit: async (sha) => (await all(`${base}/commits/${sha}/pulls?per_page=100`)).map((pr) => Number(pr.number)),
+    headOf: async (branch) => String(((await request('GET', `${base}/git/ref/heads/${branch}`)).json as { object?: { sha?: string } }).object?.sha ?? ''),
+    runReviews: async (runId) =>
+      (await all(`${base}/actions/runs/${runId}/approvals`)).map((r) => ({
+        state: r.state === 'approved' ? 'approved' : 'rejected',
+        environments: ((r.environments as Raw[] | undefined) ?? []).map((e) => String(e.name ?? '')),
+        reviewer: login(r),
+      })),
     comments: async (n) => (await all(`${base}/issues/${n}/comments?per_page=100`)).map(toComment),
     createComment: async (n, body) => toComment((await request('POST', `${base}/issues/${n}/comments`, { body })).json as Raw),
     updateComment: async (id, body) => {

@@ -127,6 +127,45 @@ describe('apply results', () => {
     expect(fake.items.find((i) => i.title.startsWith('Apply failing'))?.comments.at(-1)?.body).toContain('Every environment has applied again.');
   });
 
+  // Review finding m1: a merge burst cancels pending jobs, and a reviewer rejects a stale prod run;
+  // neither needs fixing, and neither may open "Apply failing".
+  describe('with the run id, results nobody has to fix open no issue', () => {
+    const NEWER = 'b'.repeat(40);
+
+    test('a cancelled or failed run whose commit is no longer the head of main is "not applied", superseded', async () => {
+      fake.branches.set('main', NEWER);
+      await reportApply(gh, { commit: SHA, environment: 'dev', result: 'cancelled', detail: 'the run was cancelled', runUrl: RUN, runId: '77' });
+      await reportApply(gh, { commit: SHA, environment: 'prod', result: 'failed', detail: 'apply prod failure', runUrl: RUN, runId: '77' });
+      expect(openIssues()).toEqual([]);
+      const comment = fake.items[0].comments[0].body;
+      expect(comment).toContain(
+        `| \`dev\` | ⏭️ not applied | superseded: main is now at ${NEWER.slice(0, 12)}, whose run applies it (this run: the run was cancelled) |`,
+      );
+      expect(comment).toContain('| `prod` | ⏭️ not applied | superseded: main is now at');
+    });
+
+    test('a prod deployment rejected in review is "not applied", even at the head of main', async () => {
+      fake.branches.set('main', SHA);
+      fake.reviews.set('77', [{ state: 'rejected', environments: [{ name: 'prod' }], user: { login: 'reviewer' }, comment: 'stale' }]);
+      await reportApply(gh, { commit: SHA, environment: 'prod', result: 'failed', detail: 'apply prod failure', runUrl: RUN, runId: '77' });
+      expect(openIssues()).toEqual([]);
+      expect(fake.items[0].comments[0].body).toContain('| `prod` | ⏭️ not applied | the prod deployment was rejected by @reviewer; nothing was applied |');
+    });
+
+    test('a failure at the head of main, not rejected, still opens the issue', async () => {
+      fake.branches.set('main', SHA);
+      fake.reviews.set('77', [{ state: 'approved', environments: [{ name: 'prod' }], user: { login: 'reviewer' }, comment: '' }]);
+      await reportApply(gh, { commit: SHA, environment: 'prod', result: 'failed', detail: 'apply prod failure', runUrl: RUN, runId: '77' });
+      expect(openIssues().map((i) => i.title)).toEqual(['Apply failing: prod']);
+    });
+
+    test('when the head cannot be read, the failure stands and says so', async () => {
+      await reportApply(gh, { commit: SHA, environment: 'dev', result: 'failed', detail: 'apply dev failure', runUrl: RUN, runId: '77' });
+      expect(openIssues().map((i) => i.title)).toEqual(['Apply failing: dev']);
+      expect(fake.items[0].comments[0].body).toContain('apply dev failure (could not check for a rejection or a newer commit: GET');
+    });
+  });
+
   test('a commit without a pull request is said so', async () => {
     expect(await reportApply(gh, { commit: 'f'.repeat(40), environment: 'dev', result: 'applied', detail: '', runUrl: RUN })).toEqual([
       'no pull request found for ffffffffffff (pushed or dispatched without one)',

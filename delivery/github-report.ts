@@ -3,13 +3,14 @@
  * a scheduled run (only to whoever last edited the cron line,
  * https://docs.github.com/en/actions/concepts/workflows-and-actions/notifications-for-workflow-runs):
  *
- *   npm run --silent delivery:report -- apply --environment dev --result applied --commit SHA --run-url URL [--detail TEXT]
+ *   npm run --silent delivery:report -- apply --environment dev --result applied --commit SHA --run-url URL [--detail TEXT] [--run-id ID [--main-branch main]]
  *   npm run --silent delivery:report -- drift --environment prod --run-url URL (--plan-json FILE | --error TEXT)
  *   npm run --silent delivery:report -- scheduled --key usage:prod --title TITLE --result success|failure --run-url URL [--detail TEXT]
  *
  * - apply: one comment on the merged pull request(s) of the commit, updated per environment; a
  *   failed or cancelled apply opens (or updates) the one "apply failing" issue, which closes itself
- *   when every environment it lists has applied again;
+ *   when every environment it lists has applied again; with --run-id, one that was rejected in
+ *   review or superseded by a newer commit on main is "not applied" instead and opens no issue;
  * - drift: one issue per environment, opened on drift or unapplied changes, updated on every run,
  *   closed when the environment matches main; a failed check says so in the issue;
  * - scheduled: one issue per key for a scheduled job that fails, closed by its next success.
@@ -97,6 +98,39 @@ export interface ApplyReport {
   readonly result: ApplyResult;
   readonly detail: string;
   readonly runUrl: string;
+  /** The run's id: a failed or cancelled result is checked against its review history and the head of main (notToFix). */
+  readonly runId?: string;
+  readonly mainBranch?: string;
+}
+
+/**
+ * A failed or cancelled apply that nobody has to fix becomes `refused` (not applied), which opens
+ * no apply-failure issue:
+ * - the environment's deployment was rejected in this run's review (a reviewer's decision, for
+ *   example rejecting a stale prod run while a newer one waits; whether GitHub then reports the
+ *   job as failed or cancelled is not documented, so both are checked);
+ * - the commit is no longer the head of main: a newer merge replaced this run's pending job in the
+ *   apply queue (GitHub cancels it) or will apply over it, and that run reports its own result.
+ * When the lookups fail, the result stands and the detail says so.
+ */
+export async function notToFix(gh: GitHub, report: ApplyReport): Promise<ApplyReport> {
+  if ((report.result !== 'failed' && report.result !== 'cancelled') || report.runId === undefined) return report;
+  try {
+    const rejected = (await gh.runReviews(report.runId)).find((r) => r.state === 'rejected' && r.environments.includes(report.environment));
+    if (rejected !== undefined)
+      return { ...report, result: 'refused', detail: `the ${report.environment} deployment was rejected by @${rejected.reviewer}; nothing was applied` };
+    const branch = report.mainBranch ?? 'main';
+    const head = await gh.headOf(branch);
+    if (head !== '' && head !== report.commit)
+      return {
+        ...report,
+        result: 'refused',
+        detail: `superseded: ${branch} is now at ${head.slice(0, 12)}, whose run applies it (this run: ${report.detail})`,
+      };
+  } catch (error) {
+    return { ...report, detail: `${report.detail} (could not check for a rejection or a newer commit: ${(error as Error).message.split('\n')[0]})` };
+  }
+  return report;
 }
 
 type ApplyState = { readonly commit: string; readonly environments: Record<string, EnvironmentResult> };
@@ -138,7 +172,8 @@ function failureIssueBody(state: FailureState): string {
   ].join('\n');
 }
 
-export async function reportApply(gh: GitHub, report: ApplyReport): Promise<string[]> {
+export async function reportApply(gh: GitHub, reported: ApplyReport): Promise<string[]> {
+  const report = await notToFix(gh, reported);
   const done: string[] = [];
   const entry: EnvironmentResult = { result: report.result, detail: report.detail, runUrl: report.runUrl };
   for (const pr of await gh.pullRequestsOfCommit(report.commit)) {
@@ -275,6 +310,8 @@ export async function main(argv: readonly string[], out: (s: string) => void, er
         result: result as ApplyResult,
         detail: f.get('detail') ?? '',
         runUrl: need('run-url'),
+        ...(f.get('run-id') ? { runId: f.get('run-id') } : {}),
+        ...(f.get('main-branch') ? { mainBranch: f.get('main-branch') } : {}),
       });
       out(lines.map((l) => `${l}\n`).join(''));
       return 0;

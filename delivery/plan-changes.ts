@@ -180,11 +180,34 @@ export function canonicalJson(value: JsonValue | undefined): string {
   return `{${entries.join(',')}}`;
 }
 
+/** What the digest hashes in place of a value Terraform marks sensitive. */
+export const SENSITIVE_MARKER = '(sensitive value)';
+
+/**
+ * `value` with every part that `marker` marks sensitive replaced by SENSITIVE_MARKER. `marker` is a
+ * `before_sensitive`/`after_sensitive` tree of Terraform's plan JSON, shaped like the value: `true`
+ * marks the whole value below it, an object or list marks its members one by one, anything else
+ * (false, null, missing) marks nothing. A sensitive output has the marker `true`.
+ * https://developer.hashicorp.com/terraform/internals/json-format ("before_sensitive",
+ * "after_sensitive": "a value of true marks the corresponding value sensitive").
+ */
+export function redactSensitive(value: JsonValue | undefined, marker: JsonValue | undefined): JsonValue | undefined {
+  if (value === undefined) return undefined;
+  if (marker === true) return SENSITIVE_MARKER;
+  if (Array.isArray(value) && Array.isArray(marker)) return value.map((v, i) => redactSensitive(v, marker[i]) ?? null);
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && marker !== null && typeof marker === 'object' && !Array.isArray(marker)) {
+    const out: Record<string, JsonValue> = {};
+    for (const [key, v] of Object.entries(value)) out[key] = redactSensitive(v, marker[key]) ?? null;
+    return out;
+  }
+  return value;
+}
+
 function changeForDigest(change: PlanChange): JsonValue {
   return {
     actions: [...change.actions],
-    before: change.before ?? null,
-    after: change.after ?? null,
+    before: redactSensitive(change.before, change.before_sensitive) ?? null,
+    after: redactSensitive(change.after, change.after_sensitive) ?? null,
     after_unknown: change.after_unknown ?? null,
     before_sensitive: change.before_sensitive ?? null,
     after_sensitive: change.after_sensitive ?? null,
@@ -194,17 +217,35 @@ function changeForDigest(change: PlanChange): JsonValue {
 }
 
 /**
- * A digest of exactly what the plan will do: every changed resource and output with its actions
- * and its planned values (before, after, unknown and sensitive markers), in canonical JSON. Two
- * plans have the same digest only if applying either would make the same changes with the same
- * values; changing one planned value, even a sensitive one, changes the digest. Resources that do
- * not change (no-op, not moved, not imported) are left out, so a refresh of an unrelated computed
- * attribute does not. The values themselves never leave this function: only the SHA-256 does.
+ * A digest of what the plan will do, as far as a reviewer can see it: every changed resource and
+ * output with its actions and its planned values (before, after, unknown and sensitive markers), in
+ * canonical JSON, with every value Terraform marks sensitive replaced by SENSITIVE_MARKER first.
+ * Two plans have the same digest only if applying either would make the same changes with the same
+ * non-sensitive values: changing one of those changes the digest. Resources that do not change
+ * (no-op, not moved, not imported) are left out, so a refresh of an unrelated computed attribute
+ * does not.
+ *
+ * Sensitive values are left out on purpose:
+ * - the digest is published (PR comments, job summaries); a hash over a low-entropy secret would
+ *   let anyone test guesses of it offline;
+ * - a reviewer never sees them (Terraform prints "(sensitive value)"), so they cannot be part of
+ *   what was reviewed;
+ * - some change on every plan: the origin secret's seed (data.aws_secretsmanager_random_password,
+ *   stacks/billing/edge/origin-secret.ts) is new on each read, so when the secret version is created
+ *   or replaced the reviewed plan and the prod job's plan always differ in it, and a digest over it
+ *   would refuse that prod apply every time.
+ * A change in whether a value is sensitive, or in where a sensitive value is set, still changes the
+ * digest (the markers are hashed).
  *
  * The apply workflow compares the digest of the plan a reviewer approved with the plan it applies
  * and applies nothing when they differ.
  */
 export function planDigest(plan: TerraformPlan): string {
+  return createHash('sha256').update(digestInput(plan)).digest('hex');
+}
+
+/** The canonical JSON planDigest hashes (sensitive values already replaced); for tests. */
+export function digestInput(plan: TerraformPlan): string {
   const resources = plan.resource_changes
     .filter((rc) => kindOf(rc.change.actions) !== 'no-op' || rc.previous_address !== undefined || (rc.change.importing ?? null) !== null)
     .map((rc) => ({
@@ -221,5 +262,5 @@ export function planDigest(plan: TerraformPlan): string {
     .filter(([, change]) => kindOf(change.actions) !== 'no-op')
     .map(([name, change]) => ({ key: `output\u0000${name}`, value: { output: name, change: changeForDigest(change) } as JsonValue }));
   const ordered = [...resources, ...outputs].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((entry) => entry.value);
-  return createHash('sha256').update(canonicalJson(ordered)).digest('hex');
+  return canonicalJson(ordered);
 }

@@ -6,7 +6,8 @@
  *   npm run --silent plan:render -- --digest plan.json      # prints the plan's digest only (planDigest)
  *
  * --plan-text FILE adds Terraform's own text of the plan (`terraform show -no-color tfplan`, sensitive
- * values masked by Terraform) in a collapsed block. The digest covers every planned value.
+ * values masked by Terraform) in a collapsed block. The digest covers every planned value except
+ * those Terraform marks sensitive (delivery/plan-changes.ts planDigest).
  *
  * Markdown goes to stdout; a one-line reason goes to stderr with exit code 2 on bad input.
  */

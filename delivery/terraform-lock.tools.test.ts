@@ -10,8 +10,8 @@
  *   (delivery/terraform-apply.sh), where a plain `terraform apply` in the step leaves it held;
  * - delivery/release-state-lock.sh releases a lock the job left only when it is the job's own.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { runCompositeAction, runScript } from './testing/composite-action';
@@ -128,6 +128,41 @@ describe('review plans', () => {
   });
 });
 
+const APPLY_STEP = `exec bash "${join(ROOT, 'delivery', 'terraform-apply.sh')}" "${stackDir}"`;
+
+/** The job's next step, `if: cancelled() || failure()`, reading the lock the backend holds. */
+function releaseStep(stepEnv: Record<string, string> = env()) {
+  const lockFile = join(runnerTemp, 'backend-lock.json');
+  backend.mirrorLockTo(lockFile);
+  return runScript(`exec bash "${join(ROOT, 'delivery', 'release-state-lock.sh')}" "${stackDir}"`, work, {
+    ...stepEnv,
+    LOCK_FILE: lockFile,
+    ENVIRONMENT: 'dev',
+    TERRAFORM_STOP_WAIT_SECONDS: '60',
+  });
+}
+
+function realTerraform(): string {
+  return spawnSync('bash', ['-c', 'command -v terraform'], { encoding: 'utf8' }).stdout.trim();
+}
+
+/** `terraform` on PATH for one test: `apply` is a 20-second graceful stop (see the test), anything else the real CLI. */
+function slowStopStandIn(): string {
+  const http = `node -e 'const [m,u,b]=process.argv.slice(1);const r=require("http").request(u,{method:m},(s)=>process.exit(s.statusCode===200?0:1));r.end(b)'`;
+  return [
+    '#!/usr/bin/env bash',
+    'if [ "${2:-}" != apply ]; then exec "$REAL_TERRAFORM" "$@"; fi',
+    `lock='{"ID":"stub-lock-0001","Operation":"OperationTypeApply","Info":"","Who":"'"$(id -un)@$(hostname)"'","Version":"1.11.4","Created":"2026-01-01T00:00:00Z","Path":""}'`,
+    `${http} LOCK "$STUB_BACKEND/lock" "$lock" || exit 1`,
+    'for i in $(seq 1 40); do echo "terraform_data.slow: Still modifying... [${i}]" || exit 141; sleep 0.5; done',
+    `${http} POST "$STUB_BACKEND/state" '{"version":4,"stand-in":true}' || exit 1`,
+    `${http} UNLOCK "$STUB_BACKEND/lock" "$lock" || exit 1`,
+    'echo "Stopped after the operations in flight: state written, lock released." || exit 141',
+    'exit 1',
+    '',
+  ].join('\n');
+}
+
 describe('an apply cancelled the way the runner cancels a step', () => {
   const trackingId = `test-${process.pid}`;
 
@@ -149,21 +184,48 @@ describe('an apply cancelled the way the runner cancels a step', () => {
   });
 
   test('through delivery/terraform-apply.sh: terraform gets one interrupt, stops cleanly and releases the lock', async () => {
-    const step = await startSlowApply(`exec bash "${join(ROOT, 'delivery', 'terraform-apply.sh')}" "${stackDir}"`);
+    const step = await startSlowApply(APPLY_STEP);
     const lockId = backend.lock()!.ID;
     expect(await cancelLikeRunner(step)).toBe('sigint');
     expect(step.output()).toContain('::warning::Cancellation received: sent one interrupt to terraform');
-    // The job's next step waits for terraform, then finds no lock of its own left.
-    const release = await runScript(`exec bash "${join(ROOT, 'delivery', 'release-state-lock.sh')}" "${stackDir}"`, work, {
-      ...env(),
-      LOCK_FILE: join(runnerTemp, 'no-lock.json'),
-    });
+    expect(await step.outputClosed).toBe('closed-by-writers');
+    // The job's next step waits for terraform, then reads the lock the backend holds (mirrored into
+    // LOCK_FILE as S3 holds <key>.tflock): none of this job's is left.
+    const release = await releaseStep();
     expect(release.output).toContain('No lock of this job is left.');
     expect(release.code).toBe(0);
     cleanUpOrphans(trackingId);
     expect(backend.lock()).toBeUndefined();
     expect(backend.events.filter((e) => e.method === 'UNLOCK').map((e) => e.lockId)).toEqual([lockId]);
     expect(backend.state()).toBeDefined();
+  }, 120_000);
+
+  // Review finding M1: terraform used to write to the step's output pipe. Once the step's process
+  // has exited, the runner closes those pipes 5 s later, and a terraform still stopping (an
+  // in-flight CloudFront update prints "Still modifying..." every 10 s) dies on its next write,
+  // before it writes the state and releases the lock. The stand-in below is terraform's graceful
+  // stop made long: it holds the backend's lock, prints progress every half second for 20 s,
+  // then writes the state and releases the lock; like terraform, it dies on a write to a closed
+  // pipe. Terraform's own stop is short here (its local-exec is killed at once), hence the stand-in.
+  test("through delivery/terraform-apply.sh: a long graceful stop outlives the step's closed output and still writes the state and releases the lock", async () => {
+    const stubDir = join(work, 'stub-bin');
+    mkdirSync(stubDir);
+    writeFileSync(join(stubDir, 'terraform'), slowStopStandIn(), { mode: 0o755 });
+    const stubEnv = { ...env(), PATH: `${stubDir}:${env().PATH}`, REAL_TERRAFORM: realTerraform(), STUB_BACKEND: backend.address };
+    const step = startStep(APPLY_STEP, work, stubEnv, trackingId);
+    await waitFor(() => backend.lock() !== undefined && step.output().includes('Still modifying'), 30_000, 'the stand-in to take the lock');
+    expect(await cancelLikeRunner(step)).toBe('sigint');
+    const closed = await step.outputClosed;
+    const release = await releaseStep(stubEnv);
+    expect(backend.state()).toBe('{"version":4,"stand-in":true}');
+    expect(closed).toBe('closed-by-writers'); // nothing of the step holds its pipes after it exits
+    expect(release.output).toContain('holds state lock stub-lock-0001 and is stopping');
+    expect(release.output).toContain('gh workflow run unlock -f environment=dev -f lock-id=stub-lock-0001');
+    expect(release.output).toContain('state written, lock released');
+    expect(release.output).toContain('No lock of this job is left.');
+    expect(release.code).toBe(0);
+    expect(backend.lock()).toBeUndefined();
+    expect(backend.events.filter((e) => e.method === 'UNLOCK').map((e) => e.lockId)).toEqual(['stub-lock-0001']);
   }, 120_000);
 
   // The defect, reproduced: the runner signals the step's shell, terraform never hears it, and
@@ -199,6 +261,39 @@ describe('delivery/release-state-lock.sh', () => {
     expect(result.output).toContain(`terraform stopped without releasing lock ${mine.ID}; releasing it`);
     expect(result.code).toBe(0);
     expect(backend.lock()).toBeUndefined();
+  });
+
+  // Review finding M2: GitHub force-stops a cancelled job 5 minutes after the cancel, so the wait
+  // for terraform must fit in that window, and the way to release the lock must be in the log
+  // before the wait, in case the job is stopped during it.
+  test('waits for terraform within the 5-minute cancel window, saying first how to release the lock', async () => {
+    const script = readFileSync(join(ROOT, 'delivery', 'release-state-lock.sh'), 'utf8');
+    const wait = Number(/wait_seconds=\$\{TERRAFORM_STOP_WAIT_SECONDS:-(\d+)\}/.exec(script)?.[1]);
+    const applyStepExit = 10; // SIGINT, 7.5 s, SIGTERM, 2.5 s
+    const lockReadsAndUnlock = 15;
+    expect(applyStepExit + lockReadsAndUnlock + wait).toBeLessThanOrEqual(300 - 60); // a minute of margin
+
+    const mine: LockInfo = { ...otherHolder, ID: '99999999-8888-7777-6666-555555555555', Who: `${userInfo().username}@${hostname()}` };
+    backend.holdLock(mine);
+    const lockFile = join(runnerTemp, 'lock.json');
+    writeFileSync(lockFile, JSON.stringify(mine));
+    const stillStopping = spawn('sleep', ['30']);
+    writeFileSync(join(runnerTemp, 'terraform-apply.pid'), String(stillStopping.pid));
+    try {
+      const result = await runScript(`exec bash "${join(ROOT, 'delivery', 'release-state-lock.sh')}" "${stackDir}"`, work, {
+        ...env(),
+        LOCK_FILE: lockFile,
+        ENVIRONMENT: 'prod',
+        TERRAFORM_STOP_WAIT_SECONDS: '2',
+      });
+      const notice = result.output.indexOf(`gh workflow run unlock -f environment=prod -f lock-id=${mine.ID}`);
+      expect(notice).toBeGreaterThanOrEqual(0);
+      expect(result.output.indexOf('terraform is still running after 2 s')).toBeGreaterThan(notice);
+      expect(result.code).toBe(1);
+      expect(backend.lock()).toEqual(mine); // a running terraform's lock is never released under it
+    } finally {
+      stillStopping.kill('SIGKILL');
+    }
   });
 
   test("never touches another holder's lock", async () => {

@@ -17,8 +17,8 @@
  *   unexpanded name, so required checks named after the matrix never report
  *   (https://github.com/actions/runner/issues/952). Steps are gated instead.
  * - When a run is cancelled the runner signals the step's process (SIGINT, 7.5 s, SIGTERM, 2.5 s,
- *   then kills the process tree; actions/runner src/Runner.Sdk/ProcessInvoker.cs), never a
- *   grandchild such as terraform: applies go through delivery/terraform-apply.sh.
+ *   then kills that process; actions/runner src/Runner.Sdk/ProcessInvoker.cs), never a grandchild
+ *   such as terraform, which dies at the job's end: applies go through delivery/terraform-apply.sh.
  * - Concurrency groups hold at most one running and one pending job; a workflow-level group queues
  *   every job of every run behind the one that waits for an approval
  *   (https://docs.github.com/en/actions/using-jobs/using-concurrency).
@@ -30,6 +30,7 @@
  *   protection rules (github/docs#3126), so a dispatched name is checked before a job uses it.
  */
 import { parse } from 'yaml';
+import { fixedValue, mayRun, type ExprValue } from './workflow-expressions';
 
 export type RuleId =
   | 'pinned-actions'
@@ -45,6 +46,7 @@ export type RuleId =
   | 'terraform-version-pin'
   | 'environment-coverage'
   | 'matrix-checks-report'
+  | 'pr-without-credentials'
   | 'review-plan-lock'
   | 'apply-cancel-safe'
   | 'apply-head-only'
@@ -379,6 +381,94 @@ function matrixChecksReport(wf: YamlFile): Violation[] {
 }
 
 /**
+ * Pull requests that get no AWS credentials: from a fork, or opened (or re-run) by Dependabot.
+ * Dependabot's pull_request runs are treated like a fork's: a read-only GITHUB_TOKEN and no
+ * Actions secrets, "even if the workflow is re-run by a different actor"; github.actor is
+ * 'dependabot[bot]' (https://docs.github.com/en/code-security/dependabot/troubleshooting-dependabot/troubleshooting-dependabot-on-github-actions).
+ * Neither gets an OIDC token (no ACTIONS_ID_TOKEN_REQUEST_URL), so configure-aws-credentials fails.
+ */
+export const PULL_REQUESTS_WITHOUT_CREDENTIALS: readonly { readonly who: string; readonly context: Readonly<Record<string, ExprValue>> }[] = [
+  {
+    who: 'a pull request from a fork',
+    context: {
+      'github.event.pull_request.head.repo.fork': true,
+      'github.actor': 'octocat',
+      'github.triggering_actor': 'octocat',
+      'github.event.pull_request.user.login': 'octocat',
+    },
+  },
+  {
+    who: 'a Dependabot pull request',
+    context: {
+      'github.event.pull_request.head.repo.fork': false,
+      'github.actor': 'dependabot[bot]',
+      'github.triggering_actor': 'dependabot[bot]',
+      'github.event.pull_request.user.login': 'dependabot[bot]',
+    },
+  },
+];
+
+/** The situation `context` describes, plus the job's `env:` entries whose value it fixes (env is readable in step conditions). */
+function withJobEnv(job: Obj, context: Readonly<Record<string, ExprValue>>): Record<string, ExprValue> {
+  const out: Record<string, ExprValue> = { ...context };
+  for (const [key, raw] of Object.entries(asObj(job.env))) {
+    const value = fixedValue(String(raw), context);
+    if (value !== undefined) out[`env.${key}`] = value;
+  }
+  return out;
+}
+
+/** Whether the job named `jobId` can run the step named `stepName` in the situation `context` (github.*, matrix.* ... values). */
+export function stepMayRun(wf: YamlFile, jobId: string, stepName: string, context: Readonly<Record<string, ExprValue>>): boolean {
+  const job = asObj(asObj(wf.doc.jobs)[jobId]);
+  const step = jobSteps(job).find((s) => s.name === stepName);
+  if (!step) throw new Error(`${wf.file}: job ${jobId} has no step named "${stepName}"`);
+  return mayRun(job.if as string | boolean | undefined, context) && mayRun(step.if as string | boolean | undefined, withJobEnv(job, context));
+}
+
+function writesSummary(step: Obj): boolean {
+  return /GITHUB_STEP_SUMMARY/.test(runText(step));
+}
+
+/**
+ * A job that assumes an AWS role on pull requests skips, for forks and for Dependabot, every step
+ * from the role's assumption on and every step that comments (they would fail and turn the
+ * required check red), and says why in the job summary, so its check still reports.
+ */
+function prWithoutCredentials(wf: YamlFile): Violation[] {
+  if (!triggers(wf).includes('pull_request')) return [];
+  const out: Violation[] = [];
+  for (const [id, job] of jobsOf(wf)) {
+    const steps = jobSteps(job);
+    const assumeAt = steps.findIndex((s) => actionName(usesOf(s) ?? '') === CONFIGURE_AWS);
+    if (assumeAt < 0) continue;
+    for (const { who, context } of PULL_REQUESTS_WITHOUT_CREDENTIALS) {
+      if (!mayRun(job.if as string | boolean | undefined, context)) continue;
+      const known = withJobEnv(job, context);
+      const runs = (step: Obj): boolean => mayRun(step.if as string | boolean | undefined, known);
+      for (const [i, step] of steps.entries()) {
+        const needsCredentials = i >= assumeAt || commentsOnPullRequests({ steps: [step] });
+        if (needsCredentials && runs(step)) {
+          out.push({
+            file: wf.file,
+            rule: 'pr-without-credentials',
+            message: `job ${id}, step ${i + 1} (${String(step.name ?? usesOf(step) ?? 'run')}): runs for ${who}, which gets no OIDC token and a read-only token; skip it (if: ... && github.actor != 'dependabot[bot]' && !github.event.pull_request.head.repo.fork)`,
+          });
+        }
+      }
+      if (!steps.some((s) => runs(s) && writesSummary(s))) {
+        out.push({
+          file: wf.file,
+          rule: 'pr-without-credentials',
+          message: `job ${id}: no step says in the job summary why ${who} gets no plan`,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/**
  * Plans for review (pull requests, drift, the plan reviewers approve) never take the state lock:
  * only the plan an apply job applies does (a job in an environment of the apply workflow).
  */
@@ -421,7 +511,7 @@ function applyCancelSafe(wf: YamlFile): Violation[] {
       const v = (message: string): void => void out.push({ file: wf.file, rule: 'apply-cancel-safe', message: `job ${id}, step ${i + 1}: ${message}` });
       if (!APPLY_SCRIPT.test(runText(step).trim())) {
         v(
-          'apply through `exec bash delivery/terraform-apply.sh "$STACK_DIR"`: the runner signals the step process, never terraform, and kills the process tree holding the lock',
+          'apply through `exec bash delivery/terraform-apply.sh "$STACK_DIR"`: the runner signals the step process, never terraform, which then dies at the job\'s end holding the lock',
         );
       }
       const release = steps.slice(i + 1).find((s) => RELEASE_SCRIPT.test(runText(s).trim()));
@@ -469,7 +559,7 @@ function reviewPlanJob(wf: YamlFile, prod: Obj): [string, Obj] | undefined {
   );
 }
 
-/** prod applies only a plan whose digest (every planned value) equals the reviewed plan's. */
+/** prod applies only a plan whose digest (every planned non-sensitive value) equals the reviewed plan's. */
 function prodReviewedPlan(wf: YamlFile): Violation[] {
   if (!isApplyWorkflow(wf)) return [];
   const prod = prodApplyJob(wf);
@@ -586,6 +676,7 @@ export function checkWorkflow(wf: YamlFile): Violation[] {
     ...runScriptHygiene(wf),
     ...checkoutCredentials(wf),
     ...matrixChecksReport(wf),
+    ...prWithoutCredentials(wf),
     ...reviewPlanLock(wf),
     ...applyCancelSafe(wf),
     ...applyHeadOnly(wf),

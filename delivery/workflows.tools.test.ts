@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { platformConfig } from '../config/environments';
+import { plansOnPullRequests } from '../stacks/bootstrap/deploy-roles';
 import { actionlint, actionlintVersion, ACTIONLINT_VERSION } from './actionlint';
 import { deployedEnvironmentNames } from './environment-cli';
 import { readEnvironmentsFile } from './environments-file';
@@ -11,6 +13,8 @@ import {
   checkWorkflow,
   firesOnTheHour,
   loadYaml,
+  PULL_REQUESTS_WITHOUT_CREDENTIALS,
+  stepMayRun,
   type RuleId,
   type Violation,
   type YamlFile,
@@ -74,6 +78,7 @@ describe("the repository's workflows", () => {
       .map((f) => join('delivery', f));
     expect(scripts.sort()).toEqual([
       'delivery/head-of-main.sh',
+      'delivery/no-apply-running.sh',
       'delivery/release-state-lock.sh',
       'delivery/terraform-apply.sh',
       'delivery/terraform-providers.sh',
@@ -97,8 +102,10 @@ describe('what each workflow promises', () => {
   const jobs = (name: string): Record<string, Job> => byName(name).doc.jobs as Record<string, Job>;
 
   // Defect 6: the fork job's job-level `if:` left `plan dev` / `plan prod` unreported for forks.
-  test('plan runs on pull_request; for forks every matrix check reports, with a notice, and plans nothing', () => {
-    expect(Object.keys(byName('plan').doc.on as object)).toEqual(['pull_request']);
+  // Review finding M3: Dependabot's pull requests (same repository, no OIDC token) failed both checks.
+  test('plan runs on pull_request; for forks and Dependabot every matrix check reports, says why, and plans nothing', () => {
+    const wf = byName('plan');
+    expect(Object.keys(wf.doc.on as object)).toEqual(['pull_request']);
     expect(Object.keys(jobs('plan'))).toEqual(['environments', 'plan']);
     const { environments, plan } = jobs('plan');
     // The list of environments is read for forks too: no job-level if, no step gated on forks, no credentials.
@@ -110,11 +117,35 @@ describe('what each workflow promises', () => {
     expect(plan.needs).toBe('environments');
     expect(plan.strategy).toEqual({ 'fail-fast': false, matrix: { environment: '${{ fromJSON(needs.environments.outputs.environments) }}' } });
     const steps = plan.steps as { name: string; if?: string; with?: Record<string, string> }[];
-    expect(steps[0]).toMatchObject({ name: 'Pull requests from forks get no plan', if: 'github.event.pull_request.head.repo.fork' });
-    for (const step of steps.slice(1))
-      expect({ step: step.name, if: step.if }).toEqual({ step: step.name, if: expect.stringContaining('!github.event.pull_request.head.repo.fork') });
+    expect(steps[0].name).toBe('Say why there is no plan');
+    for (const { context } of PULL_REQUESTS_WITHOUT_CREDENTIALS) {
+      for (const environment of ['dev', 'prod']) {
+        const situation = { ...context, 'matrix.environment': environment };
+        expect(steps.map((step) => stepMayRun(wf, 'plan', step.name, situation))).toEqual(steps.map((_, i) => i === 0));
+      }
+    }
+    const writer = { 'github.event.pull_request.head.repo.fork': false, 'github.actor': 'octocat', 'matrix.environment': 'dev' };
+    expect(stepMayRun(wf, 'plan', 'Say why there is no plan', writer)).toBe(false);
+    expect(stepMayRun(wf, 'plan', 'Assume the plan role (OIDC)', writer)).toBe(true);
     expect(steps.find((s) => s.name.startsWith('Plan'))?.with?.lock).toBe('false');
-    expect(byName('plan').text).not.toMatch(/path:\s*\S*tfplan/);
+    expect(wf.text).not.toMatch(/path:\s*\S*tfplan/);
+  });
+
+  // Review finding M5: any branch's edited plan.yml could read the prod state as the prod plan role.
+  test("plan plans on a writer's pull request exactly the environments whose plan role trusts pull requests", () => {
+    const wf = byName('plan');
+    for (const env of platformConfig.environments) {
+      const writer = { 'github.event.pull_request.head.repo.fork': false, 'github.actor': 'octocat', 'matrix.environment': env.name };
+      expect({ env: env.name, plans: stepMayRun(wf, 'plan', 'Assume the plan role (OIDC)', writer) }).toEqual({
+        env: env.name,
+        plans: plansOnPullRequests(env),
+      });
+      expect({ env: env.name, explains: stepMayRun(wf, 'plan', 'Say why there is no plan', writer) }).toEqual({
+        env: env.name,
+        explains: !plansOnPullRequests(env),
+      });
+    }
+    expect(platformConfig.environments.filter((e) => !plansOnPullRequests(e)).map((e) => e.name)).toEqual(['prod']);
   });
 
   test('apply: the head of main only; dev; a prod plan for the reviewers; prod only with changes, only the reviewed plan; results reported', () => {
@@ -183,7 +214,7 @@ describe('what each workflow promises', () => {
     expect(steps.at(-1)).toMatchObject({ if: 'failure()' });
   });
 
-  test('unlock: by hand, in the environment and its apply queue, guarded', () => {
+  test('unlock: by hand, in the environment, in a queue of its own, guarded', () => {
     const on = byName('unlock').doc.on as { workflow_dispatch: { inputs: Record<string, unknown> } };
     expect(Object.keys(byName('unlock').doc.on as object)).toEqual(['workflow_dispatch']);
     expect(Object.keys(on.workflow_dispatch.inputs)).toEqual(['environment', 'lock-id', 'min-age-minutes']);
@@ -193,9 +224,10 @@ describe('what each workflow promises', () => {
     expect(jobs('unlock').unlock).toMatchObject({
       needs: 'environments',
       environment: '${{ inputs.environment }}',
-      concurrency: { group: 'apply-${{ inputs.environment }}', 'cancel-in-progress': false },
+      concurrency: { group: 'unlock-${{ inputs.environment }}', 'cancel-in-progress': false },
     });
     const text = byName('unlock').text;
+    expect(text.indexOf('bash delivery/no-apply-running.sh "$ENVIRONMENT"')).toBeLessThan(text.indexOf('force-unlock -force "$id"'));
     expect(text.indexOf('delivery:lock -- guard')).toBeLessThan(text.indexOf('force-unlock -force "$id"'));
   });
 
@@ -223,6 +255,7 @@ const BROKEN: Record<string, RuleId> = {
   'terraform-version-elsewhere.yml': 'terraform-version-pin',
   'apply-one-queue.yml': 'apply-concurrency',
   'fork-skipped-matrix.yml': 'matrix-checks-report',
+  'dependabot-red-plan.yml': 'pr-without-credentials',
   'pr-plan-takes-lock.yml': 'review-plan-lock',
   'apply-kills-terraform.yml': 'apply-cancel-safe',
   'apply-any-commit.yml': 'apply-head-only',
@@ -271,6 +304,9 @@ describe('each rule fails on a workflow broken on purpose', () => {
     expect(messages('terraform-version-elsewhere.yml')).toContain('install Terraform through ./.github/actions/setup-terraform');
     expect(messages('apply-one-queue.yml')).toContain('no workflow-level concurrency');
     expect(messages('fork-skipped-matrix.yml')).toContain('job plan: a matrix job skipped by a job-level if reports one check under its unexpanded name');
+    expect(messages('dependabot-red-plan.yml')).toContain('job plan, step 2 (Assume the plan role (OIDC)): runs for a Dependabot pull request');
+    expect(messages('dependabot-red-plan.yml')).toContain('job plan: no step says in the job summary why a Dependabot pull request gets no plan');
+    expect(messages('dependabot-red-plan.yml')).not.toContain('from a fork');
     expect(messages('pr-plan-takes-lock.yml')).toContain("a review plan never takes the state lock (lock: 'false')");
     expect(messages('pr-plan-takes-lock.yml')).toContain('terraform plan outside an apply job runs with -lock=false');
     expect(messages('apply-kills-terraform.yml')).toContain('apply through `exec bash delivery/terraform-apply.sh "$STACK_DIR"`');

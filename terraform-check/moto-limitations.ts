@@ -151,7 +151,7 @@ export const MOTO_LIMITATIONS: readonly MotoLimitation[] = [
     id: 'iam-managed-policies-opt-in',
     behaviour:
       'moto knows AWS managed policies (arn:aws:iam::aws:policy/...) only when started with MOTO_IAM_LOAD_MANAGED_POLICIES=true; otherwise attaching ReadOnlyAccess fails.',
-    evidence: `${MOTO}/settings.py load_iam_aws_managed_policies() reads MOTO_IAM_LOAD_MANAGED_POLICIES (default off); the bootstrap stacks attach ReadOnlyAccess to each plan role.`,
+    evidence: `${MOTO}/settings.py load_iam_aws_managed_policies() reads MOTO_IAM_LOAD_MANAGED_POLICIES (default off); no stack attaches one today (the plan roles lost ReadOnlyAccess); the switch is kept for one that does.`,
     handling: 'The server of a stack that attaches an AWS managed policy is started with MOTO_IAM_LOAD_MANAGED_POLICIES=true.',
   },
 ];

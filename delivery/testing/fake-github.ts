@@ -24,6 +24,10 @@ export interface FakeGitHub {
   readonly commitPulls: Map<string, number[]>;
   /** Branch name to head commit. */
   readonly branches: Map<string, string>;
+  /** Runs of the apply workflow with their jobs (GET .../actions/workflows/apply.yml/runs, .../runs/{id}/jobs). */
+  readonly applyRuns: { id: number; status: string; jobs: { name: string; status: string; html_url: string }[] }[];
+  /** Run id to its review history (GET .../actions/runs/{id}/approvals). */
+  readonly reviews: Map<string, { state: 'approved' | 'rejected'; environments: { name: string }[]; user: { login: string }; comment: string }[]>;
   readonly requests: string[];
   addPullRequest(number: number, title?: string): FakeItem;
   addIssue(title: string, body: string, login?: string): FakeItem;
@@ -45,6 +49,8 @@ export async function startFakeGitHub(repository = 'example-org/usage-billing-pl
   const items: FakeItem[] = [];
   const commitPulls = new Map<string, number[]>();
   const branches = new Map<string, string>();
+  const reviews: FakeGitHub['reviews'] = new Map();
+  const applyRuns: FakeGitHub['applyRuns'] = [];
   const requests: string[] = [];
   let nextId = 1000;
   let apiUrl = '';
@@ -80,6 +86,18 @@ export async function startFakeGitHub(repository = 'example-org/usage-billing-pl
       if (req.method === 'GET' && (m = new RegExp(`^${base}/git/ref/heads/(.+)$`).exec(path))) {
         const sha = branches.get(m[1]);
         return sha === undefined ? send(404, { message: 'Not Found' }) : send(200, { ref: `refs/heads/${m[1]}`, object: { sha, type: 'commit' } });
+      }
+      if (req.method === 'GET' && path === `${base}/actions/workflows/apply.yml/runs`) {
+        const status = url.searchParams.get('status');
+        const runs = applyRuns.filter((r) => status === null || r.status === status).map(({ id, status: s }) => ({ id, status: s }));
+        return send(200, { total_count: runs.length, workflow_runs: runs });
+      }
+      if (req.method === 'GET' && (m = new RegExp(`^${base}/actions/runs/(\\d+)/jobs$`).exec(path))) {
+        const run = applyRuns.find((r) => r.id === Number(m![1]));
+        return run ? send(200, { total_count: run.jobs.length, jobs: run.jobs }) : send(404, { message: 'Not Found' });
+      }
+      if (req.method === 'GET' && (m = new RegExp(`^${base}/actions/runs/(\\d+)/approvals$`).exec(path))) {
+        return send(200, reviews.get(m[1]) ?? []);
       }
       if ((m = new RegExp(`^${base}/issues/(\\d+)/comments$`).exec(path))) {
         const item = items.find((i) => i.number === Number(m![1]));
@@ -160,6 +178,8 @@ export async function startFakeGitHub(repository = 'example-org/usage-billing-pl
     items,
     commitPulls,
     branches,
+    reviews,
+    applyRuns,
     requests,
     addPullRequest: (number, title = `PR ${number}`) => {
       while (items.length < number - 1) add('filler', '', 'someone', false);

@@ -8,6 +8,7 @@
  * took the lock at all.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 
 /** Terraform's lock info (statemgr.LockInfo) as the backend receives it. */
@@ -36,6 +37,11 @@ export interface HttpStateBackend {
   lock(): LockInfo | undefined;
   /** Holds the lock as another client would (a stale lock or a concurrent apply). */
   holdLock(info: LockInfo): void;
+  /**
+   * Keeps `file` equal to the lock held (its JSON, or no file when none is held), as the S3 backend
+   * keeps `<key>.tflock`, so delivery:lock --lock-file reads the lock the backend really holds.
+   */
+  mirrorLockTo(file: string): void;
   state(): string | undefined;
   /** The backend block for cdk.tf.json. */
   backendConfig(): Record<string, unknown>;
@@ -60,7 +66,14 @@ function lockIdOf(text: string): string {
 export async function startHttpStateBackend(): Promise<HttpStateBackend> {
   let state: string | undefined;
   let held: LockInfo | undefined;
+  let mirror: string | undefined;
   const events: BackendEvent[] = [];
+  const setHeld = (info: LockInfo | undefined): void => {
+    held = info;
+    if (mirror === undefined) return;
+    if (held === undefined) rmSync(mirror, { force: true });
+    else writeFileSync(mirror, JSON.stringify(held));
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0];
@@ -85,13 +98,13 @@ export async function startHttpStateBackend(): Promise<HttpStateBackend> {
       const id = lockIdOf(text);
       if (req.method === 'LOCK') {
         if (held !== undefined) return reply(423, JSON.stringify(held), id);
-        held = JSON.parse(text) as LockInfo;
+        setHeld(JSON.parse(text) as LockInfo);
         return reply(200, '', id);
       }
       if (req.method === 'UNLOCK') {
         // A force-unlock sends no body; a normal unlock sends the lock info it took.
         if (held !== undefined && id !== '' && id !== held.ID) return reply(409, JSON.stringify(held), id);
-        held = undefined;
+        setHeld(undefined);
         return reply(200, '', id);
       }
     }
@@ -110,8 +123,10 @@ export async function startHttpStateBackend(): Promise<HttpStateBackend> {
     address,
     events,
     lock: () => held,
-    holdLock: (info) => {
-      held = info;
+    holdLock: (info) => setHeld(info),
+    mirrorLockTo: (file) => {
+      mirror = file;
+      setHeld(held);
     },
     state: () => state,
     backendConfig: () => ({

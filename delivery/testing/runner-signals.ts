@@ -1,20 +1,29 @@
 /**
- * What the GitHub Actions runner does to a step's process when a run is cancelled or a step times
- * out, and to the job's leftover processes when the job ends, for tests of apply steps:
+ * What the GitHub Actions runner does to a step's process when a run is cancelled or a job times
+ * out, to its output pipes when it exits, and to the job's leftover processes when the job ends, for
+ * tests of apply steps (actions/runner src/Runner.Sdk/ProcessInvoker.cs):
  *
- * - cancel: SIGINT to the step's process, up to 7.5 s for it to exit, SIGTERM, up to 2.5 s, then the
- *   whole process tree is killed (actions/runner src/Runner.Sdk/ProcessInvoker.cs:
- *   `_sigintTimeout = 7500 ms`, `_sigtermTimeout = 2500 ms`, CancelAndKillProcessTree);
+ * - cancel: SIGINT to the step's process, up to 7.5 s for it to exit, SIGTERM, up to 2.5 s, then
+ *   that process is killed (`_sigintTimeout = 7500 ms`, `_sigtermTimeout = 2500 ms`,
+ *   CancelAndKillProcessTree; on Linux NixKillProcessTree is `_proc.Kill()`: the step's process
+ *   only, not its children);
+ * - exit: when the step's process has exited while its stdout/stderr are still open (held by a
+ *   child), the runner waits 5 s, then stops reading them and disposes the process, closing the
+ *   read ends (ProcessExitedHandler): a child that writes to them afterwards gets EPIPE/SIGPIPE;
  * - job end: "Cleaning up orphan processes" kills every process whose environment carries the job's
  *   RUNNER_TRACKING_ID (actions/runner src/Runner.Worker/JobExtension.cs).
  *
  * Linux only (reads /proc).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
 export const SIGINT_TIMEOUT_MS = 7_500;
 export const SIGTERM_TIMEOUT_MS = 2_500;
+/** How long the runner keeps reading a step's output pipes after the step's process exited. */
+export const STREAMS_AFTER_EXIT_MS = 5_000;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface StepProcess {
   readonly child: ChildProcess;
@@ -22,6 +31,8 @@ export interface StepProcess {
   output(): string;
   /** Resolves with the exit code (128 + n when killed by signal n). */
   readonly exited: Promise<number>;
+  /** Resolves when the runner stops reading the step's output: both pipes closed by their writers, or closed by the runner 5 s after the exit. */
+  readonly outputClosed: Promise<'closed-by-writers' | 'closed-by-runner'>;
 }
 
 /** Starts a `run:` script as the runner does, marked with the job's tracking id. */
@@ -33,21 +44,28 @@ export function startStep(script: string, cwd: string, env: Readonly<Record<stri
   const exited = new Promise<number>((resolve) => {
     child.on('exit', (code, signal) => resolve(code ?? 128 + (signal === 'SIGKILL' ? 9 : signal === 'SIGTERM' ? 15 : signal === 'SIGINT' ? 2 : 0)));
   });
-  return { child, output: () => out, exited };
+  const ended = (stream: NodeJS.ReadableStream | null): Promise<void> => new Promise((resolve) => (stream ? stream.once('close', () => resolve()) : resolve()));
+  const streamsEnded = Promise.all([ended(child.stdout), ended(child.stderr)]).then(() => 'closed-by-writers' as const);
+  const outputClosed = exited.then(
+    () =>
+      new Promise<'closed-by-writers' | 'closed-by-runner'>((resolve) => {
+        const timer = setTimeout(() => {
+          // Closing the read ends: the next write of a process still holding them fails (EPIPE, SIGPIPE).
+          child.stdout?.destroy();
+          child.stderr?.destroy();
+          resolve('closed-by-runner');
+        }, STREAMS_AFTER_EXIT_MS);
+        void streamsEnded.then(() => {
+          clearTimeout(timer);
+          resolve('closed-by-writers');
+        });
+      }),
+  );
+  return { child, output: () => out, exited, outputClosed };
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function exitsWithin(step: StepProcess, ms: number): Promise<boolean> {
   return Promise.race([step.exited.then(() => true), sleep(ms).then(() => false)]);
-}
-
-function descendants(pid: number): number[] {
-  const children = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
-    .stdout.split('\n')
-    .map((l) => Number(l.trim()))
-    .filter((n) => n > 0);
-  return children.flatMap((c) => [c, ...descendants(c)]);
 }
 
 function kill(pid: number, signal: NodeJS.Signals): void {
@@ -59,16 +77,16 @@ function kill(pid: number, signal: NodeJS.Signals): void {
 }
 
 /** Cancels the step the way the runner does; resolves with what ended it. */
-export async function cancelLikeRunner(step: StepProcess): Promise<'sigint' | 'sigterm' | 'tree-killed'> {
+export async function cancelLikeRunner(step: StepProcess): Promise<'sigint' | 'sigterm' | 'killed'> {
   const pid = step.child.pid;
   if (pid === undefined) throw new Error('step has no pid');
   kill(pid, 'SIGINT');
   if (await exitsWithin(step, SIGINT_TIMEOUT_MS)) return 'sigint';
   kill(pid, 'SIGTERM');
   if (await exitsWithin(step, SIGTERM_TIMEOUT_MS)) return 'sigterm';
-  for (const p of [pid, ...descendants(pid)]) kill(p, 'SIGKILL');
+  kill(pid, 'SIGKILL');
   await step.exited;
-  return 'tree-killed';
+  return 'killed';
 }
 
 /** Pids of the processes that carry the job's tracking id. */

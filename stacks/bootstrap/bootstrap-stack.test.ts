@@ -2,7 +2,7 @@ import { platformConfig } from '../../config/environments';
 import { billingStackName, bootstrapStackName } from '../stack-names';
 import { asObject, onlyResource, resourcesOf, synthPlatform } from '../testing/synth-platform';
 import type { JsonObject, SynthesizedStack } from '../testing/synth-platform';
-import { deployRoleNames } from './deploy-roles';
+import { deployRoleNames, plansOnPullRequests } from './deploy-roles';
 
 const stacks = synthPlatform(platformConfig, 'local');
 const stateAccount = platformConfig.bootstrap.accountId;
@@ -40,6 +40,35 @@ function inlinePolicy(synth: SynthesizedStack, roleAddressName: string): { State
   const policies = [...resourcesOf(synth, 'aws_iam_role_policy').values()].filter((p) => String(p.role).includes(roleAddressName));
   expect(policies).toHaveLength(1);
   return JSON.parse(String(policies[0].policy)) as { Statement: Statement[] };
+}
+
+/** IAM's wildcard match of an action or resource pattern (`*` any run, `?` one character; actions case-insensitive). */
+function matches(pattern: string, value: string, ignoreCase: boolean): boolean {
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${re}$`, ignoreCase ? 'i' : '').test(value);
+}
+
+/**
+ * What IAM decides for one action on one resource under these statements, without conditions
+ * (none of the statements checked here has one): an explicit Deny wins, then an Allow, else the
+ * implicit deny (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
+ */
+function decide(statements: readonly Statement[], action: string, resource: string): 'allow' | 'deny' | 'implicit-deny' {
+  const applies = (s: Statement): boolean =>
+    [s.Action]
+      .flat()
+      .map(String)
+      .some((a) => matches(a, action, true)) &&
+    [s.Resource]
+      .flat()
+      .map(String)
+      .some((r) => matches(r, resource, false));
+  if (statements.some((s) => s.Effect === 'Deny' && s.Condition === undefined && applies(s))) return 'deny';
+  if (statements.some((s) => s.Effect === 'Allow' && s.Condition === undefined && applies(s))) return 'allow';
+  return 'implicit-deny';
 }
 
 describe('bootstrap stacks', () => {
@@ -90,11 +119,14 @@ describe('bootstrap stacks', () => {
     });
 
     // Defect 8: ReadOnlyAccess on the whole account, assumable by any branch's pull request.
-    it('plan role: only the plan workflow on pull requests and drift/apply on main; refresh reads only, never the lock', () => {
-      expect(trusts(roleNamed(synth, names.plan))).toEqual([
-        [`${repo}:pull_request`, [`${workflows}/plan.yml@refs/pull/*/merge`]],
-        [`${repo}:ref:refs/heads/main`, [`${workflows}/drift.yml@refs/heads/main`, `${workflows}/apply.yml@refs/heads/main`]],
-      ]);
+    it('plan role: drift/apply on main, the plan workflow on pull requests only outside prod; refresh reads only, never the lock', () => {
+      const onMain: [string, string[]] = [`${repo}:ref:refs/heads/main`, [`${workflows}/drift.yml@refs/heads/main`, `${workflows}/apply.yml@refs/heads/main`]];
+      const onPullRequests: [string, string[]] = [`${repo}:pull_request`, [`${workflows}/plan.yml@refs/pull/*/merge`]];
+      // Review finding M5: any branch's edited plan.yml ran as the prod plan role, which reads the
+      // prod state (API key values, the origin secret), before any review.
+      expect(plansOnPullRequests(env)).toBe(env.name !== 'prod');
+      expect(trusts(roleNamed(synth, names.plan))).toEqual(plansOnPullRequests(env) ? [onPullRequests, onMain] : [onMain]);
+      for (const [subject] of trusts(roleNamed(synth, names.plan))) expect(subject.endsWith(':pull_request') && env.name === 'prod').toBe(false);
       expect(resourcesOf(synth, 'aws_iam_role_policy_attachment').size).toBe(0);
       expect(JSON.stringify(synth.json)).not.toContain('ReadOnlyAccess');
       const policy = inlinePolicy(synth, `aws_iam_role.roles-${env.name}_plan_`);
@@ -123,6 +155,33 @@ describe('bootstrap stacks', () => {
       expect(trusts(roleNamed(synth, names.apply))).toEqual([
         [`${repo}:environment:${env.name}`, [`${workflows}/apply.yml@refs/heads/main`, `${workflows}/unlock.yml@refs/heads/main`]],
       ]);
+    });
+
+    // Review finding M7: OwnRoles (iam:*Role, iam:*RolePolicy on role/<prefix>-*) also matched the
+    // deploy roles, so an apply could rewrite its own trust or attach AdministratorAccess to itself.
+    it('apply role: can manage the environment roles but never change, pass or delete a deploy role', () => {
+      const policy = inlinePolicy(synth, `aws_iam_role.roles-${env.name}_apply_`);
+      const runtimeRole = `arn:aws:iam::${env.accountId}:role/${env.prefix}-some-function`;
+      const deployRoles = [names.plan, names.apply, names.usageJob].map((n) => `arn:aws:iam::${env.accountId}:role/${n}`);
+      const escalations = [
+        'iam:UpdateAssumeRolePolicy',
+        'iam:AttachRolePolicy',
+        'iam:PutRolePolicy',
+        'iam:DeleteRolePolicy',
+        'iam:DetachRolePolicy',
+        'iam:DeleteRole',
+        'iam:PutRolePermissionsBoundary',
+        'iam:DeleteRolePermissionsBoundary',
+        'iam:UpdateRole',
+        'iam:TagRole',
+        'iam:PassRole',
+      ];
+      for (const action of escalations) {
+        // The environment's own roles (Lambda execution roles ...) stay manageable; boundaries are never granted.
+        const expected = action.includes('PermissionsBoundary') ? 'implicit-deny' : 'allow';
+        expect({ action, runtimeRole: decide(policy.Statement, action, runtimeRole) }).toEqual({ action, runtimeRole: expected });
+        for (const role of deployRoles) expect({ action, role, decision: decide(policy.Statement, action, role) }).toEqual({ action, role, decision: 'deny' });
+      }
     });
 
     it('usage-job role: Athena, Glue read, metrics in its namespace, usage plans, never key values', () => {

@@ -2,8 +2,8 @@
  * Per environment, the three roles GitHub Actions assumes through OIDC
  * (https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services):
  * - plan: reads what a refresh reads (no account-wide ReadOnlyAccess), its state object but never
- *   the lock (review plans run with -lock=false); assumable only by the plan workflow on pull
- *   requests and by the drift and apply workflows on main;
+ *   the lock (review plans run with -lock=false); assumable only by the drift and apply workflows
+ *   on main and, where plansOnPullRequests() (not prod), by the plan workflow on pull requests;
  * - apply: only from jobs in the environment's GitHub deployment environment (`environment: <env>`;
  *   limit it to main in the repository settings) of the apply and unlock workflows on main;
  * - usage job: Athena, Glue read, log bucket read, results and usage bucket write (invoices only as
@@ -20,8 +20,11 @@
  * too, equal to workflow_ref (e.g. "…/.github/workflows/ci.yml@refs/pull/4/merge" in the tokens
  * published in pypi/warehouse#10645). A token without the claim fails the StringLike and is refused.
  * On pull requests the workflow file is the pull request's own version, so the binding narrows
- * which workflow may assume the role but does not stop an edited plan.yml: CODEOWNERS review of
- * .github/ and the plan role's read-only, refresh-sized permissions do that part.
+ * which workflow may assume the role but does not stop an edited plan.yml: anyone who can push a
+ * branch can run any code with the plan role before any review (CODEOWNERS gates merging, not
+ * running), and the plan role reads the state, which holds the API key values and the origin
+ * secret. So only environments for which plansOnPullRequests() holds trust pull requests at all;
+ * prod's plan role does not (docs/delivery.md, "What the PR plan role can read").
  */
 import { Construct } from 'constructs';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
@@ -51,6 +54,17 @@ export function deployRoleNames(env: Pick<EnvironmentConfig, 'prefix'>): DeployR
 
 export function roleArn(accountId: string, roleName: string): string {
   return `arn:aws:iam::${accountId}:role/${roleName}`;
+}
+
+/**
+ * Whether pull requests may assume the environment's plan role (the plan workflow's `plan <env>`
+ * check then plans it; for other environments it passes with a notice, see plan.yml
+ * NO_PLAN_REASON). prod is not planned on pull requests: its state (API key values, the origin
+ * secret) would be readable by any branch's edited plan.yml before review. Its plan is shown to
+ * the reviewers of the prod apply instead (apply.yml, job prod-plan, run from main).
+ */
+export function plansOnPullRequests(env: Pick<EnvironmentConfig, 'name'>): boolean {
+  return env.name !== 'prod';
 }
 
 /** One way a role may be assumed: this subject, from one of these workflow files (job_workflow_ref patterns). */
@@ -229,12 +243,13 @@ export class DeployRoles extends Construct {
     const account = env.accountId;
     const region = env.region;
     const r = resourceNames(env);
+    const deployRoleArns = [names.plan, names.apply, names.usageJob].map((name) => roleArn(account, name));
 
     this.plan = new IamRole(this, 'plan', {
       name: names.plan,
       description: `GitHub Actions: terraform plan of ${billingStackName(env.name)} (refresh reads only, no lock)`,
       assumeRolePolicy: githubTrust(props.oidcProviderArn, [
-        { subject: `${repo}:pull_request`, workflows: [workflowRef(github, 'plan.yml', 'refs/pull/*/merge')] },
+        ...(plansOnPullRequests(env) ? [{ subject: `${repo}:pull_request`, workflows: [workflowRef(github, 'plan.yml', 'refs/pull/*/merge')] }] : []),
         { subject: main, workflows: onMain('drift.yml', 'apply.yml') },
       ]),
       maxSessionDuration: 3600,
@@ -313,6 +328,18 @@ export class DeployRoles extends Construct {
         },
         { Sid: 'RandomPassword', Effect: 'Allow', Action: 'secretsmanager:GetRandomPassword', Resource: '*' },
         { Sid: 'Describe', Effect: 'Allow', Action: ['sts:GetCallerIdentity', 'cloudwatch:Describe*', 'logs:Describe*'], Resource: '*' },
+        {
+          // OwnRoles matches <prefix>-*, which includes the deploy roles themselves: without this,
+          // any merged change (applied to dev with no review of the plan) could widen a deploy
+          // role's trust (UpdateAssumeRolePolicy) or attach AdministratorAccess to it. An explicit
+          // Deny wins over every Allow
+          // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
+          // The deploy roles are changed only by the bootstrap stack, applied by an administrator.
+          Sid: 'NeverTheDeployRoles',
+          Effect: 'Deny',
+          Action: 'iam:*',
+          Resource: deployRoleArns,
+        },
       ]),
     });
 
