@@ -51,7 +51,8 @@ export class UsageAlarms extends Construct {
     for (const percent of env.alarms.quotaPercentThresholds) {
       const breach = percent >= 100;
       const what = breach
-        ? 'API Gateway now answers those keys with 429 (quota exceeded) until the quota resets on the 1st (UTC): contact the customers (upgrade the plan in config/environments.ts, or wait).'
+        ? 'API Gateway now answers those keys with 429 (quota exceeded) until the quota resets on the 1st (UTC): contact the customers (upgrade the plan in config/environments.ts, or wait). ' +
+          'The percentage counts billable requests only; API Gateway also counts requests the handler rejected, so a key can get 429 a little before 100 % (aws apigateway get-usage: remaining 0).'
         : 'At 100 % API Gateway will answer those keys with 429 until the month ends: tell the customers; consider a larger plan.';
       this.alarms.push(
         new CloudwatchMetricAlarm(this, `quota-${percent}`, {
