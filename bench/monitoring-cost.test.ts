@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { METRICS_PER_KEY, fixedMetricCount } from '../contracts/metrics';
-import { DOC, metricsCost, monitoringCostTable, publisherCounts, stackCounts, tableInDoc } from './monitoring-cost';
+import { platformConfig } from '../config/environments';
+import { costRow, DOC, LARGE_FLEET, metricsCost, monitoringCostTable, publisherCounts, stackCounts, tableInDoc } from './monitoring-cost';
 
 test('the cost table in docs/monitoring.md matches the counts of the code (regenerate: npm run cost:monitoring -- --write)', () => {
   const counts = stackCounts(10);
@@ -23,4 +24,13 @@ test('the publisher puts one per-key metric per published key plus a fixed numbe
 test('custom metrics are priced by tier: $0.30 each for the first 10,000, $0.10 for the next 240,000', () => {
   expect(metricsCost(10_000)).toBeCloseTo(3000, 6);
   expect(metricsCost(10_011)).toBeCloseTo(3001.1, 6);
+});
+
+test("the issue's cost targets hold: default under $350 a month at 1,000 keys, the large-fleet option under $50 at 10,000", () => {
+  const counts = stackCounts(10);
+  for (const env of platformConfig.environments) {
+    const thresholds = env.alarms.quotaPercentThresholds;
+    expect(costRow(1_000, counts, thresholds, { mode: 'all' }).usd.total).toBeLessThan(350);
+    expect(costRow(10_000, counts, thresholds, LARGE_FLEET).usd.total).toBeLessThan(50);
+  }
 });

@@ -107,6 +107,13 @@ describe('validatePlatformConfig', () => {
     expect(messageOf(withChange((c) => (prod(c).prefix = prefix)))).toContain('environment "prod": prefix ');
   });
 
+  it('rejects the prefix "aws": the quota notices\' source would start with "aws.", which EventBridge refuses', () => {
+    expect(messageOf(withChange((c) => (prod(c).prefix = 'aws')))).toBe(
+      'environment "prod": prefix "aws" makes the quota notices\' source "aws.usage-billing"; EventBridge refuses custom sources starting with "aws."',
+    );
+    expect(() => validatePlatformConfig(withChange((c) => (prod(c).prefix = 'aws-billing')))).not.toThrow();
+  });
+
   it('rejects a prefix that makes a bucket name longer than 63 characters', () => {
     const msg = messageOf(withChange((c) => (prod(c).prefix = 'a'.repeat(36))));
     expect(msg).toMatch(

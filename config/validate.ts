@@ -5,6 +5,7 @@
  * `validatePlatformConfig` throws one ConfigError whose message lists every problem found.
  */
 import { resourceNames } from '../contracts/resource-names';
+import { quotaNoticeSource } from '../contracts/quota-notice';
 import type { EnvironmentConfig, PlatformConfig } from './types';
 import { ACCOUNT_ID, BUCKET_NAME, KEY_ID, MAX_ENVIRONMENT_NAME_LENGTH, MAX_KEY_ID_LENGTH, NAME, REGION } from '../contracts/name-rules';
 
@@ -77,6 +78,11 @@ function checkIdentity(env: EnvironmentConfig, p: Problems): void {
   if (!REGION.test(env.region)) p.add('region', `${show(env.region)} is not an AWS region name such as eu-west-1`);
   if (!NAME.test(env.prefix)) {
     p.add('prefix', `${show(env.prefix)} must be lowercase letters, digits and single dashes, starting with a letter`);
+  } else if (quotaNoticeSource(env.prefix).startsWith('aws.')) {
+    p.add(
+      'prefix',
+      `${show(env.prefix)} makes the quota notices' source ${show(quotaNoticeSource(env.prefix))}; EventBridge refuses custom sources starting with "aws."`,
+    );
   } else if (ACCOUNT_ID.test(env.accountId)) {
     const names = resourceNames(env);
     for (const [what, bucket] of Object.entries({

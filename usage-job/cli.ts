@@ -189,8 +189,8 @@ async function partsFor(options: CliOptions, progress: (m: string) => void): Pro
       keys,
       publishing: async () => ({
         ...(await (await loadAwsModule()).createPublishingParts({ env: options.env, progress })),
-        // The ledger lives beside the rollups of the same log root.
-        noticeLedger: new LocalNoticeLedger(resolve(store.location, 'notices')),
+        // The ledger lives beside the rollups of the same log root, per environment (a shared --state folder keeps them apart).
+        noticeLedger: new LocalNoticeLedger(resolve(store.location, 'notices', options.env.name)),
       }),
     };
   }

@@ -1,4 +1,4 @@
-/** NoticeLedger on the local file system: <dir>/<month>/<keyId>/<threshold>.json, each written atomically. */
+/** NoticeLedger on the local file system: <dir>/<month>/<keyId>/<threshold>.json, each written atomically; the CLI's <dir> is <state>/notices/<environment>. */
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from './atomic-file';

@@ -1,6 +1,7 @@
 /**
  * What a run that publishes does after computing the month's figures (the CLI's last step; the
- * fault tests call it too): send the quota notices the ledger does not hold, then put the metrics,
+ * fault tests call it too): refuse the whole run if the publisher would refuse the month (nothing
+ * sent), send the quota notices the ledger does not hold, then put the metrics,
  * the heartbeat last. A notice not sent fails the run after the gauges are out: no heartbeat, exit
  * non-zero, and the next run sends it (docs/monitoring.md "Notices").
  */
@@ -40,6 +41,9 @@ export async function publishRun(options: {
 }): Promise<PublishedRun> {
   const { usage, env, now, publishing } = options;
   const thresholds = env.alarms.quotaPercentThresholds;
+  // A run the publisher would refuse (a month closed more than two weeks ago) sends no notice.
+  const refused = publishing.publisher.refusal?.({ usage, timestamp: floorToHour(now) });
+  if (refused !== undefined) throw new PublishRunError(`${refused} (no quota notice was sent)`, undefined);
   let notices: NoticeRunResult | undefined;
   let noticeFailure: string | undefined;
   try {

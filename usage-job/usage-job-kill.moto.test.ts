@@ -297,7 +297,7 @@ describe('quota notices: a run killed between sending and recording', () => {
     }
     expect(killedRun.signal).toBe('SIGKILL');
     expect(killing.accepted).toEqual(due);
-    expect(existsSync(join(paths.state, 'notices', month))).toBe(false); // the ledger holds none of them
+    expect(existsSync(join(paths.state, 'notices', env.name, month))).toBe(false); // the ledger holds none of them
 
     const recording = await eventsProxy(undefined);
     try {
@@ -311,7 +311,7 @@ describe('quota notices: a run killed between sending and recording', () => {
       expect(third.code).toBe(0);
       expect((JSON.parse(third.out) as { quotaNotices: { alreadySent: number; sent: string[] } }).quotaNotices).toMatchObject({ alreadySent: 6, sent: [] });
       expect(recording.accepted).toEqual(due); // nothing more reached the bus
-      expect(readdirSync(join(paths.state, 'notices', month), { recursive: true }).filter((f) => String(f).endsWith('.json'))).toHaveLength(6);
+      expect(readdirSync(join(paths.state, 'notices', env.name, month), { recursive: true }).filter((f) => String(f).endsWith('.json'))).toHaveLength(6);
     } finally {
       recording.server.close();
     }

@@ -87,6 +87,12 @@ export interface PublishResult {
 }
 
 export interface UsagePublisher {
+  /**
+   * Why `publish` would refuse this month at this time whatever the data (e.g. CloudWatch's
+   * two-week limit), or undefined. The run checks it before sending any notice, so a run that
+   * would be refused sends nothing (publish-run.ts).
+   */
+  refusal?(request: Pick<PublishRequest, 'usage' | 'timestamp'>): string | undefined;
   /** Puts every metric; rejects (the job exits non-zero) if any datum was not published. */
   publish(request: PublishRequest): Promise<PublishResult>;
 }

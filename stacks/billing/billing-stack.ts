@@ -23,6 +23,7 @@ import { LogTable } from './logs/log-table';
 import { Workgroup } from './logs/workgroup';
 import { UsageAlarms } from './monitoring/alarms';
 import { UsageDashboard } from './monitoring/dashboard';
+import { QuotaNoticeRoute } from './monitoring/notice-route';
 import { DeploymentFile } from './usage/deployment-file';
 
 export interface BillingStackProps {
@@ -97,6 +98,7 @@ export class BillingStack extends TerraformStack {
 
     // Monitoring.
     const alarms = new UsageAlarms(this, 'alarms', { env, topicName: names.alarmTopic, workgroupName: names.athenaWorkgroup });
+    new QuotaNoticeRoute(this, 'quota-notices', { env, topic: alarms.topic });
     new UsageDashboard(this, 'dashboard', { env, name: names.dashboard, distributionId: distribution.id });
 
     new TerraformOutput(this, 'cloudfront_domain', {

@@ -191,20 +191,26 @@ export class CloudWatchPublisher implements UsagePublisher {
     this.now = options.now ?? (() => new Date());
   }
 
-  async publish(request: PublishRequest): Promise<PublishResult> {
+  refusal(request: Pick<PublishRequest, 'usage' | 'timestamp'>): string | undefined {
     const now = this.now();
     const timestamp = gaugeTimestamp(request.timestamp, request.usage.month);
     if (now.getTime() - timestamp.getTime() > MAX_PAST_MS) {
-      throw new PublishError(
+      return (
         `month ${request.usage.month} ended more than two weeks ago (its gauges would be timestamped ${timestamp.toISOString()}); ` +
-          'CloudWatch accepts data points up to two weeks old. Use --dry-run to compute it without publishing',
-        0,
-        0,
+        'CloudWatch accepts data points up to two weeks old. Use --dry-run to compute it without publishing'
       );
     }
     if (timestamp.getTime() - now.getTime() > MAX_FUTURE_MS) {
-      throw new PublishError(`timestamp ${timestamp.toISOString()} is more than two hours ahead of now (${now.toISOString()}); check the clock`, 0, 0);
+      return `timestamp ${timestamp.toISOString()} is more than two hours ahead of now (${now.toISOString()}); check the clock`;
     }
+    return undefined;
+  }
+
+  async publish(request: PublishRequest): Promise<PublishResult> {
+    const now = this.now();
+    const refused = this.refusal(request);
+    if (refused !== undefined) throw new PublishError(refused, 0, 0);
+    const timestamp = gaugeTimestamp(request.timestamp, request.usage.month);
 
     // Reconcile first; if API Gateway cannot be read, still publish the usage gauges (alarms need
     // them), but fail the run afterwards and send no heartbeat.

@@ -65,20 +65,21 @@ export class EventBridgeNoticeSender implements NoticeSender {
   }
 }
 
-/** The ledger in the usage bucket: notices/<month>/<keyId>/<threshold>.json, one object per notice sent. */
+/** The ledger in the usage bucket: notices/<environment>/<month>/<keyId>/<threshold>.json, one object per notice sent. */
 export class S3NoticeLedger implements NoticeLedger {
   readonly location: string;
 
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
+    private readonly environment: string,
     private readonly backoff: BackoffOptions = DEFAULT_BACKOFF,
   ) {
-    this.location = `s3://${bucket}/notices/`;
+    this.location = `s3://${bucket}/notices/${environment}/`;
   }
 
   async recorded(month: string): Promise<ReadonlySet<string>> {
-    const prefix = `notices/${month}/`;
+    const prefix = `notices/${this.environment}/${month}/`;
     const entries = new Set<string>();
     let token: string | undefined;
     do {
@@ -98,7 +99,7 @@ export class S3NoticeLedger implements NoticeLedger {
 
   async record(month: string, notices: readonly QuotaNotice[], sentAt: Date): Promise<void> {
     for (const n of notices) {
-      const key = `notices/${month}/${ledgerEntry(n)}.json`;
+      const key = `notices/${this.environment}/${month}/${ledgerEntry(n)}.json`;
       const body = JSON.stringify({ noticeId: n.detail.noticeId, sentAt: sentAt.toISOString() });
       await withBackoff(
         `S3 PutObject s3://${this.bucket}/${key}`,

@@ -151,7 +151,7 @@ export async function createAwsUsageBackend(options: AwsBackendOptions): Promise
   });
   const events = eventBridgeApi(eventBridgeClient(connection(options, 'eventBridge', region)));
   const noticeSender = new EventBridgeNoticeSender(options.wrap?.eventBridge?.(events) ?? events, { prefix: options.env.prefix, ...backoff });
-  const noticeLedger = new S3NoticeLedger(s3, deployment.usageBucket, options.backoff);
+  const noticeLedger = new S3NoticeLedger(s3, deployment.usageBucket, options.env.name, options.backoff);
 
   return { keys, engine, lister, store, publisher, noticeSender, noticeLedger };
 }

@@ -14,11 +14,11 @@
  */
 import type { QueryExecutionState } from '@aws-sdk/client-athena';
 import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { hourPrefix } from '../../sql/log-columns';
 import { useMotoServer, type SeededAthenaResult } from '../../test-support/moto-server';
 import { API_KEY_DIMENSION, METRIC_IDS, METRICS, metricsNamespace, THRESHOLD_DIMENSION } from '../../contracts/metrics';
-import type { NamedEnvironment } from '../../contracts/resource-names';
+import { resourceNames, type NamedEnvironment } from '../../contracts/resource-names';
 import { floorToHour, hourStart } from '../../sql/hours';
 import { runIncremental } from '../incremental-run';
 import { monthUsage } from '../month-usage';
@@ -384,6 +384,11 @@ describe('quota notices on AWS (EventBridge on moto, ledger in the usage bucket)
     const first = await runJob(await backend(env, NOW, { wrap: { eventBridge: events.wrap } }), NOW, env);
     expect(first.notices).toMatchObject({ due: 3, alreadySent: 0, sent: ids(env), failed: [] });
     expect(events.accepted).toEqual(ids(env));
+    // The ledger is per environment inside the usage bucket.
+    const ledger = await s3.send(new ListObjectsV2Command({ Bucket: resourceNames(env).usageBucket, Prefix: 'notices/' }));
+    expect((ledger.Contents ?? []).map((o) => o.Key).sort()).toEqual(
+      ['acme/80', 'globex/80', 'globex/100'].map((e) => `notices/${env.name}/${MONTH}/${e}.json`).sort(),
+    );
     const parts = await backend(env, NOW);
     const after = await snapshot(parts, env);
     expect(after.maximum[`${METRICS.quotaNoticesSent.name}/80`]).toEqual([2]);

@@ -3,8 +3,8 @@
  * (optional e-mail subscriptions from config). Their number does not depend on the number of keys
  * (docs/monitoring.md): per configured quota threshold one alarm, plus three.
  * - per threshold, QuotaNoticesSent >= 1: keys newly crossed the threshold this hour. Which keys,
- *   by name: the quota notices (EventBridge, one per key, threshold and month), the dashboard's
- *   "Keys nearest their quota" widget, and the usage job's report. Metrics Insights alarms with a
+ *   by name: the quota notices, which the rule in notice-route.ts forwards to the same topic, one
+ *   message per key, threshold and month. Metrics Insights alarms with a
  *   contributor per key were not chosen: AWS bills them per metric the query analyzes, so they grow
  *   with the key count (docs/monitoring.md, "Why not one alarm contributor per key");
  * - UnattributedPercent above the configured share;
@@ -20,6 +20,7 @@ import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscrip
 import { METRICS, metricsNamespace, THRESHOLD_DIMENSION } from '../../../contracts/metrics';
 import { QUOTA_NOTICE_DETAIL_TYPE, quotaNoticeSource } from '../../../contracts/quota-notice';
 import { resourceNames } from '../../../contracts/resource-names';
+import { noticeRuleName } from './notice-route';
 import type { EnvironmentConfig } from '../../../config/types';
 
 /** The usage job runs hourly; gauges are evaluated per hour. */
@@ -50,16 +51,16 @@ export class UsageAlarms extends Construct {
     for (const percent of env.alarms.quotaPercentThresholds) {
       const breach = percent >= 100;
       const what = breach
-        ? 'API Gateway now answers those keys with 429 (quota exceeded) until the quota resets on the 1st (UTC): contact the customers (upgrade the plan in config/environments.ts, or wait).'
+        ? 'API Gateway now answers those keys with 429 (quota exceeded) until the quota resets on the 1st (UTC): contact the customers (upgrade the plan in config/environments.ts, or wait). ' +
+          'The percentage counts billable requests only; API Gateway also counts requests the handler rejected, so a key can get 429 a little before 100 % (aws apigateway get-usage: remaining 0).'
         : 'At 100 % API Gateway will answer those keys with 429 until the month ends: tell the customers; consider a larger plan.';
       this.alarms.push(
         new CloudwatchMetricAlarm(this, `quota-${percent}`, {
           alarmName: quotaAlarmName(env.prefix, percent),
           alarmDescription:
             `${breach ? 'BREACH' : 'WARNING'} (${env.name}): keys newly reached ${percent} % of their monthly quota this hour (month to date, from CloudFront logs). ${what} ` +
-            `Which keys, by name: the quota notices (EventBridge default bus, source ${quotaNoticeSource(env.prefix)}, detail-type "${QUOTA_NOTICE_DETAIL_TYPE}", ` +
-            `one per key, threshold and month; the API company forwards them to customers), the dashboard widget "${METRICS.quotaUsedPercent.dashboard.widget}", ` +
-            `and npm run usage -- --engine athena --env ${env.name} --month <YYYY-MM> --dry-run --format table. The alarm returns to OK at the next run without new crossings.`,
+            `Which keys, by name: the "Quota notice" messages on this topic, one per key, threshold and month (rule ${noticeRuleName(env.prefix)} forwards the notices, source ${quotaNoticeSource(env.prefix)}, detail-type "${QUOTA_NOTICE_DETAIL_TYPE}"). ` +
+            `This alarm pages only when it goes to ALARM: while keys keep crossing hour after hour it stays in ALARM and only those messages arrive. It returns to OK at the next run without new crossings.`,
           namespace,
           metricName: METRICS.quotaNoticesSent.name,
           dimensions: { [THRESHOLD_DIMENSION]: String(percent) },
@@ -70,7 +71,9 @@ export class UsageAlarms extends Construct {
           comparisonOperator: 'GreaterThanOrEqualToThreshold',
           // No data means no run this hour; the heartbeat alarm covers that.
           treatMissingData: 'notBreaching',
-          // Every crossing notifies; going back to OK an hour later is not news.
+          // Pages on the transition to ALARM only (CloudWatch runs actions on state changes): crossings in
+          // consecutive hours keep it in ALARM without paging again. Every crossing still reaches the
+          // topic as its own message, through the notice rule (notice-route.ts). Back to OK is not news.
           alarmActions: [this.topic.arn],
         }),
       );

@@ -7,6 +7,8 @@ import { addressOf, asObject, onlyResource, resourcesOf, synthPlatform } from '.
 import type { JsonObject } from '../../testing/synth-platform';
 import { quotaAlarmName } from './alarms';
 import { topKeysQuery } from './dashboard';
+import { noticeRuleName } from './notice-route';
+import { QUOTA_NOTICE_DETAIL_TYPE, quotaNoticeSource } from '../../../contracts/quota-notice';
 
 const stacks = synthPlatform(platformConfig, 'local');
 
@@ -44,13 +46,64 @@ describe.each(platformConfig.environments.map((env) => [env.name, env] as const)
       });
       expect(a.ok_actions).toBeUndefined();
       expect(String(a.alarm_description).length).toBeLessThanOrEqual(1024);
-      expect(String(a.alarm_description)).toContain('Which keys, by name: the quota notices');
+      expect(String(a.alarm_description)).toContain(`Which keys, by name: the "Quota notice" messages on this topic`);
+      expect(String(a.alarm_description)).toContain(noticeRuleName(env.prefix));
     }
     expect(alarms).toHaveLength(env.alarms.quotaPercentThresholds.length + 3);
   });
 
+  it('sends every quota notice to the alarm topic as one line naming customer, key, threshold, month and noticeId', () => {
+    const rule = onlyResource(synth, 'aws_cloudwatch_event_rule');
+    expect(rule.name).toBe(noticeRuleName(env.prefix));
+    expect(rule.event_bus_name).toBe('default');
+    expect(JSON.parse(String(rule.event_pattern))).toEqual({ source: [quotaNoticeSource(env.prefix)], 'detail-type': [QUOTA_NOTICE_DETAIL_TYPE] });
+    const ruleRef = addressOf(synth, 'aws_cloudwatch_event_rule');
+    const target = onlyResource(synth, 'aws_cloudwatch_event_target');
+    expect(target).toMatchObject({ rule: `\${${ruleRef}.name}`, arn: topicArn, event_bus_name: 'default' });
+    const transformer = asObject(target.input_transformer);
+    const paths = asObject(transformer.input_paths);
+    const template = String(transformer.input_template);
+    for (const field of ['customer', 'keyId', 'thresholdPercent', 'month', 'noticeId']) {
+      expect(paths[field]).toBe(`$.detail.${field}`);
+      expect(template).toContain(`<${field}>`);
+    }
+    expect(template).not.toContain('\n');
+    // What SNS would send for a notice (EventBridge substitutes each <name>).
+    const detail: Record<string, unknown> = {
+      customer: 'Acme Corp',
+      keyId: 'acme',
+      thresholdPercent: 80,
+      quotaUsedPercent: 81.2,
+      month: '2026-11',
+      noticeId: 'prod:acme:2026-11:80',
+    };
+    expect(template.replace(/<(\w+)>/g, (_m, k: string) => String(detail[k]))).toBe(
+      `Quota notice (${env.name}): Acme Corp (key acme) reached 80 % of its 2026-11 quota (81.2 % used), noticeId prod:acme:2026-11:80`,
+    );
+  });
+
+  it('lets EventBridge publish to the topic for the notice rule only, and the alarms still publish', () => {
+    const policyResource = onlyResource(synth, 'aws_sns_topic_policy');
+    expect(policyResource.arn).toBe(topicArn);
+    const statements = asObject(JSON.parse(String(policyResource.policy))).Statement as JsonObject[];
+    const events = statements.filter((s) => JSON.stringify(s.Principal).includes('events.amazonaws.com'));
+    expect(events).toEqual([
+      {
+        Sid: 'QuotaNoticeRulePublishes',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: topicArn,
+        Condition: { ArnEquals: { 'aws:SourceArn': `\${${addressOf(synth, 'aws_cloudwatch_event_rule')}.arn}` } },
+      },
+    ]);
+    const alarmsPublish = statements.find((s) => JSON.stringify(s.Principal).includes('cloudwatch.amazonaws.com'));
+    expect(alarmsPublish).toMatchObject({ Action: 'sns:Publish', Condition: { StringEquals: { 'aws:SourceAccount': env.accountId } } });
+  });
+
   it('says what a breach means and what to do', () => {
     expect(String(alarm(quotaAlarmName(env.prefix, 100)).alarm_description)).toMatch(/^BREACH .*429.*upgrade the plan/);
+    expect(String(alarm(quotaAlarmName(env.prefix, 100)).alarm_description)).toContain('a key can get 429 a little before 100 %');
     expect(String(alarm(quotaAlarmName(env.prefix, 80)).alarm_description)).toMatch(/^WARNING /);
   });
 
