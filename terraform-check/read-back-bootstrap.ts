@@ -28,8 +28,8 @@ export async function readBackBootstrap(config: PlatformConfig, accountId: strin
       const role = await f.read(`${kind} role ${name}`, () => aws.iam.send(new GetRoleCommand({ RoleName: name })));
       const trust = decodePolicy(role?.Role?.AssumeRolePolicyDocument) as { Statement?: { Principal?: { Federated?: string } }[] } | undefined;
       f.equal(
-        `${kind} role ${name} is trusted through the OIDC provider`,
-        trust?.Statement?.map((s) => s.Principal?.Federated),
+        `${kind} role ${name} is trusted only through the OIDC provider (one statement per way it may be assumed)`,
+        [...new Set(trust?.Statement?.map((s) => s.Principal?.Federated))],
         [arns[0]],
       );
       f.equal(`${kind} role ${name} session limit`, role?.Role?.MaxSessionDuration, 3600);
