@@ -29,7 +29,7 @@ describe('finding the local mirror of the AWS provider', () => {
   it('a TF_PLUGIN_MIRROR without the provider is one line that says what to set', () => {
     const error = findPluginMirror(machine([], { TF_PLUGIN_MIRROR: '/nowhere' }));
     expect(error).toBe(
-      `verify:terraform: TF_PLUGIN_MIRROR=/nowhere holds no ${PROVIDER} (unpacked) nor its packed .zip; set TF_PLUGIN_MIRROR to the directory that holds ${PROVIDER}`,
+      `verify:terraform: TF_PLUGIN_MIRROR=/nowhere holds no ${PROVIDER} (unpacked) nor its packed .zip; set TF_PLUGIN_MIRROR to the directory that contains registry.terraform.io/ (a mirror holding ${PROVIDER}; bash .ci/run finds one on this machine, or make one with terraform providers mirror)`,
     );
   });
 
@@ -58,7 +58,9 @@ describe('finding the local mirror of the AWS provider', () => {
     expect(error).toMatch(
       /^verify:terraform: no local mirror of registry\.terraform\.io\/hashicorp\/aws\/5\.100\.0\/linux_amd64: looked at TF_PLUGIN_MIRROR \(unset\); filesystem_mirror in \/root\/\.terraformrc \(no such file\); implied mirror directories \/repo\/terraform\.d\/plugins, \/home\/dev\/\.terraform\.d\/plugins, /,
     );
-    expect(error).toMatch(/; set TF_PLUGIN_MIRROR to the directory that holds registry\.terraform\.io\/hashicorp\/aws\/5\.100\.0\/linux_amd64$/);
+    expect(error).toMatch(
+      /; set TF_PLUGIN_MIRROR to the directory that contains registry\.terraform\.io\/ \(a mirror holding registry\.terraform\.io\/hashicorp\/aws\/5\.100\.0\/linux_amd64;/,
+    );
   });
 
   it('writes a CLI configuration that installs the AWS provider from the mirror only', () => {

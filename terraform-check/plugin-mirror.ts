@@ -89,7 +89,7 @@ function impliedMirrorDirs(m: MirrorEnvironment): string[] {
 /** The mirror, or a one-line error that says what to set. */
 export function findPluginMirror(m: MirrorEnvironment = defaultMirrorEnvironment()): PluginMirror | string {
   const wanted = `${AWS_PROVIDER_SOURCE}/${LOCAL_AWS_PROVIDER_VERSION}/${m.platform}`;
-  const fix = `set TF_PLUGIN_MIRROR to the directory that holds ${wanted}`;
+  const fix = `set TF_PLUGIN_MIRROR to the directory that contains registry.terraform.io/ (a mirror holding ${wanted}; bash .ci/run finds one on this machine, or make one with terraform providers mirror)`;
   const explicit = m.env.TF_PLUGIN_MIRROR;
   if (explicit !== undefined && explicit !== '') {
     const dir = resolve(m.cwd, explicit);

@@ -30,7 +30,7 @@ export interface ProviderRewrite {
 /**
  * Lambda runtimes provider 6.x accepts and 5.100.0 does not, with the newest runtime 5.100.0 has of
  * the same language. 5.100.0's runtime validation ends at nodejs22.x (the strings in its binary:
- * nodejs10.x ... nodejs22.x); nodejs24.x is accepted from 6.19
+ * nodejs10.x ... nodejs22.x); nodejs24.x is accepted from 6.20 (changelog entry of PR 45024, issue 44986)
  * (https://github.com/hashicorp/terraform-provider-aws/pull/45024).
  */
 export const RUNTIME_FALLBACKS: Readonly<Record<string, string>> = { 'nodejs24.x': 'nodejs22.x' };
@@ -113,7 +113,7 @@ export const PROVIDER_REWRITES: readonly ProviderRewrite[] = [
     id: 'lambda-runtime-fallback',
     reason:
       `${LOCAL_AWS_PROVIDER_VERSION} validates aws_lambda_function.runtime against its own list, which ends at nodejs22.x; ` +
-      'nodejs24.x is accepted from provider 6.19 (terraform-provider-aws PR 45024). The test copy runs the newest runtime ' +
+      'nodejs24.x is accepted from provider 6.20 (terraform-provider-aws PR 45024, released in 6.20.0). The test copy runs the newest runtime ' +
       `${LOCAL_AWS_PROVIDER_VERSION} knows for the same language.`,
     apply: lambdaRuntime,
   },

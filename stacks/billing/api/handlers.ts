@@ -3,7 +3,7 @@
  * deterministically in-process (stacks/shared/zip.ts) and packaged as a TerraformAsset file, so
  * the asset hash, the file name and source_code_hash change exactly when the code changes; the
  * newest Node.js runtime Lambda and AWS provider 6.25 support (nodejs24.x, GA November 2025,
- * accepted by the provider since 6.19: https://github.com/hashicorp/terraform-provider-aws/pull/45024,
+ * accepted by the provider since 6.20 (https://github.com/hashicorp/terraform-provider-aws/pull/45024, changelog of 6.20.0),
  * https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html), arm64, an explicit log group
  * with retention, and a role that can write only to that log group.
  */
