@@ -15,6 +15,7 @@ export const SERVICE_ENDPOINTS: readonly (readonly [prefix: string, endpoint: st
   ['aws_athena_', 'athena'],
   ['aws_cloudfront_', 'cloudfront'],
   ['aws_cloudwatch_log_', 'logs'],
+  ['aws_cloudwatch_event_', 'events'],
   ['aws_cloudwatch_', 'cloudwatch'],
   ['aws_glue_', 'glue'],
   ['aws_iam_', 'iam'],

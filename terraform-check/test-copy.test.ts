@@ -59,6 +59,7 @@ describe('provider endpoints', () => {
       'athena',
       'cloudfront',
       'cloudwatch',
+      'events',
       'glue',
       'iam',
       'lambda',
