@@ -23,6 +23,7 @@ import { readFileSync } from 'node:fs';
 import { classifyDrift, driftIssueBody, type DriftReport } from './drift-report';
 import { connectionFromEnvironment, restClient, type GitHub, type GitHubIssue } from './github-api';
 import { parsePlanJson } from './plan-json';
+import { runCli } from './run-cli';
 
 export const BOT = 'github-actions[bot]';
 
@@ -348,12 +349,4 @@ export async function main(argv: readonly string[], out: (s: string) => void, er
   }
 }
 
-if (require.main === module) {
-  main(
-    process.argv.slice(2),
-    (s) => process.stdout.write(s),
-    (s) => process.stderr.write(s),
-  ).then((code) => {
-    process.exitCode = code;
-  });
-}
+if (require.main === module) runCli(main);

@@ -14,6 +14,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { decideGuardedUnlock, decideOwnLock, describeLock, parseLockInfo, s3LockLocation, type LockDecision, type StateLock } from './state-lock';
+import { runCli } from './run-cli';
 
 class UsageError extends Error {}
 
@@ -92,12 +93,4 @@ export async function main(argv: readonly string[], out: (s: string) => void, er
   }
 }
 
-if (require.main === module) {
-  main(
-    process.argv.slice(2),
-    (s) => process.stdout.write(s),
-    (s) => process.stderr.write(s),
-  ).then((code) => {
-    process.exitCode = code;
-  });
-}
+if (require.main === module) runCli(main);

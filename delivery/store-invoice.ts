@@ -15,6 +15,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { invoiceObjectKey } from '../contracts/invoices';
 import { resourceNames } from '../contracts/resource-names';
 import { platformConfig } from '../config/environments';
+import { runCli } from './run-cli';
 
 /** The one S3 call this needs, so tests can record it. */
 export interface InvoiceBucket {
@@ -91,12 +92,4 @@ export async function main(argv: readonly string[], out: (s: string) => void, er
   }
 }
 
-if (require.main === module) {
-  main(
-    process.argv.slice(2),
-    (s) => process.stdout.write(s),
-    (s) => process.stderr.write(s),
-  ).then((code) => {
-    process.exitCode = code;
-  });
-}
+if (require.main === module) runCli(main);
