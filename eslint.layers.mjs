@@ -17,11 +17,14 @@ export const ALLOWED = {
   stacks: ['contracts', 'config', 'sql', 'lambdas', 'cf-functions'],
   local: ['contracts', 'config', 'sql', 'cf-functions', 'lambdas', 'usage-job'],
   delivery: ['contracts', 'config', 'stacks'],
+  // What each deploy identity may do: the evaluator, the map from AWS calls to IAM actions, the
+  // resource-type permission table and the escalation matrix; judges the synthesized stacks.
+  permissions: ['contracts', 'config', 'stacks'],
   bench: ['contracts', 'config', 'sql', 'cf-functions', 'lambdas', 'usage-job', 'stacks', 'local'],
   'test-support': [],
   // The engine check (npm run verify:terraform): synthesizes the stacks, applies them with Terraform
   // against moto and runs the usage job there, so it may import everything, testing/ helpers too.
-  'terraform-check': ['contracts', 'config', 'sql', 'cf-functions', 'lambdas', 'usage-job', 'stacks', 'test-support'],
+  'terraform-check': ['contracts', 'config', 'sql', 'cf-functions', 'lambdas', 'usage-job', 'stacks', 'permissions', 'test-support'],
 };
 
 /** Tools that may import testing/ helpers from production code (benchmarks, the engine check). */

@@ -1,0 +1,71 @@
+/**
+ * Decides one AWS request against a role's policies with AWS's policy evaluation logic, using the
+ * real evaluator @cloud-copilot/iam-simulate (identity policies, permissions boundary, resource
+ * policy, conditions). Every identity check of the repository goes through `evaluate`: the
+ * escalation matrix, the fast permission table and the engine check's recorded calls.
+ * (AWS: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html)
+ */
+import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
+
+/** An IAM policy document as the stacks synthesize it (parsed JSON). */
+export interface PolicyDocument {
+  readonly Version?: string;
+  readonly Statement: unknown;
+}
+
+/** Who makes the request: a role with its identity policies and, if set, its permissions boundary. */
+export interface Identity {
+  /** The role's ARN, e.g. arn:aws:iam::111111111111:role/ubb-dev-github-apply. */
+  readonly arn: string;
+  readonly policies: readonly { readonly name: string; readonly document: PolicyDocument }[];
+  readonly boundary?: PolicyDocument;
+}
+
+export interface AccessRequest {
+  /** IAM action, service:Action, e.g. s3:PutObject. */
+  readonly action: string;
+  /** The resource ARN the action is authorized against ("*" for actions without resource types). */
+  readonly resource: string;
+  /** Condition keys AWS sets on this request, e.g. { 'iam:PermissionsBoundary': 'arn:…' }. */
+  readonly context?: Readonly<Record<string, string | readonly string[]>>;
+  /** The resource's own policy (bucket policy, topic policy), when it has one. */
+  readonly resourcePolicy?: PolicyDocument;
+}
+
+export type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
+
+export class EvaluationError extends Error {}
+
+function accountOf(arn: string): string {
+  const account = arn.split(':')[4];
+  if (account === undefined || !/^\d{12}$/.test(account)) throw new EvaluationError(`not a role ARN with an account id: ${arn}`);
+  return account;
+}
+
+/**
+ * The evaluator's decision for one request. Throws EvaluationError (naming action and resource)
+ * when the evaluator refuses the request itself: an unknown action, a resource ARN the action has
+ * no resource type for, a context key of the wrong type. Such a request would be a bug in our
+ * call map, never a silent "denied".
+ */
+export async function evaluate(identity: Identity, request: AccessRequest): Promise<Decision> {
+  const resourceAccount = request.resource === '*' ? accountOf(identity.arn) : request.resource.split(':')[4] || accountOf(identity.arn);
+  const simulation: Simulation = {
+    request: {
+      principal: identity.arn,
+      action: request.action,
+      resource: { resource: request.resource, accountId: resourceAccount },
+      contextVariables: Object.fromEntries(Object.entries(request.context ?? {}).map(([k, v]) => [k, typeof v === 'string' ? v : [...v]])),
+    },
+    identityPolicies: identity.policies.map((p) => ({ name: p.name, policy: p.document })),
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    ...(request.resourcePolicy === undefined ? {} : { resourcePolicy: request.resourcePolicy }),
+    ...(identity.boundary === undefined ? {} : { permissionBoundaryPolicies: [{ name: 'boundary', policy: identity.boundary }] }),
+  };
+  const response = await runSimulation(simulation, {});
+  if (response.resultType === 'error') {
+    throw new EvaluationError(`${request.action} on ${request.resource}: the evaluator refused the request: ${JSON.stringify(response.errors)}`);
+  }
+  return response.overallResult as Decision;
+}
