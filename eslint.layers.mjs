@@ -13,14 +13,16 @@ export const ALLOWED = {
   sql: [],
   'cf-functions': ['contracts'],
   lambdas: ['contracts'],
+  // Customers and keys as data: the registry, API Gateway keys, the edge key store, the keys CLI.
+  keys: ['contracts', 'config'],
   'usage-job': ['contracts', 'config', 'sql'],
   stacks: ['contracts', 'config', 'sql', 'lambdas', 'cf-functions'],
-  local: ['contracts', 'config', 'sql', 'cf-functions', 'lambdas', 'usage-job'],
+  local: ['contracts', 'config', 'sql', 'cf-functions', 'lambdas', 'keys', 'usage-job'],
   delivery: ['contracts', 'config', 'stacks'],
   // What each deploy identity may do: the evaluator, the map from AWS calls to IAM actions, the
   // resource-type permission table and the escalation matrix; judges the synthesized stacks.
   permissions: ['contracts', 'config', 'stacks'],
-  bench: ['contracts', 'config', 'sql', 'cf-functions', 'lambdas', 'usage-job', 'stacks', 'local'],
+  bench: ['contracts', 'config', 'sql', 'cf-functions', 'lambdas', 'keys', 'usage-job', 'stacks', 'local'],
   'test-support': [],
   // The engine check (npm run verify:terraform): synthesizes the stacks, applies them with Terraform
   // against moto and runs the usage job there, so it may import everything, testing/ helpers too.
