@@ -72,7 +72,8 @@ const local: EnvironmentConfig = {
 export const platformConfig: PlatformConfig = {
   project: 'usage-billing',
   github: { owner: 'example-org', repo: 'usage-billing-platform', mainBranch: 'main' },
-  bootstrap: { accountId: '111111111111', region: 'eu-west-1', prefix: 'ubb', stateBucket: 'ubb-terraform-state-111111111111' },
+  // The tooling account: the state bucket lives apart from every environment (docs/platform.md, "State apart").
+  bootstrap: { accountId: '333333333333', region: 'eu-west-1', prefix: 'ubb', stateBucket: 'ubb-terraform-state-333333333333' },
   environments: [dev, prod],
   local,
 };

@@ -101,14 +101,16 @@ export interface GitHubConfig {
 }
 
 export interface BootstrapConfig {
-  /** 12-digit id of the account that holds the state bucket (and its environments' deploy roles). */
+  /** 12-digit id of the tooling account: holds the state bucket and the bootstrap drift role; no environment's account (see stateInEnvironmentAccount). */
   readonly accountId: string;
   /** AWS region of the state bucket. */
   readonly region: string;
   /** Prefix of the bootstrap stack's resource names. */
   readonly prefix: string;
-  /** Name of the S3 bucket that holds every environment's Terraform state. */
+  /** Name of the S3 bucket that holds every stack's Terraform state (billing-<env>/terraform.tfstate, bootstrap/<stack>.tfstate). */
   readonly stateBucket: string;
+  /** Opt-in, default false: allow accountId to be an environment's account. Its administrators (and anything that escalates to them) can then read and rewrite every environment's state. */
+  readonly stateInEnvironmentAccount?: boolean;
 }
 
 export interface PlatformConfig {

@@ -252,6 +252,26 @@ describe('validatePlatformConfig', () => {
     expect(messageOf(withChange((c) => (c.github.owner = 'bad owner')))).toBe('github: owner "bad owner" is not a GitHub user or organisation name');
   });
 
+  // Issue 17, part 6: the state bucket in the dev account let a dev-account administrator read prod's state.
+  it('refuses a state bucket in an environment account unless explicitly opted in', () => {
+    expect(messageOf(withChange((c) => (c.bootstrap.accountId = c.environments[0].accountId)))).toBe(
+      'bootstrap: accountId "111111111111" is also the account of environment "dev"; put the state bucket in a tooling account no environment uses, or set bootstrap.stateInEnvironmentAccount: true to accept that this account\'s administrators reach every environment\'s state (docs/platform.md, "State apart")',
+    );
+    expect(() =>
+      validatePlatformConfig(
+        withChange((c) => {
+          c.bootstrap.accountId = c.environments[0].accountId;
+          c.bootstrap.stateInEnvironmentAccount = true;
+        }),
+      ),
+    ).not.toThrow();
+    expect(messageOf(withChange((c) => (c.bootstrap.stateBucket = 'ubb-dev-state')))).toBe(
+      'bootstrap: stateBucket "ubb-dev-state" starts with environment "dev"\'s prefix "ubb-dev-", which its apply role may manage; choose a name outside every environment prefix',
+    );
+    // The local environment is never deployed, so it may share any account id.
+    expect(() => validatePlatformConfig(withChange((c) => (c.local.accountId = c.bootstrap.accountId)))).not.toThrow();
+  });
+
   it('lists every problem in one message, separated by semicolons', () => {
     const msg = messageOf(
       withChange((c) => {

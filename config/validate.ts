@@ -236,6 +236,33 @@ function validateEnvironment(env: EnvironmentConfig): string[] {
   return p.list;
 }
 
+/**
+ * The state bucket holds every environment's state (API key values, the origin secret): in an
+ * environment's account, that account's administrators could read or rewrite the other
+ * environments' state. So it lives in its own tooling account unless explicitly opted in; and its
+ * name never falls under an environment's prefix, which the apply role's bucket grant
+ * (<prefix>-*) would cover.
+ */
+function checkStateApart(config: PlatformConfig, bs: Problems): void {
+  const deployed = config.environments ?? [];
+  const sharing = deployed.filter((env) => env.accountId === config.bootstrap?.accountId);
+  if (sharing.length > 0 && config.bootstrap.stateInEnvironmentAccount !== true) {
+    bs.add(
+      'accountId',
+      `${show(config.bootstrap.accountId)} is also the account of environment ${sharing.map((e) => show(e.name)).join(', ')}; put the state bucket in a tooling account no environment uses, or set bootstrap.stateInEnvironmentAccount: true to accept that this account's administrators reach every environment's state (docs/platform.md, "State apart")`,
+    );
+  }
+  const bucket = config.bootstrap?.stateBucket ?? '';
+  for (const env of deployed) {
+    if (typeof env.prefix === 'string' && bucket.startsWith(`${env.prefix}-`)) {
+      bs.add(
+        'stateBucket',
+        `${show(bucket)} starts with environment ${show(env.name)}'s prefix ${show(`${env.prefix}-`)}, which its apply role may manage; choose a name outside every environment prefix`,
+      );
+    }
+  }
+}
+
 /** Returns every problem of the configuration, each naming its environment (or section) and field. */
 export function platformConfigProblems(config: PlatformConfig): string[] {
   const problems: string[] = [];
@@ -260,6 +287,10 @@ export function platformConfigProblems(config: PlatformConfig): string[] {
   if (!BUCKET_NAME.test(config.bootstrap?.stateBucket ?? '') || config.bootstrap.stateBucket.includes('..')) {
     bs.add('stateBucket', `${show(config.bootstrap?.stateBucket)} is not a valid S3 bucket name (3 to 63 lowercase letters, digits, dots, dashes)`);
   }
+  if (config.bootstrap?.stateInEnvironmentAccount !== undefined && typeof config.bootstrap.stateInEnvironmentAccount !== 'boolean') {
+    bs.add('stateInEnvironmentAccount', `must be true or false, got ${show(config.bootstrap.stateInEnvironmentAccount)}`);
+  }
+  checkStateApart(config, bs);
   problems.push(...bs.list);
 
   const environments = [...(config.environments ?? []), config.local];

@@ -12,7 +12,7 @@ import { BootstrapStack } from './bootstrap/bootstrap-stack';
 import { billingStackName, bootstrapStackName } from './stack-names';
 
 export interface BuildOptions {
-  /** Backend of the billing stacks: S3 with native locking, or local (tests). */
+  /** Backend of every stack: S3 with native locking, or local (tests, the tooling bootstrap on day one). */
   readonly backend: BackendKind;
 }
 
@@ -22,7 +22,7 @@ export function buildPlatform(app: App, config: PlatformConfig, options: BuildOp
   const byAccount = new Map<string, EnvironmentConfig[]>([[config.bootstrap.accountId, []]]);
   for (const env of config.environments) byAccount.set(env.accountId, [...(byAccount.get(env.accountId) ?? []), env]);
   for (const [accountId, environments] of byAccount) {
-    new BootstrapStack(app, bootstrapStackName(accountId, config.bootstrap.accountId), { config, accountId, environments });
+    new BootstrapStack(app, bootstrapStackName(accountId, config.bootstrap.accountId), { config, accountId, environments, backend: options.backend });
   }
   for (const env of config.environments) {
     new BillingStack(app, billingStackName(env.name), { config, env, backend: options.backend });

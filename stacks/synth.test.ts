@@ -30,10 +30,12 @@ describe('synthesis', () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const stacks = readdirSync(join(outdir, 'stacks')).sort();
-    expect(stacks).toEqual(['billing-dev', 'billing-prod', 'bootstrap', 'bootstrap-222222222222']);
+    // The tooling account's bootstrap, then one per environment account (config/environments.ts).
+    expect(stacks).toEqual(['billing-dev', 'billing-prod', 'bootstrap', 'bootstrap-111111111111', 'bootstrap-222222222222']);
     for (const s of stacks) {
       const json = JSON.parse(readFileSync(join(outdir, 'stacks', s, 'cdk.tf.json'), 'utf8')) as { terraform: { backend: Record<string, unknown> } };
-      expect(Object.keys(json.terraform.backend)).toEqual([s.startsWith('billing-') ? 's3' : 'local']);
+      // Every stack in remote state, the bootstraps included (docs/platform.md, "Bootstrap").
+      expect(Object.keys(json.terraform.backend)).toEqual(['s3']);
     }
   });
 

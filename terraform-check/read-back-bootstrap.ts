@@ -7,6 +7,7 @@ import { GetOpenIDConnectProviderCommand, GetRoleCommand, ListOpenIDConnectProvi
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { EnvironmentConfig, PlatformConfig } from '../config/types';
 import { deployRoleNames, GITHUB_OIDC_HOST } from '../stacks/bootstrap/deploy-roles';
+import { SESSION_SECONDS } from '../stacks/bootstrap/session-limits';
 import type { AwsClients } from './aws-clients';
 import { decodePolicy } from './read-back-common';
 import type { Findings } from './findings';
@@ -24,7 +25,7 @@ export async function readBackBootstrap(config: PlatformConfig, accountId: strin
   f.equal('GitHub OIDC provider audience', provider?.ClientIDList, ['sts.amazonaws.com']);
   f.that('GitHub OIDC provider URL', provider?.Url !== undefined && provider.Url.replace(/^https:\/\//, '') === GITHUB_OIDC_HOST, provider?.Url);
   for (const env of environments) {
-    for (const [kind, name] of Object.entries(deployRoleNames(env))) {
+    for (const [kind, name] of Object.entries(deployRoleNames(env)) as [keyof ReturnType<typeof deployRoleNames>, string][]) {
       const role = await f.read(`${kind} role ${name}`, () => aws.iam.send(new GetRoleCommand({ RoleName: name })));
       const trust = decodePolicy(role?.Role?.AssumeRolePolicyDocument) as { Statement?: { Principal?: { Federated?: string } }[] } | undefined;
       f.equal(
@@ -32,7 +33,7 @@ export async function readBackBootstrap(config: PlatformConfig, accountId: strin
         [...new Set(trust?.Statement?.map((s) => s.Principal?.Federated))],
         [arns[0]],
       );
-      f.equal(`${kind} role ${name} session limit`, role?.Role?.MaxSessionDuration, 3600);
+      f.equal(`${kind} role ${name} session limit`, role?.Role?.MaxSessionDuration, SESSION_SECONDS[kind]);
     }
   }
 }

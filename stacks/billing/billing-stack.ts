@@ -12,6 +12,7 @@ import type { EnvironmentConfig, PlatformConfig } from '../../config/types';
 import { configureBackend, stateKey } from '../shared/backend';
 import type { BackendKind } from '../shared/backend';
 import { standardTags, tagEverything } from '../shared/tags';
+import { roleBoundaryArn } from '../bootstrap/role-boundary';
 import { HandlerFunctions } from './api/handlers';
 import { KeysAndPlans } from './api/keys-and-plans';
 import { RestApi, STAGE_NAME } from './api/rest-api';
@@ -53,6 +54,7 @@ export class BillingStack extends TerraformStack {
       prefix: env.prefix,
       logRetentionDays: env.logRetentionDays,
       originSecret: originSecret.value,
+      permissionsBoundary: roleBoundaryArn(env),
     });
     const api = new RestApi(this, 'api', { prefix: env.prefix, region: env.region, functions: handlers.functions, throttle: env.stageThrottle });
     const keys = new KeysAndPlans(this, 'keys', { env, restApiId: api.api.id, stageName: api.stage.stageName });

@@ -2,7 +2,10 @@ import { platformConfig } from '../../config/environments';
 import { billingStackName, bootstrapStackName } from '../stack-names';
 import { asObject, onlyResource, resourcesOf, synthPlatform } from '../testing/synth-platform';
 import type { JsonObject, SynthesizedStack } from '../testing/synth-platform';
-import { deployRoleNames, plansOnPullRequests } from './deploy-roles';
+import { bootstrapDriftTargets } from './bootstrap-drift-role';
+import { bootstrapDriftRoleName, deployRoleNames, plansOnPullRequests } from './deploy-roles';
+import { roleBoundaryArn, roleBoundaryName } from './role-boundary';
+import { SESSION_SECONDS } from './session-limits';
 
 const stacks = synthPlatform(platformConfig, 'local');
 const stateAccount = platformConfig.bootstrap.accountId;
@@ -72,11 +75,45 @@ function decide(statements: readonly Statement[], action: string, resource: stri
 }
 
 describe('bootstrap stacks', () => {
-  it('one per AWS account: the state account and every other account hosting an environment', () => {
+  it('one per AWS account: the tooling account and every account hosting an environment', () => {
     const accounts = new Set([stateAccount, ...platformConfig.environments.map((e) => e.accountId)]);
+    for (const env of platformConfig.environments) expect(env.accountId).not.toBe(stateAccount);
     const names = [...stacks.keys()].filter((n) => n.startsWith('bootstrap'));
     expect(names.sort()).toEqual([...accounts].map((a) => bootstrapStackName(a, stateAccount)).sort());
     for (const name of names) expect(asObject(stack(name).json.terraform).backend).toEqual({ local: { path: `terraform.${name}.tfstate` } });
+  });
+
+  it('keeps its own state in the state bucket under bootstrap/ when synthesized for S3', () => {
+    const remote = synthPlatform(platformConfig, 's3');
+    for (const target of bootstrapDriftTargets(platformConfig)) {
+      const backend = asObject(asObject(remote.get(target.stack)?.json.terraform).backend);
+      expect(backend).toEqual({
+        s3: {
+          bucket: platformConfig.bootstrap.stateBucket,
+          key: `bootstrap/${target.stack}.tfstate`,
+          region: platformConfig.bootstrap.region,
+          encrypt: true,
+          use_lockfile: true,
+        },
+      });
+    }
+  });
+
+  it('has a read-only drift role in every account, trusted only by the drift workflow on main', () => {
+    for (const target of bootstrapDriftTargets(platformConfig)) {
+      const synth = stack(target.stack);
+      const role = roleNamed(synth, bootstrapDriftRoleName(platformConfig));
+      expect(role.max_session_duration).toBe(SESSION_SECONDS.bootstrapDrift);
+      expect(trusts(role)).toEqual([[`${repo}:ref:refs/heads/main`, [`${workflows}/drift.yml@refs/heads/main`]]]);
+      const policy = inlinePolicy(synth, 'aws_iam_role.bootstrap-drift_role_');
+      for (const s of policy.Statement) {
+        expect(s.Effect).toBe('Allow');
+        for (const action of [s.Action].flat()) expect(String(action)).toMatch(/^(s3|iam):(Get|List)/);
+        for (const resource of [s.Resource].flat().map(String)) expect(resource).not.toBe('*');
+      }
+      const objects = policy.Statement.filter((s) => [s.Action].flat().includes('s3:GetObject')).flatMap((s) => [s.Resource].flat());
+      expect(objects).toEqual([`arn:aws:s3:::${platformConfig.bootstrap.stateBucket}/${target.stateKey}`]);
+    }
   });
 
   it('creates the state bucket versioned, encrypted, private and TLS-only, in the state account only', () => {
@@ -101,9 +138,15 @@ describe('bootstrap stacks', () => {
         Resource: `arn:aws:s3:::${platformConfig.bootstrap.stateBucket}/${key}`,
         Condition: { ArnEquals: { 'aws:PrincipalArn': [`arn:aws:iam::${env.accountId}:role/${names.apply}`] } },
       });
-      const lockStatements = policy.Statement.filter((s) => JSON.stringify(s.Resource).includes('.tflock'));
+      const lockStatements = policy.Statement.filter((s) => s.Effect === 'Allow' && JSON.stringify(s.Resource).includes('.tflock'));
       expect(lockStatements.map((s) => s.Sid)).toContain(`ApplyLock${env.name}`);
       for (const s of lockStatements) expect(JSON.stringify(s.Condition)).not.toContain(names.plan);
+      // Every other object is denied to the environment's roles, whatever their identity policies say.
+      expect(policy.Statement.find((s) => s.Sid === `OnlyOwnState${env.name}`)).toMatchObject({
+        Effect: 'Deny',
+        NotResource: [`arn:aws:s3:::${platformConfig.bootstrap.stateBucket}/${key}`, `arn:aws:s3:::${platformConfig.bootstrap.stateBucket}/${key}.tflock`],
+        Condition: { ArnEquals: { 'aws:PrincipalArn': [names.plan, names.apply, names.usageJob].map((n) => `arn:aws:iam::${env.accountId}:role/${n}`) } },
+      });
     }
   });
 
@@ -159,9 +202,10 @@ describe('bootstrap stacks', () => {
 
     // Review finding M7: OwnRoles (iam:*Role, iam:*RolePolicy on role/<prefix>-*) also matched the
     // deploy roles, so an apply could rewrite its own trust or attach AdministratorAccess to itself.
-    it('apply role: can manage the environment roles but never change, pass or delete a deploy role', () => {
+    // The conditional grants (boundary, PassedToService) are proven with the evaluator in
+    // permissions/escalation.test.ts; here the unconditional Deny on the deploy roles.
+    it('apply role: never changes, passes or deletes a deploy role', () => {
       const policy = inlinePolicy(synth, `aws_iam_role.roles-${env.name}_apply_`);
-      const runtimeRole = `arn:aws:iam::${env.accountId}:role/${env.prefix}-some-function`;
       const deployRoles = [names.plan, names.apply, names.usageJob].map((n) => `arn:aws:iam::${env.accountId}:role/${n}`);
       const escalations = [
         'iam:UpdateAssumeRolePolicy',
@@ -177,11 +221,22 @@ describe('bootstrap stacks', () => {
         'iam:PassRole',
       ];
       for (const action of escalations) {
-        // The environment's own roles (Lambda execution roles ...) stay manageable; boundaries are never granted.
-        const expected = action.includes('PermissionsBoundary') ? 'implicit-deny' : 'allow';
-        expect({ action, runtimeRole: decide(policy.Statement, action, runtimeRole) }).toEqual({ action, runtimeRole: expected });
         for (const role of deployRoles) expect({ action, role, decision: decide(policy.Statement, action, role) }).toEqual({ action, role, decision: 'deny' });
       }
+    });
+
+    it('the permissions boundary: one managed policy per environment, in its account', () => {
+      const boundary = [...resourcesOf(synth, 'aws_iam_policy').values()].find((p) => p.name === roleBoundaryName(env));
+      expect(boundary).toBeDefined();
+      const doc = JSON.parse(String(boundary?.policy)) as { Statement: Statement[] };
+      expect(doc.Statement.map((s) => [s.Effect, s.Action])).toEqual([['Allow', ['logs:CreateLogStream', 'logs:PutLogEvents']]]);
+      expect(roleBoundaryArn(env)).toBe(`arn:aws:iam::${env.accountId}:policy/${env.prefix}-role-boundary`);
+    });
+
+    it('sessions last as long as the longest job that assumes the role (session-limits.ts)', () => {
+      expect(roleNamed(synth, names.plan).max_session_duration).toBe(SESSION_SECONDS.plan);
+      expect(roleNamed(synth, names.apply).max_session_duration).toBe(SESSION_SECONDS.apply);
+      expect(roleNamed(synth, names.usageJob).max_session_duration).toBe(SESSION_SECONDS.usageJob);
     });
 
     it('usage-job role: Athena, Glue read, metrics in its namespace, usage plans, never key values', () => {

@@ -27,6 +27,7 @@
  * prod's plan role does not (docs/delivery.md, "What the PR plan role can read").
  */
 import { Construct } from 'constructs';
+import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { INVOICE_PREFIX } from '../../contracts/invoices';
@@ -34,11 +35,14 @@ import { metricsNamespace } from '../../contracts/metrics';
 import { quotaNoticeSource } from '../../contracts/quota-notice';
 import { resourceNames } from '../../contracts/resource-names';
 import { USAGE_JOB_DEPLOYMENT_KEY } from '../../contracts/usage-job-deployment';
-import type { EnvironmentConfig, GitHubConfig } from '../../config/types';
+import type { EnvironmentConfig, GitHubConfig, PlatformConfig } from '../../config/types';
 import { policyDocument, s3BucketArn } from '../shared/iam';
 import type { PolicyStatement } from '../shared/iam';
 import { billingStackName } from '../stack-names';
 import { stateKey } from '../shared/backend';
+import { applyRoleIamStatements } from './iam-guard';
+import { roleBoundaryArn, roleBoundaryName, roleBoundaryStatements } from './role-boundary';
+import { SESSION_SECONDS } from './session-limits';
 
 export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
 
@@ -50,6 +54,14 @@ export interface DeployRoleNames {
 
 export function deployRoleNames(env: Pick<EnvironmentConfig, 'prefix'>): DeployRoleNames {
   return { plan: `${env.prefix}-github-plan`, apply: `${env.prefix}-github-apply`, usageJob: `${env.prefix}-github-usage-job` };
+}
+
+/**
+ * The bootstrap drift job's read-only role (bootstrap-drift-role.ts), the same name in every
+ * account that has a bootstrap stack; the drift workflow's checks read it from here.
+ */
+export function bootstrapDriftRoleName(config: Pick<PlatformConfig, 'bootstrap'>): string {
+  return `${config.bootstrap.prefix}-github-bootstrap-drift`;
 }
 
 export function roleArn(accountId: string, roleName: string): string {
@@ -230,6 +242,8 @@ export class DeployRoles extends Construct {
   readonly plan: IamRole;
   readonly apply: IamRole;
   readonly usageJob: IamRole;
+  /** The permissions boundary every role the apply role creates must carry (role-boundary.ts). */
+  readonly boundary: IamPolicy;
 
   constructor(scope: Construct, id: string, props: DeployRolesProps) {
     super(scope, id);
@@ -245,6 +259,12 @@ export class DeployRoles extends Construct {
     const r = resourceNames(env);
     const deployRoleArns = [names.plan, names.apply, names.usageJob].map((name) => roleArn(account, name));
 
+    this.boundary = new IamPolicy(this, 'role-boundary', {
+      name: roleBoundaryName(env),
+      description: `Permissions boundary of every role the ${env.name} apply role creates`,
+      policy: policyDocument(roleBoundaryStatements(env)),
+    });
+
     this.plan = new IamRole(this, 'plan', {
       name: names.plan,
       description: `GitHub Actions: terraform plan of ${billingStackName(env.name)} (refresh reads only, no lock)`,
@@ -252,7 +272,7 @@ export class DeployRoles extends Construct {
         ...(plansOnPullRequests(env) ? [{ subject: `${repo}:pull_request`, workflows: [workflowRef(github, 'plan.yml', 'refs/pull/*/merge')] }] : []),
         { subject: main, workflows: onMain('drift.yml', 'apply.yml') },
       ]),
-      maxSessionDuration: 3600,
+      maxSessionDuration: SESSION_SECONDS.plan,
     });
     new IamRolePolicy(this, 'plan-policy', {
       role: this.plan.name,
@@ -264,7 +284,7 @@ export class DeployRoles extends Construct {
       name: names.apply,
       description: `GitHub Actions: terraform apply of ${billingStackName(env.name)} (jobs in the ${env.name} environment only)`,
       assumeRolePolicy: githubTrust(props.oidcProviderArn, [{ subject: deployEnvironment, workflows: onMain('apply.yml', 'unlock.yml') }]),
-      maxSessionDuration: 3600,
+      maxSessionDuration: SESSION_SECONDS.apply,
     });
     new IamRolePolicy(this, 'apply-policy', {
       role: this.apply.name,
@@ -272,22 +292,8 @@ export class DeployRoles extends Construct {
       policy: policyDocument([
         ...stateStatements(props.stateBucket, env.name, 'write'),
         { Sid: 'Buckets', Effect: 'Allow', Action: 's3:*', Resource: [`arn:aws:s3:::${env.prefix}-*`, `arn:aws:s3:::${env.prefix}-*/*`] },
-        {
-          Sid: 'OwnRoles',
-          Effect: 'Allow',
-          Action: [
-            'iam:*Role',
-            'iam:*RolePolicy',
-            'iam:*RolePolicies',
-            'iam:TagRole',
-            'iam:UntagRole',
-            'iam:ListRoleTags',
-            'iam:PassRole',
-            'iam:ListAttachedRolePolicies',
-            'iam:ListInstanceProfilesForRole',
-          ],
-          Resource: `arn:aws:iam::${account}:role/${env.prefix}-*`,
-        },
+        // IAM on IAM: the environment's own roles, only with the boundary (iam-guard.ts).
+        ...applyRoleIamStatements({ env, boundaryArn: roleBoundaryArn(env), protectedRoleArns: deployRoleArns }),
         { Sid: 'Functions', Effect: 'Allow', Action: 'lambda:*', Resource: `arn:aws:lambda:${region}:${account}:function:${env.prefix}-*` },
         { Sid: 'LogGroups', Effect: 'Allow', Action: 'logs:*', Resource: [`arn:aws:logs:${region}:${account}:log-group:/aws/lambda/${env.prefix}-*`] },
         {
@@ -328,18 +334,6 @@ export class DeployRoles extends Construct {
         },
         { Sid: 'RandomPassword', Effect: 'Allow', Action: 'secretsmanager:GetRandomPassword', Resource: '*' },
         { Sid: 'Describe', Effect: 'Allow', Action: ['sts:GetCallerIdentity', 'cloudwatch:Describe*', 'logs:Describe*'], Resource: '*' },
-        {
-          // OwnRoles matches <prefix>-*, which includes the deploy roles themselves: without this,
-          // any merged change (applied to dev with no review of the plan) could widen a deploy
-          // role's trust (UpdateAssumeRolePolicy) or attach AdministratorAccess to it. An explicit
-          // Deny wins over every Allow
-          // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
-          // The deploy roles are changed only by the bootstrap stack, applied by an administrator.
-          Sid: 'NeverTheDeployRoles',
-          Effect: 'Deny',
-          Action: 'iam:*',
-          Resource: deployRoleArns,
-        },
       ]),
     });
 
@@ -347,7 +341,7 @@ export class DeployRoles extends Construct {
       name: names.usageJob,
       description: `GitHub Actions: scheduled usage job of ${env.name} (never reads API key values)`,
       assumeRolePolicy: githubTrust(props.oidcProviderArn, [{ subject: main, workflows: onMain('usage.yml') }]),
-      maxSessionDuration: 3600,
+      maxSessionDuration: SESSION_SECONDS.usageJob,
     });
     new IamRolePolicy(this, 'usage-job-policy', {
       role: this.usageJob.name,

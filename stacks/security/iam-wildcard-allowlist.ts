@@ -51,7 +51,11 @@ export const IAM_WILDCARD_EXCEPTIONS: readonly WildcardException[] = [
     why: 'plan role: DescribeLogGroups and the v2 log-delivery reads have generated ids or no resource-level scope; read-only.',
   },
   { sid: 'Buckets', actions: ['s3:*'], why: `${APPLY} (buckets and their configuration sub-resources).` },
-  { sid: 'OwnRoles', actions: ['iam:*Role', 'iam:*RolePolicy', 'iam:*RolePolicies'], why: `${APPLY} (only roles named <prefix>-*).` },
+  {
+    sid: 'BootstrapStateBucketRead',
+    actions: ['s3:Get*'],
+    why: 'bootstrap drift role: configuration reads of the state bucket a refresh makes; bucket ARN only, so no object is read.',
+  },
   { sid: 'Functions', actions: ['lambda:*'], why: `${APPLY} (only functions named <prefix>-*).` },
   { sid: 'LogGroups', actions: ['logs:*'], why: `${APPLY} (only /aws/lambda/<prefix>-* log groups).` },
   {

@@ -10,6 +10,7 @@ export interface PolicyStatement {
   readonly Principal?: Principal;
   readonly Action: string | readonly string[];
   readonly Resource?: string | readonly string[];
+  readonly NotResource?: string | readonly string[];
   readonly Condition?: Conditions;
 }
 

@@ -5,7 +5,9 @@
  * newest Node.js runtime Lambda and AWS provider 6.25 support (nodejs24.x, GA November 2025,
  * accepted by the provider since 6.20 (https://github.com/hashicorp/terraform-provider-aws/pull/45024, changelog of 6.20.0),
  * https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html), arm64, an explicit log group
- * with retention, and a role that can write only to that log group.
+ * with retention, and a role that can write only to that log group. The role carries the
+ * environment's permissions boundary (created by the bootstrap, stacks/bootstrap/role-boundary.ts):
+ * the apply role may create roles only with it.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -60,6 +62,8 @@ export interface HandlerFunctionsProps {
   readonly prefix: string;
   readonly logRetentionDays: number;
   readonly originSecret: string;
+  /** ARN of the environment's permissions boundary (roleBoundaryArn). */
+  readonly permissionsBoundary: string;
 }
 
 export class HandlerFunctions extends Construct {
@@ -80,6 +84,7 @@ export class HandlerFunctions extends Construct {
         name: `${functionName}-lambda`,
         description: `Execution role of ${functionName}: writes its own log group, nothing else`,
         assumeRolePolicy: assumeRolePolicy('lambda.amazonaws.com'),
+        permissionsBoundary: props.permissionsBoundary,
       });
       new IamRolePolicy(this, `${spec.name}-logs-policy`, {
         role: role.name,
