@@ -5,7 +5,9 @@
  *   the lock (review plans run with -lock=false); assumable only by the drift and apply workflows
  *   on main and, where plansOnPullRequests() (not prod), by the plan workflow on pull requests;
  * - apply: only from jobs in the environment's GitHub deployment environment (`environment: <env>`;
- *   limit it to main in the repository settings) of the apply and unlock workflows on main;
+ *   limit it to main in the repository settings) of the apply and unlock workflows on main; on
+ *   IAM it may manage the environment's roles only with the environment's permissions boundary
+ *   (iam-guard.ts, role-boundary.ts), never the deploy roles themselves;
  * - usage job: Athena, Glue read, log bucket read, results and usage bucket write (invoices only as
  *   new objects), PutMetricData in its own namespace, PutEvents of its quota notices (its own source,
  *   default event bus), API Gateway GET of usage plans and their usage; only the usage workflow on main. It never reads API key values (no GET on /apikeys).
