@@ -5,9 +5,9 @@
  */
 import { platformConfig } from '../../config/environments';
 import type { EnvironmentConfig } from '../../config/types';
-import { deployRoleNames, roleArn } from '../../stacks/bootstrap/deploy-roles';
+import { bootstrapDriftRoleName, deployRoleNames, roleArn } from '../../stacks/bootstrap/deploy-roles';
 import { roleBoundaryName } from '../../stacks/bootstrap/role-boundary';
-import { bootstrapStackName } from '../../stacks/stack-names';
+import { BOOTSTRAP_STACK, bootstrapStackName } from '../../stacks/stack-names';
 import { resourcesOf, synthPlatform } from '../../stacks/testing/synth-platform';
 import type { SynthesizedStack } from '../../stacks/testing/synth-platform';
 import type { Identity, PolicyDocument } from '../evaluate';
@@ -32,7 +32,35 @@ function inlinePolicyOf(env: EnvironmentConfig, kind: 'plan' | 'apply' | 'usage-
 
 /** The apply role of `env` with its synthesized inline policy. */
 export function applyIdentity(env: EnvironmentConfig): Identity {
-  return { arn: roleArn(env.accountId, deployRoleNames(env).apply), policies: [{ name: 'manage-billing-stack', document: inlinePolicyOf(env, 'apply') }] };
+  return deployIdentity(env, 'apply');
+}
+
+/** One deploy role of `env` with its synthesized inline policy. */
+export function deployIdentity(env: EnvironmentConfig, kind: 'plan' | 'apply' | 'usage-job'): Identity {
+  const names = deployRoleNames(env);
+  const name = kind === 'plan' ? names.plan : kind === 'apply' ? names.apply : names.usageJob;
+  return { arn: roleArn(env.accountId, name), policies: [{ name: kind, document: inlinePolicyOf(env, kind) }] };
+}
+
+/** The drift role of one bootstrap stack with its synthesized inline policy. */
+export function bootstrapDriftIdentity(stackName: string, accountId: string): Identity {
+  const synth = stacks.get(stackName);
+  if (synth === undefined) throw new Error(`no bootstrap stack ${stackName}`);
+  const found = [...resourcesOf(synth, 'aws_iam_role_policy').values()].filter((p) => String(p.role).includes('aws_iam_role.bootstrap-drift_role_'));
+  if (found.length !== 1) throw new Error(`expected one drift role policy in ${stackName}, found ${found.length}`);
+  return {
+    arn: roleArn(accountId, bootstrapDriftRoleName(platformConfig)),
+    policies: [{ name: 'drift', document: JSON.parse(String(found[0].policy)) as PolicyDocument }],
+  };
+}
+
+/** The state bucket's policy, from the tooling account's bootstrap stack. */
+export function stateBucketPolicy(): PolicyDocument {
+  const synth = stacks.get(BOOTSTRAP_STACK);
+  if (synth === undefined) throw new Error(`no stack ${BOOTSTRAP_STACK}`);
+  const found = [...resourcesOf(synth, 'aws_s3_bucket_policy').values()];
+  if (found.length !== 1) throw new Error(`expected one bucket policy in ${BOOTSTRAP_STACK}, found ${found.length}`);
+  return JSON.parse(String(found[0].policy)) as PolicyDocument;
 }
 
 /** The synthesized permissions boundary of `env`. */
