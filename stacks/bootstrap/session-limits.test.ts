@@ -14,12 +14,17 @@ import { MAX_SESSION_SECONDS, MIN_SESSION_SECONDS, SESSION_SECONDS, sessionSecon
 const WORKFLOWS = join(REPO_ROOT, '.github', 'workflows');
 const CREDENTIALS_ACTION = 'aws-actions/configure-aws-credentials';
 
-/** The repository variables that hold each role's ARN (AWS_<KIND>_ROLE_ARN_<ENV>, docs/delivery.md). */
+/**
+ * How a job names the role it assumes: the repository variables holding each role's ARN
+ * (AWS_<KIND>_ROLE_ARN_<ENV>, docs/delivery.md), or for the bootstrap drift job the role's name
+ * (<prefix>-github-bootstrap-drift, whose ARN the job may derive from the configuration).
+ */
 const ROLE_VARIABLES: Readonly<Record<string, SessionRole>> = {
   AWS_PLAN_ROLE_ARN: 'plan',
   AWS_APPLY_ROLE_ARN: 'apply',
   AWS_USAGE_ROLE_ARN: 'usageJob',
   AWS_BOOTSTRAP_DRIFT_ROLE_ARN: 'bootstrapDrift',
+  'github-bootstrap-drift': 'bootstrapDrift',
 };
 
 interface Step {
