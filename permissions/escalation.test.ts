@@ -116,6 +116,24 @@ function escalations(env: EnvironmentConfig): Attempt[] {
       knownPathBefore: false,
     },
     {
+      attempt: 'create an IAM user (long-lived keys)',
+      request: { action: 'iam:CreateUser', resource: `arn:aws:iam::${env.accountId}:user/${env.prefix}-ci` },
+      knownPathBefore: false,
+    },
+    {
+      attempt: 'trust another audience on the GitHub OIDC provider',
+      request: {
+        action: 'iam:AddClientIDToOpenIDConnectProvider',
+        resource: `arn:aws:iam::${env.accountId}:oidc-provider/token.actions.githubusercontent.com`,
+      },
+      knownPathBefore: false,
+    },
+    {
+      attempt: 'create an OIDC provider for another issuer',
+      request: { action: 'iam:CreateOpenIDConnectProvider', resource: `arn:aws:iam::${env.accountId}:oidc-provider/attacker.example.com` },
+      knownPathBefore: false,
+    },
+    {
       attempt: 'create a role outside the environment prefix, even with the boundary',
       request: { action: 'iam:CreateRole', resource: roleArn(env.accountId, 'ops-admin'), context: withBoundary },
       knownPathBefore: false,
