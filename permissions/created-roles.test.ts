@@ -3,14 +3,18 @@
  * permissions boundary and trusts only the services the stacks use (ROLE_SERVICES), never an
  * account, a federated (OIDC) principal or "*". IAM cannot refuse a trust policy by its content
  * (stacks/bootstrap/iam-guard.ts), so this synth-level check is what stops such a trust before
- * merge; the boundary caps it after.
+ * merge; the boundary caps it after. And every permission such a role is given lies inside the
+ * boundary, or it would be refused only at run time, in AWS.
  */
 import { platformConfig } from '../config/environments';
+import type { EnvironmentConfig } from '../config/types';
+import { roleArn } from '../stacks/bootstrap/deploy-roles';
 import { ROLE_SERVICES, roleBoundaryArn } from '../stacks/bootstrap/role-boundary';
 import { billingStackName } from '../stacks/stack-names';
 import { resourcesOf } from '../stacks/testing/synth-platform';
-import type { JsonObject } from '../stacks/testing/synth-platform';
-import { stacks } from './testing/bootstrap-policies';
+import type { JsonObject, SynthesizedStack } from '../stacks/testing/synth-platform';
+import { evaluate, type AccessRequest, type Identity } from './evaluate';
+import { boundaryDocument, stacks } from './testing/bootstrap-policies';
 
 interface TrustStatement {
   readonly Effect?: string;
@@ -53,6 +57,58 @@ describe.each(platformConfig.environments.map((env) => [env.name, env] as const)
   test.each(roles.map(([id, role]) => [id, role] as const))('%s carries the boundary and trusts only the stack services', (_id, role) => {
     expect(role.permissions_boundary).toBe(roleBoundaryArn(env));
     expect(trustProblems(String(role.assume_role_policy))).toEqual([]);
+  });
+});
+
+interface GrantStatement {
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: string | string[];
+}
+
+/**
+ * Each (action, resource) a role's inline policies grant, with Terraform references resolved to
+ * the ARN they will have (log groups only; any other reference fails by name) and a trailing
+ * `:*` turned into one log stream of the group.
+ */
+function grantsOf(synth: SynthesizedStack, env: EnvironmentConfig, roleId: string): AccessRequest[] {
+  const logGroups = resourcesOf(synth, 'aws_cloudwatch_log_group');
+  const resolve = (resource: string): string =>
+    resource
+      .replace(/\$\{aws_cloudwatch_log_group\.([^.}]+)\.arn\}/g, (_m, id: string) => {
+        const name = logGroups.get(id)?.name;
+        if (typeof name !== 'string') throw new Error(`cannot resolve the log group ${id}`);
+        return `arn:aws:logs:${env.region}:${env.accountId}:log-group:${name}`;
+      })
+      .replace(/:\*$/, ':log-stream:sample');
+  const policies = [...resourcesOf(synth, 'aws_iam_role_policy').values()].filter((p) => p.role === `\${aws_iam_role.${roleId}.name}`);
+  return policies.flatMap((p) =>
+    (JSON.parse(String(p.policy)) as { Statement: GrantStatement[] }).Statement.filter((st) => st.Effect === 'Allow').flatMap((st) =>
+      [st.Resource].flat().flatMap((resource) => {
+        const concrete = resolve(resource);
+        if (concrete.includes('${')) throw new Error(`${roleId}: cannot resolve ${resource}`);
+        return [st.Action].flat().map((action) => ({ action, resource: concrete }));
+      }),
+    ),
+  );
+}
+
+describe.each(platformConfig.environments.map((env) => [env.name, env] as const))('inline policies of the billing-%s roles', (_name, env) => {
+  const synth = stacks.get(billingStackName(env.name));
+  if (synth === undefined) throw new Error(`no stack ${billingStackName(env.name)}`);
+  test.each([...resourcesOf(synth, 'aws_iam_role')].map(([id, role]) => [id, role] as const))('%s: every grant is inside the boundary', async (id, role) => {
+    const grants = grantsOf(synth, env, id);
+    expect(grants.length).toBeGreaterThan(0);
+    const identity: Identity = {
+      arn: roleArn(env.accountId, String(role.name)),
+      policies: [
+        { name: 'own', document: { Version: '2012-10-17', Statement: grants.map((g) => ({ Effect: 'Allow', Action: g.action, Resource: g.resource })) } },
+      ],
+      boundary: boundaryDocument(env),
+    };
+    for (const grant of grants) {
+      expect({ ...grant, decision: await evaluate(identity, grant) }).toEqual({ ...grant, decision: 'Allowed' });
+    }
   });
 });
 
