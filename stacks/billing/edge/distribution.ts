@@ -49,7 +49,7 @@ export class Distribution extends Construct {
     // entries through the KeyValueStore API (keys/edge-store-aws.ts), so a key change needs no plan
     // and no key appears in state. Not aws_cloudfrontkeyvaluestore_key(s)_exclusive: one resource or
     // state entry per key is what this design removes, and the exclusive resource would delete
-    // every entry the CLI wrote on the next apply (docs/platform.md, "Edge key store").
+    // every entry the CLI wrote on the next apply (docs/contracts.md, "Edge key store").
     this.edgeKeys = new CloudfrontKeyValueStore(this, 'edge-keys', {
       name: `${props.prefix}-edge-keys`,
       comment: 'Usable API key fingerprints for the viewer-request function; contents written by the keys CLI',
