@@ -73,6 +73,22 @@ test('retries a stale ETag with a fresh one, and gives up in one line when the s
   expect(standIn.entries.has(fp(8))).toBe(false);
 });
 
+test('after a conflict, starts over from a fresh listing: an entry another writer removed is put back', async () => {
+  const s = store();
+  await s.apply({ put: [{ fingerprint: fp(1), value: 'active' }], delete: [] });
+  // The first round sees fp(1) already there and writes only fp(2); another writer deletes fp(1) first.
+  standIn.interleaveWrites(1, (entries) => entries.delete(fp(1)));
+  await s.apply({
+    put: [
+      { fingerprint: fp(1), value: 'active' },
+      { fingerprint: fp(2), value: 'active' },
+    ],
+    delete: [],
+  });
+  expect(standIn.counts.conflicts).toBe(1);
+  expect(Object.fromEntries(standIn.entries)).toEqual({ [fp(1)]: 'active', [fp(2)]: 'active' });
+});
+
 test('refuses a store over 5 MB before writing anything', async () => {
   const s = store();
   const big = 'x'.repeat(1000);

@@ -4,7 +4,8 @@
  * - writes carry the store's current ETag (`IfMatch`, from DescribeKeyValueStore or the previous
  *   write); UpdateKeys puts and deletes many keys "in a single, all-or-nothing operation"
  *   (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_kvs_UpdateKeys.html). A stale
- *   ETag is a ConflictException (HTTP 409, the SDK's error model): we describe again and retry.
+ *   ETag is a ConflictException (HTTP 409, the SDK's error model): we start the round again from a
+ *   fresh ETag and listing.
  * - 50 keys per UpdateKeys call: not in the API reference; reported by the Terraform provider's
  *   users and maintainers (https://github.com/hashicorp/terraform-provider-aws/issues/46220, "50 keys
  *   is reached first than the 3MB"; https://github.com/hashicorp/terraform-provider-aws/pull/42795
@@ -47,13 +48,13 @@ export interface AwsEdgeStoreOptions {
   readonly kvsArn: string;
   /** Client settings: region, credentials; endpoint and requestHandler for a stand-in. */
   readonly client?: CloudFrontKeyValueStoreClientConfig;
-  /** Attempts of one batch on ETag conflicts or throttling before giving up. */
+  /** Attempts of a whole apply on ETag conflicts, and of one call on throttling, before giving up. */
   readonly maxAttempts?: number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
 }
 
-const RETRYABLE = new Set(['ConflictException', 'ThrottlingException', 'TooManyRequestsException', 'InternalServerException']);
+const RETRYABLE = new Set(['ThrottlingException', 'TooManyRequestsException', 'InternalServerException']);
 
 const byteLength = (s: string) => Buffer.byteLength(s, 'utf8');
 const entryBytes = (key: string, value: string) => byteLength(key) + byteLength(value);
@@ -122,7 +123,27 @@ export class AwsEdgeKeyStore implements EdgeKeyStore {
     return entries;
   }
 
+  /**
+   * Takes the ETag first, then lists, then writes only what differs, in batches each carrying the
+   * ETag the previous write returned. If anyone else writes in between, UpdateKeys answers
+   * ConflictException and the whole round starts again from a fresh ETag and listing (batches
+   * already written are then no-ops), with jittered backoff.
+   */
   async apply(changes: EdgeChanges): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.applyOnce(changes);
+        return;
+      } catch (error) {
+        if (!(error instanceof ConflictException) || attempt >= this.maxAttempts) throw this.explain(error, attempt);
+        this.calls.retries++;
+        await this.backoff(attempt);
+      }
+    }
+  }
+
+  private async applyOnce(changes: EdgeChanges): Promise<void> {
+    let etag = await this.etag();
     const current = await this.list();
     // Only what differs: an equal put or a delete of a missing key is already done.
     const put = changes.put.filter((e) => current.get(e.fingerprint) !== e.value);
@@ -132,9 +153,20 @@ export class AwsEdgeKeyStore implements EdgeKeyStore {
     for (const fp of del) after.delete(fp);
     for (const e of put) after.set(e.fingerprint, e.value);
     checkLimits(after, { put, delete: del });
-    let etag = await this.etag();
     for (const batch of planBatches({ put, delete: del })) {
-      etag = await this.update(batch, etag);
+      this.calls.update++;
+      const out = await this.withRetry(() =>
+        this.client.send(
+          new UpdateKeysCommand({
+            KvsARN: this.kvsArn,
+            IfMatch: etag,
+            Puts: batch.put.length > 0 ? batch.put.map((e) => ({ Key: e.fingerprint, Value: e.value })) : undefined,
+            Deletes: batch.delete.length > 0 ? batch.delete.map((fp) => ({ Key: fp })) : undefined,
+          }),
+        ),
+      );
+      if (out.ETag === undefined) throw new EdgeStoreError('UpdateKeys returned no ETag');
+      etag = out.ETag;
     }
   }
 
@@ -145,36 +177,13 @@ export class AwsEdgeKeyStore implements EdgeKeyStore {
     return described.ETag;
   }
 
-  /** One UpdateKeys call; on a stale ETag, describes again and repeats (the batch is idempotent). */
-  private async update(batch: EdgeChanges, etag: string): Promise<string> {
-    let ifMatch = etag;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        this.calls.update++;
-        const out = await this.client.send(
-          new UpdateKeysCommand({
-            KvsARN: this.kvsArn,
-            IfMatch: ifMatch,
-            Puts: batch.put.length > 0 ? batch.put.map((e) => ({ Key: e.fingerprint, Value: e.value })) : undefined,
-            Deletes: batch.delete.length > 0 ? batch.delete.map((fp) => ({ Key: fp })) : undefined,
-          }),
-        );
-        if (out.ETag === undefined) throw new EdgeStoreError('UpdateKeys returned no ETag');
-        return out.ETag;
-      } catch (error) {
-        if (!this.retryable(error) || attempt >= this.maxAttempts) throw this.explain(error, attempt);
-        this.calls.retries++;
-        await this.backoff(attempt);
-        if (error instanceof ConflictException) ifMatch = await this.etag();
-      }
-    }
-  }
-
+  /** Retries throttling and server errors; a conflict goes up to apply(), which starts over. */
   private async withRetry<T>(call: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await call();
       } catch (error) {
+        if (error instanceof ConflictException) throw error;
         if (!this.retryable(error) || attempt >= this.maxAttempts) throw this.explain(error, attempt);
         this.calls.retries++;
         await this.backoff(attempt);

@@ -36,8 +36,11 @@ export interface KvsStandIn {
   readonly entries: Map<string, string>;
   /** Requests by operation, and the ones refused with a ConflictException. */
   readonly counts: { describe: number; list: number; update: number; conflicts: number; unsigned: number };
-  /** Makes the next `n` UpdateKeys calls fail as if another writer had changed the store first. */
-  interleaveWrites(n: number): void;
+  /**
+   * Makes the next `n` UpdateKeys calls fail as if another writer had changed the store first
+   * (`change`, if given, is that writer's change to the entries).
+   */
+  interleaveWrites(n: number, change?: (entries: Map<string, string>) => void): void;
   close(): Promise<void>;
 }
 
@@ -76,6 +79,7 @@ export async function startKvsStandIn(arn = 'arn:aws:cloudfront::123456789012:ke
   const created = Math.floor(Date.now() / 1000);
   let version = 0;
   let interleave = 0;
+  let interleaved: ((entries: Map<string, string>) => void) | undefined;
   const etag = () => `KV${createHash('sha256').update(`${arn}:${version}`).digest('hex').slice(0, 12).toUpperCase()}`;
 
   const checkSigned = (req: IncomingMessage) => {
@@ -124,6 +128,7 @@ export async function startKvsStandIn(arn = 'arn:aws:cloudfront::123456789012:ke
       const raw = await readBody(req);
       if (interleave > 0) {
         interleave--;
+        interleaved?.(entries);
         version++;
       }
       if (req.headers['if-match'] !== etag()) {
@@ -169,8 +174,9 @@ export async function startKvsStandIn(arn = 'arn:aws:cloudfront::123456789012:ke
     arn,
     entries,
     counts,
-    interleaveWrites: (n) => {
+    interleaveWrites: (n, change) => {
       interleave = n;
+      interleaved = change;
     },
     close: () => new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
   };
