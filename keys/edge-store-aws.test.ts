@@ -98,7 +98,7 @@ test('refuses a store over 5 MB before writing anything', async () => {
   expect(standIn.counts.update).toBe(0);
 });
 
-test('the stand-in enforces the per-call limit the client plans for', () => {
+test('plans UpdateKeys calls of at most 50 entries, puts and deletes together', () => {
   const put = Array.from({ length: 101 }, (_, i) => ({ fingerprint: fp(i), value: 'active' }));
   const batches = planBatches({ put, delete: [fp(500)] });
   expect(batches.map((b) => b.put.length + b.delete.length)).toEqual([50, 50, 2]);
