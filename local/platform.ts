@@ -69,7 +69,7 @@ export async function startLocalPlatform(settings: LocalSettings, options: Start
 
   const quota = new QuotaCounter(stateDir);
   const gateway = new LocalApiGateway(environment, keys, ROUTES, quota, originSecret);
-  const edge = new LocalEdge(edgeKeyFile(edgeKeysPath(stateDir)));
+  const edge = new LocalEdge(edgeKeyFile(edgeKeysPath(stateDir), report));
   const logs = new LogBuffer({ root: logRoot, accountId: environment.accountId, distributionId: LOCAL_DISTRIBUTION_ID });
   const job = duckDbUsageJob(stateDir, logRoot, keys, environment.usageJob.lateWindowHours);
   const refresher = new UsageRefresher({

@@ -51,6 +51,19 @@ test('refuses a file that is not an object of strings, saying how to repair it',
   expect(() => edgeKeyFile(file)('abc')).toThrow(/value of abc is not a string/);
 });
 
+test('with a reporter, a damaged file is reported once and every key gets 403 until it is fixed', () => {
+  const file = edgeKeysPath(dir);
+  const reports: string[] = [];
+  const edge = new LocalEdge(edgeKeyFile(file, (m) => reports.push(m)));
+  writeFileSync(file, '{"truncated');
+  expect(request(edge)).toMatchObject({ kind: 'respond', statusCode: 403 });
+  expect(request(edge)).toMatchObject({ kind: 'respond', statusCode: 403 });
+  expect(reports).toHaveLength(1);
+  expect(reports[0]).toMatch(/edge-keys\.json is not valid JSON .*every key gets 403 until it is fixed$/);
+  writeFileAtomic(file, JSON.stringify({ [apiKeyFingerprint(KEY)]: 'active' }));
+  expect(request(edge)).toMatchObject({ kind: 'forward' });
+});
+
 test('seeds the file from the configured keys only when it is absent', () => {
   seedEdgeKeys(dir, [KEY]);
   expect(edgeKeyFile(edgeKeysPath(dir))(apiKeyFingerprint(KEY))).toBe('active');

@@ -37,9 +37,10 @@ function parseEdgeKeys(file: string, text: string): ReadonlyMap<string, string> 
 
 /**
  * A look-up over the file. A missing file is an empty store (every key 403). A file that cannot
- * be read as the contract's object fails the request loudly rather than letting keys through.
+ * be read as the contract's object is an empty store too (fail closed: every key 403), reported
+ * once per version of the file through `onError`; without `onError` the look-up throws.
  */
-export function edgeKeyFile(file: string): EdgeKeyLookup {
+export function edgeKeyFile(file: string, onError?: (message: string) => void): EdgeKeyLookup {
   let seen = '';
   let entries: ReadonlyMap<string, string> = new Map();
   return (key) => {
@@ -51,8 +52,17 @@ export function edgeKeyFile(file: string): EdgeKeyLookup {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
     if (version !== seen) {
-      entries = version === 'absent' ? new Map() : parseEdgeKeys(file, readFileSync(file, 'utf8'));
       seen = version;
+      try {
+        entries = version === 'absent' ? new Map() : parseEdgeKeys(file, readFileSync(file, 'utf8'));
+      } catch (error) {
+        entries = new Map();
+        if (onError === undefined) {
+          seen = '';
+          throw error;
+        }
+        onError(`${(error as Error).message}; every key gets 403 until it is fixed`);
+      }
     }
     return entries.get(key);
   };
