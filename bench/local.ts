@@ -17,6 +17,7 @@ import { handler as dataHandler } from '../lambdas/handlers/data';
 import { handler as exampleHandler } from '../lambdas/handlers/example';
 import { setLogSink } from '../lambdas/handlers/logger';
 import { ORIGIN_SECRET_ENV, ORIGIN_SECRET_HEADER } from '../contracts/origin-secret';
+import { apiKeyFingerprint } from '../contracts/api-key';
 import type { ProxyEvent } from '../lambdas/handlers/http';
 import { LocalApiGateway } from '../local/api-gateway/gateway';
 import { QuotaCounter } from '../local/api-gateway/quota';
@@ -100,8 +101,9 @@ async function main(): Promise<void> {
   );
 
   // (b) in process, no HTTP, no logging.
-  const edge = new LocalEdge();
   const apiKey = 'B'.repeat(40);
+  const benchKey = apiKeyFingerprint(apiKey);
+  const edge = new LocalEdge((fp) => (fp === benchKey ? 'active' : undefined));
   const headers = (i: number) => (i % 2 === 0 ? { 'x-api-key': apiKey, 'content-type': 'application/json' } : { 'x-api-key': apiKey });
   const edgeCall = (i: number) =>
     edge.viewerRequest({

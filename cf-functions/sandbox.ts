@@ -9,7 +9,11 @@
  * Runtime 2.0 does have Buffer (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/functions-javascript-runtime-20.html)
  * but this function does not use it, and Node's Buffer would let Node-only methods pass here that
  * fail at the edge; add a faithful shim if the function ever needs it. Likewise the `cloudfront`
- * module here has only logCustomData: using any other member (edgeLocation, kvs, ...) fails here.
+ * module here has only logCustomData and kvs() (see EdgeKeyLookup): any other member
+ * (edgeLocation, ...) fails here.
+ * The handler may be async (the key value store helpers return promises): the context runs its
+ * own microtask queue after each evaluation (vm `microtaskMode: 'afterEvaluate'`), so a call still
+ * returns its result synchronously, and a promise that is still pending then fails the call.
  * A vm Script cannot parse `import`, so the loader turns each top-level line
  * `import NAME from 'MODULE';` into `var NAME = __import('MODULE');` on the same line, and refuses
  * every other import or export form.
@@ -49,6 +53,18 @@ const MODULE_SYNTAX = /^\s*(?:import|export)\b(?!\s*:)|(?<![\w$.])import\s*[(.]/
 
 /** Wall-clock guard so a looping function fails the test instead of hanging it. */
 const RUN_TIMEOUT_MS = 1000;
+
+/**
+ * The key value store associated with the function, as the function sees it: the value of a key,
+ * or undefined when the store has no such key. Read at each get(), so a store that changes between
+ * calls is seen changed on the next call (as CloudFront's is, after propagation).
+ */
+export type EdgeKeyLookup = (key: string) => string | undefined;
+
+export interface EdgeFunctionOptions {
+  /** The associated store; without one, `cf.kvs()` throws, as a function with no association should not call it. */
+  readonly kvs?: EdgeKeyLookup;
+}
 
 export interface EdgeRun {
   readonly result: EdgeResult;
@@ -94,8 +110,8 @@ export function validateEdgeSource(source: string, path: string): void {
   if (size > MAX_FUNCTION_BYTES) {
     throw new EdgeFunctionError(`${path} is ${size} bytes; CloudFront Functions allow at most ${MAX_FUNCTION_BYTES}`);
   }
-  if (!/^function handler\s*\(\s*event\s*\)/m.test(source)) {
-    throw new EdgeFunctionError(`${path} must declare a top-level "function handler(event)"`);
+  if (!/^(?:async )?function handler\s*\(\s*event\s*\)/m.test(source)) {
+    throw new EdgeFunctionError(`${path} must declare a top-level "function handler(event)" or "async function handler(event)"`);
   }
   rewriteImports(source, path);
 }
@@ -126,14 +142,47 @@ function cryptoModule(): object {
   });
 }
 
-/** The `cloudfront` module: logCustomData only, pushing each value onto `calls`. */
-function cloudfrontModule(context: Context, calls: string[]): object {
+/**
+ * The handle cf.kvs() returns, built inside the context so its promises settle on the context's
+ * microtask queue. get() rejects for a missing key and exists() resolves to a boolean
+ * (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/functions-custom-methods.html);
+ * only the default `string` format is modelled.
+ */
+const KVS_HANDLE_FACTORY = `(function (lookup) {
+  function read(key) {
+    if (typeof key !== 'string') throw new TypeError('kvs: key must be a string');
+    return lookup(key);
+  }
+  return Object.freeze({
+    get: function (key, options) {
+      return new Promise(function (resolve, reject) {
+        if (options !== undefined && (options === null || (options.format !== undefined && options.format !== 'string'))) {
+          throw new Error('kvs.get: this sandbox models only the string format');
+        }
+        var value = read(key);
+        if (value === undefined) reject(new Error('kvs.get: key does not exist: ' + key));
+        else resolve(value);
+      });
+    },
+    exists: function (key) {
+      return new Promise(function (resolve) { resolve(read(key) !== undefined); });
+    }
+  });
+})`;
+
+/** The `cloudfront` module: logCustomData, pushing each value onto `calls`, and kvs(). */
+function cloudfrontModule(context: Context, calls: string[], lookup: EdgeKeyLookup | undefined): object {
   // The sandbox's own TypeError, so `e instanceof TypeError` inside the function holds.
   const SandboxTypeError = new Script('TypeError').runInContext(context) as TypeErrorConstructor;
+  const makeHandle = new Script(KVS_HANDLE_FACTORY).runInContext(context) as (read: EdgeKeyLookup) => object;
   return Object.freeze({
     logCustomData(value: unknown) {
       if (typeof value !== 'string') throw new SandboxTypeError('logCustomData takes a string');
       calls.push(value);
+    },
+    kvs() {
+      if (lookup === undefined) throw new EdgeFunctionError('cf.kvs(): no key value store is associated with this function');
+      return makeHandle((key) => lookup(key));
     },
   });
 }
@@ -152,7 +201,7 @@ function compile(source: string, path: string): Script {
 }
 
 /** Loads the function file (default: cf-functions/viewer-request.js) into a fresh sandbox. */
-export function loadEdgeFunction(path: string = DEFAULT_FUNCTION_PATH): EdgeFunction {
+export function loadEdgeFunction(path: string = DEFAULT_FUNCTION_PATH, options: EdgeFunctionOptions = {}): EdgeFunction {
   const source = readFileSync(path, 'utf8');
   validateEdgeSource(source, path);
   const script = compile(rewriteImports(source, path), path);
@@ -160,9 +209,10 @@ export function loadEdgeFunction(path: string = DEFAULT_FUNCTION_PATH): EdgeFunc
   const calls: string[] = [];
   const context = createContext(Object.create(null) as object, {
     codeGeneration: { strings: false, wasm: false },
+    microtaskMode: 'afterEvaluate',
   });
   const globals = context as Record<string, unknown>;
-  const modules: Record<string, object> = { crypto: cryptoModule(), cloudfront: cloudfrontModule(context, calls) };
+  const modules: Record<string, object> = { crypto: cryptoModule(), cloudfront: cloudfrontModule(context, calls, options.kvs) };
   globals.require = (name: unknown) => {
     if (name === 'crypto') return modules.crypto;
     throw new Error(`require: module ${String(name)} is not available in CloudFront Functions`);
@@ -174,18 +224,28 @@ export function loadEdgeFunction(path: string = DEFAULT_FUNCTION_PATH): EdgeFunc
   if (typeof globals.handler !== 'function') {
     throw new EdgeFunctionError(`${path} did not define a global function handler`);
   }
-  // Compiled once: each call only runs it (the local platform calls this per request).
-  const invoke = new Script('JSON.stringify(handler(JSON.parse(__event)))', { filename: 'edge-invoke' });
+  // Compiled once: each call only runs it (the local platform calls this per request). The
+  // handler's promise settles during the same runInContext, when the context drains its microtasks.
+  const invoke = new Script(
+    '__settled = false; __failed = false; __out = undefined; __error = undefined;' +
+      'Promise.resolve(handler(JSON.parse(__event))).then(' +
+      'function (r) { __settled = true; __out = JSON.stringify(r); },' +
+      'function (e) { __settled = true; __failed = true; __error = e; });',
+    { filename: 'edge-invoke' },
+  );
   const run = (event: CloudFrontEvent): EdgeRun => {
     // The event crosses into the sandbox and the result back as JSON, as it does at the edge.
     globals.__event = JSON.stringify(event);
     calls.length = 0;
     try {
-      const out: unknown = invoke.runInContext(context, { timeout: RUN_TIMEOUT_MS });
+      invoke.runInContext(context, { timeout: RUN_TIMEOUT_MS });
+      if (globals.__settled !== true) throw new EdgeFunctionError("handler's promise did not settle");
+      if (globals.__failed === true) throw globals.__error;
+      const out = globals.__out;
       if (typeof out !== 'string') throw new EdgeFunctionError('handler returned nothing');
       return { result: JSON.parse(out) as EdgeResult, logData: [...calls] };
     } finally {
-      delete globals.__event;
+      for (const name of ['__event', '__settled', '__failed', '__out', '__error']) delete globals[name];
     }
   };
   return Object.assign(run, { logs, sizeBytes: Buffer.byteLength(source, 'utf8') });

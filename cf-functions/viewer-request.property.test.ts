@@ -2,21 +2,50 @@
  * Property tests (fast-check) for the edge function, in the Node sandbox and in njs: for arbitrary
  * query strings (apikey_fp in any case, repeated, percent-encoded, holding another key's
  * fingerprint; look-alikes, prototype names) and arbitrary headers and keys, the function never
- * throws and gives either the 403 with nothing logged, or the identical request with exactly the
- * key's fingerprint passed to cf.logCustomData, once. The billing record takes the fingerprint
- * from that log data only, so whatever apikey_fp a client sends stays in the query, unchanged.
+ * throws and gives the 403 with nothing logged (missing or malformed key), or, for a well-formed
+ * key, exactly its fingerprint passed to cf.logCustomData, once, and then the identical request
+ * when the key value store lets that fingerprint pass (contracts/edge-keys.ts), else the 403. The
+ * billing record takes the fingerprint from that log data only, so whatever apikey_fp a client
+ * sends stays in the query, unchanged. Both engines run against the same store.
  */
 import fc from 'fast-check';
 import { apiKeyFingerprint, FINGERPRINT_PARAM, isWellFormedApiKey } from '../contracts/api-key';
+import { parseEdgeValue } from '../contracts/edge-keys';
 import { runInNjs } from './njs-runner';
-import { isCloudFrontResponse, loadEdgeFunction, toCloudFrontEvent, type CloudFrontEvent, type EdgeRun, type HttpHeaders } from './sandbox';
+import {
+  DEFAULT_FUNCTION_PATH,
+  isCloudFrontResponse,
+  loadEdgeFunction,
+  toCloudFrontEvent,
+  type CloudFrontEvent,
+  type EdgeRun,
+  type HttpHeaders,
+} from './sandbox';
 
 /** Runs in the Node sandbox. */
 const SANDBOX_RUNS = 3000;
 /** Events sampled once and run through one njs process. */
 const NJS_RUNS = 1500;
 
-const edge = loadEdgeFunction();
+const wellFormedKey = fc.stringMatching(/^[\x21-\x7e]{20,128}$/);
+
+/**
+ * Keys the store knows, cycling through every kind of entry: active, in grace until 2100, past
+ * its deadline (2023), and a value that is not the contract's. Deadlines are far from today so
+ * both engines' clocks agree on them.
+ */
+const STORE_VALUES = ['active', 'active', 'until:4102444800', 'until:1700000000', 'revoked'];
+const knownKeys = fc.sample(wellFormedKey, { numRuns: 40, seed: 18 });
+const store: Record<string, string> = Object.fromEntries(knownKeys.map((key, i) => [apiKeyFingerprint(key), STORE_VALUES[i % STORE_VALUES.length]]));
+const lookup = (fp: string): string | undefined => (Object.hasOwn(store, fp) ? store[fp] : undefined);
+
+/** Whether the store lets this fingerprint pass now, read from the contract, not from the function. */
+function passes(fp: string): boolean {
+  const state = parseEdgeValue(lookup(fp) ?? '');
+  return state !== undefined && (state.kind === 'active' || Date.now() < state.untilEpochSeconds * 1000);
+}
+
+const edge = loadEdgeFunction(DEFAULT_FUNCTION_PATH, { kvs: lookup });
 
 const hex = fc.constantFrom(...'0123456789abcdefABCDEF'.split(''));
 /** One character of "apikey_fp", maybe upper-cased, maybe percent-encoded (either hex case). */
@@ -47,7 +76,6 @@ const paramName = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', '', 'apikey_fp ', 'apikey-fp', 'apikeyfp') },
   { weight: 4, arbitrary: wireString(12) },
 );
-const wellFormedKey = fc.stringMatching(/^[\x21-\x7e]{20,128}$/);
 /** A value that may be a real fingerprint of some (other) key, as a forger would send. */
 const paramValue = fc.oneof({ weight: 3, arbitrary: wireString(20) }, { weight: 1, arbitrary: wellFormedKey.map(apiKeyFingerprint) });
 const query = fc
@@ -55,7 +83,8 @@ const query = fc
   .map((pairs) => pairs.map(([name, value]) => (value === undefined ? name : `${name}=${value}`)).join('&'));
 
 const apiKey = fc.oneof(
-  { weight: 4, arbitrary: wellFormedKey },
+  { weight: 4, arbitrary: fc.constantFrom(...knownKeys) },
+  { weight: 2, arbitrary: wellFormedKey },
   { weight: 1, arbitrary: fc.string({ maxLength: 140 }) },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', minLength: 18, maxLength: 22 }) },
   { weight: 1, arbitrary: fc.integer({ min: 0, max: 140 }).map((n) => 'k'.repeat(n)) },
@@ -122,9 +151,14 @@ function checkProperty(event: CloudFrontEvent, run: EdgeRun): void {
     expect(run).toStrictEqual({ result: FORBIDDEN, logData: [] });
     return;
   }
-  if (isCloudFrontResponse(run.result)) throw new Error(`403 for a well-formed key: ${JSON.stringify(event.request.headers)}`);
+  const fp = apiKeyFingerprint(singleKey);
+  expect(run.logData).toStrictEqual([fp]);
+  if (!passes(fp)) {
+    expect(run.result).toStrictEqual(FORBIDDEN);
+    return;
+  }
+  if (isCloudFrontResponse(run.result)) throw new Error(`403 for a usable key: ${JSON.stringify(event.request.headers)}`);
   expectSameJson(run.result, event.request);
-  expect(run.logData).toStrictEqual([apiKeyFingerprint(singleKey)]);
 }
 
 describe('edge function properties', () => {
@@ -139,7 +173,7 @@ describe('edge function properties', () => {
 
   it(`holds in njs (${NJS_RUNS} sampled events, one process), with the sandbox's results`, () => {
     const events = fc.sample(edgeEvent, { numRuns: NJS_RUNS, seed: 20261128 });
-    const outcomes = runInNjs(events);
+    const outcomes = runInNjs(events, DEFAULT_FUNCTION_PATH, store);
     events.forEach((event, i) => {
       const outcome = outcomes[i];
       if (!outcome.ok) throw new Error(`njs threw on ${JSON.stringify(event.request)}: ${outcome.error}`);
@@ -164,6 +198,10 @@ describe('edge function properties', () => {
       forgedEntries(e).some(([, v]) => /^[0-9a-f]{16}$/.test(v.value) && v.value !== apiKeyFingerprint(e.request.headers['x-api-key'].value)),
     );
     expect(impostors.length).toBeGreaterThan(50);
+    // Well-formed keys the store turns away (unknown, past the deadline, foreign value), logged.
+    const turnedAway = runs.filter((r) => isCloudFrontResponse(r.result) && r.logData.length === 1);
+    expect(turnedAway.length).toBeGreaterThan(200);
+    expect(new Set(turnedAway.map((r) => lookup(r.logData[0]) ?? 'none'))).toEqual(new Set(['none', 'until:1700000000', 'revoked']));
     // Rejected requests carrying a forged parameter: the 403 must log nothing for them too.
     expect(events.filter((e, i) => isCloudFrontResponse(runs[i].result) && forgedEntries(e).length > 0).length).toBeGreaterThan(50);
   });

@@ -1,17 +1,20 @@
 /**
- * Every test event runs through the real viewer-request.js twice: in the Node sandbox (only what
- * the CloudFront runtime offers) and in Debian's njs. Both must give the expected outcome: the 403
- * with nothing logged, or the request exactly as it came in with the key's fingerprint passed to
- * cf.logCustomData once.
+ * Every test event runs through the real viewer-request.js twice, against the same key value
+ * store (test-events/edge-store.json): in the Node sandbox (only what the CloudFront runtime
+ * offers) and in Debian's njs. Both must give the expected outcome: the 403 with nothing logged
+ * (missing or malformed key), the 403 with the key's fingerprint logged once (well-formed key the
+ * store does not let pass), or the request exactly as it came in with the fingerprint logged once.
  */
 import { readFileSync } from 'node:fs';
-import { apiKeyFingerprint } from '../contracts/api-key';
+import { apiKeyFingerprint, isWellFormedApiKey } from '../contracts/api-key';
+import { parseEdgeValue } from '../contracts/edge-keys';
 import { DEFAULT_FUNCTION_PATH, loadEdgeFunction, MAX_FUNCTION_BYTES, type CloudFrontEvent, type EdgeRun } from './sandbox';
 import { runInNjs } from './njs-runner';
-import { loadTestEvents, type TestEventCase } from './test-events';
+import { loadTestEvents, loadTestStore, type TestEventCase } from './test-events';
 
 const cases = loadTestEvents();
-const edge = loadEdgeFunction();
+const store = loadTestStore();
+const edge = loadEdgeFunction(DEFAULT_FUNCTION_PATH, { kvs: (key) => (Object.hasOwn(store, key) ? store[key] : undefined) });
 
 const FORBIDDEN = {
   statusCode: 403,
@@ -24,7 +27,11 @@ function checkOutcome(testCase: TestEventCase, run: EdgeRun): void {
   const { event, expected } = testCase;
   if (expected.outcome === 'forbidden') {
     expect(run.result).toStrictEqual(FORBIDDEN);
-    expect(run.logData).toEqual([]);
+    expect(run.logData).toEqual(expected.logData);
+    // A rejected well-formed key is attributed (its fingerprint logged); a malformed one is not.
+    const key = event.request.headers['x-api-key'];
+    const wellFormed = key !== undefined && key.multiValue === undefined && isWellFormedApiKey(key.value);
+    expect(run.logData).toEqual(wellFormed ? [apiKeyFingerprint(key.value)] : []);
     return;
   }
   // Nothing is rewritten: uri, method, query string (client apikey_fp included), headers, cookies.
@@ -50,6 +57,22 @@ describe('edge function test events', () => {
     const forged = other.event.request.querystring.apikey_fp.value;
     expect(forged).toMatch(/^[0-9a-f]{16}$/);
     expect(forged).not.toBe(other.expected.logData[0]);
+  });
+
+  it('covers every store outcome: active, grace before and after its deadline, unknown, foreign value', () => {
+    const fingerprints = (outcome: string) =>
+      cases.filter((c) => c.expected.outcome === outcome && c.expected.logData.length === 1).map((c) => c.expected.logData[0]);
+    const states = fingerprints('forwarded').map((fp) => parseEdgeValue(store[fp] ?? '')?.kind);
+    expect(new Set(states)).toEqual(new Set(['active', 'grace']));
+    const rejected = fingerprints('forbidden').map((fp) => (Object.hasOwn(store, fp) ? (parseEdgeValue(store[fp])?.kind ?? 'foreign') : 'none'));
+    expect(new Set(rejected)).toEqual(new Set(['none', 'grace', 'foreign']));
+  });
+
+  it('holds only values the contract knows or one it must reject, keyed by fingerprints', () => {
+    for (const [fp, value] of Object.entries(store)) {
+      expect(fp).toMatch(/^[0-9a-f]{16}$/);
+      if (parseEdgeValue(value) === undefined) expect(value).toBe('revoked');
+    }
   });
 
   it("starts with the cloudfront module import CloudFront's logCustomData needs", () => {
@@ -80,7 +103,11 @@ describe('edge function test events', () => {
 
   describe("in Debian's njs", () => {
     // runInNjs throws when the njs binary is missing, so a CI without njs fails here.
-    const outcomes = runInNjs(cases.map((c) => c.event));
+    const outcomes = runInNjs(
+      cases.map((c) => c.event),
+      DEFAULT_FUNCTION_PATH,
+      store,
+    );
 
     it.each(cases.map((c, i) => [c.name, c, i] as const))('%s', (_name, testCase, index) => {
       const outcome = outcomes[index];

@@ -15,6 +15,7 @@ import { LocalApiGateway } from './api-gateway/gateway';
 import { QuotaCounter } from './api-gateway/quota';
 import type { LocalSettings } from './config';
 import { LocalEdge } from './edge/edge';
+import { edgeKeyFile, edgeKeysPath, seedEdgeKeys } from './edge/edge-key-file';
 import { loadOrCreateKeys, type LocalApiKey } from './keys/key-store';
 import { LogBuffer } from './logs/log-buffer';
 import { startServer, type PlatformServer } from './server';
@@ -51,6 +52,10 @@ export async function startLocalPlatform(settings: LocalSettings, options: Start
   const logRoot = join(stateDir, 'logs');
   mkdirSync(logRoot, { recursive: true });
   const keys = loadOrCreateKeys(stateDir, environment);
+  seedEdgeKeys(
+    stateDir,
+    keys.map((k) => k.value),
+  );
   const report = options.onError ?? ((m: string) => process.stderr.write(`local platform: ${m}\n`));
 
   // The handlers' structured logs (one JSON line per request) go to a file, as Lambda's go to
@@ -64,7 +69,7 @@ export async function startLocalPlatform(settings: LocalSettings, options: Start
 
   const quota = new QuotaCounter(stateDir);
   const gateway = new LocalApiGateway(environment, keys, ROUTES, quota, originSecret);
-  const edge = new LocalEdge();
+  const edge = new LocalEdge(edgeKeyFile(edgeKeysPath(stateDir), report));
   const logs = new LogBuffer({ root: logRoot, accountId: environment.accountId, distributionId: LOCAL_DISTRIBUTION_ID });
   const job = duckDbUsageJob(stateDir, logRoot, keys, environment.usageJob.lateWindowHours);
   const refresher = new UsageRefresher({

@@ -17,6 +17,7 @@ import {
 import { GetWorkGroupCommand } from '@aws-sdk/client-athena';
 import {
   DescribeFunctionCommand,
+  DescribeKeyValueStoreCommand,
   GetDistributionCommand,
   GetFunctionCommand as GetCloudFrontFunctionCommand,
   ListDistributionsCommand,
@@ -257,6 +258,14 @@ export async function readBackBilling(env: EnvironmentConfig, stack: JsonObject,
     aws.cloudFront.send(new DescribeFunctionCommand({ Name: fnName, Stage: 'DEVELOPMENT' })),
   );
   f.equal(`CloudFront function ${fnName} runtime`, described?.FunctionSummary?.FunctionConfig?.Runtime, 'cloudfront-js-2.0');
+  // The edge key store exists and is the function's one association (its entries belong to the keys CLI).
+  const kvsName = `${env.prefix}-edge-keys`;
+  const kvs = await f.read(`key value store ${kvsName}`, () => aws.cloudFront.send(new DescribeKeyValueStoreCommand({ Name: kvsName })));
+  f.equal(
+    `CloudFront function ${fnName} is associated with key value store ${kvsName}`,
+    described?.FunctionSummary?.FunctionConfig?.KeyValueStoreAssociations?.Items?.map((a) => a.KeyValueStoreARN),
+    [kvs?.KeyValueStore?.ARN],
+  );
   const code = await f.read(`code of ${fnName}`, () => aws.cloudFront.send(new GetCloudFrontFunctionCommand({ Name: fnName, Stage: 'DEVELOPMENT' })));
   f.that(
     `CloudFront function ${fnName} code is ${VIEWER_REQUEST_FUNCTION_FILE}`,

@@ -2,8 +2,9 @@
 import { apiKeyFingerprint } from '../../contracts/api-key';
 import { LocalEdge } from './edge';
 
-const edge = new LocalEdge();
 const KEY = 'k'.repeat(30);
+const UNKNOWN = 'u'.repeat(30);
+const edge = new LocalEdge((fp) => (fp === apiKeyFingerprint(KEY) ? 'active' : undefined));
 const OTHER_FP = apiKeyFingerprint('o'.repeat(30));
 const call = (url: string, headers: Record<string, string> = {}) =>
   edge.viewerRequest({ method: 'GET', url, headers, clientIp: '127.0.0.1', edgeRequestId: 'r1', distributionId: 'ELOCALPLATFORM', host: 'h' });
@@ -22,4 +23,9 @@ test("the function's 403 is answered at the edge and logs nothing, even when the
   if (d.kind !== 'respond') return;
   expect(JSON.parse(d.body.toString())).toEqual({ message: 'Forbidden' });
   expect(d.headers['content-type']).toBe('application/json');
+});
+
+test("a well-formed key the store does not hold gets the function's 403, with its fingerprint logged", () => {
+  const d = call('/example', { 'x-api-key': UNKNOWN });
+  expect(d).toMatchObject({ kind: 'respond', statusCode: 403, logData: apiKeyFingerprint(UNKNOWN) });
 });

@@ -1,8 +1,9 @@
 /**
  * The local edge: runs the real viewer-request function (cf-functions/viewer-request.js) in the
- * sandbox the edge tests use, on an event built from the HTTP request, and says what CloudFront
- * would do next (answer with the function's response, or forward the request) and what it would
- * write into the access log's viewer-request-log-data field.
+ * sandbox the edge tests use, on an event built from the HTTP request, against an emulated key
+ * value store (the function's cf.kvs(); locally the edge key file, see edge-key-file.ts), and says
+ * what CloudFront would do next (answer with the function's response, or forward the request) and
+ * what it would write into the access log's viewer-request-log-data field.
  */
 import {
   fromCloudFrontRequest,
@@ -12,6 +13,7 @@ import {
   toCloudFrontEvent,
   type CloudFrontResponse,
   type EdgeFunction,
+  type EdgeKeyLookup,
   type HttpHeaders,
 } from '../../cf-functions/sandbox';
 
@@ -49,9 +51,12 @@ export type EdgeDecision = (
 export class LocalEdge {
   private readonly fn: EdgeFunction;
 
-  /** Loads cf-functions/viewer-request.js (or `functionPath`); throws if it is not a valid function. */
-  constructor(functionPath?: string) {
-    this.fn = loadEdgeFunction(functionPath);
+  /**
+   * Loads cf-functions/viewer-request.js (or `functionPath`) with `keys` as its associated key value
+   * store; throws if it is not a valid function.
+   */
+  constructor(keys: EdgeKeyLookup, functionPath?: string) {
+    this.fn = loadEdgeFunction(functionPath, { kvs: keys });
   }
 
   viewerRequest(request: EdgeRequest): EdgeDecision {

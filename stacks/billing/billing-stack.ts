@@ -108,6 +108,8 @@ export class BillingStack extends TerraformStack {
       description: 'URL customers call, e.g. curl -H "x-api-key: $KEY" <url>/example',
     });
     new TerraformOutput(this, 'distribution_id', { value: distribution.id });
+    // Where the keys CLI writes the edge's entries (keys/edge-store-aws.ts).
+    new TerraformOutput(this, 'edge_key_store_arn', { value: edge.edgeKeys.arn });
     new TerraformOutput(this, 'api_key_ids', {
       value: Object.fromEntries(keys.keys.map((k) => [k.config.id, k.key.id])),
       description: 'API Gateway ids of the keys (not their values): aws apigateway get-api-key --api-key <id> --include-value',

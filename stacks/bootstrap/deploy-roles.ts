@@ -155,7 +155,8 @@ function refreshReadStatements(env: EnvironmentConfig): PolicyStatement[] {
     {
       Sid: 'RefreshCloudFront',
       Effect: 'Allow',
-      Action: ['cloudfront:Get*', 'cloudfront:List*', 'cloudfront:DescribeFunction'],
+      // DescribeKeyValueStore: Terraform reads the edge key store (aws_cloudfront_key_value_store) with it.
+      Action: ['cloudfront:Get*', 'cloudfront:List*', 'cloudfront:DescribeFunction', 'cloudfront:DescribeKeyValueStore'],
       Resource: `arn:aws:cloudfront::${account}:*`,
     },
     { Sid: 'RefreshApiGateway', Effect: 'Allow', Action: 'apigateway:GET', Resource: `arn:aws:apigateway:${region}::/*` },

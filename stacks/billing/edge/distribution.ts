@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Construct } from 'constructs';
 import { CloudfrontDistribution } from '@cdktf/provider-aws/lib/cloudfront-distribution';
 import { CloudfrontFunction } from '@cdktf/provider-aws/lib/cloudfront-function';
+import { CloudfrontKeyValueStore } from '@cdktf/provider-aws/lib/cloudfront-key-value-store';
 import { ORIGIN_SECRET_HEADER } from '../../../contracts/origin-secret';
 import { repoPath } from '../../shared/repo';
 
@@ -39,15 +40,28 @@ export interface DistributionProps {
 export class Distribution extends Construct {
   readonly distribution: CloudfrontDistribution;
   readonly viewerRequest: CloudfrontFunction;
+  /** The edge's copy of the usable keys (contracts/edge-keys.ts), read by the function with cf.kvs(). */
+  readonly edgeKeys: CloudfrontKeyValueStore;
 
   constructor(scope: Construct, id: string, props: DistributionProps) {
     super(scope, id);
+    // Terraform owns the store and its association, never its contents: the keys CLI writes the
+    // entries through the KeyValueStore API (keys/edge-store-aws.ts), so a key change needs no plan
+    // and no key appears in state. Not aws_cloudfrontkeyvaluestore_key(s)_exclusive: one resource or
+    // state entry per key is what this design removes, and the exclusive resource would delete
+    // every entry the CLI wrote on the next apply (docs/contracts.md, "Edge key store").
+    this.edgeKeys = new CloudfrontKeyValueStore(this, 'edge-keys', {
+      name: `${props.prefix}-edge-keys`,
+      comment: 'Usable API key fingerprints for the viewer-request function; contents written by the keys CLI',
+    });
     // Read at synthesis: the function's code is part of the plan, so a change shows up in review.
     this.viewerRequest = new CloudfrontFunction(this, 'viewer-request', {
       name: `${props.prefix}-viewer-request`,
       runtime: 'cloudfront-js-2.0',
-      comment: 'Rejects missing/malformed x-api-key; logs the key fingerprint (viewer-request-log-data)',
+      comment: 'Rejects missing/malformed/unknown x-api-key; logs the key fingerprint (viewer-request-log-data)',
       publish: true,
+      // A function can have one key value store (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/kvs-with-functions-associate.html).
+      keyValueStoreAssociations: [this.edgeKeys.arn],
       code: readFileSync(repoPath(VIEWER_REQUEST_FUNCTION_FILE), 'utf8'),
     });
 
