@@ -569,7 +569,7 @@ export interface ImportReport {
  */
 export async function importKeys(ctx: KeysContext): Promise<ImportReport> {
   const { env } = ctx;
-  let snap = await readRegistry(ctx.registry, env.name, ctx.now());
+  const snap = await readRegistry(ctx.registry, env.name, ctx.now());
   const plans = await ctx.gateway.usagePlanIds(env.prefix);
   const planOf = new Map<string, string>();
   for (const [plan, id] of plans) for (const keyId of await ctx.gateway.planKeyIds(id)) planOf.set(keyId, plan);
@@ -594,7 +594,7 @@ export async function importKeys(ctx: KeysContext): Promise<ImportReport> {
   if (adopted.length === 0) return { imported: [], skipped };
   let doc = snap.doc;
   for (const c of adopted) doc = withCustomer(doc, c.id, c);
-  snap = await writeRegistry(ctx.registry, snap, doc, ctx.now());
+  await writeRegistry(ctx.registry, snap, doc, ctx.now());
   await ctx.step('registry-done');
   await ctx.edge.apply({ put: adopted.map((c) => ({ fingerprint: (c.keys[0] as KeyRecord).fingerprint, value: EDGE_ACTIVE })), delete: [] });
   await ctx.step('edge');
