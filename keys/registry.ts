@@ -84,12 +84,16 @@ export interface BillableKey {
   readonly monthlyQuota: number;
 }
 
-/** Active and in-grace keys with their customer, plan and quota (quota per customer, summed over its keys by readers). */
+/**
+ * Keys whose requests are billed to a customer, with its plan and quota (readers sum usage per
+ * customer over its keys): active, in grace, and pending (a command wrote the intent and may have
+ * made the key usable before it crashed; nobody has such a key's value, but were it used, it bills).
+ */
 export function billableKeys(doc: RegistryDocument, quotas: Readonly<Record<string, { readonly monthlyQuota: number }>>): BillableKey[] {
   const out: BillableKey[] = [];
   for (const c of Object.values(doc.customers)) {
     for (const k of c.keys) {
-      if (k.state !== 'active' && k.state !== 'grace') continue;
+      if (k.state === 'revoked') continue;
       out.push({ fingerprint: k.fingerprint, customerId: c.id, customer: c.customer, plan: c.plan, monthlyQuota: quotas[c.plan]?.monthlyQuota ?? 0 });
     }
   }
