@@ -73,10 +73,12 @@ export async function startApiGatewayStandin(motoEndpoint: string, options: Stan
   const remainingSet = new Map<string, number>();
   const importedByValue = new Map<string, string>();
 
+  // moto picks the Region from the request's signature, so calls made for a request carry its header.
+  let authorization = 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/apigateway/aws4_request';
   const moto = async (method: string, path: string, payload?: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
     const r = await fetch(`${motoEndpoint}${path}`, {
       method,
-      headers: { 'content-type': 'application/json', authorization: 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/apigateway/aws4_request' },
+      headers: { 'content-type': 'application/json', authorization },
       ...(payload !== undefined ? { body: JSON.stringify(payload) } : {}),
     });
     const text = await r.text();
@@ -156,6 +158,7 @@ export async function startApiGatewayStandin(motoEndpoint: string, options: Stan
     stats.calls++;
     stats.byOperation[op] = (stats.byOperation[op] ?? 0) + 1;
     const payload = await body(req);
+    if (typeof req.headers.authorization === 'string') authorization = req.headers.authorization;
     if (op === 'ImportApiKeys') {
       const out = await importKeys(payload.toString('utf8'), url.searchParams.get('failonwarnings') === 'true');
       send(res, out.status, out.payload, out.status === 400 ? 'BadRequestException' : undefined);

@@ -60,6 +60,9 @@ export async function provision(endpoint: string, env: EnvironmentConfig): Promi
   return { bucket, planIds };
 }
 
+/** A request header that makes moto answer for `region` (it reads the Region from the signature). */
+export const motoAuth = (region: string) => ({ authorization: `AWS4-HMAC-SHA256 Credential=testing/20260101/${region}/apigateway/aws4_request` });
+
 export function cliEnv(motoEndpoint: string, apigwEndpoint: string, bucket: string, edgeFile: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
@@ -67,6 +70,8 @@ export function cliEnv(motoEndpoint: string, apigwEndpoint: string, bucket: stri
     AWS_ACCESS_KEY_ID: 'testing',
     AWS_SECRET_ACCESS_KEY: 'testing',
     AWS_EC2_METADATA_DISABLED: 'true',
+    // The SDK's Node-version notice would otherwise be the first line of every stderr.
+    NODE_NO_WARNINGS: '1',
     KEYS_S3_ENDPOINT: motoEndpoint,
     KEYS_APIGW_ENDPOINT: apigwEndpoint,
     KEYS_REGISTRY_BUCKET: bucket,
@@ -104,9 +109,7 @@ export interface GatewayView {
 /** What API Gateway would admit, read straight from moto (values included, to fingerprint them). */
 export async function gatewayView(endpoint: string, env: EnvironmentConfig, planIds: ReadonlyMap<string, string>): Promise<GatewayView> {
   const get = async (path: string) =>
-    (await (
-      await fetch(`${endpoint}${path}`, { headers: { authorization: 'AWS4-HMAC-SHA256 Credential=testing/20260101/eu-west-1/apigateway/aws4_request' } })
-    ).json()) as { item?: Record<string, unknown>[] };
+    (await (await fetch(`${endpoint}${path}`, { headers: motoAuth(env.region) })).json()) as { item?: Record<string, unknown>[] };
   const keys = (await get('/apikeys?includeValues=true')).item ?? [];
   const bound = new Set<string>();
   for (const id of planIds.values()) for (const k of (await get(`/usageplans/${id}/keys`)).item ?? []) bound.add(String(k.id));
