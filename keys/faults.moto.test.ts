@@ -95,7 +95,19 @@ describe('kill -9 during keys commands, then sync --fix', () => {
     for (let round = 0; round < 3; round++) {
       const csv = join(dir, `bulk-${round}.csv`);
       writeFileSync(csv, 'id,customer,plan\n' + Array.from({ length: 12 }, (_, i) => `bulk-${round}-${i},Bulk ${i},basic`).join('\n') + '\n');
-      const args = ['--import', 'tsx', 'keys/cli.ts', 'create', '--from-csv', csv, '--values-out', join(dir, `bulk-${round}.values.csv`), '--one-at-a-time', '--env', 'dev'];
+      const args = [
+        '--import',
+        'tsx',
+        'keys/cli.ts',
+        'create',
+        '--from-csv',
+        csv,
+        '--values-out',
+        join(dir, `bulk-${round}.values.csv`),
+        '--one-at-a-time',
+        '--env',
+        'dev',
+      ];
       const child = spawn(process.execPath, args, { cwd: ROOT, env: vars, stdio: 'ignore' });
       const done = new Promise((r) => child.on('close', r));
       // tsx starts in about a second; the run takes a few more. Kill somewhere in between.

@@ -43,6 +43,8 @@ export interface ApiGatewayStandin {
 export interface StandinOptions {
   /** Turn throttling off (fault tests that are about crashes, not limits). */
   readonly throttle?: boolean;
+  /** Milliseconds clock of the token buckets (tests freeze it to count exactly). */
+  readonly clock?: () => number;
 }
 
 function operation(method: string, path: string, query: URLSearchParams): string {
@@ -66,8 +68,8 @@ function send(res: ServerResponse, status: number, payload: unknown, errorType?:
 
 export async function startApiGatewayStandin(motoEndpoint: string, options: StandinOptions = {}): Promise<ApiGatewayStandin> {
   const throttle = options.throttle ?? true;
-  const account = new TokenBucket(ACCOUNT_CONTROL_PLANE);
-  const perOperation = new Map(Object.entries(OPERATION_LIMITS).map(([op, limit]) => [op, new TokenBucket(limit)]));
+  const account = new TokenBucket(ACCOUNT_CONTROL_PLANE, options.clock);
+  const perOperation = new Map(Object.entries(OPERATION_LIMITS).map(([op, limit]) => [op, new TokenBucket(limit, options.clock)]));
   const stats: StandinStats = { calls: 0, throttled: 0, byOperation: {}, throttledByOperation: {} };
   const used = new Map<string, number>();
   const remainingSet = new Map<string, number>();
