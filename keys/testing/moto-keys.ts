@@ -154,3 +154,6 @@ export async function violations(doc: RegistryDocument, gateway: GatewayView, ed
     pending,
   };
 }
+
+/** For the benchmark, which may import testing/ helpers but not test-support/. */
+export { startMotoServer, type MotoServer } from '../../test-support/moto-server';
