@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { billableKeys, readRegistry, RegistryConflictError, withCustomer, writeRegistry, type CustomerRecord } from './registry';
+import { billableKeys, readRegistry, registryCustomers, RegistryConflictError, withCustomer, writeRegistry, type CustomerRecord } from './registry';
 import { FileRegistryStore } from './registry-file';
 
 const customer = (id: string, fingerprint: string): CustomerRecord => ({
@@ -34,6 +34,13 @@ describe('registry, local backend', () => {
     expect(billableKeys(again.doc, { basic: { monthlyQuota: 7 } }).map((k) => [k.customerId, k.monthlyQuota])).toEqual([
       ['acme', 7],
       ['globex', 7],
+    ]);
+    const revoked = { ...customer('initech', '2222222222222222'), revokedAt: '2026-03-02T00:00:00Z' };
+    const doc = withCustomer(again.doc, 'initech', { ...revoked, keys: revoked.keys.map((k) => ({ ...k, state: 'revoked' as const })) });
+    expect(registryCustomers(doc, { basic: { monthlyQuota: 7 } }).map((c) => [c.id, c.status, c.monthlyQuota, c.fingerprints, c.revokedFingerprints])).toEqual([
+      ['acme', 'active', 7, ['0123456789abcdef'], []],
+      ['globex', 'active', 7, ['fedcba9876543210'], []],
+      ['initech', 'revoked', 7, [], ['2222222222222222']],
     ]);
   });
 

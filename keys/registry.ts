@@ -4,7 +4,8 @@
  * behind a compare-and-swap on its ETag (S3 `If-Match` in AWS, a content hash locally), so a
  * command that read a stale registry fails with one line and writes nothing.
  *
- * Readers (usage job, local platform, dashboard, invoices) call `readRegistry` and `billableKeys`.
+ * Readers (usage job, local platform, dashboard, invoices) call `readRegistry`, then
+ * `registryCustomers` (per customer: plan, quota, fingerprints) or `billableKeys` (per fingerprint).
  */
 import { FINGERPRINT_HEX_LENGTH } from '../contracts/api-key';
 
@@ -98,6 +99,37 @@ export function billableKeys(doc: RegistryDocument, quotas: Readonly<Record<stri
     }
   }
   return out.sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
+}
+
+/** One customer as the usage job, local platform, dashboard and invoices read it. */
+export interface RegistryCustomer {
+  readonly id: string;
+  readonly customer: string;
+  readonly plan: string;
+  /** The plan's monthly quota: per customer, however many keys it has. */
+  readonly monthlyQuota: number;
+  readonly status: CustomerStatus;
+  /** Fingerprints whose requests are billed to this customer. */
+  readonly fingerprints: readonly string[];
+  /** Fingerprints whose requests count as this customer's rejected requests. */
+  readonly revokedFingerprints: readonly string[];
+  readonly billing: BillingIds;
+}
+
+/** Every customer, revoked ones included (their old fingerprints still attribute rejected requests), by id. */
+export function registryCustomers(doc: RegistryDocument, quotas: Readonly<Record<string, { readonly monthlyQuota: number }>>): RegistryCustomer[] {
+  return Object.values(doc.customers)
+    .map((c) => ({
+      id: c.id,
+      customer: c.customer,
+      plan: c.plan,
+      monthlyQuota: quotas[c.plan]?.monthlyQuota ?? 0,
+      status: customerStatus(c).status,
+      fingerprints: c.keys.filter((k) => k.state !== 'revoked').map((k) => k.fingerprint),
+      revokedFingerprints: c.keys.filter((k) => k.state === 'revoked').map((k) => k.fingerprint),
+      billing: c.billing,
+    }))
+    .sort((a, b) => a.id.localeCompare(b.id));
 }
 
 /** Fingerprints of revoked keys by customer: their requests count as that customer's rejected requests. */
