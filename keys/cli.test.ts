@@ -1,0 +1,42 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from './cli';
+
+async function run(args: string[], state: string) {
+  let out = '';
+  let err = '';
+  const code = await main(
+    args,
+    (s) => (out += s),
+    (s) => (err += s),
+    { LOCAL_STATE_DIR: state },
+  );
+  return { code, out, err };
+}
+
+describe('keys CLI, local environment', () => {
+  it('prints the new key once as JSON and refuses bad input with one line', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'keys-cli-'));
+    const created = await run(['create', '--customer', 'Acme Corp', '--plan', 'basic', '--env', 'local', '--format', 'json'], state);
+    expect(created.code).toBe(0);
+    const json = JSON.parse(created.out) as Record<string, string>;
+    expect(Object.keys(json)).toEqual(expect.arrayContaining(['id', 'customer', 'plan', 'status', 'fingerprint', 'value']));
+    const shown = await run(['show', 'acme-corp', '--env', 'local', '--format', 'json'], state);
+    expect(shown.out).not.toContain(json.value);
+    for (const [args, message] of [
+      [
+        ['create', '--customer', 'X', '--plan', 'gold', '--env', 'local'],
+        'keys: unknown plan "gold" in environment local; plans: basic, pro (config/environments.ts)\n',
+      ],
+      [['list', '--env', 'staging'], 'keys: --env must be one of dev, prod, local\n'],
+      [['list', '--env', 'local', '--format', 'xml'], 'keys: --format must be json or table\n'],
+      [['rotate', 'acme-corp', '--grace', 'soon', '--env', 'local'], 'keys: --grace "soon" must be a whole number with s, m, h or d, e.g. 24h\n'],
+      [['frobnicate', '--env', 'local'], 'keys: unknown command "frobnicate"; see --help\n'],
+      [['list', '--env', 'local', '--verbose'], 'keys: unknown option --verbose; see --help\n'],
+    ] as const) {
+      const r = await run([...args], state);
+      expect([r.code, r.err, r.out]).toEqual([2, message, '']);
+    }
+  });
+});

@@ -1,0 +1,307 @@
+/**
+ * `npm run --silent keys -- <command> --env <env> [--format json|table]`: customers and API keys as
+ * data (docs/keys.md). Runs on an operator's machine, never in a workflow: create and rotate print a
+ * key value once.
+ *
+ * Where things are (environment variables; defaults in docs/keys.md):
+ *   KEYS_REGISTRY_FILE   use a local registry file instead of S3 (default for --env local)
+ *   KEYS_REGISTRY_BUCKET the registry's S3 bucket (default <prefix>-key-registry-<account id>)
+ *   KEYS_S3_ENDPOINT, KEYS_APIGW_ENDPOINT   endpoints (moto and the stand-ins in tests)
+ *   KEYS_EDGE_FILE       the edge store as a JSON file (default for --env local)
+ *   LOCAL_STATE_DIR      the local platform's state folder (default .local)
+ *   KEYS_FAULT_AFTER_STEP=N   fault tests only: the process kills itself (SIGKILL) after step N
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { platformConfig } from '../config/environments';
+import type { EnvironmentConfig } from '../config/types';
+import { apiGatewayClient, AwsKeyGateway, type KeyGateway } from './api-gateway';
+import { createFromCsv, parseCustomersCsv, type BulkMode } from './bulk';
+import {
+  createKey,
+  importKeys,
+  KeysInputError,
+  listCustomers,
+  parseGrace,
+  revokeKey,
+  rotateKey,
+  setPlan,
+  showCustomer,
+  sync,
+  type CustomerView,
+  type KeysContext,
+} from './commands';
+import type { EdgeKeyStore } from './edge-store';
+import { FileEdgeKeyStore } from './edge-store-file';
+import { MemoryKeyGateway } from './memory-gateway';
+import { RegistryConflictError, type RegistryStore } from './registry';
+import { FileRegistryStore } from './registry-file';
+import { S3RegistryStore } from './registry-s3';
+
+export const USAGE = `usage: npm run --silent keys -- <command> --env <env> [--format json|table]
+  create --customer NAME --plan PLAN [--id ID] [--stripe-customer ID] [--marketplace-account ID --marketplace-license ARN]
+  create --from-csv FILE --values-out FILE [--one-at-a-time]   (CSV columns id,customer,plan)
+  rotate ID [--grace 24h]
+  revoke ID
+  set-plan ID PLAN
+  list
+  show ID
+  sync [--fix]
+  import        adopt the Terraform-managed keys named <prefix>-<id>`;
+
+type Out = (s: string) => void;
+
+interface Args {
+  readonly positional: string[];
+  readonly options: Map<string, string>;
+  readonly flags: Set<string>;
+}
+
+const FLAGS = new Set(['fix', 'one-at-a-time', 'help']);
+const OPTIONS = new Set([
+  'env',
+  'format',
+  'customer',
+  'plan',
+  'id',
+  'grace',
+  'from-csv',
+  'values-out',
+  'stripe-customer',
+  'marketplace-account',
+  'marketplace-license',
+]);
+
+function parseArgs(argv: readonly string[]): Args {
+  const positional: string[] = [];
+  const options = new Map<string, string>();
+  const flags = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (!a.startsWith('--')) {
+      positional.push(a);
+      continue;
+    }
+    const name = a.slice(2);
+    if (FLAGS.has(name)) flags.add(name);
+    else if (OPTIONS.has(name)) {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith('--')) throw new KeysInputError(`--${name} needs a value`);
+      options.set(name, v);
+    } else throw new KeysInputError(`unknown option ${a}; see --help`);
+  }
+  return { positional, options, flags };
+}
+
+export function environment(name: string | undefined): EnvironmentConfig {
+  const all = [...platformConfig.environments, platformConfig.local];
+  const env = all.find((e) => e.name === name);
+  if (env === undefined) throw new KeysInputError(`--env must be one of ${all.map((e) => e.name).join(', ')}`);
+  return env;
+}
+
+/** The edge store in AWS is the CloudFront KeyValueStore client (keys/edge-store-aws.ts, built separately). */
+function awsEdgeStore(env: EnvironmentConfig): EdgeKeyStore {
+  throw new KeysInputError(`environment ${env.name}: no CloudFront KeyValueStore client in this build; set KEYS_EDGE_FILE to use a file edge store`);
+}
+
+export function contextFromEnv(env: EnvironmentConfig, vars: NodeJS.ProcessEnv): KeysContext {
+  const local = env.name === platformConfig.local.name;
+  const stateDir = resolve(vars.LOCAL_STATE_DIR !== undefined && vars.LOCAL_STATE_DIR !== '' ? vars.LOCAL_STATE_DIR : '.local');
+  const registryFile = vars.KEYS_REGISTRY_FILE ?? (local ? join(stateDir, 'registry.json') : undefined);
+  const registry: RegistryStore =
+    registryFile !== undefined
+      ? new FileRegistryStore(resolve(registryFile))
+      : new S3RegistryStore(
+          new S3Client({ region: env.region, ...(vars.KEYS_S3_ENDPOINT !== undefined ? { endpoint: vars.KEYS_S3_ENDPOINT, forcePathStyle: true } : {}) }),
+          vars.KEYS_REGISTRY_BUCKET ?? `${env.prefix}-key-registry-${env.accountId}`,
+          'registry.json',
+        );
+  const gateway: KeyGateway = local
+    ? new MemoryKeyGateway(env.prefix, Object.keys(env.usagePlans), join(stateDir, 'api-gateway-keys.json'))
+    : new AwsKeyGateway(apiGatewayClient(env.region, vars.KEYS_APIGW_ENDPOINT));
+  const edgeFile = vars.KEYS_EDGE_FILE ?? (local ? join(stateDir, 'edge-keys.json') : undefined);
+  const edge = edgeFile !== undefined ? new FileEdgeKeyStore(resolve(edgeFile)) : awsEdgeStore(env);
+  const faultAfter = vars.KEYS_FAULT_AFTER_STEP !== undefined ? Number(vars.KEYS_FAULT_AFTER_STEP) : undefined;
+  let steps = 0;
+  return {
+    env,
+    registry,
+    gateway,
+    edge,
+    now: () => new Date(),
+    generateValue,
+    keyLimit: vars.KEYS_KEY_LIMIT !== undefined ? Number(vars.KEYS_KEY_LIMIT) : undefined,
+    step: async () => {
+      steps++;
+      if (faultAfter !== undefined && steps >= faultAfter) process.kill(process.pid, 'SIGKILL');
+    },
+  };
+}
+
+/**
+ * 40 characters from a 62-letter alphabet, from the CSPRNG (same as local/keys/key-store.ts
+ * generateKeyValue; keys/ may not import local/). API Gateway takes 20-128 characters.
+ */
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+export function generateKeyValue(): string {
+  let out = '';
+  while (out.length < 40) {
+    for (const byte of randomBytes(64)) if (byte < 248 && out.length < 40) out += ALPHABET[byte % ALPHABET.length];
+  }
+  return out;
+}
+const generateValue = generateKeyValue;
+
+const COLUMNS = ['id', 'customer', 'plan', 'status', 'deadline', 'fingerprint', 'value'] as const;
+
+export function table(rows: readonly Record<string, unknown>[], columns: readonly string[]): string {
+  const used = columns.filter((c) => rows.some((r) => r[c] !== undefined));
+  const cell = (v: unknown) => (v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const widths = used.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => v.padEnd(widths[i] as number))
+      .join('  ')
+      .trimEnd();
+  return [line(used), ...rows.map((r) => line(used.map((c) => cell(r[c]))))].join('\n') + '\n';
+}
+
+function print(
+  out: Out,
+  format: string,
+  data: unknown,
+  rows: readonly CustomerView[] | readonly Record<string, unknown>[],
+  columns: readonly string[] = COLUMNS,
+): void {
+  if (format === 'json') out(JSON.stringify(data, null, 2) + '\n');
+  else out(table(rows as readonly Record<string, unknown>[], columns));
+}
+
+export async function main(argv: readonly string[], out: Out, err: Out, vars: NodeJS.ProcessEnv = process.env): Promise<number> {
+  try {
+    const args = parseArgs(argv);
+    if (args.flags.has('help') || args.positional.length === 0) {
+      (args.flags.has('help') ? out : err)(USAGE + '\n');
+      return args.flags.has('help') ? 0 : 2;
+    }
+    const [command, ...rest] = args.positional as [string, ...string[]];
+    const format = args.options.get('format') ?? 'table';
+    if (format !== 'json' && format !== 'table') throw new KeysInputError('--format must be json or table');
+    const env = environment(args.options.get('env'));
+    const need = (n: number, what: string) => {
+      if (rest.length !== n) throw new KeysInputError(`${command} takes ${what}; see --help`);
+    };
+    const ctx = contextFromEnv(env, vars);
+    switch (command) {
+      case 'create': {
+        need(0, 'options only');
+        const csv = args.options.get('from-csv');
+        if (csv !== undefined) {
+          const valuesOut = args.options.get('values-out');
+          if (valuesOut === undefined) throw new KeysInputError('create --from-csv needs --values-out FILE (where the new values are written, mode 0600)');
+          const rows = parseCustomersCsv(readFileSync(csv, 'utf8'), csv);
+          const mode: BulkMode = args.flags.has('one-at-a-time') ? 'one-at-a-time' : 'import';
+          const result = await createFromCsv(ctx, rows, resolve(valuesOut), mode);
+          const summary = result.issued.map(({ value: _v, ...v }) => v);
+          print(out, format, { mode: result.mode, created: summary.length, valuesFile: resolve(valuesOut), customers: summary }, summary);
+          return 0;
+        }
+        const customer = args.options.get('customer');
+        const plan = args.options.get('plan');
+        if (customer === undefined || plan === undefined) throw new KeysInputError('create needs --customer NAME and --plan PLAN (or --from-csv FILE)');
+        const account = args.options.get('marketplace-account');
+        const license = args.options.get('marketplace-license');
+        if ((account === undefined) !== (license === undefined)) throw new KeysInputError('--marketplace-account and --marketplace-license go together');
+        const stripe = args.options.get('stripe-customer');
+        const issued = await createKey(ctx, {
+          customer,
+          plan,
+          id: args.options.get('id'),
+          billing: {
+            ...(stripe !== undefined ? { stripeCustomerId: stripe } : {}),
+            ...(account !== undefined && license !== undefined ? { marketplaceCustomerAwsAccountId: account, marketplaceLicenseArn: license } : {}),
+          },
+        });
+        print(out, format, issued, [issued]);
+        return 0;
+      }
+      case 'rotate': {
+        need(1, 'a customer id');
+        const issued = await rotateKey(ctx, rest[0] as string, parseGrace(args.options.get('grace') ?? '24h'));
+        print(out, format, issued, [issued]);
+        return 0;
+      }
+      case 'revoke': {
+        need(1, 'a customer id');
+        const v = await revokeKey(ctx, rest[0] as string);
+        print(out, format, v, [v]);
+        return 0;
+      }
+      case 'set-plan': {
+        need(2, 'a customer id and a plan');
+        const v = await setPlan(ctx, rest[0] as string, rest[1] as string);
+        print(out, format, v, [v]);
+        return 0;
+      }
+      case 'list': {
+        need(0, 'no arguments');
+        const all = await listCustomers(ctx);
+        print(out, format, all, all);
+        return 0;
+      }
+      case 'show': {
+        need(1, 'a customer id');
+        const v = await showCustomer(ctx, rest[0] as string);
+        print(out, format, v, [v], [...COLUMNS, 'fingerprints', 'apiKeyIds', 'createdAt', 'revokedAt', 'billing', 'pending']);
+        return 0;
+      }
+      case 'sync': {
+        need(0, 'no arguments');
+        const fix = args.flags.has('fix');
+        const report = await sync(ctx, fix);
+        if (format === 'json') out(JSON.stringify(report, null, 2) + '\n');
+        else {
+          out(
+            report.drift.length === 0
+              ? 'no drift\n'
+              : table(report.drift as unknown as Record<string, unknown>[], ['customer', 'fingerprint', 'problem', 'fix', 'fixed']),
+          );
+          const c = report.capacity;
+          out(
+            `capacity: ${c.free} of ${c.limit} free (${c.active} active, ${c.grace} in grace, ${c.revokedNotDeleted} revoked not yet deleted, ${c.pending} pending); API Gateway holds ${report.apiGatewayKeys} keys under ${env.prefix}-\n`,
+          );
+        }
+        return !fix && report.drift.length > 0 ? 1 : 0;
+      }
+      case 'import': {
+        need(0, 'no arguments');
+        const report = await importKeys(ctx);
+        if (format === 'json') out(JSON.stringify(report, null, 2) + '\n');
+        else {
+          out(report.imported.length === 0 ? 'nothing to import\n' : table(report.imported as unknown as Record<string, unknown>[], COLUMNS));
+          for (const s of report.skipped) out(`skipped ${s}\n`);
+        }
+        return 0;
+      }
+      default:
+        throw new KeysInputError(`unknown command "${command}"; see --help`);
+    }
+  } catch (error) {
+    const e = error as Error;
+    err(`keys: ${e.message.split('\n')[0]}\n`);
+    return e instanceof KeysInputError || e instanceof RegistryConflictError ? 2 : 1;
+  }
+}
+
+if (require.main === module) {
+  void main(
+    process.argv.slice(2),
+    (s) => process.stdout.write(s),
+    (s) => process.stderr.write(s),
+  ).then((code) => {
+    process.exitCode = code;
+  });
+}
