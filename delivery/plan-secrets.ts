@@ -21,8 +21,8 @@ export const SECRET_MASK = '(masked secret)';
  * Terraform-marked strings shorter than this are left to Terraform, which already prints
  * "(sensitive value)" where they stand: replacing a short common string ("dev", "true") everywhere
  * would garble the text without hiding anything. Secrets found by attribute path are masked
- * whatever their length. API Gateway key values have at least 20 characters
- * (https://docs.aws.amazon.com/apigateway/latest/api/API_CreateApiKey.html, "value");
+ * whatever their length. API Gateway key values have at least 20 characters ("Must be at least 20
+ * characters long", https://docs.aws.amazon.com/cdk/api/latest/dotnet/api/Amazon.CDK.AWS.APIGateway.IApiKeyOptions.html);
  * the origin secret has 48.
  */
 export const MIN_MARKED_SECRET_LENGTH = 8;
