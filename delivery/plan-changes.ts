@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { JsonValue, PlanAction, PlanChange, PlanResourceChange, TerraformPlan } from './plan-json';
+import { redactByPath } from './plan-secrets';
 
 export type ResourceChangeKind = 'create' | 'update' | 'replace' | 'delete' | 'read' | 'forget' | 'no-op';
 
@@ -203,11 +204,13 @@ export function redactSensitive(value: JsonValue | undefined, marker: JsonValue 
   return value;
 }
 
-function changeForDigest(change: PlanChange): JsonValue {
+function changeForDigest(change: PlanChange, type?: string): JsonValue {
+  // Secrets the provider does not mark (delivery/plan-secret-paths.ts) are left out like marked ones.
+  const unmarked = (value: JsonValue | undefined): JsonValue | undefined => (type === undefined ? value : redactByPath(type, value, SENSITIVE_MARKER));
   return {
     actions: [...change.actions],
-    before: redactSensitive(change.before, change.before_sensitive) ?? null,
-    after: redactSensitive(change.after, change.after_sensitive) ?? null,
+    before: redactSensitive(unmarked(change.before), change.before_sensitive) ?? null,
+    after: redactSensitive(unmarked(change.after), change.after_sensitive) ?? null,
     after_unknown: change.after_unknown ?? null,
     before_sensitive: change.before_sensitive ?? null,
     after_sensitive: change.after_sensitive ?? null,
@@ -219,7 +222,8 @@ function changeForDigest(change: PlanChange): JsonValue {
 /**
  * A digest of what the plan will do, as far as a reviewer can see it: every changed resource and
  * output with its actions and its planned values (before, after, unknown and sensitive markers), in
- * canonical JSON, with every value Terraform marks sensitive replaced by SENSITIVE_MARKER first.
+ * canonical JSON, with every value Terraform marks sensitive, and every secret the provider leaves
+ * unmarked (delivery/plan-secret-paths.ts), replaced by SENSITIVE_MARKER first.
  * Two plans have the same digest only if applying either would make the same changes with the same
  * non-sensitive values: changing one of those changes the digest. Resources that do not change
  * (no-op, not moved, not imported) are left out, so a refresh of an unrelated computed attribute
@@ -255,7 +259,7 @@ export function digestInput(plan: TerraformPlan): string {
         previous_address: rc.previous_address ?? null,
         deposed: rc.deposed ?? null,
         action_reason: rc.action_reason ?? null,
-        change: changeForDigest(rc.change),
+        change: changeForDigest(rc.change, rc.type),
       } as JsonValue,
     }));
   const outputs = Object.entries(plan.output_changes)

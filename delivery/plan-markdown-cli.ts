@@ -5,16 +5,18 @@
  *   npm run --silent plan:render -- --env prod --plan-text plan.txt plan.json
  *   npm run --silent plan:render -- --digest plan.json      # prints the plan's digest only (planDigest)
  *
- * --plan-text FILE adds Terraform's own text of the plan (`terraform show -no-color tfplan`, sensitive
- * values masked by Terraform) in a collapsed block. The digest covers every planned value except
- * those Terraform marks sensitive (delivery/plan-changes.ts planDigest).
+ * --plan-text FILE adds Terraform's own text of the plan (`terraform show -no-color tfplan`) in a
+ * collapsed block, with every secret of the plan masked (delivery/plan-secrets.ts: what Terraform
+ * marks sensitive and the attribute paths of delivery/plan-secret-paths.ts). The digest covers
+ * every planned value except those secrets (delivery/plan-changes.ts planDigest).
  *
  * Markdown goes to stdout; a one-line reason goes to stderr with exit code 2 on bad input.
  */
 import { readFileSync } from 'node:fs';
 import { summarizePlan, planDigest } from './plan-changes';
-import { parsePlanJson, PlanFormatError } from './plan-json';
+import { parsePlanJson, PlanFormatError, type JsonValue } from './plan-json';
 import { DEFAULT_MAX_CHARS, renderPlanMarkdown } from './plan-markdown';
+import { collectSecrets, maskText } from './plan-secrets';
 
 interface CliOptions {
   readonly file?: string;
@@ -105,22 +107,25 @@ function readInput(file: string | undefined): string {
 export function main(argv: readonly string[]): number {
   try {
     const options = parseArgs(argv);
-    const plan = parsePlanJson(readInput(options.file));
+    const json = readInput(options.file);
+    const plan = parsePlanJson(json);
     if (options.digest) {
       process.stdout.write(`${planDigest(plan)}\n`);
       return 0;
     }
-    const planText = options.planTextFile === undefined ? undefined : readInput(options.planTextFile);
-    process.stdout.write(
-      renderPlanMarkdown(summarizePlan(plan), {
-        environment: options.environment ?? '',
-        runUrl: options.runUrl,
-        commit: options.commit,
-        maxChars: options.maxChars,
-        planText,
-        digest: planDigest(plan),
-      }),
-    );
+    // Every secret of the plan (Terraform's marks and delivery/plan-secret-paths.ts) is masked in
+    // the plan text before it is cut to the budget, and in the finished comment.
+    const secrets = collectSecrets(JSON.parse(json) as JsonValue);
+    const planText = options.planTextFile === undefined ? undefined : maskText(readInput(options.planTextFile), secrets);
+    const markdown = renderPlanMarkdown(summarizePlan(plan), {
+      environment: options.environment ?? '',
+      runUrl: options.runUrl,
+      commit: options.commit,
+      maxChars: options.maxChars,
+      planText,
+      digest: planDigest(plan),
+    });
+    process.stdout.write(maskText(markdown, secrets));
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {
