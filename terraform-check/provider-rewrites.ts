@@ -169,12 +169,20 @@ function unknownArguments(block: SchemaBlock, body: JsonObject, at: string, skip
 }
 
 /**
+ * Resource types Terraform itself provides (terraform.io/builtin/terraform), not the AWS provider:
+ * the log delivery's replacement trigger (stacks/billing/logs/access-logs.ts).
+ * https://developer.hashicorp.com/terraform/language/resources/terraform-data
+ */
+const BUILTIN_RESOURCE_TYPES: ReadonlySet<string> = new Set(['terraform_data']);
+
+/**
  * Arguments, blocks and resource types of the (rewritten) copy that the local provider's schema
  * does not have, each as "<address>: argument "<name>"". Empty when the copy fits the schema.
  */
 export function unsupportedConstructs(stack: JsonObject, schema: ProviderSchema): string[] {
   const out: string[] = [];
   for (const block of blocksOf(stack)) {
+    if (BUILTIN_RESOURCE_TYPES.has(block.type)) continue;
     const types = block.mode === 'resource' ? schema.resource_schemas : schema.data_source_schemas;
     const typeSchema = types[block.type];
     if (typeSchema === undefined) {
