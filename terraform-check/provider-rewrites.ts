@@ -8,7 +8,16 @@
  * resource and argument name. Value-level differences (an enum value 5.100.0 does not know) are
  * caught by `terraform validate`, which names the resource and attribute itself.
  */
-import { awsProviderBlocks, blocksOf, defaultAwsProvider, isObject, META_ARGUMENTS, type Json, type JsonObject } from './terraform-json';
+import {
+  awsProviderBlocks,
+  blocksOf,
+  BUILTIN_RESOURCE_TYPES,
+  defaultAwsProvider,
+  isObject,
+  META_ARGUMENTS,
+  type Json,
+  type JsonObject,
+} from './terraform-json';
 
 export const LOCAL_AWS_PROVIDER_VERSION = '5.100.0';
 export const AWS_PROVIDER_SOURCE = 'registry.terraform.io/hashicorp/aws';
@@ -167,13 +176,6 @@ function unknownArguments(block: SchemaBlock, body: JsonObject, at: string, skip
   }
   return out;
 }
-
-/**
- * Resource types Terraform itself provides (terraform.io/builtin/terraform), not the AWS provider:
- * the log delivery's replacement trigger (stacks/billing/logs/access-logs.ts).
- * https://developer.hashicorp.com/terraform/language/resources/terraform-data
- */
-const BUILTIN_RESOURCE_TYPES: ReadonlySet<string> = new Set(['terraform_data']);
 
 /**
  * Arguments, blocks and resource types of the (rewritten) copy that the local provider's schema

@@ -5,43 +5,9 @@
  * replace it: every delivery argument that changed is one Terraform ignores, and the change reaches
  * a resource in the delivery's replace_triggered_by.
  */
-import { App, TerraformStack, Testing } from 'cdktf';
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { PrivateBucket } from '../../shared/private-bucket';
 import { asObject, onlyResource, resourcesOf } from '../../testing/synth-platform';
 import type { JsonObject, SynthesizedStack } from '../../testing/synth-platform';
-import { AccessLogs, CONTRACT_DELIVERY_LAYOUT } from './access-logs';
-import type { DeliveryLayout } from './access-logs';
-
-interface Setup {
-  readonly layout: DeliveryLayout;
-  readonly distributionArn: string;
-  readonly bucketName: string;
-  readonly sourceName: string;
-}
-
-const BASE: Setup = {
-  layout: CONTRACT_DELIVERY_LAYOUT,
-  distributionArn: 'arn:aws:cloudfront::111111111111:distribution/EDFDVBD6EXAMPLE',
-  bucketName: 'dev-logs',
-  sourceName: 'dev-cf-access-logs',
-};
-
-function synth(setup: Setup): SynthesizedStack {
-  const app = new App();
-  const stack = new TerraformStack(app, 'logs');
-  new AwsProvider(stack, 'aws', { region: 'eu-west-1' });
-  const bucket = new PrivateBucket(stack, 'bucket', { bucketName: setup.bucketName });
-  new AccessLogs(stack, 'access-logs', {
-    prefix: 'dev',
-    sourceName: setup.sourceName,
-    distributionArn: setup.distributionArn,
-    bucket,
-    layout: setup.layout,
-  });
-  const text = Testing.synth(stack);
-  return { stack, text, json: asObject(JSON.parse(text)) };
-}
+import { BASE_SETUP as BASE, synthAccessLogs as synth } from './testing/access-logs-stack';
 
 /** The resource's own arguments: everything but Terraform's meta-arguments. */
 function argumentsOf(resource: JsonObject): JsonObject {
@@ -95,8 +61,7 @@ function lifecycleOf(delivery: JsonObject): Lifecycle {
   const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
   const ignored = lifecycle.ignore_changes;
   return {
-    // CDKTF writes each reference as an interpolation: ${type.id}.
-    replaceTriggeredBy: list(lifecycle.replace_triggered_by).map((ref) => ref.replace(/^\$\{(.*)\}$/, '$1')),
+    replaceTriggeredBy: list(lifecycle.replace_triggered_by),
     ignores: (argument) => ignored === 'all' || list(ignored).includes(argument),
     createBeforeDestroy: lifecycle.create_before_destroy,
   };
@@ -160,6 +125,16 @@ describe('CloudFront log delivery: every change is a replacement', () => {
     const trigger = asObject(onlyResource(base, 'terraform_data').input, 'terraform_data input');
     const { tags: _tags, ...own } = delivery;
     expect(trigger).toEqual(own);
+  });
+
+  it('names its triggers as plain addresses (Terraform refuses an interpolation there)', () => {
+    const { replaceTriggeredBy } = lifecycleOf(onlyResource(base, 'aws_cloudwatch_log_delivery'));
+    expect(replaceTriggeredBy.filter((ref) => !/^[a-z0-9_]+\.[A-Za-z0-9_-]+$/.test(ref))).toEqual([]);
+    expect(replaceTriggeredBy.map((ref) => ref.split('.')[0]).sort()).toEqual([
+      'aws_cloudwatch_log_delivery_destination',
+      'aws_cloudwatch_log_delivery_source',
+      'terraform_data',
+    ]);
   });
 
   it('destroys the old delivery before creating the new one (one S3 delivery per source)', () => {

@@ -103,7 +103,9 @@ export class AccessLogs extends Construct {
         // API reference does not state it), and CloudFront takes one source per distribution
         // (https://github.com/aws-cloudformation/cloudformation-coverage-roadmap/issues/2513), so
         // the old delivery goes first and the new one is created right after.
-        replaceTriggeredBy: [this.trigger, this.source, this.destination],
+        // Plain addresses: CDKTF would write a resource as an interpolation (${...}), which
+        // Terraform's JSON syntax refuses here ("Expected the start of an expression").
+        replaceTriggeredBy: [this.trigger, this.source, this.destination].map((r) => `${r.terraformResourceType}.${r.friendlyUniqueId}`),
         // Terraform never plans an update of the delivery, whatever the provider version or a
         // refresh reports: UpdateDeliveryConfiguration can change the record fields, the field
         // delimiter and the S3 suffix path / Hive option, and every such change goes through the
