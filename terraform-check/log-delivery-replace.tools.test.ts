@@ -2,7 +2,8 @@
  * Real Terraform (AWS provider 5.100.0 from the local mirror) against moto: the CloudFront log
  * delivery of stacks/billing/logs/access-logs.ts is applied, then its configuration changes (a record
  * field added; the suffix path changed) and Terraform plans a replacement of the delivery (delete,
- * then create), never an update. Provider 6.25 (production) is not mirrored here; what this shows is
+ * then create), never an update. A state without the trigger (an environment applied before the
+ * delivery became replace-only) fails the plan of a changed field list instead of ignoring it. Provider 6.25 (production) is not mirrored here; what this shows is
  * Terraform's own planning of replace_triggered_by and ignore_changes, which no provider overrides.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -77,13 +78,27 @@ describe('log delivery changes plan as replacements (terraform + provider 5.100.
     await terraform(ctx, 'apply', ['apply', '-input=false', '-auto-approve', '-no-color']);
     expect(delivery(await planFor(CONTRACT_DELIVERY_LAYOUT, 'same')).map((c) => c.actions)).toEqual([['no-op']]);
 
+    // An environment applied before the delivery became replace-only has no trigger in its state.
+    // Creating the trigger replaces nothing, so a changed field list must fail the plan, loudly.
+    const triggers = stackJson(CONTRACT_DELIVERY_LAYOUT, moto.endpoint).resource;
+    const triggerNames = isObject(triggers) && isObject(triggers.terraform_data) ? Object.keys(triggers.terraform_data) : [];
+    expect(triggerNames).toHaveLength(1);
+    await terraform(ctx, 'forget-trigger', ['state', 'rm', `terraform_data.${triggerNames[0]}`]);
     const moreFields = { ...CONTRACT_DELIVERY_LAYOUT, recordFields: [...CONTRACT_DELIVERY_LAYOUT.recordFields, 'cs(Referer)'] };
+    writeFileSync(join(dir, 'cdk.tf.json'), JSON.stringify(stackJson(moreFields, moto.endpoint), null, 2));
+    const refused = await terraform(ctx, 'old-state-plan', ['plan', '-input=false', '-json'], [1]);
+    expect(refused.stdout).toContain('predates the replace-only delivery');
+    // Unchanged fields pass: the trigger is created and the delivery stays.
+    expect(delivery(await planFor(CONTRACT_DELIVERY_LAYOUT, 'old-state-same')).map((c) => c.actions)).toEqual([['no-op']]);
+    await terraform(ctx, 'old-state-apply', ['apply', '-input=false', '-no-color', 'step.tfplan']);
+
+    // The normal path: the trigger is in the state, and a changed field list replaces the delivery.
     expect(delivery(await planFor(moreFields, 'field')).map((c) => c.actions)).toEqual([['delete', 'create']]);
     await terraform(ctx, 'field-apply', ['apply', '-input=false', '-no-color', 'step.tfplan']);
 
     const otherPath = { ...moreFields, suffixPath: '{DistributionId}/{yyyy}/{MM}/{dd}' };
     const changes = await planFor(otherPath, 'path');
     expect(delivery(changes).map((c) => c.actions)).toEqual([['delete', 'create']]);
-    expect(changes.filter((c) => c.actions.includes('update')).map((c) => c.address)).toEqual(['terraform_data.access-logs_delivery-settings_874DA4C7']);
-  }, 240_000);
+    expect(changes.filter((c) => c.actions.includes('update')).map((c) => c.type)).toEqual(['terraform_data']);
+  }, 600_000);
 });

@@ -137,6 +137,13 @@ describe('CloudFront log delivery: every change is a replacement', () => {
     ]);
   });
 
+  it('fails the plan, instead of ignoring it, when the delivery in the state delivers other fields (a state from before the trigger)', () => {
+    const lifecycle = asObject(onlyResource(base, 'aws_cloudwatch_log_delivery').lifecycle, 'lifecycle');
+    const conditions = Array.isArray(lifecycle.postcondition) ? lifecycle.postcondition.map((c) => asObject(c, 'postcondition')) : [];
+    expect(conditions.map((c) => c.condition)).toEqual([`\${jsonencode(self.record_fields) == jsonencode(${JSON.stringify(BASE.layout.recordFields)})}`]);
+    expect(String(conditions[0]?.error_message)).toContain('terraform apply -replace=');
+  });
+
   it('destroys the old delivery before creating the new one (one S3 delivery per source)', () => {
     expect(lifecycleOf(onlyResource(base, 'aws_cloudwatch_log_delivery')).createBeforeDestroy).not.toBe(true);
   });

@@ -111,6 +111,18 @@ export class AccessLogs extends Construct {
         // delimiter and the S3 suffix path / Hive option, and every such change goes through the
         // trigger above instead. Tags the aspect adds later are written at creation only.
         ignoreChanges: 'all',
+        // A delivery created before it became replace-only (an environment applied with an older
+        // version) has no trigger in the state; creating the trigger replaces nothing (checked
+        // with Terraform 1.11), so a changed field list would be ignored in silence. The plan
+        // fails instead, naming the one-time fix.
+        postcondition: [
+          {
+            condition: `\${jsonencode(self.record_fields) == jsonencode(${JSON.stringify(settings.recordFields)})}`,
+            errorMessage:
+              'The CloudFront log delivery in AWS delivers other record fields than sql/log-columns.ts (it predates the replace-only delivery). ' +
+              'Replace it once: terraform apply -replace=<address of this aws_cloudwatch_log_delivery> (docs/usage-job.md, "Changing the delivered fields or the log path").',
+          },
+        ],
       },
     });
   }
