@@ -6,9 +6,10 @@
  * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/standard-logging.html
  *
  * The delivery is never updated in place, only replaced (docs/usage-job.md, "Changing the
- * delivered fields"). AWS adds the `AWSLogs/...` prefix of docs/contracts.md's log layout only when
- * it creates a delivery; an update through UpdateDeliveryConfiguration (which can change the
- * record fields, the field delimiter and the S3 suffix path / Hive option) has been seen to drop it
+ * delivered fields or the log path"). AWS adds the `AWSLogs/...` prefix of docs/contracts.md's log
+ * layout only when it creates a delivery; an update through UpdateDeliveryConfiguration (which can
+ * change the record fields, the field delimiter and the S3 suffix path / Hive option) has been seen
+ * to drop it
  * (CloudFormation: https://github.com/aws-cloudformation/cloudformation-coverage-roadmap/issues/2274;
  * provider 6.x: https://github.com/hashicorp/terraform-provider-aws/issues/46328), and a record-field
  * update has failed outright (https://github.com/hashicorp/terraform-provider-aws/issues/46108).
