@@ -6,7 +6,7 @@
  * a real AWS endpoint. Endpoint keys are those of provider 5.100.0's `endpoints` block.
  */
 import type { RewriteChange } from './provider-rewrites';
-import { awsProviderBlocks, blocksOf, type JsonObject } from './terraform-json';
+import { awsProviderBlocks, blocksOf, BUILTIN_RESOURCE_TYPES, type JsonObject } from './terraform-json';
 import { FAKE_CREDENTIALS } from '../test-support/moto-server';
 
 /** Resource type prefix -> endpoint key; the first matching prefix wins. */
@@ -30,6 +30,7 @@ export function endpointKeys(stack: JsonObject): string[] {
   const keys = new Set<string>(['sts']);
   const uncovered = new Set<string>();
   for (const block of blocksOf(stack)) {
+    if (BUILTIN_RESOURCE_TYPES.has(block.type)) continue;
     const entry = SERVICE_ENDPOINTS.find(([prefix]) => block.type.startsWith(prefix));
     if (entry === undefined) uncovered.add(block.type);
     else keys.add(entry[1]);

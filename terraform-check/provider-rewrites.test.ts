@@ -86,4 +86,8 @@ describe('unsupported constructs', () => {
   it('finds nothing in a copy that fits', () => {
     expect(unsupportedConstructs({ resource: { aws_thing: { a: { name: 'a', config: { size: 2 } } } } }, schema)).toEqual([]);
   });
+
+  it("leaves Terraform's own terraform_data to Terraform, not to the AWS provider's schema", () => {
+    expect(unsupportedConstructs({ resource: { terraform_data: { t: { input: { region: 'us-east-1' } } } } }, schema)).toEqual([]);
+  });
 });

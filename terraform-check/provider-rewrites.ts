@@ -8,7 +8,16 @@
  * resource and argument name. Value-level differences (an enum value 5.100.0 does not know) are
  * caught by `terraform validate`, which names the resource and attribute itself.
  */
-import { awsProviderBlocks, blocksOf, defaultAwsProvider, isObject, META_ARGUMENTS, type Json, type JsonObject } from './terraform-json';
+import {
+  awsProviderBlocks,
+  blocksOf,
+  BUILTIN_RESOURCE_TYPES,
+  defaultAwsProvider,
+  isObject,
+  META_ARGUMENTS,
+  type Json,
+  type JsonObject,
+} from './terraform-json';
 
 export const LOCAL_AWS_PROVIDER_VERSION = '5.100.0';
 export const AWS_PROVIDER_SOURCE = 'registry.terraform.io/hashicorp/aws';
@@ -175,6 +184,7 @@ function unknownArguments(block: SchemaBlock, body: JsonObject, at: string, skip
 export function unsupportedConstructs(stack: JsonObject, schema: ProviderSchema): string[] {
   const out: string[] = [];
   for (const block of blocksOf(stack)) {
+    if (BUILTIN_RESOURCE_TYPES.has(block.type)) continue;
     const types = block.mode === 'resource' ? schema.resource_schemas : schema.data_source_schemas;
     const typeSchema = types[block.type];
     if (typeSchema === undefined) {

@@ -16,6 +16,14 @@ export function asObject(value: Json | undefined, what: string): JsonObject {
 }
 
 /** Meta-arguments Terraform itself handles; no provider schema lists them. */
+/**
+ * Resource types Terraform itself provides (terraform.io/builtin/terraform), not the AWS provider:
+ * no AWS schema, endpoint or permission applies. The log delivery's replacement trigger
+ * (stacks/billing/logs/access-logs.ts) is one.
+ * https://developer.hashicorp.com/terraform/language/resources/terraform-data
+ */
+export const BUILTIN_RESOURCE_TYPES: ReadonlySet<string> = new Set(['terraform_data']);
+
 export const META_ARGUMENTS: ReadonlySet<string> = new Set(['//', 'count', 'for_each', 'depends_on', 'lifecycle', 'provider', 'provisioner', 'connection']);
 
 export interface BlockRef {
