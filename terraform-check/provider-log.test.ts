@@ -45,6 +45,8 @@ describe('recording proxy', () => {
     expect(name('POST', '/', { authorization: auth('monitoring') }, 'Action=PutMetricData&Namespace=x')).toBe('CloudWatch PutMetricData');
     expect(name('PUT', '/b/invoices/x.csv', { authorization: auth('s3'), 'if-none-match': '*' })).toBe('S3 PutObject');
     expect(name('GET', '/b?list-type=2&prefix=x', { authorization: auth('s3') })).toBe('S3 ListObjectsV2');
+    expect(name('GET', '/b/?list-type=2&prefix=x', { authorization: auth('s3') })).toBe('S3 ListObjectsV2');
+    expect(name('GET', '/b/?location', { authorization: auth('s3') })).toBe('S3 GetBucketLocation');
     expect(name('GET', '/usageplans/u1/usage?startDate=x', { authorization: auth('apigateway') })).toBe('API Gateway GetUsage');
     expect(name('PATCH', '/b', { authorization: auth('s3') })).toBe('S3 unknown PATCH /<bucket>?');
     expect(nameRequest('PUT', '/b/k', { authorization: auth('s3'), 'if-none-match': '*' }, 'data').headers).toEqual({ 'if-none-match': '*' });

@@ -24,7 +24,8 @@ const SERVICE_IDS: Readonly<Record<string, string>> = {
 };
 
 function s3Operation(method: string, path: string, query: URLSearchParams): string {
-  const object = path.replace(/^\//, '').includes('/');
+  // "/bucket", "/bucket/" (the SDK's path-style bucket requests) or "/bucket/key".
+  const object = path.replace(/^\/[^/]*\/?/, '') !== '';
   const has = (k: string) => query.has(k);
   if (!object) {
     if (method === 'HEAD') return 'HeadBucket';
