@@ -8,7 +8,7 @@
  * back from moto's CloudWatch that the run published every key's gauges and the heartbeat.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { API_KEY_DIMENSION, METRICS, metricsNamespace } from '../contracts/metrics';
@@ -132,5 +132,8 @@ export async function runScheduledUsageJob(
     const name = q.Label ?? q.MetricStat?.Metric?.MetricName ?? q.Id ?? '';
     metrics[name] = data.MetricDataResults?.find((r) => r.Id === q.Id)?.Values?.[0];
   }
-  return { months, invoiceLines, getUsageCalls: gateway.requests.length, metrics, calls: [...motoProxy.calls, ...gatewayProxy.calls] };
+  const calls = [...motoProxy.calls, ...gatewayProxy.calls];
+  mkdirSync(join(workDir, 'logs'), { recursive: true });
+  writeFileSync(join(workDir, 'logs', 'usage-job.calls.json'), `${JSON.stringify(calls, null, 1)}\n`);
+  return { months, invoiceLines, getUsageCalls: gateway.requests.length, metrics, calls };
 }
