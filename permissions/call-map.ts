@@ -420,7 +420,7 @@ export const CALL_MAP: Readonly<Record<string, CallRow>> = {
   'CloudWatch Logs DeleteDeliveryDestination': logs('logs:DeleteDeliveryDestination', 'delivery-destination', 'name'),
   'CloudWatch Logs GetDeliveryDestinationPolicy': logs('logs:GetDeliveryDestinationPolicy', 'delivery-destination', 'deliveryDestinationName'),
   // A delivery source naming a CloudFront distribution needs cloudfront:AllowVendedLogDeliveryForResource on it
-  // (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/standard-logging.html).
+  // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-V2-service-specific.html).
   'CloudWatch Logs PutDeliverySource': {
     needs: (p, c) => {
       const arn = `arn:aws:logs:${c.region}:${c.account}:delivery-source:${required(p.param('name'), 'name', p)}`;

@@ -245,7 +245,7 @@ export const RESOURCE_PERMISSIONS: Readonly<Record<string, ResourcePermissionRow
           // DeleteDeliverySource; judged there, as AWS documents it.
           ...on(['logs:DeleteDeliverySource'], [a.delivery('delivery-destination', `${env.prefix}-cf-logs-s3`)]),
           // The implicit check on the distribution when a delivery source names it
-          // (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/standard-logging.html#enable-access-logging-api).
+          // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-V2-service-specific.html).
           ...on(['cloudfront:AllowVendedLogDeliveryForResource'], [a.distribution()]),
         ],
       };
@@ -253,7 +253,7 @@ export const RESOURCE_PERMISSIONS: Readonly<Record<string, ResourcePermissionRow
     sources: [
       `${PROVIDER}/logs/delivery_source.go`,
       SAR_PAGES.logs,
-      'https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/standard-logging.html',
+      'https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-V2-service-specific.html',
     ],
   },
   aws_cloudwatch_log_delivery_destination: {
