@@ -17,6 +17,13 @@ import type { PermissionNeed } from './resource-permissions';
 export interface CallContext {
   readonly account: string;
   /**
+   * The permissions boundary the environment's roles carry, if any. AWS sets iam:PermissionsBoundary
+   * on PutRolePolicy, DeleteRolePolicy and AttachRolePolicy from the role's current boundary, which
+   * the request does not carry (SAR, condition keys of these actions); CreateRole and
+   * PutRolePermissionsBoundary take it from their PermissionsBoundary parameter.
+   */
+  readonly permissionsBoundary?: string;
+  /**
    * The Athena workgroup of the environment: GetQueryExecution, GetQueryResults and
    * StopQueryExecution name only the query id, and AWS authorizes them against the query's workgroup.
    */
@@ -100,6 +107,19 @@ const lambda = (action: string): CallRow => ({ needs: (p, c) => [need(action, la
 // --- IAM (query protocol) ---
 const role = (p: CallParams, c: Ctx) => `arn:aws:iam::${c.account}:role/${required(p.param('RoleName'), 'RoleName', p)}`;
 const iam = (action: string): CallRow => ({ needs: (p, c) => [need(action, role(p, c))], source: SAR_PAGES.iam });
+/** Role changes on which AWS evaluates the role's current boundary (iam:PermissionsBoundary). */
+const iamBounded = (action: string, extra?: (p: CallParams) => Record<string, string>): CallRow => ({
+  needs: (p, c) => {
+    const context = { ...(c.permissionsBoundary !== undefined ? { 'iam:PermissionsBoundary': c.permissionsBoundary } : {}), ...(extra?.(p) ?? {}) };
+    return [need(action, role(p, c), Object.keys(context).length > 0 ? context : undefined)];
+  },
+  source: SAR_PAGES.iam,
+});
+const policyArn = (p: CallParams) => ({ 'iam:PolicyARN': required(p.param('PolicyArn'), 'PolicyArn', p) });
+const requestBoundary = (p: CallParams): Record<string, string> => {
+  const boundary = p.param('PermissionsBoundary');
+  return boundary !== undefined ? { 'iam:PermissionsBoundary': boundary } : {};
+};
 
 // --- SNS (query protocol). Subscription calls are authorized against the topic (SAR: resource type `topic` only). ---
 const topicOfSubscription = (arn: string) => arn.split(':').slice(0, 6).join(':');
@@ -333,7 +353,20 @@ export const CALL_MAP: Readonly<Record<string, CallRow>> = {
   'Lambda UntagResource': lambda('lambda:UntagResource'),
 
   // IAM. Tags sent with CreateRole are authorized as iam:TagRole too.
-  'IAM CreateRole': { needs: (p, c) => [need('iam:CreateRole', role(p, c)), ...tagged(p, 'iam:TagRole', role(p, c))], source: SAR_PAGES.iam },
+  'IAM CreateRole': {
+    needs: (p, c) => {
+      const boundary = requestBoundary(p);
+      return [need('iam:CreateRole', role(p, c), Object.keys(boundary).length > 0 ? boundary : undefined), ...tagged(p, 'iam:TagRole', role(p, c))];
+    },
+    source: SAR_PAGES.iam,
+  },
+  'IAM AttachRolePolicy': iamBounded('iam:AttachRolePolicy', policyArn),
+  'IAM DetachRolePolicy': iamBounded('iam:DetachRolePolicy', policyArn),
+  'IAM PutRolePermissionsBoundary': {
+    needs: (p, c) => [need('iam:PutRolePermissionsBoundary', role(p, c), requestBoundary(p))],
+    source: SAR_PAGES.iam,
+  },
+  'IAM DeleteRolePermissionsBoundary': iam('iam:DeleteRolePermissionsBoundary'),
   'IAM GetRole': iam('iam:GetRole'),
   'IAM UpdateRole': iam('iam:UpdateRole'),
   'IAM UpdateAssumeRolePolicy': iam('iam:UpdateAssumeRolePolicy'),
@@ -345,8 +378,8 @@ export const CALL_MAP: Readonly<Record<string, CallRow>> = {
   'IAM ListAttachedRolePolicies': iam('iam:ListAttachedRolePolicies'),
   'IAM ListInstanceProfilesForRole': iam('iam:ListInstanceProfilesForRole'),
   'IAM GetRolePolicy': iam('iam:GetRolePolicy'),
-  'IAM PutRolePolicy': iam('iam:PutRolePolicy'),
-  'IAM DeleteRolePolicy': iam('iam:DeleteRolePolicy'),
+  'IAM PutRolePolicy': iamBounded('iam:PutRolePolicy'),
+  'IAM DeleteRolePolicy': iamBounded('iam:DeleteRolePolicy'),
 
   // SNS. Tags sent with CreateTopic are authorized as sns:TagResource too.
   'SNS CreateTopic': {

@@ -39,7 +39,7 @@ import { blocksOf, cloneJson, isObject, referencedAddress, stackAccountId, stack
 import { priorStateResources, StateIndex } from './terraform-state';
 import { runScheduledUsageJob, type UsageRunReport } from './usage-run';
 import { callsFromProviderLog } from './provider-log';
-import { judgeCalls, phaseIdentity, synthesizedStacks, type PhaseVerdict } from './identity-check';
+import { judgeCalls, phaseIdentity, stackRoleBoundary, synthesizedStacks, type PhaseVerdict } from './identity-check';
 import { providerLogPath } from './terraform-cli';
 import { resourceNames } from '../contracts/resource-names';
 
@@ -184,6 +184,12 @@ async function checkStack(s: StackContext): Promise<StackReport> {
     const identityProblems: string[] = [];
     // The deploy roles as synthesized (the product's JSON, not the test copy).
     const roleStacks = synthesizedStacks(s.synthDir, expectedStacks(s.config));
+    const permissionsBoundary = stackRoleBoundary(JSON.parse(readFileSync(join(s.synthDir, 'stacks', s.name, 'cdk.tf.json'), 'utf8')) as JsonObject, accountId);
+    const callContext = (env: EnvironmentConfig) => ({
+      account: accountId,
+      athenaWorkgroup: resourceNames(env).athenaWorkgroup,
+      ...(permissionsBoundary !== undefined ? { permissionsBoundary } : {}),
+    });
     const judge = async (phase: string): Promise<void> => {
       const calls = callsFromProviderLog(readFileSync(providerLogPath(ctx, phase), 'utf8'), providerLogPath(ctx, phase));
       if (environment === undefined) {
@@ -191,10 +197,7 @@ async function checkStack(s: StackContext): Promise<StackReport> {
         identities.push({ phase, identity: 'administrator (not judged)', calls: calls.length, requests: 0, denied: [], unmapped: [] });
         return;
       }
-      const verdict = await judgeCalls(phase, phaseIdentity(roleStacks, environment, phase), calls, {
-        account: accountId,
-        athenaWorkgroup: resourceNames(environment).athenaWorkgroup,
-      });
+      const verdict = await judgeCalls(phase, phaseIdentity(roleStacks, environment, phase), calls, callContext(environment));
       identities.push(verdict);
       identityProblems.push(...[...verdict.denied, ...verdict.unmapped].map((line) => `${s.name}: ${line}`));
       s.progress(`${s.name}: ${phase} as ${verdict.identity}: ${verdict.calls} calls, ${verdict.denied.length} denied, ${verdict.unmapped.length} unmapped`);
@@ -249,10 +252,7 @@ async function checkStack(s: StackContext): Promise<StackReport> {
           problems.push(`${s.name}: ${error instanceof Error ? error.message : String(error)}`);
         }
         if (usage !== undefined) {
-          const verdict = await judgeCalls('usage job', phaseIdentity(roleStacks, environment, 'usage job'), usage.calls, {
-            account: accountId,
-            athenaWorkgroup: resourceNames(environment).athenaWorkgroup,
-          });
+          const verdict = await judgeCalls('usage job', phaseIdentity(roleStacks, environment, 'usage job'), usage.calls, callContext(environment));
           identities.push(verdict);
           problems.push(...[...verdict.denied, ...verdict.unmapped].map((line) => `${s.name}: ${line}`));
           s.progress(

@@ -89,3 +89,32 @@ export function roleNameFor(env: EnvironmentConfig, phase: string): string {
   const role = PHASE_ROLES[phase];
   return role === undefined ? '?' : deployRoleNames(env)[role];
 }
+
+/**
+ * The permissions boundary the stack's roles carry (call-map CallContext.permissionsBoundary): a
+ * literal ARN, or an aws_iam_policy of the same stack by name. Several different boundaries, or one
+ * that cannot be resolved, are an error naming them rather than a guess.
+ */
+export function stackRoleBoundary(stack: Readonly<Record<string, unknown>>, accountId: string): string | undefined {
+  const resources = (stack.resource ?? {}) as Record<string, Record<string, Record<string, unknown>>>;
+  const found = new Set<string>();
+  for (const body of Object.values(resources.aws_iam_role ?? {})) {
+    const boundary = body.permissions_boundary;
+    if (boundary === undefined || boundary === null) continue;
+    const text = String(boundary);
+    const ref = /^\$\{aws_iam_policy\.([^.]+)\.arn\}$/.exec(text);
+    if (ref !== null) {
+      const policy = resources.aws_iam_policy?.[ref[1]];
+      const name = policy?.name;
+      if (typeof name !== 'string' || name.includes('${')) throw new Error(`permissions boundary ${text}: the policy has no literal name`);
+      const path = typeof policy?.path === 'string' ? policy.path : '/';
+      found.add(`arn:aws:iam::${accountId}:policy${path}${name}`);
+    } else if (text.startsWith('arn:') && !text.includes('${')) {
+      found.add(text);
+    } else {
+      throw new Error(`permissions boundary ${text}: neither a literal ARN nor an aws_iam_policy of the stack`);
+    }
+  }
+  if (found.size > 1) throw new Error(`the stack's roles carry several permissions boundaries (${[...found].join(', ')}); the call map assumes one`);
+  return [...found][0];
+}
