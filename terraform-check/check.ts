@@ -38,6 +38,10 @@ import { changeSummary, terraform, type TerraformContext } from './terraform-cli
 import { blocksOf, cloneJson, isObject, referencedAddress, stackAccountId, stackRegion, type JsonObject } from './terraform-json';
 import { priorStateResources, StateIndex } from './terraform-state';
 import { runScheduledUsageJob, type UsageRunReport } from './usage-run';
+import { callsFromProviderLog } from './provider-log';
+import { judgeCalls, phaseIdentity, stackRoleBoundary, synthesizedStacks, type PhaseVerdict } from './identity-check';
+import { providerLogPath } from './terraform-cli';
+import { resourceNames } from '../contracts/resource-names';
 
 export interface CheckOptions {
   /** Everything the check writes goes here (synthesized stacks, test copies, logs, CLI config). */
@@ -68,6 +72,8 @@ export interface StackReport {
   readonly usage?: UsageRunReport;
   readonly destroyed: number;
   readonly leftovers: Leftovers;
+  /** Each phase's AWS calls judged under its production role (billing stacks), or counted (bootstrap). */
+  readonly identities: readonly PhaseVerdict[];
   /** Wall seconds per step (reporting only). */
   readonly seconds: Readonly<Record<string, number>>;
 }
@@ -171,25 +177,51 @@ async function checkStack(s: StackContext): Promise<StackReport> {
     const endpointChanges = pointAtMoto(stack, moto.endpoint);
     writeFileSync(file, `${JSON.stringify(stack, null, 2)}\n`);
     writeFileSync(join(dir, 'test-copy.json'), `${JSON.stringify({ rewrites, adaptations, endpoints: endpointChanges }, null, 2)}\n`);
-    const ctx: TerraformContext = { dir, env: s.env, stack: s.name };
+    const ctx: TerraformContext = { dir, env: s.env, stack: s.name, recordCalls: true };
     s.progress(`${s.name}: account ${accountId}, moto at ${moto.endpoint}${managedPolicies ? ' (AWS managed policies loaded)' : ''}`);
+    const environment: EnvironmentConfig | undefined = s.config.environments.find((e) => billingStackName(e.name) === s.name);
+    const identities: PhaseVerdict[] = [];
+    const identityProblems: string[] = [];
+    // The deploy roles as synthesized (the product's JSON, not the test copy).
+    const roleStacks = synthesizedStacks(s.synthDir, expectedStacks(s.config));
+    const permissionsBoundary = stackRoleBoundary(JSON.parse(readFileSync(join(s.synthDir, 'stacks', s.name, 'cdk.tf.json'), 'utf8')) as JsonObject, accountId);
+    const callContext = (env: EnvironmentConfig) => ({
+      account: accountId,
+      athenaWorkgroup: resourceNames(env).athenaWorkgroup,
+      ...(permissionsBoundary !== undefined ? { permissionsBoundary } : {}),
+    });
+    const judge = async (phase: string): Promise<void> => {
+      const calls = callsFromProviderLog(readFileSync(providerLogPath(ctx, phase), 'utf8'), providerLogPath(ctx, phase));
+      if (environment === undefined) {
+        // Bootstrap stacks are applied by an administrator (docs/platform.md): counted, not judged.
+        identities.push({ phase, identity: 'administrator (not judged)', calls: calls.length, requests: 0, denied: [], unmapped: [] });
+        return;
+      }
+      const verdict = await judgeCalls(phase, phaseIdentity(roleStacks, environment, phase), calls, callContext(environment));
+      identities.push(verdict);
+      identityProblems.push(...[...verdict.denied, ...verdict.unmapped].map((line) => `${s.name}: ${line}`));
+      s.progress(`${s.name}: ${phase} as ${verdict.identity}: ${verdict.calls} calls, ${verdict.denied.length} denied, ${verdict.unmapped.length} unmapped`);
+    };
 
     await timer.step('init', () => terraform(ctx, 'init', ['init', '-input=false', '-no-color']));
     await timer.step('validate', () => terraform(ctx, 'validate', ['validate', '-json', '-no-color']));
     const planRun = await timer.step('plan', () => terraform(ctx, 'plan', ['plan', '-input=false', '-json', '-out=tfplan']));
     const first = changeSummary(planRun.stdout);
+    await judge('plan');
     const planned = first?.add ?? 0;
     if (first === undefined || first.change !== 0 || first.remove !== 0)
       throw new Error(`${s.name}: the first plan should only create, it plans ${JSON.stringify(first)}`);
     s.progress(`${s.name}: validate ok, plan: ${planned} to create`);
 
     const applied = await timer.step('apply', () => terraform(ctx, 'apply', ['apply', '-input=false', '-json', '-auto-approve', 'tfplan']));
+    await judge('apply');
     const summary = changeSummary(applied.stdout);
     s.progress(`${s.name}: apply added ${summary?.add ?? '?'}`);
 
     // The second plan refreshes every resource from moto; its JSON also carries that refreshed state.
     const { secondPlan, state } = await timer.step('second plan', async () => {
       await terraform(ctx, 'plan-2', ['plan', '-input=false', '-json', '-detailed-exitcode', '-out=tfplan2'], [0, 2]);
+      await judge('plan-2');
       const planJson = await showJson(ctx, 'show-plan-2', ['tfplan2']);
       return { secondPlan: attributeSecondPlan(planJson as PlanJson), state: priorStateResources(planJson) };
     });
@@ -204,10 +236,10 @@ async function checkStack(s: StackContext): Promise<StackReport> {
     // problem is reported at the end.
     const problems: string[] =
       secondPlan.unexplained.length > 0 ? [`${s.name}: second plan diffs no moto limitation explains:`, ...secondPlan.unexplained] : [];
+    problems.push(...identityProblems.splice(0));
     const index = new StateIndex(state);
     const aws = awsClients(moto.endpoint, region);
     const findings = new Findings(s.name);
-    const environment: EnvironmentConfig | undefined = s.config.environments.find((e) => billingStackName(e.name) === s.name);
     let usage: UsageRunReport | undefined;
     const readBack = await timer.step('read-back', async () => {
       const buckets = await readBackBuckets(stack, index, aws, findings);
@@ -220,6 +252,12 @@ async function checkStack(s: StackContext): Promise<StackReport> {
           problems.push(`${s.name}: ${error instanceof Error ? error.message : String(error)}`);
         }
         if (usage !== undefined) {
+          const verdict = await judgeCalls('usage job', phaseIdentity(roleStacks, environment, 'usage job'), usage.calls, callContext(environment));
+          identities.push(verdict);
+          problems.push(...[...verdict.denied, ...verdict.unmapped].map((line) => `${s.name}: ${line}`));
+          s.progress(
+            `${s.name}: usage job as ${verdict.identity}: ${verdict.calls} calls, ${verdict.denied.length} denied, ${verdict.unmapped.length} unmapped`,
+          );
           const months = usage.months.length;
           const wrong = Object.entries(usage.metrics).filter(([name, value]) => (name === 'UsageJobHeartbeat' ? value !== months : value !== 0));
           findings.that(
@@ -256,6 +294,8 @@ async function checkStack(s: StackContext): Promise<StackReport> {
       const run = await terraform(ctx, 'destroy', ['destroy', '-input=false', '-json', '-auto-approve', '-refresh=false']);
       return changeSummary(run.stdout)?.remove ?? -1;
     });
+    await judge('destroy');
+    problems.push(...identityProblems.splice(0));
     const remaining = (await terraform(ctx, 'state-list', ['state', 'list'])).stdout.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('data.'));
     if (destroyed !== created || remaining.length > 0) {
       problems.push(`${s.name}: created ${created}, destroy reported ${destroyed} destroyed, the state still holds ${remaining.join(', ') || 'nothing'}`);
@@ -282,6 +322,7 @@ async function checkStack(s: StackContext): Promise<StackReport> {
       ...(usage !== undefined ? { usage } : {}),
       destroyed,
       leftovers,
+      identities,
       seconds: timer.seconds,
     };
   } finally {

@@ -36,6 +36,13 @@ export function renderReport(report: CheckReport): string[] {
         `    usage job (athena, ${s.usage.months.join(' and ')}): exit 0, ${s.usage.invoiceLines} invoice lines, ${s.usage.getUsageCalls} GetUsage calls, heartbeat ${String(s.usage.metrics.UsageJobHeartbeat)}, every gauge read back 0`,
       );
     }
+    for (const v of s.identities) {
+      lines.push(
+        v.requests === 0 && v.denied.length === 0 && v.identity.startsWith('administrator')
+          ? `    ${v.phase}: ${v.calls} AWS calls as ${v.identity}`
+          : `    ${v.phase}: ${v.calls} AWS calls, ${v.requests} IAM requests as ${v.identity}: ${v.denied.length} denied, ${v.unmapped.length} unmapped`,
+      );
+    }
     lines.push(
       `    after destroy: nothing left in moto${s.leftovers.scheduledForDeletion.length > 0 ? `; scheduled for deletion as in AWS: ${s.leftovers.scheduledForDeletion.join('; ')}` : ''}`,
     );

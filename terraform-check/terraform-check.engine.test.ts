@@ -51,6 +51,24 @@ describe('Terraform engine check (AWS provider 5.100.0 on moto)', () => {
     for (const s of report.stacks.filter((x) => x.stack.startsWith('bootstrap'))) expect([s.stack, s.secondPlan.changed]).toEqual([s.stack, []]);
   });
 
+  it('judges every phase of every billing stack under its production role: calls recorded, none denied or unmapped', () => {
+    for (const env of platformConfig.environments) {
+      const s = report.stacks.find((x) => x.stack === billingStackName(env.name));
+      const phases = (s?.identities ?? []).map((v) => [v.phase, v.identity, v.denied.length, v.unmapped.length]);
+      expect(phases).toEqual([
+        ['plan', `${env.prefix}-github-plan`, 0, 0],
+        ['apply', `${env.prefix}-github-apply`, 0, 0],
+        ['plan-2', `${env.prefix}-github-plan`, 0, 0],
+        ['usage job', `${env.prefix}-github-usage-job`, 0, 0],
+        ['destroy', `${env.prefix}-github-apply`, 0, 0],
+      ]);
+      for (const v of s?.identities ?? []) if (v.phase !== 'plan') expect([v.phase, v.calls > 0]).toEqual([v.phase, true]);
+    }
+    for (const s of report.stacks.filter((x) => x.stack.startsWith('bootstrap'))) {
+      expect(new Set(s.identities.map((v) => v.identity))).toEqual(new Set(['administrator (not judged)']));
+    }
+  });
+
   it('runs the usage job against every environment Terraform created, publishing zeros and a heartbeat', () => {
     for (const env of platformConfig.environments) {
       const s = report.stacks.find((x) => x.stack === billingStackName(env.name));

@@ -6,7 +6,7 @@
  * line, `diagnostic` and `change_summary` messages among them.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface TerraformContext {
@@ -14,6 +14,16 @@ export interface TerraformContext {
   readonly dir: string;
   readonly env: NodeJS.ProcessEnv;
   readonly stack: string;
+  /**
+   * Record the provider's AWS calls: each step runs with TF_LOG_PROVIDER=DEBUG and
+   * TF_LOG_PATH=<dir>/logs/<step>.provider.log (https://developer.hashicorp.com/terraform/internals/debugging).
+   */
+  readonly recordCalls?: boolean;
+}
+
+/** Where a step's provider debug log goes when the context records calls. */
+export function providerLogPath(ctx: Pick<TerraformContext, 'dir'>, step: string): string {
+  return join(ctx.dir, 'logs', `${step}.provider.log`);
 }
 
 export interface TerraformRun {
@@ -79,7 +89,9 @@ export function terraform(
   const logDir = join(ctx.dir, 'logs');
   mkdirSync(logDir, { recursive: true });
   return new Promise((resolve, reject) => {
-    const child = spawn('terraform', [`-chdir=${ctx.dir}`, ...args], { env: ctx.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = ctx.recordCalls ? { ...ctx.env, TF_LOG_PROVIDER: 'DEBUG', TF_LOG_PATH: providerLogPath(ctx, step) } : ctx.env;
+    if (ctx.recordCalls) rmSync(providerLogPath(ctx, step), { force: true });
+    const child = spawn('terraform', [`-chdir=${ctx.dir}`, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));

@@ -8,7 +8,7 @@
  * back from moto's CloudWatch that the run published every key's gauges and the heartbeat.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { API_KEY_DIMENSION, METRICS, metricsNamespace } from '../contracts/metrics';
@@ -18,6 +18,8 @@ import { REPO_ROOT } from '../stacks/shared/repo';
 import { getUsageServer } from '../usage-job/aws/testing/get-usage-server';
 import { FAKE_CREDENTIALS } from '../test-support/moto-server';
 import { awsClients } from './aws-clients';
+import type { RecordedCall } from '../permissions/recorded-call';
+import { startRecordingProxy } from './recording-proxy';
 
 /** The months the hourly schedule computes at `now` (usage.yml: the previous month too on days 1 to 3). */
 export function scheduledMonths(now: Date): string[] {
@@ -35,6 +37,8 @@ export interface UsageRunReport {
   readonly getUsageCalls: number;
   /** Read back from CloudWatch over the run's hours: metric -> Maximum (Sum for the heartbeat). */
   readonly metrics: Readonly<Record<string, number | undefined>>;
+  /** Every AWS call the job made (moto and the GetUsage stand-in), for the usage-job role's check. */
+  readonly calls: readonly RecordedCall[];
 }
 
 function runCli(args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -58,6 +62,9 @@ export async function runScheduledUsageJob(
   const plans = Object.fromEntries(Object.entries(planKeys).map(([plan, keys]) => [plan, Object.fromEntries(keys.map((k) => [k, {}]))]));
   const gateway = getUsageServer(plans);
   const gatewayEndpoint = await gateway.start();
+  // The job's calls pass through recording proxies (recording-proxy.ts) on their way to moto and the stand-in.
+  const motoProxy = await startRecordingProxy(motoEndpoint);
+  const gatewayProxy = await startRecordingProxy(gatewayEndpoint);
   const started = new Date();
   const months = scheduledMonths(started);
   const invoiceDir = join(workDir, 'invoices');
@@ -71,8 +78,8 @@ export async function runScheduledUsageJob(
       AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey,
       AWS_REGION: env.region,
       AWS_DEFAULT_REGION: env.region,
-      AWS_ENDPOINT_URL: motoEndpoint,
-      AWS_ENDPOINT_URL_API_GATEWAY: gatewayEndpoint,
+      AWS_ENDPOINT_URL: motoProxy.endpoint,
+      AWS_ENDPOINT_URL_API_GATEWAY: gatewayProxy.endpoint,
     });
     for (const month of months) {
       const invoice = join(invoiceDir, `invoice-${env.name}-${month}.csv`);
@@ -91,6 +98,8 @@ export async function runScheduledUsageJob(
     }
   } finally {
     await gateway.stop();
+    await motoProxy.stop();
+    await gatewayProxy.stop();
   }
   const ended = new Date();
 
@@ -123,5 +132,8 @@ export async function runScheduledUsageJob(
     const name = q.Label ?? q.MetricStat?.Metric?.MetricName ?? q.Id ?? '';
     metrics[name] = data.MetricDataResults?.find((r) => r.Id === q.Id)?.Values?.[0];
   }
-  return { months, invoiceLines, getUsageCalls: gateway.requests.length, metrics };
+  const calls = [...motoProxy.calls, ...gatewayProxy.calls];
+  mkdirSync(join(workDir, 'logs'), { recursive: true });
+  writeFileSync(join(workDir, 'logs', 'usage-job.calls.json'), `${JSON.stringify(calls, null, 1)}\n`);
+  return { months, invoiceLines, getUsageCalls: gateway.requests.length, metrics, calls };
 }

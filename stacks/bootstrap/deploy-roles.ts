@@ -214,7 +214,18 @@ function refreshReadStatements(env: EnvironmentConfig): PolicyStatement[] {
         'sns:ListSubscriptionsByTopic',
         'sns:GetDataProtectionPolicy',
       ],
-      Resource: [`arn:aws:sns:${region}:${account}:${r.alarmTopic}`, `arn:aws:sns:${region}:${account}:${r.alarmTopic}:*`],
+      // GetSubscriptionAttributes (the e-mail subscription) is authorized against the topic: the
+      // SAR lists only the `topic` resource type for it and for Unsubscribe, not the subscription
+      // ARN (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsns.html).
+      Resource: `arn:aws:sns:${region}:${account}:${r.alarmTopic}`,
+    },
+    {
+      // The quota-notice rule and its target (stacks/billing/monitoring/notice-route.ts), on the
+      // default bus: rule/<name> (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridge.html).
+      Sid: 'RefreshRules',
+      Effect: 'Allow',
+      Action: ['events:DescribeRule', 'events:ListTagsForResource', 'events:ListTargetsByRule'],
+      Resource: `arn:aws:events:${region}:${account}:rule/${prefix}-*`,
     },
     {
       Sid: 'RefreshAlarmsAndDashboard',
@@ -309,6 +320,8 @@ export class DeployRoles extends Construct {
         // account (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudfront.html,
         // .../list_amazonapigatewaymanagement.html). Ids are generated, so the scope is the account/region.
         { Sid: 'CloudFront', Effect: 'Allow', Action: 'cloudfront:*', Resource: `arn:aws:cloudfront::${account}:*` },
+        // CreateDistribution and CreateFunction have no resource type in the SAR: only "*" grants them.
+        { Sid: 'CloudFrontCreate', Effect: 'Allow', Action: ['cloudfront:CreateDistribution', 'cloudfront:CreateFunction'], Resource: '*' },
         { Sid: 'ApiGateway', Effect: 'Allow', Action: 'apigateway:*', Resource: `arn:aws:apigateway:${region}::/*` },
         {
           Sid: 'Catalog',
@@ -323,6 +336,26 @@ export class DeployRoles extends Construct {
         },
         { Sid: 'Workgroup', Effect: 'Allow', Action: 'athena:*', Resource: `arn:aws:athena:${region}:${account}:workgroup/${r.athenaWorkgroup}` },
         { Sid: 'Topic', Effect: 'Allow', Action: 'sns:*', Resource: `arn:aws:sns:${region}:${account}:${r.alarmTopic}` },
+        {
+          // The quota-notice rule and its target; tags sent with PutRule also need events:TagResource
+          // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridge.html).
+          Sid: 'Rules',
+          Effect: 'Allow',
+          Action: [
+            'events:PutRule',
+            'events:DescribeRule',
+            'events:EnableRule',
+            'events:DisableRule',
+            'events:DeleteRule',
+            'events:PutTargets',
+            'events:RemoveTargets',
+            'events:ListTargetsByRule',
+            'events:TagResource',
+            'events:UntagResource',
+            'events:ListTagsForResource',
+          ],
+          Resource: `arn:aws:events:${region}:${account}:rule/${env.prefix}-*`,
+        },
         {
           Sid: 'AlarmsAndDashboard',
           Effect: 'Allow',

@@ -22,6 +22,11 @@ const APPLY = 'apply role: Terraform manages the whole lifecycle of the environm
 export const IAM_WILDCARD_EXCEPTIONS: readonly WildcardException[] = [
   { sid: 'Metrics', anyResource: true, why: 'cloudwatch:PutMetricData has no resource-level permissions; the cloudwatch:namespace condition scopes it.' },
   { sid: 'MetricsRead', anyResource: true, why: 'cloudwatch:GetMetricData has no resource-level permissions (read-only).' },
+  {
+    sid: 'CloudFrontCreate',
+    anyResource: true,
+    why: 'cloudfront:CreateDistribution and CreateFunction have no resource type (SAR list_amazoncloudfront.html): only Resource "*" grants them.',
+  },
   { sid: 'RandomPassword', anyResource: true, why: 'secretsmanager:GetRandomPassword acts on no resource; AWS only accepts Resource "*".' },
   {
     sid: 'Describe',
