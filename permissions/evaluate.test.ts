@@ -61,4 +61,11 @@ describe('evaluate', () => {
     await expect(evaluate(role, { action: 's3:HeadBucket', resource: 'arn:aws:s3:::b' })).rejects.toThrow(EvaluationError);
     await expect(evaluate(role, { action: 'events:PutRule', resource: 'arn:aws:s3:::b' })).rejects.toThrow(/events:PutRule on arn:aws:s3:::b/);
   });
+
+  test('resourceAccount makes an S3 request cross-account: the identity policy alone no longer allows it', async () => {
+    const request = { action: 's3:ListBucket', resource: 'arn:aws:s3:::ubb-dev-logs' };
+    await expect(evaluate(role, request)).resolves.toBe('Allowed');
+    await expect(evaluate(role, { ...request, resourceAccount: '333333333333' })).resolves.toBe('ImplicitlyDenied');
+    await expect(evaluate(role, { ...request, resourceAccount: '3333' })).rejects.toThrow(/resourceAccount/);
+  });
 });
