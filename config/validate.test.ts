@@ -272,6 +272,24 @@ describe('validatePlatformConfig', () => {
     expect(() => validatePlatformConfig(withChange((c) => (c.local.accountId = c.bootstrap.accountId)))).not.toThrow();
   });
 
+  it('refuses nested prefixes within one account and a bootstrap prefix inside an environment prefix', () => {
+    expect(
+      messageOf(
+        withChange((c) => {
+          prod(c).accountId = c.environments[0].accountId;
+          c.environments[0].prefix = 'api';
+          prod(c).prefix = 'api-prod';
+        }),
+      ),
+    ).toContain('bootstrap: environments environment "prod"\'s prefix "api-prod" nests inside environment "dev"\'s prefix "api" in account "111111111111"');
+    expect(messageOf(withChange((c) => (c.bootstrap.prefix = 'ubb-dev')))).toContain(
+      'bootstrap: prefix "ubb-dev" equals or nests inside environment "dev"\'s prefix "ubb-dev"',
+    );
+    expect(messageOf(withChange((c) => (c.bootstrap.prefix = 'ubb-prod-tools')))).toContain('bootstrap: prefix "ubb-prod-tools" equals or nests');
+    // In different accounts the role patterns never meet.
+    expect(() => validatePlatformConfig(withChange((c) => (c.environments[0].prefix = 'api')))).not.toThrow();
+  });
+
   it('lists every problem in one message, separated by semicolons', () => {
     const msg = messageOf(
       withChange((c) => {

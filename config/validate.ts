@@ -252,6 +252,26 @@ function checkStateApart(config: PlatformConfig, bs: Problems): void {
       `${show(config.bootstrap.accountId)} is also the account of environment ${sharing.map((e) => show(e.name)).join(', ')}; put the state bucket in a tooling account no environment uses, or set bootstrap.stateInEnvironmentAccount: true to accept that this account's administrators reach every environment's state (docs/platform.md, "State apart")`,
     );
   }
+  // An apply role may manage role/<prefix>-* (stacks/bootstrap/iam-guard.ts): a nested prefix puts
+  // another environment's, or the bootstrap's, roles inside that pattern.
+  const bootstrapPrefix = config.bootstrap?.prefix ?? '';
+  for (const env of deployed) {
+    if (typeof env.prefix !== 'string') continue;
+    if (bootstrapPrefix === env.prefix || bootstrapPrefix.startsWith(`${env.prefix}-`)) {
+      bs.add(
+        'prefix',
+        `${show(bootstrapPrefix)} equals or nests inside environment ${show(env.name)}'s prefix ${show(env.prefix)}, whose apply role manages ${show(`${env.prefix}-*`)}; choose a bootstrap prefix outside every environment prefix`,
+      );
+    }
+    for (const other of deployed) {
+      if (other !== env && other.accountId === env.accountId && typeof other.prefix === 'string' && other.prefix.startsWith(`${env.prefix}-`)) {
+        bs.add(
+          'environments',
+          `environment ${show(other.name)}'s prefix ${show(other.prefix)} nests inside environment ${show(env.name)}'s prefix ${show(env.prefix)} in account ${show(env.accountId)}, so ${show(env.name)}'s apply role would manage its roles; choose prefixes where neither starts with the other followed by "-"`,
+        );
+      }
+    }
+  }
   const bucket = config.bootstrap?.stateBucket ?? '';
   for (const env of deployed) {
     if (typeof env.prefix === 'string' && bucket.startsWith(`${env.prefix}-`)) {

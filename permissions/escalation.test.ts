@@ -196,6 +196,26 @@ describe.each(platformConfig.environments.map((env) => [env.name, env] as const)
   });
 });
 
+describe.each(platformConfig.environments.map((env) => [env.name, env] as const))('the %s apply role with a later, wide iam:* Allow added', (_name, env) => {
+  // The Deny statements exist so that a wider Allow cannot undo the limits (iam-guard.ts): each
+  // attempt they deny today must stay denied when the role is also given iam:* on *.
+  const identity = applyIdentity(env);
+  const widened: Identity = {
+    ...identity,
+    policies: [...identity.policies, { name: 'wide', document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iam:*', Resource: '*' }] } }],
+  };
+
+  test('every attempt explicitly denied today stays explicitly denied', async () => {
+    const held: string[] = [];
+    for (const a of escalations(env)) {
+      if ((await evaluate(identity, a.request)) !== 'ExplicitlyDenied') continue;
+      expect({ attempt: a.attempt, decision: await evaluate(widened, a.request) }).toEqual({ attempt: a.attempt, decision: 'ExplicitlyDenied' });
+      held.push(a.attempt);
+    }
+    expect(held.length).toBeGreaterThanOrEqual(10);
+  });
+});
+
 describe('the attach allow-list (iam:PolicyARN), when it is not empty', () => {
   const env = platformConfig.environments[0];
   const boundary = roleBoundaryArn(env);

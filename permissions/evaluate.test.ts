@@ -86,4 +86,11 @@ describe('evaluate', () => {
       EvaluationError,
     );
   });
+
+  test('resourceAccount makes an S3 request cross-account: the identity policy alone no longer allows it', async () => {
+    const request = { action: 's3:ListBucket', resource: 'arn:aws:s3:::ubb-dev-logs' };
+    await expect(evaluate(role, request)).resolves.toBe('Allowed');
+    await expect(evaluate(role, { ...request, resourceAccount: '333333333333' })).resolves.toBe('ImplicitlyDenied');
+    await expect(evaluate(role, { ...request, resourceAccount: '3333' })).rejects.toThrow(/resourceAccount/);
+  });
 });

@@ -31,6 +31,13 @@ export interface AccessRequest {
   readonly context?: Readonly<Record<string, string | readonly string[]>>;
   /** The resource's own policy (bucket policy, topic policy), when it has one. */
   readonly resourcePolicy?: PolicyDocument;
+  /**
+   * The account that owns the resource, when its ARN does not say (S3 ARNs carry no account).
+   * Without it such a resource counts as the caller's own, and a cross-account request is then
+   * decided as a same-account one: the resource policy alone could allow it
+   * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html).
+   */
+  readonly resourceAccount?: string;
 }
 
 export type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
@@ -50,13 +57,28 @@ function accountOf(arn: string): string {
  * call map, never a silent "denied".
  */
 export async function evaluate(identity: Identity, request: AccessRequest): Promise<Decision> {
-  const resourceAccount = request.resource === '*' ? accountOf(identity.arn) : request.resource.split(':')[4] || accountOf(identity.arn);
+  const fromArn = request.resource === '*' ? undefined : request.resource.split(':')[4];
+  if (request.resourceAccount !== undefined && !/^\d{12}$/.test(request.resourceAccount)) {
+    throw new EvaluationError(`${request.action} on ${request.resource}: resourceAccount is not a 12-digit account id: ${request.resourceAccount}`);
+  }
+  if (request.resourceAccount !== undefined && fromArn !== undefined && fromArn !== '' && fromArn !== request.resourceAccount) {
+    throw new EvaluationError(`${request.action} on ${request.resource}: resourceAccount ${request.resourceAccount} contradicts the ARN's account`);
+  }
+  const resourceAccount = request.resourceAccount ?? (fromArn !== undefined && fromArn !== '' ? fromArn : accountOf(identity.arn));
   const simulation: Simulation = {
     request: {
       principal: identity.arn,
       action: request.action,
       resource: { resource: request.resource, accountId: resourceAccount },
-      contextVariables: Object.fromEntries(Object.entries(request.context ?? {}).map(([k, v]) => [k, typeof v === 'string' ? v : [...v]])),
+      contextVariables: {
+        // AWS puts the caller's ARN and account in the context of every signed request (Availability
+        // of aws:PrincipalArn and aws:PrincipalAccount,
+        // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html);
+        // the evaluator does not, and a bucket policy naming roles by aws:PrincipalArn depends on it.
+        'aws:PrincipalArn': identity.arn,
+        'aws:PrincipalAccount': accountOf(identity.arn),
+        ...Object.fromEntries(Object.entries(request.context ?? {}).map(([k, v]) => [k, typeof v === 'string' ? v : [...v]])),
+      },
     },
     identityPolicies: identity.policies.map((p) => ({ name: p.name, policy: p.document })),
     serviceControlPolicies: [],

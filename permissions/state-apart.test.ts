@@ -15,6 +15,8 @@ import { bootstrapDriftIdentity, deployIdentity, stateBucketPolicy } from './tes
 const bucket = `arn:aws:s3:::${platformConfig.bootstrap.stateBucket}`;
 const resourcePolicy = stateBucketPolicy();
 const TLS = { 'aws:SecureTransport': 'true' };
+// S3 ARNs carry no account: without it the evaluator would take the bucket for the caller's own.
+const resourceAccount = platformConfig.bootstrap.accountId;
 const envs = platformConfig.environments;
 const stateOf = (env: EnvironmentConfig) => `${bucket}/${stateKey(billingStackName(env.name))}`;
 const bootstrapStates = bootstrapDriftTargets(platformConfig).map((t) => `${bucket}/${t.stateKey}`);
@@ -44,7 +46,7 @@ describe.each(envs.map((env) => [env.name, env] as const))('the %s roles', (_nam
       'own %s',
       async (_label, action, what, decision) => {
         const resource = what === 'state' ? stateOf(env) : `${stateOf(env)}.tflock`;
-        await expect(evaluate(identity, { action, resource, resourcePolicy, context: TLS })).resolves.toBe(decision);
+        await expect(evaluate(identity, { action, resource, resourcePolicy, resourceAccount, context: TLS })).resolves.toBe(decision);
       },
     );
 
@@ -52,7 +54,7 @@ describe.each(envs.map((env) => [env.name, env] as const))('the %s roles', (_nam
       const others = [...envs.filter((e) => e.name !== env.name).flatMap((e) => [stateOf(e), `${stateOf(e)}.tflock`]), ...bootstrapStates];
       for (const resource of others) {
         for (const action of ['s3:GetObject', 's3:PutObject', 's3:DeleteObject']) {
-          const decision = await evaluate(identity, { action, resource, resourcePolicy, context: TLS });
+          const decision = await evaluate(identity, { action, resource, resourcePolicy, resourceAccount, context: TLS });
           expect({ action, resource, decision }).toEqual({ action, resource, decision: expect.not.stringMatching(/^Allowed$/) });
         }
       }
@@ -65,13 +67,13 @@ describe.each(bootstrapDriftTargets(platformConfig).map((t) => [t.stack, t] as c
 
   test('reads its own stack’s state, writes nothing', async () => {
     const own = `${bucket}/${target.stateKey}`;
-    await expect(evaluate(identity, { action: 's3:GetObject', resource: own, resourcePolicy, context: TLS })).resolves.toBe('Allowed');
-    await expect(evaluate(identity, { action: 's3:PutObject', resource: own, resourcePolicy, context: TLS })).resolves.not.toBe('Allowed');
+    await expect(evaluate(identity, { action: 's3:GetObject', resource: own, resourcePolicy, resourceAccount, context: TLS })).resolves.toBe('Allowed');
+    await expect(evaluate(identity, { action: 's3:PutObject', resource: own, resourcePolicy, resourceAccount, context: TLS })).resolves.not.toBe('Allowed');
   });
 
   test('never another stack’s state', async () => {
     for (const resource of [...envs.map(stateOf), ...bootstrapStates.filter((s) => !s.endsWith(`/${target.stateKey}`))]) {
-      const decision = await evaluate(identity, { action: 's3:GetObject', resource, resourcePolicy, context: TLS });
+      const decision = await evaluate(identity, { action: 's3:GetObject', resource, resourcePolicy, resourceAccount, context: TLS });
       expect({ resource, decision }).toEqual({ resource, decision: expect.not.stringMatching(/^Allowed$/) });
     }
   });
