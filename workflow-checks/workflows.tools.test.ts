@@ -81,6 +81,7 @@ describe("the repository's workflows", () => {
       'delivery/no-apply-running.sh',
       'delivery/release-state-lock.sh',
       'delivery/terraform-apply.sh',
+      'delivery/terraform-json-guard.sh',
       'delivery/terraform-providers.sh',
     ]);
     const result = spawnSync('shellcheck', scripts, { cwd: ROOT, encoding: 'utf8' });
