@@ -19,6 +19,9 @@ export const ALLOWED = {
   stacks: ['contracts', 'config', 'sql', 'lambdas', 'cf-functions'],
   local: ['contracts', 'config', 'sql', 'cf-functions', 'lambdas', 'keys', 'usage-job'],
   delivery: ['contracts', 'config', 'stacks'],
+  // The repository's rules for its workflows and composite actions (actionlint, the rule checks,
+  // their broken fixtures) and its supply-chain promises; only tests run them.
+  'workflow-checks': ['contracts', 'config', 'stacks', 'delivery'],
   // What each deploy identity may do: the evaluator, the map from AWS calls to IAM actions, the
   // resource-type permission table and the escalation matrix; judges the synthesized stacks.
   permissions: ['contracts', 'config', 'stacks'],

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runScript } from './testing/composite-action';
+import { runScript } from '../test-support/composite-action';
 import { startFakeGitHub, type FakeGitHub } from './testing/fake-github';
 
 const SCRIPT = join(__dirname, 'no-apply-running.sh');

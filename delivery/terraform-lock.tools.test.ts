@@ -1,7 +1,7 @@
 /**
  * The state lock across cancellations, with the real Terraform CLI against an HTTP state backend
  * whose lock outlives a killed process (like the S3 lock file; the local backend's file lock does
- * not), and the runner's cancellation emulated (testing/runner-signals.ts):
+ * not), and the runner's cancellation emulated (test-support/runner-signals.ts):
  *
  * - review plans (pull requests, drift, the prod plan for reviewers) never take the lock, so a
  *   cancelled one cannot leave it behind, and a held lock does not stop them;
@@ -14,9 +14,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { runCompositeAction, runScript } from './testing/composite-action';
+import { runCompositeAction, runScript } from '../test-support/composite-action';
 import { startHttpStateBackend, type HttpStateBackend, type LockInfo } from './testing/http-state-backend';
-import { cancelLikeRunner, cleanUpOrphans, startStep, trackedProcesses, waitFor } from './testing/runner-signals';
+import { cancelLikeRunner, cleanUpOrphans, startStep, trackedProcesses, waitFor } from '../test-support/runner-signals';
 
 const ROOT = join(__dirname, '..');
 const PLAN_ACTION = join(ROOT, '.github', 'actions', 'terraform-plan', 'action.yml');

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCompositeAction, type StepsRun } from './testing/composite-action';
+import { runCompositeAction, type StepsRun } from '../test-support/composite-action';
 
 const ROOT = join(__dirname, '..');
 const ACTION = join(ROOT, '.github', 'actions', 'terraform-plan', 'action.yml');

@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync } from '../stacks/shared/zip';
-import { runScript } from './testing/composite-action';
+import { runScript } from '../test-support/composite-action';
 
 const SCRIPT = join(__dirname, 'terraform-providers.sh');
 const PLATFORMS = 'linux_amd64 darwin_arm64';

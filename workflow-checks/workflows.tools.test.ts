@@ -4,8 +4,8 @@ import { join, relative } from 'node:path';
 import { platformConfig } from '../config/environments';
 import { plansOnPullRequests } from '../stacks/bootstrap/deploy-roles';
 import { actionlint, actionlintVersion, ACTIONLINT_VERSION } from './actionlint';
-import { deployedEnvironmentNames } from './environment-cli';
-import { readEnvironmentsFile } from './environments-file';
+import { deployedEnvironmentNames } from '../delivery/environment-cli';
+import { readEnvironmentsFile } from '../delivery/environments-file';
 import {
   checkAction,
   checkEnvironmentCoverage,
@@ -23,7 +23,7 @@ import {
 const ROOT = join(__dirname, '..');
 const WORKFLOW_DIR = join(ROOT, '.github', 'workflows');
 const ACTION_DIR = join(ROOT, '.github', 'actions');
-const BROKEN_DIR = join(__dirname, 'fixtures', 'workflows');
+const BROKEN_DIR = join(__dirname, 'fixtures');
 
 const rel = (path: string): string => relative(ROOT, path);
 const load = (path: string): YamlFile => loadYaml(rel(path), readFileSync(path, 'utf8'));
@@ -73,7 +73,7 @@ describe("the repository's workflows", () => {
   });
 
   test('the delivery shell scripts the workflows run pass shellcheck', () => {
-    const scripts = readdirSync(__dirname)
+    const scripts = readdirSync(join(ROOT, 'delivery'))
       .filter((f) => f.endsWith('.sh'))
       .map((f) => join('delivery', f));
     expect(scripts.sort()).toEqual([
@@ -81,6 +81,7 @@ describe("the repository's workflows", () => {
       'delivery/no-apply-running.sh',
       'delivery/release-state-lock.sh',
       'delivery/terraform-apply.sh',
+      'delivery/terraform-json-guard.sh',
       'delivery/terraform-providers.sh',
     ]);
     const result = spawnSync('shellcheck', scripts, { cwd: ROOT, encoding: 'utf8' });
@@ -193,7 +194,7 @@ describe('what each workflow promises', () => {
     );
     const store = steps.find((s) => s.name === 'Store the invoice of record in the usage bucket')!;
     expect(store.if).toBe('inputs.dry-run != true');
-    expect(store.run).toContain('npm run --silent delivery:store-invoice -- --env "$ENVIRONMENT" --month "$month" --file "$file"');
+    expect(store.run).toContain('npm run --silent usage:store-invoice -- --env "$ENVIRONMENT" --month "$month" --file "$file"');
     expect(store.run).toContain('--run-id "$GITHUB_RUN_ID" --run-attempt "$GITHUB_RUN_ATTEMPT" --commit "$GITHUB_SHA"');
     expect(steps.find((s) => s.name === 'Upload invoice lines')?.if).toBe('inputs.dry-run != true');
     expect(steps.at(-1)).toMatchObject({

@@ -5,7 +5,7 @@
  * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html); the usage-job
  * role is also denied any put under invoices/ without that header (stacks/bootstrap/deploy-roles.ts).
  *
- *   npm run --silent delivery:store-invoice -- --env prod --month 2026-11 --file invoice.csv \
+ *   npm run --silent usage:store-invoice -- --env prod --month 2026-11 --file invoice.csv \
  *     --run-id "$GITHUB_RUN_ID" --run-attempt "$GITHUB_RUN_ATTEMPT" --commit "$GITHUB_SHA"
  *
  * Prints the s3:// address on stdout; exits 1 with one line on failure, 2 on bad arguments.
@@ -15,7 +15,6 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { invoiceObjectKey } from '../contracts/invoices';
 import { resourceNames } from '../contracts/resource-names';
 import { platformConfig } from '../config/environments';
-import { runCli } from './run-cli';
 
 /** The one S3 call this needs, so tests can record it. */
 export interface InvoiceBucket {
@@ -83,13 +82,21 @@ export async function main(argv: readonly string[], out: (s: string) => void, er
   } catch (error) {
     if (error instanceof UsageError) {
       err(
-        `delivery:store-invoice: ${error.message}\nusage: delivery:store-invoice -- --env ENV --month YYYY-MM --file FILE --run-id ID --run-attempt N --commit SHA\n`,
+        `usage:store-invoice: ${error.message}\nusage: usage:store-invoice -- --env ENV --month YYYY-MM --file FILE --run-id ID --run-attempt N --commit SHA\n`,
       );
       return 2;
     }
-    err(`delivery:store-invoice: ${(error as Error).message.split('\n')[0]}\n`);
+    err(`usage:store-invoice: ${(error as Error).message.split('\n')[0]}\n`);
     return 1;
   }
 }
 
-if (require.main === module) runCli(main);
+if (require.main === module) {
+  void main(
+    process.argv.slice(2),
+    (s) => process.stdout.write(s),
+    (s) => process.stderr.write(s),
+  ).then((code) => {
+    process.exitCode = code;
+  });
+}

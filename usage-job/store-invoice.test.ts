@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { invoiceObjectKey } from '../contracts/invoices';
-import { environmentInfo } from './environment-cli';
+import { resourceNames } from '../contracts/resource-names';
+import { platformConfig } from '../config/environments';
 import { main, type InvoiceBucket } from './store-invoice';
 
 /** Records the puts; refuses a key that exists, as S3 does for If-None-Match: *. */
@@ -60,7 +61,7 @@ test('writes the invoice lines to the usage bucket, named by the run, only as a 
   expect(result).toEqual({ code: 0, out: 's3://ubb-prod-usage-222222222222/invoices/prod/2026-11/run-4242-attempt-1.csv\n', err: '' });
   expect(bucket.puts).toEqual([
     {
-      Bucket: environmentInfo('prod').usage_bucket,
+      Bucket: resourceNames(platformConfig.environments.find((e) => e.name === 'prod')!).usageBucket,
       Key: 'invoices/prod/2026-11/run-4242-attempt-1.csv',
       Body: 'month,status\r\n2026-11,final\r\n',
       ContentType: 'text/csv; charset=utf-8',
