@@ -13,7 +13,7 @@ import { main as maskMain } from './plan-mask-cli';
 import { main as renderMain } from './plan-markdown-cli';
 import { SECRET_MASK } from './plan-secrets';
 import { readFixture, SCENARIOS } from './testing/secret-plans';
-import { compositeSteps } from './testing/composite-action';
+import { compositeSteps } from '../test-support/composite-action';
 
 const ROOT = join(__dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'plan-secret-channels-'));

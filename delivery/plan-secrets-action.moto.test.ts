@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useMotoServer } from '../test-support/moto-server';
-import { runCompositeAction } from './testing/composite-action';
+import { runCompositeAction } from '../test-support/composite-action';
 import { fakeKey, prepareScenario, SCENARIOS, terraform, writeCliConfig, type SecretScenario } from './testing/secret-plans';
 
 const ROOT = join(__dirname, '..');
