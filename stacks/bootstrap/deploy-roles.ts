@@ -321,7 +321,12 @@ export class DeployRoles extends Construct {
         // .../list_amazonapigatewaymanagement.html). Ids are generated, so the scope is the account/region.
         { Sid: 'CloudFront', Effect: 'Allow', Action: 'cloudfront:*', Resource: `arn:aws:cloudfront::${account}:*` },
         // CreateDistribution and CreateFunction have no resource type in the SAR: only "*" grants them.
-        { Sid: 'CloudFrontCreate', Effect: 'Allow', Action: ['cloudfront:CreateDistribution', 'cloudfront:CreateFunction'], Resource: '*' },
+        {
+          Sid: 'CloudFrontCreate',
+          Effect: 'Allow',
+          Action: ['cloudfront:CreateDistribution', 'cloudfront:CreateFunction', 'cloudfront:CreateKeyValueStore'],
+          Resource: '*',
+        },
         { Sid: 'ApiGateway', Effect: 'Allow', Action: 'apigateway:*', Resource: `arn:aws:apigateway:${region}::/*` },
         {
           Sid: 'Catalog',
