@@ -8,6 +8,8 @@
  *   KEYS_REGISTRY_BUCKET the registry's S3 bucket (default <prefix>-key-registry-<account id>)
  *   KEYS_S3_ENDPOINT, KEYS_APIGW_ENDPOINT   endpoints (moto and the stand-ins in tests)
  *   KEYS_EDGE_FILE       the edge store as a JSON file (default for --env local)
+ *   KEYS_EDGE_STORE_ARN  the CloudFront KeyValueStore (billing stack output edge_key_store_arn)
+ *   KEYS_EDGE_ENDPOINT   the KeyValueStore endpoint (the stand-in in tests)
  *   LOCAL_STATE_DIR      the local platform's state folder (default .local)
  *   KEYS_FAULT_AFTER_STEP=N   fault tests only: the process kills itself (SIGKILL) after step N
  */
@@ -17,6 +19,7 @@ import { join, resolve } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { platformConfig } from '../config/environments';
 import type { EnvironmentConfig } from '../config/types';
+import { AwsEdgeKeyStore } from './edge-store-aws';
 import { apiGatewayClient, AwsKeyGateway, type KeyGateway } from './api-gateway';
 import { createFromCsv, parseCustomersCsv, type BulkMode } from './bulk';
 import {
@@ -102,9 +105,24 @@ export function environment(name: string | undefined): EnvironmentConfig {
   return env;
 }
 
-/** The edge store in AWS is the CloudFront KeyValueStore client (keys/edge-store-aws.ts, built separately). */
-function awsEdgeStore(env: EnvironmentConfig): EdgeKeyStore {
-  throw new KeysInputError(`environment ${env.name}: no CloudFront KeyValueStore client in this build; set KEYS_EDGE_FILE to use a file edge store`);
+const KVS_ARN = /^arn:aws[a-z-]*:cloudfront::\d{12}:key-value-store\/[A-Za-z0-9-]+$/;
+
+/**
+ * The edge store in AWS: the environment's CloudFront KeyValueStore, named by the billing stack's
+ * output `edge_key_store_arn` (KEYS_EDGE_STORE_ARN). Refused with one line when it is missing or
+ * is not a KeyValueStore ARN, before anything is written.
+ */
+function awsEdgeStore(env: EnvironmentConfig, vars: NodeJS.ProcessEnv): EdgeKeyStore {
+  const arn = vars.KEYS_EDGE_STORE_ARN;
+  if (arn === undefined || arn === '') {
+    throw new KeysInputError(
+      `environment ${env.name}: set KEYS_EDGE_STORE_ARN to the billing stack's output edge_key_store_arn (terraform output -raw edge_key_store_arn), or KEYS_EDGE_FILE to use a file edge store`,
+    );
+  }
+  if (!KVS_ARN.test(arn))
+    throw new KeysInputError(`KEYS_EDGE_STORE_ARN must be a CloudFront KeyValueStore ARN (arn:aws:cloudfront::<account>:key-value-store/<id>), got "${arn}"`);
+  const endpoint = vars.KEYS_EDGE_ENDPOINT;
+  return new AwsEdgeKeyStore({ kvsArn: arn, ...(endpoint !== undefined && endpoint !== '' ? { client: { endpoint } } : {}) });
 }
 
 export function contextFromEnv(env: EnvironmentConfig, vars: NodeJS.ProcessEnv): KeysContext {
@@ -123,7 +141,7 @@ export function contextFromEnv(env: EnvironmentConfig, vars: NodeJS.ProcessEnv):
     ? new MemoryKeyGateway(env.prefix, Object.keys(env.usagePlans), join(stateDir, 'api-gateway-keys.json'))
     : new AwsKeyGateway(apiGatewayClient(env.region, vars.KEYS_APIGW_ENDPOINT));
   const edgeFile = vars.KEYS_EDGE_FILE ?? (local ? join(stateDir, 'edge-keys.json') : undefined);
-  const edge = edgeFile !== undefined ? new FileEdgeKeyStore(resolve(edgeFile)) : awsEdgeStore(env);
+  const edge = edgeFile !== undefined ? new FileEdgeKeyStore(resolve(edgeFile)) : awsEdgeStore(env, vars);
   const faultAfter = vars.KEYS_FAULT_AFTER_STEP !== undefined ? Number(vars.KEYS_FAULT_AFTER_STEP) : undefined;
   let steps = 0;
   return {
