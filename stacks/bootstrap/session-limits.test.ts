@@ -1,9 +1,9 @@
 /**
  * Every job that assumes a deploy role runs within the role's session limit: max_session_duration
  * >= the job's timeout-minutes + GitHub's cancel window (session-limits.ts). Reads the workflows
- * as committed, so raising a job's timeout without raising the role's limit fails here. Where a
- * job asks for a session length (role-duration-seconds), it must fit in the role's limit and
- * cover the job too. The synthesized roles carry SESSION_SECONDS (bootstrap-stack.test.ts).
+ * as committed, so raising a job's timeout without raising the role's limit fails here. The
+ * session each job asks for (role-duration-seconds, one hour when unset) must fit in the role's
+ * limit and cover the job and the cancel window too. The synthesized roles carry SESSION_SECONDS (bootstrap-stack.test.ts).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +13,13 @@ import { MAX_SESSION_SECONDS, MIN_SESSION_SECONDS, SESSION_SECONDS, sessionSecon
 
 const WORKFLOWS = join(REPO_ROOT, '.github', 'workflows');
 const CREDENTIALS_ACTION = 'aws-actions/configure-aws-credentials';
+/**
+ * A step without role-duration-seconds gets a one-hour session whatever the role allows
+ * (AssumeRoleWithWebIdentity DurationSeconds defaults to 3600,
+ * https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html; the
+ * action's own default is 1 hour for OIDC), so the role's limit alone proves nothing.
+ */
+const OIDC_DEFAULT_SESSION_SECONDS = 3600;
 
 /**
  * How a job names the role it assumes: the repository variables holding each role's ARN
@@ -40,7 +47,7 @@ interface CredentialedJob {
   readonly where: string;
   readonly role: SessionRole;
   readonly timeoutMinutes: number;
-  /** role-duration-seconds of each credentials step, when set as a number. */
+  /** role-duration-seconds of each credentials step; OIDC_DEFAULT_SESSION_SECONDS where a step sets none. */
   readonly requestedSeconds: readonly number[];
 }
 
@@ -66,7 +73,12 @@ function credentialedJobs(files: readonly { readonly name: string; readonly text
       }
       const timeout = job['timeout-minutes'];
       if (typeof timeout !== 'number') throw new Error(`${where} assumes a role without a numeric timeout-minutes (GitHub's default is 360 minutes)`);
-      const requestedSeconds = credentialSteps.map((s) => s.with?.['role-duration-seconds']).filter((v): v is number => typeof v === 'number');
+      const requestedSeconds = credentialSteps.map((s) => {
+        const value = s.with?.['role-duration-seconds'];
+        if (value === undefined) return OIDC_DEFAULT_SESSION_SECONDS;
+        if (typeof value !== 'number') throw new Error(`${where}: role-duration-seconds must be a number of seconds, got ${JSON.stringify(value)}`);
+        return value;
+      });
       return [{ where, role: roles[0], timeoutMinutes: timeout, requestedSeconds }];
     });
   });
@@ -112,7 +124,11 @@ describe('deploy role sessions', () => {
     });
     const [long] = credentialedJobs([workflow(90)]);
     expect(SESSION_SECONDS[long.role] >= sessionSecondsNeeded(long.timeoutMinutes)).toBe(false);
-    expect(credentialedJobs([workflow(60, '\n          role-duration-seconds: 3600')])[0].requestedSeconds).toEqual([3600]);
+    expect(credentialedJobs([workflow(60, '\n          role-duration-seconds: 3900')])[0].requestedSeconds).toEqual([3900]);
+    // Unset, the session is STS's one hour: too short for a 60-minute job and its cancel window.
+    const [unset] = credentialedJobs([workflow(60)]);
+    expect(unset.requestedSeconds).toEqual([3600]);
+    expect(unset.requestedSeconds[0] >= sessionSecondsNeeded(unset.timeoutMinutes)).toBe(false);
     expect(() => credentialedJobs([{ name: 'x.yml', text: `jobs:\n  a:\n    steps:\n      - uses: ${CREDENTIALS_ACTION}@abc\n` }])).toThrow(
       'x.yml job a assumes a role but names no role variables',
     );
