@@ -27,8 +27,9 @@
  * that from mattering, and from passing review:
  * 1. the boundary: such a role can do at most what the boundary allows (write the environment's
  *    Lambda log groups), whoever assumes it;
- * 2. UpdateAssumeRolePolicy is denied outright, so an existing role's trust never changes in place
- *    (a trust change is a new role, visible in the plan as a replacement);
+ * 2. UpdateAssumeRolePolicy is denied outright, so an existing role's trust never changes in place.
+ *    The provider updates assume_role_policy in place (only `name` forces a new role), so a trust
+ *    change plans as an update and then fails the apply on this Deny: loud, never silent;
  * 3. permissions/created-roles.test.ts (fast tier) fails when any synthesized billing stack has a
  *    trust policy with a principal other than ROLE_SERVICES, or a role without the boundary;
  * 4. for an organization-wide guarantee, a resource control policy denying sts:AssumeRole* to
