@@ -54,6 +54,9 @@ export interface AwsEdgeStoreOptions {
   readonly random?: () => number;
 }
 
+/** ListKeys returns 10 entries a page unless asked for up to 50 (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_kvs_ListKeys.html). */
+const LIST_PAGE_SIZE = 50;
+
 const RETRYABLE = new Set(['ThrottlingException', 'TooManyRequestsException', 'InternalServerException']);
 
 const byteLength = (s: string) => Buffer.byteLength(s, 'utf8');
@@ -116,7 +119,7 @@ export class AwsEdgeKeyStore implements EdgeKeyStore {
     let nextToken: string | undefined;
     do {
       this.calls.list++;
-      const page = await this.withRetry(() => this.client.send(new ListKeysCommand({ KvsARN: this.kvsArn, NextToken: nextToken })));
+      const page = await this.withRetry(() => this.client.send(new ListKeysCommand({ KvsARN: this.kvsArn, NextToken: nextToken, MaxResults: LIST_PAGE_SIZE })));
       for (const item of page.Items ?? []) entries.set(item.Key ?? '', item.Value ?? '');
       nextToken = page.NextToken;
     } while (nextToken !== undefined && nextToken !== '');

@@ -14,8 +14,8 @@
  *   else ServiceQuotaExceededException; a key over 512 or a value over 1024 bytes is a
  *   ValidationException; a store over 5,000,000 bytes (key plus value UTF-8 bytes, our reading of
  *   "5 MB") is a ServiceQuotaExceededException;
- * - ListKeys pages hold at most 50 items unless MaxResults asks for fewer (the page size AWS uses
- *   is not published; a small one exercises paging);
+ * - ListKeys pages hold 10 items unless MaxResults asks for 1 to 50, as AWS documents
+ *   (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_kvs_ListKeys.html);
  * - the request must be SigV4A-signed (Authorization `AWS4-ECDSA-P256-SHA256 ...` for the
  *   `cloudfront-keyvaluestore` service and `X-Amz-Region-Set: *`); the signature itself is not
  *   verified, and the host must start with the store's account id, as the SDK's endpoint rules
@@ -25,7 +25,15 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export const STAND_IN_LIMITS = { keysPerUpdate: 50, bytesPerUpdate: 3 * 1024 * 1024, storeBytes: 5_000_000, keyBytes: 512, valueBytes: 1024, pageSize: 50 };
+export const STAND_IN_LIMITS = {
+  keysPerUpdate: 50,
+  bytesPerUpdate: 3 * 1024 * 1024,
+  storeBytes: 5_000_000,
+  keyBytes: 512,
+  valueBytes: 1024,
+  defaultPageSize: 10,
+  maxPageSize: 50,
+};
 
 export interface KvsStandIn {
   /** http://localhost:<port>: the SDK puts the account id in front of it. */
@@ -117,7 +125,7 @@ export async function startKvsStandIn(arn = 'arn:aws:cloudfront::123456789012:ke
     if (req.method === 'GET') {
       counts.list++;
       const start = Number(url.searchParams.get('NextToken') ?? '0');
-      const max = Math.min(STAND_IN_LIMITS.pageSize, Number(url.searchParams.get('MaxResults') ?? STAND_IN_LIMITS.pageSize));
+      const max = Math.min(STAND_IN_LIMITS.maxPageSize, Number(url.searchParams.get('MaxResults') ?? STAND_IN_LIMITS.defaultPageSize));
       const keys = [...entries.keys()].sort();
       const page = keys.slice(start, start + max);
       send({ Items: page.map((k) => ({ Key: k, Value: entries.get(k) })), NextToken: start + max < keys.length ? String(start + max) : undefined });
