@@ -85,6 +85,12 @@ export class AccessLogs extends Construct {
         region: settings.region,
         delivery_source_name: settings.deliverySourceName,
         delivery_destination_arn: settings.deliveryDestinationArn,
+        // What would replace the source or the destination: a change of any of them replaces the
+        // delivery too. Not the resources themselves, whose tag updates would then replace it.
+        source_resource_arn: props.distributionArn,
+        source_log_type: 'ACCESS_LOGS',
+        destination_output_format: layout.outputFormat,
+        destination_resource_arn: props.bucket.bucket.arn,
         record_fields: settings.recordFields,
         s3_delivery_configuration: settings.s3DeliveryConfiguration.map((c) => ({
           enable_hive_compatible_path: c.enableHiveCompatiblePath,
@@ -97,8 +103,11 @@ export class AccessLogs extends Construct {
       // The bucket policy must allow delivery before the delivery is created.
       dependsOn: [props.bucket.policy],
       lifecycle: {
-        // A source or destination replaced under the same name leaves the delivery's arguments
-        // unchanged, so they are triggers too. No create_before_destroy: a source takes one
+        // Only the trigger: it holds the source's and destination's defining arguments too. Listing
+        // the source or destination resources would replace the delivery on any update of theirs,
+        // a tag change included (a reference to a whole resource triggers on every change,
+        // https://developer.hashicorp.com/terraform/language/meta-arguments/lifecycle#replace_triggered_by).
+        // No create_before_destroy: a source takes one
         // delivery per destination type (moto's rule, moto/logs/models.py create_delivery: "Delivery
         // already exists for this Delivery Source with the same Delivery Destination Type"; AWS's
         // API reference does not state it), and CloudFront takes one source per distribution
@@ -106,7 +115,7 @@ export class AccessLogs extends Construct {
         // the old delivery goes first and the new one is created right after.
         // Plain addresses: CDKTF would write a resource as an interpolation (${...}), which
         // Terraform's JSON syntax refuses here ("Expected the start of an expression").
-        replaceTriggeredBy: [this.trigger, this.source, this.destination].map((r) => `${r.terraformResourceType}.${r.friendlyUniqueId}`),
+        replaceTriggeredBy: [`${this.trigger.terraformResourceType}.${this.trigger.friendlyUniqueId}`],
         // Terraform never plans an update of the delivery, whatever the provider version or a
         // refresh reports: UpdateDeliveryConfiguration can change the record fields, the field
         // delimiter and the S3 suffix path / Hive option, and every such change goes through the
