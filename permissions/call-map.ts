@@ -108,7 +108,11 @@ const lambda = (action: string): CallRow => ({ needs: (p, c) => [need(action, la
 // --- IAM (query protocol) ---
 const role = (p: CallParams, c: Ctx) => `arn:aws:iam::${c.account}:role/${required(p.param('RoleName'), 'RoleName', p)}`;
 const iam = (action: string): CallRow => ({ needs: (p, c) => [need(action, role(p, c))], source: SAR_PAGES.iam });
-/** Role changes on which AWS evaluates the role's current boundary (iam:PermissionsBoundary). */
+/**
+ * Role changes on which AWS evaluates the role's current boundary (iam:PermissionsBoundary): the SAR
+ * lists the key on Put/DeleteRolePolicy, Attach/DetachRolePolicy, UpdateRole,
+ * UpdateAssumeRolePolicy, DeleteRole and DeleteRolePermissionsBoundary.
+ */
 const iamBounded = (action: string, extra?: (p: CallParams) => Record<string, string>): CallRow => ({
   needs: (p, c) => {
     const context = { ...(c.permissionsBoundary !== undefined ? { 'iam:PermissionsBoundary': c.permissionsBoundary } : {}), ...(extra?.(p) ?? {}) };
@@ -382,11 +386,11 @@ export const CALL_MAP: Readonly<Record<string, CallRow>> = {
     needs: (p, c) => [need('iam:PutRolePermissionsBoundary', role(p, c), requestBoundary(p))],
     source: SAR_PAGES.iam,
   },
-  'IAM DeleteRolePermissionsBoundary': iam('iam:DeleteRolePermissionsBoundary'),
+  'IAM DeleteRolePermissionsBoundary': iamBounded('iam:DeleteRolePermissionsBoundary'),
   'IAM GetRole': iam('iam:GetRole'),
-  'IAM UpdateRole': iam('iam:UpdateRole'),
-  'IAM UpdateAssumeRolePolicy': iam('iam:UpdateAssumeRolePolicy'),
-  'IAM DeleteRole': iam('iam:DeleteRole'),
+  'IAM UpdateRole': iamBounded('iam:UpdateRole'),
+  'IAM UpdateAssumeRolePolicy': iamBounded('iam:UpdateAssumeRolePolicy'),
+  'IAM DeleteRole': iamBounded('iam:DeleteRole'),
   'IAM TagRole': iam('iam:TagRole'),
   'IAM UntagRole': iam('iam:UntagRole'),
   'IAM ListRoleTags': iam('iam:ListRoleTags'),
