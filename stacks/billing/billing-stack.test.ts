@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Testing } from 'cdktf';
 import { HANDLERS } from '../../lambdas/bundle';
@@ -53,6 +53,7 @@ describe.each(environments)('billing stack %s', (_name, env, synth) => {
           .toString('latin1'),
       ).toBe('PK');
     }
+    rmSync(dir, { recursive: true, force: true });
   });
 
   describe('edge', () => {

@@ -2,6 +2,7 @@
  * Test helper: builds the whole platform (bootstrap + billing stacks) into a Testing app and
  * returns each stack's synthesized JSON (metadata removed, keys sorted) with typed accessors.
  */
+import { rmSync } from 'node:fs';
 import { Testing } from 'cdktf';
 import type { TerraformStack } from 'cdktf';
 import { buildPlatform } from '../app';
@@ -30,6 +31,8 @@ export function synthPlatform(config: PlatformConfig, backend: BackendKind = 'lo
     const text = Testing.synth(stack);
     out.set(stack.node.id, { stack, text, json: asObject(JSON.parse(text)) });
   }
+  // Testing.app() makes a temporary output directory that nothing reads after an in-memory synth.
+  rmSync(app.outdir, { recursive: true, force: true });
   return out;
 }
 

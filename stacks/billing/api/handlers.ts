@@ -10,15 +10,13 @@
  * the apply role may create roles only with it.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import { Construct } from 'constructs';
 import { AssetType, TerraformAsset } from 'cdktf';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
-import { HANDLERS, bundleHandler } from '../../../lambdas/bundle';
+import { HANDLERS, bundleHandler, writeFileAtomically } from '../../../lambdas/bundle';
 import type { HandlerSpec } from '../../../lambdas/bundle';
 import { ORIGIN_SECRET_ENV } from '../../../contracts/origin-secret';
 import { assumeRolePolicy, policyDocument } from '../../shared/iam';
@@ -38,21 +36,16 @@ export interface HandlerPackage {
 
 const packages = new Map<string, HandlerPackage>();
 
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name));
-}
-
 /** Bundles and zips each handler once per process, however many environments are synthesized. */
 export function handlerPackage(spec: HandlerSpec): HandlerPackage {
   let pkg = packages.get(spec.name);
   if (pkg === undefined) {
-    const bundleDir = bundleHandler(spec);
-    const zip = zipSync(filesUnder(bundleDir).map((f) => ({ name: relative(bundleDir, f).split('\\').join('/'), data: readFileSync(f) })));
-    const zipPath = `${bundleDir}.zip`;
-    writeFileSync(zipPath, zip);
-    pkg = { bundleDir, zipPath, sha256: createHash('sha256').update(zip).digest('base64') };
+    // Zipped from esbuild's output in memory, not from the folder another process may be rewriting.
+    const bundle = bundleHandler(spec);
+    const zip = zipSync([...bundle.files].map(([name, data]) => ({ name: name.split('\\').join('/'), data: Buffer.from(data) })));
+    const zipPath = `${bundle.dir}.zip`;
+    writeFileAtomically(zipPath, zip);
+    pkg = { bundleDir: bundle.dir, zipPath, sha256: createHash('sha256').update(zip).digest('base64') };
     packages.set(spec.name, pkg);
   }
   return pkg;
