@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { apiKeyFingerprint } from '../contracts/api-key';
 import { EDGE_ACTIVE } from '../contracts/edge-keys';
 import { writeFileAtomic } from './atomic-file';
-import { apiKeyName, capacity, KeysInputError, view, type IssuedKey, type KeysContext } from './commands';
+import { apiKeyName, capacity, KeysInputError, PENDING_IN_FLIGHT_SECONDS, view, type IssuedKey, type KeysContext } from './commands';
 import { isCustomerId, readRegistry, withCustomer, writeRegistry, type CustomerRecord, type RegistryDocument } from './registry';
 
 export interface CsvCustomer {
@@ -70,6 +70,13 @@ export interface BulkResult {
 /** ImportApiKeys rows per call. AWS publishes no row or size limit for it; 1,000 rows is about 100 KB. */
 export const IMPORT_CHUNK = 1000;
 
+/**
+ * How long a bulk run announces it may take per row, on top of sync's usual in-flight age: five
+ * times the published floor of one key per 0.2 s (CreateApiKey, 5/s), for throttling by others
+ * sharing the account's budget. sync leaves the run's pending creates alone until then.
+ */
+export const BULK_SECONDS_PER_ROW = 1;
+
 function readValues(file: string): Map<string, string> {
   if (!existsSync(file)) return new Map();
   const rows = readFileSync(file, 'utf8').split('\n').slice(1).filter(Boolean).map(csvFields);
@@ -92,7 +99,9 @@ export async function createFromCsv(ctx: KeysContext, rows: readonly CsvCustomer
     if (existing !== undefined && existing.pending?.kind !== 'create') throw new KeysInputError(`${where}: customer already exists; nothing was created`);
   });
   const previous = readValues(valuesFile);
-  const at = ctx.now().toISOString();
+  const started = ctx.now();
+  const at = started.toISOString();
+  const expectedDoneBy = new Date(started.getTime() + (PENDING_IN_FLIGHT_SECONDS + rows.length * BULK_SECONDS_PER_ROW) * 1000).toISOString();
   const issued = rows.map((r) => {
     const pendingKey = snap.doc.customers[r.id]?.keys[0];
     const reuse = previous.get(r.id);
@@ -125,7 +134,7 @@ export async function createFromCsv(ctx: KeysContext, rows: readonly CsvCustomer
       billing: {},
       origin: 'cli',
       keys: [{ fingerprint: x.fingerprint, apiKeyName: apiKeyName(env, x.row.id, x.fingerprint), state: 'pending', createdAt: at }],
-      pending: { kind: 'create', fingerprint: x.fingerprint, startedAt: at },
+      pending: { kind: 'create', fingerprint: x.fingerprint, startedAt: at, expectedDoneBy },
     };
     records.set(x.row.id, record);
     doc = withCustomer(doc, x.row.id, record);

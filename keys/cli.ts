@@ -51,7 +51,7 @@ export const USAGE = `usage: npm run --silent keys -- <command> --env <env> [--f
   set-plan ID PLAN
   list
   show ID
-  sync [--fix]
+  sync [--fix] [--pending-age 15m]   (pending operations younger than that are left alone as in flight)
   import        adopt the Terraform-managed keys named <prefix>-<id>`;
 
 type Out = (s: string) => void;
@@ -70,6 +70,7 @@ const OPTIONS = new Set([
   'plan',
   'id',
   'grace',
+  'pending-age',
   'from-csv',
   'values-out',
   'stripe-customer',
@@ -279,7 +280,8 @@ export async function main(argv: readonly string[], out: Out, err: Out, vars: No
       case 'sync': {
         need(0, 'no arguments');
         const fix = args.flags.has('fix');
-        const report = await sync(ctx, fix);
+        const age = args.options.get('pending-age');
+        const report = await sync(ctx, fix, age !== undefined ? { pendingAgeSeconds: parseGrace(age, '--pending-age') } : {});
         if (format === 'json') out(JSON.stringify(report, null, 2) + '\n');
         else {
           out(
@@ -287,6 +289,11 @@ export async function main(argv: readonly string[], out: Out, err: Out, vars: No
               ? 'no drift\n'
               : table(report.drift as unknown as Record<string, unknown>[], ['customer', 'fingerprint', 'problem', 'fix', 'fixed']),
           );
+          for (const p of report.inFlight) {
+            out(
+              `in flight, left alone: ${p.operation} of ${p.customer} since ${p.startedAt}; sync finishes or undoes it after ${p.leftAloneUntil} (--pending-age 0s if its command is known to have died)\n`,
+            );
+          }
           const c = report.capacity;
           out(
             `capacity: ${c.free} of ${c.limit} free (${c.active} active, ${c.grace} in grace, ${c.revokedNotDeleted} revoked not yet deleted, ${c.pending} pending); API Gateway holds ${report.apiGatewayKeys} keys under ${env.prefix}-\n`,

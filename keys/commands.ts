@@ -20,6 +20,7 @@ import {
   type BillingIds,
   type CustomerRecord,
   type KeyRecord,
+  type PendingOperation,
   type RegistryDocument,
   type RegistrySnapshot,
   type RegistryStore,
@@ -238,9 +239,9 @@ export async function createKey(ctx: KeysContext, input: CreateInput): Promise<I
 }
 
 const GRACE = /^(\d+)(s|m|h|d)$/;
-export function parseGrace(text: string): number {
+export function parseGrace(text: string, option = '--grace'): number {
   const m = GRACE.exec(text);
-  if (m === null) throw new KeysInputError(`--grace "${text}" must be a whole number with s, m, h or d, e.g. 24h`);
+  if (m === null) throw new KeysInputError(`${option} "${text}" must be a whole number with s, m, h or d, e.g. 24h`);
   return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2] as 's' | 'm' | 'h' | 'd'];
 }
 
@@ -409,25 +410,69 @@ export interface Drift {
   readonly fixed: boolean;
 }
 
+/** A pending operation sync left alone because its command may still be running. */
+export interface InFlight {
+  readonly customer: string;
+  readonly operation: PendingOperation['kind'];
+  readonly startedAt: string;
+  /** After this instant sync treats the operation as abandoned and finishes or undoes it. */
+  readonly leftAloneUntil: string;
+}
+
 export interface SyncReport {
   readonly drift: readonly Drift[];
+  readonly inFlight: readonly InFlight[];
   readonly apiGatewayKeys: number;
   readonly capacity: ReturnType<typeof capacity>;
+}
+
+/**
+ * How long sync leaves a pending operation alone as possibly still running. A single command
+ * finishes in seconds, or a few minutes when API Gateway throttles it (the pacer retries up to 10
+ * times with up to 10 s between attempts per call); 15 minutes is well past that.
+ */
+export const PENDING_IN_FLIGHT_SECONDS = 15 * 60;
+
+/** Until when sync leaves `p` alone; `ageSeconds` 0: not at all (the operator knows no command runs). */
+export function inFlightUntil(p: PendingOperation, ageSeconds: number): Date | undefined {
+  if (ageSeconds <= 0) return undefined;
+  const byAge = Date.parse(p.startedAt) + ageSeconds * 1000;
+  const announced = p.kind === 'create' && p.expectedDoneBy !== undefined ? Date.parse(p.expectedDoneBy) : 0;
+  return new Date(Math.max(byAge, announced));
+}
+
+export interface SyncOptions {
+  /** Pending operations younger than this are left alone as in flight (default PENDING_IN_FLIGHT_SECONDS). */
+  readonly pendingAgeSeconds?: number;
 }
 
 /**
  * Reconciles registry, API Gateway and the edge store. The registry wins, except that a key the
  * registry calls live but API Gateway no longer has cannot be brought back (its value is unknown):
  * --fix marks it revoked. Keys past their grace deadline are deleted.
+ *
+ * Safe next to other keys commands: a pending operation younger than the stated age is reported
+ * and left alone (its command may still be running), and sync reads the registry it reconciles
+ * against only after listing API Gateway and the edge. Every command records a key in the registry
+ * before the key reaches API Gateway or the edge (write-ahead), so any key sync finds there is
+ * already named in that read, and sync never deletes a key some entry names.
  */
-export async function sync(ctx: KeysContext, fix: boolean): Promise<SyncReport> {
+export async function sync(ctx: KeysContext, fix: boolean, options: SyncOptions = {}): Promise<SyncReport> {
   const { env } = ctx;
   const drift: Drift[] = [];
+  const inFlight: InFlight[] = [];
   const note = (d: Omit<Drift, 'fixed'>) => drift.push({ ...d, fixed: fix });
-  let snap = await readRegistry(ctx.registry, env.name, ctx.now());
+  const now = ctx.now();
+  const pendingAge = options.pendingAgeSeconds ?? PENDING_IN_FLIGHT_SECONDS;
+  let snap = await readRegistry(ctx.registry, env.name, now);
 
   for (const c of Object.values(snap.doc.customers)) {
     if (c.pending === undefined) continue;
+    const until = inFlightUntil(c.pending, pendingAge);
+    if (until !== undefined && now < until) {
+      inFlight.push({ customer: c.id, operation: c.pending.kind, startedAt: c.pending.startedAt, leftAloneUntil: until.toISOString() });
+      continue;
+    }
     const undo = c.pending.kind === 'create' || c.pending.kind === 'rotate';
     note({
       customer: c.id,
@@ -440,7 +485,6 @@ export async function sync(ctx: KeysContext, fix: boolean): Promise<SyncReport> 
     else snap = await finishSetPlan(ctx, snap, c);
   }
 
-  const now = ctx.now();
   let doc = snap.doc;
   for (const c of Object.values(doc.customers)) {
     if (c.pending !== undefined) continue;
@@ -461,7 +505,12 @@ export async function sync(ctx: KeysContext, fix: boolean): Promise<SyncReport> 
       doc = withCustomer(doc, c.id, { ...c, keys });
     }
   }
+  if (fix && doc !== snap.doc) {
+    await writeRegistry(ctx.registry, snap, doc, ctx.now());
+    await ctx.step('expire-registry');
+  }
 
+  // List first, then read the registry (write-ahead: see above).
   const plans = await ctx.gateway.usagePlanIds(env.prefix);
   const bound = new Map<string, string>();
   for (const [plan, id] of plans) for (const keyId of await ctx.gateway.planKeyIds(id)) bound.set(keyId, plan);
@@ -469,18 +518,31 @@ export async function sync(ctx: KeysContext, fix: boolean): Promise<SyncReport> 
   const gatewayById = new Map(gatewayKeys.map((k) => [k.id, k]));
   const gatewayByName = new Map(gatewayKeys.map((k) => [k.name, k]));
   const edge = await ctx.edge.list();
+  snap = await readRegistry(ctx.registry, env.name, ctx.now());
+  doc = snap.doc;
   const edgePut: EdgeEntry[] = [];
   const edgeDelete: string[] = [];
   const known = new Set<string>();
   const wantedEdge = new Map<string, string>();
+  /** Fingerprints of customers with a pending operation: their command (or the next sync) owns them. */
+  const busy = new Set<string>();
 
   for (const c of Object.values(doc.customers)) {
+    if (c.pending !== undefined) {
+      for (const k of c.keys) {
+        const g = k.apiKeyId !== undefined ? gatewayById.get(k.apiKeyId) : gatewayByName.get(k.apiKeyName);
+        if (g !== undefined) known.add(g.id);
+        busy.add(k.fingerprint);
+      }
+      continue;
+    }
     const keys: KeyRecord[] = [];
     for (const k of c.keys) {
       const g = k.apiKeyId !== undefined ? gatewayById.get(k.apiKeyId) : gatewayByName.get(k.apiKeyName);
       if (g !== undefined) known.add(g.id);
       if (k.state === 'pending') {
         keys.push(k);
+        busy.add(k.fingerprint);
         continue;
       }
       if (k.state === 'revoked') {
@@ -516,7 +578,7 @@ export async function sync(ctx: KeysContext, fix: boolean): Promise<SyncReport> 
       keys.push(withId);
       wantedEdge.set(k.fingerprint, edgeEntryFor(withId).value);
     }
-    if (fix) doc = withCustomer(doc, c.id, { ...c, keys });
+    if (fix && keys.some((k, i) => k !== c.keys[i])) doc = withCustomer(doc, c.id, { ...c, keys });
   }
 
   for (const [fingerprint, value] of wantedEdge) {
@@ -528,9 +590,8 @@ export async function sync(ctx: KeysContext, fix: boolean): Promise<SyncReport> 
     });
     edgePut.push({ fingerprint, value });
   }
-  const pendingFingerprints = new Set(Object.values(doc.customers).flatMap((c) => c.keys.filter((k) => k.state === 'pending').map((k) => k.fingerprint)));
   for (const fingerprint of edge.keys()) {
-    if (wantedEdge.has(fingerprint) || pendingFingerprints.has(fingerprint)) continue;
+    if (wantedEdge.has(fingerprint) || busy.has(fingerprint)) continue;
     note({ fingerprint, problem: 'edge entry for no live key', fix: 'deleted from the edge' });
     edgeDelete.push(fingerprint);
   }
@@ -554,7 +615,7 @@ export async function sync(ctx: KeysContext, fix: boolean): Promise<SyncReport> 
     snap = await writeRegistry(ctx.registry, snap, doc, ctx.now());
     await ctx.step('registry-done');
   }
-  return { drift, apiGatewayKeys: gatewayKeys.length, capacity: capacity(fix ? snap.doc : doc, ctx.keyLimit) };
+  return { drift, inFlight, apiGatewayKeys: gatewayKeys.length, capacity: capacity(fix ? snap.doc : doc, ctx.keyLimit) };
 }
 
 export interface ImportReport {
