@@ -15,6 +15,7 @@ import {
   customerStatus,
   isCustomerId,
   readRegistry,
+  RegistryConflictError,
   withCustomer,
   writeRegistry,
   type BillingIds,
@@ -177,6 +178,60 @@ async function abandonNewKey(ctx: KeysContext, snap: RegistrySnapshot, c: Custom
   return out;
 }
 
+/** Attempts at the final write when the registry keeps changing underneath (412) around an intact intent. */
+const DONE_ATTEMPTS = 5;
+
+type Commit = { readonly committed: true; readonly snap: RegistrySnapshot } | { readonly committed: false; readonly current: CustomerRecord | undefined };
+
+/**
+ * A command's last write: replaces its intent with `done` (undefined removes the customer). A 412
+ * means someone wrote the registry since the intent. If this customer's record is still exactly the
+ * intent, the other write touched other customers only, so `done` is written on top of the new
+ * revision. Otherwise the caller learns what the registry holds now, to report it.
+ */
+async function commitDone(ctx: KeysContext, snap: RegistrySnapshot, intent: CustomerRecord, done: CustomerRecord | undefined): Promise<Commit> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { committed: true, snap: await writeRegistry(ctx.registry, snap, withCustomer(snap.doc, intent.id, done), ctx.now()) };
+    } catch (error) {
+      if (!(error instanceof RegistryConflictError)) throw error;
+      if (attempt === DONE_ATTEMPTS) {
+        throw new Error(
+          `${intent.pending?.kind ?? 'command'} of "${intent.id}" did not finish: the registry changed underneath it ${attempt} times (ETag conflict); ` +
+            `the customer is left pending (billed, value not shown): run the same command again, or keys sync --fix --env ${ctx.env.name}`,
+          { cause: error },
+        );
+      }
+    }
+    snap = await readRegistry(ctx.registry, ctx.env.name, ctx.now());
+    const current = snap.doc.customers[intent.id];
+    if (JSON.stringify(current) !== JSON.stringify(intent)) return { committed: false, current };
+  }
+}
+
+function describeRecord(c: CustomerRecord | undefined): string {
+  if (c === undefined) return 'no such customer';
+  const { status } = customerStatus(c);
+  return c.pending === undefined ? status : `${status}, ${c.pending.kind} pending since ${c.pending.startedAt}`;
+}
+
+/**
+ * What to tell the operator when a create or rotate lost its intent to another command before its
+ * final write: looks the new key up in API Gateway and at the edge and says where it stands.
+ */
+async function lostKeyError(ctx: KeysContext, command: 'create' | 'rotate', id: string, key: KeyRecord, current: CustomerRecord | undefined): Promise<Error> {
+  const head = `${command} of "${id}" did not finish: another command changed the customer in the registry while it ran (now: ${describeRecord(current)}); its new key ${key.fingerprint}`;
+  const inGateway = (await ctx.gateway.listKeys(key.apiKeyName, false)).some((g) => g.name === key.apiKeyName);
+  const atEdge = (await ctx.edge.list()).has(key.fingerprint);
+  if (!inGateway && !atEdge) return new Error(`${head} was deleted from API Gateway and the edge, nothing is left of it: run keys ${command} again`);
+  const where = [inGateway ? 'in API Gateway' : undefined, atEdge ? 'at the edge' : undefined].filter((w) => w !== undefined).join(' and ');
+  const billed = current?.keys.some((k) => k.fingerprint === key.fingerprint && k.state !== 'revoked') === true;
+  return new Error(
+    `${head} is still ${where}, but ${billed ? 'the registry holds it as unfinished' : 'no registry entry bills it'}, so its value is not shown: ` +
+      `run keys sync --fix --env ${ctx.env.name} to delete it, then keys ${command} again`,
+  );
+}
+
 export interface CreateInput {
   readonly customer: string;
   readonly plan: string;
@@ -233,7 +288,8 @@ export async function createKey(ctx: KeysContext, input: CreateInput): Promise<I
   await ctx.step('edge');
   const { pending: _done, ...rest } = record;
   const done: CustomerRecord = { ...rest, keys: [{ ...pendingKey, apiKeyId, state: 'active' }] };
-  await writeRegistry(ctx.registry, snap, withCustomer(snap.doc, id, done), ctx.now());
+  const commit = await commitDone(ctx, snap, record, done);
+  if (!commit.committed) throw await lostKeyError(ctx, 'create', id, pendingKey, commit.current);
   await ctx.step('registry-done');
   return { ...view(done), value };
 }
@@ -292,9 +348,18 @@ export async function rotateKey(ctx: KeysContext, id: string, graceSeconds: numb
       k.fingerprint === fingerprint ? { ...newKey, apiKeyId, state: 'active' } : k.fingerprint === old.fingerprint ? oldInGrace : k,
     ),
   };
-  await writeRegistry(ctx.registry, snap, withCustomer(snap.doc, id, done), ctx.now());
+  const commit = await commitDone(ctx, snap, intent, done);
+  if (!commit.committed) throw await lostKeyError(ctx, 'rotate', id, newKey, commit.current);
   await ctx.step('registry-done');
   return { ...view(done), value };
+}
+
+/** A revoke or set-plan whose intent another command changed before its final write. */
+function changedUnderneath(ctx: KeysContext, intent: CustomerRecord, current: CustomerRecord | undefined): Error {
+  return new Error(
+    `${intent.pending?.kind ?? 'command'} of "${intent.id}" did not record its end: another command changed the customer in the registry while it ran ` +
+      `(now: ${describeRecord(current)}); its API Gateway and edge changes are made: run keys sync --env ${ctx.env.name} to see what is left`,
+  );
 }
 
 /** The forward half of revoke, shared with sync: edge entries go, API Gateway keys go, registry marks revoked. */
@@ -314,9 +379,10 @@ async function finishRevoke(ctx: KeysContext, snap: RegistrySnapshot, c: Custome
     keys.push({ ...k, state: 'revoked', revokedAt: k.revokedAt ?? at, apiKeyDeletedAt: k.apiKeyDeletedAt ?? at });
   }
   const { pending: _done, ...rest } = c;
-  const out = await writeRegistry(ctx.registry, snap, withCustomer(snap.doc, c.id, { ...rest, keys, revokedAt: c.revokedAt ?? at }), ctx.now());
+  const commit = await commitDone(ctx, snap, c, { ...rest, keys, revokedAt: c.revokedAt ?? at });
+  if (!commit.committed) throw changedUnderneath(ctx, c, commit.current);
   await ctx.step('registry-done');
-  return out;
+  return commit.snap;
 }
 
 export async function revokeKey(ctx: KeysContext, id: string): Promise<CustomerView> {
@@ -358,9 +424,10 @@ async function finishSetPlan(ctx: KeysContext, snap: RegistrySnapshot, c: Custom
     await ctx.step('apigw-bind');
   }
   const { pending: _done, ...rest } = c;
-  const out = await writeRegistry(ctx.registry, snap, withCustomer(snap.doc, c.id, { ...rest, plan: p.toPlan }), ctx.now());
+  const commit = await commitDone(ctx, snap, c, { ...rest, plan: p.toPlan });
+  if (!commit.committed) throw changedUnderneath(ctx, c, commit.current);
   await ctx.step('registry-done');
-  return out;
+  return commit.snap;
 }
 
 export async function setPlan(ctx: KeysContext, id: string, plan: string): Promise<CustomerView> {
