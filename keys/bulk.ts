@@ -2,13 +2,15 @@
  * Bulk onboarding: `keys create --from-csv FILE --values-out FILE`. The values are written to the
  * values file (mode 0600) before anything else, so a restarted run re-imports the same values:
  * ImportApiKeys overwrites a key imported again (same value), which makes the restart safe, and the
- * one-at-a-time fallback finds keys it already made by name. The registry is written once for the
- * intent and once when done, whatever the number of rows.
+ * one-at-a-time fallback finds keys it already made by name. The values file is never rewritten:
+ * a new run creates it, a resumed run appends only the values it generates, and a file holding
+ * another run's values is refused. The registry is written once for the intent and once when done,
+ * whatever the number of rows.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync } from 'node:fs';
 import { apiKeyFingerprint } from '../contracts/api-key';
 import { EDGE_ACTIVE } from '../contracts/edge-keys';
-import { writeFileAtomic } from './atomic-file';
+import { createFileAtomic } from './atomic-file';
 import { apiKeyName, capacity, KeysInputError, PENDING_IN_FLIGHT_SECONDS, view, type IssuedKey, type KeysContext } from './commands';
 import { isCustomerId, readRegistry, withCustomer, writeRegistry, type CustomerRecord, type RegistryDocument } from './registry';
 
@@ -65,6 +67,8 @@ export interface BulkResult {
   readonly issued: readonly IssuedKey[];
   /** How the keys reached API Gateway (import falls back to one at a time when ImportApiKeys fails). */
   readonly mode: BulkMode;
+  /** Rows whose values an earlier, interrupted run already wrote to the values file (not written again). */
+  readonly alreadyInFile: readonly string[];
 }
 
 /** ImportApiKeys rows per call. AWS publishes no row or size limit for it; 1,000 rows is about 100 KB. */
@@ -77,10 +81,60 @@ export const IMPORT_CHUNK = 1000;
  */
 export const BULK_SECONDS_PER_ROW = 1;
 
-function readValues(file: string): Map<string, string> {
-  if (!existsSync(file)) return new Map();
-  const rows = readFileSync(file, 'utf8').split('\n').slice(1).filter(Boolean).map(csvFields);
-  return new Map(rows.map((r) => [r[0] as string, r[4] as string]));
+const VALUES_HEADER = 'id,customer,plan,fingerprint,value';
+
+interface WrittenValue {
+  readonly fingerprint: string;
+  readonly value: string;
+}
+
+/**
+ * The values an existing values file holds for this run's rows. The file may only be this run's
+ * own (every id in it a row of the CSV, so a restart finds its values again); anything else is
+ * refused, because the file is the only copy of values issued before.
+ */
+function readValuesFile(file: string, ids: ReadonlySet<string>): Map<string, WrittenValue> {
+  const out = new Map<string, WrittenValue>();
+  if (!existsSync(file)) return out;
+  const refuse = (why: string): never => {
+    throw new KeysInputError(`${why}; nothing was created`);
+  };
+  const lines = readFileSync(file, 'utf8').split('\n');
+  if (lines[0] !== VALUES_HEADER) refuse(`${file} exists and is not a keys values file; an existing file is never overwritten: pass a new --values-out path`);
+  const mode = statSync(file).mode & 0o777;
+  if ((mode & 0o077) !== 0) refuse(`values file ${file} can be read by others (mode ${mode.toString(8)}); chmod 600 it or pass a new --values-out path`);
+  const foreign: string[] = [];
+  for (const line of lines.slice(1)) {
+    if (line === '') continue;
+    const [id = '', , , fingerprint, value] = csvFields(line);
+    if (!ids.has(id)) foreign.push(id);
+    // A line cut short by a crash does not match its own fingerprint, so it is not reused.
+    else if (fingerprint !== undefined && value !== undefined && apiKeyFingerprint(value) === fingerprint) out.set(id, { fingerprint, value });
+  }
+  if (foreign.length > 0) {
+    const named = foreign.slice(0, 5).join(', ') + (foreign.length > 5 ? `, and ${foreign.length - 5} more` : '');
+    refuse(
+      `values file ${file} already holds values of customers not in this CSV (${named}); an existing values file is never overwritten: pass a new --values-out path`,
+    );
+  }
+  return out;
+}
+
+/** Creates the values file (mode 0600, never over an existing one) or appends to this run's, and syncs it to disk. */
+function appendValues(file: string, lines: readonly string[]): void {
+  if (lines.length === 0) return;
+  if (!existsSync(file)) {
+    createFileAtomic(file, [VALUES_HEADER, ...lines].join('\n') + '\n', 0o600);
+    return;
+  }
+  const text = readFileSync(file, 'utf8');
+  appendFileSync(file, (text.endsWith('\n') ? '' : '\n') + lines.join('\n') + '\n');
+  const fd = openSync(file, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export async function createFromCsv(ctx: KeysContext, rows: readonly CsvCustomer[], valuesFile: string, mode: BulkMode): Promise<BulkResult> {
@@ -98,16 +152,18 @@ export async function createFromCsv(ctx: KeysContext, rows: readonly CsvCustomer
     const existing = snap.doc.customers[r.id];
     if (existing !== undefined && existing.pending?.kind !== 'create') throw new KeysInputError(`${where}: customer already exists; nothing was created`);
   });
-  const previous = readValues(valuesFile);
+  const previous = readValuesFile(valuesFile, seen);
   const started = ctx.now();
   const at = started.toISOString();
   const expectedDoneBy = new Date(started.getTime() + (PENDING_IN_FLIGHT_SECONDS + rows.length * BULK_SECONDS_PER_ROW) * 1000).toISOString();
   const issued = rows.map((r) => {
-    const pendingKey = snap.doc.customers[r.id]?.keys[0];
-    const reuse = previous.get(r.id);
-    // A restart reuses the value it wrote before, so the registry's pending fingerprint still matches.
-    const value = reuse !== undefined && pendingKey !== undefined && apiKeyFingerprint(reuse) === pendingKey.fingerprint ? reuse : ctx.generateValue();
-    return { row: r, value, fingerprint: apiKeyFingerprint(value) };
+    const record = snap.doc.customers[r.id];
+    const before = previous.get(r.id);
+    // A restart reuses the value it wrote before, so the registry's pending fingerprint still matches;
+    // a value written but never recorded (crash before the intent) was never used anywhere.
+    if (before !== undefined && (record === undefined || record.keys[0]?.fingerprint === before.fingerprint)) return { row: r, ...before, reused: true };
+    const value = ctx.generateValue();
+    return { row: r, value, fingerprint: apiKeyFingerprint(value), reused: false };
   });
   const fresh = issued.filter((x) => snap.doc.customers[x.row.id] === undefined).length;
   const c = capacity(snap.doc, ctx.keyLimit);
@@ -116,11 +172,9 @@ export async function createFromCsv(ctx: KeysContext, rows: readonly CsvCustomer
       `API Gateway has room for ${c.free} more keys (limit ${c.limit}: ${c.active} active, ${c.grace} in grace, ${c.revokedNotDeleted} revoked not yet deleted, ${c.pending} pending) and the file has ${fresh}; nothing was created`,
     );
   }
-  const header = 'id,customer,plan,fingerprint,value\n';
-  writeFileAtomic(
+  appendValues(
     valuesFile,
-    header + issued.map((x) => [x.row.id, x.row.customer, x.row.plan, x.fingerprint, x.value].map(quote).join(',')).join('\n') + '\n',
-    0o600,
+    issued.filter((x) => !x.reused).map((x) => [x.row.id, x.row.customer, x.row.plan, x.fingerprint, x.value].map(quote).join(',')),
   );
 
   let doc: RegistryDocument = snap.doc;
@@ -194,5 +248,5 @@ export async function createFromCsv(ctx: KeysContext, rows: readonly CsvCustomer
   }
   await writeRegistry(ctx.registry, snap, doc, ctx.now());
   await ctx.step('registry-done');
-  return { issued: out, mode: used };
+  return { issued: out, mode: used, alreadyInFile: issued.filter((x) => x.reused).map((x) => x.row.id) };
 }

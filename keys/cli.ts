@@ -45,7 +45,7 @@ import { S3RegistryStore } from './registry-s3';
 
 export const USAGE = `usage: npm run --silent keys -- <command> --env <env> [--format json|table]
   create --customer NAME --plan PLAN [--id ID] [--stripe-customer ID] [--marketplace-account ID --marketplace-license ARN]
-  create --from-csv FILE --values-out FILE [--one-at-a-time]   (CSV columns id,customer,plan)
+  create --from-csv FILE --values-out FILE [--one-at-a-time]   (CSV columns id,customer,plan; FILE is never overwritten)
   rotate ID [--grace 24h]
   revoke ID
   set-plan ID PLAN
@@ -225,7 +225,18 @@ export async function main(argv: readonly string[], out: Out, err: Out, vars: No
           const mode: BulkMode = args.flags.has('one-at-a-time') ? 'one-at-a-time' : 'import';
           const result = await createFromCsv(ctx, rows, resolve(valuesOut), mode);
           const summary = result.issued.map(({ value: _v, ...v }) => v);
-          print(out, format, { mode: result.mode, created: summary.length, valuesFile: resolve(valuesOut), customers: summary }, summary);
+          const valuesFile = resolve(valuesOut);
+          const appended = summary.length - result.alreadyInFile.length;
+          print(
+            out,
+            format,
+            { mode: result.mode, created: summary.length, valuesFile, appended, alreadyInFile: result.alreadyInFile, customers: summary },
+            summary,
+          );
+          if (format === 'table') {
+            out(`${appended} new values appended to ${valuesFile}`);
+            out(result.alreadyInFile.length > 0 ? `; ${result.alreadyInFile.length} were already there from the interrupted run (not written again)\n` : '\n');
+          }
           return 0;
         }
         const customer = args.options.get('customer');
