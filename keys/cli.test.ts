@@ -67,4 +67,14 @@ describe('keys CLI, local environment', () => {
     expect(old.out).toContain('unfinished create since');
     expect((await run(['list', '--env', 'local', '--format', 'json'], state)).out).toBe('[]\n');
   });
+
+  it('revoke says how soon the edge refuses the key', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'keys-cli-'));
+    await run(['create', '--customer', 'Gone', '--plan', 'basic', '--env', 'local'], state);
+    const revoked = await run(['revoke', 'gone', '--env', 'local'], state);
+    expect(revoked.code).toBe(0);
+    expect(revoked.out).toContain(`\nedge: the local edge reads ${join(state, 'edge-keys.json')} on every request, so the next request sees this change\n`);
+    const json = await run(['show', 'gone', '--env', 'local', '--format', 'json'], state);
+    expect(JSON.parse(json.out)).toMatchObject({ status: 'revoked' });
+  });
 });

@@ -268,6 +268,7 @@ export async function main(argv: readonly string[], out: Out, err: Out, vars: No
         need(1, 'a customer id');
         const v = await revokeKey(ctx, rest[0] as string);
         print(out, format, v, [v]);
+        if (format === 'table') out(`edge: ${v.edgePropagation}\n`);
         return 0;
       }
       case 'set-plan': {

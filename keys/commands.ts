@@ -385,7 +385,12 @@ async function finishRevoke(ctx: KeysContext, snap: RegistrySnapshot, c: Custome
   return commit.snap;
 }
 
-export async function revokeKey(ctx: KeysContext, id: string): Promise<CustomerView> {
+export interface RevokedView extends CustomerView {
+  /** How soon the edge refuses the revoked keys (the edge store's own words). */
+  readonly edgePropagation: string;
+}
+
+export async function revokeKey(ctx: KeysContext, id: string): Promise<RevokedView> {
   const { env } = ctx;
   let snap = await readRegistry(ctx.registry, env.name, ctx.now());
   let c = requireCustomer(snap.doc, env, id);
@@ -402,7 +407,7 @@ export async function revokeKey(ctx: KeysContext, id: string): Promise<CustomerV
     await ctx.step('registry-intent');
   }
   snap = await finishRevoke(ctx, snap, c);
-  return view(requireCustomer(snap.doc, env, id));
+  return { ...view(requireCustomer(snap.doc, env, id)), edgePropagation: ctx.edge.propagation };
 }
 
 /** The forward half of set-plan, shared with sync: rebind every live key, carry the month's use over. */

@@ -9,7 +9,11 @@ import { withFileLock } from './file-lock';
 import type { EdgeChanges, EdgeKeyStore } from './edge-store';
 
 export class FileEdgeKeyStore implements EdgeKeyStore {
-  constructor(readonly path: string) {}
+  readonly propagation: string;
+
+  constructor(readonly path: string) {
+    this.propagation = `the local edge reads ${path} on every request, so the next request sees this change`;
+  }
 
   async list(): Promise<ReadonlyMap<string, string>> {
     return new Map(Object.entries(this.read()));
@@ -42,6 +46,7 @@ export class FileEdgeKeyStore implements EdgeKeyStore {
 
 /** An in-memory edge store for tests and dry runs. */
 export class MemoryEdgeKeyStore implements EdgeKeyStore {
+  readonly propagation = 'in memory: the next look-up sees this change';
   readonly entries = new Map<string, string>();
   async list(): Promise<ReadonlyMap<string, string>> {
     return new Map(this.entries);
