@@ -11,7 +11,7 @@ import { appendFileSync, closeSync, existsSync, fsyncSync, openSync, readFileSyn
 import { apiKeyFingerprint } from '../contracts/api-key';
 import { EDGE_ACTIVE } from '../contracts/edge-keys';
 import { createFileAtomic } from './atomic-file';
-import { apiKeyName, capacity, KeysInputError, PENDING_IN_FLIGHT_SECONDS, view, type IssuedKey, type KeysContext } from './commands';
+import { apiKeyName, capacity, KeysInputError, PENDING_IN_FLIGHT_SECONDS, requireOwnKeyNames, view, type IssuedKey, type KeysContext } from './commands';
 import { isCustomerId, readRegistry, withCustomer, writeRegistry, type CustomerRecord, type RegistryDocument } from './registry';
 
 export interface CsvCustomer {
@@ -148,6 +148,11 @@ export async function createFromCsv(ctx: KeysContext, rows: readonly CsvCustomer
     if (env.usagePlans[r.plan] === undefined)
       throw new KeysInputError(`${where}: unknown plan "${r.plan}"; plans: ${Object.keys(env.usagePlans).join(', ')}; nothing was created`);
     if (seen.has(r.id)) throw new KeysInputError(`${where}: duplicate id in the file; nothing was created`);
+    try {
+      requireOwnKeyNames(ctx, r.id);
+    } catch (error) {
+      throw new KeysInputError(`${where}: ${(error as Error).message}; nothing was created`);
+    }
     seen.add(r.id);
     const existing = snap.doc.customers[r.id];
     if (existing !== undefined && existing.pending?.kind !== 'create') throw new KeysInputError(`${where}: customer already exists; nothing was created`);

@@ -153,6 +153,7 @@ export function contextFromEnv(env: EnvironmentConfig, vars: NodeJS.ProcessEnv):
     now: () => new Date(),
     generateValue,
     keyLimit: vars.KEYS_KEY_LIMIT !== undefined ? Number(vars.KEYS_KEY_LIMIT) : undefined,
+    otherPrefixes: [...platformConfig.environments, platformConfig.local].filter((e) => e.name !== env.name).map((e) => e.prefix),
     step: async () => {
       steps++;
       if (faultAfter !== undefined && steps >= faultAfter) process.kill(process.pid, 'SIGKILL');

@@ -38,6 +38,8 @@ export interface KeysContext {
   readonly step: (name: string) => Promise<void>;
   /** API Gateway's key limit for the account and Region (10,000; lower in tests). */
   readonly keyLimit?: number;
+  /** The platform's other environments' prefixes: keys named under one of them are not this environment's. */
+  readonly otherPrefixes?: readonly string[];
 }
 
 /** A refusal the CLI prints as one line (exit code 2). */
@@ -92,6 +94,31 @@ export function apiKeyName(env: EnvironmentConfig, id: string, fingerprint: stri
   return `${env.prefix}-${id}-${fingerprint}`;
 }
 const cliKeyName = (env: EnvironmentConfig) => new RegExp(`^${env.prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-([a-z0-9-]+)-([0-9a-f]{16})$`);
+
+/** Other environments' `<prefix>-` that extend this one's (`acme-2-` when this is `acme`): their key names start like ours. */
+function longerPrefixes(ctx: KeysContext): string[] {
+  const own = `${ctx.env.prefix}-`;
+  return (ctx.otherPrefixes ?? []).map((p) => `${p}-`).filter((p) => p.startsWith(own) && p !== own);
+}
+
+/**
+ * This environment's keys in API Gateway: named `<prefix>-...`. GetApiKeys' nameQuery matches a
+ * prefix (keys/api-gateway.ts), so the separator keeps `acme2-` out of `acme`'s listing, and keys
+ * under another environment's longer prefix (`acme-2-`) are left out here.
+ */
+async function environmentKeys(ctx: KeysContext, includeValues: boolean) {
+  const foreign = longerPrefixes(ctx);
+  return (await ctx.gateway.listKeys(`${ctx.env.prefix}-`, includeValues)).filter((g) => !foreign.some((f) => g.name.startsWith(f)));
+}
+
+/** A customer id whose key names would fall under another environment's prefix is refused. */
+export function requireOwnKeyNames(ctx: KeysContext, id: string): void {
+  const name = `${ctx.env.prefix}-${id}-`;
+  const clash = longerPrefixes(ctx).find((f) => name.startsWith(f));
+  if (clash !== undefined) {
+    throw new KeysInputError(`customer id "${id}" would name its keys ${name}..., under environment prefix ${clash.slice(0, -1)}; pick another --id`);
+  }
+}
 
 function requirePlan(env: EnvironmentConfig, plan: string): void {
   if (env.usagePlans[plan] === undefined) {
@@ -254,6 +281,7 @@ export async function createKey(ctx: KeysContext, input: CreateInput): Promise<I
   requirePlan(env, input.plan);
   const id = input.id ?? idFromName(input.customer);
   if (!isCustomerId(id)) throw new KeysInputError(`customer id "${id}" must be 1-64 lowercase letters, digits and inner dashes; pass --id`);
+  requireOwnKeyNames(ctx, id);
   let snap = await readRegistry(ctx.registry, env.name, ctx.now());
   const existing = snap.doc.customers[id];
   if (existing !== undefined) {
@@ -586,7 +614,7 @@ export async function sync(ctx: KeysContext, fix: boolean, options: SyncOptions 
   const plans = await ctx.gateway.usagePlanIds(env.prefix);
   const bound = new Map<string, string>();
   for (const [plan, id] of plans) for (const keyId of await ctx.gateway.planKeyIds(id)) bound.set(keyId, plan);
-  const gatewayKeys = await ctx.gateway.listKeys(`${env.prefix}-`, false);
+  const gatewayKeys = await environmentKeys(ctx, false);
   const gatewayById = new Map(gatewayKeys.map((k) => [k.id, k]));
   const gatewayByName = new Map(gatewayKeys.map((k) => [k.name, k]));
   const edge = await ctx.edge.list();
@@ -711,7 +739,7 @@ export async function importKeys(ctx: KeysContext): Promise<ImportReport> {
   const skipped: string[] = [];
   const adopted: CustomerRecord[] = [];
   const at = ctx.now().toISOString();
-  for (const g of await ctx.gateway.listKeys(`${env.prefix}-`, true)) {
+  for (const g of await environmentKeys(ctx, true)) {
     if (known.has(g.id) || cliName.test(g.name)) continue;
     const id = g.name.slice(env.prefix.length + 1);
     const plan = planOf.get(g.id);
