@@ -13,7 +13,6 @@
  *   LOCAL_STATE_DIR      the local platform's state folder (default .local)
  *   KEYS_FAULT_AFTER_STEP=N   fault tests only: the process kills itself (SIGKILL) after step N
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -41,7 +40,11 @@ import { FileEdgeKeyStore } from './edge-store-file';
 import { MemoryKeyGateway } from './memory-gateway';
 import { RegistryConflictError, type RegistryStore } from './registry';
 import { FileRegistryStore } from './registry-file';
+import { generateKeyValue } from './key-value';
 import { S3RegistryStore } from './registry-s3';
+
+/** Re-exported for bench/keys.ts, which imports it from here. */
+export { generateKeyValue };
 
 export const USAGE = `usage: npm run --silent keys -- <command> --env <env> [--format json|table]
   create --customer NAME --plan PLAN [--id ID] [--stripe-customer ID] [--marketplace-account ID --marketplace-license ARN]
@@ -151,7 +154,7 @@ export function contextFromEnv(env: EnvironmentConfig, vars: NodeJS.ProcessEnv):
     gateway,
     edge,
     now: () => new Date(),
-    generateValue,
+    generateValue: generateKeyValue,
     keyLimit: vars.KEYS_KEY_LIMIT !== undefined ? Number(vars.KEYS_KEY_LIMIT) : undefined,
     otherPrefixes: [...platformConfig.environments, platformConfig.local].filter((e) => e.name !== env.name).map((e) => e.prefix),
     step: async () => {
@@ -160,20 +163,6 @@ export function contextFromEnv(env: EnvironmentConfig, vars: NodeJS.ProcessEnv):
     },
   };
 }
-
-/**
- * 40 characters from a 62-letter alphabet, from the CSPRNG (same as local/keys/key-store.ts
- * generateKeyValue; keys/ may not import local/). API Gateway takes 20-128 characters.
- */
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-export function generateKeyValue(): string {
-  let out = '';
-  while (out.length < 40) {
-    for (const byte of randomBytes(64)) if (byte < 248 && out.length < 40) out += ALPHABET[byte % ALPHABET.length];
-  }
-  return out;
-}
-const generateValue = generateKeyValue;
 
 const COLUMNS = ['id', 'customer', 'plan', 'status', 'deadline', 'fingerprint', 'value'] as const;
 
