@@ -11,7 +11,18 @@ import { appendFileSync, closeSync, existsSync, fsyncSync, openSync, readFileSyn
 import { apiKeyFingerprint } from '../contracts/api-key';
 import { EDGE_ACTIVE } from '../contracts/edge-keys';
 import { createFileAtomic } from './atomic-file';
-import { apiKeyName, capacity, KeysInputError, PENDING_IN_FLIGHT_SECONDS, requireOwnKeyNames, view, type IssuedKey, type KeysContext } from './commands';
+import {
+  apiKeyName,
+  capacity,
+  commitDoneAll,
+  KeysInputError,
+  PENDING_IN_FLIGHT_SECONDS,
+  requireOwnKeyNames,
+  view,
+  type DoneChange,
+  type IssuedKey,
+  type KeysContext,
+} from './commands';
 import { isCustomerId, readRegistry, withCustomer, writeRegistry, type CustomerRecord, type RegistryDocument } from './registry';
 
 export interface CsvCustomer {
@@ -241,17 +252,26 @@ export async function createFromCsv(ctx: KeysContext, rows: readonly CsvCustomer
   await ctx.edge.apply({ put: issued.map((x) => ({ fingerprint: x.fingerprint, value: EDGE_ACTIVE })), delete: [] });
   await ctx.step('edge');
 
-  doc = snap.doc;
   const out: IssuedKey[] = [];
+  const changes: DoneChange[] = [];
   for (const x of issued) {
     const apiKeyId = existing.get(apiKeyName(env, x.row.id, x.fingerprint));
     if (apiKeyId === undefined) throw new Error(`API Gateway has no key ${apiKeyName(env, x.row.id, x.fingerprint)} after the import; run the command again`);
-    const { pending: _done, ...rest } = records.get(x.row.id) as CustomerRecord;
+    const intent = records.get(x.row.id) as CustomerRecord;
+    const { pending: _done, ...rest } = intent;
     const done: CustomerRecord = { ...rest, keys: rest.keys.map((k) => ({ ...k, apiKeyId, state: 'active' as const })) };
-    doc = withCustomer(doc, x.row.id, done);
+    changes.push({ intent, done });
     out.push({ ...view(done), value: x.value });
   }
-  await writeRegistry(ctx.registry, snap, doc, ctx.now());
+  const { lost } = await commitDoneAll(ctx, snap, changes);
+  if (lost.length > 0) {
+    const ids = lost.map((l) => l.intent.id);
+    throw new Error(
+      `create --from-csv: another command changed ${ids.length} of these customers in the registry while this ran (${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', ...' : ''}); ` +
+        `the other ${issued.length - ids.length} are created, their values in ${valuesFile}. The lines for the changed ones are not billed keys: ` +
+        `run keys sync --fix --env ${env.name} to delete what is left of them, then create them again (a CSV of just those rows, a new --values-out file)`,
+    );
+  }
   await ctx.step('registry-done');
   return { issued: out, mode: used, alreadyInFile: issued.filter((x) => x.reused).map((x) => x.row.id) };
 }

@@ -210,30 +210,64 @@ const DONE_ATTEMPTS = 5;
 
 type Commit = { readonly committed: true; readonly snap: RegistrySnapshot } | { readonly committed: false; readonly current: CustomerRecord | undefined };
 
+/** One customer's last change: its intent as written, and what replaces it (undefined removes the customer). */
+export interface DoneChange {
+  readonly intent: CustomerRecord;
+  readonly done: CustomerRecord | undefined;
+}
+
+/** A change whose intent another command replaced before it could be marked done. */
+export interface LostChange {
+  readonly intent: CustomerRecord;
+  readonly current: CustomerRecord | undefined;
+}
+
 /**
- * A command's last write: replaces its intent with `done` (undefined removes the customer). A 412
- * means someone wrote the registry since the intent. If this customer's record is still exactly the
- * intent, the other write touched other customers only, so `done` is written on top of the new
- * revision. Otherwise the caller learns what the registry holds now, to report it.
+ * A command's last write: replaces each intent with its `done`. A 412 means someone wrote the
+ * registry since the intents. Changes whose customer record is still exactly the intent are written
+ * on top of the new revision (the other write touched other customers); the others are returned
+ * as lost, for the caller to report.
  */
-async function commitDone(ctx: KeysContext, snap: RegistrySnapshot, intent: CustomerRecord, done: CustomerRecord | undefined): Promise<Commit> {
-  for (let attempt = 1; ; attempt++) {
+export async function commitDoneAll(
+  ctx: KeysContext,
+  snap: RegistrySnapshot,
+  changes: readonly DoneChange[],
+): Promise<{ readonly snap: RegistrySnapshot; readonly lost: readonly LostChange[] }> {
+  let open = [...changes];
+  const lost: LostChange[] = [];
+  for (let attempt = 1; open.length > 0; attempt++) {
+    let doc = snap.doc;
+    for (const c of open) doc = withCustomer(doc, c.intent.id, c.done);
     try {
-      return { committed: true, snap: await writeRegistry(ctx.registry, snap, withCustomer(snap.doc, intent.id, done), ctx.now()) };
+      return { snap: await writeRegistry(ctx.registry, snap, doc, ctx.now()), lost };
     } catch (error) {
       if (!(error instanceof RegistryConflictError)) throw error;
       if (attempt === DONE_ATTEMPTS) {
+        const one = open.length === 1;
+        const what = one ? `${open[0]?.intent.pending?.kind ?? 'command'} of "${open[0]?.intent.id}"` : `${open.length} customers' changes`;
         throw new Error(
-          `${intent.pending?.kind ?? 'command'} of "${intent.id}" did not finish: the registry changed underneath it ${attempt} times (ETag conflict); ` +
-            `the customer is left pending (billed, value not shown): run the same command again, or keys sync --fix --env ${ctx.env.name}`,
+          `${what} did not finish: the registry changed underneath it ${attempt} times (ETag conflict); ` +
+            `${one ? 'the customer is' : 'the customers are'} left pending (billed, value not shown): run the same command again, or keys sync --fix --env ${ctx.env.name}`,
           { cause: error },
         );
       }
     }
     snap = await readRegistry(ctx.registry, ctx.env.name, ctx.now());
-    const current = snap.doc.customers[intent.id];
-    if (JSON.stringify(current) !== JSON.stringify(intent)) return { committed: false, current };
+    const intact: DoneChange[] = [];
+    for (const c of open) {
+      const current = snap.doc.customers[c.intent.id];
+      if (JSON.stringify(current) === JSON.stringify(c.intent)) intact.push(c);
+      else lost.push({ intent: c.intent, current });
+    }
+    open = intact;
   }
+  return { snap, lost };
+}
+
+async function commitDone(ctx: KeysContext, snap: RegistrySnapshot, intent: CustomerRecord, done: CustomerRecord | undefined): Promise<Commit> {
+  const out = await commitDoneAll(ctx, snap, [{ intent, done }]);
+  const lost = out.lost[0];
+  return lost === undefined ? { committed: true, snap: out.snap } : { committed: false, current: lost.current };
 }
 
 function describeRecord(c: CustomerRecord | undefined): string {

@@ -2,6 +2,8 @@
  * A 412 (ETag conflict) at a command's final "done" write (review item 3): the command re-reads the
  * registry and either finishes on top of the other write or reports exactly where the key stands.
  */
+import { join } from 'node:path';
+import { createFromCsv } from './bulk';
 import { createKey, rotateKey, sync } from './commands';
 import { readRegistry, RegistryConflictError, withCustomer, writeRegistry, type RegistryStore } from './registry';
 import { testContext, type TestContext } from './testing/memory-context';
@@ -88,5 +90,32 @@ describe('a registry conflict at the final write', () => {
     );
     expect((await check(ctx)).pending).toEqual(['acme:create']);
     expect((await check(ctx)).usableButUnbilled).toEqual([]);
+  });
+
+  it('bulk create finishes on top of a write to another customer', async () => {
+    const ctx = testContext();
+    const rows = [1, 2, 3].map((i) => ({ id: `bulk-${i}`, customer: `Bulk ${i}`, plan: 'basic' }));
+    const other = interrupted(ctx, 'edge', () => createKey(ctx, { customer: 'Other', plan: 'basic', id: 'other' }));
+    const out = await createFromCsv(other, rows, join(ctx.dir, 'values.csv'), 'one-at-a-time');
+    expect(out.issued.map((k) => k.status)).toEqual(['active', 'active', 'active']);
+    expect(await check(ctx)).toEqual(clean);
+  });
+
+  it('bulk create commits the rows left intact and names those another command changed', async () => {
+    const ctx = testContext();
+    const rows = [1, 2, 3].map((i) => ({ id: `bulk-${i}`, customer: `Bulk ${i}`, plan: 'basic' }));
+    const values = join(ctx.dir, 'values.csv');
+    const undone = interrupted(ctx, 'edge', async () => {
+      const snap = await readRegistry(ctx.registry, ctx.env.name);
+      await writeRegistry(ctx.registry, snap, withCustomer(snap.doc, 'bulk-2', undefined));
+    });
+    await expect(createFromCsv(undone, rows, values, 'one-at-a-time')).rejects.toThrow(
+      `create --from-csv: another command changed 1 of these customers in the registry while this ran (bulk-2); the other 2 are created, their values in ${values}. The lines for the changed ones are not billed keys: run keys sync --fix --env dev to delete what is left of them, then create them again (a CSV of just those rows, a new --values-out file)`,
+    );
+    const { doc } = await readRegistry(ctx.registry, ctx.env.name);
+    expect(Object.keys(doc.customers).sort()).toEqual(['bulk-1', 'bulk-3']);
+    expect(Object.values(doc.customers).every((c) => c.pending === undefined)).toBe(true);
+    await sync(ctx, true);
+    expect(await check(ctx)).toEqual(clean);
   });
 });
