@@ -123,12 +123,13 @@ async function main(): Promise<void> {
   const environment = {
     ...platformConfig.local,
     usagePlans: { bench: { monthlyQuota: 100_000_000, rateLimit: 1_000_000, burstLimit: 1_000_000 } },
-    apiKeys: [{ id: 'acme', customer: 'Acme Corp', plan: 'bench' }],
     stageThrottle: { rateLimit: 1_000_000, burstLimit: 1_000_000 },
   };
+  const gatewayKey = { apiKeyId: 'acme', plan: 'bench' };
+  const benchFingerprint = apiKeyFingerprint(apiKey);
   const gateway = new LocalApiGateway(
     environment,
-    [{ id: 'acme', name: 'Acme Corp', value: apiKey, quotaPerMonth: 100_000_000 }],
+    async (fingerprint) => (fingerprint === benchFingerprint ? gatewayKey : undefined),
     ROUTES,
     new QuotaCounter(tempDir('bench-quota-')),
     secret,
@@ -154,9 +155,9 @@ async function main(): Promise<void> {
   const platform = await startPlatformProcess({
     environment: {
       usagePlans: { bench: { monthlyQuota: 100_000_000, rateLimit: 1_000_000, burstLimit: 1_000_000 } },
-      apiKeys: [{ id: 'acme', customer: 'Acme Corp', plan: 'bench' }],
       stageThrottle: { rateLimit: 1_000_000, burstLimit: 1_000_000 },
     },
+    seed: [{ id: 'acme', customer: 'Acme Corp', plan: 'bench' }],
   });
   const key = platform.keys[0].value;
   const viaEdge = async (i: number) => {

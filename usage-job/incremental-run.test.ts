@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { apiKeyFingerprint } from '../contracts/api-key';
-import type { ConfiguredKey } from './configured-keys';
+import { oneKeyCustomer, type BilledCustomer } from './customers';
 import { DuckDbUsageEngine } from './duckdb-engine';
 import { hoursForMonth, runIncremental } from './incremental-run';
 import { LocalLogLister } from './local-log-lister';
@@ -19,8 +19,14 @@ import type { MonthUsage } from './usage-publisher';
 
 const ACCOUNT = '000000000000';
 const DIST = 'E3TESTDIST';
-const KEY_A: ConfiguredKey = { id: 'a', name: 'A', fingerprint: apiKeyFingerprint('key-A-aaaaaaaaaaaaaaaaaaaa'), quota: 100 };
-const KEY_B: ConfiguredKey = { id: 'b', name: 'B', fingerprint: apiKeyFingerprint('key-B-bbbbbbbbbbbbbbbbbbbb'), quota: 100 };
+const KEY_A = {
+  ...oneKeyCustomer('a', 'A', apiKeyFingerprint('key-A-aaaaaaaaaaaaaaaaaaaa'), 100),
+  fingerprint: apiKeyFingerprint('key-A-aaaaaaaaaaaaaaaaaaaa'),
+};
+const KEY_B = {
+  ...oneKeyCustomer('b', 'B', apiKeyFingerprint('key-B-bbbbbbbbbbbbbbbbbbbb'), 100),
+  fingerprint: apiKeyFingerprint('key-B-bbbbbbbbbbbbbbbbbbbb'),
+};
 const KEYS = [KEY_A, KEY_B];
 
 let root: string;
@@ -42,7 +48,7 @@ function write(hour: string, records: readonly LogRecord[]): Promise<string> {
   return writeLogFile(root, ACCOUNT, DIST, new Date(`${hour}:00:00Z`), records);
 }
 
-function keyed(key: ConfiguredKey, at: string, extra: { status?: number; bytesOut?: number } = {}): LogRecord {
+function keyed(key: BilledCustomer & { fingerprint: string }, at: string, extra: { status?: number; bytesOut?: number } = {}): LogRecord {
   return logRecord({ at, logData: key.fingerprint, ...extra });
 }
 
