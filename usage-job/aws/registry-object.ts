@@ -2,8 +2,10 @@
  * The key registry as the usage job reads it in AWS: the S3 object the deployment file names
  * (keyRegistry), read once per run with its ETag and VersionId, parsed and checked by the
  * registry's owner module (keys/registry.ts). The bucket is versioned, so the VersionId names
- * exactly the revision a run attributed with (GetObject returns `x-amz-version-id` for objects in
- * versioned buckets: https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html).
+ * exactly the revision a run attributed with (GetObject's response carries the object's version id,
+ * `GetObjectResponse.versionId`, "Version ID of the object":
+ * https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/s3/aws.sdk.kotlin.services.s3.model/-get-object-response/version-id.html;
+ * moto returns it too, registry-object.moto.test.ts). Without versioning the ETag alone names the content.
  * No object yet (NoSuchKey) means no customer yet: every request is unattributed, said in a
  * progress line. A missing bucket fails the run.
  */
