@@ -52,9 +52,13 @@ interface UsageJson {
   registry?: { location: string; revision: number };
 }
 
-/** A usage run now (flush the logs, run the job), as /_usage.json?refresh=1 does. */
+/**
+ * A usage run now (flush the logs, run the job), as /_usage.json?refresh=1 does; through curl, a
+ * fresh connection each time (a pooled keep-alive connection can be closed by the server while a
+ * slow keys command runs).
+ */
 async function usageRun(): Promise<UsageJson> {
-  return (await (await fetch(`${platform.url}/_usage.json?refresh=1`)).json()) as UsageJson;
+  return JSON.parse(execFileSync('curl', ['-sf', `${platform.url}/_usage.json?refresh=1`], { encoding: 'utf8' })) as UsageJson;
 }
 const customer = (usage: UsageJson, id: string) => usage.keys.find((k) => k.id === id);
 
