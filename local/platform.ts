@@ -1,7 +1,7 @@
 /**
- * Assembles the local platform: seed customers (through the keys CLI's create), API Gateway emulation with the real handlers, the local
- * edge with the real function, the access-log buffer, the usage job and the HTTP server; and
- * stops it without losing a record.
+ * Assembles the local platform: seed customers (made with the keys CLI's create), the API Gateway
+ * emulation with the real handlers, the local edge with the real function, the access-log buffer,
+ * the usage job and the HTTP server; and stops it without losing a record.
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
