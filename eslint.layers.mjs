@@ -15,7 +15,8 @@ export const ALLOWED = {
   lambdas: ['contracts'],
   // Customers and keys as data: the registry, API Gateway keys, the edge key store, the keys CLI.
   keys: ['contracts', 'config'],
-  'usage-job': ['contracts', 'config', 'sql'],
+  // The usage job reads its customers from the key registry (keys/registry.ts).
+  'usage-job': ['contracts', 'config', 'sql', 'keys'],
   stacks: ['contracts', 'config', 'sql', 'lambdas', 'cf-functions'],
   local: ['contracts', 'config', 'sql', 'cf-functions', 'lambdas', 'keys', 'usage-job'],
   delivery: ['contracts', 'config', 'stacks'],

@@ -2,7 +2,9 @@
  * `npm run bench:local`: what the local edge costs. Measures, in one run,
  *   (a) the handlers called directly in this process with a ready REST proxy event;
  *   (b) the parts in this process without HTTP: the edge function alone in its sandbox, and edge
- *       + API Gateway emulation + handlers (where the time goes);
+ *       + API Gateway emulation + handlers (where the time goes), with a key the keys CLI's create
+ *       made in a state folder (the edge reads its edge file, the API layer its local API Gateway
+ *       and registry files, as under npm start);
  *   (c) the same requests over HTTP through the local platform (`local/main.ts` as a child
  *       process): edge function in its sandbox, API Gateway emulation, the handlers, and one
  *       Parquet log record per response (logging on, flushed every 2 s),
@@ -17,11 +19,13 @@ import { handler as dataHandler } from '../lambdas/handlers/data';
 import { handler as exampleHandler } from '../lambdas/handlers/example';
 import { setLogSink } from '../lambdas/handlers/logger';
 import { ORIGIN_SECRET_ENV, ORIGIN_SECRET_HEADER } from '../contracts/origin-secret';
-import { apiKeyFingerprint } from '../contracts/api-key';
 import type { ProxyEvent } from '../lambdas/handlers/http';
 import { LocalApiGateway } from '../local/api-gateway/gateway';
 import { QuotaCounter } from '../local/api-gateway/quota';
+import { registeredKeys } from '../local/api-gateway/registered-keys';
 import { LocalEdge } from '../local/edge/edge';
+import { edgeKeyFile, edgeKeysPath } from '../local/edge/edge-key-file';
+import { localKeysContext, seedCustomers } from '../local/keys/seed';
 import { ROUTES } from '../local/platform';
 import { decodeQuery } from '../local/server';
 import { removeTempDirs, startPlatformProcess, tempDir } from '../local/testing/platform-process';
@@ -100,10 +104,20 @@ async function main(): Promise<void> {
     }),
   );
 
-  // (b) in process, no HTTP, no logging.
-  const apiKey = 'B'.repeat(40);
-  const benchKey = apiKeyFingerprint(apiKey);
-  const edge = new LocalEdge((fp) => (fp === benchKey ? 'active' : undefined));
+  // (b) in process, no HTTP, no logging; the key made by the keys CLI's create in a state folder, as
+  // npm start does: the edge reads its edge file, the API layer its local API Gateway and registry files.
+  const environment = {
+    ...platformConfig.local,
+    usagePlans: { bench: { monthlyQuota: 100_000_000, rateLimit: 1_000_000, burstLimit: 1_000_000 } },
+    stageThrottle: { rateLimit: 1_000_000, burstLimit: 1_000_000 },
+  };
+  const stateDir = tempDir('bench-state-');
+  const [issued] = await seedCustomers(localKeysContext(environment, stateDir), stateDir, [{ id: 'acme', customer: 'Acme Corp', plan: 'bench' }]);
+  const apiKey = issued!.value;
+  const fail = (message: string) => {
+    throw new Error(message);
+  };
+  const edge = new LocalEdge(edgeKeyFile(edgeKeysPath(stateDir), fail));
   const headers = (i: number) => (i % 2 === 0 ? { 'x-api-key': apiKey, 'content-type': 'application/json' } : { 'x-api-key': apiKey });
   const edgeCall = (i: number) =>
     edge.viewerRequest({
@@ -120,19 +134,7 @@ async function main(): Promise<void> {
       if (edgeCall(i).kind !== 'forward') throw new Error('edge refused the bench key');
     }),
   );
-  const environment = {
-    ...platformConfig.local,
-    usagePlans: { bench: { monthlyQuota: 100_000_000, rateLimit: 1_000_000, burstLimit: 1_000_000 } },
-    apiKeys: [{ id: 'acme', customer: 'Acme Corp', plan: 'bench' }],
-    stageThrottle: { rateLimit: 1_000_000, burstLimit: 1_000_000 },
-  };
-  const gateway = new LocalApiGateway(
-    environment,
-    [{ id: 'acme', name: 'Acme Corp', value: apiKey, quotaPerMonth: 100_000_000 }],
-    ROUTES,
-    new QuotaCounter(tempDir('bench-quota-')),
-    secret,
-  );
+  const gateway = new LocalApiGateway(environment, registeredKeys(stateDir, environment, fail), ROUTES, new QuotaCounter(tempDir('bench-quota-')), secret);
   runs.push(
     await measure('edge + API emulation + handlers (no HTTP)', requests * 4, 1, async (i) => {
       const d = edgeCall(i);
@@ -154,9 +156,9 @@ async function main(): Promise<void> {
   const platform = await startPlatformProcess({
     environment: {
       usagePlans: { bench: { monthlyQuota: 100_000_000, rateLimit: 1_000_000, burstLimit: 1_000_000 } },
-      apiKeys: [{ id: 'acme', customer: 'Acme Corp', plan: 'bench' }],
       stageThrottle: { rateLimit: 1_000_000, burstLimit: 1_000_000 },
     },
+    seed: [{ id: 'acme', customer: 'Acme Corp', plan: 'bench' }],
   });
   const key = platform.keys[0].value;
   const viaEdge = async (i: number) => {

@@ -26,7 +26,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { apiKeyFingerprint } from '../contracts/api-key';
-import type { ConfiguredKey } from '../usage-job/configured-keys';
+import { REGISTRY_FORMAT, type RegistryDocument } from '../keys/registry';
+import { customersFromRegistry } from '../usage-job/customers';
 import { DuckDbUsageEngine } from '../usage-job/duckdb-engine';
 import { hourIdOf, hourStart } from '../sql/hours';
 import { hoursForMonth, runIncremental } from '../usage-job/incremental-run';
@@ -71,10 +72,33 @@ function options() {
   return { requests, dir: resolve(values.dir!), keep: values.keep!, writeDoc: values['write-doc']! };
 }
 
-const keys: ConfiguredKey[] = Array.from({ length: KEY_COUNT }, (_, k) => {
+const keys = Array.from({ length: KEY_COUNT }, (_, k) => {
   const value = `bench-key-${String(k).padStart(3, '0')}-0123456789abcdef`;
-  return { id: `customer-${k}`, name: `Customer ${k}`, fingerprint: apiKeyFingerprint(value), quota: 1_000_000 };
+  return { id: `customer-${k}`, name: `Customer ${k}`, fingerprint: apiKeyFingerprint(value) };
 });
+
+/** The benchmark's customers as the job reads them: a key registry with one active key each. */
+const registry: RegistryDocument = {
+  format: REGISTRY_FORMAT,
+  environment: 'bench',
+  revision: 1,
+  updatedAt: '2026-11-01T00:00:00Z',
+  customers: Object.fromEntries(
+    keys.map((k) => [
+      k.id,
+      {
+        id: k.id,
+        customer: k.name,
+        plan: 'bench',
+        createdAt: '2026-11-01T00:00:00Z',
+        billing: {},
+        origin: 'cli' as const,
+        keys: [{ fingerprint: k.fingerprint, apiKeyName: `bench-${k.id}`, state: 'active' as const, createdAt: '2026-11-01T00:00:00Z' }],
+      },
+    ]),
+  ),
+};
+const customers = customersFromRegistry(registry, { bench: { monthlyQuota: 1_000_000 } }, 'bench registry');
 
 /**
  * One hour of synthetic records as SQL over range(first, first + n): realistic spread of edge
@@ -266,16 +290,16 @@ async function main(): Promise<void> {
 
   log('(a) incremental run on day 28');
   const a = await timed(() => run(RUN, new LocalRollupStore(state, localStateSource(root))));
-  const usageA = monthUsage(MONTH, a.value.rows, keys);
+  const usageA = monthUsage(MONTH, a.value.rows, customers);
 
   log('(b) full month-to-date rescan of the Parquet');
   const monthHours = hoursForMonth(MONTH, RUN);
   const b = await timed(() => engine.queryHours(monthHours));
-  const usageB = monthUsage(MONTH, b.value.rows, keys);
+  const usageB = monthUsage(MONTH, b.value.rows, customers);
 
   log('(c) seed design: full scan of gzip W3C text logs');
   const c = await timed(() => seedFullScan(connection, textDir));
-  const usageC = monthUsage(MONTH, c.value.rows, keys);
+  const usageC = monthUsage(MONTH, c.value.rows, customers);
   await engine.close();
   connection.closeSync();
   instance.closeSync();

@@ -18,6 +18,8 @@ export interface ResourceNames {
   readonly athenaWorkgroup: string;
   readonly alarmTopic: string;
   readonly dashboard: string;
+  /** The key registry (keys/registry.ts): versioned, one object per environment. */
+  readonly keyRegistryBucket: string;
 }
 
 export function resourceNames(env: NamedEnvironment): ResourceNames {
@@ -31,5 +33,6 @@ export function resourceNames(env: NamedEnvironment): ResourceNames {
     athenaWorkgroup: `${env.prefix}-usage`,
     alarmTopic: `${env.prefix}-usage-alarms`,
     dashboard: `${env.prefix}-usage`,
+    keyRegistryBucket: `${env.prefix}-key-registry-${env.accountId}`,
   };
 }

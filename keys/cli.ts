@@ -17,6 +17,8 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { platformConfig } from '../config/environments';
+import { resourceNames } from '../contracts/resource-names';
+import { KEY_REGISTRY_OBJECT } from '../contracts/usage-job-deployment';
 import type { EnvironmentConfig } from '../config/types';
 import { AwsEdgeKeyStore } from './edge-store-aws';
 import { apiGatewayClient, AwsKeyGateway, type KeyGateway } from './api-gateway';
@@ -138,8 +140,8 @@ export function contextFromEnv(env: EnvironmentConfig, vars: NodeJS.ProcessEnv):
       ? new FileRegistryStore(resolve(registryFile))
       : new S3RegistryStore(
           new S3Client({ region: env.region, ...(vars.KEYS_S3_ENDPOINT !== undefined ? { endpoint: vars.KEYS_S3_ENDPOINT, forcePathStyle: true } : {}) }),
-          vars.KEYS_REGISTRY_BUCKET ?? `${env.prefix}-key-registry-${env.accountId}`,
-          'registry.json',
+          vars.KEYS_REGISTRY_BUCKET ?? resourceNames(env).keyRegistryBucket,
+          KEY_REGISTRY_OBJECT,
         );
   const gateway: KeyGateway = local
     ? new MemoryKeyGateway(env.prefix, Object.keys(env.usagePlans), join(stateDir, 'api-gateway-keys.json'))

@@ -8,6 +8,7 @@ import { API_KEY_DIMENSION, METRICS, metricsNamespace } from '../contracts/metri
 import { platformConfig } from '../config/environments';
 import { useMotoServer } from '../test-support/moto-server';
 import { removeTempDirs, startPlatformProcess, type PlatformProcess } from './testing/platform-process';
+import { DEFAULT_SEED } from './keys/seed';
 
 jest.setTimeout(120_000);
 
@@ -43,7 +44,7 @@ test("usage runs publish the usage job's metrics to the endpoint", async () => {
         }),
       )
     ).Datapoints?.map((d) => d.Maximum);
-  const quota = platformConfig.local.usagePlans[platformConfig.local.apiKeys.find((k) => k.id === 'acme')!.plan].monthlyQuota;
+  const quota = platformConfig.local.usagePlans[DEFAULT_SEED.find((c) => c.id === 'acme')!.plan].monthlyQuota;
   expect(await maximum(METRICS.quotaUsedPercent.name, [{ Name: API_KEY_DIMENSION, Value: 'acme' }])).toEqual([(100 * 4) / quota]);
   expect(await maximum(METRICS.billableRequests.name)).toEqual([4]);
   expect(platform.stderr()).not.toContain('publishing metrics failed');

@@ -30,16 +30,28 @@ test('bad arguments and settings are clear errors naming what was wrong', () => 
 test('an environment override replaces top-level fields and is validated like the config', () => {
   const dir = tempDir('override-');
   const good = join(dir, 'good.json');
-  writeFileSync(good, JSON.stringify({ apiKeys: [{ id: 'solo', customer: 'Solo', plan: 'basic' }] }));
+  writeFileSync(good, JSON.stringify({ stageThrottle: { rateLimit: 7, burstLimit: 9 } }));
   const s = readSettings([], { LOCAL_ENVIRONMENT_FILE: good }) as LocalSettings;
-  expect(s.environment.apiKeys.map((k) => k.id)).toEqual(['solo']);
+  expect(s.environment.stageThrottle).toEqual({ rateLimit: 7, burstLimit: 9 });
   expect(s.environment.usagePlans).toEqual(platformConfig.local.usagePlans);
 
   const bad = join(dir, 'bad.json');
-  writeFileSync(bad, JSON.stringify({ apiKeys: [{ id: 'solo', customer: 'Solo', plan: 'gold' }] }));
-  expect(() => readSettings([], { LOCAL_ENVIRONMENT_FILE: bad })).toThrow(/apiKeys\[0\]\.plan "gold" is not a usage plan/);
+  writeFileSync(bad, JSON.stringify({ usagePlans: { basic: { monthlyQuota: 0, rateLimit: 1, burstLimit: 1 } } }));
+  expect(() => readSettings([], { LOCAL_ENVIRONMENT_FILE: bad })).toThrow(/usagePlans\.basic\.monthlyQuota/);
   writeFileSync(bad, '[1]');
   expect(() => readSettings([], { LOCAL_ENVIRONMENT_FILE: bad })).toThrow(/must hold a JSON object of environment fields/);
+});
+
+test('seed customers: the default, or LOCAL_SEED_FILE checked against the plans', () => {
+  expect((readSettings([], {}) as LocalSettings).seed.map((c) => `${c.id}:${c.plan}`)).toEqual(['acme:pro', 'globex:basic']);
+  const dir = tempDir('seed-');
+  const file = join(dir, 'seed.json');
+  writeFileSync(file, JSON.stringify([{ id: 'solo', customer: 'Solo', plan: 'basic' }]));
+  expect((readSettings([], { LOCAL_SEED_FILE: file }) as LocalSettings).seed).toEqual([{ id: 'solo', customer: 'Solo', plan: 'basic' }]);
+  writeFileSync(file, JSON.stringify([{ id: 'solo', customer: 'Solo', plan: 'gold' }]));
+  expect(() => readSettings([], { LOCAL_SEED_FILE: file })).toThrow(`LOCAL_SEED_FILE ${file}: entry 0 names plan "gold", not one of basic, pro`);
+  writeFileSync(file, '{}');
+  expect(() => readSettings([], { LOCAL_SEED_FILE: file })).toThrow(/must hold a JSON array of \{ "id", "customer", "plan" \}/);
 });
 
 afterAll(removeTempDirs);

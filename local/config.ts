@@ -5,20 +5,24 @@
  *
  * Environment variables:
  *   PORT                     port on 127.0.0.1 (default 3000; 0 picks a free port)
- *   LOCAL_STATE_DIR          state folder: keys.json, quota.json, logs/, usage/ (default .local)
+ *   LOCAL_STATE_DIR          state folder: registry.json, api-gateway-keys.json, edge-keys.json,
+ *                            keys.json, quota.json, logs/, usage-state/ (default .local)
  *   LOCAL_ENVIRONMENT_FILE   JSON file whose top-level fields replace those of the local
- *                            environment (e.g. usagePlans, apiKeys, stageThrottle); validated
+ *                            environment (e.g. usagePlans, stageThrottle); validated
+ *   LOCAL_SEED_FILE          JSON array of { id, customer, plan }: the customers made on a fresh
+ *                            state folder (default: acme on pro, globex on basic)
  *   LOCAL_FLUSH_MS           log buffer flush interval (default 2000)
  *   LOCAL_USAGE_MS           usage job interval (default 5000)
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { platformConfig } from '../config/environments';
 import type { EnvironmentConfig } from '../config/types';
-import { platformConfigProblems } from '../config/validate';
+import { localEnvironment as sharedLocalEnvironment, LocalEnvironmentError } from '../usage-job/local-environment';
+import { DEFAULT_SEED, readSeedFile, type SeedCustomer } from './keys/seed';
 
 export interface LocalSettings {
   readonly environment: EnvironmentConfig;
+  /** Customers created (through the keys CLI's create) when the registry lacks them. */
+  readonly seed: readonly SeedCustomer[];
   readonly port: number;
   readonly stateDir: string;
   readonly flushIntervalMs: number;
@@ -50,8 +54,18 @@ export function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): L
     }
     throw new SettingsError(`unknown argument ${JSON.stringify(arg)}\n${USAGE}`);
   }
+  const environment = localEnvironment(env.LOCAL_ENVIRONMENT_FILE);
+  let seed: readonly SeedCustomer[] = DEFAULT_SEED;
+  if (env.LOCAL_SEED_FILE !== undefined && env.LOCAL_SEED_FILE !== '') {
+    try {
+      seed = readSeedFile(env.LOCAL_SEED_FILE, environment);
+    } catch (error) {
+      throw new SettingsError((error as Error).message);
+    }
+  }
   return {
-    environment: localEnvironment(env.LOCAL_ENVIRONMENT_FILE),
+    environment,
+    seed,
     port: integerSetting(env, 'PORT', 3000, 0, 65535),
     stateDir: resolve(env.LOCAL_STATE_DIR && env.LOCAL_STATE_DIR !== '' ? env.LOCAL_STATE_DIR : '.local'),
     flushIntervalMs: integerSetting(env, 'LOCAL_FLUSH_MS', 2000, 50, 60_000),
@@ -72,23 +86,12 @@ function integerSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, 
   return value;
 }
 
-/** The local environment, with the override file's top-level fields applied and validated. */
+/** The local environment, with the override file's top-level fields applied and validated (usage-job/local-environment.ts). */
 export function localEnvironment(overrideFile: string | undefined): EnvironmentConfig {
-  if (overrideFile === undefined || overrideFile === '') return platformConfig.local;
-  if (!existsSync(overrideFile)) throw new SettingsError(`LOCAL_ENVIRONMENT_FILE ${overrideFile} does not exist`);
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(overrideFile, 'utf8'));
+    return sharedLocalEnvironment(overrideFile);
   } catch (error) {
-    throw new SettingsError(`LOCAL_ENVIRONMENT_FILE ${overrideFile} is not valid JSON: ${(error as Error).message}`);
+    if (error instanceof LocalEnvironmentError) throw new SettingsError(error.message);
+    throw error;
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new SettingsError(`LOCAL_ENVIRONMENT_FILE ${overrideFile} must hold a JSON object of environment fields`);
-  }
-  const environment = { ...platformConfig.local, ...(parsed as Partial<EnvironmentConfig>), name: platformConfig.local.name };
-  const problems = platformConfigProblems({ ...platformConfig, local: environment });
-  if (problems.length > 0) {
-    throw new SettingsError(`LOCAL_ENVIRONMENT_FILE ${overrideFile} is not a valid environment: ${problems.join('; ')}`);
-  }
-  return environment;
 }

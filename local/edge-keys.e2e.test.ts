@@ -15,11 +15,11 @@ beforeAll(async () => {
   platform = await startPlatformProcess({
     environment: {
       usagePlans: { roomy: { monthlyQuota: 100_000, rateLimit: 1000, burstLimit: 1000 } },
-      apiKeys: [
-        { id: 'acme', customer: 'Acme Corp', plan: 'roomy' },
-        { id: 'globex', customer: 'Globex Inc', plan: 'roomy' },
-      ],
     },
+    seed: [
+      { id: 'acme', customer: 'Acme Corp', plan: 'roomy' },
+      { id: 'globex', customer: 'Globex Inc', plan: 'roomy' },
+    ],
   });
 });
 
@@ -35,7 +35,7 @@ async function call(id: string): Promise<{ status: number; body: unknown }> {
   return { status: res.status, body: JSON.parse(await res.text()) as unknown };
 }
 
-test('the started platform seeded the edge store with every configured key, active', () => {
+test('the started platform seeded the edge store with every seed customer key, active (through the keys CLI create)', () => {
   const entries = JSON.parse(readFileSync(edgeKeysPath(platform.stateDir), 'utf8')) as Record<string, string>;
   expect(entries).toEqual({ [apiKeyFingerprint(keyOf('acme'))]: 'active', [apiKeyFingerprint(keyOf('globex'))]: 'active' });
 });

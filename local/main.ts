@@ -6,32 +6,37 @@ import { relative } from 'node:path';
 import { HELP, readSettings, SettingsError, type LocalSettings } from './config';
 import { startLocalPlatform, type LocalPlatform } from './platform';
 import { cloudWatchUsagePublisher } from '../usage-job/aws/index';
+import { apiKeyFingerprint } from '../contracts/api-key';
+import { listCustomers, type CustomerView } from '../keys/commands';
+import { localKeysContext } from './keys/seed';
 
 /** Credentials local AWS-compatible servers accept, used when the environment sets none. */
 const PLACEHOLDER_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
-function banner(platform: LocalPlatform, settings: LocalSettings): string {
+function banner(platform: LocalPlatform, settings: LocalSettings, customers: readonly CustomerView[]): string {
   const { url, keys } = platform;
   const env = settings.environment;
   const rel = relative(process.cwd(), settings.stateDir);
   const state = rel === '' ? '.' : rel.startsWith('..') ? settings.stateDir : rel;
-  const plans = env.apiKeys
-    .map((k) => {
-      const p = env.usagePlans[k.plan];
-      return `    ${k.id} (${k.customer}): plan ${k.plan}, ${p.monthlyQuota} requests/month, ${p.rateLimit}/s, burst ${p.burstLimit}`;
+  const plans = customers
+    .map((c) => {
+      const p = env.usagePlans[c.plan];
+      return `    ${c.id} (${c.customer}): ${c.status}, plan ${c.plan}${p !== undefined ? `, ${p.monthlyQuota} requests/month, ${p.rateLimit}/s, burst ${p.burstLimit}` : ''}`;
     })
     .join('\n');
-  const key = keys[0];
+  const usable = new Set(customers.filter((c) => c.status === 'active' || c.status === 'rotating').map((c) => c.fingerprint));
+  const key = keys.find((k) => usable.has(apiKeyFingerprint(k.value)));
   const tryIt =
     key === undefined
-      ? 'No API keys are configured: add one to platformConfig.local.apiKeys in config/environments.ts.\n'
-      : `Try it (key "${key.id}"):
+      ? `No usable key issued by this platform: make one with npm run --silent keys -- create --env local --customer NAME --plan ${Object.keys(env.usagePlans)[0] ?? 'PLAN'}\n`
+      : `Try it (customer "${key.id}"):
   curl -s ${url}/example -H 'x-api-key: ${key.value}'
   curl -s -X POST ${url}/data -H 'x-api-key: ${key.value}' -H 'content-type: application/json' -d '{"hello":"world"}'
 `;
   return `Local platform (environment "${env.name}") listening on ${url}
-  keys    ${state}/keys.json (kept across restarts)
+  customers ${state}/registry.json (the key registry; add, rotate, revoke with npm run --silent keys -- <command> --env local)
 ${plans}
+  keys    ${state}/keys.json (values issued to the seed customers, kept across restarts)
   logs    ${state}/logs (CloudFront standard-log Parquet, flushed every ${settings.flushIntervalMs / 1000} s)
   usage   ${url}/_usage  and  ${url}/_usage.json  (usage job on DuckDB every ${settings.usageIntervalMs / 1000} s)${
     settings.cloudwatchEndpoint ? `\n  metrics published to ${settings.cloudwatchEndpoint}` : ''
@@ -77,7 +82,8 @@ async function main(): Promise<number> {
     process.stderr.write(`npm start: ${reason}\n`);
     return 1;
   }
-  process.stdout.write(banner(platform, settings));
+  const customers = await listCustomers(localKeysContext(settings.environment, settings.stateDir));
+  process.stdout.write(banner(platform, settings, customers));
   const stopSignal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));

@@ -48,6 +48,10 @@ interface Reply {
 
 let platform: PlatformProcess;
 const keyOf = (id: string) => platform.keys.find((k) => k.id === id)!.value;
+/** The API Gateway id of a customer's key, as the keys CLI recorded it in the registry (what the handler sees). */
+const apiKeyIdOf = (id: string): string =>
+  (JSON.parse(readFileSync(join(platform.stateDir, 'registry.json'), 'utf8')) as { customers: Record<string, { keys: { apiKeyId: string }[] }> }).customers[id]
+    .keys[0].apiKeyId;
 
 async function call(party: Party, path: string, init: { method?: string; key?: string; body?: string; contentType?: string } = {}): Promise<Reply> {
   const headers: Record<string, string> = {};
@@ -69,13 +73,13 @@ beforeAll(async () => {
         small: { monthlyQuota: 20, rateLimit: 1000, burstLimit: 1000 },
         tight: { monthlyQuota: 100_000, rateLimit: 1, burstLimit: 5 },
       },
-      apiKeys: [
-        { id: 'acme', customer: 'Acme Corp', plan: 'roomy' },
-        { id: 'globex', customer: 'Globex Inc', plan: 'small' },
-        { id: 'initech', customer: 'Initech', plan: 'tight' },
-      ],
       stageThrottle: { rateLimit: 10_000, burstLimit: 10_000 },
     },
+    seed: [
+      { id: 'acme', customer: 'Acme Corp', plan: 'roomy' },
+      { id: 'globex', customer: 'Globex Inc', plan: 'small' },
+      { id: 'initech', customer: 'Initech', plan: 'tight' },
+    ],
     env: { LOCAL_FLUSH_MS: '500', LOCAL_USAGE_MS: '500' },
   });
 });
@@ -94,7 +98,7 @@ test('npm start prints curl commands that work as printed', async () => {
   for (const line of curls) {
     const stdout = execFileSync('bash', ['-c', line.trim()], { encoding: 'utf8' });
     const body = JSON.parse(stdout) as Record<string, unknown>;
-    expect(body.apiKeyId).toBe('acme');
+    expect(body.apiKeyId).toBe(apiKeyIdOf('acme'));
     tally('acme', 200);
   }
 });
@@ -103,12 +107,12 @@ test('two keys, an unknown key, no key, a forged fingerprint, bad JSON, the quot
   for (let i = 0; i < 12; i++) {
     const r = await call('acme', '/example', { key: keyOf('acme') });
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ message: 'Example endpoint response', apiKeyId: 'acme' });
+    expect(r.body).toMatchObject({ message: 'Example endpoint response', apiKeyId: apiKeyIdOf('acme') });
   }
   for (let i = 0; i < 5; i++) {
     const r = await call('acme', '/data', { method: 'POST', key: keyOf('acme'), body: JSON.stringify({ n: i }), contentType: 'application/json' });
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ apiKeyId: 'acme', dataReceived: { n: i } });
+    expect(r.body).toMatchObject({ apiKeyId: apiKeyIdOf('acme'), dataReceived: { n: i } });
   }
   // Bad JSON: the handler's 400 is a rejected request of the key that sent it.
   const bad = await call('acme', '/data', { method: 'POST', key: keyOf('acme'), body: '{"n":', contentType: 'application/json' });
@@ -127,7 +131,7 @@ test('two keys, an unknown key, no key, a forged fingerprint, bad JSON, the quot
   for (const query of [`?apikey_fp=${globexFp}`, `?APIKEY_FP=${globexFp}&x=1&apikey_fp=${globexFp}`]) {
     const r = await call('acme', `/example${query}`, { key: keyOf('acme') });
     expect(r.status).toBe(200);
-    expect(r.body.apiKeyId).toBe('acme');
+    expect(r.body.apiKeyId).toBe(apiKeyIdOf('acme'));
   }
   // Forged fingerprint without a key: the edge's 403, unattributed (never globex's).
   const forged = await call('unattributed', `/example?apikey_fp=${globexFp}`);
@@ -308,15 +312,15 @@ test('after the stop: log records = responses; the usage CLI over the log folder
       month,
       '--logs',
       logRoot,
-      '--keys',
-      join(platform.stateDir, 'keys.json'),
+      '--registry',
+      join(platform.stateDir, 'registry.json'),
       '--state',
       tempDir('usage-cli-state-'),
       '--format',
       'json',
       '--dry-run',
     ],
-    { cwd: REPO_ROOT, encoding: 'utf8' },
+    { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, LOCAL_ENVIRONMENT_FILE: join(platform.stateDir, 'environment-override.json') } },
   );
   const report = JSON.parse(cli) as UsageJson;
   expect(report.month).toBe(month);

@@ -21,9 +21,9 @@ beforeAll(async () => {
   platform = await startPlatformProcess({
     environment: {
       usagePlans: { load: { monthlyQuota: 10_000_000, rateLimit: 100_000, burstLimit: 100_000 } },
-      apiKeys: KEY_IDS.map((id) => ({ id, customer: `Customer ${id}`, plan: 'load' })),
       stageThrottle: { rateLimit: 100_000, burstLimit: 100_000 },
     },
+    seed: KEY_IDS.map((id) => ({ id, customer: `Customer ${id}`, plan: 'load' })),
   });
 });
 
@@ -84,15 +84,21 @@ test(`${TOTAL} requests from ${CLIENTS} concurrent clients, ${KEY_IDS.length} ke
         month,
         '--logs',
         logRoot,
-        '--keys',
-        join(platform.stateDir, 'keys.json'),
+        '--registry',
+        join(platform.stateDir, 'registry.json'),
         '--state',
         tempDir('load-usage-state-'),
         '--format',
         'json',
         '--dry-run',
       ],
-      { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+      {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+        // The usage CLI sees the platform's local environment (its 'load' plan) through the same override file.
+        env: { ...process.env, LOCAL_ENVIRONMENT_FILE: join(platform.stateDir, 'environment-override.json') },
+      },
     );
     const report = JSON.parse(out) as { keys: { id: string; requests: number; rejected: number; errors: number }[]; unattributed: { requests: number } };
     expect(report.unattributed.requests).toBe(0);

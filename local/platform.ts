@@ -1,7 +1,7 @@
 /**
- * Assembles the local platform: keys, API Gateway emulation with the real handlers, the local
- * edge with the real function, the access-log buffer, the usage job and the HTTP server; and
- * stops it without losing a record.
+ * Assembles the local platform: seed customers (made with the keys CLI's create), the API Gateway
+ * emulation with the real handlers, the local edge with the real function, the access-log buffer,
+ * the usage job and the HTTP server; and stops it without losing a record.
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
@@ -15,8 +15,9 @@ import { LocalApiGateway } from './api-gateway/gateway';
 import { QuotaCounter } from './api-gateway/quota';
 import type { LocalSettings } from './config';
 import { LocalEdge } from './edge/edge';
-import { edgeKeyFile, edgeKeysPath, seedEdgeKeys } from './edge/edge-key-file';
-import { loadOrCreateKeys, type LocalApiKey } from './keys/key-store';
+import { registeredKeys } from './api-gateway/registered-keys';
+import { edgeKeyFile, edgeKeysPath } from './edge/edge-key-file';
+import { localKeysContext, seedCustomers, type LocalApiKey } from './keys/seed';
 import { LogBuffer } from './logs/log-buffer';
 import { startServer, type PlatformServer } from './server';
 import { duckDbUsageJob } from './usage/run-usage-job';
@@ -31,6 +32,7 @@ export const ROUTES: ReadonlyMap<string, ProxyHandler> = new Map(API_ROUTE_TABLE
 
 export interface LocalPlatform {
   readonly url: string;
+  /** Values the platform issued to its seed customers (also in <state>/keys.json). */
   readonly keys: readonly LocalApiKey[];
   readonly logRoot: string;
   readonly server: PlatformServer;
@@ -51,12 +53,10 @@ export async function startLocalPlatform(settings: LocalSettings, options: Start
   mkdirSync(stateDir, { recursive: true });
   const logRoot = join(stateDir, 'logs');
   mkdirSync(logRoot, { recursive: true });
-  const keys = loadOrCreateKeys(stateDir, environment);
-  seedEdgeKeys(
-    stateDir,
-    keys.map((k) => k.value),
-  );
   const report = options.onError ?? ((m: string) => process.stderr.write(`local platform: ${m}\n`));
+  // Seed customers are made the way `keys create --env local` makes customers, so the registry,
+  // the local API Gateway and the edge file agree and `keys sync --fix` keeps them.
+  const keys = await seedCustomers(localKeysContext(environment, stateDir), stateDir, settings.seed);
 
   // The handlers' structured logs (one JSON line per request) go to a file, as Lambda's go to
   // CloudWatch Logs, so the console stays readable.
@@ -68,13 +68,12 @@ export async function startLocalPlatform(settings: LocalSettings, options: Start
   process.env[ORIGIN_SECRET_ENV] = originSecret;
 
   const quota = new QuotaCounter(stateDir);
-  const gateway = new LocalApiGateway(environment, keys, ROUTES, quota, originSecret);
+  const gateway = new LocalApiGateway(environment, registeredKeys(stateDir, environment, report), ROUTES, quota, originSecret);
   const edge = new LocalEdge(edgeKeyFile(edgeKeysPath(stateDir), report));
   const logs = new LogBuffer({ root: logRoot, accountId: environment.accountId, distributionId: LOCAL_DISTRIBUTION_ID });
-  const job = duckDbUsageJob(stateDir, logRoot, keys, environment.usageJob.lateWindowHours);
+  const job = duckDbUsageJob(stateDir, logRoot, environment, environment.usageJob.lateWindowHours);
   const refresher = new UsageRefresher({
     run: job.run,
-    keys,
     flushLogs: async () => {
       await logs.flush();
       quota.save();

@@ -29,11 +29,10 @@ import { GetFunctionCommand, GetPolicyCommand } from '@aws-sdk/client-lambda';
 import { GetBucketPolicyCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
-import { apiKeyFingerprint } from '../contracts/api-key';
 import { METRICS, metricsNamespace, THRESHOLD_DIMENSION } from '../contracts/metrics';
 import { ORIGIN_SECRET_ENV, ORIGIN_SECRET_HEADER } from '../contracts/origin-secret';
 import { resourceNames } from '../contracts/resource-names';
-import { USAGE_JOB_DEPLOYMENT_KEY, usageJobDeployment, type DeployedApiKey } from '../contracts/usage-job-deployment';
+import { USAGE_JOB_DEPLOYMENT_KEY, usageJobDeployment, type DeployedUsagePlan } from '../contracts/usage-job-deployment';
 import type { EnvironmentConfig } from '../config/types';
 import { HANDLERS } from '../lambdas/bundle';
 import { DELIVERY_SUFFIX_PATH, hourPrefix, LOG_RECORD_FIELDS, PARTITION_KEYS } from '../sql/log-columns';
@@ -210,7 +209,6 @@ export async function readBackBilling(env: EnvironmentConfig, stack: JsonObject,
     );
     planKeys[found?.id ?? planName] = (attached?.items ?? []).map((k) => k.id ?? '').sort();
   }
-  const deployedKeys: DeployedApiKey[] = [];
   for (const key of env.apiKeys) {
     const found = single(
       f,
@@ -223,14 +221,6 @@ export async function readBackBilling(env: EnvironmentConfig, stack: JsonObject,
       `API key ${key.id} is attached to usage plan ${key.plan} only`,
       Object.entries(planKeys).every(([id, ids]) => ids.includes(found?.id ?? '-') === (id === planId)),
     );
-    deployedKeys.push({
-      id: key.id,
-      customer: key.customer,
-      fingerprint: found?.value === undefined ? '(no value)' : apiKeyFingerprint(found.value),
-      apiGatewayKeyId: found?.id ?? '',
-      usagePlanId: planId,
-      monthlyQuota: env.usagePlans[key.plan].monthlyQuota,
-    });
   }
 
   // CloudFront: the distribution in front of the API, the edge function.
@@ -362,7 +352,9 @@ export async function readBackBilling(env: EnvironmentConfig, stack: JsonObject,
     aws.s3.send(new GetObjectCommand({ Bucket: names.usageBucket, Key: USAGE_JOB_DEPLOYMENT_KEY })),
   );
   const text = await bodyText(object?.Body);
-  f.equal('usage-job deployment file', text === undefined ? undefined : JSON.parse(text), usageJobDeployment(env, distributionId, deployedKeys));
+  const deployedPlans: Record<string, DeployedUsagePlan> = {};
+  for (const [name, plan] of Object.entries(env.usagePlans)) deployedPlans[name] = { usagePlanId: planIds.get(name) ?? '', monthlyQuota: plan.monthlyQuota };
+  f.equal('usage-job deployment file', text === undefined ? undefined : JSON.parse(text), usageJobDeployment(env, distributionId, deployedPlans));
   f.that(
     'usage-job deployment file holds no API key value',
     text !== undefined && (keys?.items ?? []).every((k) => k.value === undefined || !text.includes(k.value)),

@@ -49,7 +49,7 @@ beforeAll(() => {
 });
 
 test('a folder may not import a folder outside its allowed list', () => {
-  expect(results[0]).toEqual(['usage-job/ may not import local/ (allowed: contracts, config, sql; see eslint.layers.mjs)']);
+  expect(results[0]).toEqual(['usage-job/ may not import local/ (allowed: contracts, config, sql, keys; see eslint.layers.mjs)']);
   expect(results[1]).toEqual(['contracts/ may not import config/ (allowed: none; see eslint.layers.mjs)']);
   expect(results[2]).toEqual([]);
 });

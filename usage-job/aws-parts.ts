@@ -5,9 +5,9 @@
  * usage-job/aws/index.ts exports the two functions of AwsUsageJobModule.
  */
 import type { EnvironmentConfig } from '../config/types';
-import type { ConfiguredKey } from './configured-keys';
+import type { Customers } from './customers';
 import type { NoticeLedger, NoticeSender } from './quota-notices';
-import type { LogLister, RollupStore } from './rollup-store';
+import type { LogLister, RollupStore, RunAttribution } from './rollup-store';
 import type { UsageEngine } from './types';
 import type { UsagePublisher } from './usage-publisher';
 
@@ -17,13 +17,15 @@ export interface AwsPartsOptions {
   readonly progress: (message: string) => void;
 }
 
-/** Everything an Athena run needs: engine, S3 listing and rollup store, keys from the deployment file. */
+/** Everything an Athena run needs: engine, S3 listing and rollup store, customers from the key registry. */
 export interface AthenaJobParts {
   readonly engine: UsageEngine;
   readonly lister: LogLister;
   readonly store: RollupStore;
-  /** From the usage-job deployment file (fingerprint map; never key values). */
-  readonly keys: readonly ConfiguredKey[];
+  /** From the key registry the deployment file names (fingerprints; never key values). */
+  readonly customers: Customers;
+  /** The registry revision and the deployment file the run attributes with. */
+  readonly attribution: RunAttribution;
   readonly publisher: UsagePublisher;
   readonly noticeSender: NoticeSender;
   /** In the usage bucket. */

@@ -4,12 +4,13 @@
  * explicit one.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { logRecord } from '../sql/testing/log-fixtures';
 import { writeLogFile } from '../sql/log-writer';
+import { writeRegistryFile } from './testing/registry';
 import { runUsageCli, type UsageCliRun } from './testing/usage-cli';
 
 const ACCOUNT = '000000000000';
@@ -23,7 +24,7 @@ let logsB: string;
 let keysFile: string;
 
 const usage = (...args: string[]): Promise<UsageCliRun> => runUsageCli(args, { cwd: dir });
-const common = (logs: string) => ['--engine', 'duckdb', '--month', '2026-11', '--logs', logs, '--keys', keysFile, '--now', NOW, '--dry-run'];
+const common = (logs: string) => ['--engine', 'duckdb', '--month', '2026-11', '--logs', logs, '--registry', keysFile, '--now', NOW, '--dry-run'];
 
 /** `count` requests at the hour's start plus i minutes; no attribution needed, totals differ per folder. */
 function writeHour(logs: string, hour: string, count: number): Promise<string> {
@@ -61,8 +62,8 @@ beforeAll(async () => {
   logsB = join(dir, 'b', 'logs');
   mkdirSync(logsA, { recursive: true });
   mkdirSync(logsB, { recursive: true });
-  keysFile = join(dir, 'keys.json');
-  writeFileSync(keysFile, JSON.stringify([{ id: 'acme', name: 'Acme Corp', value: 'acme-live-key-0123456789abcdef', quotaPerMonth: 100 }]));
+  keysFile = join(dir, 'registry.json');
+  writeRegistryFile(keysFile, 'local', [{ id: 'acme', name: 'Acme Corp', value: 'acme-live-key-0123456789abcdef', plan: 'basic' }]);
   await writeHour(logsA, '2026-11-02T10', 3);
   await writeHour(logsA, '2026-11-05T08', 1);
   await writeHour(logsB, '2026-11-02T10', 5);

@@ -6,6 +6,7 @@ import { platformConfig } from '../config/environments';
 import { apiKeyFingerprint } from '../contracts/api-key';
 import { logRecord } from '../sql/testing/log-fixtures';
 import { writeLogFile } from '../sql/log-writer';
+import { writeRegistryFile } from './testing/registry';
 import { runUsageCli, type UsageCliRun } from './testing/usage-cli';
 
 const ACCOUNT = '000000000000';
@@ -17,22 +18,20 @@ const FP_B = apiKeyFingerprint(VALUE_B);
 
 let dir: string;
 let logs: string;
-let keysFile: string;
+let registryFile: string;
+const plans = platformConfig.local.usagePlans;
 
 const usage = (...args: string[]): Promise<UsageCliRun> => runUsageCli(args, { cwd: dir });
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'usage-cli-'));
   logs = join(dir, 'logs');
-  keysFile = join(dir, 'keys.json');
-  writeFileSync(
-    keysFile,
-    JSON.stringify([
-      { id: 'acme', name: 'Acme Corp', value: VALUE_A, quotaPerMonth: 8 },
-      { id: 'globex', name: 'Globex, Inc.', value: VALUE_B, quotaPerMonth: 1000 },
-      { id: 'initech', name: 'Initech', value: 'initech-key-aaaaaaaaaaaaaaaa', quotaPerMonth: 50 },
-    ]),
-  );
+  registryFile = join(dir, 'registry.json');
+  writeRegistryFile(registryFile, 'local', [
+    { id: 'acme', name: 'Acme Corp', value: VALUE_A, plan: 'basic' },
+    { id: 'globex', name: 'Globex, Inc.', value: VALUE_B, plan: 'pro' },
+    { id: 'initech', name: 'Initech', value: 'initech-key-aaaaaaaaaaaaaaaa', plan: 'basic' },
+  ]);
   await writeLogFile(logs, ACCOUNT, DIST, new Date('2026-11-01T00:00:00Z'), [
     logRecord({ at: '2026-10-31T23:59:59Z', logData: FP_A, bytesOut: 999 }), // previous month's date
     logRecord({ at: '2026-11-01T00:01:00Z', logData: FP_A, bytesOut: 1_500_000_000 }),
@@ -51,7 +50,7 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const common = () => ['--engine', 'duckdb', '--month', '2026-11', '--logs', logs, '--keys', keysFile, '--now', '2026-11-02T12:30:00Z', '--dry-run'];
+const common = () => ['--engine', 'duckdb', '--month', '2026-11', '--logs', logs, '--registry', registryFile, '--now', '2026-11-02T12:30:00Z', '--dry-run'];
 
 describe('usage CLI', () => {
   it('prints the usage CLI JSON document, exactly, and progress on stderr', async () => {
@@ -69,8 +68,8 @@ describe('usage CLI', () => {
           rejected: 1,
           errors: 1,
           bytesOut: 1_500_000_000,
-          quota: 8,
-          quotaUsedPercent: 12.5,
+          quota: plans.basic.monthlyQuota,
+          quotaUsedPercent: 100 / plans.basic.monthlyQuota,
           bytesIn: 128,
           thresholdsReached: [],
         },
@@ -81,12 +80,23 @@ describe('usage CLI', () => {
           rejected: 0,
           errors: 0,
           bytesOut: 500_000_000,
-          quota: 1000,
-          quotaUsedPercent: 0.1,
+          quota: plans.pro.monthlyQuota,
+          quotaUsedPercent: 100 / plans.pro.monthlyQuota,
           bytesIn: 128,
           thresholdsReached: [],
         },
-        { id: 'initech', name: 'Initech', requests: 0, rejected: 0, errors: 0, bytesOut: 0, quota: 50, quotaUsedPercent: 0, bytesIn: 0, thresholdsReached: [] },
+        {
+          id: 'initech',
+          name: 'Initech',
+          requests: 0,
+          rejected: 0,
+          errors: 0,
+          bytesOut: 0,
+          quota: plans.basic.monthlyQuota,
+          quotaUsedPercent: 0,
+          bytesIn: 0,
+          thresholdsReached: [],
+        },
       ],
       unattributed: { requests: 3 },
       totalRequests: 7,
@@ -100,6 +110,7 @@ describe('usage CLI', () => {
         hoursKeptFromOtherSql: 0,
         bytesScanned: expect.any(Number),
         published: false,
+        attribution: { registry: { location: registryFile, revision: 1, etag: expect.stringMatching(/^[0-9a-f]{64}$/) } },
       },
     });
     const again = JSON.parse((await usage(...common(), '--state', join(dir, 'state-json'))).stdout);
@@ -115,8 +126,8 @@ describe('usage CLI', () => {
       '2026-10',
       '--logs',
       logs,
-      '--keys',
-      keysFile,
+      '--registry',
+      registryFile,
       '--now',
       '2026-11-02T12:30:00Z',
       '--dry-run',
@@ -134,7 +145,7 @@ describe('usage CLI', () => {
     expect(result.code).toBe(0);
     const lines = result.stdout.split('\n');
     expect(lines[0]).toBe('Usage for 2026-11 (month to date, UTC)');
-    expect(lines.find((l) => l.startsWith('acme '))).toMatch(/^acme\s+Acme Corp\s+1\s+1\s+1\s+1\.50 GB\s+8\s+12\.50 %$/);
+    expect(lines.find((l) => l.startsWith('acme '))).toMatch(/^acme\s+Acme Corp\s+1\s+1\s+1\s+1\.50 GB\s+100\s+1\.00 %$/);
     expect(result.stdout).toContain('unattributed requests (no known apikey_fp, never billed): 3 of 7');
   });
 
@@ -174,7 +185,7 @@ describe('usage CLI', () => {
     ['an unknown option', ['--engine', 'duckdb', '--month', '2026-11', '--bogus'], /Unknown option '--bogus'/],
     [
       'a missing logs directory',
-      ['--engine', 'duckdb', '--month', '2026-11', '--logs', '/nonexistent/logs', '--keys', 'k.json'],
+      ['--engine', 'duckdb', '--month', '2026-11', '--logs', '/nonexistent/logs', '--registry', 'r.json'],
       /--logs \/nonexistent\/logs: no such directory/,
     ],
     [
@@ -196,26 +207,22 @@ describe('usage CLI', () => {
     });
   }
 
-  it('names the entry and field of a malformed keys file', async () => {
-    const bad = join(dir, 'bad-keys.json');
-    writeFileSync(
-      bad,
-      JSON.stringify([
-        { id: 'acme', name: 'Acme', value: VALUE_A, quotaPerMonth: 5 },
-        { id: 'globex', name: 'Globex', value: 'short', quotaPerMonth: 5 },
-      ]),
-    );
-    const result = await usage('--engine', 'duckdb', '--month', '2026-11', '--logs', logs, '--keys', bad, '--dry-run', '--state', join(dir, 'state-bad'));
+  it('refuses, in one line, a registry that is not JSON, of another environment, or names a plan the environment lacks', async () => {
+    const bad = join(dir, 'bad-registry.json');
+    const run = () => usage('--engine', 'duckdb', '--month', '2026-11', '--logs', logs, '--registry', bad, '--dry-run', '--state', join(dir, 'state-bad'));
+    writeFileSync(bad, '{"format":');
+    let result = await run();
     expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toMatch(new RegExp(`^usage: error: registry ${bad} is not valid JSON .*; restore a previous version$`));
+    writeRegistryFile(bad, 'dev', [{ id: 'acme', name: 'Acme', value: VALUE_A, plan: 'basic' }]);
+    result = await run();
+    expect(result.stderr.trim()).toBe(`usage: error: registry ${bad} belongs to environment "dev", not "local"; check --env`);
+    writeRegistryFile(bad, 'local', [{ id: 'acme', name: 'Acme', value: VALUE_A, plan: 'gold' }]);
+    result = await run();
     expect(result.stderr.trim()).toBe(
-      `usage: error: keys file ${bad}: entry 1 ("globex"): field "value" must be an API key of 20 to 128 printable ASCII characters without spaces`,
+      `usage: error: registry ${bad}: customer "acme" has plan "gold", which this environment does not deploy (plans: basic, pro); deploy the plan or run keys set-plan`,
     );
-    writeFileSync(bad, '{"not": "an array"}');
-    expect((await usage('--engine', 'duckdb', '--month', '2026-11', '--logs', logs, '--keys', bad, '--dry-run')).stderr).toMatch(/must be a JSON array/);
-    writeFileSync(bad, JSON.stringify([{ id: 'acme', name: 'Acme', value: VALUE_A, quotaPerMonth: 0 }]));
-    expect((await usage('--engine', 'duckdb', '--month', '2026-11', '--logs', logs, '--keys', bad, '--dry-run')).stderr).toMatch(
-      /entry 0 \("acme"\): field "quotaPerMonth" must be a positive whole number/,
-    );
+    expect(result.stdout).toBe('');
   });
 
   it('fails for a month that has not started', async () => {
@@ -226,8 +233,8 @@ describe('usage CLI', () => {
       '2027-01',
       '--logs',
       logs,
-      '--keys',
-      keysFile,
+      '--registry',
+      registryFile,
       '--now',
       '2026-11-02T12:30:00Z',
       '--dry-run',

@@ -10,18 +10,20 @@ import { parseArgs } from 'node:util';
 import { platformConfig } from '../config/environments';
 import type { EnvironmentConfig } from '../config/types';
 import { loadAwsModule } from './aws-parts';
-import { readKeysFile, type ConfiguredKey } from './configured-keys';
+import type { Customers } from './customers';
 import { DuckDbUsageEngine } from './duckdb-engine';
 import { isMonth } from '../sql/hours';
 import { runIncremental } from './incremental-run';
 import { invoiceFormat, invoiceLines, writeInvoice } from './invoice-lines';
+import { localEnvironment } from './local-environment';
 import { LocalLogLister } from './local-log-lister';
 import { LocalRollupStore } from './local-rollup-store';
 import { LocalNoticeLedger } from './local-notice-ledger';
 import { monthUsage } from './month-usage';
 import { publishRun, type Publishing } from './publish-run';
+import { readRegistryFile } from './registry-file';
 import { dueNotices, type NoticeRunResult } from './quota-notices';
-import type { LogLister, RollupStore } from './rollup-store';
+import type { LogLister, RollupStore, RunAttribution } from './rollup-store';
 import { storeForRun } from './read-only-store';
 import { defaultLocalStateDir, localStateSource } from './state-source';
 import type { UsageEngine } from './types';
@@ -31,15 +33,17 @@ import { usageTable } from './usage-table';
 
 export const HELP = `Usage: npm run --silent usage -- --engine duckdb|athena --month YYYY-MM [options]
 
-Computes month-to-date usage per API key from CloudFront logs, incrementally: hourly rollups are
-kept in a state store and only hours that are new, or changed within the late window, are read.
+Computes month-to-date usage per customer (summed over its API keys) from CloudFront logs,
+incrementally: hourly rollups are kept in a state store and only hours that are new, or changed
+within the late window, are read. Customers come from the key registry (keys/registry.ts).
 
   --engine duckdb|athena   duckdb: local Parquet logs (--logs); athena: the environment's Glue table
   --month YYYY-MM          UTC month to report (requests belong to the month of their date)
-  --env NAME               environment whose prices, late window and AWS resources apply (default: local)
+  --env NAME               environment whose plans, prices, late window and AWS resources apply (default: local;
+                           for local, LOCAL_ENVIRONMENT_FILE's fields apply as they do to npm start)
   --logs DIR               duckdb: log root laid out like the log bucket (AWSLogs/...)
-  --keys FILE              duckdb: JSON array of { "id", "name", "value", "quotaPerMonth" }
-                           (athena: keys come from the stack's usage-job deployment file)
+  --registry FILE          duckdb: the key registry file (e.g. .local/registry.json, what npm start and
+                           keys --env local write); athena: the registry object the deployment file names
   --state DIR              duckdb: where hourly rollups and the manifest live; a folder holds the state of
                            one log root (default .local/usage-state/<env>/<logs folder name>-<hash of its path>)
   --late-window-hours N    hours recomputed when their logs change (default: the environment's usageJob.lateWindowHours)
@@ -58,7 +62,7 @@ export interface CliOptions {
   readonly month: string;
   readonly env: EnvironmentConfig;
   readonly logs?: string;
-  readonly keysFile?: string;
+  readonly registryFile?: string;
   readonly state?: string;
   readonly lateWindowHours: number;
   readonly now: Date;
@@ -67,11 +71,17 @@ export interface CliOptions {
   readonly dryRun: boolean;
 }
 
-export function findEnvironment(name: string): EnvironmentConfig {
+export function findEnvironment(name: string, vars: NodeJS.ProcessEnv = process.env): EnvironmentConfig {
   const all = [...platformConfig.environments, platformConfig.local];
   const env = all.find((e) => e.name === name);
   if (!env) throw new UsageCliError(`--env ${name}: unknown environment (known: ${all.map((e) => e.name).join(', ')})`);
-  return env;
+  if (env.name !== platformConfig.local.name) return env;
+  // The local environment as npm start sees it: LOCAL_ENVIRONMENT_FILE's fields (e.g. usagePlans) apply here too.
+  try {
+    return localEnvironment(vars.LOCAL_ENVIRONMENT_FILE);
+  } catch (error) {
+    throw new UsageCliError((error as Error).message);
+  }
 }
 
 /** Parses and validates argv; returns null for --help. */
@@ -87,7 +97,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions | null {
         month: { type: 'string' },
         env: { type: 'string' },
         logs: { type: 'string' },
-        keys: { type: 'string' },
+        registry: { type: 'string' },
         state: { type: 'string' },
         'late-window-hours': { type: 'string' },
         now: { type: 'string' },
@@ -133,10 +143,10 @@ export function parseCliArgs(argv: readonly string[]): CliOptions | null {
   if (engine === 'duckdb') {
     if (values.logs === undefined) throw new UsageCliError('--logs DIR is required with --engine duckdb (the local log root, holding AWSLogs/)');
     if (!existsSync(values.logs) || !statSync(values.logs).isDirectory()) throw new UsageCliError(`--logs ${values.logs}: no such directory`);
-    if (values.keys === undefined)
-      throw new UsageCliError('--keys FILE is required with --engine duckdb (JSON array of { "id", "name", "value", "quotaPerMonth" })');
+    if (values.registry === undefined)
+      throw new UsageCliError('--registry FILE is required with --engine duckdb (the key registry file, e.g. .local/registry.json)');
   } else {
-    for (const flag of ['logs', 'keys', 'state'] as const) {
+    for (const flag of ['logs', 'registry', 'state'] as const) {
       if (values[flag] !== undefined)
         throw new UsageCliError(`--${flag} applies to --engine duckdb only (athena reads the environment's log bucket, deployment file and usage bucket)`);
     }
@@ -146,7 +156,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions | null {
     month,
     env,
     logs: values.logs,
-    keysFile: values.keys,
+    registryFile: values.registry,
     state: values.state,
     lateWindowHours,
     now,
@@ -160,7 +170,9 @@ interface RunParts {
   readonly engine: UsageEngine;
   readonly lister: LogLister;
   readonly store: RollupStore;
-  readonly keys: readonly ConfiguredKey[];
+  /** Read once per run: every figure of the run is attributed with this registry revision. */
+  readonly customers: Customers;
+  readonly attribution: RunAttribution;
   /** Metrics and notices, built only for runs that publish. */
   readonly publishing: () => Promise<Publishing>;
 }
@@ -175,9 +187,9 @@ function localStore(options: CliOptions, logs: string): LocalRollupStore {
 async function partsFor(options: CliOptions, progress: (m: string) => void): Promise<RunParts> {
   if (options.engine === 'duckdb') {
     const logs = resolve(options.logs!);
-    let keys: ConfiguredKey[];
+    let customers: Customers;
     try {
-      keys = readKeysFile(options.keysFile!);
+      customers = await readRegistryFile(options.registryFile!, options.env.name, options.env.usagePlans);
     } catch (error) {
       throw new UsageCliError((error as Error).message);
     }
@@ -186,7 +198,8 @@ async function partsFor(options: CliOptions, progress: (m: string) => void): Pro
       engine: new DuckDbUsageEngine(logs),
       lister: new LocalLogLister(logs),
       store,
-      keys,
+      customers,
+      attribution: { registry: customers.registry },
       publishing: async () => ({
         ...(await (await loadAwsModule()).createPublishingParts({ env: options.env, progress })),
         // The ledger lives beside the rollups of the same log root, per environment (a shared --state folder keeps them apart).
@@ -219,10 +232,13 @@ export async function main(argv: readonly string[], out: (s: string) => void, er
       engine: parts.engine,
       lister: parts.lister,
       store: storeForRun(parts.store, options),
+      attribution: parts.attribution,
       progress,
     });
     progress(`computed ${run.hoursComputed.length} of ${run.hoursConsidered} hours, read ${run.bytesScanned} bytes in ${Date.now() - started} ms`);
-    const usage = monthUsage(options.month, run.rows, parts.keys);
+    const registry = parts.customers.registry;
+    progress(`customers from ${registry.location}, revision ${registry.revision}${registry.versionId !== undefined ? `, version ${registry.versionId}` : ''}`);
+    const usage = monthUsage(options.month, run.rows, parts.customers.customers);
     if (options.invoice !== undefined) {
       writeInvoice(options.invoice, invoiceLines(usage, options.env.prices, { now: options.now, lateWindowHours: options.lateWindowHours }));
       progress(`invoice lines written to ${options.invoice}`);
@@ -258,6 +274,7 @@ export async function main(argv: readonly string[], out: (s: string) => void, er
           hoursKeptFromOtherSql: run.hoursKeptFromOtherSql,
           bytesScanned: run.bytesScanned,
           published: !options.dryRun,
+          attribution: parts.attribution,
         },
       });
       out(`${JSON.stringify(report, null, 2)}\n`);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { apiKeyFingerprint } from '../contracts/api-key';
 import { DuckDbUsageEngine } from './duckdb-engine';
+import { oneKeyCustomer } from './customers';
 import { monthUsage } from './month-usage';
 import { logRecord } from '../sql/testing/log-fixtures';
 import { writeLogFile } from '../sql/log-writer';
@@ -160,9 +161,9 @@ describe('DuckDB usage engine', () => {
     ]);
     const { rows } = await engine.queryHours(['2026-11-03T07']);
     const usage = monthUsage('2026-11', rows, [
-      { id: 'a', name: 'A Corp', fingerprint: A, quota: 8 },
-      { id: 'b', name: 'B Corp', fingerprint: B, quota: 1000 },
-      { id: 'c', name: 'Idle Corp', fingerprint: apiKeyFingerprint('key-idle-dddddddddddddddd'), quota: 10 },
+      oneKeyCustomer('a', 'A Corp', A, 8),
+      oneKeyCustomer('b', 'B Corp', B, 1000),
+      oneKeyCustomer('c', 'Idle Corp', apiKeyFingerprint('key-idle-dddddddddddddddd'), 10),
     ]);
     expect(usage).toEqual({
       month: '2026-11',

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { apiKeyFingerprint } from '../contracts/api-key';
-import type { ConfiguredKey } from './configured-keys';
+import { oneKeyCustomer, type BilledCustomer } from './customers';
 import { DuckDbUsageEngine } from './duckdb-engine';
-import { hoursForMonth, runIncremental } from './incremental-run';
+import { hoursForMonth, OtherRegistryError, runIncremental } from './incremental-run';
 import { LocalLogLister } from './local-log-lister';
 import { LocalRollupStore } from './local-rollup-store';
 import { monthUsage } from './month-usage';
@@ -19,8 +19,14 @@ import type { MonthUsage } from './usage-publisher';
 
 const ACCOUNT = '000000000000';
 const DIST = 'E3TESTDIST';
-const KEY_A: ConfiguredKey = { id: 'a', name: 'A', fingerprint: apiKeyFingerprint('key-A-aaaaaaaaaaaaaaaaaaaa'), quota: 100 };
-const KEY_B: ConfiguredKey = { id: 'b', name: 'B', fingerprint: apiKeyFingerprint('key-B-bbbbbbbbbbbbbbbbbbbb'), quota: 100 };
+const KEY_A = {
+  ...oneKeyCustomer('a', 'A', apiKeyFingerprint('key-A-aaaaaaaaaaaaaaaaaaaa'), 100),
+  fingerprint: apiKeyFingerprint('key-A-aaaaaaaaaaaaaaaaaaaa'),
+};
+const KEY_B = {
+  ...oneKeyCustomer('b', 'B', apiKeyFingerprint('key-B-bbbbbbbbbbbbbbbbbbbb'), 100),
+  fingerprint: apiKeyFingerprint('key-B-bbbbbbbbbbbbbbbbbbbb'),
+};
 const KEYS = [KEY_A, KEY_B];
 
 let root: string;
@@ -42,7 +48,7 @@ function write(hour: string, records: readonly LogRecord[]): Promise<string> {
   return writeLogFile(root, ACCOUNT, DIST, new Date(`${hour}:00:00Z`), records);
 }
 
-function keyed(key: ConfiguredKey, at: string, extra: { status?: number; bytesOut?: number } = {}): LogRecord {
+function keyed(key: BilledCustomer & { fingerprint: string }, at: string, extra: { status?: number; bytesOut?: number } = {}): LogRecord {
   return logRecord({ at, logData: key.fingerprint, ...extra });
 }
 
@@ -131,6 +137,61 @@ describe('incremental usage run', () => {
       expect(again.usage).toEqual(expected.usage);
       expect(again.hoursComputed).toEqual([]);
     }
+  });
+});
+
+describe('usage state bound to the key registry it was attributed with', () => {
+  const registry = (location: string, revision: number) => ({ registry: { location, revision, etag: `"etag-${revision}"`, versionId: `v${revision}` } });
+
+  it('records the registry revision and deployment file of each run in the manifest; a new revision re-attributes the whole month', async () => {
+    await write('2026-11-02T10', [keyed(KEY_A, '2026-11-02T10:05:00Z')]);
+    const store = storeAt(state);
+    const attribution = {
+      ...registry('s3://reg/registry.json', 3),
+      deployment: { location: 's3://usage/config/usage-job.json', etag: '"d"', versionId: 'dv' },
+    };
+    await runIncremental({
+      month: '2026-11',
+      now: new Date('2026-11-02T12:00:00Z'),
+      lateWindowHours: 48,
+      engine,
+      lister: new LocalLogLister(root),
+      store,
+      attribution,
+    });
+    expect(await store.readManifest()).toMatchObject({ attribution });
+    const next = registry('s3://reg/registry.json', 4);
+    const again = await runIncremental({
+      month: '2026-11',
+      now: new Date('2026-11-02T12:00:00Z'),
+      lateWindowHours: 48,
+      engine,
+      lister: new LocalLogLister(root),
+      store,
+      attribution: next,
+    });
+    expect(again.hoursComputed).toEqual([]); // rollups hold fingerprints only: nothing of them depends on the registry
+    expect(await store.readManifest()).toMatchObject({ attribution: next });
+  });
+
+  it('refuses a state attributed with another key registry before reading or writing anything', async () => {
+    await write('2026-11-02T10', [keyed(KEY_A, '2026-11-02T10:05:00Z')]);
+    const store = storeAt(state);
+    const common = { month: '2026-11', now: new Date('2026-11-02T12:00:00Z'), lateWindowHours: 48, engine, store };
+    await runIncremental({ ...common, lister: new LocalLogLister(root), attribution: registry('s3://reg-dev/registry.json', 1) });
+    const listed: HourId[][] = [];
+    const spy: LogLister = {
+      listHours: (hours) => {
+        listed.push([...hours]);
+        return new LocalLogLister(root).listHours(hours);
+      },
+    };
+    const attempt = runIncremental({ ...common, lister: spy, attribution: registry('s3://reg-prod/registry.json', 1) });
+    await expect(attempt).rejects.toThrow(OtherRegistryError);
+    await expect(attempt).rejects.toThrow(
+      `the usage state in ${state} was attributed with the key registry s3://reg-dev/registry.json, but this run reads s3://reg-prod/registry.json`,
+    );
+    expect(listed).toEqual([]);
   });
 });
 

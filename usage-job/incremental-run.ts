@@ -36,6 +36,7 @@ import {
   type RollupManifest,
   type RollupFigures,
   type RollupStore,
+  type RunAttribution,
   type StoredManifest,
   type StoredRollup,
 } from './rollup-store';
@@ -55,6 +56,8 @@ export interface IncrementalRunOptions {
   readonly lister: LogLister;
   /** Holds the state of one source of logs: the logs `lister` and `engine` read. */
   readonly store: RollupStore;
+  /** The registry revision (and deployment file) the run's caller attributes the rows with; recorded in the manifest. */
+  readonly attribution?: RunAttribution;
   readonly progress?: (message: string) => void;
 }
 
@@ -104,6 +107,22 @@ function refuseOtherSource(manifest: StoredManifest | null, identity: StateIdent
   if (manifest?.version === MANIFEST_VERSION && manifest.source !== identity.source) {
     throw new OtherSourceError(store.location, manifest.source, identity.source, store.otherSourceAdvice);
   }
+}
+
+/** A state is attributed with one registry: a run that reads another one (another environment's customers) is refused. */
+function refuseOtherRegistry(manifest: StoredManifest | null, attribution: RunAttribution | undefined, store: RollupStore): void {
+  const stored = manifest?.version === MANIFEST_VERSION ? manifest.attribution?.registry.location : undefined;
+  const current = attribution?.registry.location;
+  if (stored !== undefined && current !== undefined && stored !== current) {
+    throw new OtherRegistryError(
+      `the usage state in ${store.location} was attributed with the key registry ${stored}, but this run reads ${current}; ${store.otherSourceAdvice}`,
+    );
+  }
+}
+
+/** A run was pointed at a state attributed with another key registry; nothing was read or written. */
+export class OtherRegistryError extends Error {
+  override readonly name = 'OtherRegistryError';
 }
 
 /**
@@ -191,11 +210,19 @@ function nextManifest(
   listing: ReadonlyMap<HourId, readonly LogObjectVersion[]>,
   oldest: HourId,
   updatedAt: string,
+  attribution: RunAttribution | undefined,
 ): RollupManifest {
   const hours: Record<HourId, readonly LogObjectVersion[]> = {};
   for (const [hour, objects] of Object.entries(listings ?? {})) if (hour >= oldest) hours[hour] = objects;
   for (const hour of computed) hours[hour] = listing.get(hour) ?? [];
-  return { version: MANIFEST_VERSION, source: identity.source, sqlDigest: identity.sqlDigest, updatedAt, hours };
+  return {
+    version: MANIFEST_VERSION,
+    source: identity.source,
+    sqlDigest: identity.sqlDigest,
+    updatedAt,
+    hours,
+    ...(attribution !== undefined ? { attribution } : {}),
+  };
 }
 
 export async function runIncremental(options: IncrementalRunOptions): Promise<IncrementalRunResult> {
@@ -210,6 +237,7 @@ export async function runIncremental(options: IncrementalRunOptions): Promise<In
   const identity = stateIdentity(store.source);
   const manifest = await store.readManifest();
   refuseOtherSource(manifest, identity, store);
+  refuseOtherRegistry(manifest, options.attribution, store);
   progress(`usage state in ${store.location}, for the logs at ${identity.source}`);
 
   const listing = await lister.listHours(hours);
@@ -238,7 +266,7 @@ export async function runIncremental(options: IncrementalRunOptions): Promise<In
 
   // The manifest goes last: it only ever describes rollups that are already stored.
   const oldest = addHours(currentHour, -MANIFEST_RETENTION_HOURS);
-  await store.writeManifest(nextManifest(currentListings(manifest, identity), identity, plan.toCompute, listing, oldest, computedAt));
+  await store.writeManifest(nextManifest(currentListings(manifest, identity), identity, plan.toCompute, listing, oldest, computedAt, options.attribution));
 
   const rows = hours.flatMap((h) => (stored.get(h)?.rows ?? []).filter((r) => r.month === month));
   return {

@@ -1,45 +1,63 @@
-/** Month-to-date figures (docs/contracts.md, usage CLI) from hourly rollup rows: sum per configured key. */
-import type { ConfiguredKey } from './configured-keys';
+/**
+ * Month-to-date figures (docs/contracts.md, usage CLI) from hourly rollup rows: summed per
+ * customer over its keys, with the attribution rules of customers.ts.
+ */
+import { fingerprintIndex, rowFigures, type BilledCustomer } from './customers';
 import type { HourlyUsageRow } from './types';
 import type { KeyMonthUsage, MonthUsage } from './usage-publisher';
 
+interface Sums {
+  requests: number;
+  rejected: number;
+  errors: number;
+  bytesOut: number;
+  bytesIn: number;
+  rows: number;
+}
+
 /**
- * Sums the rows whose `month` (the month of the records' `date`) is `month`. Rows of known
- * fingerprints go to their key; every other row (unknown or missing fingerprint), whatever the
- * status, counts as unattributed. Every configured key appears, with zeros when it had no traffic.
+ * Sums the rows whose `month` (the month of the records' `date`) is `month`. Rows of a known
+ * fingerprint go to its customer; every other row (unknown or missing fingerprint), whatever the
+ * status, counts as unattributed. Every customer that is not revoked appears, with zeros when it
+ * had no traffic; a revoked customer appears in months it had rows.
  */
-export function monthUsage(month: string, rows: readonly HourlyUsageRow[], keys: readonly ConfiguredKey[]): MonthUsage {
-  const byFingerprint = new Map<string, { requests: number; rejected: number; errors: number; bytesOut: number; bytesIn: number }>();
-  for (const key of keys) byFingerprint.set(key.fingerprint, { requests: 0, rejected: 0, errors: 0, bytesOut: 0, bytesIn: 0 });
+export function monthUsage(month: string, rows: readonly HourlyUsageRow[], customers: readonly BilledCustomer[]): MonthUsage {
+  const index = fingerprintIndex(customers);
+  const sums = new Map<string, Sums>(customers.map((c) => [c.id, { requests: 0, rejected: 0, errors: 0, bytesOut: 0, bytesIn: 0, rows: 0 }]));
   let unattributed = 0;
   let total = 0;
   for (const row of rows) {
     if (row.month !== month) continue;
     total += row.total;
-    const sums = row.apikeyFp === null ? undefined : byFingerprint.get(row.apikeyFp);
-    if (!sums) {
+    const owner = row.apikeyFp === null ? undefined : index.get(row.apikeyFp);
+    if (owner === undefined) {
       unattributed += row.total;
       continue;
     }
-    sums.requests += row.requests;
-    sums.rejected += row.rejected;
-    sums.errors += row.errors;
-    sums.bytesOut += row.bytesOut;
-    sums.bytesIn += row.bytesIn;
+    const s = sums.get(owner.customer.id)!;
+    const f = rowFigures(row, owner.key);
+    s.requests += f.requests;
+    s.rejected += f.rejected;
+    s.errors += f.errors;
+    s.bytesOut += f.bytesOut;
+    s.bytesIn += f.bytesIn;
+    s.rows += 1;
   }
-  const keyUsage: KeyMonthUsage[] = keys.map((key) => {
-    const s = byFingerprint.get(key.fingerprint)!;
-    return {
-      id: key.id,
-      name: key.name,
-      requests: s.requests,
-      rejected: s.rejected,
-      errors: s.errors,
-      bytesOut: s.bytesOut,
-      bytesIn: s.bytesIn,
-      quota: key.quota,
-      quotaUsedPercent: (100 * s.requests) / key.quota,
-    };
-  });
+  const keyUsage: KeyMonthUsage[] = customers
+    .filter((c) => !c.revoked || sums.get(c.id)!.rows > 0)
+    .map((c) => {
+      const s = sums.get(c.id)!;
+      return {
+        id: c.id,
+        name: c.name,
+        requests: s.requests,
+        rejected: s.rejected,
+        errors: s.errors,
+        bytesOut: s.bytesOut,
+        bytesIn: s.bytesIn,
+        quota: c.quota,
+        quotaUsedPercent: (100 * s.requests) / c.quota,
+      };
+    });
   return { month, keys: keyUsage, unattributed: { requests: unattributed }, totalRequests: total };
 }

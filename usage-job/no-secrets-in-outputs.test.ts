@@ -11,14 +11,17 @@ import { apiKeyFingerprint } from '../contracts/api-key';
 import { findEnvironment } from './cli';
 import { logRecord } from '../sql/testing/log-fixtures';
 import { writeLogFile } from '../sql/log-writer';
+import { writeRegistryFile } from './testing/registry';
 import { runUsageCli } from './testing/usage-cli';
 
 const env = findEnvironment('local');
-const keys = ['acme', 'globex'].map((id) => ({ id, name: id, value: `${id}-${randomBytes(24).toString('base64url')}`, quotaPerMonth: 100 }));
+const keys = ['acme', 'globex'].map((id) => ({ id, name: id, value: `${id}-${randomBytes(24).toString('base64url')}`, plan: 'basic' }));
 let work: string;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'usage-no-secrets-'));
+  writeRegistryFile(join(work, 'registry.json'), env.name, keys);
+  // A file with the values, as an operator's machine has (the keys CLI printed them): the scan below must find them there.
   writeFileSync(join(work, 'keys.json'), JSON.stringify(keys));
   await writeLogFile(join(work, 'logs'), env.accountId, 'E2NOSECRET', new Date('2026-11-03T07:00:00Z'), [
     logRecord({ at: '2026-11-03T07:01:00Z', logData: apiKeyFingerprint(keys[0].value) }),
@@ -35,7 +38,7 @@ function filesUnder(dir: string): string[] {
 
 test('report, progress, invoices and stored state never contain a key value', async () => {
   const common = ['--engine', 'duckdb', '--env', 'local', '--month', '2026-11', '--now', '2026-11-03T09:00:00Z', '--dry-run'];
-  const paths = ['--logs', join(work, 'logs'), '--keys', join(work, 'keys.json'), '--state', join(work, 'state')];
+  const paths = ['--logs', join(work, 'logs'), '--registry', join(work, 'registry.json'), '--state', join(work, 'state')];
   const json = await runUsageCli([...common, ...paths, '--format', 'json', '--invoice', join(work, 'out', 'invoice.csv')]);
   const table = await runUsageCli([...common, ...paths, '--format', 'table', '--invoice', join(work, 'out', 'invoice.json')]);
   expect([json.code, table.code]).toEqual([0, 0]);

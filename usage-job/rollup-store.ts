@@ -12,6 +12,7 @@
  * the rollups it describes. A crash in between leaves a manifest that disagrees with the listing,
  * so the next run recomputes those hours and writes the same rollups again.
  */
+import type { RegistryRevision } from './customers';
 import type { UsageStateSource } from './state-source';
 import type { HourId, HourlyUsageRow } from './types';
 import { isRecord } from '../contracts/json';
@@ -58,6 +59,18 @@ export type StoredRollup = HourRollup | LegacyHourRollup;
 
 type Listings = Readonly<Record<HourId, readonly LogObjectVersion[]>>;
 
+/**
+ * What the last run attributed the rollups' fingerprints with: the key registry's revision and the
+ * deployment file it read. Rollups hold fingerprints only, so every run re-attributes the whole
+ * month with the registry revision it read; this records which one, and a store is bound to one
+ * registry (location): a run with another registry is refused.
+ */
+export interface RunAttribution {
+  readonly registry: RegistryRevision;
+  /** The usage-job deployment file the run read (AWS runs): where, and its ETag and VersionId. */
+  readonly deployment?: { readonly location: string; readonly etag?: string; readonly versionId?: string };
+}
+
 /** Listing each computed hour was computed from, and what from. Stored beside the rollups. */
 export interface RollupManifest {
   readonly version: typeof MANIFEST_VERSION;
@@ -67,6 +80,8 @@ export interface RollupManifest {
   readonly sqlDigest: string;
   readonly updatedAt: string;
   readonly hours: Listings;
+  /** The registry revision (and deployment file) of the run that wrote this manifest. */
+  readonly attribution?: RunAttribution;
 }
 
 /** A manifest written before manifests named their logs; its hours are all recomputed. */
@@ -133,5 +148,20 @@ export function asStoredManifest(value: unknown): StoredManifest | undefined {
   const hours = value.hours as Record<HourId, LogObjectVersion[]>;
   if (value.version === 1) return { version: 1, updatedAt: value.updatedAt, hours };
   if (value.version !== MANIFEST_VERSION || !isSource(value.source) || !isDigest(value.sqlDigest)) return undefined;
-  return { version: MANIFEST_VERSION, source: value.source, sqlDigest: value.sqlDigest, updatedAt: value.updatedAt, hours };
+  const attribution = asAttribution(value.attribution);
+  return {
+    version: MANIFEST_VERSION,
+    source: value.source,
+    sqlDigest: value.sqlDigest,
+    updatedAt: value.updatedAt,
+    hours,
+    ...(attribution !== undefined ? { attribution } : {}),
+  };
+}
+
+function asAttribution(value: unknown): RunAttribution | undefined {
+  if (!isRecord(value) || !isRecord(value.registry)) return undefined;
+  const r = value.registry;
+  if (typeof r.location !== 'string' || !Number.isSafeInteger(r.revision)) return undefined;
+  return value as unknown as RunAttribution;
 }

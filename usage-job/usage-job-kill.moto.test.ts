@@ -12,7 +12,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
@@ -27,6 +27,7 @@ import { findEnvironment } from './cli';
 import { floorToHour } from '../sql/hours';
 import { logRecord } from '../sql/testing/log-fixtures';
 import { writeLogFile } from '../sql/log-writer';
+import { writeRegistryFile } from './testing/registry';
 
 const moto = useMotoServer();
 const ROOT = resolve(__dirname, '..');
@@ -40,18 +41,20 @@ interface Key {
   readonly id: string;
   readonly name: string;
   readonly value: string;
-  readonly quotaPerMonth: number;
+  readonly plan: string;
 }
+/** Every customer is on the environment's basic plan (its quota is the plan's). */
+const QUOTA = env.usagePlans.basic.monthlyQuota;
 const keys: Key[] = Array.from({ length: KEY_COUNT }, (_, i) => ({
   id: `customer-${String(i).padStart(3, '0')}`,
   name: `Customer ${i}`,
   value: `k${i}-${randomBytes(20).toString('hex')}`,
-  quotaPerMonth: 1000,
+  plan: 'basic',
 }));
 /** Requests each key made: 1 + i % 7, so figures differ per key. */
 const expectedRequests = (i: number) => 1 + (i % 7);
-/** The per-key metric (QuotaUsedPercent) of key i: its requests of a quota of 1,000. */
-const expectedPercent = (i: number) => (100 * expectedRequests(i)) / 1000;
+/** The per-customer metric (QuotaUsedPercent) of customer i: its requests of the basic plan's quota. */
+const expectedPercent = (i: number) => (100 * expectedRequests(i)) / QUOTA;
 
 let work: string;
 let logs: string;
@@ -60,8 +63,8 @@ let keysFile: string;
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'usage-kill-'));
   logs = join(work, 'logs');
-  keysFile = join(work, 'keys.json');
-  writeFileSync(keysFile, JSON.stringify(keys));
+  keysFile = join(work, 'registry.json');
+  writeRegistryFile(keysFile, env.name, keys);
   const records = keys.flatMap((k, i) =>
     Array.from({ length: expectedRequests(i) }, () => logRecord({ at: hour.toISOString(), logData: apiKeyFingerprint(k.value) })),
   );
@@ -122,7 +125,7 @@ function runCli(
     const childEnv: NodeJS.ProcessEnv = { ...process.env, AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' };
     for (const name of ['AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_REGION', 'AWS_DEFAULT_REGION']) delete childEnv[name];
     const args = ['--import', 'tsx', 'usage-job/cli.ts', '--engine', 'duckdb', '--env', env.name, '--month', month];
-    args.push('--logs', paths.logs, '--keys', paths.keysFile, '--state', paths.state, '--now', now.toISOString());
+    args.push('--logs', paths.logs, '--registry', paths.keysFile, '--state', paths.state, '--now', now.toISOString());
     const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv });
     if (child.pid !== undefined) onPid(child.pid);
     let out = '';
@@ -203,7 +206,8 @@ describe('usage job killed mid-run, then rerun', () => {
     const run = await runCli(moto.endpoint);
     expect({ code: run.code, err: run.code === 0 ? '' : run.err }).toEqual({ code: 0, err: '' });
     const report = JSON.parse(run.out) as { keys: { id: string; requests: number }[] };
-    expect(report.keys.map((k) => k.requests)).toEqual(keys.map((_, i) => expectedRequests(i)));
+    // Customers are reported by id (the registry's order), so compare by id.
+    expect(Object.fromEntries(report.keys.map((k) => [k.id, k.requests]))).toEqual(Object.fromEntries(keys.map((k, i) => [k.id, expectedRequests(i)])));
 
     const { maxima, heartbeats } = await published();
     expect(heartbeats).toBe(1);
@@ -229,17 +233,17 @@ describe('quota notices: a run killed between sending and recording', () => {
     id: `notice-${id}`,
     name: `Notice ${id}`,
     value: `n${i}-${randomBytes(20).toString('hex')}`,
-    quotaPerMonth: 5,
+    plan: 'basic',
   }));
   let paths: { logs: string; keysFile: string; state: string };
 
   beforeAll(async () => {
     const root = join(work, 'notices');
-    paths = { logs: join(root, 'logs'), keysFile: join(root, 'keys.json'), state: join(root, 'state') };
+    paths = { logs: join(root, 'logs'), keysFile: join(root, 'registry.json'), state: join(root, 'state') };
     mkdirSync(root, { recursive: true });
-    writeFileSync(paths.keysFile, JSON.stringify(NOTICE_KEYS));
-    // 5 requests of a quota of 5: every key at 100 %, so each is due the 80 % and the 100 % notice.
-    const records = NOTICE_KEYS.flatMap((k) => Array.from({ length: 5 }, () => logRecord({ at: hour.toISOString(), logData: apiKeyFingerprint(k.value) })));
+    writeRegistryFile(paths.keysFile, env.name, NOTICE_KEYS);
+    // The whole quota of the basic plan: every customer at 100 %, so each is due the 80 % and the 100 % notice.
+    const records = NOTICE_KEYS.flatMap((k) => Array.from({ length: QUOTA }, () => logRecord({ at: hour.toISOString(), logData: apiKeyFingerprint(k.value) })));
     await writeLogFile(paths.logs, env.accountId, 'E2NOTICEKILL', hour, records);
   });
 

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apiKeyFingerprint } from '../contracts/api-key';
-import type { ConfiguredKey } from './configured-keys';
+import { oneKeyCustomer } from './customers';
 import { DuckDbUsageEngine } from './duckdb-engine';
 import { monthUsage } from './month-usage';
 import { logRecord } from '../sql/testing/log-fixtures';
@@ -26,12 +26,10 @@ const DIST = 'E2PROPERTY';
 const MONTH = '2026-11';
 const HOURS = [new Date('2026-11-30T22:00:00Z'), new Date('2026-11-30T23:00:00Z')];
 
-const KEYS: ConfiguredKey[] = ['alpha', 'beta', 'gamma'].map((id) => ({
-  id,
-  name: id,
-  fingerprint: apiKeyFingerprint(`${id}-key-value-0123456789abcdef`),
-  quota: 1000,
-}));
+const KEYS = ['alpha', 'beta', 'gamma'].map((id) => {
+  const fingerprint = apiKeyFingerprint(`${id}-key-value-0123456789abcdef`);
+  return { ...oneKeyCustomer(id, id, fingerprint, 1000), fingerprint };
+});
 const UNKNOWN_FP = apiKeyFingerprint('unknown-key-value-0123456789');
 
 /**

@@ -3,7 +3,7 @@ import type { ProxyEvent, ProxyHandler } from '../../lambdas/handlers/http';
 import { ORIGIN_SECRET_HEADER } from '../../contracts/origin-secret';
 import { platformConfig } from '../../config/environments';
 import type { EnvironmentConfig } from '../../config/types';
-import type { LocalApiKey } from '../keys/key-store';
+import { apiKeyFingerprint } from '../../contracts/api-key';
 import { removeTempDirs, tempDir } from '../testing/platform-process';
 import { LocalApiGateway } from './gateway';
 import { writeFileSync } from 'node:fs';
@@ -11,18 +11,16 @@ import { join } from 'node:path';
 import { QuotaCounter } from './quota';
 import { TokenBucket } from './token-bucket';
 
-const keys: LocalApiKey[] = [
-  { id: 'acme', name: 'Acme', value: 'A'.repeat(40), quotaPerMonth: 3 },
-  { id: 'globex', name: 'Globex', value: 'G'.repeat(40), quotaPerMonth: 1000 },
+const keys = [
+  { value: 'A'.repeat(40), apiKeyId: 'k-acme', plan: 'q' },
+  { value: 'G'.repeat(40), apiKeyId: 'k-globex', plan: 't' },
 ];
 const environment: EnvironmentConfig = {
   ...platformConfig.local,
   usagePlans: { q: { monthlyQuota: 3, rateLimit: 1000, burstLimit: 1000 }, t: { monthlyQuota: 1000, rateLimit: 1, burstLimit: 2 } },
-  apiKeys: [
-    { id: 'acme', customer: 'Acme', plan: 'q' },
-    { id: 'globex', customer: 'Globex', plan: 't' },
-  ],
 };
+/** What the local API Gateway admits: fingerprint -> key id and plan (registered-keys.ts in the platform). */
+const admitted = new Map(keys.map((k) => [apiKeyFingerprint(k.value), { apiKeyId: k.apiKeyId, plan: k.plan }]));
 
 let seen: ProxyEvent[] = [];
 const echo: ProxyHandler = async (event) => {
@@ -31,7 +29,7 @@ const echo: ProxyHandler = async (event) => {
 };
 
 function gateway(routes: Map<string, ProxyHandler> = new Map([['GET /example', echo]])): LocalApiGateway {
-  return new LocalApiGateway(environment, keys, routes, new QuotaCounter(tempDir('quota-')), 'the-secret');
+  return new LocalApiGateway(environment, async (fp) => admitted.get(fp), routes, new QuotaCounter(tempDir('quota-')), 'the-secret');
 }
 
 const request = (key: string | undefined, path = '/example', method = 'GET') => ({
@@ -77,7 +75,7 @@ test('the handler gets a REST proxy event with the key id, the origin secret and
   expect(out.headers['content-type']).toBe('application/json');
   expect(out.headers['x-amzn-requestid']).toBe(out.requestId);
   const event = seen[0];
-  expect(event.requestContext?.identity?.apiKeyId).toBe('acme');
+  expect(event.requestContext?.identity?.apiKeyId).toBe('k-acme');
   expect(event.requestContext?.requestId).toBe(out.requestId);
   expect(event.headers?.[ORIGIN_SECRET_HEADER]).toBe('the-secret');
   expect(event.queryStringParameters).toEqual({ apikey_fp: '0123456789abcdef', a: '2' });

@@ -2,7 +2,8 @@
  * The API layer of the local platform: what API Gateway (REST API, usage plans, Lambda proxy
  * integrations) does for this API, and no more.
  *   1. route: GET /example and POST /data; anything else 403 Missing Authentication Token;
- *   2. API key: the x-api-key header must be a key of a usage plan, else 403 Forbidden;
+ *   2. API key: the x-api-key header must be an enabled key bound to a usage plan (registered-keys.ts:
+ *      what the keys CLI created), else 403 Forbidden;
  *   3. throttling: the key's plan (rate, burst), then the stage default, else 429 Too Many Requests
  *      (order per https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html);
  *   4. quota: the plan's monthly quota, else 429 Limit Exceeded;
@@ -11,11 +12,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ProxyHandler, ProxyResult } from '../../lambdas/handlers/http';
-import { API_KEY_HEADER } from '../../contracts/api-key';
+import { API_KEY_HEADER, apiKeyFingerprint } from '../../contracts/api-key';
 import { ORIGIN_SECRET_HEADER } from '../../contracts/origin-secret';
 import type { EnvironmentConfig } from '../../config/types';
-import type { LocalApiKey } from '../keys/key-store';
 import { buildProxyEvent, type ForwardedRequest } from './proxy-event';
+import type { GatewayKeys } from './registered-keys';
 import type { QuotaCounter } from './quota';
 import { forbidden, integrationFailure, limitExceeded, missingAuthenticationToken, tooManyRequests, type GatewayResponse } from './responses';
 import { TokenBucket } from './token-bucket';
@@ -30,29 +31,19 @@ export interface GatewayOutcome extends GatewayResponse {
   readonly apiKeyId: string | null;
 }
 
-interface PlanKey {
-  readonly key: LocalApiKey;
-  readonly bucket: TokenBucket;
-}
-
 export class LocalApiGateway {
-  private readonly byValue = new Map<string, PlanKey>();
+  /** Token bucket per key and plan (a key moved to another plan gets that plan's bucket). */
+  private readonly buckets = new Map<string, TokenBucket>();
   private readonly stageBucket: TokenBucket;
   private readonly stage: string;
 
   constructor(
-    environment: EnvironmentConfig,
-    keys: readonly LocalApiKey[],
+    private readonly environment: EnvironmentConfig,
+    private readonly keys: GatewayKeys,
     private readonly routes: Routes,
     private readonly quota: QuotaCounter,
     private readonly originSecret: string,
   ) {
-    for (const configured of environment.apiKeys) {
-      const key = keys.find((k) => k.id === configured.id);
-      if (key === undefined) throw new Error(`no key value for configured key ${configured.id}`);
-      const plan = environment.usagePlans[configured.plan];
-      this.byValue.set(key.value, { key, bucket: new TokenBucket(plan.rateLimit, plan.burstLimit) });
-    }
     this.stage = environment.name;
     this.stageBucket = new TokenBucket(environment.stageThrottle.rateLimit, environment.stageThrottle.burstLimit);
   }
@@ -70,12 +61,19 @@ export class LocalApiGateway {
     if (handler === undefined) return done(missingAuthenticationToken());
 
     const presented = request.headers.get(API_KEY_HEADER)?.[0];
-    const planKey = presented === undefined ? undefined : this.byValue.get(presented);
-    if (planKey === undefined) return done(forbidden());
-    const { key } = planKey;
+    const usable = presented === undefined ? undefined : await this.keys(apiKeyFingerprint(presented));
+    const plan = usable === undefined ? undefined : this.environment.usagePlans[usable.plan];
+    if (usable === undefined || plan === undefined || presented === undefined) return done(forbidden());
+    const keyId = usable.apiKeyId;
+    const bucketId = `${keyId} ${usable.plan}`;
+    let bucket = this.buckets.get(bucketId);
+    if (bucket === undefined) {
+      bucket = new TokenBucket(plan.rateLimit, plan.burstLimit);
+      this.buckets.set(bucketId, bucket);
+    }
 
-    if (!planKey.bucket.tryTake() || !this.stageBucket.tryTake()) return done(tooManyRequests(), key.id);
-    if (!this.quota.tryUse(key.id, key.quotaPerMonth)) return done(limitExceeded(), key.id);
+    if (!bucket.tryTake() || !this.stageBucket.tryTake()) return done(tooManyRequests(), keyId);
+    if (!this.quota.tryUse(keyId, plan.monthlyQuota)) return done(limitExceeded(), keyId);
 
     const headers = new Map(request.headers);
     headers.set(ORIGIN_SECRET_HEADER, [this.originSecret]);
@@ -84,8 +82,8 @@ export class LocalApiGateway {
       {
         stage: this.stage,
         requestId,
-        apiKeyId: key.id,
-        apiKey: key.value,
+        apiKeyId: keyId,
+        apiKey: presented,
         nowMs: Date.now(),
       },
     );
@@ -93,13 +91,13 @@ export class LocalApiGateway {
     try {
       result = await handler(event, { awsRequestId: randomUUID() });
     } catch {
-      return done(integrationFailure(), key.id);
+      return done(integrationFailure(), keyId);
     }
-    if (!isProxyResult(result)) return done(integrationFailure(), key.id);
+    if (!isProxyResult(result)) return done(integrationFailure(), keyId);
     const body = result.isBase64Encoded === true ? Buffer.from(result.body, 'base64') : Buffer.from(result.body ?? '', 'utf8');
     const headersOut: Record<string, string> = {};
     for (const [name, value] of Object.entries(result.headers ?? {})) headersOut[name.toLowerCase()] = String(value);
-    return done({ statusCode: result.statusCode, headers: headersOut, body }, key.id);
+    return done({ statusCode: result.statusCode, headers: headersOut, body }, keyId);
   }
 }
 

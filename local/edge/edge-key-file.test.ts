@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { apiKeyFingerprint } from '../../contracts/api-key';
 import { writeFileAtomic } from '../../usage-job/atomic-file';
 import { LocalEdge } from './edge';
-import { edgeKeyFile, edgeKeysPath, seedEdgeKeys } from './edge-key-file';
+import { edgeKeyFile, edgeKeysPath } from './edge-key-file';
 
 let dir: string;
 beforeEach(() => {
@@ -62,12 +62,4 @@ test('with a reporter, a damaged file is reported once and every key gets 403 un
   expect(reports[0]).toMatch(/edge-keys\.json is not valid JSON .*every key gets 403 until it is fixed$/);
   writeFileAtomic(file, JSON.stringify({ [apiKeyFingerprint(KEY)]: 'active' }));
   expect(request(edge)).toMatchObject({ kind: 'forward' });
-});
-
-test('seeds the file from the configured keys only when it is absent', () => {
-  seedEdgeKeys(dir, [KEY]);
-  expect(edgeKeyFile(edgeKeysPath(dir))(apiKeyFingerprint(KEY))).toBe('active');
-  writeFileAtomic(edgeKeysPath(dir), '{}');
-  seedEdgeKeys(dir, [KEY]);
-  expect(edgeKeyFile(edgeKeysPath(dir))(apiKeyFingerprint(KEY))).toBeUndefined();
 });

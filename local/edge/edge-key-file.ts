@@ -6,11 +6,8 @@
  * key created while `npm start` runs works on the next request and a revoked key gets 403 on the
  * next request. CloudFront takes seconds to propagate a change to its edges; locally it is immediate.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { apiKeyFingerprint } from '../../contracts/api-key';
-import { EDGE_ACTIVE } from '../../contracts/edge-keys';
-import { writeFileAtomic } from '../../usage-job/atomic-file';
 import type { EdgeKeyLookup } from '../../cf-functions/sandbox';
 
 export const EDGE_KEYS_FILE = 'edge-keys.json';
@@ -66,15 +63,4 @@ export function edgeKeyFile(file: string, onError?: (message: string) => void): 
     }
     return entries.get(key);
   };
-}
-
-/**
- * Until the key registry writes this file, the local platform starts it from the configured keys:
- * each active. Only when the file is absent, so a key revoked in the file stays revoked.
- */
-export function seedEdgeKeys(stateDir: string, keyValues: readonly string[]): void {
-  const file = edgeKeysPath(stateDir);
-  if (existsSync(file)) return;
-  const entries = Object.fromEntries(keyValues.map((value) => [apiKeyFingerprint(value), EDGE_ACTIVE]));
-  writeFileAtomic(file, JSON.stringify(entries, null, 2) + '\n');
 }

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { EnvironmentConfig } from '../../config/types';
-import type { LocalApiKey } from '../keys/key-store';
+import type { LocalApiKey, SeedCustomer } from '../keys/seed';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 
@@ -42,6 +42,8 @@ export interface StartProcessOptions {
   readonly stateDir?: string;
   /** Fields replacing those of the local environment (LOCAL_ENVIRONMENT_FILE). */
   readonly environment?: Partial<EnvironmentConfig>;
+  /** The customers made on a fresh state folder (LOCAL_SEED_FILE); default: the platform's own seed. */
+  readonly seed?: readonly SeedCustomer[];
   readonly env?: Record<string, string>;
   /** Command-line arguments for local/main.ts. */
   readonly args?: readonly string[];
@@ -54,6 +56,11 @@ export async function startPlatformProcess(options: StartProcessOptions = {}): P
     const file = join(stateDir, 'environment-override.json');
     writeFileSync(file, JSON.stringify(options.environment));
     env.LOCAL_ENVIRONMENT_FILE = file;
+  }
+  if (options.seed !== undefined) {
+    const file = join(stateDir, 'seed.json');
+    writeFileSync(file, JSON.stringify(options.seed));
+    env.LOCAL_SEED_FILE = file;
   }
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts', ...(options.args ?? [])], {
     cwd: REPO_ROOT,

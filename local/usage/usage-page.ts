@@ -4,6 +4,7 @@
  * key, drawn as inline SVG (no script, no CDN). The page reloads itself every few seconds.
  */
 import { keyAmounts } from '../../usage-job/invoice-lines';
+import type { RegistryRevision } from '../../usage-job/customers';
 import type { KeyMonthUsage, MonthUsage } from '../../usage-job/usage-publisher';
 import type { PricesConfig } from '../../config/types';
 
@@ -24,6 +25,8 @@ export interface UsageSnapshot {
   readonly logRoot: string;
   /** The environment's quota thresholds (alarms.quotaPercentThresholds, ascending), as the alarms and notices use them. */
   readonly quotaThresholds: readonly number[];
+  /** The key registry revision the figures were attributed with. */
+  readonly registry?: RegistryRevision;
 }
 
 const COLORS = ['#2563eb', '#16a34a', '#d97706', '#9333ea', '#dc2626', '#0891b2', '#4b5563'];

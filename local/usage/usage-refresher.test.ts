@@ -1,10 +1,10 @@
 import type { MonthUsage, PublishRequest, PublishResult, UsagePublisher } from '../../usage-job/usage-publisher';
 import { apiKeyFingerprint } from '../../contracts/api-key';
-import type { LocalApiKey } from '../keys/key-store';
+import { oneKeyCustomer } from '../../usage-job/customers';
 import { UsageRefresher, type UsageRun } from './usage-refresher';
 
-const keys: LocalApiKey[] = [{ id: 'acme', name: 'Acme', value: 'A'.repeat(40), quotaPerMonth: 100 }];
-const fp = apiKeyFingerprint(keys[0].value);
+const fp = apiKeyFingerprint('A'.repeat(40));
+const customers = [oneKeyCustomer('acme', 'Acme', fp, 100)];
 
 function usage(requests: number): MonthUsage {
   return {
@@ -20,7 +20,6 @@ function setup(publisher?: UsagePublisher) {
   let buffered = 0;
   const errors: string[] = [];
   const refresher = new UsageRefresher({
-    keys,
     logRoot: '/logs',
     flushLogs: async () => {
       onDisk += buffered;
@@ -30,6 +29,8 @@ function setup(publisher?: UsagePublisher) {
     run: async (): Promise<UsageRun> => ({
       usage: usage(onDisk),
       rows: [{ hour: '2026-11-28T03', month: '2026-11', apikeyFp: fp, requests: onDisk, rejected: 0, errors: 0, total: onDisk, bytesOut: 0, bytesIn: 0 }],
+      customers,
+      registry: { location: '/state/registry.json', revision: 1 },
     }),
     publisher,
     quotaThresholds: [80, 100],

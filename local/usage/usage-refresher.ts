@@ -4,17 +4,19 @@
  * for while one runs waits for it and then runs again, so its result includes every response
  * sent before it was asked.
  */
-import { apiKeyFingerprint } from '../../contracts/api-key';
+import { fingerprintIndex, rowFigures, type BilledCustomer, type RegistryRevision } from '../../usage-job/customers';
 import type { HourlyUsageRow } from '../../usage-job/types';
 import type { PerKeyMetricsConfig } from '../../config/types';
 import type { MonthUsage, UsagePublisher } from '../../usage-job/usage-publisher';
-import type { LocalApiKey } from '../keys/key-store';
 import type { HourBar, UsageSnapshot } from './usage-page';
 
 export interface UsageRun {
   readonly usage: MonthUsage;
   /** The month's hourly rows (any fingerprint), for the chart. */
   readonly rows: readonly HourlyUsageRow[];
+  /** The customers the run attributed with, and the registry revision they come from. */
+  readonly customers: readonly BilledCustomer[];
+  readonly registry: RegistryRevision;
 }
 
 /** Computes month-to-date usage of `month` from the log root (the real job on DuckDB). */
@@ -22,7 +24,6 @@ export type RunUsageJob = (month: string) => Promise<UsageRun>;
 
 export interface UsageRefresherOptions {
   readonly run: RunUsageJob;
-  readonly keys: readonly LocalApiKey[];
   readonly flushLogs: () => Promise<void>;
   readonly logRecords: () => number;
   readonly logRoot: string;
@@ -44,11 +45,7 @@ export class UsageRefresher {
   private timer: NodeJS.Timeout | undefined;
   /** Runs asked for and not finished yet. */
   private pending = 0;
-  private readonly idByFingerprint: Map<string, string>;
-
-  constructor(private readonly options: UsageRefresherOptions) {
-    this.idByFingerprint = new Map(options.keys.map((k) => [apiKeyFingerprint(k.value), k.id]));
-  }
+  constructor(private readonly options: UsageRefresherOptions) {}
 
   start(intervalMs: number): void {
     this.timer = setInterval(() => {
@@ -88,10 +85,11 @@ export class UsageRefresher {
       await this.options.flushLogs();
       const logRecords = this.options.logRecords();
       const month = now.toISOString().slice(0, 7);
-      const { usage, rows } = await this.options.run(month);
+      const { usage, rows, customers, registry } = await this.options.run(month);
       const snapshot: UsageSnapshot = {
         usage,
-        hours: this.hourBars(rows, month),
+        registry,
+        hours: hourBars(rows, month, customers),
         computedAt: new Date().toISOString(),
         logRecords,
         logRoot: this.options.logRoot,
@@ -128,17 +126,20 @@ export class UsageRefresher {
       this.options.onError?.(`publishing metrics failed: ${this.publishError}`);
     }
   }
+}
 
-  private hourBars(rows: readonly HourlyUsageRow[], month: string): HourBar[] {
-    const byHour = new Map<string, Record<string, number>>();
-    for (const row of rows) {
-      if (row.month !== month || row.apikeyFp === null || row.requests === 0) continue;
-      const id = this.idByFingerprint.get(row.apikeyFp);
-      if (id === undefined) continue;
-      const bar = byHour.get(row.hour) ?? {};
-      bar[id] = (bar[id] ?? 0) + row.requests;
-      byHour.set(row.hour, bar);
-    }
-    return [...byHour.keys()].sort().map((hour) => ({ hour, requestsByKey: byHour.get(hour) ?? {} }));
+/** Billable requests per customer and hour, for the chart. */
+function hourBars(rows: readonly HourlyUsageRow[], month: string, customers: readonly BilledCustomer[]): HourBar[] {
+  const index = fingerprintIndex(customers);
+  const byHour = new Map<string, Record<string, number>>();
+  for (const row of rows) {
+    const owner = row.apikeyFp === null ? undefined : index.get(row.apikeyFp);
+    if (row.month !== month || owner === undefined) continue;
+    const requests = rowFigures(row, owner.key).requests;
+    if (requests === 0) continue;
+    const bar = byHour.get(row.hour) ?? {};
+    bar[owner.customer.id] = (bar[owner.customer.id] ?? 0) + requests;
+    byHour.set(row.hour, bar);
   }
+  return [...byHour.keys()].sort().map((hour) => ({ hour, requestsByKey: byHour.get(hour) ?? {} }));
 }

@@ -2,7 +2,8 @@
  * The platform's own pages, outside the metered API (never through the edge, never logged):
  *   GET /_usage        HTML page
  *   GET /_usage.json   the usage CLI's JSON document (docs/contracts.md), built by the CLI's own
- *                      builder (usage-job/usage-report.ts), plus the snapshot's computedAt and logRecords
+ *                      builder (usage-job/usage-report.ts), plus the snapshot's computedAt, logRecords and
+ *                      the key registry revision it was attributed with
  * `?refresh=1` flushes the log buffer and reruns the usage job before answering.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -34,7 +35,16 @@ export function usageRoutes(refresher: UsageRefresher, refreshSeconds: number, p
       }
       if (url.pathname === '/_usage.json') {
         const report = usageReport(snapshot.usage, { thresholds: snapshot.quotaThresholds });
-        const body = JSON.stringify({ ...report, computedAt: snapshot.computedAt, logRecords: snapshot.logRecords }, null, 2);
+        const body = JSON.stringify(
+          {
+            ...report,
+            computedAt: snapshot.computedAt,
+            logRecords: snapshot.logRecords,
+            ...(snapshot.registry !== undefined ? { registry: snapshot.registry } : {}),
+          },
+          null,
+          2,
+        );
         res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
         res.end(body + '\n');
         return;

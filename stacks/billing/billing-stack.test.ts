@@ -6,7 +6,7 @@ import { HANDLERS } from '../../lambdas/bundle';
 import { apiKeyFingerprint } from '../../contracts/api-key';
 import { ORIGIN_SECRET_ENV, ORIGIN_SECRET_HEADER } from '../../contracts/origin-secret';
 import { resourceNames } from '../../contracts/resource-names';
-import { USAGE_JOB_DEPLOYMENT_KEY } from '../../contracts/usage-job-deployment';
+import { KEY_REGISTRY_OBJECT, USAGE_JOB_DEPLOYMENT_KEY } from '../../contracts/usage-job-deployment';
 import { ACCEPTED_RECORD_FIELDS, parquetColumnName } from '../../sql/cloudfront-log-fields';
 import { DELIVERY_SUFFIX_PATH, LOG_COLUMNS, LOG_RECORD_FIELDS, hourPrefix } from '../../sql/log-columns';
 import { platformConfig } from '../../config/environments';
@@ -349,7 +349,7 @@ describe.each(environments)('billing stack %s', (_name, env, synth) => {
   });
 
   describe('usage-job deployment file', () => {
-    it('is computed by Terraform from the key values (fingerprints only) and written to the usage bucket', () => {
+    it('names the key registry and the usage plans (ids and quotas), holds no key, and is written to the usage bucket', () => {
       const object = onlyResource(synth, 'aws_s3_object');
       expect(object.key).toBe(USAGE_JOB_DEPLOYMENT_KEY);
       expect(object.bucket).toBe(
@@ -360,12 +360,14 @@ describe.each(environments)('billing stack %s', (_name, env, synth) => {
       );
       const content = String(object.content);
       expect(content).toMatch(/^\$\{jsonencode\(\{/);
-      for (const id of resourcesOf(synth, 'aws_api_gateway_api_key').keys()) {
-        expect(content).toContain(`"fingerprint" = substr(sha256(aws_api_gateway_api_key.${id}.value), 0, 16)`);
-        expect(content).toContain(`"apiGatewayKeyId" = aws_api_gateway_api_key.${id}.id`);
-        // The key value appears only inside the fingerprint expression.
-        expect(content.split(`aws_api_gateway_api_key.${id}.value`)).toHaveLength(2);
+      expect(content).toContain(`"bucket" = "${names.keyRegistryBucket}"`);
+      expect(content).toContain(`"key" = "${KEY_REGISTRY_OBJECT}"`);
+      for (const [id, plan] of resourcesOf(synth, 'aws_api_gateway_usage_plan')) {
+        expect(content).toContain(`"usagePlanId" = aws_api_gateway_usage_plan.${id}.id`);
+        expect(content).toContain(`"monthlyQuota" = ${String(asObject(plan.quota_settings).limit)}`);
       }
+      // No key at all: the job reads its customers from the key registry.
+      expect(content).not.toContain('aws_api_gateway_api_key');
       // Terraform's substr(sha256(v), 0, 16) is the fingerprint of docs/contracts.md: lowercase hex of SHA-256.
       expect(apiKeyFingerprint('example-key-value-0123456789')).toBe(createHash('sha256').update('example-key-value-0123456789').digest('hex').slice(0, 16));
     });

@@ -90,12 +90,12 @@ export class BillingStack extends TerraformStack {
       bytesScannedCutoff: env.usageJob.athenaBytesScannedCutoff,
     });
 
-    // Usage: the job's deployment file (fingerprint map).
+    // Usage: the job's deployment file (resource names, key registry, usage plan ids).
     const deploymentFile = new DeploymentFile(this, 'usage-job', {
       env,
       bucketId: buckets.usage.bucket.id,
       distributionId: distribution.id,
-      keys: keys.keys,
+      plans: keys.plans,
     });
 
     // Monitoring.

@@ -86,7 +86,7 @@ describe('usage CLI --engine athena on moto', () => {
       reconciliation: { keys: { id: string; logRequests: number; apiGatewayRequests: number; gap: number }[]; lastCompleteDay: unknown };
       quotaThresholds: number[];
       quotaNotices: { due: number; sent: string[] };
-      run: { engine: string; published: boolean };
+      run: { engine: string; published: boolean; attribution: unknown };
     };
     expect(report.keys).toEqual([
       expect.objectContaining({ id: 'acme-dev', requests: 10, rejected: 1, bytesOut: 4096, quotaUsedPercent: 0.1 }),
@@ -100,6 +100,13 @@ describe('usage CLI --engine athena on moto', () => {
       ['smoke-test', 0, 0, 0],
     ]);
     expect(report.run).toMatchObject({ engine: 'athena', published: true });
+    // Bound to what it was computed from: the registry object's version and the deployment file's.
+    expect(report.run).toMatchObject({
+      attribution: {
+        registry: { location: `s3://${names.keyRegistryBucket}/registry.json`, revision: 1, etag: expect.any(String), versionId: expect.any(String) },
+        deployment: { location: `s3://${names.usageBucket}/config/usage-job.json`, etag: expect.any(String) },
+      },
+    });
 
     const cw = cloudWatchClient({ region: dev.region, endpoint: moto.endpoint, credentials: moto.clientConfig().credentials });
     const hour = floorToHour(now);

@@ -17,10 +17,8 @@ const valid: UsageJobDeployment = {
   athenaWorkgroup: 'ubb-dev-usage',
   glueDatabase: 'ubb_dev_logs',
   glueTable: 'cloudfront_logs',
-  keys: [
-    { id: 'acme-dev', customer: 'Acme Corp (test)', fingerprint: '0123456789abcdef', apiGatewayKeyId: 'k1abc', usagePlanId: 'p1abc', monthlyQuota: 10000 },
-    { id: 'smoke-test', customer: 'Smoke', fingerprint: 'fedcba9876543210', apiGatewayKeyId: 'k2abc', usagePlanId: 'p1abc', monthlyQuota: 10000 },
-  ],
+  keyRegistry: { bucket: 'ubb-dev-key-registry-111111111111', key: 'registry.json' },
+  usagePlans: { basic: { usagePlanId: 'p1abc', monthlyQuota: 10000 }, pro: { usagePlanId: 'p2abc', monthlyQuota: 1000000 } },
 };
 
 function withChange(path: (string | number)[], value: unknown): unknown {
@@ -42,7 +40,10 @@ describe('usage-job deployment file', () => {
 
   it('reads and validates the file the billing stack writes to the usage bucket', async () => {
     await s3().send(new PutObjectCommand({ Bucket: BUCKET, Key: USAGE_JOB_DEPLOYMENT_KEY, Body: JSON.stringify(valid) }));
-    await expect(readUsageJobDeployment(s3(), BUCKET)).resolves.toEqual(valid);
+    const read = await readUsageJobDeployment(s3(), BUCKET);
+    expect(read.deployment).toEqual(valid);
+    expect(read.location).toBe(`s3://${BUCKET}/${USAGE_JOB_DEPLOYMENT_KEY}`);
+    expect(read.etag).toMatch(/^"[0-9a-f]{32}"$/);
   });
 
   it('says the file is missing and what to do when the stack has not written it', async () => {
@@ -63,11 +64,13 @@ describe('usage-job deployment file', () => {
     [['glueDatabase'], 'Ubb-Dev', 'field "glueDatabase" must be a lowercase SQL identifier'],
     [['accountId'], '12345', 'field "accountId" must be a 12-digit AWS account id, got "12345"'],
     [['athenaWorkgroup'], undefined, 'field "athenaWorkgroup" must be a non-empty string, got nothing'],
-    [['keys'], {}, 'field "keys" must be an array, got {}'],
-    [['keys', 1, 'fingerprint'], '0123456789ABCDEF', 'field "keys[1].fingerprint" must be 16 lowercase hex characters'],
-    [['keys', 0, 'monthlyQuota'], 0, 'field "keys[0].monthlyQuota" must be a positive integer, got 0'],
-    [['keys', 1, 'fingerprint'], '0123456789abcdef', 'field "keys[1].fingerprint" must be unique (keys[0] has the same fingerprint)'],
-    [['keys', 1, 'id'], 'acme-dev', 'field "keys[1].id" must be unique (keys[0] has the same id)'],
+    [['keyRegistry'], undefined, 'field "keyRegistry" must be an object, got nothing'],
+    [['keyRegistry', 'bucket'], 'Not_A_Bucket', 'field "keyRegistry.bucket" must be an S3 bucket name'],
+    [['keyRegistry', 'key'], '', 'field "keyRegistry.key" must be a non-empty string'],
+    [['usagePlans'], [], 'field "usagePlans" must be an object, got []'],
+    [['usagePlans', 'basic', 'monthlyQuota'], 0, 'field "usagePlans.basic.monthlyQuota" must be a positive integer, got 0'],
+    [['usagePlans', 'pro', 'usagePlanId'], undefined, 'field "usagePlans.pro.usagePlanId" must be a non-empty string, got nothing'],
+    [['usagePlans', 'Gold Plan'], { usagePlanId: 'p3', monthlyQuota: 5 }, 'field "usagePlans.Gold Plan" must be named like a plan'],
   ])('rejects %j = %j with a message naming the field', (path, value, message) => {
     const run = () => parseUsageJobDeployment(withChange(path, value) as Parameters<typeof parseUsageJobDeployment>[0], 'test.json');
     expect(run).toThrow(DeploymentFileError);

@@ -1,13 +1,12 @@
 /**
  * Reads the usage-job deployment file (contracts/usage-job-deployment.ts) from the usage
  * bucket and validates every field before the job uses it. An invalid file fails the run with a
- * message naming the file and the field (e.g. `keys[1].fingerprint`); nothing is half-used.
+ * message naming the file and the field (e.g. `usagePlans.basic.monthlyQuota`); nothing is half-used.
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { FINGERPRINT_HEX_LENGTH } from '../../contracts/api-key';
-import { USAGE_JOB_DEPLOYMENT_KEY, type DeployedApiKey, type UsageJobDeployment } from '../../contracts/usage-job-deployment';
+import { USAGE_JOB_DEPLOYMENT_KEY, type DeployedUsagePlan, type UsageJobDeployment } from '../../contracts/usage-job-deployment';
 import { awsErrorCode } from './retry';
-import { ACCOUNT_ID, BUCKET_NAME, KEY_ID, MAX_KEY_ID_LENGTH, NAME, REGION } from '../../contracts/name-rules';
+import { ACCOUNT_ID, BUCKET_NAME, NAME, REGION } from '../../contracts/name-rules';
 
 /**
  * Glue database and table names the job puts into SQL text. Stricter than Glue's own rule (a
@@ -19,7 +18,8 @@ export const SQL_IDENTIFIER = /^[a-z][a-z0-9_]{0,254}$/;
 /** Athena workgroup names: 1-128 of letters, digits, '.', '_' and '-'. */
 const WORKGROUP_NAME = /^[A-Za-z0-9._-]{1,128}$/;
 const DISTRIBUTION_ID = /^[A-Z0-9]{1,64}$/;
-const FINGERPRINT = new RegExp(`^[0-9a-f]{${FINGERPRINT_HEX_LENGTH}}$`);
+/** S3 object keys the job reads: 1 to 1024 printable characters. */
+const OBJECT_KEY = /^[\x21-\x7e][\x20-\x7e]{0,1023}$/;
 
 export class DeploymentFileError extends Error {
   constructor(message: string) {
@@ -82,40 +82,42 @@ export function parseUsageJobDeployment(value: Json, source: string): UsageJobDe
     glueDatabase: r.string(root, 'glueDatabase', 'glueDatabase', SQL_IDENTIFIER, 'a lowercase SQL identifier (letters, digits, underscores)'),
     glueTable: r.string(root, 'glueTable', 'glueTable', SQL_IDENTIFIER, 'a lowercase SQL identifier (letters, digits, underscores)'),
   };
-  const keys: DeployedApiKey[] = r.array(root.keys, 'keys').map((item, i) => {
-    const at = `keys[${i}]`;
-    const key = r.object(item, at);
-    return {
-      id: r.string(key, 'id', `${at}.id`, KEY_ID, `1 to ${MAX_KEY_ID_LENGTH} lowercase letters, digits and single dashes`),
-      customer: r.string(key, 'customer', `${at}.customer`),
-      fingerprint: r.string(key, 'fingerprint', `${at}.fingerprint`, FINGERPRINT, `${FINGERPRINT_HEX_LENGTH} lowercase hex characters`),
-      apiGatewayKeyId: r.string(key, 'apiGatewayKeyId', `${at}.apiGatewayKeyId`),
-      usagePlanId: r.string(key, 'usagePlanId', `${at}.usagePlanId`),
-      monthlyQuota: r.positiveInteger(key, 'monthlyQuota', `${at}.monthlyQuota`),
+  const registry = r.object(root.keyRegistry, 'keyRegistry');
+  const keyRegistry = {
+    bucket: r.string(registry, 'bucket', 'keyRegistry.bucket', BUCKET_NAME, 'an S3 bucket name'),
+    key: r.string(registry, 'key', 'keyRegistry.key', OBJECT_KEY, 'an S3 object key'),
+  };
+  const usagePlans: Record<string, DeployedUsagePlan> = {};
+  for (const [name, item] of Object.entries(r.object(root.usagePlans, 'usagePlans'))) {
+    const at = `usagePlans.${name}`;
+    if (!NAME.test(name)) r.fail(at, 'named like a plan of config/environments.ts (lowercase letters, digits and single dashes)', name);
+    const plan = r.object(item, at);
+    usagePlans[name] = {
+      usagePlanId: r.string(plan, 'usagePlanId', `${at}.usagePlanId`),
+      monthlyQuota: r.positiveInteger(plan, 'monthlyQuota', `${at}.monthlyQuota`),
     };
-  });
-  const seenIds = new Map<string, number>();
-  const seenFingerprints = new Map<string, number>();
-  keys.forEach((key, i) => {
-    const id = seenIds.get(key.id);
-    if (id !== undefined) r.fail(`keys[${i}].id`, `unique (keys[${id}] has the same id)`, key.id);
-    seenIds.set(key.id, i);
-    const fp = seenFingerprints.get(key.fingerprint);
-    if (fp !== undefined) r.fail(`keys[${i}].fingerprint`, `unique (keys[${fp}] has the same fingerprint)`, key.fingerprint);
-    seenFingerprints.set(key.fingerprint, i);
-  });
+  }
+  return { ...header, keyRegistry, usagePlans };
+}
 
-  return { ...header, keys };
+/** The deployment file as read, with the identity of the object (recorded beside the registry revision). */
+export interface ReadDeployment {
+  readonly deployment: UsageJobDeployment;
+  readonly location: string;
+  readonly etag?: string;
+  readonly versionId?: string;
 }
 
 /** Reads s3://<bucket>/config/usage-job.json and validates it. */
-export async function readUsageJobDeployment(s3: S3Client, bucket: string, key: string = USAGE_JOB_DEPLOYMENT_KEY): Promise<UsageJobDeployment> {
+export async function readUsageJobDeployment(s3: S3Client, bucket: string, key: string = USAGE_JOB_DEPLOYMENT_KEY): Promise<ReadDeployment> {
   const source = `s3://${bucket}/${key}`;
   let text: string;
+  let identity: { etag?: string; versionId?: string };
   try {
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     if (object.Body === undefined) throw new DeploymentFileError(`${source}: the object has no body`);
     text = await object.Body.transformToString('utf-8');
+    identity = { ...(object.ETag !== undefined ? { etag: object.ETag } : {}), ...(object.VersionId !== undefined ? { versionId: object.VersionId } : {}) };
   } catch (error) {
     if (error instanceof DeploymentFileError) throw error;
     const code = awsErrorCode(error);
@@ -132,5 +134,5 @@ export async function readUsageJobDeployment(s3: S3Client, bucket: string, key: 
   } catch (error) {
     throw new DeploymentFileError(`${source}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
   }
-  return parseUsageJobDeployment(parsed, source);
+  return { deployment: parseUsageJobDeployment(parsed, source), location: source, ...identity };
 }

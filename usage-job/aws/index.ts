@@ -2,7 +2,7 @@
  * The AWS side of the usage job, wired up. Two entry points:
  *
  * - createAwsUsageBackend({ env, region?, endpoint?, ... }): everything an Athena run needs
- *   (keys from the deployment file, Athena engine, S3 log lister and rollup store, CloudWatch
+ *   (customers from the key registry the deployment file names, Athena engine, S3 log lister and rollup store, CloudWatch
  *   publisher that reconciles with API Gateway, EventBridge notice sender and the notice ledger in
  *   the usage bucket). Tests pass an endpoint (any AWS-compatible server) and may wrap each API to
  *   inject faults.
@@ -18,7 +18,8 @@
 import { resourceNames, type NamedEnvironment } from '../../contracts/resource-names';
 import type { UsageJobDeployment } from '../../contracts/usage-job-deployment';
 import type { AthenaJobParts, AwsPartsOptions, PublishingParts } from '../aws-parts';
-import { keysFromDeployment, type ConfiguredKey } from '../configured-keys';
+import type { Customers } from '../customers';
+import type { RunAttribution } from '../rollup-store';
 import { hoursForMonth } from '../incremental-run';
 import type { HourlyUsageRow } from '../types';
 import { AthenaEngine, athenaApi, type AthenaApi, type AthenaEngineOptions } from './athena-engine';
@@ -26,6 +27,7 @@ import { apiGatewayClient, athenaClient, cloudWatchClient, eventBridgeClient, s3
 import { CloudWatchPublisher, cloudWatchApi, type CloudWatchApi, type Reconciler } from './cloudwatch-publisher';
 import { mapLimit } from '../concurrency';
 import { readUsageJobDeployment } from './deployment-file';
+import { readRegistryObject } from './registry-object';
 import { EventBridgeNoticeSender, eventBridgeApi, S3NoticeLedger, type EventBridgeApi } from './eventbridge-notices';
 import { ApiGatewayReconciler, apiGatewayUsageApi, type ApiGatewayUsageApi } from './reconciliation';
 import type { BackoffOptions } from './retry';
@@ -67,8 +69,10 @@ export interface AwsBackendOptions {
 }
 
 export interface AwsUsageBackend {
-  /** From the deployment file's fingerprint map; the job never sees key values. */
-  readonly keys: readonly ConfiguredKey[];
+  /** From the key registry (fingerprints, never key values), read once for the run. */
+  readonly customers: Customers;
+  /** The registry revision and deployment file the run attributes with (into the manifest and the report). */
+  readonly attribution: RunAttribution;
   readonly engine: AthenaEngine;
   readonly lister: S3LogLister;
   readonly store: S3RollupStore;
@@ -114,9 +118,19 @@ export async function createAwsUsageBackend(options: AwsBackendOptions): Promise
   const usageBucket = resourceNames(options.env).usageBucket;
 
   progress(`reading the usage-job deployment file from s3://${usageBucket}`);
-  const deployment = await readUsageJobDeployment(s3, usageBucket);
+  const read = await readUsageJobDeployment(s3, usageBucket);
+  const { deployment } = read;
   checkDeployment(deployment, options.env, region, `s3://${usageBucket}`);
-  const keys = keysFromDeployment(deployment);
+  progress(`reading the key registry from s3://${deployment.keyRegistry.bucket}/${deployment.keyRegistry.key}`);
+  const customers = await readRegistryObject(s3, deployment, { ...(options.backoff !== undefined ? { backoff: options.backoff } : {}), progress });
+  const attribution: RunAttribution = {
+    registry: customers.registry,
+    deployment: {
+      location: read.location,
+      ...(read.etag !== undefined ? { etag: read.etag } : {}),
+      ...(read.versionId !== undefined ? { versionId: read.versionId } : {}),
+    },
+  };
 
   const athena = athenaApi(athenaClient(connection(options, 'athena', region)));
   const engine = new AthenaEngine(options.wrap?.athena?.(athena) ?? athena, {
@@ -138,7 +152,14 @@ export async function createAwsUsageBackend(options: AwsBackendOptions): Promise
     const rollups = await mapLimit(hoursForMonth(month, runTime), 16, (hour) => store.getHour(hour));
     return rollups.flatMap((r) => (r?.rows ?? []).filter((row) => row.month === month));
   };
-  const reconciler = new ApiGatewayReconciler(gatewayApi, deployment.keys, monthRows, options.backoff, options.env.monitoring?.logShortfallMinRequests);
+  const reconciler = new ApiGatewayReconciler(
+    gatewayApi,
+    customers.customers,
+    Object.values(deployment.usagePlans).map((p) => p.usagePlanId),
+    monthRows,
+    options.backoff,
+    options.env.monitoring?.logShortfallMinRequests,
+  );
 
   const publisher = cloudWatchUsagePublisher({
     environment: options.env.name,
@@ -153,7 +174,7 @@ export async function createAwsUsageBackend(options: AwsBackendOptions): Promise
   const noticeSender = new EventBridgeNoticeSender(options.wrap?.eventBridge?.(events) ?? events, { prefix: options.env.prefix, ...backoff });
   const noticeLedger = new S3NoticeLedger(s3, deployment.usageBucket, options.env.name, options.backoff);
 
-  return { keys, engine, lister, store, publisher, noticeSender, noticeLedger };
+  return { customers, attribution, engine, lister, store, publisher, noticeSender, noticeLedger };
 }
 
 /** The one factory of the CloudWatch publisher. */

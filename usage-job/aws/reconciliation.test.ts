@@ -30,8 +30,9 @@ const row = (hour: string, fp: string | null, requests: number, month = hour.sli
   bytesIn: 0,
 });
 
-const ACME = { id: 'acme', fingerprint: 'aaaaaaaaaaaaaaaa', apiGatewayKeyId: 'key-acme', usagePlanId: 'plan-pro' };
-const GLOBEX = { id: 'globex', fingerprint: 'bbbbbbbbbbbbbbbb', apiGatewayKeyId: 'key-globex', usagePlanId: 'plan-basic' };
+const ACME = { id: 'acme', fingerprint: 'aaaaaaaaaaaaaaaa', keys: [{ fingerprint: 'aaaaaaaaaaaaaaaa', apiKeyId: 'key-acme' }] };
+const GLOBEX = { id: 'globex', fingerprint: 'bbbbbbbbbbbbbbbb', keys: [{ fingerprint: 'bbbbbbbbbbbbbbbb', apiKeyId: 'key-globex' }] };
+const PLANS = ['plan-pro', 'plan-basic'];
 const rows = [
   row('2026-11-01T00', ACME.fingerprint, 10),
   row('2026-10-31T23', ACME.fingerprint, 2, '2026-11'), // a November record in October's last partition
@@ -61,8 +62,15 @@ describe('reconciliation with API Gateway GetUsage over HTTP', () => {
   });
   afterAll(() => server.stop());
 
-  it('compares per key and day, follows position across pages, and sums the month-to-date gap', async () => {
-    const reports = await reconcileMonth({ api, keys: [ACME, GLOBEX], month: '2026-11', rows, today: new Date('2026-11-03T10:20:00Z') });
+  it('compares per customer and day, follows position across pages, and sums the month-to-date gap', async () => {
+    const reports = await reconcileMonth({
+      api,
+      customers: [ACME, GLOBEX],
+      usagePlanIds: PLANS,
+      month: '2026-11',
+      rows,
+      today: new Date('2026-11-03T10:20:00Z'),
+    });
 
     expect(reports).toEqual([
       {
@@ -93,9 +101,35 @@ describe('reconciliation with API Gateway GetUsage over HTTP', () => {
     expect(pro[0].query).toMatchObject({ startDate: '2026-11-01', endDate: '2026-11-03', limit: '500' });
   });
 
+  it("sums a customer's keys in every plan; a stopped key's later rows are neither billed nor metered", async () => {
+    // Acme rotated: key-acme (aaaa...) stopped in hour 2026-11-02T13; key-other (cccc...) carries on, in plan-pro.
+    const rotated = {
+      id: 'acme',
+      keys: [
+        { fingerprint: 'aaaaaaaaaaaaaaaa', apiKeyId: 'key-acme', stoppedInHour: '2026-11-02T13' },
+        { fingerprint: 'cccccccccccccccc', apiKeyId: 'key-other' },
+      ],
+    };
+    const late = [...rows, { ...row('2026-11-02T15', 'aaaaaaaaaaaaaaaa', 4), rejected: 3 }, row('2026-11-03T01', 'cccccccccccccccc', 1)];
+    const [report] = await reconcileMonth({
+      api,
+      customers: [rotated],
+      usagePlanIds: PLANS,
+      month: '2026-11',
+      rows: late,
+      today: new Date('2026-11-03T10:20:00Z'),
+    });
+    expect(report.days).toEqual([
+      { date: '2026-11-01', logRequests: 12, logMeteredRequests: 12, apiGatewayRequests: 13, gap: -1 },
+      // the stopped key's 4 + 3 requests of 15:00 are in neither column
+      { date: '2026-11-02', logRequests: 5, logMeteredRequests: 5, apiGatewayRequests: 6, gap: -1 },
+      { date: '2026-11-03', logRequests: 1, logMeteredRequests: 1, apiGatewayRequests: 1, gap: 0 },
+    ]);
+  });
+
   it('names the usage plan when API Gateway refuses it', async () => {
     await expect(
-      reconcileMonth({ api, keys: [{ ...ACME, usagePlanId: 'plan-gone' }], month: '2026-11', rows, today: new Date('2026-11-03T10:00:00Z') }),
+      reconcileMonth({ api, customers: [ACME], usagePlanIds: ['plan-gone'], month: '2026-11', rows, today: new Date('2026-11-03T10:00:00Z') }),
     ).rejects.toThrow('API Gateway GetUsage of usage plan plan-gone failed: NotFoundException: Invalid Usage Plan ID specified');
   });
 
@@ -106,14 +140,14 @@ describe('reconciliation with API Gateway GetUsage over HTTP', () => {
       unattributed: { requests: 0 },
       totalRequests: requests,
     });
-    const reconciler = new ApiGatewayReconciler(api, [ACME], async () => rows);
+    const reconciler = new ApiGatewayReconciler(api, [ACME], ['plan-pro'], async () => rows);
     const at = new Date('2026-11-03T10:00:00Z');
     await expect(reconciler.reconcile(usage(17), at)).resolves.toEqual({
       keys: [{ id: 'acme', logRequests: 17, apiGatewayRequests: 17, gap: 0 }],
       // the last complete day is 2 November: API Gateway metered 5, the logs hold 5 records
       lastCompleteDay: { day: '2026-11-02', apiGatewayRequests: 5, logRequests: 5, shortfallPercent: 0 },
     });
-    await expect(reconciler.reconcile(usage(18), at)).rejects.toThrow('key acme: rollups hold 17 billable requests but the run computed 18');
+    await expect(reconciler.reconcile(usage(18), at)).rejects.toThrow('customer acme: rollups hold 17 billable requests but the run computed 18');
   });
 });
 
@@ -143,7 +177,7 @@ describe('log shortfall (environment, last complete UTC day)', () => {
 
   it('a record counted for its metered status: rejected and errors count, like API Gateway', async () => {
     const rows2 = [{ ...row('2026-11-02T10', ACME.fingerprint, 3), rejected: 2, errors: 1 }];
-    const perDay = dailyLogRequests(rows2, '2026-11', ACME.fingerprint, ['2026-11-01', '2026-11-02'], (r) => r.requests + r.rejected + r.errors);
+    const perDay = dailyLogRequests(rows2, '2026-11', ACME.keys, ['2026-11-01', '2026-11-02'], (f) => f.metered);
     expect(perDay.get('2026-11-02')).toBe(6);
   });
 });
@@ -157,7 +191,7 @@ describe('reconciliation days', () => {
 
   it('puts a record of the month found in the next month partition on the month last day', () => {
     const days = reconciliationDays('2026-11', new Date('2026-12-01T03:00:00Z'));
-    const perDay = dailyLogRequests([row('2026-12-01T00', 'f', 4, '2026-11'), row('2026-11-30T10', 'f', 1)], '2026-11', 'f', days);
+    const perDay = dailyLogRequests([row('2026-12-01T00', 'f', 4, '2026-11'), row('2026-11-30T10', 'f', 1)], '2026-11', [{ fingerprint: 'f' }], days);
     expect(perDay.get('2026-11-30')).toBe(5);
     expect([...perDay.values()].reduce((a, b) => a + b, 0)).toBe(5);
   });

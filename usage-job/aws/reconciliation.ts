@@ -1,7 +1,9 @@
 /**
- * Reconciliation: per key and day, requests counted from the CloudFront logs (hourly rollups)
- * against API Gateway's own usage-plan counters (GetUsage). Two figures come out:
- * - per key, month to date, billable requests in the logs minus API Gateway's count (the report's
+ * Reconciliation: per customer and day, requests counted from the CloudFront logs (hourly rollups,
+ * summed over the customer's keys with the attribution of ../customers.ts) against API Gateway's
+ * own usage-plan counters (GetUsage, summed over the customer's API Gateway key ids in every usage
+ * plan of the deployment file, so keys that changed plan this month count once each). Two figures come out:
+ * - per customer, month to date, billable requests in the logs minus API Gateway's count (the report's
  *   `reconciliation.keys`; a figure to read, not alarmed);
  * - for the environment, on the month's last complete UTC day, the share of API Gateway's metered
  *   requests the logs miss (LogShortfallPercent, alarmed): the loud signal when logs stop reaching
@@ -20,13 +22,13 @@
  * reached the usage plan, whatever the handler answered (4xx and 5xx included), not the edge's own
  * 403s nor API Gateway's 429s (throttle, quota). Billable requests (200-399) are therefore at most
  * API Gateway's count. The shortfall compares API Gateway's count with every log record of the
- * configured keys with a status from 200 to 599: without log loss that is at least API Gateway's
+ * customers' keys with a status from 200 to 599: without log loss that is at least API Gateway's
  * count (it adds the 429s), so any shortfall beyond rounding is lost or unattributed logs. A loss
  * smaller than the day's 429s can hide behind them; a log record's day is its partition hour's day.
  */
 import { GetUsageCommand, type APIGatewayClient, type GetUsageCommandInput, type GetUsageCommandOutput } from '@aws-sdk/client-api-gateway';
-import type { DeployedApiKey } from '../../contracts/usage-job-deployment';
 import { monthBounds } from '../../sql/hours';
+import { rowFigures, type BilledCustomer, type CustomerKey } from '../customers';
 import type { HourlyUsageRow } from '../types';
 import type { KeyReconciliation, LogShortfall, MonthUsage, Reconciliation } from '../usage-publisher';
 import type { Reconciler } from './cloudwatch-publisher';
@@ -57,7 +59,8 @@ export interface KeyReconciliationReport extends KeyReconciliation {
   readonly days: readonly DayReconciliation[];
 }
 
-export type ReconciledKey = Pick<DeployedApiKey, 'id' | 'fingerprint' | 'apiGatewayKeyId' | 'usagePlanId'>;
+/** A customer as reconciliation sees it: its id and keys (fingerprints, stop hours, API Gateway ids). */
+export type ReconciledCustomer = Pick<BilledCustomer, 'id' | 'keys'>;
 
 const DAY_MS = 86_400_000;
 const GET_USAGE_PAGE_LIMIT = 500;
@@ -77,27 +80,29 @@ export function reconciliationDays(month: string, today: Date): string[] {
 }
 
 /**
- * Requests per day of `month` from rollup rows of one fingerprint: billable ones, or with `count`
- * any other figure of the row. A row's day is its partition hour's day; rows of `month` found in a
+ * Requests per day of `month` from rollup rows of a customer's keys: billable ones, or with `count`
+ * another figure (../customers.ts rowFigures). A row's day is its partition hour's day; rows of `month` found in a
  * neighbouring month's partition (a request that finished just across midnight) count on the
  * month's first or last day.
  */
 export function dailyLogRequests(
   rows: readonly HourlyUsageRow[],
   month: string,
-  fingerprint: string,
+  keys: readonly CustomerKey[],
   days: readonly string[],
-  count: (row: HourlyUsageRow) => number = (row) => row.requests,
+  count: (figures: ReturnType<typeof rowFigures>) => number = (f) => f.requests,
 ): Map<string, number> {
   const perDay = new Map<string, number>(days.map((d) => [d, 0]));
+  const byFingerprint = new Map(keys.map((k) => [k.fingerprint, k]));
   const firstDay = `${month}-01`;
   const lastDay = days[days.length - 1];
   for (const row of rows) {
-    if (row.month !== month || row.apikeyFp !== fingerprint) continue;
+    const key = row.apikeyFp === null ? undefined : byFingerprint.get(row.apikeyFp);
+    if (row.month !== month || key === undefined) continue;
     let day = row.hour.slice(0, 10);
     if (day < firstDay) day = firstDay;
     if (!perDay.has(day)) day = lastDay ?? day; // the next month's partition, or after today
-    perDay.set(day, (perDay.get(day) ?? 0) + count(row));
+    perDay.set(day, (perDay.get(day) ?? 0) + count(rowFigures(row, key)));
   }
   return perDay;
 }
@@ -158,10 +163,12 @@ export async function apiGatewayDailyUsage(
   return result;
 }
 
-/** Per key and day: logs vs API Gateway, and the month-to-date gap. */
+/** Per customer and day: logs vs API Gateway, and the month-to-date gap. */
 export async function reconcileMonth(options: {
   readonly api: ApiGatewayUsageApi;
-  readonly keys: readonly ReconciledKey[];
+  readonly customers: readonly ReconciledCustomer[];
+  /** Every usage plan id of the environment (the deployment file's usagePlans). */
+  readonly usagePlanIds: readonly string[];
   readonly month: string;
   readonly rows: readonly HourlyUsageRow[];
   readonly today: Date;
@@ -169,23 +176,28 @@ export async function reconcileMonth(options: {
 }): Promise<KeyReconciliationReport[]> {
   const days = reconciliationDays(options.month, options.today);
   if (days.length === 0) throw new Error(`cannot reconcile ${options.month}: it starts after ${isoDay(options.today)}`);
-  const plans = [...new Set(options.keys.map((k) => k.usagePlanId))];
-  const usageByPlan = new Map<string, Map<string, Map<string, number>>>();
-  for (const plan of plans) usageByPlan.set(plan, await apiGatewayDailyUsage(options.api, plan, days, options.backoff));
+  const usageByPlan: Map<string, Map<string, number>>[] = [];
+  for (const plan of [...new Set(options.usagePlanIds)]) usageByPlan.push(await apiGatewayDailyUsage(options.api, plan, days, options.backoff));
+  const gatewayCount = (keys: readonly CustomerKey[], date: string): number => {
+    let sum = 0;
+    for (const key of keys) {
+      if (key.apiKeyId === undefined) continue;
+      for (const plan of usageByPlan) sum += plan.get(key.apiKeyId)?.get(date) ?? 0;
+    }
+    return sum;
+  };
 
-  const metered = (row: HourlyUsageRow) => row.requests + row.rejected + row.errors;
-  return options.keys.map((key) => {
-    const logs = dailyLogRequests(options.rows, options.month, key.fingerprint, days);
-    const logsMetered = dailyLogRequests(options.rows, options.month, key.fingerprint, days, metered);
-    const gateway = usageByPlan.get(key.usagePlanId)?.get(key.apiGatewayKeyId);
+  return options.customers.map((customer) => {
+    const logs = dailyLogRequests(options.rows, options.month, customer.keys, days);
+    const logsMetered = dailyLogRequests(options.rows, options.month, customer.keys, days, (f) => f.metered);
     const dayReports = days.map((date) => {
       const logRequests = logs.get(date) ?? 0;
-      const apiGatewayRequests = gateway?.get(date) ?? 0;
+      const apiGatewayRequests = gatewayCount(customer.keys, date);
       return { date, logRequests, logMeteredRequests: logsMetered.get(date) ?? 0, apiGatewayRequests, gap: logRequests - apiGatewayRequests };
     });
     const logRequests = dayReports.reduce((s, d) => s + d.logRequests, 0);
     const apiGatewayRequests = dayReports.reduce((s, d) => s + d.apiGatewayRequests, 0);
-    return { id: key.id, logRequests, apiGatewayRequests, gap: logRequests - apiGatewayRequests, days: dayReports };
+    return { id: customer.id, logRequests, apiGatewayRequests, gap: logRequests - apiGatewayRequests, days: dayReports };
   });
 }
 
@@ -216,7 +228,8 @@ export function logShortfall(reports: readonly KeyReconciliationReport[], day: s
 export class ApiGatewayReconciler implements Reconciler {
   constructor(
     private readonly api: ApiGatewayUsageApi,
-    private readonly keys: readonly ReconciledKey[],
+    private readonly customers: readonly ReconciledCustomer[],
+    private readonly usagePlanIds: readonly string[],
     /** The month's rollup rows of the partition hours up to `runTime`. */
     private readonly monthRows: (month: string, runTime: Date) => Promise<readonly HourlyUsageRow[]>,
     private readonly backoff: BackoffOptions = DEFAULT_BACKOFF,
@@ -226,12 +239,22 @@ export class ApiGatewayReconciler implements Reconciler {
 
   async reconcile(usage: MonthUsage, runTime: Date): Promise<Reconciliation> {
     const rows = await this.monthRows(usage.month, runTime);
-    const reports = await reconcileMonth({ api: this.api, keys: this.keys, month: usage.month, rows, today: runTime, backoff: this.backoff });
+    const reports = await reconcileMonth({
+      api: this.api,
+      customers: this.customers,
+      usagePlanIds: this.usagePlanIds,
+      month: usage.month,
+      rows,
+      today: runTime,
+      backoff: this.backoff,
+    });
     // The figures the run publishes and the rows reconciled must be the same data.
     for (const report of reports) {
       const published = usage.keys.find((k) => k.id === report.id);
       if (published !== undefined && published.requests !== report.logRequests) {
-        throw new Error(`key ${report.id}: rollups hold ${report.logRequests} billable requests but the run computed ${published.requests}; rerun the job`);
+        throw new Error(
+          `customer ${report.id}: rollups hold ${report.logRequests} billable requests but the run computed ${published.requests}; rerun the job`,
+        );
       }
     }
     const day = lastCompleteDay(usage.month, runTime);

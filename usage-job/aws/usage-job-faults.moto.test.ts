@@ -132,8 +132,16 @@ function backend(env: NamedEnvironment & { region: string }, now: Date, extra: P
 
 /** The CLI's sequence for one run (usage-job/cli.ts main, without printing): figures, then notices and metrics. */
 async function runJob(parts: AwsUsageBackend, now: Date, env: { name: string } = { name: 'f' }): Promise<PublishedRun> {
-  const run = await runIncremental({ month: MONTH, now, lateWindowHours: 48, engine: parts.engine, lister: parts.lister, store: parts.store });
-  const usage = monthUsage(MONTH, run.rows, parts.keys);
+  const run = await runIncremental({
+    month: MONTH,
+    now,
+    lateWindowHours: 48,
+    engine: parts.engine,
+    lister: parts.lister,
+    store: parts.store,
+    attribution: parts.attribution,
+  });
+  const usage = monthUsage(MONTH, run.rows, parts.customers.customers);
   return publishRun({ usage, env: settings(env.name), now, publishing: parts });
 }
 

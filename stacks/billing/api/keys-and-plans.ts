@@ -17,11 +17,14 @@ export interface DeployedKey {
 
 export class KeysAndPlans extends Construct {
   readonly keys: readonly DeployedKey[];
+  /** The usage plans by plan name (config/environments.ts). */
+  readonly plans: ReadonlyMap<string, ApiGatewayUsagePlan>;
 
   constructor(scope: Construct, id: string, props: { readonly env: EnvironmentConfig; readonly restApiId: string; readonly stageName: string }) {
     super(scope, id);
     const { env } = props;
     const plans = new Map<string, ApiGatewayUsagePlan>();
+    this.plans = plans;
     for (const [name, plan] of Object.entries(env.usagePlans)) {
       plans.set(
         name,
