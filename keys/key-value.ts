@@ -1,8 +1,7 @@
 /**
  * New key values: 40 characters from a 62-letter alphabet, drawn from the CSPRNG. API Gateway takes
  * 20 to 128 characters (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-key-file-format.html);
- * well-formed by contracts/api-key.ts. local/keys/key-store.ts keeps a copy of this function (local/
- * may import keys/, so it can use this one instead).
+ * well-formed by contracts/api-key.ts.
  */
 import { randomBytes } from 'node:crypto';
 
