@@ -55,7 +55,11 @@ export type RuleId =
   | 'results-reported'
   | 'no-plan-file-artifact'
   | 'terraform-validated'
-  | 'node-24';
+  | 'node-24'
+  | 'credentialed-job-runs-no-npm'
+  | 'credentialed-job-verifies-build'
+  | 'npm-ci-ignore-scripts'
+  | 'codeowners-coverage';
 
 export interface Violation {
   readonly file: string;
@@ -863,5 +867,54 @@ export function checkEnvironmentCoverage(workflows: readonly YamlFile[], environ
       `apply jobs cover ${JSON.stringify(applied)}, not ${JSON.stringify(expected)}: each environment is a stage of its own in apply.yml (docs/delivery.md, adding an environment)`,
     );
   }
+  return out;
+}
+
+export const CODEOWNERS_FILE = '.github/CODEOWNERS';
+
+/**
+ * What CODEOWNERS must cover: everything (a default `*` rule), and by name what runs with
+ * credentials or shapes them: the workflows and actions, CI, the delivery scripts, the workflow
+ * rules, the stacks (roles, policies), the identity checks, the configuration and the dependencies.
+ */
+export const CODEOWNERS_REQUIRED: readonly string[] = [
+  '*',
+  '/.github/',
+  '/.ci/',
+  '/delivery/',
+  '/workflow-checks/',
+  '/stacks/',
+  '/permissions/',
+  '/config/',
+  '/package.json',
+  '/package-lock.json',
+];
+
+const OWNER = /^@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\/[A-Za-z0-9._-]+)?$/;
+const OWNER_EMAIL = /^[^@\s]+@[^@\s]+\.[a-z]+$/i;
+
+/**
+ * A CODEOWNERS text covers every required path, each rule with owners, and every rule with the same
+ * owners: GitHub takes the last matching rule, so a later rule with other owners (or none) would
+ * take a path away from the platform team. The owners' names are the team's choice (the setup
+ * check, delivery/setup-check.sh, refuses the shipped placeholder); GitHub ignores owners without
+ * write access, which no file check can see.
+ * https://docs.github.com/en/repositories/managing-your-repositorys-settings-and-features/customizing-your-repository/about-code-owners
+ */
+export function checkCodeOwners(file: string, text: string): Violation[] {
+  const rules = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l) => l.split(/\s+/));
+  const out: Violation[] = [];
+  const v = (message: string): void => void out.push({ file, rule: 'codeowners-coverage', message });
+  for (const path of CODEOWNERS_REQUIRED) if (!rules.some(([p]) => p === path)) v(`${path} has no rule: add "${path} <the platform team>"`);
+  for (const [path, ...who] of rules) {
+    if (who.length === 0) v(`${path}: no owner, so nobody's review is required for it`);
+    for (const owner of who) if (!OWNER.test(owner) && !OWNER_EMAIL.test(owner)) v(`${path}: "${owner}" is not @user, @org/team or an e-mail address`);
+  }
+  const owners = [...new Set(rules.filter(([, ...who]) => who.length > 0).map(([, ...who]) => who.join(' ')))];
+  if (owners.length > 1) v(`the rules have different owners (${owners.join(' | ')}): a later rule takes its paths away from the others' owners`);
   return out;
 }

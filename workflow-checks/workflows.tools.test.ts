@@ -80,9 +80,11 @@ describe("the repository's workflows", () => {
       'delivery/head-of-main.sh',
       'delivery/no-apply-running.sh',
       'delivery/release-state-lock.sh',
+      'delivery/setup-check.sh',
       'delivery/terraform-apply.sh',
       'delivery/terraform-json-guard.sh',
       'delivery/terraform-providers.sh',
+      'delivery/verify-build.sh',
     ]);
     const result = spawnSync('shellcheck', scripts, { cwd: ROOT, encoding: 'utf8' });
     if (result.error) throw new Error('shellcheck is not installed: run bash .ci/run (apt-get install shellcheck)');
