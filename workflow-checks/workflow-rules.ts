@@ -223,6 +223,9 @@ function jobPermissions(wf: YamlFile): Violation[] {
         if (!commentsOnPullRequests(job)) v('pull-requests: write without a step that comments on the pull request');
       } else if (scope === 'issues') {
         if (!managesIssues(job)) v('issues: write without a step that reports through delivery:report');
+      } else if (scope === 'statuses') {
+        if (!jobSteps(job).some((st) => /delivery\/usage-job-digest\.sh record\b/.test(runText(st))))
+          v('statuses: write without a step that records the usage-job bundle (delivery/usage-job-digest.sh record)');
       } else {
         v(`${scope}: write is not needed by any job in this repository`);
       }

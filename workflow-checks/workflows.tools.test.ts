@@ -84,6 +84,7 @@ describe("the repository's workflows", () => {
       'delivery/terraform-apply.sh',
       'delivery/terraform-json-guard.sh',
       'delivery/terraform-providers.sh',
+      'delivery/usage-job-digest.sh',
       'delivery/verify-build.sh',
     ]);
     const result = spawnSync('shellcheck', scripts, { cwd: ROOT, encoding: 'utf8' });
@@ -109,7 +110,7 @@ describe('what each workflow promises', () => {
   test('plan runs on pull_request; for forks and Dependabot every matrix check reports, says why, and plans nothing', () => {
     const wf = byName('plan');
     expect(Object.keys(wf.doc.on as object)).toEqual(['pull_request']);
-    expect(Object.keys(jobs('plan'))).toEqual(['environments', 'plan']);
+    expect(Object.keys(jobs('plan'))).toEqual(['environments', 'build', 'plan']);
     const { environments, plan } = jobs('plan');
     // The list of environments is read for forks too: no job-level if, no step gated on forks, no credentials.
     expect(environments.if).toBeUndefined();
@@ -117,7 +118,7 @@ describe('what each workflow promises', () => {
     expect(JSON.stringify(environments.steps)).not.toContain('fork');
     expect(plan.name).toBe('plan ${{ matrix.environment }}');
     expect(plan.if).toBeUndefined();
-    expect(plan.needs).toBe('environments');
+    expect(plan.needs).toEqual(['environments', 'build']);
     expect(plan.strategy).toEqual({ 'fail-fast': false, matrix: { environment: '${{ fromJSON(needs.environments.outputs.environments) }}' } });
     const steps = plan.steps as { name: string; if?: string; with?: Record<string, string> }[];
     expect(steps[0].name).toBe('Say why there is no plan');
@@ -131,7 +132,39 @@ describe('what each workflow promises', () => {
     expect(stepMayRun(wf, 'plan', 'Say why there is no plan', writer)).toBe(false);
     expect(stepMayRun(wf, 'plan', 'Assume the plan role (OIDC)', writer)).toBe(true);
     expect(steps.find((s) => s.name.startsWith('Plan'))?.with?.lock).toBe('false');
+    // Planned with main's provider lock file, never the pull request's.
+    expect(steps.find((s) => s.name.startsWith('Plan'))?.with?.['provider-lock-file']).toBe('.main/stacks/.terraform.lock.hcl');
+    expect(steps.find((s) => s.name === "Check out main's provider lock file")?.with).toMatchObject({
+      ref: '${{ github.event.pull_request.base.sha }}',
+      path: '.main',
+    });
     expect(wf.text).not.toMatch(/path:\s*\S*tfplan/);
+  });
+
+  // Issue 17, part 5: fork and Dependabot pull requests passed the required `plan dev` with no plan.
+  test('plan dev fails, saying a maintainer must run it, when no plan ran; prod passes with its notice', () => {
+    const wf = byName('plan');
+    const explain = (jobs('plan').plan.steps as { name: string; run: string }[]).find((s) => s.name === 'Say why there is no plan')!;
+    const script = (reason: string): { code: number; out: string } => {
+      const r = spawnSync('bash', ['-e', '-c', explain.run], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', NO_PLAN_REASON: reason, ENVIRONMENT: 'dev', PR_NUMBER: '7', GITHUB_STEP_SUMMARY: '/dev/null' },
+      });
+      return { code: r.status ?? -1, out: r.stdout };
+    };
+    for (const reason of ['fork', 'dependabot']) {
+      const r = script(reason);
+      expect(r.code).toBe(1);
+      expect(r.out).toContain('::error title=No plan for dev::no plan ran for this pull request: a maintainer must run it.');
+    }
+    expect(script('dependabot').out).toContain('add the label plan to this pull request');
+    expect(script('fork').out).toContain('git push origin HEAD:refs/heads/fork-pr-7');
+    expect(script('not-on-pull-requests')).toMatchObject({
+      code: 0,
+      out: expect.stringContaining('::notice::dev is not planned on pull requests') as unknown as string,
+    });
+    // The label starts a run of the maintainer's own.
+    expect((wf.doc.on as { pull_request: { types: string[] } }).pull_request.types).toContain('labeled');
   });
 
   // Review finding M5: any branch's edited plan.yml could read the prod state as the prod plan role.
@@ -157,24 +190,36 @@ describe('what each workflow promises', () => {
     expect(byName('apply').doc.concurrency).toBeUndefined();
     expect(head.concurrency).toBeUndefined();
     expect(JSON.stringify(head.steps)).toContain('bash delivery/head-of-main.sh');
-    expect(dev).toMatchObject({ environment: 'dev', needs: 'head', concurrency: { group: 'apply-dev', 'cancel-in-progress': false } });
-    expect(prodPlan.needs).toBe('dev');
+    expect(dev).toMatchObject({
+      environment: 'dev',
+      needs: ['head', 'build', 'dev-plan'],
+      concurrency: { group: 'apply-dev', 'cancel-in-progress': false },
+    });
+    // dev applies only the plan shown for review, bound by digest like prod.
+    const devPlan = jobs('apply')['dev-plan'];
+    expect(devPlan.environment).toBeUndefined();
+    expect(devPlan.outputs).toEqual({ changes: '${{ steps.tf.outputs.changes }}', digest: '${{ steps.tf.outputs.digest }}' });
+    const devCheck = (dev.steps as { name: string; env?: Record<string, string> }[]).find((s) => s.name === 'Check the plan is the one shown for review');
+    expect(devCheck?.env?.REVIEWED).toBe('${{ needs.dev-plan.outputs.digest }}');
+    expect(prodPlan.needs).toEqual(['build', 'dev']);
     expect(prodPlan.environment).toBeUndefined();
     expect(prodPlan.outputs).toEqual({ changes: '${{ steps.tf.outputs.changes }}', digest: '${{ steps.tf.outputs.digest }}' });
     expect(prod).toMatchObject({
       environment: 'prod',
-      needs: ['head', 'dev', 'prod-plan'],
+      needs: ['head', 'build', 'dev', 'prod-plan'],
       if: "needs.prod-plan.outputs.changes == 'true'",
       concurrency: { group: 'apply-prod', 'cancel-in-progress': false },
     });
     const names = (job: Record<string, unknown>) => (job.steps as { name: string }[]).map((s) => s.name);
     const prodSteps = names(prod);
-    expect(prodSteps.indexOf('Check the plan is the one the reviewers saw')).toBeLessThan(prodSteps.indexOf('Apply'));
+    expect(prodSteps.indexOf('Check the plan is the one shown for review')).toBeLessThan(prodSteps.indexOf('Apply'));
     expect(prodSteps.indexOf('Still the head of main')).toBeLessThan(prodSteps.indexOf('Apply'));
     expect(prodSteps.slice(prodSteps.indexOf('Apply') + 1)).toEqual(['Release the state lock if this job left it', 'Smoke test']);
     expect(names(dev).slice(-4)).toEqual(['Still the head of main', 'Apply', 'Release the state lock if this job left it', 'Smoke test']);
-    expect(reportDev).toMatchObject({ if: 'always()', needs: ['head', 'dev', 'prod-plan'] });
-    expect(reportProd).toMatchObject({ if: "always() && needs.prod-plan.outputs.changes == 'true'", needs: ['prod-plan', 'prod'] });
+    expect(reportDev).toMatchObject({ if: 'always()', needs: ['head', 'build', 'dev-plan', 'dev', 'prod-plan'] });
+    expect(reportProd).toMatchObject({ if: "always() && needs.prod-plan.outputs.changes == 'true'", needs: ['build', 'prod-plan', 'prod'] });
+    // The setup check runs first, before any job can assume a role.
+    expect((head.steps as { run?: string }[])[1].run).toBe('bash delivery/setup-check.sh');
   });
 
   test('usage is hourly off the hour, dispatchable with environment, month and dry-run, one run per environment', () => {
