@@ -174,9 +174,12 @@ function runText(step: Obj): string {
   return typeof step.run === 'string' ? step.run : '';
 }
 
-/** A step that reports through delivery/github-report.ts (`npm run --silent delivery:report -- <command>`). */
+/**
+ * A step that reports through delivery/github-report.ts: `npm run --silent delivery:report -- <command>`
+ * in a job without credentials, or `node "$TOOLS" report <command>` on the verified tools bundle.
+ */
 function reports(job: Obj, command?: string): boolean {
-  const pattern = new RegExp(`delivery:report\\s+--\\s+${command ?? '\\w+'}\\b`);
+  const pattern = new RegExp(`(?:delivery:report\\s+--|\\bnode\\s+"?\\$\\{?TOOLS\\}?"?\\s+report)\\s+${command ?? '\\w+'}\\b`);
   return jobSteps(job).some((s) => pattern.test(runText(s)));
 }
 
@@ -615,7 +618,7 @@ function resultsReported(wf: YamlFile): Violation[] {
   }
   if (wf.doc.name === 'usage') {
     const ok = jobs.some(([, job]) =>
-      jobSteps(job).some((s) => /always\(\)/.test(String(s.if ?? '')) && /delivery:report\s+--\s+scheduled\b/.test(runText(s))),
+      jobSteps(job).some((s) => /always\(\)/.test(String(s.if ?? '')) && reports({ steps: [s] }, 'scheduled')),
     );
     return ok ? [] : v('a failing scheduled run must open or update its issue (if: always() ... delivery:report -- scheduled)');
   }

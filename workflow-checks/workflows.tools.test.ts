@@ -227,9 +227,9 @@ describe('what each workflow promises', () => {
     expect(on.schedule).toEqual([{ cron: '17 * * * *' }]);
     expect(Object.keys(on.workflow_dispatch.inputs)).toEqual(['environment', 'month', 'dry-run']);
     expect(on.workflow_dispatch.inputs.environment).toMatchObject({ type: 'string', default: 'all' });
-    expect(jobs('usage').usage.needs).toBe('environments');
+    expect(jobs('usage').usage.needs).toEqual(['environments', 'build']);
     expect(jobs('usage').usage.concurrency).toEqual({ group: 'usage-${{ matrix.environment }}', 'cancel-in-progress': false });
-    expect(byName('usage').text).toContain('npm run --silent usage -- --engine athena --env "$ENVIRONMENT" --month "$month"');
+    expect(byName('usage').text).toContain('node .gen/build/usage-job.cjs usage --engine athena --env "$ENVIRONMENT" --month "$month"');
   });
 
   // Defect 9: the invoice of record lived only in a 90-day artifact, and the dry run wrote state.
@@ -241,13 +241,17 @@ describe('what each workflow promises', () => {
     );
     const store = steps.find((s) => s.name === 'Store the invoice of record in the usage bucket')!;
     expect(store.if).toBe('inputs.dry-run != true');
-    expect(store.run).toContain('npm run --silent usage:store-invoice -- --env "$ENVIRONMENT" --month "$month" --file "$file"');
+    expect(store.run).toContain('node .gen/build/usage-job.cjs store-invoice --env "$ENVIRONMENT" --month "$month" --file "$file"');
     expect(store.run).toContain('--run-id "$GITHUB_RUN_ID" --run-attempt "$GITHUB_RUN_ATTEMPT" --commit "$GITHUB_SHA"');
     expect(steps.find((s) => s.name === 'Upload invoice lines')?.if).toBe('inputs.dry-run != true');
     expect(steps.at(-1)).toMatchObject({
       name: 'Open or close the usage-job failure issue',
-      if: "always() && github.event_name == 'schedule' && job.status != 'cancelled'",
+      if: "always() && github.event_name == 'schedule' && job.status != 'cancelled' && steps.prep.outcome == 'success'",
     });
+    // The usage-job bundle runs only after its digest matched the one the apply recorded.
+    const names = steps.map((s) => s.name);
+    expect(names.indexOf('Run only the usage-job bundle the apply deployed')).toBeLessThan(names.indexOf('Assume the usage-job role (OIDC)'));
+    expect(steps.find((s) => s.name === 'Run only the usage-job bundle the apply deployed')?.run).toContain('bash delivery/usage-job-digest.sh check');
   });
 
   test('drift plans daily without the lock and keeps one issue per environment', () => {
@@ -258,8 +262,30 @@ describe('what each workflow promises', () => {
     expect(plan.text).toContain('args+=(-lock=false)');
     const steps = jobs('drift').drift.steps as { name: string; if?: string; run?: string; with?: Record<string, string> }[];
     expect(steps.find((s) => s.name === 'Plan (no state lock)')?.with?.lock).toBe('false');
-    expect(steps.find((s) => s.name === 'Open, update or close the drift issue')?.run).toContain('delivery:report -- drift --environment "$ENVIRONMENT"');
-    expect(steps.at(-1)).toMatchObject({ if: 'failure()' });
+    expect(steps.find((s) => s.name === 'Open, update or close the drift issue')?.run).toContain('node "$TOOLS" report drift --environment "$ENVIRONMENT"');
+    expect(steps.at(-1)).toMatchObject({ if: "failure() && steps.prep.outcome == 'success'" });
+  });
+
+  // Issue 17, part 6: the bootstrap stacks had local state and no drift check.
+  test('drift plans every bootstrap stack read-only, with the drift role of its account, and reports it like an environment', () => {
+    const { build, bootstrap } = jobs('drift');
+    expect(build.permissions).toEqual({ contents: 'read' });
+    expect(JSON.stringify(build.steps)).toContain('npm run --silent delivery:bootstrap-targets');
+    expect(bootstrap).toMatchObject({
+      needs: 'build',
+      permissions: { contents: 'read', 'id-token': 'write', issues: 'write' },
+      strategy: { 'fail-fast': false, matrix: { target: '${{ fromJSON(needs.build.outputs.bootstrap-targets) }}' } },
+    });
+    const steps = bootstrap.steps as { name: string; run?: string; with?: Record<string, string>; env?: Record<string, string> }[];
+    const resolve = steps.find((s) => s.name === 'Resolve the bootstrap drift role')!;
+    const accepts = (arn: string): boolean =>
+      spawnSync('bash', ['-e', '-c', resolve.run!], { env: { PATH: process.env.PATH ?? '', ROLE_ARN: arn, GITHUB_OUTPUT: '/dev/null' } }).status === 0;
+    expect(accepts('arn:aws:iam::111111111111:role/ubb-github-bootstrap-drift')).toBe(true);
+    expect(accepts('arn:aws:iam::111111111111:role/ubb-dev-github-apply')).toBe(false);
+    expect(steps.find((s) => s.name === 'Plan (no state lock)')?.with).toMatchObject({ lock: 'false', 'stack-dir': '${{ matrix.target.stackDir }}' });
+    expect(steps.find((s) => s.name === 'Open, update or close the drift issue')?.run).toContain(
+      'node "$TOOLS" report drift --environment "$STACK" --run-url "$RUN_URL" --plan-json "$json"',
+    );
   });
 
   test('unlock: by hand, in the environment, in a queue of its own, guarded', () => {
@@ -270,13 +296,13 @@ describe('what each workflow promises', () => {
     // The name is checked against .github/environments.json before the job that names the environment.
     expect(jobs('unlock').environments.environment).toBeUndefined();
     expect(jobs('unlock').unlock).toMatchObject({
-      needs: 'environments',
+      needs: ['environments', 'build'],
       environment: '${{ inputs.environment }}',
       concurrency: { group: 'unlock-${{ inputs.environment }}', 'cancel-in-progress': false },
     });
     const text = byName('unlock').text;
     expect(text.indexOf('bash delivery/no-apply-running.sh "$ENVIRONMENT"')).toBeLessThan(text.indexOf('force-unlock -force "$id"'));
-    expect(text.indexOf('delivery:lock -- guard')).toBeLessThan(text.indexOf('force-unlock -force "$id"'));
+    expect(text.indexOf('node "$TOOLS" lock guard')).toBeLessThan(text.indexOf('force-unlock -force "$id"'));
   });
 
   test('ci validates every stack and the provider lock file, outside the test container', () => {
