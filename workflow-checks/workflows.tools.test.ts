@@ -13,6 +13,8 @@ import {
   checkWorkflow,
   firesOnTheHour,
   loadYaml,
+  localActions,
+  npmInstallProblems,
   PULL_REQUESTS_WITHOUT_CREDENTIALS,
   stepMayRun,
   type RuleId,
@@ -54,7 +56,7 @@ describe("the repository's workflows", () => {
 
   test.each(workflowPaths.map((p) => [rel(p)]))('%s follows every rule', (file) => {
     const wf = workflows.find((w) => w.file === file)!;
-    expect(format(checkWorkflow(wf))).toBe('');
+    expect(format(checkWorkflow(wf, localActions(actions)))).toBe('');
   });
 
   test.each(actionPaths.map((p) => [rel(p)]))('composite action %s pins its actions and keeps values out of the log', (file) => {
@@ -342,6 +344,9 @@ const BROKEN: Record<string, RuleId> = {
   'node-20.yml': 'node-24',
   'plan-hard-coded-environments.yml': 'environment-coverage',
   'unlock-choice-environment.yml': 'environment-coverage',
+  'credentialed-npm.yml': 'credentialed-job-runs-no-npm',
+  'credentialed-unverified-build.yml': 'credentialed-job-verifies-build',
+  'npm-install-scripts.yml': 'npm-ci-ignore-scripts',
 };
 
 describe('each rule fails on a workflow broken on purpose', () => {
@@ -353,13 +358,14 @@ describe('each rule fails on a workflow broken on purpose', () => {
   test.each(Object.entries(BROKEN))('%s breaks %s, and only that rule', (file, rule) => {
     const wf = load(join(BROKEN_DIR, file));
     const setupTerraform = actions.filter((a) => a.file.includes('setup-terraform'));
-    const violations = [...checkWorkflow(wf), ...checkTerraformPin([wf, ...setupTerraform])];
+    const violations = [...checkWorkflow(wf, localActions(actions)), ...checkTerraformPin([wf, ...setupTerraform])];
     expect(violations.length).toBeGreaterThan(0);
     expect(format(violations.filter((v) => v.rule !== rule))).toBe('');
   });
 
   test('the messages say what to change', () => {
-    const messages = (file: string): string => format([...checkWorkflow(load(join(BROKEN_DIR, file))), ...checkTerraformPin([load(join(BROKEN_DIR, file))])]);
+    const messages = (file: string): string =>
+      format([...checkWorkflow(load(join(BROKEN_DIR, file)), localActions(actions)), ...checkTerraformPin([load(join(BROKEN_DIR, file))])]);
     expect(messages('unpinned-action.yml')).toContain('actions/checkout@v5 must be pinned to a full 40-character commit SHA');
     expect(messages('unpinned-action.yml')).toContain('needs a version comment such as "# v1.2.3"');
     expect(messages('excess-job-permissions.yml')).toMatch(/job build: contents: write is not needed/);
@@ -378,7 +384,7 @@ describe('each rule fails on a workflow broken on purpose', () => {
     expect(messages('terraform-version-elsewhere.yml')).toContain('install Terraform through ./.github/actions/setup-terraform');
     expect(messages('apply-one-queue.yml')).toContain('no workflow-level concurrency');
     expect(messages('fork-skipped-matrix.yml')).toContain('job plan: a matrix job skipped by a job-level if reports one check under its unexpanded name');
-    expect(messages('dependabot-red-plan.yml')).toContain('job plan, step 2 (Assume the plan role (OIDC)): runs for a Dependabot pull request');
+    expect(messages('dependabot-red-plan.yml')).toContain('job plan, step 3 (Assume the plan role (OIDC)): runs for a Dependabot pull request');
     expect(messages('dependabot-red-plan.yml')).toContain('job plan: no step says in the job summary why a Dependabot pull request gets no plan');
     expect(messages('dependabot-red-plan.yml')).not.toContain('from a fork');
     expect(messages('pr-plan-takes-lock.yml')).toContain("a review plan never takes the state lock (lock: 'false')");
@@ -394,6 +400,19 @@ describe('each rule fails on a workflow broken on purpose', () => {
     expect(messages('node-20.yml')).toContain('container node:20-bookworm; use node:24-*');
     expect(messages('plan-hard-coded-environments.yml')).toContain('job plan: matrix environment ["dev","prod"] is not read from .github/environments.json');
     expect(messages('plan-hard-coded-environments.yml')).toContain('${{ fromJSON(needs.<that job>.outputs.environments) }}');
+    const npm = messages('credentialed-npm.yml');
+    expect(npm).toContain('job drift, step "Prepare and synthesize" (through ./.github/actions/prepare): runs npm in a job with id-token: write');
+    expect(npm).toContain('job drift, step "Who am I": runs npx in a job with id-token: write');
+    const unverified = messages('credentialed-unverified-build.yml');
+    expect(unverified).toContain(
+      'job plan: job plan, step "Init and validate" runs the build before its digest is verified: start with ./.github/actions/use-build',
+    );
+    expect(unverified).toContain('job plan: job plan, step "Init and validate" inits Terraform on JSON not checked by delivery/terraform-json-guard.sh');
+    expect(unverified).toContain('job again: the digest comes from job plan, which is not a build job without credentials');
+    const scripts = messages('npm-install-scripts.yml');
+    expect(scripts).toContain('npm ci --no-audit --no-fund: add --ignore-scripts');
+    expect(scripts).toContain('npm i is-odd: add --ignore-scripts');
+    expect(scripts).not.toContain('left-pad');
     const unlock = messages('unlock-choice-environment.yml');
     expect(unlock).toContain('workflow_dispatch input environment is a choice: its options are a static copy');
     expect(unlock).toContain('no job checks inputs.environment against .github/environments.json');
@@ -438,6 +457,13 @@ describe('each rule fails on a workflow broken on purpose', () => {
     );
     expect(checkTerraformPin([...actions, rogue]).map((v) => v.file)).toEqual(['.github/actions/rogue/action.yml']);
   });
+});
+
+test('.ci/run installs npm packages without their install scripts, like every workflow', () => {
+  const ci = readFileSync(join(ROOT, '.ci', 'run'), 'utf8');
+  expect(ci).toMatch(/^npm ci --ignore-scripts\b/m);
+  expect(npmInstallProblems(ci)).toEqual([]);
+  expect(npmInstallProblems('npm ci --no-audit\n')).toHaveLength(1);
 });
 
 describe('cron minute check', () => {
