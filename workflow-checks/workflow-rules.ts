@@ -50,7 +50,7 @@ export type RuleId =
   | 'review-plan-lock'
   | 'apply-cancel-safe'
   | 'apply-head-only'
-  | 'prod-reviewed-plan'
+  | 'reviewed-plan'
   | 'prod-skips-empty-plan'
   | 'results-reported'
   | 'no-plan-file-artifact'
@@ -569,20 +569,23 @@ function reviewPlanJob(wf: YamlFile, prod: Obj): [string, Obj] | undefined {
   );
 }
 
-/** prod applies only a plan whose digest (every planned non-sensitive value) equals the reviewed plan's. */
-function prodReviewedPlan(wf: YamlFile): Violation[] {
+/**
+ * Every environment applies only a plan whose digest (every planned non-sensitive value) equals the
+ * plan shown for review: prod's reviewers approve it; dev applies without reviewers unless its
+ * GitHub environment has some, and still only the plan its plan job showed (issue 17, part 5).
+ */
+function reviewedPlanApplied(wf: YamlFile): Violation[] {
   if (!isApplyWorkflow(wf)) return [];
-  const prod = prodApplyJob(wf);
-  if (!prod) return [];
-  const [id, job] = prod;
-  const review = reviewPlanJob(wf, job);
-  const v = (message: string): Violation[] => [{ file: wf.file, rule: 'prod-reviewed-plan', message: `job ${id}: ${message}` }];
-  if (!review || !String(asObj(review[1].outputs).digest ?? '').includes('outputs.digest'))
-    return v('must need a plan job without environment that outputs the reviewed plan digest');
-  const steps = jobSteps(job);
-  const applyAt = steps.findIndex(isApplyStep);
-  const compares = steps.slice(0, applyAt).some((s) => JSON.stringify(s.env ?? {}).includes(`needs.${review[0]}.outputs.digest`) && /!=/.test(runText(s)));
-  return compares ? [] : v(`must compare needs.${review[0]}.outputs.digest with its own plan's digest before applying, and refuse when they differ`);
+  return applyJobsOf(wf).flatMap(([id, job]) => {
+    const review = reviewPlanJob(wf, job);
+    const v = (message: string): Violation[] => [{ file: wf.file, rule: 'reviewed-plan', message: `job ${id}: ${message}` }];
+    if (!review || !String(asObj(review[1].outputs).digest ?? '').includes('outputs.digest'))
+      return v('must need a plan job without environment that outputs the reviewed plan digest');
+    const steps = jobSteps(job);
+    const applyAt = steps.findIndex(isApplyStep);
+    const compares = steps.slice(0, applyAt).some((s) => JSON.stringify(s.env ?? {}).includes(`needs.${review[0]}.outputs.digest`) && /!=/.test(runText(s)));
+    return compares ? [] : v(`must compare needs.${review[0]}.outputs.digest with its own plan's digest before applying, and refuse when they differ`);
+  });
 }
 
 /** prod asks for no approval, and holds no queue, when its plan has no changes. */
@@ -839,7 +842,7 @@ export function checkWorkflow(wf: YamlFile, actions: LocalActions = new Map()): 
     ...reviewPlanLock(wf),
     ...applyCancelSafe(wf),
     ...applyHeadOnly(wf),
-    ...prodReviewedPlan(wf),
+    ...reviewedPlanApplied(wf),
     ...prodSkipsEmptyPlan(wf),
     ...resultsReported(wf),
     ...noPlanFileArtifact(wf),

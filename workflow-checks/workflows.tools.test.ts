@@ -335,7 +335,8 @@ const BROKEN: Record<string, RuleId> = {
   'pr-plan-takes-lock.yml': 'review-plan-lock',
   'apply-kills-terraform.yml': 'apply-cancel-safe',
   'apply-any-commit.yml': 'apply-head-only',
-  'apply-unreviewed-prod.yml': 'prod-reviewed-plan',
+  'apply-unreviewed-prod.yml': 'reviewed-plan',
+  'apply-unreviewed-dev.yml': 'reviewed-plan',
   'apply-prod-always-waits.yml': 'prod-skips-empty-plan',
   'apply-silent.yml': 'results-reported',
   'drift-silent.yml': 'results-reported',
@@ -392,7 +393,9 @@ describe('each rule fails on a workflow broken on purpose', () => {
     expect(messages('apply-kills-terraform.yml')).toContain('apply through `exec bash delivery/terraform-apply.sh "$STACK_DIR"`');
     expect(messages('apply-any-commit.yml')).toContain('offer workflow_dispatch');
     expect(messages('apply-any-commit.yml')).toContain('job dev must run delivery/head-of-main.sh again right before it applies');
-    expect(messages('apply-unreviewed-prod.yml')).toContain('must compare needs.prod-plan.outputs.digest with its own plan');
+    expect(messages('apply-unreviewed-prod.yml')).toContain('job prod: must compare needs.prod-plan.outputs.digest with its own plan');
+    expect(messages('apply-unreviewed-dev.yml')).toContain('job dev: must need a plan job without environment that outputs the reviewed plan digest');
+    expect(messages('apply-unreviewed-dev.yml')).not.toContain('job prod:');
     expect(messages('apply-prod-always-waits.yml')).toContain('skip it when the reviewed prod plan has no changes');
     expect(messages('drift-silent.yml')).toContain('delivery:report -- drift');
     expect(messages('uploads-plan-file.yml')).toContain('the binary plan file holds the state in clear text');
