@@ -26,5 +26,5 @@ test('the same sources give the same sha256, and the bundle runs its tools with 
   expect(digest.stdout).toMatch(/^[0-9a-f]{64}\n$/);
   const unknown = spawnSync(process.execPath, [join(dir, 'a.cjs'), 'synth'], { encoding: 'utf8' });
   expect(unknown.status).toBe(2);
-  expect(unknown.stderr).toBe('delivery-tools: unknown tool "synth"; one of env, plan-render, report, lock\n');
+  expect(unknown.stderr).toBe('delivery-tools: unknown tool "synth"; one of env, plan-render, plan-mask, report, lock\n');
 });

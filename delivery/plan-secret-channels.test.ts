@@ -116,7 +116,7 @@ describe('the terraform-plan action routes Terraform output through the masker',
       .filter((l) => /terraform -chdir="\$STACK_DIR" (plan|show)\b/.test(l));
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) expect(line).toMatch(/>\s*"?\$?[\w"$/.-]+/);
-    expect(script(step)).toMatch(/npm run --silent plan:mask -- --secrets-from/);
+    expect(script(step)).toMatch(/node "\$TOOLS" plan-mask --secrets-from/);
   });
 
   test('the job summary receives plan.md only, which plan:render wrote', () => {
@@ -127,13 +127,21 @@ describe('the terraform-plan action routes Terraform output through the masker',
   });
 });
 
-/** Every path a workflow uploads as an artifact. */
+/** Every path a workflow or a composite action uploads as an artifact. */
 function uploadedPaths(): { workflow: string; path: string }[] {
+  type Step = { uses?: string; with?: { path?: string } };
   const dir = join(ROOT, '.github', 'workflows');
+  const actions = join(ROOT, '.github', 'actions');
+  const files = [
+    ...readdirSync(dir)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .map((f) => join(dir, f)),
+    ...readdirSync(actions).map((d) => join(actions, d, 'action.yml')),
+  ];
   const out: { workflow: string; path: string }[] = [];
-  for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f))) {
-    const wf = parse(readFileSync(join(dir, file), 'utf8')) as { jobs?: Record<string, { steps?: { uses?: string; with?: { path?: string } }[] }> };
-    for (const job of Object.values(wf.jobs ?? {})) {
+  for (const file of files) {
+    const wf = parse(readFileSync(file, 'utf8')) as { jobs?: Record<string, { steps?: Step[] }>; runs?: { steps?: Step[] } };
+    for (const job of [...Object.values(wf.jobs ?? {}), ...(wf.runs ? [wf.runs] : [])]) {
       for (const step of job.steps ?? []) {
         if (!step.uses?.startsWith('actions/upload-artifact')) continue;
         for (const p of String(step.with?.path ?? '').split('\n')) if (p.trim() !== '') out.push({ workflow: file, path: p.trim() });
@@ -150,6 +158,8 @@ test('every uploaded artifact is either a masked plan file or holds no plan outp
     'plan.txt': 'plan:mask output (checked above)',
     '${{ runner.temp }}/.terraform.lock.hcl': 'provider lock file: provider hashes only',
     '${{ runner.temp }}/invoices/': 'invoice lines of the usage job',
+    'cdktf.out': 'the build: synthesized Terraform JSON and Lambda assets, made before any plan (no state, no plan output)',
+    '.gen/build': 'the build: the delivery-tools and usage-job bundles',
   };
   const unknown = uploadedPaths().filter((u) => !(u.path in known));
   expect(unknown).toEqual([]);

@@ -8,12 +8,13 @@
  * committed fixtures the fast tests read (delivery/fixtures/make-secret-plans.sh).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useMotoServer } from '../test-support/moto-server';
 import { runCompositeAction } from '../test-support/composite-action';
 import { fakeKey, prepareScenario, SCENARIOS, terraform, writeCliConfig, type SecretScenario } from './testing/secret-plans';
+import { bundleDeliveryTools } from './bundle-tools';
 
 const ROOT = join(__dirname, '..');
 const ACTION = join(ROOT, '.github', 'actions', 'terraform-plan', 'action.yml');
@@ -27,8 +28,9 @@ beforeAll(() => {
   const v = spawnSync('terraform', ['version'], { encoding: 'utf8' });
   if (v.status !== 0) throw new Error('terraform is not on PATH: install Terraform 1.11.4 (CI: ./.github/actions/setup-terraform)');
   work = mkdtempSync(join(tmpdir(), 'plan-secrets-action-'));
-  // The workspace the action runs in: package.json, node_modules and delivery/ for plan:mask and plan:render.
-  for (const entry of ['package.json', 'node_modules', 'delivery', 'contracts']) symlinkSync(join(ROOT, entry), join(work, entry));
+  // The workspace the action runs in holds no package.json and no node_modules: plan-mask and
+  // plan-render run from the tools bundle, as in the credentialed job.
+  bundleDeliveryTools(join(work, '.gen', 'build', 'delivery-tools.cjs'));
   cliConfig = writeCliConfig(work);
 });
 
@@ -63,7 +65,15 @@ test.each(SCENARIOS.map((s) => [s.name, s] as const))(
     // -replace is an argument the action does not take: the rotation is planned through TF_CLI_ARGS_plan.
     const run = await runCompositeAction(ACTION, {
       cwd: work,
-      inputs: { environment: 'dev', 'stack-dir': stackDir, 'state-bucket': '', lock: 'false', 'lock-timeout': '5m', 'provider-lock-file': 'none' },
+      inputs: {
+        environment: 'dev',
+        'stack-dir': stackDir,
+        'state-bucket': '',
+        lock: 'false',
+        'lock-timeout': '5m',
+        'provider-lock-file': 'none',
+        tools: '.gen/build/delivery-tools.cjs',
+      },
       github: {
         server_url: 'https://github.com',
         repository: 'example-org/usage-billing-platform',

@@ -11,7 +11,7 @@
 # its log file; a graceful stop releases the lock itself. This step first says which lock terraform
 # holds and the command that releases it, so the instruction is in the log even if GitHub stops the
 # job before this step ends; then it prints terraform's log while terraform finishes (the runner
-# kills the job's leftover processes when the job ends), then asks delivery:lock whether a lock is
+# kills the job's leftover processes when the job ends), then asks the lock tool whether a lock is
 # still held by this runner (`<user>@<hostname>`, Terraform's lock "Who") with no terraform left,
 # and only then runs `terraform force-unlock`. A lock of anyone else is never touched here; the
 # unlock workflow handles those, guarded.
@@ -27,6 +27,8 @@
 # is cut off by GitHub: the lock then stays, and the command printed first releases it.
 #
 # ENVIRONMENT: the environment, for the unlock command printed (optional).
+# DELIVERY_TOOLS: the verified delivery-tools bundle (default .gen/build/delivery-tools.cjs, where
+#   ./.github/actions/use-build puts it); the apply job runs no npm.
 # TERRAFORM_STOP_WAIT_SECONDS (tests): how long to wait for terraform (default 210).
 # LOCK_FILE (tests): read the lock from this file instead of the stack's S3 backend.
 set -uo pipefail
@@ -36,6 +38,7 @@ pidfile=${TERRAFORM_PIDFILE:-${RUNNER_TEMP:-/tmp}/terraform-apply.pid}
 log=${TERRAFORM_APPLY_LOG:-${RUNNER_TEMP:-/tmp}/terraform-apply.log}
 wait_seconds=${TERRAFORM_STOP_WAIT_SECONDS:-210}
 environment=${ENVIRONMENT:-<environment>}
+tools=${DELIVERY_TOOLS:-.gen/build/delivery-tools.cjs}
 
 source_args=(--stack-dir "$stack_dir")
 if [ -n "${LOCK_FILE:-}" ]; then source_args=(--lock-file "$LOCK_FILE"); elif [ -n "$bucket" ]; then source_args+=(--bucket "$bucket"); fi
@@ -44,7 +47,7 @@ holder="$(id -un)@$(hostname)"
 pid=
 if [ -f "$pidfile" ]; then pid=$(cat "$pidfile"); fi
 if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-  held=$(npm run --silent delivery:lock -- show "${source_args[@]}" 2>/dev/null) || held=
+  held=$(node "$tools" lock show "${source_args[@]}" 2>/dev/null) || held=
   held_id=$(sed -n 's/.*"id":"\([^"]*\)".*/\1/p' <<< "$held")
   if [ -n "$held_id" ] && [[ "$held" == *"\"who\":\"$holder\""* ]]; then
     echo "::notice::terraform (pid $pid) holds state lock $held_id and is stopping. If this job is stopped before it says the lock is released, release it once the job has ended with: gh workflow run unlock -f environment=$environment -f lock-id=$held_id (add -f min-age-minutes=0 if the lock is younger than 15 minutes)"
@@ -77,7 +80,7 @@ if [ -n "$follower" ]; then
   wait "$follower" 2>/dev/null
 fi
 
-decision=$(npm run --silent delivery:lock -- own "${source_args[@]}" --holder "$holder" --terraform-running "$running") || exit 1
+decision=$(node "$tools" lock own "${source_args[@]}" --holder "$holder" --terraform-running "$running") || exit 1
 id=${decision#release=}
 if [ "$running" = yes ]; then
   echo "::error::terraform is still running after ${wait_seconds} s; GitHub stops the job and its processes within the 5 minutes after a cancel, so the lock may stay. Check the state (run drift), then release the lock with the unlock workflow (command above)."

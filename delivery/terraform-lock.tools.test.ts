@@ -11,12 +11,13 @@
  * - delivery/release-state-lock.sh releases a lock the job left only when it is the job's own.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { runCompositeAction, runScript } from '../test-support/composite-action';
 import { startHttpStateBackend, type HttpStateBackend, type LockInfo } from './testing/http-state-backend';
 import { cancelLikeRunner, cleanUpOrphans, startStep, trackedProcesses, waitFor } from '../test-support/runner-signals';
+import { bundleDeliveryTools } from './bundle-tools';
 
 const ROOT = join(__dirname, '..');
 const PLAN_ACTION = join(ROOT, '.github', 'actions', 'terraform-plan', 'action.yml');
@@ -33,6 +34,8 @@ const env = (): Record<string, string> => ({
   TF_CLI_CONFIG_FILE: '/dev/null',
   RUNNER_TEMP: runnerTemp,
   TERRAFORM_PIDFILE: join(runnerTemp, 'terraform-apply.pid'),
+  // The verified bundle the apply job runs instead of npm (release-state-lock.sh's lock tool).
+  DELIVERY_TOOLS: tools,
 });
 
 const otherHolder: LockInfo = {
@@ -70,6 +73,7 @@ function planAction(lock: 'true' | 'false', lockTimeout = '0s') {
       lock,
       'lock-timeout': lockTimeout,
       'provider-lock-file': 'stacks/.terraform.lock.hcl',
+      tools,
     },
     github: {
       server_url: 'https://github.com',
@@ -83,14 +87,21 @@ function planAction(lock: 'true' | 'false', lockTimeout = '0s') {
 
 const lockRequests = (): string[] => backend.events.filter((e) => e.method === 'LOCK').map((e) => e.lockId ?? '');
 
+let toolsDir: string;
+let tools: string;
+
 beforeAll(() => {
   if (spawnSync('terraform', ['version']).status !== 0) throw new Error('terraform is not on PATH: install it (CI: ./.github/actions/setup-terraform)');
+  toolsDir = mkdtempSync(join(tmpdir(), 'tf-lock-tools-'));
+  tools = join(toolsDir, 'delivery-tools.cjs');
+  bundleDeliveryTools(tools);
 });
+
+afterAll(() => rmSync(toolsDir, { recursive: true, force: true }));
 
 beforeEach(async () => {
   backend = await startHttpStateBackend();
   work = mkdtempSync(join(tmpdir(), 'tf-lock-'));
-  for (const entry of ['package.json', 'node_modules', 'delivery']) symlinkSync(join(ROOT, entry), join(work, entry));
   mkdirSync(join(work, stackDir), { recursive: true });
   runnerTemp = join(work, 'runner-temp');
   mkdirSync(runnerTemp);

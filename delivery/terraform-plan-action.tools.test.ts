@@ -6,10 +6,11 @@
  * sensitive values in clear text) is gone afterwards.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCompositeAction, type StepsRun } from '../test-support/composite-action';
+import { bundleDeliveryTools } from './bundle-tools';
 
 const ROOT = join(__dirname, '..');
 const ACTION = join(ROOT, '.github', 'actions', 'terraform-plan', 'action.yml');
@@ -26,8 +27,9 @@ let runnerTemp: string;
 beforeAll(() => {
   terraformOnPath();
   work = mkdtempSync(join(tmpdir(), 'tf-plan-action-'));
-  // The workspace the action runs in: package.json, node_modules and delivery/ for plan:render.
-  for (const entry of ['package.json', 'node_modules', 'delivery']) symlinkSync(join(ROOT, entry), join(work, entry));
+  // The workspace the action runs in holds no package.json and no node_modules: like the
+  // credentialed job, the action runs plan-mask and plan-render from the tools bundle only.
+  bundleDeliveryTools(join(work, '.gen', 'build', 'delivery-tools.cjs'));
   stackDir = join('cdktf.out', 'stacks', 'billing-test');
   mkdirSync(join(work, stackDir), { recursive: true });
   runnerTemp = join(work, 'runner-temp');
@@ -62,6 +64,7 @@ function runAction(): Promise<StepsRun> {
       lock: 'false',
       'lock-timeout': '5m',
       'provider-lock-file': 'stacks/.terraform.lock.hcl',
+      tools: '.gen/build/delivery-tools.cjs',
     },
     github: {
       server_url: 'https://github.com',

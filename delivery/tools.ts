@@ -6,18 +6,20 @@
  *
  *   node delivery-tools.cjs env <environment>            (as npm run delivery:env)
  *   node delivery-tools.cjs plan-render [args]           (as npm run plan:render)
+ *   node delivery-tools.cjs plan-mask [args]             (as npm run plan:mask)
  *   node delivery-tools.cjs report <command> [args]      (as npm run delivery:report)
  *   node delivery-tools.cjs lock <command> [args]        (as npm run delivery:lock)
  */
 import { environmentInfo } from './environment-cli';
 import { main as reportMain } from './github-report';
 import { main as planRenderMain } from './plan-markdown-cli';
+import { main as planMaskMain } from './plan-mask-cli';
 import { main as lockMain } from './state-lock-cli';
 
 const out = (s: string): void => void process.stdout.write(s);
 const err = (s: string): void => void process.stderr.write(s);
 
-export const TOOLS = ['env', 'plan-render', 'report', 'lock'] as const;
+export const TOOLS = ['env', 'plan-render', 'plan-mask', 'report', 'lock'] as const;
 
 export async function runTool(argv: readonly string[]): Promise<number> {
   const [tool, ...args] = argv;
@@ -41,6 +43,8 @@ export async function runTool(argv: readonly string[]): Promise<number> {
     }
     case 'plan-render':
       return planRenderMain(args);
+    case 'plan-mask':
+      return planMaskMain(args, out, err);
     case 'report':
       return reportMain(args, out, err);
     case 'lock':

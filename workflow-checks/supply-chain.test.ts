@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { checkCodeOwners, CODEOWNERS_FILE, CODEOWNERS_REQUIRED } from './workflow-rules';
 
 const ROOT = join(__dirname, '..');
 const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
@@ -31,51 +32,29 @@ test('Dependabot updates npm, pip and the pinned actions, each after a cooldown'
   for (const update of config.updates) expect(update.cooldown?.['default-days']).toBeGreaterThanOrEqual(1);
 });
 
-/** Paths whose changes need the delivery owners' review: the pipeline and the roles it assumes. */
-const OWNED_PATHS = ['/.github/', '/stacks/bootstrap/', '/delivery/', '/.ci/'];
-
-/**
- * What is wrong with a CODEOWNERS text for this repository: every owned path listed, each with the
- * same owners, each owner a user (@name), a team (@org/team-slug) or an e-mail address. The owners'
- * names are the team's choice (docs/delivery.md, one-time setup), so they are not checked here;
- * GitHub ignores owners without write access, which no file check can see.
- * https://docs.github.com/en/repositories/managing-your-repositorys-settings-and-features/customizing-your-repository/about-code-owners
- */
-function codeOwnersProblems(text: string): string[] {
-  const rules = text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('#'))
-    .map((l) => l.split(/\s+/));
-  const problems: string[] = [];
-  for (const path of OWNED_PATHS) if (!rules.some(([p]) => p === path)) problems.push(`${path} has no code owners`);
-  const owners = rules.filter(([p]) => OWNED_PATHS.includes(p)).map(([, ...who]) => who.join(' '));
-  for (const [path, ...who] of rules) {
-    if (who.length === 0) problems.push(`${path}: no owner`);
-    for (const owner of who)
-      if (!/^@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\/[A-Za-z0-9._-]+)?$/.test(owner) && !/^[^@\s]+@[^@\s]+\.[a-z]+$/i.test(owner))
-        problems.push(`${path}: "${owner}" is not @user, @org/team or an e-mail address`);
-  }
-  if (new Set(owners).size > 1) problems.push(`the owned paths have different owners: ${[...new Set(owners)].join(' | ')}`);
-  return problems;
-}
-
-test('the pipeline and the roles it assumes have code owners', () => {
-  expect(codeOwnersProblems(read('.github/CODEOWNERS'))).toEqual([]);
+test('code owners cover everything, and by name what runs with or shapes credentials', () => {
+  expect(checkCodeOwners(CODEOWNERS_FILE, read(CODEOWNERS_FILE))).toEqual([]);
+  expect(CODEOWNERS_REQUIRED).toEqual(
+    expect.arrayContaining(['*', '/permissions/', '/config/', '/package.json', '/package-lock.json', '/stacks/', '/.github/']),
+  );
 });
 
 test('the code-owner rule holds whatever the team is called, and fails on a broken file', () => {
-  const renamed = read('.github/CODEOWNERS').replace(/@example-org\/platform/g, '@acme-corp/delivery-team');
-  expect(codeOwnersProblems(renamed)).toEqual([]);
-  expect(codeOwnersProblems(read('.github/CODEOWNERS').replace(/@example-org\/platform/g, '@alice @bob'))).toEqual([]);
-  expect(codeOwnersProblems('/.github/ @acme/platform\n/delivery/\n/.ci/ @acme/other\n')).toEqual([
-    '/stacks/bootstrap/ has no code owners',
-    '/delivery/: no owner',
-    'the owned paths have different owners: @acme/platform |  | @acme/other',
+  const messages = (text: string): string[] => checkCodeOwners(CODEOWNERS_FILE, text).map((v) => v.message);
+  expect(messages(read(CODEOWNERS_FILE).replace(/@example-org\/platform/g, '@acme-corp/delivery-team'))).toEqual([]);
+  expect(messages(read(CODEOWNERS_FILE).replace(/@example-org\/platform/g, '@alice @bob'))).toEqual([]);
+  const broken = messages(read(join('workflow-checks', 'fixtures', 'CODEOWNERS-uncovered')));
+  expect(broken).toEqual([
+    '* has no rule: add "* <the platform team>"',
+    '/package-lock.json has no rule: add "/package-lock.json <the platform team>"',
+    "/stacks/billing/: no owner, so nobody's review is required for it",
   ]);
-  expect(codeOwnersProblems(OWNED_PATHS.map((p) => `${p} acme/platform`).join('\n'))).toContain(
+  expect(messages(CODEOWNERS_REQUIRED.map((p) => `${p} acme/platform`).join('\n'))).toContain(
     '/.github/: "acme/platform" is not @user, @org/team or an e-mail address',
   );
+  expect(messages(`${CODEOWNERS_REQUIRED.map((p) => `${p} @acme/platform`).join('\n')}\n/config/ @someone-else\n`)).toEqual([
+    "the rules have different owners (@acme/platform | @someone-else): a later rule takes its paths away from the others' owners",
+  ]);
 });
 
 test('the licence is the MIT licence package.json names, and there is a security policy', () => {

@@ -50,12 +50,16 @@ export type RuleId =
   | 'review-plan-lock'
   | 'apply-cancel-safe'
   | 'apply-head-only'
-  | 'prod-reviewed-plan'
+  | 'reviewed-plan'
   | 'prod-skips-empty-plan'
   | 'results-reported'
   | 'no-plan-file-artifact'
   | 'terraform-validated'
-  | 'node-24';
+  | 'node-24'
+  | 'credentialed-job-runs-no-npm'
+  | 'credentialed-job-verifies-build'
+  | 'npm-ci-ignore-scripts'
+  | 'codeowners-coverage';
 
 export interface Violation {
   readonly file: string;
@@ -170,9 +174,12 @@ function runText(step: Obj): string {
   return typeof step.run === 'string' ? step.run : '';
 }
 
-/** A step that reports through delivery/github-report.ts (`npm run --silent delivery:report -- <command>`). */
+/**
+ * A step that reports through delivery/github-report.ts: `npm run --silent delivery:report -- <command>`
+ * in a job without credentials, or `node "$TOOLS" report <command>` on the verified tools bundle.
+ */
 function reports(job: Obj, command?: string): boolean {
-  const pattern = new RegExp(`delivery:report\\s+--\\s+${command ?? '\\w+'}\\b`);
+  const pattern = new RegExp(`(?:delivery:report\\s+--|\\bnode\\s+"?\\$\\{?TOOLS\\}?"?\\s+report)\\s+${command ?? '\\w+'}\\b`);
   return jobSteps(job).some((s) => pattern.test(runText(s)));
 }
 
@@ -219,6 +226,9 @@ function jobPermissions(wf: YamlFile): Violation[] {
         if (!commentsOnPullRequests(job)) v('pull-requests: write without a step that comments on the pull request');
       } else if (scope === 'issues') {
         if (!managesIssues(job)) v('issues: write without a step that reports through delivery:report');
+      } else if (scope === 'statuses') {
+        if (!jobSteps(job).some((st) => /delivery\/usage-job-digest\.sh record\b/.test(runText(st))))
+          v('statuses: write without a step that records the usage-job bundle (delivery/usage-job-digest.sh record)');
       } else {
         v(`${scope}: write is not needed by any job in this repository`);
       }
@@ -559,20 +569,23 @@ function reviewPlanJob(wf: YamlFile, prod: Obj): [string, Obj] | undefined {
   );
 }
 
-/** prod applies only a plan whose digest (every planned non-sensitive value) equals the reviewed plan's. */
-function prodReviewedPlan(wf: YamlFile): Violation[] {
+/**
+ * Every environment applies only a plan whose digest (every planned non-sensitive value) equals the
+ * plan shown for review: prod's reviewers approve it; dev applies without reviewers unless its
+ * GitHub environment has some, and still only the plan its plan job showed (issue 17, part 5).
+ */
+function reviewedPlanApplied(wf: YamlFile): Violation[] {
   if (!isApplyWorkflow(wf)) return [];
-  const prod = prodApplyJob(wf);
-  if (!prod) return [];
-  const [id, job] = prod;
-  const review = reviewPlanJob(wf, job);
-  const v = (message: string): Violation[] => [{ file: wf.file, rule: 'prod-reviewed-plan', message: `job ${id}: ${message}` }];
-  if (!review || !String(asObj(review[1].outputs).digest ?? '').includes('outputs.digest'))
-    return v('must need a plan job without environment that outputs the reviewed plan digest');
-  const steps = jobSteps(job);
-  const applyAt = steps.findIndex(isApplyStep);
-  const compares = steps.slice(0, applyAt).some((s) => JSON.stringify(s.env ?? {}).includes(`needs.${review[0]}.outputs.digest`) && /!=/.test(runText(s)));
-  return compares ? [] : v(`must compare needs.${review[0]}.outputs.digest with its own plan's digest before applying, and refuse when they differ`);
+  return applyJobsOf(wf).flatMap(([id, job]) => {
+    const review = reviewPlanJob(wf, job);
+    const v = (message: string): Violation[] => [{ file: wf.file, rule: 'reviewed-plan', message: `job ${id}: ${message}` }];
+    if (!review || !String(asObj(review[1].outputs).digest ?? '').includes('outputs.digest'))
+      return v('must need a plan job without environment that outputs the reviewed plan digest');
+    const steps = jobSteps(job);
+    const applyAt = steps.findIndex(isApplyStep);
+    const compares = steps.slice(0, applyAt).some((s) => JSON.stringify(s.env ?? {}).includes(`needs.${review[0]}.outputs.digest`) && /!=/.test(runText(s)));
+    return compares ? [] : v(`must compare needs.${review[0]}.outputs.digest with its own plan's digest before applying, and refuse when they differ`);
+  });
 }
 
 /** prod asks for no approval, and holds no queue, when its plan has no changes. */
@@ -607,9 +620,7 @@ function resultsReported(wf: YamlFile): Violation[] {
       : v('each drift check must open, update or close its issue (npm run --silent delivery:report -- drift)');
   }
   if (wf.doc.name === 'usage') {
-    const ok = jobs.some(([, job]) =>
-      jobSteps(job).some((s) => /always\(\)/.test(String(s.if ?? '')) && /delivery:report\s+--\s+scheduled\b/.test(runText(s))),
-    );
+    const ok = jobs.some(([, job]) => jobSteps(job).some((s) => /always\(\)/.test(String(s.if ?? '')) && reports({ steps: [s] }, 'scheduled')));
     return ok ? [] : v('a failing scheduled run must open or update its issue (if: always() ... delivery:report -- scheduled)');
   }
   return [];
@@ -662,8 +673,159 @@ function node24(wf: YamlFile): Violation[] {
   return out;
 }
 
-/** Rules that apply to one workflow file. */
-export function checkWorkflow(wf: YamlFile): Violation[] {
+/** The local composite actions a workflow uses, by their `uses:` path (./.github/actions/<name>). */
+export type LocalActions = ReadonlyMap<string, YamlFile>;
+
+export function localActions(actions: readonly YamlFile[]): LocalActions {
+  return new Map(actions.map((a) => [`./${a.file.replace(/\/action\.ya?ml$/, '')}`, a]));
+}
+
+/** A step as it runs: a workflow step, or a step of a local composite action it uses (`via` names the action). */
+interface RunStep {
+  readonly step: Obj;
+  /** The top-level step of the job this one runs in (itself, or the step that uses the action). */
+  readonly top: Obj;
+  readonly via?: string;
+}
+
+/** The job's steps with every local composite action's steps in its place (recursively). */
+function expandedSteps(job: Obj, actions: LocalActions): RunStep[] {
+  const expand = (step: Obj, top: Obj, seen: readonly string[]): RunStep[] => {
+    const uses = usesOf(step);
+    const action = uses === undefined ? undefined : actions.get(uses);
+    if (uses === undefined || action === undefined || seen.includes(uses)) return [{ step, top, ...(seen.length > 0 ? { via: seen.at(-1) } : {}) }];
+    return [
+      { step, top, ...(seen.length > 0 ? { via: seen.at(-1) } : {}) },
+      ...asList(asObj(action.doc.runs).steps).flatMap((inner) => expand(asObj(inner), top, [...seen, uses])),
+    ];
+  };
+  return jobSteps(job).flatMap((step) => expand(step, step, []));
+}
+
+/** A job that can mint an OIDC token (id-token: write). */
+function credentialed(job: Obj): boolean {
+  return asObj(job.permissions)['id-token'] === 'write';
+}
+
+/** A shell command named `names`: at a line's start, after ; & | ( $( or then/do/else/exec; not inside a sentence. */
+function command(names: string): RegExp {
+  return new RegExp(`(?:^|[;&|({\`]|\\$\\(|\\b(?:then|do|else|exec)\\b)[ \\t]*(?:${names})[ \\t]`, 'm');
+}
+
+/** Package managers and TypeScript runners: what runs the dependency tree's code. */
+const RUNS_PACKAGES = command('npm|npx|tsx|yarn|pnpm|cdktf');
+
+function stepLabel(job: string, r: RunStep): string {
+  const name = String(r.top.name ?? usesOf(r.top) ?? 'run');
+  return `job ${job}, step "${name}"${r.via ? ` (through ${r.via})` : ''}`;
+}
+
+/**
+ * No npm, npx, tsx, yarn, pnpm or cdktf (install scripts, synth, bundling, any dependency's code) in
+ * a job that can mint an AWS token, directly or through a local composite action: a dependency
+ * could mint a token for the environment. Such a job runs a build made by a job without
+ * credentials, verified by digest (rule credentialed-job-verifies-build).
+ */
+function credentialedJobRunsNoNpm(wf: YamlFile, actions: LocalActions): Violation[] {
+  const out: Violation[] = [];
+  for (const [id, job] of jobsOf(wf)) {
+    if (!credentialed(job)) continue;
+    for (const r of expandedSteps(job, actions)) {
+      if (RUNS_PACKAGES.test(runText(r.step))) {
+        out.push({
+          file: wf.file,
+          rule: 'credentialed-job-runs-no-npm',
+          message: `${stepLabel(id, r)}: runs ${RUNS_PACKAGES.exec(runText(r.step))![0].trim()} in a job with id-token: write; build in a job without credentials (./.github/actions/build) and run node on the verified bundle (./.github/actions/use-build)`,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+const USE_BUILD_ACTION = './.github/actions/use-build';
+const VERIFY_SCRIPT = /\bdelivery\/verify-build\.sh\s+verify\b/;
+const GUARD_SCRIPT = /\bdelivery\/terraform-json-guard\.sh\b/;
+const DIGEST_FROM_NEEDS = /\$\{\{\s*needs\.([\w-]+)\.outputs\.[\w-]+\s*\}\}/;
+
+/** Where a top-level step takes its expected digest from: the needed job, or undefined. */
+function digestSource(step: Obj): string | undefined {
+  if (usesOf(step) === USE_BUILD_ACTION) return DIGEST_FROM_NEEDS.exec(String(asObj(step.with).digest ?? ''))?.[1];
+  if (VERIFY_SCRIPT.test(runText(step))) return DIGEST_FROM_NEEDS.exec(JSON.stringify(step.env ?? {}))?.[1];
+  return undefined;
+}
+
+const RUNS_BUILD = command('node|terraform');
+
+/** A step that runs something of the build: node, terraform (on the synthesized JSON), the plan action. */
+function usesBuild(step: Obj): boolean {
+  return RUNS_BUILD.test(runText(step)) || usesOf(step) === PLAN_ACTION;
+}
+
+/** A step that inits Terraform on synthesized JSON: the plan action, or `terraform ... init`. */
+function initsTerraform(step: Obj): boolean {
+  return usesOf(step) === PLAN_ACTION || /\bterraform\b[^\n]*\binit\b/.test(runText(step));
+}
+
+/**
+ * A credentialed job runs nothing of a build before it has checked the build's digest against the
+ * one a job without credentials reported through needs.<job>.outputs (./.github/actions/use-build
+ * or delivery/verify-build.sh verify), and does so before it assumes a role; and it refuses
+ * Terraform JSON that could run code of its own (delivery/terraform-json-guard.sh) before any
+ * `terraform init`.
+ */
+function credentialedJobVerifiesBuild(wf: YamlFile, actions: LocalActions): Violation[] {
+  const out: Violation[] = [];
+  const jobs = new Map(jobsOf(wf));
+  for (const [id, job] of jobs) {
+    if (!credentialed(job)) continue;
+    const v = (message: string): void => void out.push({ file: wf.file, rule: 'credentialed-job-verifies-build', message: `job ${id}: ${message}` });
+    const steps = expandedSteps(job, actions);
+    const verifyAt = steps.findIndex((r) => VERIFY_SCRIPT.test(runText(r.step)));
+    const firstUse = steps.findIndex((r) => usesBuild(r.step));
+    const assumeAt = steps.findIndex((r) => actionName(usesOf(r.step) ?? '') === CONFIGURE_AWS);
+    if (firstUse >= 0 && (verifyAt < 0 || verifyAt > firstUse)) {
+      v(
+        `${stepLabel(id, steps[firstUse])} runs the build before its digest is verified: start with ${USE_BUILD_ACTION} (digest: \${{ needs.<build job>.outputs.digest }})`,
+      );
+    }
+    if (verifyAt >= 0 && assumeAt >= 0 && assumeAt < verifyAt) v('verify the build before assuming a role');
+    if (verifyAt >= 0) {
+      const source = digestSource(steps[verifyAt].top);
+      const builder = source === undefined ? undefined : jobs.get(source);
+      if (source === undefined || !needsOf(job).includes(source)) {
+        v('the expected digest must come from needs.<build job>.outputs of a job this one needs, which only that job can set');
+      } else if (builder === undefined || credentialed(builder)) {
+        v(`the digest comes from job ${source}, which is not a build job without credentials`);
+      }
+    }
+    const guardAt = steps.findIndex((r) => GUARD_SCRIPT.test(runText(r.step)));
+    const initAt = steps.findIndex((r) => initsTerraform(r.step));
+    if (initAt >= 0 && (guardAt < 0 || guardAt > initAt)) {
+      v(
+        `${stepLabel(id, steps[initAt])} inits Terraform on JSON not checked by delivery/terraform-json-guard.sh (run it first, against main's provider lock file)`,
+      );
+    }
+  }
+  return out;
+}
+
+/** npm never runs install scripts here: every `npm ci` / `npm install` carries --ignore-scripts. */
+export function npmInstallProblems(text: string): string[] {
+  return text
+    .split('\n')
+    .filter((line) => !line.trim().startsWith('#') && /(?:^|[\s;&|(])npm\s+(?:ci|install|i|add)\b/.test(line) && !/--ignore-scripts\b/.test(line))
+    .map((line) => `${line.trim()}: add --ignore-scripts (an install script runs any code a dependency ships)`);
+}
+
+function npmCiIgnoreScripts(wf: YamlFile): Violation[] {
+  return stepsOf(wf).flatMap(({ where, step }) =>
+    npmInstallProblems(runText(step)).map((message) => ({ file: wf.file, rule: 'npm-ci-ignore-scripts' as const, message: `${where}: ${message}` })),
+  );
+}
+
+/** Rules that apply to one workflow file; `actions` are the local composite actions its jobs may use. */
+export function checkWorkflow(wf: YamlFile, actions: LocalActions = new Map()): Violation[] {
   return [
     ...pinnedActions(wf),
     ...topLevelPermissions(wf),
@@ -680,19 +842,29 @@ export function checkWorkflow(wf: YamlFile): Violation[] {
     ...reviewPlanLock(wf),
     ...applyCancelSafe(wf),
     ...applyHeadOnly(wf),
-    ...prodReviewedPlan(wf),
+    ...reviewedPlanApplied(wf),
     ...prodSkipsEmptyPlan(wf),
     ...resultsReported(wf),
     ...noPlanFileArtifact(wf),
     ...terraformValidated(wf),
     ...node24(wf),
     ...environmentsFromFile(wf),
+    ...credentialedJobRunsNoNpm(wf, actions),
+    ...credentialedJobVerifiesBuild(wf, actions),
+    ...npmCiIgnoreScripts(wf),
   ];
 }
 
 /** Rules that apply to one composite action (action.yml). */
 export function checkAction(action: YamlFile): Violation[] {
-  return [...pinnedActions(action), ...runScriptHygiene(action), ...checkoutCredentials(action), ...noPlanFileArtifact(action), ...node24(action)];
+  return [
+    ...pinnedActions(action),
+    ...runScriptHygiene(action),
+    ...checkoutCredentials(action),
+    ...noPlanFileArtifact(action),
+    ...node24(action),
+    ...npmCiIgnoreScripts(action),
+  ];
 }
 
 export const TERRAFORM_PIN_ACTION = '.github/actions/setup-terraform/action.yml';
@@ -863,5 +1035,54 @@ export function checkEnvironmentCoverage(workflows: readonly YamlFile[], environ
       `apply jobs cover ${JSON.stringify(applied)}, not ${JSON.stringify(expected)}: each environment is a stage of its own in apply.yml (docs/delivery.md, adding an environment)`,
     );
   }
+  return out;
+}
+
+export const CODEOWNERS_FILE = '.github/CODEOWNERS';
+
+/**
+ * What CODEOWNERS must cover: everything (a default `*` rule), and by name what runs with
+ * credentials or shapes them: the workflows and actions, CI, the delivery scripts, the workflow
+ * rules, the stacks (roles, policies), the identity checks, the configuration and the dependencies.
+ */
+export const CODEOWNERS_REQUIRED: readonly string[] = [
+  '*',
+  '/.github/',
+  '/.ci/',
+  '/delivery/',
+  '/workflow-checks/',
+  '/stacks/',
+  '/permissions/',
+  '/config/',
+  '/package.json',
+  '/package-lock.json',
+];
+
+const OWNER = /^@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\/[A-Za-z0-9._-]+)?$/;
+const OWNER_EMAIL = /^[^@\s]+@[^@\s]+\.[a-z]+$/i;
+
+/**
+ * A CODEOWNERS text covers every required path, each rule with owners, and every rule with the same
+ * owners: GitHub takes the last matching rule, so a later rule with other owners (or none) would
+ * take a path away from the platform team. The owners' names are the team's choice (the setup
+ * check, delivery/setup-check.sh, refuses the shipped placeholder); GitHub ignores owners without
+ * write access, which no file check can see.
+ * https://docs.github.com/en/repositories/managing-your-repositorys-settings-and-features/customizing-your-repository/about-code-owners
+ */
+export function checkCodeOwners(file: string, text: string): Violation[] {
+  const rules = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l) => l.split(/\s+/));
+  const out: Violation[] = [];
+  const v = (message: string): void => void out.push({ file, rule: 'codeowners-coverage', message });
+  for (const path of CODEOWNERS_REQUIRED) if (!rules.some(([p]) => p === path)) v(`${path} has no rule: add "${path} <the platform team>"`);
+  for (const [path, ...who] of rules) {
+    if (who.length === 0) v(`${path}: no owner, so nobody's review is required for it`);
+    for (const owner of who) if (!OWNER.test(owner) && !OWNER_EMAIL.test(owner)) v(`${path}: "${owner}" is not @user, @org/team or an e-mail address`);
+  }
+  const owners = [...new Set(rules.filter(([, ...who]) => who.length > 0).map(([, ...who]) => who.join(' ')))];
+  if (owners.length > 1) v(`the rules have different owners (${owners.join(' | ')}): a later rule takes its paths away from the others' owners`);
   return out;
 }

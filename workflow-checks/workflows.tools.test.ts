@@ -13,6 +13,8 @@ import {
   checkWorkflow,
   firesOnTheHour,
   loadYaml,
+  localActions,
+  npmInstallProblems,
   PULL_REQUESTS_WITHOUT_CREDENTIALS,
   stepMayRun,
   type RuleId,
@@ -54,7 +56,7 @@ describe("the repository's workflows", () => {
 
   test.each(workflowPaths.map((p) => [rel(p)]))('%s follows every rule', (file) => {
     const wf = workflows.find((w) => w.file === file)!;
-    expect(format(checkWorkflow(wf))).toBe('');
+    expect(format(checkWorkflow(wf, localActions(actions)))).toBe('');
   });
 
   test.each(actionPaths.map((p) => [rel(p)]))('composite action %s pins its actions and keeps values out of the log', (file) => {
@@ -80,9 +82,12 @@ describe("the repository's workflows", () => {
       'delivery/head-of-main.sh',
       'delivery/no-apply-running.sh',
       'delivery/release-state-lock.sh',
+      'delivery/setup-check.sh',
       'delivery/terraform-apply.sh',
       'delivery/terraform-json-guard.sh',
       'delivery/terraform-providers.sh',
+      'delivery/usage-job-digest.sh',
+      'delivery/verify-build.sh',
     ]);
     const result = spawnSync('shellcheck', scripts, { cwd: ROOT, encoding: 'utf8' });
     if (result.error) throw new Error('shellcheck is not installed: run bash .ci/run (apt-get install shellcheck)');
@@ -107,7 +112,7 @@ describe('what each workflow promises', () => {
   test('plan runs on pull_request; for forks and Dependabot every matrix check reports, says why, and plans nothing', () => {
     const wf = byName('plan');
     expect(Object.keys(wf.doc.on as object)).toEqual(['pull_request']);
-    expect(Object.keys(jobs('plan'))).toEqual(['environments', 'plan']);
+    expect(Object.keys(jobs('plan'))).toEqual(['environments', 'build', 'plan']);
     const { environments, plan } = jobs('plan');
     // The list of environments is read for forks too: no job-level if, no step gated on forks, no credentials.
     expect(environments.if).toBeUndefined();
@@ -115,7 +120,7 @@ describe('what each workflow promises', () => {
     expect(JSON.stringify(environments.steps)).not.toContain('fork');
     expect(plan.name).toBe('plan ${{ matrix.environment }}');
     expect(plan.if).toBeUndefined();
-    expect(plan.needs).toBe('environments');
+    expect(plan.needs).toEqual(['environments', 'build']);
     expect(plan.strategy).toEqual({ 'fail-fast': false, matrix: { environment: '${{ fromJSON(needs.environments.outputs.environments) }}' } });
     const steps = plan.steps as { name: string; if?: string; with?: Record<string, string> }[];
     expect(steps[0].name).toBe('Say why there is no plan');
@@ -129,7 +134,39 @@ describe('what each workflow promises', () => {
     expect(stepMayRun(wf, 'plan', 'Say why there is no plan', writer)).toBe(false);
     expect(stepMayRun(wf, 'plan', 'Assume the plan role (OIDC)', writer)).toBe(true);
     expect(steps.find((s) => s.name.startsWith('Plan'))?.with?.lock).toBe('false');
+    // Planned with main's provider lock file, never the pull request's.
+    expect(steps.find((s) => s.name.startsWith('Plan'))?.with?.['provider-lock-file']).toBe('.main/stacks/.terraform.lock.hcl');
+    expect(steps.find((s) => s.name === "Check out main's provider lock file")?.with).toMatchObject({
+      ref: '${{ github.event.pull_request.base.sha }}',
+      path: '.main',
+    });
     expect(wf.text).not.toMatch(/path:\s*\S*tfplan/);
+  });
+
+  // Issue 17, part 5: fork and Dependabot pull requests passed the required `plan dev` with no plan.
+  test('plan dev fails, saying a maintainer must run it, when no plan ran; prod passes with its notice', () => {
+    const wf = byName('plan');
+    const explain = (jobs('plan').plan.steps as { name: string; run: string }[]).find((s) => s.name === 'Say why there is no plan')!;
+    const script = (reason: string): { code: number; out: string } => {
+      const r = spawnSync('bash', ['-e', '-c', explain.run], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', NO_PLAN_REASON: reason, ENVIRONMENT: 'dev', PR_NUMBER: '7', GITHUB_STEP_SUMMARY: '/dev/null' },
+      });
+      return { code: r.status ?? -1, out: r.stdout };
+    };
+    for (const reason of ['fork', 'dependabot']) {
+      const r = script(reason);
+      expect(r.code).toBe(1);
+      expect(r.out).toContain('::error title=No plan for dev::no plan ran for this pull request: a maintainer must run it.');
+    }
+    expect(script('dependabot').out).toContain('add the label plan to this pull request');
+    expect(script('fork').out).toContain('git push origin HEAD:refs/heads/fork-pr-7');
+    expect(script('not-on-pull-requests')).toMatchObject({
+      code: 0,
+      out: expect.stringContaining('::notice::dev is not planned on pull requests') as unknown as string,
+    });
+    // The label starts a run of the maintainer's own.
+    expect((wf.doc.on as { pull_request: { types: string[] } }).pull_request.types).toContain('labeled');
   });
 
   // Review finding M5: any branch's edited plan.yml could read the prod state as the prod plan role.
@@ -155,24 +192,36 @@ describe('what each workflow promises', () => {
     expect(byName('apply').doc.concurrency).toBeUndefined();
     expect(head.concurrency).toBeUndefined();
     expect(JSON.stringify(head.steps)).toContain('bash delivery/head-of-main.sh');
-    expect(dev).toMatchObject({ environment: 'dev', needs: 'head', concurrency: { group: 'apply-dev', 'cancel-in-progress': false } });
-    expect(prodPlan.needs).toBe('dev');
+    expect(dev).toMatchObject({
+      environment: 'dev',
+      needs: ['head', 'build', 'dev-plan'],
+      concurrency: { group: 'apply-dev', 'cancel-in-progress': false },
+    });
+    // dev applies only the plan shown for review, bound by digest like prod.
+    const devPlan = jobs('apply')['dev-plan'];
+    expect(devPlan.environment).toBeUndefined();
+    expect(devPlan.outputs).toEqual({ changes: '${{ steps.tf.outputs.changes }}', digest: '${{ steps.tf.outputs.digest }}' });
+    const devCheck = (dev.steps as { name: string; env?: Record<string, string> }[]).find((s) => s.name === 'Check the plan is the one shown for review');
+    expect(devCheck?.env?.REVIEWED).toBe('${{ needs.dev-plan.outputs.digest }}');
+    expect(prodPlan.needs).toEqual(['build', 'dev']);
     expect(prodPlan.environment).toBeUndefined();
     expect(prodPlan.outputs).toEqual({ changes: '${{ steps.tf.outputs.changes }}', digest: '${{ steps.tf.outputs.digest }}' });
     expect(prod).toMatchObject({
       environment: 'prod',
-      needs: ['head', 'dev', 'prod-plan'],
+      needs: ['head', 'build', 'dev', 'prod-plan'],
       if: "needs.prod-plan.outputs.changes == 'true'",
       concurrency: { group: 'apply-prod', 'cancel-in-progress': false },
     });
     const names = (job: Record<string, unknown>) => (job.steps as { name: string }[]).map((s) => s.name);
     const prodSteps = names(prod);
-    expect(prodSteps.indexOf('Check the plan is the one the reviewers saw')).toBeLessThan(prodSteps.indexOf('Apply'));
+    expect(prodSteps.indexOf('Check the plan is the one shown for review')).toBeLessThan(prodSteps.indexOf('Apply'));
     expect(prodSteps.indexOf('Still the head of main')).toBeLessThan(prodSteps.indexOf('Apply'));
     expect(prodSteps.slice(prodSteps.indexOf('Apply') + 1)).toEqual(['Release the state lock if this job left it', 'Smoke test']);
     expect(names(dev).slice(-4)).toEqual(['Still the head of main', 'Apply', 'Release the state lock if this job left it', 'Smoke test']);
-    expect(reportDev).toMatchObject({ if: 'always()', needs: ['head', 'dev', 'prod-plan'] });
-    expect(reportProd).toMatchObject({ if: "always() && needs.prod-plan.outputs.changes == 'true'", needs: ['prod-plan', 'prod'] });
+    expect(reportDev).toMatchObject({ if: 'always()', needs: ['head', 'build', 'dev-plan', 'dev', 'prod-plan'] });
+    expect(reportProd).toMatchObject({ if: "always() && needs.prod-plan.outputs.changes == 'true'", needs: ['build', 'prod-plan', 'prod'] });
+    // The setup check runs first, before any job can assume a role.
+    expect((head.steps as { run?: string }[])[1].run).toBe('bash delivery/setup-check.sh');
   });
 
   test('usage is hourly off the hour, dispatchable with environment, month and dry-run, one run per environment', () => {
@@ -180,9 +229,9 @@ describe('what each workflow promises', () => {
     expect(on.schedule).toEqual([{ cron: '17 * * * *' }]);
     expect(Object.keys(on.workflow_dispatch.inputs)).toEqual(['environment', 'month', 'dry-run']);
     expect(on.workflow_dispatch.inputs.environment).toMatchObject({ type: 'string', default: 'all' });
-    expect(jobs('usage').usage.needs).toBe('environments');
+    expect(jobs('usage').usage.needs).toEqual(['environments', 'build']);
     expect(jobs('usage').usage.concurrency).toEqual({ group: 'usage-${{ matrix.environment }}', 'cancel-in-progress': false });
-    expect(byName('usage').text).toContain('npm run --silent usage -- --engine athena --env "$ENVIRONMENT" --month "$month"');
+    expect(byName('usage').text).toContain('node .gen/build/usage-job.cjs usage --engine athena --env "$ENVIRONMENT" --month "$month"');
   });
 
   // Defect 9: the invoice of record lived only in a 90-day artifact, and the dry run wrote state.
@@ -194,13 +243,17 @@ describe('what each workflow promises', () => {
     );
     const store = steps.find((s) => s.name === 'Store the invoice of record in the usage bucket')!;
     expect(store.if).toBe('inputs.dry-run != true');
-    expect(store.run).toContain('npm run --silent usage:store-invoice -- --env "$ENVIRONMENT" --month "$month" --file "$file"');
+    expect(store.run).toContain('node .gen/build/usage-job.cjs store-invoice --env "$ENVIRONMENT" --month "$month" --file "$file"');
     expect(store.run).toContain('--run-id "$GITHUB_RUN_ID" --run-attempt "$GITHUB_RUN_ATTEMPT" --commit "$GITHUB_SHA"');
     expect(steps.find((s) => s.name === 'Upload invoice lines')?.if).toBe('inputs.dry-run != true');
     expect(steps.at(-1)).toMatchObject({
       name: 'Open or close the usage-job failure issue',
-      if: "always() && github.event_name == 'schedule' && job.status != 'cancelled'",
+      if: "always() && github.event_name == 'schedule' && job.status != 'cancelled' && steps.prep.outcome == 'success'",
     });
+    // The usage-job bundle runs only after its digest matched the one the apply recorded.
+    const names = steps.map((s) => s.name);
+    expect(names.indexOf('Run only the usage-job bundle the apply deployed')).toBeLessThan(names.indexOf('Assume the usage-job role (OIDC)'));
+    expect(steps.find((s) => s.name === 'Run only the usage-job bundle the apply deployed')?.run).toContain('bash delivery/usage-job-digest.sh check');
   });
 
   test('drift plans daily without the lock and keeps one issue per environment', () => {
@@ -211,8 +264,30 @@ describe('what each workflow promises', () => {
     expect(plan.text).toContain('args+=(-lock=false)');
     const steps = jobs('drift').drift.steps as { name: string; if?: string; run?: string; with?: Record<string, string> }[];
     expect(steps.find((s) => s.name === 'Plan (no state lock)')?.with?.lock).toBe('false');
-    expect(steps.find((s) => s.name === 'Open, update or close the drift issue')?.run).toContain('delivery:report -- drift --environment "$ENVIRONMENT"');
-    expect(steps.at(-1)).toMatchObject({ if: 'failure()' });
+    expect(steps.find((s) => s.name === 'Open, update or close the drift issue')?.run).toContain('node "$TOOLS" report drift --environment "$ENVIRONMENT"');
+    expect(steps.at(-1)).toMatchObject({ if: "failure() && steps.prep.outcome == 'success'" });
+  });
+
+  // Issue 17, part 6: the bootstrap stacks had local state and no drift check.
+  test('drift plans every bootstrap stack read-only, with the drift role of its account, and reports it like an environment', () => {
+    const { build, bootstrap } = jobs('drift');
+    expect(build.permissions).toEqual({ contents: 'read' });
+    expect(JSON.stringify(build.steps)).toContain('npm run --silent delivery:bootstrap-targets');
+    expect(bootstrap).toMatchObject({
+      needs: 'build',
+      permissions: { contents: 'read', 'id-token': 'write', issues: 'write' },
+      strategy: { 'fail-fast': false, matrix: { target: '${{ fromJSON(needs.build.outputs.bootstrap-targets) }}' } },
+    });
+    const steps = bootstrap.steps as { name: string; run?: string; with?: Record<string, string>; env?: Record<string, string> }[];
+    const resolve = steps.find((s) => s.name === 'Resolve the bootstrap drift role')!;
+    const accepts = (arn: string): boolean =>
+      spawnSync('bash', ['-e', '-c', resolve.run!], { env: { PATH: process.env.PATH ?? '', ROLE_ARN: arn, GITHUB_OUTPUT: '/dev/null' } }).status === 0;
+    expect(accepts('arn:aws:iam::111111111111:role/ubb-github-bootstrap-drift')).toBe(true);
+    expect(accepts('arn:aws:iam::111111111111:role/ubb-dev-github-apply')).toBe(false);
+    expect(steps.find((s) => s.name === 'Plan (no state lock)')?.with).toMatchObject({ lock: 'false', 'stack-dir': '${{ matrix.target.stackDir }}' });
+    expect(steps.find((s) => s.name === 'Open, update or close the drift issue')?.run).toContain(
+      'node "$TOOLS" report drift --environment "$STACK" --run-url "$RUN_URL" --plan-json "$json"',
+    );
   });
 
   test('unlock: by hand, in the environment, in a queue of its own, guarded', () => {
@@ -223,13 +298,13 @@ describe('what each workflow promises', () => {
     // The name is checked against .github/environments.json before the job that names the environment.
     expect(jobs('unlock').environments.environment).toBeUndefined();
     expect(jobs('unlock').unlock).toMatchObject({
-      needs: 'environments',
+      needs: ['environments', 'build'],
       environment: '${{ inputs.environment }}',
       concurrency: { group: 'unlock-${{ inputs.environment }}', 'cancel-in-progress': false },
     });
     const text = byName('unlock').text;
     expect(text.indexOf('bash delivery/no-apply-running.sh "$ENVIRONMENT"')).toBeLessThan(text.indexOf('force-unlock -force "$id"'));
-    expect(text.indexOf('delivery:lock -- guard')).toBeLessThan(text.indexOf('force-unlock -force "$id"'));
+    expect(text.indexOf('node "$TOOLS" lock guard')).toBeLessThan(text.indexOf('force-unlock -force "$id"'));
   });
 
   test('ci validates every stack and the provider lock file, outside the test container', () => {
@@ -260,7 +335,8 @@ const BROKEN: Record<string, RuleId> = {
   'pr-plan-takes-lock.yml': 'review-plan-lock',
   'apply-kills-terraform.yml': 'apply-cancel-safe',
   'apply-any-commit.yml': 'apply-head-only',
-  'apply-unreviewed-prod.yml': 'prod-reviewed-plan',
+  'apply-unreviewed-prod.yml': 'reviewed-plan',
+  'apply-unreviewed-dev.yml': 'reviewed-plan',
   'apply-prod-always-waits.yml': 'prod-skips-empty-plan',
   'apply-silent.yml': 'results-reported',
   'drift-silent.yml': 'results-reported',
@@ -269,6 +345,9 @@ const BROKEN: Record<string, RuleId> = {
   'node-20.yml': 'node-24',
   'plan-hard-coded-environments.yml': 'environment-coverage',
   'unlock-choice-environment.yml': 'environment-coverage',
+  'credentialed-npm.yml': 'credentialed-job-runs-no-npm',
+  'credentialed-unverified-build.yml': 'credentialed-job-verifies-build',
+  'npm-install-scripts.yml': 'npm-ci-ignore-scripts',
 };
 
 describe('each rule fails on a workflow broken on purpose', () => {
@@ -280,13 +359,14 @@ describe('each rule fails on a workflow broken on purpose', () => {
   test.each(Object.entries(BROKEN))('%s breaks %s, and only that rule', (file, rule) => {
     const wf = load(join(BROKEN_DIR, file));
     const setupTerraform = actions.filter((a) => a.file.includes('setup-terraform'));
-    const violations = [...checkWorkflow(wf), ...checkTerraformPin([wf, ...setupTerraform])];
+    const violations = [...checkWorkflow(wf, localActions(actions)), ...checkTerraformPin([wf, ...setupTerraform])];
     expect(violations.length).toBeGreaterThan(0);
     expect(format(violations.filter((v) => v.rule !== rule))).toBe('');
   });
 
   test('the messages say what to change', () => {
-    const messages = (file: string): string => format([...checkWorkflow(load(join(BROKEN_DIR, file))), ...checkTerraformPin([load(join(BROKEN_DIR, file))])]);
+    const messages = (file: string): string =>
+      format([...checkWorkflow(load(join(BROKEN_DIR, file)), localActions(actions)), ...checkTerraformPin([load(join(BROKEN_DIR, file))])]);
     expect(messages('unpinned-action.yml')).toContain('actions/checkout@v5 must be pinned to a full 40-character commit SHA');
     expect(messages('unpinned-action.yml')).toContain('needs a version comment such as "# v1.2.3"');
     expect(messages('excess-job-permissions.yml')).toMatch(/job build: contents: write is not needed/);
@@ -305,7 +385,7 @@ describe('each rule fails on a workflow broken on purpose', () => {
     expect(messages('terraform-version-elsewhere.yml')).toContain('install Terraform through ./.github/actions/setup-terraform');
     expect(messages('apply-one-queue.yml')).toContain('no workflow-level concurrency');
     expect(messages('fork-skipped-matrix.yml')).toContain('job plan: a matrix job skipped by a job-level if reports one check under its unexpanded name');
-    expect(messages('dependabot-red-plan.yml')).toContain('job plan, step 2 (Assume the plan role (OIDC)): runs for a Dependabot pull request');
+    expect(messages('dependabot-red-plan.yml')).toContain('job plan, step 3 (Assume the plan role (OIDC)): runs for a Dependabot pull request');
     expect(messages('dependabot-red-plan.yml')).toContain('job plan: no step says in the job summary why a Dependabot pull request gets no plan');
     expect(messages('dependabot-red-plan.yml')).not.toContain('from a fork');
     expect(messages('pr-plan-takes-lock.yml')).toContain("a review plan never takes the state lock (lock: 'false')");
@@ -313,7 +393,9 @@ describe('each rule fails on a workflow broken on purpose', () => {
     expect(messages('apply-kills-terraform.yml')).toContain('apply through `exec bash delivery/terraform-apply.sh "$STACK_DIR"`');
     expect(messages('apply-any-commit.yml')).toContain('offer workflow_dispatch');
     expect(messages('apply-any-commit.yml')).toContain('job dev must run delivery/head-of-main.sh again right before it applies');
-    expect(messages('apply-unreviewed-prod.yml')).toContain('must compare needs.prod-plan.outputs.digest with its own plan');
+    expect(messages('apply-unreviewed-prod.yml')).toContain('job prod: must compare needs.prod-plan.outputs.digest with its own plan');
+    expect(messages('apply-unreviewed-dev.yml')).toContain('job dev: must need a plan job without environment that outputs the reviewed plan digest');
+    expect(messages('apply-unreviewed-dev.yml')).not.toContain('job prod:');
     expect(messages('apply-prod-always-waits.yml')).toContain('skip it when the reviewed prod plan has no changes');
     expect(messages('drift-silent.yml')).toContain('delivery:report -- drift');
     expect(messages('uploads-plan-file.yml')).toContain('the binary plan file holds the state in clear text');
@@ -321,6 +403,19 @@ describe('each rule fails on a workflow broken on purpose', () => {
     expect(messages('node-20.yml')).toContain('container node:20-bookworm; use node:24-*');
     expect(messages('plan-hard-coded-environments.yml')).toContain('job plan: matrix environment ["dev","prod"] is not read from .github/environments.json');
     expect(messages('plan-hard-coded-environments.yml')).toContain('${{ fromJSON(needs.<that job>.outputs.environments) }}');
+    const npm = messages('credentialed-npm.yml');
+    expect(npm).toContain('job drift, step "Prepare and synthesize" (through ./.github/actions/prepare): runs npm in a job with id-token: write');
+    expect(npm).toContain('job drift, step "Who am I": runs npx in a job with id-token: write');
+    const unverified = messages('credentialed-unverified-build.yml');
+    expect(unverified).toContain(
+      'job plan: job plan, step "Init and validate" runs the build before its digest is verified: start with ./.github/actions/use-build',
+    );
+    expect(unverified).toContain('job plan: job plan, step "Init and validate" inits Terraform on JSON not checked by delivery/terraform-json-guard.sh');
+    expect(unverified).toContain('job again: the digest comes from job plan, which is not a build job without credentials');
+    const scripts = messages('npm-install-scripts.yml');
+    expect(scripts).toContain('npm ci --no-audit --no-fund: add --ignore-scripts');
+    expect(scripts).toContain('npm i is-odd: add --ignore-scripts');
+    expect(scripts).not.toContain('left-pad');
     const unlock = messages('unlock-choice-environment.yml');
     expect(unlock).toContain('workflow_dispatch input environment is a choice: its options are a static copy');
     expect(unlock).toContain('no job checks inputs.environment against .github/environments.json');
@@ -365,6 +460,13 @@ describe('each rule fails on a workflow broken on purpose', () => {
     );
     expect(checkTerraformPin([...actions, rogue]).map((v) => v.file)).toEqual(['.github/actions/rogue/action.yml']);
   });
+});
+
+test('.ci/run installs npm packages without their install scripts, like every workflow', () => {
+  const ci = readFileSync(join(ROOT, '.ci', 'run'), 'utf8');
+  expect(ci).toMatch(/^npm ci --ignore-scripts\b/m);
+  expect(npmInstallProblems(ci)).toEqual([]);
+  expect(npmInstallProblems('npm ci --no-audit\n')).toHaveLength(1);
 });
 
 describe('cron minute check', () => {
