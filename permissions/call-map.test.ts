@@ -103,6 +103,32 @@ describe('call map', () => {
     expect(() => mapCall(call('EventBridge', 'PutRule', 'POST', '/', '{}'), context)).toThrow(/EventBridge PutRule: the request carries no Name/);
   });
 
+  test('a role call is judged on the role ARN with its path: from the request (CreateRole) or from the stack (every other call)', () => {
+    const bounded = 'arn:aws:iam::111111111111:role/ubb-dev-bounded/ubb-dev-data-lambda';
+    const withPaths = { ...context, rolePaths: new Map([['ubb-dev-data-lambda', '/ubb-dev-bounded/']]) };
+    const create = call(
+      'IAM',
+      'CreateRole',
+      'POST',
+      '/',
+      'Action=CreateRole&Path=%2Fubb-dev-bounded%2F&RoleName=ubb-dev-data-lambda&Tags.member.1.Key=project&Tags.member.1.Value=p&Tags.member.2.Key=environment&Tags.member.2.Value=dev&Version=2010-05-08',
+    );
+    expect(mapCall(create, context)).toEqual([
+      { action: 'iam:CreateRole', resource: bounded },
+      { action: 'iam:TagRole', resource: bounded, context: { 'aws:TagKeys': ['environment', 'project'] } },
+    ]);
+    const untag = call('IAM', 'UntagRole', 'POST', '/', 'Action=UntagRole&RoleName=ubb-dev-data-lambda&TagKeys.member.1=owner&Version=2010-05-08');
+    expect(mapCall(untag, withPaths)).toEqual([{ action: 'iam:UntagRole', resource: bounded, context: { 'aws:TagKeys': ['owner'] } }]);
+    const get = call('IAM', 'GetRole', 'POST', '/', 'Action=GetRole&RoleName=ubb-dev-data-lambda&Version=2010-05-08');
+    expect(mapCall(get, withPaths)).toEqual([{ action: 'iam:GetRole', resource: bounded }]);
+    expect(mapCall(get, context)).toEqual([{ action: 'iam:GetRole', resource: 'arn:aws:iam::111111111111:role/ubb-dev-data-lambda' }]);
+  });
+
+  test('a cut CreateRole body that lost its tags fails rather than guess aws:TagKeys', () => {
+    const cutAfterName = call('IAM', 'CreateRole', 'POST', '/', 'Action=CreateRole&RoleName=ubb-dev-x&AssumeRolePolicyDocument=%7B%22V [truncated...]');
+    expect(() => mapCall(cutAfterName, context)).toThrow(/aws:TagKeys is unknown/);
+  });
+
   test('every row names an https source', () => {
     for (const [key, row] of Object.entries(CALL_MAP)) expect({ key, ok: row.source.startsWith('https://') }).toEqual({ key, ok: true });
   });

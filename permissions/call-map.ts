@@ -29,6 +29,13 @@ export interface CallContext {
    * StopQueryExecution name only the query id, and AWS authorizes them against the query's workgroup.
    */
   readonly athenaWorkgroup?: string;
+  /**
+   * Role name -> IAM path (e.g. "/ubb-dev-bounded/") of the roles the stack creates, read from the
+   * synthesized stack. IAM authorizes a role action against the role's ARN, which carries the path
+   * (arn:aws:iam::<account>:role/<path><name>), but only CreateRole's request carries it (Path);
+   * every other role call names the role alone. A role not listed is at the root path "/".
+   */
+  readonly rolePaths?: ReadonlyMap<string, string>;
 }
 
 export class UnmappedCallError extends Error {}
@@ -48,7 +55,8 @@ function required(value: string | undefined, what: string, p: CallParams): strin
   return value;
 }
 
-const need = (action: string, resource: string, context?: Record<string, string>): PermissionNeed => ({ action, resource, ...(context ? { context } : {}) });
+type Context = Record<string, string | readonly string[]>;
+const need = (action: string, resource: string, context?: Context): PermissionNeed => ({ action, resource, ...(context ? { context } : {}) });
 const tagged = (p: CallParams, action: string, resource: string): PermissionNeed[] => (p.hasTags() ? [need(action, resource)] : []);
 
 // --- S3 (REST, path-style against the test endpoint: /<bucket>[/<key>]) ---
@@ -106,8 +114,23 @@ function lambdaFunction(p: CallParams, c: Ctx): string {
 const lambda = (action: string): CallRow => ({ needs: (p, c) => [need(action, lambdaFunction(p, c))], source: SAR_PAGES.lambda });
 
 // --- IAM (query protocol) ---
-const role = (p: CallParams, c: Ctx) => `arn:aws:iam::${c.account}:role/${required(p.param('RoleName'), 'RoleName', p)}`;
+function role(p: CallParams, c: Ctx): string {
+  const name = required(p.param('RoleName'), 'RoleName', p);
+  const path = p.param('Path') ?? c.rolePaths?.get(name) ?? '/';
+  return `arn:aws:iam::${c.account}:role${path}${name}`;
+}
 const iam = (action: string): CallRow => ({ needs: (p, c) => [need(action, role(p, c))], source: SAR_PAGES.iam });
+/** TagRole and UntagRole, and CreateRole's tags: aws:TagKeys is the request's tag keys (SAR, condition keys of these actions). */
+function tagKeys(p: CallParams): string[] {
+  const keys = p.tagKeys();
+  if (keys.length === 0 && p.truncated)
+    throw new UnmappedCallError(`${p.call.service} ${p.call.operation}: the logged body was cut before its tags; aws:TagKeys is unknown`);
+  return keys;
+}
+const iamTags = (action: string, keys: (p: CallParams) => string[]): CallRow => ({
+  needs: (p, c) => [need(action, role(p, c), { 'aws:TagKeys': keys(p) })],
+  source: SAR_PAGES.iam,
+});
 /**
  * Role changes on which AWS evaluates the role's current boundary (iam:PermissionsBoundary): the SAR
  * lists the key on Put/DeleteRolePolicy, Attach/DetachRolePolicy, UpdateRole,
@@ -376,7 +399,8 @@ export const CALL_MAP: Readonly<Record<string, CallRow>> = {
   'IAM CreateRole': {
     needs: (p, c) => {
       const boundary = requestBoundary(p);
-      return [need('iam:CreateRole', role(p, c), Object.keys(boundary).length > 0 ? boundary : undefined), ...tagged(p, 'iam:TagRole', role(p, c))];
+      const tags = p.hasTags() ? [need('iam:TagRole', role(p, c), { 'aws:TagKeys': tagKeys(p) })] : [];
+      return [need('iam:CreateRole', role(p, c), Object.keys(boundary).length > 0 ? boundary : undefined), ...tags];
     },
     source: SAR_PAGES.iam,
   },
@@ -391,8 +415,8 @@ export const CALL_MAP: Readonly<Record<string, CallRow>> = {
   'IAM UpdateRole': iamBounded('iam:UpdateRole'),
   'IAM UpdateAssumeRolePolicy': iamBounded('iam:UpdateAssumeRolePolicy'),
   'IAM DeleteRole': iamBounded('iam:DeleteRole'),
-  'IAM TagRole': iam('iam:TagRole'),
-  'IAM UntagRole': iam('iam:UntagRole'),
+  'IAM TagRole': iamTags('iam:TagRole', tagKeys),
+  'IAM UntagRole': iamTags('iam:UntagRole', (p) => p.list('TagKeys')),
   'IAM ListRoleTags': iam('iam:ListRoleTags'),
   'IAM ListRolePolicies': iam('iam:ListRolePolicies'),
   'IAM ListAttachedRolePolicies': iam('iam:ListAttachedRolePolicies'),

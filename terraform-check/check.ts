@@ -39,7 +39,7 @@ import { blocksOf, cloneJson, isObject, referencedAddress, stackAccountId, stack
 import { priorStateResources, StateIndex } from './terraform-state';
 import { runScheduledUsageJob, type UsageRunReport } from './usage-run';
 import { callsFromProviderLog } from './provider-log';
-import { judgeCalls, phaseIdentity, stackRoleBoundary, synthesizedStacks, type PhaseVerdict } from './identity-check';
+import { judgeCalls, phaseIdentity, stackRoleBoundary, stackRolePaths, synthesizedStacks, type PhaseVerdict } from './identity-check';
 import { providerLogPath } from './terraform-cli';
 import { resourceNames } from '../contracts/resource-names';
 
@@ -184,9 +184,12 @@ async function checkStack(s: StackContext): Promise<StackReport> {
     const identityProblems: string[] = [];
     // The deploy roles as synthesized (the product's JSON, not the test copy).
     const roleStacks = synthesizedStacks(s.synthDir, expectedStacks(s.config));
-    const permissionsBoundary = stackRoleBoundary(JSON.parse(readFileSync(join(s.synthDir, 'stacks', s.name, 'cdk.tf.json'), 'utf8')) as JsonObject, accountId);
+    const synthesized = JSON.parse(readFileSync(join(s.synthDir, 'stacks', s.name, 'cdk.tf.json'), 'utf8')) as JsonObject;
+    const permissionsBoundary = stackRoleBoundary(synthesized, accountId);
+    const rolePaths = stackRolePaths(synthesized);
     const callContext = (env: EnvironmentConfig) => ({
       account: accountId,
+      rolePaths,
       athenaWorkgroup: resourceNames(env).athenaWorkgroup,
       ...(permissionsBoundary !== undefined ? { permissionsBoundary } : {}),
     });

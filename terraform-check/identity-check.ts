@@ -118,3 +118,20 @@ export function stackRoleBoundary(stack: Readonly<Record<string, unknown>>, acco
   if (found.size > 1) throw new Error(`the stack's roles carry several permissions boundaries (${[...found].join(', ')}); the call map assumes one`);
   return [...found][0];
 }
+
+/**
+ * Role name -> IAM path of the roles the stack creates (call-map CallContext.rolePaths), read from
+ * the synthesized JSON: IAM authorizes role calls against an ARN that carries the path, which only
+ * CreateRole's request states. A name or path that is not a literal is an error naming the role.
+ */
+export function stackRolePaths(stack: Readonly<Record<string, unknown>>): Map<string, string> {
+  const resources = (stack.resource ?? {}) as Record<string, Record<string, Record<string, unknown>>>;
+  const paths = new Map<string, string>();
+  for (const [id, body] of Object.entries(resources.aws_iam_role ?? {})) {
+    const { name, path } = body;
+    if (typeof name !== 'string' || name.includes('${')) throw new Error(`aws_iam_role.${id}: the role has no literal name`);
+    if (path !== undefined && (typeof path !== 'string' || path.includes('${'))) throw new Error(`aws_iam_role.${id}: the role's path is not a literal`);
+    paths.set(name, typeof path === 'string' ? path : '/');
+  }
+  return paths;
+}

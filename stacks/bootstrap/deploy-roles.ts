@@ -6,8 +6,9 @@
  *   on main and, where plansOnPullRequests() (not prod), by the plan workflow on pull requests;
  * - apply: only from jobs in the environment's GitHub deployment environment (`environment: <env>`;
  *   limit it to main in the repository settings) of the apply and unlock workflows on main; on
- *   IAM it may manage the environment's roles only with the environment's permissions boundary
- *   (iam-guard.ts, role-boundary.ts), never the deploy roles themselves;
+ *   IAM it may manage only roles under the environment's bounded path (role/<prefix>-bounded/*) and
+ *   only with the environment's permissions boundary (iam-guard.ts, role-boundary.ts), never the
+ *   deploy roles themselves (root path);
  * - usage job: Athena, Glue read, log bucket read, results and usage bucket write (invoices only as
  *   new objects), PutMetricData in its own namespace, PutEvents of its quota notices (its own source,
  *   default event bus), API Gateway GET of usage plans and their usage; only the usage workflow on main. It never reads API key values (no GET on /apikeys).
@@ -43,7 +44,7 @@ import type { PolicyStatement } from '../shared/iam';
 import { billingStackName } from '../stack-names';
 import { stateKey } from '../shared/backend';
 import { applyRoleIamStatements } from './iam-guard';
-import { roleBoundaryArn, roleBoundaryName, roleBoundaryStatements } from './role-boundary';
+import { boundedRolesArn, roleBoundaryArn, roleBoundaryName, roleBoundaryStatements } from './role-boundary';
 import { SESSION_SECONDS } from './session-limits';
 
 export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
@@ -172,7 +173,8 @@ function refreshReadStatements(env: EnvironmentConfig): PolicyStatement[] {
         'iam:ListRoleTags',
         'iam:ListInstanceProfilesForRole',
       ],
-      Resource: `arn:aws:iam::${account}:role/${prefix}-*`,
+      // Only the roles the stacks create, under the bounded path (role-boundary.ts boundedRolePath).
+      Resource: boundedRolesArn(env),
     },
     {
       Sid: 'RefreshLogs',
