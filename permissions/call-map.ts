@@ -149,7 +149,10 @@ const requestBoundary = (p: CallParams): Record<string, string> => {
   return boundary !== undefined ? { 'iam:PermissionsBoundary': boundary } : {};
 };
 
-// --- SNS (query protocol). Subscription calls are authorized against the topic (SAR: resource type `topic` only). ---
+// --- SNS (query protocol). Subscription calls are judged on the topic: the SAR has no subscription
+// resource type, only an optional `topic` for them. UNVERIFIED which ARN AWS matches (topic,
+// subscription or "*"); the deploy roles grant the topic and <topic>:* (stacks/bootstrap/deploy-roles.ts
+// alarmTopicAndSubscriptions), and the evaluator refuses a subscription ARN for these actions. ---
 const topicOfSubscription = (arn: string) => arn.split(':').slice(0, 6).join(':');
 const sns = (action: string, param: 'TopicArn' | 'ResourceArn' | 'SubscriptionArn'): CallRow => ({
   needs: (p) => {

