@@ -99,6 +99,14 @@ describe('call map', () => {
     expect(() => mapCall(call('SQS', 'CreateQueue', 'POST', '/', '{}'), context)).toThrow(/^SQS CreateQueue \(POST \/\): no row in permissions\/call-map\.ts/);
   });
 
+  test('a row that yields no IAM request fails naming the call, unless it says the call needs none', () => {
+    const noNames = call('CloudWatch', 'DescribeAlarms', 'POST', '/', 'Action=DescribeAlarms&Version=2010-08-01');
+    expect(() => mapCall(noNames, context)).toThrow(UnmappedCallError);
+    expect(() => mapCall(noNames, context)).toThrow(/^CloudWatch DescribeAlarms: its row in permissions\/call-map\.ts yields no IAM request/);
+    expect(() => mapCall(call('EventBridge', 'PutEvents', 'POST', '/', '{"Entries":[]}'), context)).toThrow(UnmappedCallError);
+    expect(mapCall(call('STS', 'GetCallerIdentity', 'POST', '/', 'Action=GetCallerIdentity'), context)).toEqual([]);
+  });
+
   test('a call whose request lacks the parameter its ARN needs fails naming it', () => {
     expect(() => mapCall(call('EventBridge', 'PutRule', 'POST', '/', '{}'), context)).toThrow(/EventBridge PutRule: the request carries no Name/);
   });

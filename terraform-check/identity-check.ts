@@ -34,6 +34,26 @@ export interface PhaseVerdict {
   /** "<phase>: <role> denied <action> on <resource> (<call>)". */
   readonly denied: readonly string[];
   readonly unmapped: readonly string[];
+  /** "<phase>: no AWS call was recorded ..." when the phase recorded none. */
+  readonly recording: readonly string[];
+}
+
+/**
+ * Every phase makes AWS calls (the first plan at least the provider's account lookup and the
+ * data sources; destroy its deletes; the usage job its queries), so a phase with none means the
+ * recording broke (provider log level or path, the proxy): that must fail, never pass as "0 denied".
+ */
+export function recordingProblems(phase: string, calls: number): string[] {
+  return calls > 0
+    ? []
+    : [
+        `${phase}: no AWS call was recorded; every phase makes some, so the recording broke (TF_LOG_PROVIDER / TF_LOG_PATH of terraform-check/terraform-cli.ts, or the usage job's proxy)`,
+      ];
+}
+
+/** A verdict's failures: denied calls, unmapped calls, a broken recording. */
+export function verdictProblems(verdict: PhaseVerdict): string[] {
+  return [...verdict.recording, ...verdict.denied, ...verdict.unmapped];
 }
 
 /** The synthesized stacks of a synth output directory (cdktf.out-like: stacks/<name>/cdk.tf.json). */
@@ -76,7 +96,7 @@ export async function judgeCalls(phase: string, identity: Identity, calls: reado
       }
     }
   }
-  return { phase, identity: role, calls: calls.length, requests, denied, unmapped: [...unmapped] };
+  return { phase, identity: role, calls: calls.length, requests, denied, unmapped: [...unmapped], recording: recordingProblems(phase, calls.length) };
 }
 
 export function phaseIdentity(stacks: ReadonlyMap<string, SynthesizedJson>, env: EnvironmentConfig, phase: string): Identity {

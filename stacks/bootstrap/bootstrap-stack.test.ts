@@ -230,7 +230,9 @@ describe('bootstrap stacks', () => {
     it('plan and apply roles: the alarm topic and <topic>:* for its subscriptions', () => {
       const topic = `arn:aws:sns:${env.region}:${env.accountId}:${env.prefix}-usage-alarms`;
       for (const role of ['plan', 'apply']) {
-        const sns = inlinePolicy(synth, `aws_iam_role.roles-${env.name}_${role}_`).Statement.filter((s) => [s.Action].flat().some((a) => a.startsWith('sns:')));
+        const sns = inlinePolicy(synth, `aws_iam_role.roles-${env.name}_${role}_`).Statement.filter((s) =>
+          [s.Action].flat().some((a) => String(a).startsWith('sns:')),
+        );
         expect({ role, resources: sns.map((s) => s.Resource) }).toEqual({ role, resources: [[topic, `${topic}:*`]] });
       }
     });
