@@ -181,7 +181,10 @@ describe('bootstrap stacks', () => {
         expect(resources.join(' ')).not.toContain('.tflock');
         for (const resource of resources) {
           if (resource === '*') expect(['RefreshLogs', 'RandomPassword']).toContain(s.Sid);
-          else if (!/^arn:aws:(s3:::ubb-terraform-state|apigateway:|cloudfront::|glue:[^:]+:[0-9]+:catalog$)/.test(resource)) {
+          // Generated ids: API Gateway, CloudFront and log deliveries (delivery:*) are scoped by account or region only.
+          else if (
+            !/^arn:aws:(s3:::ubb-terraform-state|apigateway:|cloudfront::|glue:[^:]+:[0-9]+:catalog$|logs:us-east-1:[0-9]+:delivery:\*$)/.test(resource)
+          ) {
             expect({ sid: s.Sid, resource }).toEqual({
               sid: s.Sid,
               resource: expect.stringMatching(new RegExp(`(${env.prefix}|${env.prefix.replace(/-/g, '_')})`)),

