@@ -1,3 +1,4 @@
+import { keysOperatorRoleName } from './keys-operator-role';
 import { platformConfig } from '../../config/environments';
 import { billingStackName, bootstrapStackName } from '../stack-names';
 import { asObject, onlyResource, resourcesOf, synthPlatform } from '../testing/synth-platform';
@@ -153,6 +154,24 @@ describe('bootstrap stacks', () => {
   describe.each(platformConfig.environments.map((e) => [e.name, e] as const))('roles of %s', (_n, env) => {
     const synth = stack(bootstrapStackName(env.accountId, stateAccount));
     const names = deployRoleNames(env);
+
+    it('keys operator: trusted by its own account only (people through their own policy), and the only role trusting an AWS principal', () => {
+      const role = roleNamed(synth, keysOperatorRoleName(env));
+      expect(JSON.parse(String(role.assume_role_policy))).toEqual({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${env.accountId}:root` }, Action: 'sts:AssumeRole' }],
+      });
+      const trustingAws = [...resourcesOf(synth, 'aws_iam_role').values()]
+        .filter((r) => String(r.assume_role_policy).includes('"AWS"'))
+        .map((r) => r.name)
+        .sort();
+      expect(trustingAws).toEqual(
+        platformConfig.environments
+          .filter((e) => e.accountId === env.accountId)
+          .map((e) => keysOperatorRoleName(e))
+          .sort(),
+      );
+    });
 
     it('trusts GitHub OIDC of the configured repository', () => {
       expect(onlyResource(synth, 'aws_iam_openid_connect_provider')).toMatchObject({

@@ -44,6 +44,7 @@ import type { PolicyStatement } from '../shared/iam';
 import { billingStackName } from '../stack-names';
 import { stateKey } from '../shared/backend';
 import { applyRoleIamStatements } from './iam-guard';
+import { keysOperatorRoleName } from './keys-operator-role';
 import { boundedRolesArn, roleBoundaryArn, roleBoundaryName, roleBoundaryStatements } from './role-boundary';
 import { SESSION_SECONDS } from './session-limits';
 import { CLOUDFRONT_LOG_REGION } from '../billing/logs/log-buckets';
@@ -348,7 +349,8 @@ export class DeployRoles extends Construct {
     const account = env.accountId;
     const region = env.region;
     const r = resourceNames(env);
-    const deployRoleArns = [names.plan, names.apply, names.usageJob].map((name) => roleArn(account, name));
+    // The deploy roles and the keys operator (keys-operator-role.ts): never touched by the apply role.
+    const deployRoleArns = [names.plan, names.apply, names.usageJob, keysOperatorRoleName(env)].map((name) => roleArn(account, name));
 
     this.boundary = new IamPolicy(this, 'role-boundary', {
       name: roleBoundaryName(env),
