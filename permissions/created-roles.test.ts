@@ -81,7 +81,9 @@ function grantsOf(synth: SynthesizedStack, env: EnvironmentConfig, roleId: strin
         return `arn:aws:logs:${env.region}:${env.accountId}:log-group:${name}`;
       })
       .replace(/:\*$/, ':log-stream:sample');
-  const policies = [...resourcesOf(synth, 'aws_iam_role_policy').values()].filter((p) => p.role === `\${aws_iam_role.${roleId}.name}`);
+  // The inline policy names its role by name or by id (docs/permissions.md, "Moving an existing deployment").
+  const refs = [`\${aws_iam_role.${roleId}.name}`, `\${aws_iam_role.${roleId}.id}`];
+  const policies = [...resourcesOf(synth, 'aws_iam_role_policy').values()].filter((p) => refs.includes(String(p.role)));
   return policies.flatMap((p) =>
     (JSON.parse(String(p.policy)) as { Statement: GrantStatement[] }).Statement.filter((st) => st.Effect === 'Allow').flatMap((st) =>
       [st.Resource].flat().flatMap((resource) => {
@@ -100,7 +102,8 @@ describe.each(platformConfig.environments.map((env) => [env.name, env] as const)
     const grants = grantsOf(synth, env, id);
     expect(grants.length).toBeGreaterThan(0);
     const identity: Identity = {
-      arn: roleArn(env.accountId, String(role.name)),
+      // The role's ARN carries its path, as synthesized (root when unset).
+      arn: roleArn(env.accountId, `${typeof role.path === 'string' ? role.path.slice(1) : ''}${String(role.name)}`),
       policies: [
         { name: 'own', document: { Version: '2012-10-17', Statement: grants.map((g) => ({ Effect: 'Allow', Action: g.action, Resource: g.resource })) } },
       ],

@@ -18,7 +18,8 @@ import { platformConfig } from '../config/environments';
 import type { EnvironmentConfig } from '../config/types';
 import { deployRoleNames, roleArn } from '../stacks/bootstrap/deploy-roles';
 import { applyRoleIamStatements } from '../stacks/bootstrap/iam-guard';
-import { roleBoundaryArn } from '../stacks/bootstrap/role-boundary';
+import { ROLE_TAG_KEYS } from '../stacks/bootstrap/iam-guard';
+import { boundedRolePath, roleBoundaryArn } from '../stacks/bootstrap/role-boundary';
 import { billingStackName } from '../stacks/stack-names';
 import before from './fixtures/apply-policy-before.json';
 import { evaluate, type AccessRequest, type Identity, type PolicyDocument } from './evaluate';
@@ -35,8 +36,14 @@ interface Attempt {
 }
 
 /** Everything an escalation through the apply role needs, for one environment. */
+/** A role under the environment's bounded path, where the apply role creates its roles. */
+function bounded(env: EnvironmentConfig, name: string): string {
+  return roleArn(env.accountId, `${boundedRolePath(env).slice(1)}${env.prefix}-${name}`);
+}
+
 function escalations(env: EnvironmentConfig): Attempt[] {
-  const own = (name: string) => roleArn(env.accountId, `${env.prefix}-${name}`);
+  const own = (name: string) => bounded(env, name);
+  const atRoot = (name: string) => roleArn(env.accountId, `${env.prefix}-${name}`);
   const boundary = roleBoundaryArn(env);
   const apply = roleArn(env.accountId, deployRoleNames(env).apply);
   const withBoundary = { 'iam:PermissionsBoundary': boundary };
@@ -134,6 +141,55 @@ function escalations(env: EnvironmentConfig): Attempt[] {
       knownPathBefore: false,
     },
     {
+      attempt: 'create a role outside the bounded path (role/<prefix>-x at the root), even with the boundary',
+      request: { action: 'iam:CreateRole', resource: atRoot('x'), context: withBoundary },
+      knownPathBefore: true,
+    },
+    {
+      attempt: "update the apply role's own inline policy, even with the boundary in the request",
+      request: { action: 'iam:PutRolePolicy', resource: apply, context: withBoundary },
+      knownPathBefore: false,
+    },
+    {
+      attempt: 'pass the apply role itself to Lambda (a function that runs as the apply role)',
+      request: {
+        action: 'iam:PassRole',
+        resource: apply,
+        context: {
+          'iam:PassedToService': 'lambda.amazonaws.com',
+          'iam:AssociatedResourceArn': `arn:aws:lambda:${env.region}:${env.accountId}:function:${env.prefix}-x`,
+        },
+      },
+      knownPathBefore: false,
+    },
+    {
+      attempt: 'pass an environment role for a function of another team (where Lambda sets iam:AssociatedResourceArn)',
+      request: {
+        action: 'iam:PassRole',
+        resource: own('health-lambda'),
+        context: {
+          'iam:PassedToService': 'lambda.amazonaws.com',
+          'iam:AssociatedResourceArn': `arn:aws:lambda:${env.region}:${env.accountId}:function:ops-admin`,
+        },
+      },
+      knownPathBefore: false,
+    },
+    {
+      attempt: 'tag an environment role with a key outside the standard tags',
+      request: { action: 'iam:TagRole', resource: own('health-lambda'), context: { 'aws:TagKeys': ['project', 'access-level'] } },
+      knownPathBefore: false,
+    },
+    {
+      attempt: 'remove a tag outside the standard tags from an environment role',
+      request: { action: 'iam:UntagRole', resource: own('health-lambda'), context: { 'aws:TagKeys': ['access-level'] } },
+      knownPathBefore: false,
+    },
+    {
+      attempt: 'tag a deploy role (the apply role itself)',
+      request: { action: 'iam:TagRole', resource: apply, context: { 'aws:TagKeys': ['project'] } },
+      knownPathBefore: false,
+    },
+    {
       attempt: 'create a role outside the environment prefix, even with the boundary',
       request: { action: 'iam:CreateRole', resource: roleArn(env.accountId, 'ops-admin'), context: withBoundary },
       knownPathBefore: false,
@@ -143,11 +199,12 @@ function escalations(env: EnvironmentConfig): Attempt[] {
 
 /** What the stacks need (Terraform's calls for the Lambda execution roles). */
 function needed(env: EnvironmentConfig): { readonly call: string; readonly request: AccessRequest }[] {
-  const role = roleArn(env.accountId, `${env.prefix}-health-lambda`);
+  const role = bounded(env, 'health-lambda');
   const withBoundary = { 'iam:PermissionsBoundary': roleBoundaryArn(env) };
   return [
     { call: 'create a Lambda role with the boundary', request: { action: 'iam:CreateRole', resource: role, context: withBoundary } },
-    { call: 'tag it on create', request: { action: 'iam:TagRole', resource: role } },
+    { call: 'tag it on create with the standard tags', request: { action: 'iam:TagRole', resource: role, context: { 'aws:TagKeys': ROLE_TAG_KEYS } } },
+    { call: 'remove a standard tag', request: { action: 'iam:UntagRole', resource: role, context: { 'aws:TagKeys': ['managed-by'] } } },
     { call: 'put its inline policy', request: { action: 'iam:PutRolePolicy', resource: role, context: withBoundary } },
     { call: 'read it back', request: { action: 'iam:GetRole', resource: role } },
     {
@@ -155,6 +212,17 @@ function needed(env: EnvironmentConfig): { readonly call: string; readonly reque
       request: { action: 'iam:PutRolePermissionsBoundary', resource: role, context: withBoundary },
     },
     { call: 'pass it to Lambda', request: { action: 'iam:PassRole', resource: role, context: { 'iam:PassedToService': 'lambda.amazonaws.com' } } },
+    {
+      call: 'pass it to Lambda for an environment function (where Lambda sets iam:AssociatedResourceArn)',
+      request: {
+        action: 'iam:PassRole',
+        resource: role,
+        context: {
+          'iam:PassedToService': 'lambda.amazonaws.com',
+          'iam:AssociatedResourceArn': `arn:aws:lambda:${env.region}:${env.accountId}:function:${env.prefix}-health`,
+        },
+      },
+    },
     { call: 'delete its inline policy', request: { action: 'iam:DeleteRolePolicy', resource: role, context: withBoundary } },
     { call: 'delete it', request: { action: 'iam:DeleteRole', resource: role, context: withBoundary } },
   ];
@@ -163,7 +231,7 @@ function needed(env: EnvironmentConfig): { readonly call: string; readonly reque
 /** A role the apply role could create with the boundary, an admin inline policy and a trust naming anyone. */
 function backdoor(env: EnvironmentConfig): Identity {
   const admin: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
-  return { arn: roleArn(env.accountId, `${env.prefix}-backdoor`), policies: [{ name: 'admin', document: admin }], boundary: boundaryDocument(env) };
+  return { arn: bounded(env, 'backdoor'), policies: [{ name: 'admin', document: admin }], boundary: boundaryDocument(env) };
 }
 
 describe.each(platformConfig.environments.map((env) => [env.name, env] as const))('the %s apply role', (_name, env) => {
@@ -231,7 +299,7 @@ describe('the attach allow-list (iam:PolicyARN), when it is not empty', () => {
       },
     ],
   };
-  const role = roleArn(env.accountId, `${env.prefix}-health-lambda`);
+  const role = bounded(env, 'health-lambda');
 
   test('allows an allow-listed policy on a role with the boundary', async () => {
     const context = { 'iam:PermissionsBoundary': boundary, 'iam:PolicyARN': LAMBDA_BASIC };

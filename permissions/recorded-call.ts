@@ -92,6 +92,20 @@ export class CallParams {
     return out;
   }
 
+  /**
+   * The keys of the tags the request sends (query protocol Tags.member.N.Key, or a JSON Tags list
+   * or map); empty when there are none or when a cut body lost them (see `truncated`).
+   */
+  tagKeys(): string[] {
+    const keys = new Set<string>();
+    for (const [k, v] of this.form.entries()) if (/^Tags\.member\.\d+\.Key$/.test(k)) keys.add(v);
+    const tags = this.json.Tags ?? this.json.tags;
+    if (Array.isArray(tags))
+      for (const t of tags) if (t !== null && typeof t === 'object' && typeof (t as { Key?: unknown }).Key === 'string') keys.add((t as { Key: string }).Key);
+    if (tags !== null && typeof tags === 'object' && !Array.isArray(tags)) for (const k of Object.keys(tags)) keys.add(k);
+    return [...keys].sort();
+  }
+
   /** True when the request carries tags (tag-on-create is authorized as the service's TagResource too). */
   hasTags(): boolean {
     // A cut body may have lost its Tags; the stacks tag every resource they can (stacks/shared/tags.ts),

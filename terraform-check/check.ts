@@ -39,7 +39,16 @@ import { blocksOf, cloneJson, isObject, referencedAddress, stackAccountId, stack
 import { priorStateResources, StateIndex } from './terraform-state';
 import { runScheduledUsageJob, type UsageRunReport } from './usage-run';
 import { callsFromProviderLog } from './provider-log';
-import { judgeCalls, phaseIdentity, stackRoleBoundary, synthesizedStacks, type PhaseVerdict } from './identity-check';
+import {
+  judgeCalls,
+  phaseIdentity,
+  recordingProblems,
+  stackRoleBoundary,
+  stackRolePaths,
+  synthesizedStacks,
+  verdictProblems,
+  type PhaseVerdict,
+} from './identity-check';
 import { providerLogPath } from './terraform-cli';
 import { resourceNames } from '../contracts/resource-names';
 
@@ -184,9 +193,12 @@ async function checkStack(s: StackContext): Promise<StackReport> {
     const identityProblems: string[] = [];
     // The deploy roles as synthesized (the product's JSON, not the test copy).
     const roleStacks = synthesizedStacks(s.synthDir, expectedStacks(s.config));
-    const permissionsBoundary = stackRoleBoundary(JSON.parse(readFileSync(join(s.synthDir, 'stacks', s.name, 'cdk.tf.json'), 'utf8')) as JsonObject, accountId);
+    const synthesized = JSON.parse(readFileSync(join(s.synthDir, 'stacks', s.name, 'cdk.tf.json'), 'utf8')) as JsonObject;
+    const permissionsBoundary = stackRoleBoundary(synthesized, accountId);
+    const rolePaths = stackRolePaths(synthesized);
     const callContext = (env: EnvironmentConfig) => ({
       account: accountId,
+      rolePaths,
       athenaWorkgroup: resourceNames(env).athenaWorkgroup,
       ...(permissionsBoundary !== undefined ? { permissionsBoundary } : {}),
     });
@@ -194,12 +206,22 @@ async function checkStack(s: StackContext): Promise<StackReport> {
       const calls = callsFromProviderLog(readFileSync(providerLogPath(ctx, phase), 'utf8'), providerLogPath(ctx, phase));
       if (environment === undefined) {
         // Bootstrap stacks are applied by an administrator (docs/platform.md): counted, not judged.
-        identities.push({ phase, identity: 'administrator (not judged)', calls: calls.length, requests: 0, denied: [], unmapped: [] });
+        const counted = {
+          phase,
+          identity: 'administrator (not judged)',
+          calls: calls.length,
+          requests: 0,
+          denied: [],
+          unmapped: [],
+          recording: recordingProblems(phase, calls.length),
+        };
+        identities.push(counted);
+        identityProblems.push(...verdictProblems(counted).map((line) => `${s.name}: ${line}`));
         return;
       }
       const verdict = await judgeCalls(phase, phaseIdentity(roleStacks, environment, phase), calls, callContext(environment));
       identities.push(verdict);
-      identityProblems.push(...[...verdict.denied, ...verdict.unmapped].map((line) => `${s.name}: ${line}`));
+      identityProblems.push(...verdictProblems(verdict).map((line) => `${s.name}: ${line}`));
       s.progress(`${s.name}: ${phase} as ${verdict.identity}: ${verdict.calls} calls, ${verdict.denied.length} denied, ${verdict.unmapped.length} unmapped`);
     };
 
@@ -254,7 +276,7 @@ async function checkStack(s: StackContext): Promise<StackReport> {
         if (usage !== undefined) {
           const verdict = await judgeCalls('usage job', phaseIdentity(roleStacks, environment, 'usage job'), usage.calls, callContext(environment));
           identities.push(verdict);
-          problems.push(...[...verdict.denied, ...verdict.unmapped].map((line) => `${s.name}: ${line}`));
+          problems.push(...verdictProblems(verdict).map((line) => `${s.name}: ${line}`));
           s.progress(
             `${s.name}: usage job as ${verdict.identity}: ${verdict.calls} calls, ${verdict.denied.length} denied, ${verdict.unmapped.length} unmapped`,
           );

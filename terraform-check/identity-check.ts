@@ -34,6 +34,26 @@ export interface PhaseVerdict {
   /** "<phase>: <role> denied <action> on <resource> (<call>)". */
   readonly denied: readonly string[];
   readonly unmapped: readonly string[];
+  /** "<phase>: no AWS call was recorded ..." when the phase recorded none. */
+  readonly recording: readonly string[];
+}
+
+/**
+ * Every phase makes AWS calls (the first plan at least the provider's account lookup and the
+ * data sources; destroy its deletes; the usage job its queries), so a phase with none means the
+ * recording broke (provider log level or path, the proxy): that must fail, never pass as "0 denied".
+ */
+export function recordingProblems(phase: string, calls: number): string[] {
+  return calls > 0
+    ? []
+    : [
+        `${phase}: no AWS call was recorded; every phase makes some, so the recording broke (TF_LOG_PROVIDER / TF_LOG_PATH of terraform-check/terraform-cli.ts, or the usage job's proxy)`,
+      ];
+}
+
+/** A verdict's failures: denied calls, unmapped calls, a broken recording. */
+export function verdictProblems(verdict: PhaseVerdict): string[] {
+  return [...verdict.recording, ...verdict.denied, ...verdict.unmapped];
 }
 
 /** The synthesized stacks of a synth output directory (cdktf.out-like: stacks/<name>/cdk.tf.json). */
@@ -76,7 +96,7 @@ export async function judgeCalls(phase: string, identity: Identity, calls: reado
       }
     }
   }
-  return { phase, identity: role, calls: calls.length, requests, denied, unmapped: [...unmapped] };
+  return { phase, identity: role, calls: calls.length, requests, denied, unmapped: [...unmapped], recording: recordingProblems(phase, calls.length) };
 }
 
 export function phaseIdentity(stacks: ReadonlyMap<string, SynthesizedJson>, env: EnvironmentConfig, phase: string): Identity {
@@ -117,4 +137,21 @@ export function stackRoleBoundary(stack: Readonly<Record<string, unknown>>, acco
   }
   if (found.size > 1) throw new Error(`the stack's roles carry several permissions boundaries (${[...found].join(', ')}); the call map assumes one`);
   return [...found][0];
+}
+
+/**
+ * Role name -> IAM path of the roles the stack creates (call-map CallContext.rolePaths), read from
+ * the synthesized JSON: IAM authorizes role calls against an ARN that carries the path, which only
+ * CreateRole's request states. A name or path that is not a literal is an error naming the role.
+ */
+export function stackRolePaths(stack: Readonly<Record<string, unknown>>): Map<string, string> {
+  const resources = (stack.resource ?? {}) as Record<string, Record<string, Record<string, unknown>>>;
+  const paths = new Map<string, string>();
+  for (const [id, body] of Object.entries(resources.aws_iam_role ?? {})) {
+    const { name, path } = body;
+    if (typeof name !== 'string' || name.includes('${')) throw new Error(`aws_iam_role.${id}: the role has no literal name`);
+    if (path !== undefined && (typeof path !== 'string' || path.includes('${'))) throw new Error(`aws_iam_role.${id}: the role's path is not a literal`);
+    paths.set(name, typeof path === 'string' ? path : '/');
+  }
+  return paths;
 }

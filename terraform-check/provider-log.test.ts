@@ -1,4 +1,5 @@
 import { callsFromProviderLog, ProviderLogError } from './provider-log';
+import { mapCall, UnmappedCallError } from '../permissions/call-map';
 import { nameRequest } from './recording-proxy';
 
 // The shape of provider 5.100.0's debug log (TF_LOG_PROVIDER=DEBUG), shortened.
@@ -50,5 +51,44 @@ describe('recording proxy', () => {
     expect(name('GET', '/usageplans/u1/usage?startDate=x', { authorization: auth('apigateway') })).toBe('API Gateway GetUsage');
     expect(name('PATCH', '/b', { authorization: auth('s3') })).toBe('S3 unknown PATCH /<bucket>?');
     expect(nameRequest('PUT', '/b/k', { authorization: auth('s3'), 'if-none-match': '*' }, 'data').headers).toEqual({ 'if-none-match': '*' });
+  });
+
+  test('names S3 sub-resource requests by their own operation, each of which the call map judges as its own IAM action', () => {
+    const s3 = (m: string, u: string, h: Record<string, string> = {}) => {
+      const call = nameRequest(m, u, { authorization: auth('s3'), ...h }, '');
+      return [call.operation, mapCall(call, { account: '111111111111' }).map((n) => `${n.action} ${n.resource}`)];
+    };
+    const bucket = 'arn:aws:s3:::b';
+    const object = 'arn:aws:s3:::b/k';
+    expect(s3('GET', '/b?tagging')).toEqual(['GetBucketTagging', [`s3:GetBucketTagging ${bucket}`]]);
+    expect(s3('PUT', '/b?tagging')).toEqual(['PutBucketTagging', [`s3:PutBucketTagging ${bucket}`]]);
+    expect(s3('GET', '/b?policy')).toEqual(['GetBucketPolicy', [`s3:GetBucketPolicy ${bucket}`]]);
+    expect(s3('DELETE', '/b?policy')).toEqual(['DeleteBucketPolicy', [`s3:DeleteBucketPolicy ${bucket}`]]);
+    expect(s3('PUT', '/b?versioning')).toEqual(['PutBucketVersioning', [`s3:PutBucketVersioning ${bucket}`]]);
+    expect(s3('GET', '/b?lifecycle')).toEqual(['GetBucketLifecycleConfiguration', [`s3:GetLifecycleConfiguration ${bucket}`]]);
+    expect(s3('PUT', '/b?encryption')).toEqual(['PutBucketEncryption', [`s3:PutEncryptionConfiguration ${bucket}`]]);
+    expect(s3('GET', '/b?publicAccessBlock')).toEqual(['GetPublicAccessBlock', [`s3:GetBucketPublicAccessBlock ${bucket}`]]);
+    expect(s3('PUT', '/b?ownershipControls')).toEqual(['PutBucketOwnershipControls', [`s3:PutBucketOwnershipControls ${bucket}`]]);
+    expect(s3('PUT', '/b?logging')).toEqual(['PutBucketLogging', [`s3:PutBucketLogging ${bucket}`]]);
+    expect(s3('GET', '/b?acl')).toEqual(['GetBucketAcl', [`s3:GetBucketAcl ${bucket}`]]);
+    expect(s3('PUT', '/b?cors')).toEqual(['PutBucketCors', [`s3:PutBucketCORS ${bucket}`]]);
+    expect(s3('GET', '/b?notification')).toEqual(['GetBucketNotificationConfiguration', [`s3:GetBucketNotification ${bucket}`]]);
+    expect(s3('GET', '/b/k?tagging')).toEqual(['GetObjectTagging', [`s3:GetObjectTagging ${object}`]]);
+    expect(s3('PUT', '/b/k?tagging&versionId=v1')).toEqual(['PutObjectTagging', [`s3:PutObjectVersionTagging ${object}`]]);
+    expect(s3('DELETE', '/b/k?tagging')).toEqual(['DeleteObjectTagging', [`s3:DeleteObjectTagging ${object}`]]);
+    expect(s3('GET', '/b/k?acl')).toEqual(['GetObjectAcl', [`s3:GetObjectAcl ${object}`]]);
+    expect(s3('PUT', '/b/k?acl')).toEqual(['PutObjectAcl', [`s3:PutObjectAcl ${object}`]]);
+    expect(s3('GET', '/b/k?x-id=GetObject')).toEqual(['GetObject', [`s3:GetObject ${object}`]]);
+    expect(s3('PUT', '/b/k', { 'x-amz-copy-source': '/src/a%2Fb.csv' })).toEqual([
+      'CopyObject',
+      [`s3:PutObject ${object}`, 's3:GetObject arn:aws:s3:::src/a/b.csv'],
+    ]);
+  });
+
+  test('an S3 request with a query key it does not know is named "unknown", and the call map refuses it', () => {
+    const call = nameRequest('GET', '/b/k?torrent', { authorization: auth('s3') }, '');
+    expect(call.operation).toBe('unknown GET /<bucket>/<key>?torrent');
+    expect(() => mapCall(call, { account: '111111111111' })).toThrow(UnmappedCallError);
+    expect(nameRequest('PATCH', '/b?tagging', { authorization: auth('s3') }, '').operation).toBe('unknown PATCH /<bucket>?tagging');
   });
 });

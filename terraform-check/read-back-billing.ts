@@ -3,6 +3,7 @@
  * with the environment's configuration (config/environments.ts) and the contracts
  * (docs/contracts.md). Secret values (the origin secret, API key values) are compared, never printed.
  */
+import { stackRolePaths } from './identity-check';
 import { readFileSync } from 'node:fs';
 import {
   GetApiKeysCommand,
@@ -130,7 +131,10 @@ export async function readBackBilling(env: EnvironmentConfig, stack: JsonObject,
       [config?.Handler, config?.MemorySize, config?.Timeout],
       [configured?.handler, configured?.memory_size, configured?.timeout],
     );
-    f.equal(`${env.prefix}-${spec.name} role`, config?.Role, `arn:aws:iam::${account}:role/${env.prefix}-${spec.name}-lambda`);
+    // The role's ARN carries its IAM path (the bounded path, docs/permissions.md), as the stack sets it.
+    const roleName = `${env.prefix}-${spec.name}-lambda`;
+    const rolePath = stackRolePaths(stack).get(roleName) ?? '/';
+    f.equal(`${env.prefix}-${spec.name} role`, config?.Role, `arn:aws:iam::${account}:role${rolePath}${roleName}`);
     f.equal(`${env.prefix}-${spec.name} environment variable names`, Object.keys(config?.Environment?.Variables ?? {}), [ORIGIN_SECRET_ENV]);
     f.that(
       `${env.prefix}-${spec.name} ${ORIGIN_SECRET_ENV} is the origin secret`,

@@ -23,30 +23,89 @@ const SERVICE_IDS: Readonly<Record<string, string>> = {
   sts: 'STS',
 };
 
-function s3Operation(method: string, path: string, query: URLSearchParams): string {
+/**
+ * S3 sub-resources (the query key that names what a request acts on) -> the API operation per HTTP
+ * verb, for buckets and for objects (S3 API reference, each operation's "Request Syntax",
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_Operations_Amazon_Simple_Storage_Service.html).
+ * Each operation has its own IAM action (permissions/call-map.ts), so a sub-resource request must
+ * never be named as the plain GetObject, PutObject or bucket request it looks like.
+ */
+const BUCKET_SUBRESOURCES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  tagging: { GET: 'GetBucketTagging', PUT: 'PutBucketTagging', DELETE: 'DeleteBucketTagging' },
+  policy: { GET: 'GetBucketPolicy', PUT: 'PutBucketPolicy', DELETE: 'DeleteBucketPolicy' },
+  versioning: { GET: 'GetBucketVersioning', PUT: 'PutBucketVersioning' },
+  lifecycle: { GET: 'GetBucketLifecycleConfiguration', PUT: 'PutBucketLifecycleConfiguration', DELETE: 'DeleteBucketLifecycle' },
+  encryption: { GET: 'GetBucketEncryption', PUT: 'PutBucketEncryption', DELETE: 'DeleteBucketEncryption' },
+  publicAccessBlock: { GET: 'GetPublicAccessBlock', PUT: 'PutPublicAccessBlock', DELETE: 'DeletePublicAccessBlock' },
+  ownershipControls: { GET: 'GetBucketOwnershipControls', PUT: 'PutBucketOwnershipControls', DELETE: 'DeleteBucketOwnershipControls' },
+  logging: { GET: 'GetBucketLogging', PUT: 'PutBucketLogging' },
+  acl: { GET: 'GetBucketAcl', PUT: 'PutBucketAcl' },
+  cors: { GET: 'GetBucketCors', PUT: 'PutBucketCors', DELETE: 'DeleteBucketCors' },
+  website: { GET: 'GetBucketWebsite', PUT: 'PutBucketWebsite', DELETE: 'DeleteBucketWebsite' },
+  replication: { GET: 'GetBucketReplication' },
+  'object-lock': { GET: 'GetObjectLockConfiguration' },
+  accelerate: { GET: 'GetBucketAccelerateConfiguration' },
+  requestPayment: { GET: 'GetBucketRequestPayment' },
+  notification: { GET: 'GetBucketNotificationConfiguration', PUT: 'PutBucketNotificationConfiguration' },
+  location: { GET: 'GetBucketLocation' },
+  uploads: { GET: 'ListMultipartUploads' },
+  versions: { GET: 'ListObjectVersions' },
+  delete: { POST: 'DeleteObjects' },
+};
+const OBJECT_SUBRESOURCES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  tagging: { GET: 'GetObjectTagging', PUT: 'PutObjectTagging', DELETE: 'DeleteObjectTagging' },
+  acl: { GET: 'GetObjectAcl', PUT: 'PutObjectAcl' },
+  retention: { GET: 'GetObjectRetention', PUT: 'PutObjectRetention' },
+  'legal-hold': { GET: 'GetObjectLegalHold', PUT: 'PutObjectLegalHold' },
+  attributes: { GET: 'GetObjectAttributes' },
+  restore: { POST: 'RestoreObject' },
+  uploads: { POST: 'CreateMultipartUpload' },
+};
+/** Query keys that are parameters of a plain request, not sub-resources. */
+const S3_PARAMETERS = new Set([
+  'versionId',
+  'partNumber',
+  'uploadId',
+  'list-type',
+  'prefix',
+  'delimiter',
+  'continuation-token',
+  'max-keys',
+  'start-after',
+  'fetch-owner',
+  'encoding-type',
+  'marker',
+  'x-id',
+]);
+
+/** Names an S3 request; exported for the unit test. A query key that is neither a sub-resource nor a parameter names it "unknown". */
+export function s3Operation(method: string, path: string, query: URLSearchParams, headers: Readonly<Record<string, string | undefined>> = {}): string {
   // "/bucket", "/bucket/" (the SDK's path-style bucket requests) or "/bucket/key".
   const object = path.replace(/^\/[^/]*\/?/, '') !== '';
+  const keys = [...query.keys()].filter((k) => !k.startsWith('response-'));
+  const unknown = `unknown ${method} ${object ? '/<bucket>/<key>' : '/<bucket>'}?${keys.join('&')}`;
+  const table = object ? OBJECT_SUBRESOURCES : BUCKET_SUBRESOURCES;
+  const subresources = keys.filter((k) => k in table);
+  if (subresources.length > 1 || keys.some((k) => !(k in table) && !S3_PARAMETERS.has(k))) return unknown;
+  if (subresources.length === 1) return table[subresources[0]][method] ?? unknown;
   const has = (k: string) => query.has(k);
+  const copy = headers['x-amz-copy-source'] !== undefined;
   if (!object) {
     if (method === 'HEAD') return 'HeadBucket';
-    if (method === 'GET' && has('location')) return 'GetBucketLocation';
-    if (method === 'GET' && has('uploads')) return 'ListMultipartUploads';
-    if (method === 'GET' && has('versions')) return 'ListObjectVersions';
-    if (method === 'GET' && query.get('list-type') === '2') return 'ListObjectsV2';
-    if (method === 'POST' && has('delete')) return 'DeleteObjects';
-  } else {
-    if (method === 'HEAD') return 'HeadObject';
-    if (method === 'GET' && has('tagging')) return 'GetObjectTagging';
-    if (method === 'GET' && has('uploadId')) return 'ListParts';
-    if (method === 'GET') return 'GetObject';
-    if (method === 'PUT' && has('partNumber')) return 'UploadPart';
-    if (method === 'PUT' && !has('tagging')) return 'PutObject';
-    if (method === 'POST' && has('uploads')) return 'CreateMultipartUpload';
-    if (method === 'POST' && has('uploadId')) return 'CompleteMultipartUpload';
-    if (method === 'DELETE' && has('uploadId')) return 'AbortMultipartUpload';
-    if (method === 'DELETE') return 'DeleteObject';
+    if (method === 'GET') return query.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects';
+    if (method === 'PUT') return 'CreateBucket';
+    if (method === 'DELETE') return 'DeleteBucket';
+    return unknown;
   }
-  return `unknown ${method} ${object ? '/<bucket>/<key>' : '/<bucket>'}?${[...query.keys()].join('&')}`;
+  if (method === 'HEAD') return 'HeadObject';
+  if (method === 'GET' && has('uploadId')) return 'ListParts';
+  if (method === 'GET') return 'GetObject';
+  if (method === 'PUT' && has('partNumber')) return copy ? 'UploadPartCopy' : 'UploadPart';
+  if (method === 'PUT') return copy ? 'CopyObject' : 'PutObject';
+  if (method === 'POST' && has('uploadId')) return 'CompleteMultipartUpload';
+  if (method === 'DELETE' && has('uploadId')) return 'AbortMultipartUpload';
+  if (method === 'DELETE') return 'DeleteObject';
+  return unknown;
 }
 
 function apiGatewayOperation(method: string, path: string): string {
@@ -69,11 +128,14 @@ export function nameRequest(method: string, url: string, headers: Readonly<Recor
   const target = headers['x-amz-target'];
   let operation: string;
   if (target !== undefined) operation = target.split('.').pop() ?? target;
-  else if (service === 'S3') operation = s3Operation(method, path, parsed.searchParams);
+  else if (service === 'S3') operation = s3Operation(method, path, parsed.searchParams, headers);
   else if (service === 'API Gateway') operation = apiGatewayOperation(method, path);
   else operation = new URLSearchParams(body).get('Action') ?? `unknown ${method} ${path}`;
   const kept: Record<string, string> = {};
-  if (headers['if-none-match'] !== undefined) kept['if-none-match'] = headers['if-none-match'];
+  for (const name of ['if-none-match', 'x-amz-copy-source']) {
+    const value = headers[name];
+    if (value !== undefined) kept[name] = value;
+  }
   // Object bodies (Parquet, CSV, JSON files) are data, not parameters.
   const parameters = service === 'S3' ? '' : body;
   return { service, operation, httpMethod: method, url: parsed.pathname + parsed.search, body: parameters, region, headers: kept };

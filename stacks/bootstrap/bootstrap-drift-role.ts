@@ -17,6 +17,7 @@ import { policyDocument, s3BucketArn } from '../shared/iam';
 import type { PolicyStatement } from '../shared/iam';
 import { bootstrapStackName } from '../stack-names';
 import { GITHUB_OIDC_HOST, bootstrapDriftRoleName, deployRoleNames, roleArn, workflowRef } from './deploy-roles';
+import { keysOperatorRoleName } from './keys-operator-role';
 import { roleBoundaryArn } from './role-boundary';
 import { SESSION_SECONDS } from './session-limits';
 
@@ -55,7 +56,10 @@ function readStatements(props: BootstrapDriftRoleProps): PolicyStatement[] {
   const { config, accountId } = props;
   const bucket = s3BucketArn(config.bootstrap.stateBucket);
   const key = bootstrapStateKey(props.stackName);
-  const roles = [...props.environments.flatMap((env) => Object.values(deployRoleNames(env))), bootstrapDriftRoleName(config)].map((n) => roleArn(accountId, n));
+  const roles = [
+    ...props.environments.flatMap((env) => [...Object.values(deployRoleNames(env)), keysOperatorRoleName(env)]),
+    bootstrapDriftRoleName(config),
+  ].map((n) => roleArn(accountId, n));
   const isStateAccount = accountId === config.bootstrap.accountId;
   return [
     {

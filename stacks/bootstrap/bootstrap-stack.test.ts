@@ -1,3 +1,4 @@
+import { keysOperatorRoleName } from './keys-operator-role';
 import { platformConfig } from '../../config/environments';
 import { billingStackName, bootstrapStackName } from '../stack-names';
 import { asObject, onlyResource, resourcesOf, synthPlatform } from '../testing/synth-platform';
@@ -154,6 +155,24 @@ describe('bootstrap stacks', () => {
     const synth = stack(bootstrapStackName(env.accountId, stateAccount));
     const names = deployRoleNames(env);
 
+    it('keys operator: trusted by its own account only (people through their own policy), and the only role trusting an AWS principal', () => {
+      const role = roleNamed(synth, keysOperatorRoleName(env));
+      expect(JSON.parse(String(role.assume_role_policy))).toEqual({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${env.accountId}:root` }, Action: 'sts:AssumeRole' }],
+      });
+      const trustingAws = [...resourcesOf(synth, 'aws_iam_role').values()]
+        .filter((r) => String(r.assume_role_policy).includes('"AWS"'))
+        .map((r) => r.name)
+        .sort();
+      expect(trustingAws).toEqual(
+        platformConfig.environments
+          .filter((e) => e.accountId === env.accountId)
+          .map((e) => keysOperatorRoleName(e))
+          .sort(),
+      );
+    });
+
     it('trusts GitHub OIDC of the configured repository', () => {
       expect(onlyResource(synth, 'aws_iam_openid_connect_provider')).toMatchObject({
         url: 'https://token.actions.githubusercontent.com',
@@ -181,7 +200,10 @@ describe('bootstrap stacks', () => {
         expect(resources.join(' ')).not.toContain('.tflock');
         for (const resource of resources) {
           if (resource === '*') expect(['RefreshLogs', 'RandomPassword']).toContain(s.Sid);
-          else if (!/^arn:aws:(s3:::ubb-terraform-state|apigateway:|cloudfront::|glue:[^:]+:[0-9]+:catalog$)/.test(resource)) {
+          // Generated ids: API Gateway, CloudFront and log deliveries (delivery:*) are scoped by account or region only.
+          else if (
+            !/^arn:aws:(s3:::ubb-terraform-state|apigateway:|cloudfront::|glue:[^:]+:[0-9]+:catalog$|logs:us-east-1:[0-9]+:delivery:\*$)/.test(resource)
+          ) {
             expect({ sid: s.Sid, resource }).toEqual({
               sid: s.Sid,
               resource: expect.stringMatching(new RegExp(`(${env.prefix}|${env.prefix.replace(/-/g, '_')})`)),
@@ -222,6 +244,18 @@ describe('bootstrap stacks', () => {
       ];
       for (const action of escalations) {
         for (const role of deployRoles) expect({ action, role, decision: decide(policy.Statement, action, role) }).toEqual({ action, role, decision: 'deny' });
+      }
+    });
+
+    // UNVERIFIED which ARN SNS authorizes subscription calls against (deploy-roles.ts,
+    // alarmTopicAndSubscriptions): both roles name the topic and its subscriptions.
+    it('plan and apply roles: the alarm topic and <topic>:* for its subscriptions', () => {
+      const topic = `arn:aws:sns:${env.region}:${env.accountId}:${env.prefix}-usage-alarms`;
+      for (const role of ['plan', 'apply']) {
+        const sns = inlinePolicy(synth, `aws_iam_role.roles-${env.name}_${role}_`).Statement.filter((s) =>
+          [s.Action].flat().some((a) => String(a).startsWith('sns:')),
+        );
+        expect({ role, resources: sns.map((s) => s.Resource) }).toEqual({ role, resources: [[topic, `${topic}:*`]] });
       }
     });
 

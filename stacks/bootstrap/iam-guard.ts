@@ -1,8 +1,10 @@
 /**
- * What the apply role may do to IAM, and nothing more: it manages the environment's own roles
- * (role/<prefix>-*) only while they carry the environment's permissions boundary
- * (role-boundary.ts), attaches only allow-listed managed policies, passes roles only to the
- * services the stacks use, and can never touch a deploy role or the boundary itself.
+ * What the apply role may do to IAM, and nothing more: it manages only roles under the
+ * environment's bounded path (role/<prefix>-bounded/*, role-boundary.ts boundedRolePath) and only
+ * while they carry the environment's permissions boundary (role-boundary.ts), attaches only
+ * allow-listed managed policies, passes roles only to the services the stacks use, tags roles only
+ * with the standard tag keys, and can never touch a deploy role (they live at the root path, outside
+ * every grant) or the boundary itself.
  *
  * Every action and condition key below is taken from the Service Authorization Reference for IAM
  * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html;
@@ -13,8 +15,9 @@
  *   UpdateAssumeRolePolicy, UpdateRole, UpdateRoleDescription, DeleteRole: the boundary the role
  *   has (or, for CreateRole and PutRolePermissionsBoundary, is given);
  * - iam:PolicyARN (ARN) on AttachRolePolicy and DetachRolePolicy;
- * - iam:PassedToService (String) on PassRole;
- * - TagRole, UntagRole and the policy actions (CreatePolicyVersion, SetDefaultPolicyVersion,
+ * - iam:PassedToService (String) and iam:AssociatedResourceArn (ARN) on PassRole;
+ * - aws:TagKeys on TagRole and UntagRole (and CreateRole, for the tags it is created with);
+ * - TagRole, UntagRole (beyond aws:TagKeys) and the policy actions (CreatePolicyVersion, SetDefaultPolicyVersion,
  *   DeletePolicy, DeletePolicyVersion) have no such key, so they are scoped by resource only.
  * A condition key absent from the request makes a negated operator (ArnNotEquals, StringNotEquals)
  * match, so the Deny statements also catch a request with no boundary at all
@@ -23,7 +26,7 @@
  * What no IAM policy can enforce: the content of a trust policy. CreateRole accepts any
  * AssumeRolePolicyDocument and neither CreateRole nor UpdateAssumeRolePolicy has a condition key
  * on the principals it names (see the keys above). So a merged change can still create a
- * <prefix>-* role that trusts another account or another repository's GitHub subject. What stops
+ * role under the bounded path that trusts another account or another repository's GitHub subject. What stops
  * that from mattering, and from passing review:
  * 1. the boundary: such a role can do at most what the boundary allows (write the environment's
  *    Lambda log groups), whoever assumes it;
@@ -38,7 +41,8 @@
  */
 import type { EnvironmentConfig } from '../../config/types';
 import type { PolicyStatement } from '../shared/iam';
-import { ROLE_SERVICES } from './role-boundary';
+import { TAG_KEYS } from '../shared/tags';
+import { boundedRolesArn, ROLE_SERVICES } from './role-boundary';
 
 /**
  * Managed policies the apply role may attach to the roles it creates. Empty: the stacks give their
@@ -47,8 +51,29 @@ import { ROLE_SERVICES } from './role-boundary';
  */
 export const ATTACHABLE_POLICY_ARNS: readonly string[] = [];
 
+/** The tag keys the apply role may set on or remove from the roles it manages. */
+export const ROLE_TAG_KEYS: readonly string[] = Object.values(TAG_KEYS);
+
+/** Every IAM action that changes a role or hands it to a service: allowed, if at all, only under the bounded path. */
+const ROLE_CHANGES = [
+  'iam:CreateRole',
+  'iam:DeleteRole',
+  'iam:UpdateRole',
+  'iam:UpdateRoleDescription',
+  'iam:UpdateAssumeRolePolicy',
+  'iam:PutRolePolicy',
+  'iam:DeleteRolePolicy',
+  'iam:AttachRolePolicy',
+  'iam:DetachRolePolicy',
+  'iam:PutRolePermissionsBoundary',
+  'iam:DeleteRolePermissionsBoundary',
+  'iam:TagRole',
+  'iam:UntagRole',
+  'iam:PassRole',
+] as const;
+
 export interface IamGuardProps {
-  readonly env: Pick<EnvironmentConfig, 'prefix' | 'accountId'>;
+  readonly env: Pick<EnvironmentConfig, 'prefix' | 'accountId' | 'region'>;
   /** The environment's permissions boundary (roleBoundaryArn). */
   readonly boundaryArn: string;
   /** Roles the apply role may never touch: the deploy roles themselves. */
@@ -61,7 +86,7 @@ export interface IamGuardProps {
 export function applyRoleIamStatements(props: IamGuardProps): PolicyStatement[] {
   const { env, boundaryArn } = props;
   const attachable = props.attachablePolicyArns ?? ATTACHABLE_POLICY_ARNS;
-  const ownRoles = `arn:aws:iam::${env.accountId}:role/${env.prefix}-*`;
+  const ownRoles = boundedRolesArn(env);
   const withBoundary = { ArnEquals: { 'iam:PermissionsBoundary': boundaryArn } };
   return [
     {
@@ -94,12 +119,9 @@ export function applyRoleIamStatements(props: IamGuardProps): PolicyStatement[] 
           },
         ]),
     {
-      // Tag-on-create needs iam:TagRole (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags_roles.html).
-      Sid: 'OwnRolesTagsAndReads',
+      Sid: 'OwnRolesReads',
       Effect: 'Allow',
       Action: [
-        'iam:TagRole',
-        'iam:UntagRole',
         'iam:GetRole',
         'iam:GetRolePolicy',
         'iam:ListRolePolicies',
@@ -108,6 +130,14 @@ export function applyRoleIamStatements(props: IamGuardProps): PolicyStatement[] 
         'iam:ListInstanceProfilesForRole',
       ],
       Resource: ownRoles,
+    },
+    {
+      // Tag-on-create needs iam:TagRole (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags_roles.html).
+      Sid: 'OwnRolesStandardTags',
+      Effect: 'Allow',
+      Action: ['iam:TagRole', 'iam:UntagRole'],
+      Resource: ownRoles,
+      Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [...ROLE_TAG_KEYS] } },
     },
     {
       Sid: 'PassOwnRolesToStackServices',
@@ -119,6 +149,14 @@ export function applyRoleIamStatements(props: IamGuardProps): PolicyStatement[] 
     // The Deny statements repeat the limits above so that a later, wider Allow cannot undo them:
     // an explicit Deny wins over every Allow
     // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
+    {
+      // A role outside the bounded path (the deploy roles, any role of another team) is never
+      // created, changed, tagged or passed, whatever its name.
+      Sid: 'OnlyTheBoundedPath',
+      Effect: 'Deny',
+      Action: [...ROLE_CHANGES],
+      NotResource: ownRoles,
+    },
     {
       Sid: 'NeverWithoutBoundary',
       Effect: 'Deny',
@@ -155,14 +193,33 @@ export function applyRoleIamStatements(props: IamGuardProps): PolicyStatement[] 
       Condition: { StringNotEquals: { 'iam:PassedToService': [...ROLE_SERVICES] } },
     },
     {
+      // Only where the service sets the key (see above): a role goes only to the environment's functions.
+      Sid: 'PassOnlyForOwnFunctions',
+      Effect: 'Deny',
+      Action: 'iam:PassRole',
+      Resource: '*',
+      // Null false: the key is in the request. Without it a negated operator (and any ...IfExists)
+      // would match an absent key and deny every pass.
+      Condition: {
+        ArnNotLike: { 'iam:AssociatedResourceArn': `arn:aws:lambda:${env.region}:${env.accountId}:function:${env.prefix}-*` },
+        Null: { 'iam:AssociatedResourceArn': 'false' },
+      },
+    },
+    {
+      Sid: 'OnlyStandardTagKeys',
+      Effect: 'Deny',
+      Action: ['iam:TagRole', 'iam:UntagRole'],
+      Resource: '*',
+      Condition: { 'ForAnyValue:StringNotEquals': { 'aws:TagKeys': [...ROLE_TAG_KEYS] } },
+    },
+    {
       Sid: 'NeverTheBoundaryPolicy',
       Effect: 'Deny',
       Action: ['iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:DeletePolicyVersion', 'iam:DeletePolicy', 'iam:TagPolicy', 'iam:UntagPolicy'],
       Resource: boundaryArn,
     },
     {
-      // role/<prefix>-* includes the deploy roles themselves: they are changed only by the
-      // bootstrap, applied by an administrator.
+      // Outside the bounded path already; named as well so that no later statement can reach them.
       Sid: 'NeverTheDeployRoles',
       Effect: 'Deny',
       Action: 'iam:*',

@@ -24,6 +24,24 @@ export function roleBoundaryArn(env: Pick<EnvironmentConfig, 'prefix' | 'account
   return `arn:aws:iam::${env.accountId}:policy/${roleBoundaryName(env)}`;
 }
 
+/**
+ * The IAM path of every role the apply role creates, e.g. /ubb-dev-bounded/. The apply role's IAM
+ * permissions name only role/<prefix>-bounded/* (iam-guard.ts), and the deploy roles live at the
+ * root path, so no grant of the apply role can ever name a deploy role, whatever its name. A role's
+ * ARN carries its path (arn:aws:iam::<account>:role/<path><name>) and IAM authorizes role actions
+ * against that ARN (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns);
+ * a role name is unique in the account whatever its path, so a bounded role can never take a
+ * deploy role's name.
+ */
+export function boundedRolePath(env: Pick<EnvironmentConfig, 'prefix'>): string {
+  return `/${env.prefix}-bounded/`;
+}
+
+/** Every role under the bounded path: arn:aws:iam::<account>:role/<prefix>-bounded/*. */
+export function boundedRolesArn(env: Pick<EnvironmentConfig, 'prefix' | 'accountId'>): string {
+  return `arn:aws:iam::${env.accountId}:role${boundedRolePath(env)}*`;
+}
+
 /** The services whose roles the stacks create; a created role may trust (and be passed to) only these. */
 export const ROLE_SERVICES: readonly string[] = ['lambda.amazonaws.com'];
 

@@ -53,7 +53,7 @@ export const IAM_WILDCARD_EXCEPTIONS: readonly WildcardException[] = [
     sid: 'RefreshLogs',
     actions: ['logs:Describe*'],
     anyResource: true,
-    why: 'plan role: DescribeLogGroups and the v2 log-delivery reads have generated ids or no resource-level scope; read-only.',
+    why: 'plan role: logs:Describe* (DescribeLogGroups) has no resource type, so only Resource "*" grants it; read-only.',
   },
   { sid: 'Buckets', actions: ['s3:*'], why: `${APPLY} (buckets and their configuration sub-resources).` },
   {
@@ -63,12 +63,6 @@ export const IAM_WILDCARD_EXCEPTIONS: readonly WildcardException[] = [
   },
   { sid: 'Functions', actions: ['lambda:*'], why: `${APPLY} (only functions named <prefix>-*).` },
   { sid: 'LogGroups', actions: ['logs:*'], why: `${APPLY} (only /aws/lambda/<prefix>-* log groups).` },
-  {
-    sid: 'LogDelivery',
-    actions: ['logs:*Delivery*'],
-    anyResource: true,
-    why: 'apply role: CloudFront v2 log delivery sources, destinations and deliveries get generated ids; the vended-logs APIs also need account-level calls.',
-  },
   {
     sid: 'CloudFront',
     actions: ['cloudfront:*'],
