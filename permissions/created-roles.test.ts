@@ -9,7 +9,7 @@
 import { platformConfig } from '../config/environments';
 import type { EnvironmentConfig } from '../config/types';
 import { roleArn } from '../stacks/bootstrap/deploy-roles';
-import { ROLE_SERVICES, roleBoundaryArn } from '../stacks/bootstrap/role-boundary';
+import { boundedRolePath, ROLE_SERVICES, roleBoundaryArn } from '../stacks/bootstrap/role-boundary';
 import { billingStackName } from '../stacks/stack-names';
 import { resourcesOf } from '../stacks/testing/synth-platform';
 import type { JsonObject, SynthesizedStack } from '../stacks/testing/synth-platform';
@@ -57,6 +57,10 @@ describe.each(platformConfig.environments.map((env) => [env.name, env] as const)
   test.each(roles.map(([id, role]) => [id, role] as const))('%s carries the boundary and trusts only the stack services', (_id, role) => {
     expect(role.permissions_boundary).toBe(roleBoundaryArn(env));
     expect(trustProblems(String(role.assume_role_policy))).toEqual([]);
+  });
+
+  test.each(roles.map(([id, role]) => [id, role] as const))('%s lives under the bounded path, the only one the apply role may manage', (_id, role) => {
+    expect(role.path).toBe(boundedRolePath(env));
   });
 });
 

@@ -338,7 +338,7 @@ describe.each(environments)('billing stack %s', (_name, env, synth) => {
         expect(group?.retention_in_days).toBe(env.logRetentionDays);
         expect(asObject(f.logging_config).log_group).toBe(ref(groupAddress, 'name'));
         const roleAddress = String(f.role).replace(/^\$\{(.*)\.arn\}$/, '$1');
-        const rolePolicies = policies.filter((p) => p.role === ref(roleAddress, 'name'));
+        const rolePolicies = policies.filter((p) => p.role === ref(roleAddress, 'id'));
         expect(rolePolicies).toHaveLength(1);
         expect(JSON.parse(String(rolePolicies[0].policy))).toEqual({
           Version: '2012-10-17',

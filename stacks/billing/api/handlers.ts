@@ -19,6 +19,7 @@ import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { HANDLERS, bundleHandler, writeFileAtomically } from '../../../lambdas/bundle';
 import type { HandlerSpec } from '../../../lambdas/bundle';
 import { ORIGIN_SECRET_ENV } from '../../../contracts/origin-secret';
+import { boundedRolePath } from '../../bootstrap/role-boundary';
 import { assumeRolePolicy, policyDocument } from '../../shared/iam';
 import { zipSync } from '../../shared/zip';
 
@@ -78,9 +79,13 @@ export class HandlerFunctions extends Construct {
         description: `Execution role of ${functionName}: writes its own log group, nothing else`,
         assumeRolePolicy: assumeRolePolicy('lambda.amazonaws.com'),
         permissionsBoundary: props.permissionsBoundary,
+        // The apply role may manage only roles under this path (stacks/bootstrap/role-boundary.ts).
+        path: boundedRolePath({ prefix: props.prefix }),
       });
       new IamRolePolicy(this, `${spec.name}-logs-policy`, {
-        role: role.name,
+        // The id, not the name: a change of path replaces the role, and a policy naming it by name
+        // would be deleted with the old role and not recreated (seen with provider 5.100.0 on moto).
+        role: role.id,
         name: 'own-log-group-only',
         policy: policyDocument([{ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroup.arn}:*` }]),
       });
