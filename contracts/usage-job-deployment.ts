@@ -1,22 +1,19 @@
 /**
  * The usage-job deployment file: written by Terraform (billing stack) as a JSON object in the
- * usage bucket, read by the usage job in AWS. It is the fingerprint map (docs/contracts.md, key fingerprint): Terraform
- * computes each key's fingerprint from the key value (substr(sha256(value), 0, 16)), so the job
- * attributes traffic without ever reading a key value.
+ * usage bucket, read by the usage job in AWS. It names what the stack created and AWS generated:
+ * the distribution, the buckets, the Athena and Glue names, each usage plan's API Gateway id and
+ * quota, and where the key registry lives. Customers and their key fingerprints are not in it:
+ * they are data in the key registry (docs/keys.md), which the job reads at run time, so Terraform
+ * never sees a key.
  */
 import { resourceNames, type NamedEnvironment } from './resource-names';
 
 export const USAGE_JOB_DEPLOYMENT_KEY = 'config/usage-job.json';
 
-export interface DeployedApiKey {
-  /** ApiKeyConfig.id, e.g. "acme". */
-  readonly id: string;
-  readonly customer: string;
-  /** Fingerprint (docs/contracts.md) of the key value. */
-  readonly fingerprint: string;
-  /** API Gateway's id of the key (not its value), for GetUsage. */
-  readonly apiGatewayKeyId: string;
-  /** API Gateway's id of the key's usage plan, for GetUsage and the quota. */
+/** The key registry's object in the registry bucket (keys/registry-s3.ts). */
+export const KEY_REGISTRY_OBJECT = 'registry.json';
+
+export interface DeployedUsagePlan {
   readonly usagePlanId: string;
   readonly monthlyQuota: number;
 }
@@ -31,14 +28,17 @@ export interface UsageJobDeployment {
   readonly athenaWorkgroup: string;
   readonly glueDatabase: string;
   readonly glueTable: string;
-  readonly keys: readonly DeployedApiKey[];
+  /** Where the key registry is: s3://<bucket>/<key>. */
+  readonly keyRegistry: { readonly bucket: string; readonly key: string };
+  /** The environment's usage plans by name (as in config/environments.ts usagePlans). */
+  readonly usagePlans: Readonly<Record<string, DeployedUsagePlan>>;
 }
 
 /** The deployment file of an environment: names from resource-names.ts, plus what AWS generated. */
 export function usageJobDeployment(
   env: NamedEnvironment & { readonly region: string },
   distributionId: string,
-  keys: readonly DeployedApiKey[],
+  usagePlans: Readonly<Record<string, DeployedUsagePlan>>,
 ): UsageJobDeployment {
   const names = resourceNames(env);
   return {
@@ -51,6 +51,7 @@ export function usageJobDeployment(
     athenaWorkgroup: names.athenaWorkgroup,
     glueDatabase: names.glueDatabase,
     glueTable: names.glueTable,
-    keys,
+    keyRegistry: { bucket: names.keyRegistryBucket, key: KEY_REGISTRY_OBJECT },
+    usagePlans,
   };
 }

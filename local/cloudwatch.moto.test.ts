@@ -7,6 +7,7 @@ import { AwsQueryProtocol } from '@aws-sdk/core/protocols';
 import { API_KEY_DIMENSION, METRICS, metricsNamespace } from '../contracts/metrics';
 import { platformConfig } from '../config/environments';
 import { useMotoServer } from '../test-support/moto-server';
+import { LOCAL_SEED_KEYS } from './seed-keys';
 import { removeTempDirs, startPlatformProcess, type PlatformProcess } from './testing/platform-process';
 
 jest.setTimeout(120_000);
@@ -43,7 +44,7 @@ test("usage runs publish the usage job's metrics to the endpoint", async () => {
         }),
       )
     ).Datapoints?.map((d) => d.Maximum);
-  const quota = platformConfig.local.usagePlans[platformConfig.local.apiKeys.find((k) => k.id === 'acme')!.plan].monthlyQuota;
+  const quota = platformConfig.local.usagePlans[LOCAL_SEED_KEYS.find((k) => k.id === 'acme')!.plan].monthlyQuota;
   expect(await maximum(METRICS.quotaUsedPercent.name, [{ Name: API_KEY_DIMENSION, Value: 'acme' }])).toEqual([(100 * 4) / quota]);
   expect(await maximum(METRICS.billableRequests.name)).toEqual([4]);
   expect(platform.stderr()).not.toContain('publishing metrics failed');

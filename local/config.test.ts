@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { platformConfig } from '../config/environments';
 import { readSettings, SettingsError, type LocalSettings } from './config';
+import { localSeedKeys } from './seed-keys';
 import { removeTempDirs, tempDir } from './testing/platform-process';
 
 test('defaults: the local environment of the config, port 3000, state in .local', () => {
@@ -32,12 +33,12 @@ test('an environment override replaces top-level fields and is validated like th
   const good = join(dir, 'good.json');
   writeFileSync(good, JSON.stringify({ apiKeys: [{ id: 'solo', customer: 'Solo', plan: 'basic' }] }));
   const s = readSettings([], { LOCAL_ENVIRONMENT_FILE: good }) as LocalSettings;
-  expect(s.environment.apiKeys.map((k) => k.id)).toEqual(['solo']);
+  expect(localSeedKeys(s.environment).map((k) => k.id)).toEqual(['solo']);
   expect(s.environment.usagePlans).toEqual(platformConfig.local.usagePlans);
 
   const bad = join(dir, 'bad.json');
-  writeFileSync(bad, JSON.stringify({ apiKeys: [{ id: 'solo', customer: 'Solo', plan: 'gold' }] }));
-  expect(() => readSettings([], { LOCAL_ENVIRONMENT_FILE: bad })).toThrow(/apiKeys\[0\]\.plan "gold" is not a usage plan/);
+  writeFileSync(bad, JSON.stringify({ usagePlans: { basic: { monthlyQuota: 0, rateLimit: 5, burstLimit: 10 } } }));
+  expect(() => readSettings([], { LOCAL_ENVIRONMENT_FILE: bad })).toThrow(/usagePlans\.basic\.monthlyQuota must be a positive integer/);
   writeFileSync(bad, '[1]');
   expect(() => readSettings([], { LOCAL_ENVIRONMENT_FILE: bad })).toThrow(/must hold a JSON object of environment fields/);
 });

@@ -14,11 +14,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { platformConfig } from '../config/environments';
-import type { EnvironmentConfig } from '../config/types';
+import type { LocalEnvironment } from './seed-keys';
 import { platformConfigProblems } from '../config/validate';
 
 export interface LocalSettings {
-  readonly environment: EnvironmentConfig;
+  readonly environment: LocalEnvironment;
   readonly port: number;
   readonly stateDir: string;
   readonly flushIntervalMs: number;
@@ -73,7 +73,7 @@ function integerSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, 
 }
 
 /** The local environment, with the override file's top-level fields applied and validated. */
-export function localEnvironment(overrideFile: string | undefined): EnvironmentConfig {
+export function localEnvironment(overrideFile: string | undefined): LocalEnvironment {
   if (overrideFile === undefined || overrideFile === '') return platformConfig.local;
   if (!existsSync(overrideFile)) throw new SettingsError(`LOCAL_ENVIRONMENT_FILE ${overrideFile} does not exist`);
   let parsed: unknown;
@@ -85,7 +85,7 @@ export function localEnvironment(overrideFile: string | undefined): EnvironmentC
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new SettingsError(`LOCAL_ENVIRONMENT_FILE ${overrideFile} must hold a JSON object of environment fields`);
   }
-  const environment = { ...platformConfig.local, ...(parsed as Partial<EnvironmentConfig>), name: platformConfig.local.name };
+  const environment = { ...platformConfig.local, ...(parsed as Partial<LocalEnvironment>), name: platformConfig.local.name };
   const problems = platformConfigProblems({ ...platformConfig, local: environment });
   if (problems.length > 0) {
     throw new SettingsError(`LOCAL_ENVIRONMENT_FILE ${overrideFile} is not a valid environment: ${problems.join('; ')}`);

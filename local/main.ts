@@ -5,6 +5,7 @@
 import { relative } from 'node:path';
 import { HELP, readSettings, SettingsError, type LocalSettings } from './config';
 import { startLocalPlatform, type LocalPlatform } from './platform';
+import { localSeedKeys } from './seed-keys';
 import { cloudWatchUsagePublisher } from '../usage-job/aws/index';
 
 /** Credentials local AWS-compatible servers accept, used when the environment sets none. */
@@ -15,7 +16,7 @@ function banner(platform: LocalPlatform, settings: LocalSettings): string {
   const env = settings.environment;
   const rel = relative(process.cwd(), settings.stateDir);
   const state = rel === '' ? '.' : rel.startsWith('..') ? settings.stateDir : rel;
-  const plans = env.apiKeys
+  const plans = localSeedKeys(env)
     .map((k) => {
       const p = env.usagePlans[k.plan];
       return `    ${k.id} (${k.customer}): plan ${k.plan}, ${p.monthlyQuota} requests/month, ${p.rateLimit}/s, burst ${p.burstLimit}`;

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { apiKeyFingerprint, isWellFormedApiKey } from '../contracts/api-key';
-import type { UsageJobDeployment } from '../contracts/usage-job-deployment';
+import type { LegacyUsageJobDeployment } from './aws/deployment-file';
 import { isRecord } from '../contracts/json';
 import { KEY_ID, MAX_KEY_ID_LENGTH } from '../contracts/name-rules';
 
@@ -66,6 +66,6 @@ export function readKeysFile(path: string): ConfiguredKey[] {
 }
 
 /** Keys of a deployed environment: the stack's fingerprint map (no key values). */
-export function keysFromDeployment(deployment: UsageJobDeployment): ConfiguredKey[] {
+export function keysFromDeployment(deployment: LegacyUsageJobDeployment): ConfiguredKey[] {
   return deployment.keys.map((k) => ({ id: k.id, name: k.customer, fingerprint: k.fingerprint, quota: k.monthlyQuota }));
 }

@@ -2,7 +2,7 @@
 import type { ProxyEvent, ProxyHandler } from '../../lambdas/handlers/http';
 import { ORIGIN_SECRET_HEADER } from '../../contracts/origin-secret';
 import { platformConfig } from '../../config/environments';
-import type { EnvironmentConfig } from '../../config/types';
+import type { LocalEnvironment } from '../seed-keys';
 import type { LocalApiKey } from '../keys/key-store';
 import { removeTempDirs, tempDir } from '../testing/platform-process';
 import { LocalApiGateway } from './gateway';
@@ -15,7 +15,7 @@ const keys: LocalApiKey[] = [
   { id: 'acme', name: 'Acme', value: 'A'.repeat(40), quotaPerMonth: 3 },
   { id: 'globex', name: 'Globex', value: 'G'.repeat(40), quotaPerMonth: 1000 },
 ];
-const environment: EnvironmentConfig = {
+const environment: LocalEnvironment = {
   ...platformConfig.local,
   usagePlans: { q: { monthlyQuota: 3, rateLimit: 1000, burstLimit: 1000 }, t: { monthlyQuota: 1000, rateLimit: 1, burstLimit: 2 } },
   apiKeys: [

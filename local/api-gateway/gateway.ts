@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type { ProxyHandler, ProxyResult } from '../../lambdas/handlers/http';
 import { API_KEY_HEADER } from '../../contracts/api-key';
 import { ORIGIN_SECRET_HEADER } from '../../contracts/origin-secret';
-import type { EnvironmentConfig } from '../../config/types';
+import { localSeedKeys, type LocalEnvironment } from '../seed-keys';
 import type { LocalApiKey } from '../keys/key-store';
 import { buildProxyEvent, type ForwardedRequest } from './proxy-event';
 import type { QuotaCounter } from './quota';
@@ -41,13 +41,13 @@ export class LocalApiGateway {
   private readonly stage: string;
 
   constructor(
-    environment: EnvironmentConfig,
+    environment: LocalEnvironment,
     keys: readonly LocalApiKey[],
     private readonly routes: Routes,
     private readonly quota: QuotaCounter,
     private readonly originSecret: string,
   ) {
-    for (const configured of environment.apiKeys) {
+    for (const configured of localSeedKeys(environment)) {
       const key = keys.find((k) => k.id === configured.id);
       if (key === undefined) throw new Error(`no key value for configured key ${configured.id}`);
       const plan = environment.usagePlans[configured.plan];

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { isWellFormedApiKey } from '../../contracts/api-key';
 import { keysFromFileContent } from '../../usage-job/configured-keys';
 import { platformConfig } from '../../config/environments';
+import { LOCAL_SEED_KEYS } from '../seed-keys';
 import { removeTempDirs, tempDir } from '../testing/platform-process';
 import { generateKeyValue, KEYS_FILE, loadOrCreateKeys } from './key-store';
 
@@ -21,11 +22,11 @@ test('keys.json is written once in the usage CLI keys format (docs/contracts.md)
   const dir = tempDir('keys-');
   const first = loadOrCreateKeys(dir, local);
   expect(first.map((k) => ({ id: k.id, name: k.name, quotaPerMonth: k.quotaPerMonth }))).toEqual(
-    local.apiKeys.map((k) => ({ id: k.id, name: k.customer, quotaPerMonth: local.usagePlans[k.plan].monthlyQuota })),
+    LOCAL_SEED_KEYS.map((k) => ({ id: k.id, name: k.customer, quotaPerMonth: local.usagePlans[k.plan].monthlyQuota })),
   );
   const file = join(dir, KEYS_FILE);
   expect(statSync(file).mode & 0o077).toBe(0); // readable by the owner only
-  expect(keysFromFileContent(JSON.parse(readFileSync(file, 'utf8')), file).map((k) => k.id)).toEqual(local.apiKeys.map((k) => k.id));
+  expect(keysFromFileContent(JSON.parse(readFileSync(file, 'utf8')), file).map((k) => k.id)).toEqual(LOCAL_SEED_KEYS.map((k) => k.id));
   const again = loadOrCreateKeys(dir, local);
   expect(again).toEqual(first);
 });
@@ -36,7 +37,7 @@ test('a key added to the config gets a value; existing values and new quotas are
   const grown = {
     ...local,
     usagePlans: { ...local.usagePlans, basic: { ...local.usagePlans.basic, monthlyQuota: 500 } },
-    apiKeys: [...local.apiKeys, { id: 'initech', customer: 'Initech', plan: 'basic' }],
+    apiKeys: [...LOCAL_SEED_KEYS, { id: 'initech', customer: 'Initech', plan: 'basic' }],
   };
   const second = loadOrCreateKeys(dir, grown);
   expect(second.slice(0, first.length).map((k) => k.value)).toEqual(first.map((k) => k.value));

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isWellFormedApiKey } from '../../contracts/api-key';
-import type { EnvironmentConfig } from '../../config/types';
+import { localSeedKeys, type LocalEnvironment } from '../seed-keys';
 import { writeFileAtomic } from '../../usage-job/atomic-file';
 
 export interface LocalApiKey {
@@ -40,11 +40,11 @@ export function generateKeyValue(): string {
 }
 
 /** Loads the keys file, adds a value for every configured key that has none, and saves it. */
-export function loadOrCreateKeys(stateDir: string, environment: EnvironmentConfig): LocalApiKey[] {
+export function loadOrCreateKeys(stateDir: string, environment: LocalEnvironment): LocalApiKey[] {
   const file = join(stateDir, KEYS_FILE);
   const existing = existsSync(file) ? readKeysFile(file) : [];
   const valueById = new Map(existing.map((k) => [k.id, k.value]));
-  const keys = environment.apiKeys.map((key) => ({
+  const keys = localSeedKeys(environment).map((key) => ({
     id: key.id,
     name: key.customer,
     value: valueById.get(key.id) ?? generateKeyValue(),

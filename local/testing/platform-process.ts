@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { EnvironmentConfig } from '../../config/types';
+import type { LocalEnvironment } from '../seed-keys';
 import type { LocalApiKey } from '../keys/key-store';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -41,7 +41,7 @@ export function removeTempDirs(): void {
 export interface StartProcessOptions {
   readonly stateDir?: string;
   /** Fields replacing those of the local environment (LOCAL_ENVIRONMENT_FILE). */
-  readonly environment?: Partial<EnvironmentConfig>;
+  readonly environment?: Partial<LocalEnvironment>;
   readonly env?: Record<string, string>;
   /** Command-line arguments for local/main.ts. */
   readonly args?: readonly string[];

@@ -1,13 +1,13 @@
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { useMotoServer } from '../../test-support/moto-server';
-import { USAGE_JOB_DEPLOYMENT_KEY, type UsageJobDeployment } from '../../contracts/usage-job-deployment';
+import { USAGE_JOB_DEPLOYMENT_KEY } from '../../contracts/usage-job-deployment';
 import { s3Client } from './clients';
-import { DeploymentFileError, parseUsageJobDeployment, readUsageJobDeployment } from './deployment-file';
+import { DeploymentFileError, parseUsageJobDeployment, readUsageJobDeployment, type LegacyUsageJobDeployment } from './deployment-file';
 
 const moto = useMotoServer();
 const BUCKET = 'ubb-dev-usage-111111111111';
 
-const valid: UsageJobDeployment = {
+const valid: LegacyUsageJobDeployment = {
   environment: 'dev',
   accountId: '111111111111',
   region: 'eu-west-1',

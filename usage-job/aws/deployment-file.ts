@@ -5,7 +5,7 @@
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { FINGERPRINT_HEX_LENGTH } from '../../contracts/api-key';
-import { USAGE_JOB_DEPLOYMENT_KEY, type DeployedApiKey, type UsageJobDeployment } from '../../contracts/usage-job-deployment';
+import { USAGE_JOB_DEPLOYMENT_KEY, type UsageJobDeployment } from '../../contracts/usage-job-deployment';
 import { awsErrorCode } from './retry';
 import { ACCOUNT_ID, BUCKET_NAME, KEY_ID, MAX_KEY_ID_LENGTH, NAME, REGION } from '../../contracts/name-rules';
 
@@ -15,6 +15,21 @@ import { ACCOUNT_ID, BUCKET_NAME, KEY_ID, MAX_KEY_ID_LENGTH, NAME, REGION } from
  * https://docs.aws.amazon.com/athena/latest/ug/tables-databases-columns-names.html): only names
  * that never need quoting in Trino or DuckDB are accepted, so an identifier can never carry SQL.
  */
+/**
+ * Stopgap (branch keys-stacks): the per-key list left the contract (customers are registry data).
+ * Until the job reads the registry (keys-runtime), it still requires this legacy `keys` list, so a
+ * deployment file without it fails the run loudly instead of billing nobody.
+ */
+export interface DeployedApiKey {
+  readonly id: string;
+  readonly customer: string;
+  readonly fingerprint: string;
+  readonly apiGatewayKeyId: string;
+  readonly usagePlanId: string;
+  readonly monthlyQuota: number;
+}
+export type LegacyUsageJobDeployment = Omit<UsageJobDeployment, 'keyRegistry' | 'usagePlans'> & { readonly keys: readonly DeployedApiKey[] };
+
 export const SQL_IDENTIFIER = /^[a-z][a-z0-9_]{0,254}$/;
 /** Athena workgroup names: 1-128 of letters, digits, '.', '_' and '-'. */
 const WORKGROUP_NAME = /^[A-Za-z0-9._-]{1,128}$/;
@@ -68,7 +83,7 @@ class Reader {
 }
 
 /** Validates a parsed deployment file. `source` names it in errors (e.g. s3://bucket/key). */
-export function parseUsageJobDeployment(value: Json, source: string): UsageJobDeployment {
+export function parseUsageJobDeployment(value: Json, source: string): LegacyUsageJobDeployment {
   const r = new Reader(source);
   const root = r.object(value, '(root)');
   const header = {
@@ -109,7 +124,7 @@ export function parseUsageJobDeployment(value: Json, source: string): UsageJobDe
 }
 
 /** Reads s3://<bucket>/config/usage-job.json and validates it. */
-export async function readUsageJobDeployment(s3: S3Client, bucket: string, key: string = USAGE_JOB_DEPLOYMENT_KEY): Promise<UsageJobDeployment> {
+export async function readUsageJobDeployment(s3: S3Client, bucket: string, key: string = USAGE_JOB_DEPLOYMENT_KEY): Promise<LegacyUsageJobDeployment> {
   const source = `s3://${bucket}/${key}`;
   let text: string;
   try {

@@ -16,7 +16,6 @@
  * (https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html).
  */
 import { resourceNames, type NamedEnvironment } from '../../contracts/resource-names';
-import type { UsageJobDeployment } from '../../contracts/usage-job-deployment';
 import type { AthenaJobParts, AwsPartsOptions, PublishingParts } from '../aws-parts';
 import { keysFromDeployment, type ConfiguredKey } from '../configured-keys';
 import { hoursForMonth } from '../incremental-run';
@@ -25,7 +24,7 @@ import { AthenaEngine, athenaApi, type AthenaApi, type AthenaEngineOptions } fro
 import { apiGatewayClient, athenaClient, cloudWatchClient, eventBridgeClient, s3Client, type AwsConnection } from './clients';
 import { CloudWatchPublisher, cloudWatchApi, type CloudWatchApi, type Reconciler } from './cloudwatch-publisher';
 import { mapLimit } from '../concurrency';
-import { readUsageJobDeployment } from './deployment-file';
+import { readUsageJobDeployment, type LegacyUsageJobDeployment } from './deployment-file';
 import { EventBridgeNoticeSender, eventBridgeApi, S3NoticeLedger, type EventBridgeApi } from './eventbridge-notices';
 import { ApiGatewayReconciler, apiGatewayUsageApi, type ApiGatewayUsageApi } from './reconciliation';
 import type { BackoffOptions } from './retry';
@@ -88,8 +87,8 @@ function connection(options: AwsBackendOptions, service: Service, region: string
   };
 }
 
-function checkDeployment(deployment: UsageJobDeployment, env: AwsBackendOptions['env'], region: string, source: string): void {
-  const expected: [keyof UsageJobDeployment, string][] = [
+function checkDeployment(deployment: LegacyUsageJobDeployment, env: AwsBackendOptions['env'], region: string, source: string): void {
+  const expected: [keyof LegacyUsageJobDeployment, string][] = [
     ['environment', env.name],
     ['accountId', env.accountId],
     ['region', region],

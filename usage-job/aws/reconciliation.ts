@@ -25,7 +25,7 @@
  * smaller than the day's 429s can hide behind them; a log record's day is its partition hour's day.
  */
 import { GetUsageCommand, type APIGatewayClient, type GetUsageCommandInput, type GetUsageCommandOutput } from '@aws-sdk/client-api-gateway';
-import type { DeployedApiKey } from '../../contracts/usage-job-deployment';
+import type { DeployedApiKey } from './deployment-file';
 import { monthBounds } from '../../sql/hours';
 import type { HourlyUsageRow } from '../types';
 import type { KeyReconciliation, LogShortfall, MonthUsage, Reconciliation } from '../usage-publisher';

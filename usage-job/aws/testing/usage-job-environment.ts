@@ -6,7 +6,8 @@
 import { CreateWorkGroupCommand, type AthenaClient } from '@aws-sdk/client-athena';
 import { CreateBucketCommand, PutObjectCommand, type BucketLocationConstraint, type S3Client } from '@aws-sdk/client-s3';
 import { resourceNames, type NamedEnvironment, type ResourceNames } from '../../../contracts/resource-names';
-import { USAGE_JOB_DEPLOYMENT_KEY, usageJobDeployment, type DeployedApiKey } from '../../../contracts/usage-job-deployment';
+import { USAGE_JOB_DEPLOYMENT_KEY, usageJobDeployment } from '../../../contracts/usage-job-deployment';
+import type { DeployedApiKey } from '../deployment-file';
 
 export async function createUsageJobEnvironment(
   clients: { readonly s3: S3Client; readonly athena: AthenaClient },
@@ -20,7 +21,8 @@ export async function createUsageJobEnvironment(
       new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: env.region as BucketLocationConstraint } }),
     );
   }
-  const deployment = usageJobDeployment(env, distributionId, keys);
+  // Stopgap (keys-stacks): the legacy keys list the job still reads, next to the contract's fields.
+  const deployment = { ...usageJobDeployment(env, distributionId, {}), keys };
   await clients.s3.send(new PutObjectCommand({ Bucket: names.usageBucket, Key: USAGE_JOB_DEPLOYMENT_KEY, Body: JSON.stringify(deployment) }));
   await clients.athena.send(new CreateWorkGroupCommand({ Name: names.athenaWorkgroup, Configuration: {} }));
   return names;
