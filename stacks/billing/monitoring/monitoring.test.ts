@@ -101,7 +101,7 @@ describe.each(platformConfig.environments.map((env) => [env.name, env] as const)
   });
 
   it('says what a breach means and what to do', () => {
-    expect(String(alarm(quotaAlarmName(env.prefix, 100)).alarm_description)).toMatch(/^BREACH .*429.*upgrade the plan/);
+    expect(String(alarm(quotaAlarmName(env.prefix, 100)).alarm_description)).toMatch(/^BREACH .*429.*a larger plan: npm run --silent keys -- set-plan ID PLAN/);
     expect(String(alarm(quotaAlarmName(env.prefix, 100)).alarm_description)).toContain('a key can get 429 a little before 100 %');
     expect(String(alarm(quotaAlarmName(env.prefix, 80)).alarm_description)).toMatch(/^WARNING /);
   });
