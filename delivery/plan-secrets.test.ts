@@ -67,6 +67,7 @@ test('a data source id that is the password is masked in plan log lines even whe
 
 describe('forms of a secret in text', () => {
   const secrets = {
+    ...emptySecrets(),
     byPath: new Set(['se"cret\\value-123', 'line-one-AAAA\nline-two-BBBB', '{"password":"json-inner-secret"}']),
     marked: new Set(['short', 'marked-long-secret']),
   };
@@ -86,7 +87,7 @@ describe('forms of a secret in text', () => {
 
   test('a short value Terraform marks is left to Terraform, a short value named by path is masked', () => {
     expect(maskText('env = short', secrets)).toBe('env = short');
-    expect(maskText('k = abc', { byPath: new Set(['abc']), marked: new Set() })).toBe(`k = ${SECRET_MASK}`);
+    expect(maskText('k = abc', { ...emptySecrets(), byPath: new Set(['abc']) })).toBe(`k = ${SECRET_MASK}`);
   });
 });
 
@@ -115,6 +116,48 @@ test('the origin header is recognised by name only; other custom headers are not
   };
   const s = collectSecrets(doc);
   expect([...s.byPath]).toEqual(['the-origin-secret-value']);
+});
+
+describe('a block Terraform marks sensitive as a whole', () => {
+  const origin = { domain_name: 'abc123.execute-api.us-east-1.amazonaws.com', custom_header: [{ name: 'x-origin-secret', value: 'the-origin-secret-value' }] };
+  const doc = (plainElsewhere: boolean): JsonValue => ({
+    format_version: '1.2',
+    resource_changes: [
+      {
+        address: 'aws_cloudfront_distribution.d',
+        type: 'aws_cloudfront_distribution',
+        change: {
+          actions: ['update'],
+          before: { origin: [{ ...origin, origin_protocol_policy: 'https-only' }], viewer_protocol_policy: plainElsewhere ? 'https-only' : 'allow-all' },
+          after: { origin: [{ ...origin, origin_protocol_policy: 'https-only' }], viewer_protocol_policy: plainElsewhere ? 'https-only' : 'allow-all' },
+          before_sensitive: { origin: true },
+          after_sensitive: { origin: true },
+        },
+      },
+    ],
+  });
+
+  test('a plain setting Terraform prints in clear elsewhere stays readable; the secret in the block is masked', () => {
+    const text = 'viewer_protocol_policy = "https-only"\nvalue = "the-origin-secret-value"';
+    const masked = maskText(text, collectSecrets(doc(true)));
+    expect(masked).toContain('viewer_protocol_policy = "https-only"');
+    expect(masked).not.toContain('the-origin-secret-value');
+  });
+
+  test('a string of the block that stands nowhere else unmarked is masked, even with no path naming it', () => {
+    const masked = maskText('domain = abc123.execute-api.us-east-1.amazonaws.com policy = https-only', collectSecrets(doc(false), []));
+    expect(masked).not.toContain('abc123.execute-api');
+    expect(masked).not.toContain('https-only');
+  });
+
+  test('with the real plan rotating the origin secret, a creation line of its protocol policy stays readable', () => {
+    const json = readFixture('origin-secret-rotated').json;
+    const secrets = collectSecrets(JSON.parse(json) as JsonValue);
+    expect(secrets.markedInBlock).toContain('https-only');
+    const masked = maskText(`+ viewer_protocol_policy = "https-only"\n${FAKE_ORIGIN_SECRETS.new}`, secrets);
+    expect(masked).toContain('+ viewer_protocol_policy = "https-only"');
+    expect(masked).not.toContain(FAKE_ORIGIN_SECRETS.new);
+  });
 });
 
 test('every table entry names a source', () => {

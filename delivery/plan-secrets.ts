@@ -41,15 +41,30 @@ function strings(value: JsonValue | undefined, into: Set<string>): void {
   else if (isObject(value)) for (const v of Object.values(value)) strings(v, into);
 }
 
-/** Strings of `value` that `marker` (a before_sensitive/after_sensitive/sensitive_values tree) marks. */
-function markedStrings(value: JsonValue | undefined, marker: JsonValue | undefined, into: Set<string>): void {
+/**
+ * Strings of `value` that `marker` (a before_sensitive/after_sensitive/sensitive_values tree)
+ * marks, sorted by what the mark covers: a string itself (`marked`), or a whole block or
+ * collection (`markedInBlock`). Terraform marks a whole block sensitive when one of its values is
+ * (a CloudFront `origin` set holding the origin secret's header), so such a block also carries
+ * plain settings ("https-only", the origin's domain).
+ */
+function markedStrings(value: JsonValue | undefined, marker: JsonValue | undefined, s: Secrets): void {
   if (value === undefined || value === null || marker === undefined || marker === null || marker === false) return;
   if (marker === true) {
-    strings(value, into);
+    strings(value, typeof value === 'string' ? s.marked : s.markedInBlock);
     return;
   }
-  if (Array.isArray(value) && Array.isArray(marker)) value.forEach((v, i) => markedStrings(v, marker[i], into));
-  else if (isObject(value) && isObject(marker)) for (const [k, v] of Object.entries(value)) markedStrings(v, marker[k], into);
+  if (Array.isArray(value) && Array.isArray(marker)) value.forEach((v, i) => markedStrings(v, marker[i], s));
+  else if (isObject(value) && isObject(marker)) for (const [k, v] of Object.entries(value)) markedStrings(v, marker[k], s);
+}
+
+/** Strings of `value` that `marker` leaves unmarked: Terraform prints those in clear. */
+function unmarkedStrings(value: JsonValue | undefined, marker: JsonValue | undefined, into: Set<string>): void {
+  if (value === undefined || value === null || marker === true) return;
+  if (typeof value === 'string') {
+    if (value !== '') into.add(value);
+  } else if (Array.isArray(value)) value.forEach((v, i) => unmarkedStrings(v, Array.isArray(marker) ? marker[i] : undefined, into));
+  else if (isObject(value)) for (const [k, v] of Object.entries(value)) unmarkedStrings(v, isObject(marker) ? marker[k] : undefined, into);
 }
 
 function stepMatches(step: PathStep, value: JsonValue): JsonValue[] {
@@ -76,12 +91,20 @@ function tableStrings(type: string, value: JsonValue | undefined, table: readonl
 export interface Secrets {
   /** Found by attribute path (SECRET_ATTRIBUTES): masked whatever their length. */
   readonly byPath: Set<string>;
-  /** Marked sensitive by Terraform. */
+  /** Marked sensitive by Terraform, string by string. */
   readonly marked: Set<string>;
+  /**
+   * Inside a block or collection Terraform marks sensitive as a whole: masked unless the same
+   * string also stands unmarked somewhere in the document (`plain`), which Terraform prints in
+   * clear anyway. The secret that made the block sensitive is found by path or by its own mark.
+   */
+  readonly markedInBlock: Set<string>;
+  /** Strings standing unmarked in a resource or output value. */
+  readonly plain: Set<string>;
 }
 
 export function emptySecrets(): Secrets {
-  return { byPath: new Set(), marked: new Set() };
+  return { byPath: new Set(), marked: new Set(), markedInBlock: new Set(), plain: new Set() };
 }
 
 function collectChange(type: string | undefined, change: JsonValue | undefined, table: readonly SecretAttribute[], s: Secrets): void {
@@ -90,7 +113,8 @@ function collectChange(type: string | undefined, change: JsonValue | undefined, 
     [change.before, change.before_sensitive],
     [change.after, change.after_sensitive],
   ] as const) {
-    markedStrings(value, marker, s.marked);
+    markedStrings(value, marker, s);
+    unmarkedStrings(value, marker, s.plain);
     if (type !== undefined) tableStrings(type, value, table, s.byPath);
   }
 }
@@ -99,7 +123,8 @@ function collectModule(module: JsonValue | undefined, table: readonly SecretAttr
   if (!isObject(module)) return;
   for (const resource of Array.isArray(module.resources) ? module.resources : []) {
     if (!isObject(resource) || typeof resource.type !== 'string') continue;
-    markedStrings(resource.values, resource.sensitive_values, s.marked);
+    markedStrings(resource.values, resource.sensitive_values, s);
+    unmarkedStrings(resource.values, resource.sensitive_values, s.plain);
     tableStrings(resource.type, resource.values, table, s.byPath);
   }
   for (const child of Array.isArray(module.child_modules) ? module.child_modules : []) collectModule(child, table, s);
@@ -167,7 +192,8 @@ function forms(secret: string): string[] {
 export function maskList(secrets: Secrets): string[] {
   const all = new Set<string>();
   for (const s of secrets.byPath) for (const f of forms(s)) all.add(f);
-  for (const s of secrets.marked) if (s.length >= MIN_MARKED_SECRET_LENGTH) for (const f of forms(s)) if (f.length >= MIN_MARKED_SECRET_LENGTH) all.add(f);
+  const marked = [...secrets.marked, ...[...secrets.markedInBlock].filter((s) => !secrets.plain.has(s) || secrets.marked.has(s))];
+  for (const s of marked) if (s.length >= MIN_MARKED_SECRET_LENGTH) for (const f of forms(s)) if (f.length >= MIN_MARKED_SECRET_LENGTH) all.add(f);
   return [...all].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
 }
 

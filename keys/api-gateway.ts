@@ -136,6 +136,13 @@ export class AwsKeyGateway implements KeyGateway {
     return out;
   }
 
+  /**
+   * Keys whose name starts with `namePrefix`. GetApiKeys' nameQuery is documented only as "the name
+   * of queried API keys" but matches a prefix (an AWS SDK maintainer, aws/aws-sdk-java-v2#1732:
+   * "returns all keys which names start with" it, as the console's search does; localstack#6261,
+   * verified against AWS). Callers pass the separator (`acme-`, so `acme2-...` is not taken in) and
+   * the result is filtered again by prefix, so a looser match on AWS's side changes nothing.
+   */
   async listKeys(namePrefix: string, includeValues: boolean): Promise<GatewayKey[]> {
     const out: GatewayKey[] = [];
     let position: string | undefined;

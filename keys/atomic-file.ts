@@ -1,11 +1,26 @@
 /** Writes a file so a reader sees the old content or the new, never part: temp file, fsync, rename.
  * The same as usage-job/atomic-file.ts; keys/ may not import usage-job/ (eslint.layers.mjs). */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 
 /** `mode` applies to a newly written file (0o600 for files holding key values). */
 export function writeFileAtomic(path: string, content: string | Uint8Array, mode = 0o644): void {
+  placeAtomic(path, content, mode, (tmp) => renameSync(tmp, path));
+}
+
+/**
+ * Like writeFileAtomic, but never replaces an existing file: the complete temp file is hard-linked
+ * to `path`, which fails with EEXIST if something is there. Not in usage-job/atomic-file.ts.
+ */
+export function createFileAtomic(path: string, content: string | Uint8Array, mode = 0o644): void {
+  placeAtomic(path, content, mode, (tmp) => {
+    linkSync(tmp, path);
+    rmSync(tmp);
+  });
+}
+
+function placeAtomic(path: string, content: string | Uint8Array, mode: number, place: (tmp: string) => void): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
@@ -16,7 +31,7 @@ export function writeFileAtomic(path: string, content: string | Uint8Array, mode
     } finally {
       closeSync(fd);
     }
-    renameSync(tmp, path);
+    place(tmp);
   } catch (error) {
     rmSync(tmp, { force: true });
     throw error;

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createFromCsv, parseCustomersCsv } from './bulk';
 import { sync } from './commands';
@@ -47,5 +47,51 @@ describe('bulk create from CSV', () => {
       pending: [],
     });
     expect((await sync(ctx, false)).drift).toEqual([]);
+  });
+
+  it("never overwrites an existing values file: refuses one that is not this run's, and names the file", async () => {
+    const ctx = testContext();
+    const earlier = join(ctx.dir, 'earlier.csv');
+    await createFromCsv(ctx, [{ id: 'old', customer: 'Old', plan: 'basic' }], earlier, 'import');
+    const before = readFileSync(earlier, 'utf8');
+    await expect(createFromCsv(ctx, rows, earlier, 'import')).rejects.toThrow(
+      `values file ${earlier} already holds values of customers not in this CSV (old); an existing values file is never overwritten: pass a new --values-out path; nothing was created`,
+    );
+    const notValues = join(ctx.dir, 'notes.txt');
+    writeFileSync(notValues, 'my notes\n', { mode: 0o600 });
+    await expect(createFromCsv(ctx, rows, notValues, 'import')).rejects.toThrow(
+      `${notValues} exists and is not a keys values file; an existing file is never overwritten: pass a new --values-out path; nothing was created`,
+    );
+    expect(readFileSync(earlier, 'utf8')).toBe(before);
+    expect(readFileSync(notValues, 'utf8')).toBe('my notes\n');
+    expect(Object.keys((await readRegistry(ctx.registry, ctx.env.name)).doc.customers)).toEqual(['old']);
+  });
+
+  it('a resumed run appends only the values it issues now and names those issued before', async () => {
+    const ctx = testContext();
+    const values = join(ctx.dir, 'values.csv');
+    ctx.crashAfter(2);
+    await expect(createFromCsv(ctx, rows, values, 'import')).rejects.toThrow(/crash/);
+    ctx.crashAfter(undefined);
+    const written = readFileSync(values, 'utf8');
+    // The operator adds a customer to the file and runs it again.
+    const more = [{ id: 'd', customer: 'D', plan: 'basic' }, ...rows];
+    const out = await createFromCsv(ctx, more, values, 'import');
+    const now = readFileSync(values, 'utf8');
+    expect(now.startsWith(written)).toBe(true);
+    const appended = now.slice(written.length).trim().split('\n');
+    expect(appended).toEqual([expect.stringMatching(/^d,D,basic,[0-9a-f]{16},\S{20,}$/)]);
+    expect(out.alreadyInFile).toEqual(['a', 'b', 'c']);
+    expect(out.issued.map((k) => k.id)).toEqual(['d', 'a', 'b', 'c']);
+  });
+
+  it('refuses a values file others can read', async () => {
+    const ctx = testContext();
+    const values = join(ctx.dir, 'values.csv');
+    writeFileSync(values, 'id,customer,plan,fingerprint,value\n');
+    chmodSync(values, 0o644);
+    await expect(createFromCsv(ctx, rows, values, 'import')).rejects.toThrow(
+      `values file ${values} can be read by others (mode 644); chmod 600 it or pass a new --values-out path; nothing was created`,
+    );
   });
 });

@@ -2,14 +2,27 @@
  * Bulk onboarding: `keys create --from-csv FILE --values-out FILE`. The values are written to the
  * values file (mode 0600) before anything else, so a restarted run re-imports the same values:
  * ImportApiKeys overwrites a key imported again (same value), which makes the restart safe, and the
- * one-at-a-time fallback finds keys it already made by name. The registry is written once for the
- * intent and once when done, whatever the number of rows.
+ * one-at-a-time fallback finds keys it already made by name. The values file is never rewritten:
+ * a new run creates it, a resumed run appends only the values it generates, and a file holding
+ * another run's values is refused. The registry is written once for the intent and once when done,
+ * whatever the number of rows.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync } from 'node:fs';
 import { apiKeyFingerprint } from '../contracts/api-key';
 import { EDGE_ACTIVE } from '../contracts/edge-keys';
-import { writeFileAtomic } from './atomic-file';
-import { apiKeyName, capacity, KeysInputError, view, type IssuedKey, type KeysContext } from './commands';
+import { createFileAtomic } from './atomic-file';
+import {
+  apiKeyName,
+  capacity,
+  commitDoneAll,
+  KeysInputError,
+  PENDING_IN_FLIGHT_SECONDS,
+  requireOwnKeyNames,
+  view,
+  type DoneChange,
+  type IssuedKey,
+  type KeysContext,
+} from './commands';
 import { isCustomerId, readRegistry, withCustomer, writeRegistry, type CustomerRecord, type RegistryDocument } from './registry';
 
 export interface CsvCustomer {
@@ -65,15 +78,74 @@ export interface BulkResult {
   readonly issued: readonly IssuedKey[];
   /** How the keys reached API Gateway (import falls back to one at a time when ImportApiKeys fails). */
   readonly mode: BulkMode;
+  /** Rows whose values an earlier, interrupted run already wrote to the values file (not written again). */
+  readonly alreadyInFile: readonly string[];
 }
 
 /** ImportApiKeys rows per call. AWS publishes no row or size limit for it; 1,000 rows is about 100 KB. */
 export const IMPORT_CHUNK = 1000;
 
-function readValues(file: string): Map<string, string> {
-  if (!existsSync(file)) return new Map();
-  const rows = readFileSync(file, 'utf8').split('\n').slice(1).filter(Boolean).map(csvFields);
-  return new Map(rows.map((r) => [r[0] as string, r[4] as string]));
+/**
+ * How long a bulk run announces it may take per row, on top of sync's usual in-flight age: five
+ * times the published floor of one key per 0.2 s (CreateApiKey, 5/s), for throttling by others
+ * sharing the account's budget. sync leaves the run's pending creates alone until then.
+ */
+export const BULK_SECONDS_PER_ROW = 1;
+
+const VALUES_HEADER = 'id,customer,plan,fingerprint,value';
+
+interface WrittenValue {
+  readonly fingerprint: string;
+  readonly value: string;
+}
+
+/**
+ * The values an existing values file holds for this run's rows. The file may only be this run's
+ * own (every id in it a row of the CSV, so a restart finds its values again); anything else is
+ * refused, because the file is the only copy of values issued before.
+ */
+function readValuesFile(file: string, ids: ReadonlySet<string>): Map<string, WrittenValue> {
+  const out = new Map<string, WrittenValue>();
+  if (!existsSync(file)) return out;
+  const refuse = (why: string): never => {
+    throw new KeysInputError(`${why}; nothing was created`);
+  };
+  const lines = readFileSync(file, 'utf8').split('\n');
+  if (lines[0] !== VALUES_HEADER) refuse(`${file} exists and is not a keys values file; an existing file is never overwritten: pass a new --values-out path`);
+  const mode = statSync(file).mode & 0o777;
+  if ((mode & 0o077) !== 0) refuse(`values file ${file} can be read by others (mode ${mode.toString(8)}); chmod 600 it or pass a new --values-out path`);
+  const foreign: string[] = [];
+  for (const line of lines.slice(1)) {
+    if (line === '') continue;
+    const [id = '', , , fingerprint, value] = csvFields(line);
+    if (!ids.has(id)) foreign.push(id);
+    // A line cut short by a crash does not match its own fingerprint, so it is not reused.
+    else if (fingerprint !== undefined && value !== undefined && apiKeyFingerprint(value) === fingerprint) out.set(id, { fingerprint, value });
+  }
+  if (foreign.length > 0) {
+    const named = foreign.slice(0, 5).join(', ') + (foreign.length > 5 ? `, and ${foreign.length - 5} more` : '');
+    refuse(
+      `values file ${file} already holds values of customers not in this CSV (${named}); an existing values file is never overwritten: pass a new --values-out path`,
+    );
+  }
+  return out;
+}
+
+/** Creates the values file (mode 0600, never over an existing one) or appends to this run's, and syncs it to disk. */
+function appendValues(file: string, lines: readonly string[]): void {
+  if (lines.length === 0) return;
+  if (!existsSync(file)) {
+    createFileAtomic(file, [VALUES_HEADER, ...lines].join('\n') + '\n', 0o600);
+    return;
+  }
+  const text = readFileSync(file, 'utf8');
+  appendFileSync(file, (text.endsWith('\n') ? '' : '\n') + lines.join('\n') + '\n');
+  const fd = openSync(file, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export async function createFromCsv(ctx: KeysContext, rows: readonly CsvCustomer[], valuesFile: string, mode: BulkMode): Promise<BulkResult> {
@@ -87,18 +159,27 @@ export async function createFromCsv(ctx: KeysContext, rows: readonly CsvCustomer
     if (env.usagePlans[r.plan] === undefined)
       throw new KeysInputError(`${where}: unknown plan "${r.plan}"; plans: ${Object.keys(env.usagePlans).join(', ')}; nothing was created`);
     if (seen.has(r.id)) throw new KeysInputError(`${where}: duplicate id in the file; nothing was created`);
+    try {
+      requireOwnKeyNames(ctx, r.id);
+    } catch (error) {
+      throw new KeysInputError(`${where}: ${(error as Error).message}; nothing was created`);
+    }
     seen.add(r.id);
     const existing = snap.doc.customers[r.id];
     if (existing !== undefined && existing.pending?.kind !== 'create') throw new KeysInputError(`${where}: customer already exists; nothing was created`);
   });
-  const previous = readValues(valuesFile);
-  const at = ctx.now().toISOString();
+  const previous = readValuesFile(valuesFile, seen);
+  const started = ctx.now();
+  const at = started.toISOString();
+  const expectedDoneBy = new Date(started.getTime() + (PENDING_IN_FLIGHT_SECONDS + rows.length * BULK_SECONDS_PER_ROW) * 1000).toISOString();
   const issued = rows.map((r) => {
-    const pendingKey = snap.doc.customers[r.id]?.keys[0];
-    const reuse = previous.get(r.id);
-    // A restart reuses the value it wrote before, so the registry's pending fingerprint still matches.
-    const value = reuse !== undefined && pendingKey !== undefined && apiKeyFingerprint(reuse) === pendingKey.fingerprint ? reuse : ctx.generateValue();
-    return { row: r, value, fingerprint: apiKeyFingerprint(value) };
+    const record = snap.doc.customers[r.id];
+    const before = previous.get(r.id);
+    // A restart reuses the value it wrote before, so the registry's pending fingerprint still matches;
+    // a value written but never recorded (crash before the intent) was never used anywhere.
+    if (before !== undefined && (record === undefined || record.keys[0]?.fingerprint === before.fingerprint)) return { row: r, ...before, reused: true };
+    const value = ctx.generateValue();
+    return { row: r, value, fingerprint: apiKeyFingerprint(value), reused: false };
   });
   const fresh = issued.filter((x) => snap.doc.customers[x.row.id] === undefined).length;
   const c = capacity(snap.doc, ctx.keyLimit);
@@ -107,11 +188,9 @@ export async function createFromCsv(ctx: KeysContext, rows: readonly CsvCustomer
       `API Gateway has room for ${c.free} more keys (limit ${c.limit}: ${c.active} active, ${c.grace} in grace, ${c.revokedNotDeleted} revoked not yet deleted, ${c.pending} pending) and the file has ${fresh}; nothing was created`,
     );
   }
-  const header = 'id,customer,plan,fingerprint,value\n';
-  writeFileAtomic(
+  appendValues(
     valuesFile,
-    header + issued.map((x) => [x.row.id, x.row.customer, x.row.plan, x.fingerprint, x.value].map(quote).join(',')).join('\n') + '\n',
-    0o600,
+    issued.filter((x) => !x.reused).map((x) => [x.row.id, x.row.customer, x.row.plan, x.fingerprint, x.value].map(quote).join(',')),
   );
 
   let doc: RegistryDocument = snap.doc;
@@ -125,7 +204,7 @@ export async function createFromCsv(ctx: KeysContext, rows: readonly CsvCustomer
       billing: {},
       origin: 'cli',
       keys: [{ fingerprint: x.fingerprint, apiKeyName: apiKeyName(env, x.row.id, x.fingerprint), state: 'pending', createdAt: at }],
-      pending: { kind: 'create', fingerprint: x.fingerprint, startedAt: at },
+      pending: { kind: 'create', fingerprint: x.fingerprint, startedAt: at, expectedDoneBy },
     };
     records.set(x.row.id, record);
     doc = withCustomer(doc, x.row.id, record);
@@ -173,17 +252,26 @@ export async function createFromCsv(ctx: KeysContext, rows: readonly CsvCustomer
   await ctx.edge.apply({ put: issued.map((x) => ({ fingerprint: x.fingerprint, value: EDGE_ACTIVE })), delete: [] });
   await ctx.step('edge');
 
-  doc = snap.doc;
   const out: IssuedKey[] = [];
+  const changes: DoneChange[] = [];
   for (const x of issued) {
     const apiKeyId = existing.get(apiKeyName(env, x.row.id, x.fingerprint));
     if (apiKeyId === undefined) throw new Error(`API Gateway has no key ${apiKeyName(env, x.row.id, x.fingerprint)} after the import; run the command again`);
-    const { pending: _done, ...rest } = records.get(x.row.id) as CustomerRecord;
+    const intent = records.get(x.row.id) as CustomerRecord;
+    const { pending: _done, ...rest } = intent;
     const done: CustomerRecord = { ...rest, keys: rest.keys.map((k) => ({ ...k, apiKeyId, state: 'active' as const })) };
-    doc = withCustomer(doc, x.row.id, done);
+    changes.push({ intent, done });
     out.push({ ...view(done), value: x.value });
   }
-  await writeRegistry(ctx.registry, snap, doc, ctx.now());
+  const { lost } = await commitDoneAll(ctx, snap, changes);
+  if (lost.length > 0) {
+    const ids = lost.map((l) => l.intent.id);
+    throw new Error(
+      `create --from-csv: another command changed ${ids.length} of these customers in the registry while this ran (${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', ...' : ''}); ` +
+        `the other ${issued.length - ids.length} are created, their values in ${valuesFile}. The lines for the changed ones are not billed keys: ` +
+        `run keys sync --fix --env ${env.name} to delete what is left of them, then create them again (a CSV of just those rows, a new --values-out file)`,
+    );
+  }
   await ctx.step('registry-done');
-  return { issued: out, mode: used };
+  return { issued: out, mode: used, alreadyInFile: issued.filter((x) => x.reused).map((x) => x.row.id) };
 }

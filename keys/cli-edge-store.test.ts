@@ -13,6 +13,8 @@ describe('the keys CLI chooses its edge store', () => {
       KEYS_EDGE_STORE_ARN: 'arn:aws:cloudfront::111111111111:key-value-store/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9',
     });
     expect(context.edge).toBeInstanceOf(AwsEdgeKeyStore);
+    // AWS publishes no propagation time: revoke says so rather than promising the next request.
+    expect(context.edge.propagation).toMatch(/AWS publishes no figure for how long that takes, so an edge location may admit the key for a while longer/);
   });
 
   test('KEYS_EDGE_FILE wins, for a file store', () => {

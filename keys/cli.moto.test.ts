@@ -125,7 +125,7 @@ describe('keys CLI on moto', () => {
     );
     standin.resetStats();
     const out = await json('create', '--from-csv', csv, '--values-out', join(dir, 'values.csv'));
-    expect(out).toMatchObject({ mode: 'import', created: 30 });
+    expect(out).toMatchObject({ mode: 'import', created: 30, appended: 30, alreadyInFile: [] });
     expect(standin.stats.byOperation.ImportApiKeys).toBe(1);
     expect(standin.stats.byOperation.CreateApiKey).toBeUndefined();
     expect(statSync(join(dir, 'values.csv')).mode & 0o777).toBe(0o600);
@@ -143,6 +143,16 @@ describe('keys CLI on moto', () => {
     const dup = await keys('create', '--from-csv', few, '--values-out', join(dir, 'x.csv'));
     expect(dup.code).toBe(2);
     expect(dup.stderr).toBe('keys: row 2 (solo-1): customer already exists; nothing was created\n');
+
+    const later = join(dir, 'later.csv');
+    writeFileSync(later, 'id,customer,plan\nlater-1,Later,basic\n');
+    const before = readFileSync(join(dir, 'few-values.csv'), 'utf8');
+    const clash = await keys('create', '--from-csv', later, '--values-out', join(dir, 'few-values.csv'));
+    expect(clash.code).toBe(2);
+    expect(clash.stderr).toMatch(
+      /^keys: values file .*few-values.csv already holds values of customers not in this CSV \(solo-1, solo-2\); an existing values file is never overwritten: pass a new --values-out path; nothing was created\n$/,
+    );
+    expect(readFileSync(join(dir, 'few-values.csv'), 'utf8')).toBe(before);
   });
 
   it('the S3 registry refuses a write from a stale read (If-Match) and writes nothing', async () => {

@@ -13,7 +13,6 @@
  *   LOCAL_STATE_DIR      the local platform's state folder (default .local)
  *   KEYS_FAULT_AFTER_STEP=N   fault tests only: the process kills itself (SIGKILL) after step N
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -41,17 +40,21 @@ import { FileEdgeKeyStore } from './edge-store-file';
 import { MemoryKeyGateway } from './memory-gateway';
 import { RegistryConflictError, type RegistryStore } from './registry';
 import { FileRegistryStore } from './registry-file';
+import { generateKeyValue } from './key-value';
 import { S3RegistryStore } from './registry-s3';
+
+/** Re-exported for bench/keys.ts, which imports it from here. */
+export { generateKeyValue };
 
 export const USAGE = `usage: npm run --silent keys -- <command> --env <env> [--format json|table]
   create --customer NAME --plan PLAN [--id ID] [--stripe-customer ID] [--marketplace-account ID --marketplace-license ARN]
-  create --from-csv FILE --values-out FILE [--one-at-a-time]   (CSV columns id,customer,plan)
+  create --from-csv FILE --values-out FILE [--one-at-a-time]   (CSV columns id,customer,plan; FILE is never overwritten)
   rotate ID [--grace 24h]
   revoke ID
   set-plan ID PLAN
   list
   show ID
-  sync [--fix]
+  sync [--fix] [--pending-age 15m]   (pending operations younger than that are left alone as in flight)
   import        adopt the Terraform-managed keys named <prefix>-<id>`;
 
 type Out = (s: string) => void;
@@ -70,6 +73,7 @@ const OPTIONS = new Set([
   'plan',
   'id',
   'grace',
+  'pending-age',
   'from-csv',
   'values-out',
   'stripe-customer',
@@ -150,28 +154,15 @@ export function contextFromEnv(env: EnvironmentConfig, vars: NodeJS.ProcessEnv):
     gateway,
     edge,
     now: () => new Date(),
-    generateValue,
+    generateValue: generateKeyValue,
     keyLimit: vars.KEYS_KEY_LIMIT !== undefined ? Number(vars.KEYS_KEY_LIMIT) : undefined,
+    otherPrefixes: [...platformConfig.environments, platformConfig.local].filter((e) => e.name !== env.name).map((e) => e.prefix),
     step: async () => {
       steps++;
       if (faultAfter !== undefined && steps >= faultAfter) process.kill(process.pid, 'SIGKILL');
     },
   };
 }
-
-/**
- * 40 characters from a 62-letter alphabet, from the CSPRNG (same as local/keys/key-store.ts
- * generateKeyValue; keys/ may not import local/). API Gateway takes 20-128 characters.
- */
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-export function generateKeyValue(): string {
-  let out = '';
-  while (out.length < 40) {
-    for (const byte of randomBytes(64)) if (byte < 248 && out.length < 40) out += ALPHABET[byte % ALPHABET.length];
-  }
-  return out;
-}
-const generateValue = generateKeyValue;
 
 const COLUMNS = ['id', 'customer', 'plan', 'status', 'deadline', 'fingerprint', 'value'] as const;
 
@@ -224,7 +215,18 @@ export async function main(argv: readonly string[], out: Out, err: Out, vars: No
           const mode: BulkMode = args.flags.has('one-at-a-time') ? 'one-at-a-time' : 'import';
           const result = await createFromCsv(ctx, rows, resolve(valuesOut), mode);
           const summary = result.issued.map(({ value: _v, ...v }) => v);
-          print(out, format, { mode: result.mode, created: summary.length, valuesFile: resolve(valuesOut), customers: summary }, summary);
+          const valuesFile = resolve(valuesOut);
+          const appended = summary.length - result.alreadyInFile.length;
+          print(
+            out,
+            format,
+            { mode: result.mode, created: summary.length, valuesFile, appended, alreadyInFile: result.alreadyInFile, customers: summary },
+            summary,
+          );
+          if (format === 'table') {
+            out(`${appended} new values appended to ${valuesFile}`);
+            out(result.alreadyInFile.length > 0 ? `; ${result.alreadyInFile.length} were already there from the interrupted run (not written again)\n` : '\n');
+          }
           return 0;
         }
         const customer = args.options.get('customer');
@@ -256,6 +258,7 @@ export async function main(argv: readonly string[], out: Out, err: Out, vars: No
         need(1, 'a customer id');
         const v = await revokeKey(ctx, rest[0] as string);
         print(out, format, v, [v]);
+        if (format === 'table') out(`edge: ${v.edgePropagation}\n`);
         return 0;
       }
       case 'set-plan': {
@@ -279,7 +282,8 @@ export async function main(argv: readonly string[], out: Out, err: Out, vars: No
       case 'sync': {
         need(0, 'no arguments');
         const fix = args.flags.has('fix');
-        const report = await sync(ctx, fix);
+        const age = args.options.get('pending-age');
+        const report = await sync(ctx, fix, age !== undefined ? { pendingAgeSeconds: parseGrace(age, '--pending-age') } : {});
         if (format === 'json') out(JSON.stringify(report, null, 2) + '\n');
         else {
           out(
@@ -287,6 +291,11 @@ export async function main(argv: readonly string[], out: Out, err: Out, vars: No
               ? 'no drift\n'
               : table(report.drift as unknown as Record<string, unknown>[], ['customer', 'fingerprint', 'problem', 'fix', 'fixed']),
           );
+          for (const p of report.inFlight) {
+            out(
+              `in flight, left alone: ${p.operation} of ${p.customer} since ${p.startedAt}; sync finishes or undoes it after ${p.leftAloneUntil} (--pending-age 0s if its command is known to have died)\n`,
+            );
+          }
           const c = report.capacity;
           out(
             `capacity: ${c.free} of ${c.limit} free (${c.active} active, ${c.grace} in grace, ${c.revokedNotDeleted} revoked not yet deleted, ${c.pending} pending); API Gateway holds ${report.apiGatewayKeys} keys under ${env.prefix}-\n`,

@@ -15,11 +15,13 @@ import {
   customerStatus,
   isCustomerId,
   readRegistry,
+  RegistryConflictError,
   withCustomer,
   writeRegistry,
   type BillingIds,
   type CustomerRecord,
   type KeyRecord,
+  type PendingOperation,
   type RegistryDocument,
   type RegistrySnapshot,
   type RegistryStore,
@@ -36,6 +38,8 @@ export interface KeysContext {
   readonly step: (name: string) => Promise<void>;
   /** API Gateway's key limit for the account and Region (10,000; lower in tests). */
   readonly keyLimit?: number;
+  /** The platform's other environments' prefixes: keys named under one of them are not this environment's. */
+  readonly otherPrefixes?: readonly string[];
 }
 
 /** A refusal the CLI prints as one line (exit code 2). */
@@ -90,6 +94,31 @@ export function apiKeyName(env: EnvironmentConfig, id: string, fingerprint: stri
   return `${env.prefix}-${id}-${fingerprint}`;
 }
 const cliKeyName = (env: EnvironmentConfig) => new RegExp(`^${env.prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-([a-z0-9-]+)-([0-9a-f]{16})$`);
+
+/** Other environments' `<prefix>-` that extend this one's (`acme-2-` when this is `acme`): their key names start like ours. */
+function longerPrefixes(ctx: KeysContext): string[] {
+  const own = `${ctx.env.prefix}-`;
+  return (ctx.otherPrefixes ?? []).map((p) => `${p}-`).filter((p) => p.startsWith(own) && p !== own);
+}
+
+/**
+ * This environment's keys in API Gateway: named `<prefix>-...`. GetApiKeys' nameQuery matches a
+ * prefix (keys/api-gateway.ts), so the separator keeps `acme2-` out of `acme`'s listing, and keys
+ * under another environment's longer prefix (`acme-2-`) are left out here.
+ */
+async function environmentKeys(ctx: KeysContext, includeValues: boolean) {
+  const foreign = longerPrefixes(ctx);
+  return (await ctx.gateway.listKeys(`${ctx.env.prefix}-`, includeValues)).filter((g) => !foreign.some((f) => g.name.startsWith(f)));
+}
+
+/** A customer id whose key names would fall under another environment's prefix is refused. */
+export function requireOwnKeyNames(ctx: KeysContext, id: string): void {
+  const name = `${ctx.env.prefix}-${id}-`;
+  const clash = longerPrefixes(ctx).find((f) => name.startsWith(f));
+  if (clash !== undefined) {
+    throw new KeysInputError(`customer id "${id}" would name its keys ${name}..., under environment prefix ${clash.slice(0, -1)}; pick another --id`);
+  }
+}
 
 function requirePlan(env: EnvironmentConfig, plan: string): void {
   if (env.usagePlans[plan] === undefined) {
@@ -176,6 +205,94 @@ async function abandonNewKey(ctx: KeysContext, snap: RegistrySnapshot, c: Custom
   return out;
 }
 
+/** Attempts at the final write when the registry keeps changing underneath (412) around an intact intent. */
+const DONE_ATTEMPTS = 5;
+
+type Commit = { readonly committed: true; readonly snap: RegistrySnapshot } | { readonly committed: false; readonly current: CustomerRecord | undefined };
+
+/** One customer's last change: its intent as written, and what replaces it (undefined removes the customer). */
+export interface DoneChange {
+  readonly intent: CustomerRecord;
+  readonly done: CustomerRecord | undefined;
+}
+
+/** A change whose intent another command replaced before it could be marked done. */
+export interface LostChange {
+  readonly intent: CustomerRecord;
+  readonly current: CustomerRecord | undefined;
+}
+
+/**
+ * A command's last write: replaces each intent with its `done`. A 412 means someone wrote the
+ * registry since the intents. Changes whose customer record is still exactly the intent are written
+ * on top of the new revision (the other write touched other customers); the others are returned
+ * as lost, for the caller to report.
+ */
+export async function commitDoneAll(
+  ctx: KeysContext,
+  snap: RegistrySnapshot,
+  changes: readonly DoneChange[],
+): Promise<{ readonly snap: RegistrySnapshot; readonly lost: readonly LostChange[] }> {
+  let open = [...changes];
+  const lost: LostChange[] = [];
+  for (let attempt = 1; open.length > 0; attempt++) {
+    let doc = snap.doc;
+    for (const c of open) doc = withCustomer(doc, c.intent.id, c.done);
+    try {
+      return { snap: await writeRegistry(ctx.registry, snap, doc, ctx.now()), lost };
+    } catch (error) {
+      if (!(error instanceof RegistryConflictError)) throw error;
+      if (attempt === DONE_ATTEMPTS) {
+        const one = open.length === 1;
+        const what = one ? `${open[0]?.intent.pending?.kind ?? 'command'} of "${open[0]?.intent.id}"` : `${open.length} customers' changes`;
+        throw new Error(
+          `${what} did not finish: the registry changed underneath it ${attempt} times (ETag conflict); ` +
+            `${one ? 'the customer is' : 'the customers are'} left pending (billed, value not shown): run the same command again, or keys sync --fix --env ${ctx.env.name}`,
+          { cause: error },
+        );
+      }
+    }
+    snap = await readRegistry(ctx.registry, ctx.env.name, ctx.now());
+    const intact: DoneChange[] = [];
+    for (const c of open) {
+      const current = snap.doc.customers[c.intent.id];
+      if (JSON.stringify(current) === JSON.stringify(c.intent)) intact.push(c);
+      else lost.push({ intent: c.intent, current });
+    }
+    open = intact;
+  }
+  return { snap, lost };
+}
+
+async function commitDone(ctx: KeysContext, snap: RegistrySnapshot, intent: CustomerRecord, done: CustomerRecord | undefined): Promise<Commit> {
+  const out = await commitDoneAll(ctx, snap, [{ intent, done }]);
+  const lost = out.lost[0];
+  return lost === undefined ? { committed: true, snap: out.snap } : { committed: false, current: lost.current };
+}
+
+function describeRecord(c: CustomerRecord | undefined): string {
+  if (c === undefined) return 'no such customer';
+  const { status } = customerStatus(c);
+  return c.pending === undefined ? status : `${status}, ${c.pending.kind} pending since ${c.pending.startedAt}`;
+}
+
+/**
+ * What to tell the operator when a create or rotate lost its intent to another command before its
+ * final write: looks the new key up in API Gateway and at the edge and says where it stands.
+ */
+async function lostKeyError(ctx: KeysContext, command: 'create' | 'rotate', id: string, key: KeyRecord, current: CustomerRecord | undefined): Promise<Error> {
+  const head = `${command} of "${id}" did not finish: another command changed the customer in the registry while it ran (now: ${describeRecord(current)}); its new key ${key.fingerprint}`;
+  const inGateway = (await ctx.gateway.listKeys(key.apiKeyName, false)).some((g) => g.name === key.apiKeyName);
+  const atEdge = (await ctx.edge.list()).has(key.fingerprint);
+  if (!inGateway && !atEdge) return new Error(`${head} was deleted from API Gateway and the edge, nothing is left of it: run keys ${command} again`);
+  const where = [inGateway ? 'in API Gateway' : undefined, atEdge ? 'at the edge' : undefined].filter((w) => w !== undefined).join(' and ');
+  const billed = current?.keys.some((k) => k.fingerprint === key.fingerprint && k.state !== 'revoked') === true;
+  return new Error(
+    `${head} is still ${where}, but ${billed ? 'the registry holds it as unfinished' : 'no registry entry bills it'}, so its value is not shown: ` +
+      `run keys sync --fix --env ${ctx.env.name} to delete it, then keys ${command} again`,
+  );
+}
+
 export interface CreateInput {
   readonly customer: string;
   readonly plan: string;
@@ -198,6 +315,7 @@ export async function createKey(ctx: KeysContext, input: CreateInput): Promise<I
   requirePlan(env, input.plan);
   const id = input.id ?? idFromName(input.customer);
   if (!isCustomerId(id)) throw new KeysInputError(`customer id "${id}" must be 1-64 lowercase letters, digits and inner dashes; pass --id`);
+  requireOwnKeyNames(ctx, id);
   let snap = await readRegistry(ctx.registry, env.name, ctx.now());
   const existing = snap.doc.customers[id];
   if (existing !== undefined) {
@@ -232,15 +350,16 @@ export async function createKey(ctx: KeysContext, input: CreateInput): Promise<I
   await ctx.step('edge');
   const { pending: _done, ...rest } = record;
   const done: CustomerRecord = { ...rest, keys: [{ ...pendingKey, apiKeyId, state: 'active' }] };
-  await writeRegistry(ctx.registry, snap, withCustomer(snap.doc, id, done), ctx.now());
+  const commit = await commitDone(ctx, snap, record, done);
+  if (!commit.committed) throw await lostKeyError(ctx, 'create', id, pendingKey, commit.current);
   await ctx.step('registry-done');
   return { ...view(done), value };
 }
 
 const GRACE = /^(\d+)(s|m|h|d)$/;
-export function parseGrace(text: string): number {
+export function parseGrace(text: string, option = '--grace'): number {
   const m = GRACE.exec(text);
-  if (m === null) throw new KeysInputError(`--grace "${text}" must be a whole number with s, m, h or d, e.g. 24h`);
+  if (m === null) throw new KeysInputError(`${option} "${text}" must be a whole number with s, m, h or d, e.g. 24h`);
   return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2] as 's' | 'm' | 'h' | 'd'];
 }
 
@@ -291,9 +410,18 @@ export async function rotateKey(ctx: KeysContext, id: string, graceSeconds: numb
       k.fingerprint === fingerprint ? { ...newKey, apiKeyId, state: 'active' } : k.fingerprint === old.fingerprint ? oldInGrace : k,
     ),
   };
-  await writeRegistry(ctx.registry, snap, withCustomer(snap.doc, id, done), ctx.now());
+  const commit = await commitDone(ctx, snap, intent, done);
+  if (!commit.committed) throw await lostKeyError(ctx, 'rotate', id, newKey, commit.current);
   await ctx.step('registry-done');
   return { ...view(done), value };
+}
+
+/** A revoke or set-plan whose intent another command changed before its final write. */
+function changedUnderneath(ctx: KeysContext, intent: CustomerRecord, current: CustomerRecord | undefined): Error {
+  return new Error(
+    `${intent.pending?.kind ?? 'command'} of "${intent.id}" did not record its end: another command changed the customer in the registry while it ran ` +
+      `(now: ${describeRecord(current)}); its API Gateway and edge changes are made: run keys sync --env ${ctx.env.name} to see what is left`,
+  );
 }
 
 /** The forward half of revoke, shared with sync: edge entries go, API Gateway keys go, registry marks revoked. */
@@ -313,12 +441,18 @@ async function finishRevoke(ctx: KeysContext, snap: RegistrySnapshot, c: Custome
     keys.push({ ...k, state: 'revoked', revokedAt: k.revokedAt ?? at, apiKeyDeletedAt: k.apiKeyDeletedAt ?? at });
   }
   const { pending: _done, ...rest } = c;
-  const out = await writeRegistry(ctx.registry, snap, withCustomer(snap.doc, c.id, { ...rest, keys, revokedAt: c.revokedAt ?? at }), ctx.now());
+  const commit = await commitDone(ctx, snap, c, { ...rest, keys, revokedAt: c.revokedAt ?? at });
+  if (!commit.committed) throw changedUnderneath(ctx, c, commit.current);
   await ctx.step('registry-done');
-  return out;
+  return commit.snap;
 }
 
-export async function revokeKey(ctx: KeysContext, id: string): Promise<CustomerView> {
+export interface RevokedView extends CustomerView {
+  /** How soon the edge refuses the revoked keys (the edge store's own words). */
+  readonly edgePropagation: string;
+}
+
+export async function revokeKey(ctx: KeysContext, id: string): Promise<RevokedView> {
   const { env } = ctx;
   let snap = await readRegistry(ctx.registry, env.name, ctx.now());
   let c = requireCustomer(snap.doc, env, id);
@@ -335,7 +469,7 @@ export async function revokeKey(ctx: KeysContext, id: string): Promise<CustomerV
     await ctx.step('registry-intent');
   }
   snap = await finishRevoke(ctx, snap, c);
-  return view(requireCustomer(snap.doc, env, id));
+  return { ...view(requireCustomer(snap.doc, env, id)), edgePropagation: ctx.edge.propagation };
 }
 
 /** The forward half of set-plan, shared with sync: rebind every live key, carry the month's use over. */
@@ -357,9 +491,10 @@ async function finishSetPlan(ctx: KeysContext, snap: RegistrySnapshot, c: Custom
     await ctx.step('apigw-bind');
   }
   const { pending: _done, ...rest } = c;
-  const out = await writeRegistry(ctx.registry, snap, withCustomer(snap.doc, c.id, { ...rest, plan: p.toPlan }), ctx.now());
+  const commit = await commitDone(ctx, snap, c, { ...rest, plan: p.toPlan });
+  if (!commit.committed) throw changedUnderneath(ctx, c, commit.current);
   await ctx.step('registry-done');
-  return out;
+  return commit.snap;
 }
 
 export async function setPlan(ctx: KeysContext, id: string, plan: string): Promise<CustomerView> {
@@ -409,25 +544,69 @@ export interface Drift {
   readonly fixed: boolean;
 }
 
+/** A pending operation sync left alone because its command may still be running. */
+export interface InFlight {
+  readonly customer: string;
+  readonly operation: PendingOperation['kind'];
+  readonly startedAt: string;
+  /** After this instant sync treats the operation as abandoned and finishes or undoes it. */
+  readonly leftAloneUntil: string;
+}
+
 export interface SyncReport {
   readonly drift: readonly Drift[];
+  readonly inFlight: readonly InFlight[];
   readonly apiGatewayKeys: number;
   readonly capacity: ReturnType<typeof capacity>;
+}
+
+/**
+ * How long sync leaves a pending operation alone as possibly still running. A single command
+ * finishes in seconds, or a few minutes when API Gateway throttles it (the pacer retries up to 10
+ * times with up to 10 s between attempts per call); 15 minutes is well past that.
+ */
+export const PENDING_IN_FLIGHT_SECONDS = 15 * 60;
+
+/** Until when sync leaves `p` alone; `ageSeconds` 0: not at all (the operator knows no command runs). */
+export function inFlightUntil(p: PendingOperation, ageSeconds: number): Date | undefined {
+  if (ageSeconds <= 0) return undefined;
+  const byAge = Date.parse(p.startedAt) + ageSeconds * 1000;
+  const announced = p.kind === 'create' && p.expectedDoneBy !== undefined ? Date.parse(p.expectedDoneBy) : 0;
+  return new Date(Math.max(byAge, announced));
+}
+
+export interface SyncOptions {
+  /** Pending operations younger than this are left alone as in flight (default PENDING_IN_FLIGHT_SECONDS). */
+  readonly pendingAgeSeconds?: number;
 }
 
 /**
  * Reconciles registry, API Gateway and the edge store. The registry wins, except that a key the
  * registry calls live but API Gateway no longer has cannot be brought back (its value is unknown):
  * --fix marks it revoked. Keys past their grace deadline are deleted.
+ *
+ * Safe next to other keys commands: a pending operation younger than the stated age is reported
+ * and left alone (its command may still be running), and sync reads the registry it reconciles
+ * against only after listing API Gateway and the edge. Every command records a key in the registry
+ * before the key reaches API Gateway or the edge (write-ahead), so any key sync finds there is
+ * already named in that read, and sync never deletes a key some entry names.
  */
-export async function sync(ctx: KeysContext, fix: boolean): Promise<SyncReport> {
+export async function sync(ctx: KeysContext, fix: boolean, options: SyncOptions = {}): Promise<SyncReport> {
   const { env } = ctx;
   const drift: Drift[] = [];
+  const inFlight: InFlight[] = [];
   const note = (d: Omit<Drift, 'fixed'>) => drift.push({ ...d, fixed: fix });
-  let snap = await readRegistry(ctx.registry, env.name, ctx.now());
+  const now = ctx.now();
+  const pendingAge = options.pendingAgeSeconds ?? PENDING_IN_FLIGHT_SECONDS;
+  let snap = await readRegistry(ctx.registry, env.name, now);
 
   for (const c of Object.values(snap.doc.customers)) {
     if (c.pending === undefined) continue;
+    const until = inFlightUntil(c.pending, pendingAge);
+    if (until !== undefined && now < until) {
+      inFlight.push({ customer: c.id, operation: c.pending.kind, startedAt: c.pending.startedAt, leftAloneUntil: until.toISOString() });
+      continue;
+    }
     const undo = c.pending.kind === 'create' || c.pending.kind === 'rotate';
     note({
       customer: c.id,
@@ -440,7 +619,6 @@ export async function sync(ctx: KeysContext, fix: boolean): Promise<SyncReport> 
     else snap = await finishSetPlan(ctx, snap, c);
   }
 
-  const now = ctx.now();
   let doc = snap.doc;
   for (const c of Object.values(doc.customers)) {
     if (c.pending !== undefined) continue;
@@ -461,26 +639,44 @@ export async function sync(ctx: KeysContext, fix: boolean): Promise<SyncReport> 
       doc = withCustomer(doc, c.id, { ...c, keys });
     }
   }
+  if (fix && doc !== snap.doc) {
+    await writeRegistry(ctx.registry, snap, doc, ctx.now());
+    await ctx.step('expire-registry');
+  }
 
+  // List first, then read the registry (write-ahead: see above).
   const plans = await ctx.gateway.usagePlanIds(env.prefix);
   const bound = new Map<string, string>();
   for (const [plan, id] of plans) for (const keyId of await ctx.gateway.planKeyIds(id)) bound.set(keyId, plan);
-  const gatewayKeys = await ctx.gateway.listKeys(`${env.prefix}-`, false);
+  const gatewayKeys = await environmentKeys(ctx, false);
   const gatewayById = new Map(gatewayKeys.map((k) => [k.id, k]));
   const gatewayByName = new Map(gatewayKeys.map((k) => [k.name, k]));
   const edge = await ctx.edge.list();
+  snap = await readRegistry(ctx.registry, env.name, ctx.now());
+  doc = snap.doc;
   const edgePut: EdgeEntry[] = [];
   const edgeDelete: string[] = [];
   const known = new Set<string>();
   const wantedEdge = new Map<string, string>();
+  /** Fingerprints of customers with a pending operation: their command (or the next sync) owns them. */
+  const busy = new Set<string>();
 
   for (const c of Object.values(doc.customers)) {
+    if (c.pending !== undefined) {
+      for (const k of c.keys) {
+        const g = k.apiKeyId !== undefined ? gatewayById.get(k.apiKeyId) : gatewayByName.get(k.apiKeyName);
+        if (g !== undefined) known.add(g.id);
+        busy.add(k.fingerprint);
+      }
+      continue;
+    }
     const keys: KeyRecord[] = [];
     for (const k of c.keys) {
       const g = k.apiKeyId !== undefined ? gatewayById.get(k.apiKeyId) : gatewayByName.get(k.apiKeyName);
       if (g !== undefined) known.add(g.id);
       if (k.state === 'pending') {
         keys.push(k);
+        busy.add(k.fingerprint);
         continue;
       }
       if (k.state === 'revoked') {
@@ -516,7 +712,7 @@ export async function sync(ctx: KeysContext, fix: boolean): Promise<SyncReport> 
       keys.push(withId);
       wantedEdge.set(k.fingerprint, edgeEntryFor(withId).value);
     }
-    if (fix) doc = withCustomer(doc, c.id, { ...c, keys });
+    if (fix && keys.some((k, i) => k !== c.keys[i])) doc = withCustomer(doc, c.id, { ...c, keys });
   }
 
   for (const [fingerprint, value] of wantedEdge) {
@@ -528,9 +724,8 @@ export async function sync(ctx: KeysContext, fix: boolean): Promise<SyncReport> 
     });
     edgePut.push({ fingerprint, value });
   }
-  const pendingFingerprints = new Set(Object.values(doc.customers).flatMap((c) => c.keys.filter((k) => k.state === 'pending').map((k) => k.fingerprint)));
   for (const fingerprint of edge.keys()) {
-    if (wantedEdge.has(fingerprint) || pendingFingerprints.has(fingerprint)) continue;
+    if (wantedEdge.has(fingerprint) || busy.has(fingerprint)) continue;
     note({ fingerprint, problem: 'edge entry for no live key', fix: 'deleted from the edge' });
     edgeDelete.push(fingerprint);
   }
@@ -554,7 +749,7 @@ export async function sync(ctx: KeysContext, fix: boolean): Promise<SyncReport> 
     snap = await writeRegistry(ctx.registry, snap, doc, ctx.now());
     await ctx.step('registry-done');
   }
-  return { drift, apiGatewayKeys: gatewayKeys.length, capacity: capacity(fix ? snap.doc : doc, ctx.keyLimit) };
+  return { drift, inFlight, apiGatewayKeys: gatewayKeys.length, capacity: capacity(fix ? snap.doc : doc, ctx.keyLimit) };
 }
 
 export interface ImportReport {
@@ -578,7 +773,7 @@ export async function importKeys(ctx: KeysContext): Promise<ImportReport> {
   const skipped: string[] = [];
   const adopted: CustomerRecord[] = [];
   const at = ctx.now().toISOString();
-  for (const g of await ctx.gateway.listKeys(`${env.prefix}-`, true)) {
+  for (const g of await environmentKeys(ctx, true)) {
     if (known.has(g.id) || cliName.test(g.name)) continue;
     const id = g.name.slice(env.prefix.length + 1);
     const plan = planOf.get(g.id);

@@ -10,10 +10,10 @@
  *   users and maintainers (https://github.com/hashicorp/terraform-provider-aws/issues/46220, "50 keys
  *   is reached first than the 3MB"; https://github.com/hashicorp/terraform-provider-aws/pull/42795
  *   for #42789). We send at most 50 entries (puts and deletes together) and at most 3 MB a call.
- * - a store holds at most 5 MB, a key at most 512 and a value at most 1024 characters
- *   (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/kvs-with-functions-create-s3-kvp.html).
- *   How AWS adds up a store's size is not published: we count the UTF-8 bytes of every key and
- *   value and refuse at 5,000,000 (the smaller reading of "5 MB") before writing anything.
+ * - a store holds at most 5 MB, a key at most 512 and a value at most 1024 characters (keys/limits.ts,
+ *   KVS_LIMITS, with sources). How AWS adds up a store's size is not published: we count the UTF-8
+ *   bytes of every key and value and refuse at 5,000,000 (the smaller reading of "5 MB") before
+ *   writing anything.
  * - the API is signed with SigV4A (the endpoint rules name `sigv4a` with region set `*`). The SDK
  *   picks the CRT signer when @aws-sdk/signature-v4-crt is loaded, else the pure-JS signer that
  *   importing @aws-sdk/signature-v4a registers (SignatureV4MultiRegion.sigv4aDependency in
@@ -29,17 +29,9 @@ import {
   type CloudFrontKeyValueStoreClientConfig,
 } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import type { EdgeChanges, EdgeEntry, EdgeKeyStore } from './edge-store';
+import { KVS_LIMITS } from './limits';
 
-export const KVS_LIMITS = {
-  /** Entries (puts plus deletes) per UpdateKeys call, as reported (see above). */
-  keysPerUpdate: 50,
-  /** Request payload per UpdateKeys call, as reported. */
-  bytesPerUpdate: 3 * 1024 * 1024,
-  /** The store's total size; the smaller reading of "5 MB". */
-  storeBytes: 5_000_000,
-  keyBytes: 512,
-  valueBytes: 1024,
-} as const;
+export { KVS_LIMITS };
 
 export class EdgeStoreError extends Error {}
 
@@ -98,6 +90,9 @@ export function checkLimits(after: ReadonlyMap<string, string>, changes: EdgeCha
 }
 
 export class AwsEdgeKeyStore implements EdgeKeyStore {
+  /** AWS publishes no propagation time for KeyValueStore writes (docs/keys.md, "How soon the edge sees a change"). */
+  readonly propagation =
+    'CloudFront copies the store to its edge locations after the write; AWS publishes no figure for how long that takes, so an edge location may admit the key for a while longer; such requests still need API Gateway, from which the key was deleted';
   private readonly client: CloudFrontKeyValueStoreClient;
   private readonly kvsArn: string;
   private readonly maxAttempts: number;

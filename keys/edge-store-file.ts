@@ -1,24 +1,32 @@
 /**
  * The local edge store: one JSON file `{ "<fingerprint>": "<value>" }` (contracts/edge-keys.ts),
  * replaced atomically on every change so the local edge reads the old map or the new, never part.
+ * A change is read, made and written under the file's lock, so two CLIs never lose each other's.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from './atomic-file';
+import { withFileLock } from './file-lock';
 import type { EdgeChanges, EdgeKeyStore } from './edge-store';
 
 export class FileEdgeKeyStore implements EdgeKeyStore {
-  constructor(readonly path: string) {}
+  readonly propagation: string;
+
+  constructor(readonly path: string) {
+    this.propagation = `the local edge reads ${path} on every request, so the next request sees this change`;
+  }
 
   async list(): Promise<ReadonlyMap<string, string>> {
     return new Map(Object.entries(this.read()));
   }
 
   async apply(changes: EdgeChanges): Promise<void> {
-    const entries = this.read();
-    for (const fingerprint of changes.delete) delete entries[fingerprint];
-    for (const { fingerprint, value } of changes.put) entries[fingerprint] = value;
-    const sorted = Object.fromEntries(Object.entries(entries).sort(([a], [b]) => a.localeCompare(b)));
-    writeFileAtomic(this.path, JSON.stringify(sorted, null, 1) + '\n');
+    await withFileLock(`${this.path}.lock`, () => {
+      const entries = this.read();
+      for (const fingerprint of changes.delete) delete entries[fingerprint];
+      for (const { fingerprint, value } of changes.put) entries[fingerprint] = value;
+      const sorted = Object.fromEntries(Object.entries(entries).sort(([a], [b]) => a.localeCompare(b)));
+      writeFileAtomic(this.path, JSON.stringify(sorted, null, 1) + '\n');
+    });
   }
 
   private read(): Record<string, string> {
@@ -38,6 +46,7 @@ export class FileEdgeKeyStore implements EdgeKeyStore {
 
 /** An in-memory edge store for tests and dry runs. */
 export class MemoryEdgeKeyStore implements EdgeKeyStore {
+  readonly propagation = 'in memory: the next look-up sees this change';
   readonly entries = new Map<string, string>();
   async list(): Promise<ReadonlyMap<string, string>> {
     return new Map(this.entries);

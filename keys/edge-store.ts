@@ -17,6 +17,8 @@ export interface EdgeChanges {
 }
 
 export interface EdgeKeyStore {
+  /** How soon the edge sees a change, in words for the operator (revoke prints it). */
+  readonly propagation: string;
   /** Every entry in the store, fingerprint to value. */
   list(): Promise<ReadonlyMap<string, string>>;
   /**

@@ -38,7 +38,13 @@ export interface BillingIds {
 
 /** A command's intent, written before it touches API Gateway or the edge; cleared when done. */
 export type PendingOperation =
-  | { readonly kind: 'create'; readonly fingerprint: string; readonly startedAt: string }
+  | {
+      readonly kind: 'create';
+      readonly fingerprint: string;
+      readonly startedAt: string;
+      /** Bulk onboarding runs long: sync leaves its intent alone until this instant (ISO), not only for the usual age. */
+      readonly expectedDoneBy?: string;
+    }
   | { readonly kind: 'rotate'; readonly fingerprint: string; readonly oldFingerprint: string; readonly graceUntil: string; readonly startedAt: string }
   | { readonly kind: 'revoke'; readonly startedAt: string }
   | { readonly kind: 'set-plan'; readonly fromPlan: string; readonly toPlan: string; readonly remaining?: number; readonly startedAt: string };

@@ -87,14 +87,19 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs the keys CLI as `npm run keys` does (tsx), in its own process so it can be killed. */
+/** Starts the keys CLI as `npm run keys` does (tsx), in its own process so it can be killed. */
+export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv, stdio: 'pipe' | 'ignore' = 'pipe') {
+  return spawn(process.execPath, ['--import', 'tsx', 'keys/cli.ts', ...args], { cwd: ROOT, env, stdio });
+}
+
+/** Runs the keys CLI to its end (or its kill) and collects what it printed. */
 export function runCli(args: readonly string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'keys/cli.ts', ...args], { cwd: ROOT, env });
+    const child = spawnCli(args, env);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.stdout?.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });

@@ -141,11 +141,14 @@ describe('CloudFront log delivery: every change is a replacement', () => {
     expect(replaceTriggeredBy.map((ref) => ref.split('.')[0])).toEqual(['terraform_data']);
   });
 
-  it('fails the plan, instead of ignoring it, when the delivery in the state delivers other fields (a state from before the trigger)', () => {
+  it('fails the plan, instead of ignoring it, when the delivery in the state delivers other fields or to another path (a state from before the trigger)', () => {
     const lifecycle = asObject(onlyResource(base, 'aws_cloudwatch_log_delivery').lifecycle, 'lifecycle');
     const conditions = Array.isArray(lifecycle.postcondition) ? lifecycle.postcondition.map((c) => asObject(c, 'postcondition')) : [];
-    expect(conditions.map((c) => c.condition)).toEqual([`\${jsonencode(self.record_fields) == jsonencode(${JSON.stringify(BASE.layout.recordFields)})}`]);
-    expect(String(conditions[0]?.error_message)).toContain('terraform apply -replace=');
+    expect(conditions.map((c) => c.condition)).toEqual([
+      `\${jsonencode(self.record_fields) == jsonencode(${JSON.stringify(BASE.layout.recordFields)})}`,
+      `\${try(endswith(self.s3_delivery_configuration[0].suffix_path, ${JSON.stringify(BASE.layout.suffixPath)}) && self.s3_delivery_configuration[0].enable_hive_compatible_path == ${String(BASE.layout.hiveCompatiblePath)}, false)}`,
+    ]);
+    for (const c of conditions) expect(String(c.error_message)).toContain('terraform apply -replace=');
   });
 
   it('destroys the old delivery before creating the new one (one S3 delivery per source)', () => {

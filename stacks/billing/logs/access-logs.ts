@@ -132,6 +132,18 @@ export class AccessLogs extends Construct {
               'The CloudFront log delivery in AWS delivers other record fields than sql/log-columns.ts (it predates the replace-only delivery). ' +
               'Replace it once: terraform apply -replace=<address of this aws_cloudwatch_log_delivery> (docs/usage-job.md, "Changing the delivered fields or the log path").',
           },
+          {
+            // The same for the log path. AWS reads the suffix path back with the prefix it adds at
+            // creation (`/<account>/...` in the provider's acceptance run of PR 41497,
+            // https://github.com/hashicorp/terraform-provider-aws/pull/41497), and provider versions
+            // differ in whether they strip it (PR 46455): our path is the end of it in every form.
+            condition:
+              `\${try(endswith(self.s3_delivery_configuration[0].suffix_path, ${JSON.stringify(layout.suffixPath)}) && ` +
+              `self.s3_delivery_configuration[0].enable_hive_compatible_path == ${String(layout.hiveCompatiblePath)}, false)}`,
+            errorMessage:
+              `The CloudFront log delivery in AWS writes another log path than ${layout.suffixPath} (Hive-compatible: ${String(layout.hiveCompatiblePath)}), so the usage job would not find the logs (it predates the replace-only delivery, or AWS did not read the path back). ` +
+              'Replace it once: terraform apply -replace=<address of this aws_cloudwatch_log_delivery> (docs/usage-job.md, "Changing the delivered fields or the log path").',
+          },
         ],
       },
     });
