@@ -1,10 +1,11 @@
 /**
- * Synthesis time and size for fleets of keys: for each size, `npm run synth`'s own code path
- * (stacks/synth.ts runSynth, every stack of the platform, into a temporary folder) with the shipped
- * configuration whose prod environment holds N generated keys, in its own process, timed by GNU time.
- *   npm run --silent bench:fleet [-- --sizes 10,1000,10000]
- * Prints, per size: wall time, peak RSS, resources in billing-prod, of them API keys + usage-plan
- * keys, alarms and dashboards.
+ * Synthesis time, memory and resources for fleets of customers: for each size, `npm run synth`'s
+ * own code path (stacks/synth.ts runSynth, every stack of the platform, into a temporary folder)
+ * with the shipped configuration, in its own process timed by GNU time, while a key registry of N
+ * customers (bench/fleet.ts) sits where the keys CLI and the local platform read it
+ * (KEYS_REGISTRY_FILE, LOCAL_STATE_DIR). Customers are registry data, so nothing should change
+ * with N; the table prints the figures of the Terraform-managed keys (before issue 18) beside them.
+ *   npm run --silent bench:fleet [-- --sizes 10,10000]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,37 +14,61 @@ import { join } from 'node:path';
 import { platformConfig } from '../config/environments';
 import { REPO_ROOT } from '../stacks/shared/repo';
 import { runSynth } from '../stacks/synth';
-import { withKeys } from '../stacks/testing/fleet-config';
+import { writeFleetRegistry } from './fleet';
 
-function child(n: number, outdir: string): void {
-  const code = runSynth(withKeys(platformConfig, n), { outdir, backend: 's3', stderr: (l) => process.stderr.write(l) });
-  process.exitCode = code;
+/**
+ * `npm run --silent bench:fleet` with keys as Terraform resources (apiKeys in config), one run on
+ * the same 2-core machine, as docs/monitoring.md recorded it before keys became registry data.
+ */
+export const BEFORE: Readonly<
+  Record<number, { readonly wallSeconds: number; readonly peakRssMb: number; readonly resources: number; readonly keyResources: number }>
+> = {
+  10: { wallSeconds: 1.8, peakRssMb: 170, resources: 80, keyResources: 20 },
+  1000: { wallSeconds: 3.48, peakRssMb: 218, resources: 2060, keyResources: 2000 },
+  10000: { wallSeconds: 21.53, peakRssMb: 722, resources: 20060, keyResources: 20000 },
+};
+
+/** Resource count, key resources and removed blocks of a synthesized stack's JSON. */
+export function stackFigures(json: { resource?: Record<string, object>; removed?: unknown[] }): { resources: number; keyResources: number; removed: number } {
+  const resource = json.resource ?? {};
+  const count = (type: string) => Object.keys(resource[type] ?? {}).length;
+  return {
+    resources: Object.values(resource).reduce((s, byId) => s + Object.keys(byId).length, 0),
+    keyResources: count('aws_api_gateway_api_key') + count('aws_api_gateway_usage_plan_key'),
+    removed: json.removed?.length ?? 0,
+  };
+}
+
+function child(outdir: string): void {
+  process.exitCode = runSynth(platformConfig, { outdir, backend: 's3', stderr: (l) => process.stderr.write(l) });
 }
 
 function main(): void {
   const i = process.argv.indexOf('--sizes');
-  const sizes = (i >= 0 ? process.argv[i + 1] : '10,1000,10000').split(',').map(Number);
-  process.stdout.write('keys    wall s  peak RSS MB  resources (billing-prod)  API keys + plan keys  alarms  dashboards\n');
+  const sizes = (i >= 0 ? process.argv[i + 1] : '10,10000').split(',').map(Number);
+  const pad = (s: string | number, n: number) => String(s).padStart(n);
+  process.stdout.write(
+    `customers  ${pad('wall s', 7)} ${pad('before', 7)}  ${pad('peak RSS MB', 11)} ${pad('before', 7)}  ${pad('resources (billing-prod)', 24)} ${pad('before', 7)}  ` +
+      `${pad('API keys + plan keys', 20)} ${pad('before', 7)}  removed blocks\n`,
+  );
   for (const n of sizes) {
     const out = mkdtempSync(join(tmpdir(), 'fleet-synth-'));
     try {
+      const registryEnv = writeFleetRegistry(n, join(out, 'state'), 'prod');
       const report = join(out, 'time.txt');
       const run = spawnSync(
         '/usr/bin/time',
-        ['-f', '%e %M', '-o', report, process.execPath, '--import', 'tsx', 'bench/fleet-synth.ts', '--child', String(n), join(out, 'cdktf.out')],
-        {
-          cwd: REPO_ROOT,
-          encoding: 'utf8',
-        },
+        ['-f', '%e %M', '-o', report, process.execPath, '--import', 'tsx', 'bench/fleet-synth.ts', '--child', join(out, 'cdktf.out')],
+        { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, ...registryEnv } },
       );
-      if (run.status !== 0) throw new Error(`synth of ${n} keys failed: ${run.stderr}`);
+      if (run.status !== 0) throw new Error(`synth with ${n} customers failed: ${run.stderr}`);
       const [wall, rss] = readFileSync(report, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
-      const json = JSON.parse(readFileSync(join(out, 'cdktf.out', 'stacks', 'billing-prod', 'cdk.tf.json'), 'utf8')) as { resource: Record<string, object> };
-      const count = (type: string) => Object.keys(json.resource[type] ?? {}).length;
-      const total = Object.values(json.resource).reduce((s, byId) => s + Object.keys(byId).length, 0);
+      const now = stackFigures(JSON.parse(readFileSync(join(out, 'cdktf.out', 'stacks', 'billing-prod', 'cdk.tf.json'), 'utf8')));
+      const before = BEFORE[n];
+      const was = (v: number | undefined, digits = 0) => (v === undefined ? '-' : v.toFixed(digits));
       process.stdout.write(
-        `${String(n).padEnd(7)} ${wall.toFixed(2).padStart(6)}  ${(rss / 1024).toFixed(0).padStart(11)}  ${String(total).padStart(24)}  ` +
-          `${String(count('aws_api_gateway_api_key') + count('aws_api_gateway_usage_plan_key')).padStart(20)}  ${String(count('aws_cloudwatch_metric_alarm')).padStart(6)}  ${String(count('aws_cloudwatch_dashboard')).padStart(10)}\n`,
+        `${String(n).padEnd(9)}  ${pad(wall.toFixed(2), 7)} ${pad(was(before?.wallSeconds, 2), 7)}  ${pad((rss / 1024).toFixed(0), 11)} ${pad(was(before?.peakRssMb), 7)}  ` +
+          `${pad(now.resources, 24)} ${pad(was(before?.resources), 7)}  ${pad(now.keyResources, 20)} ${pad(was(before?.keyResources), 7)}  ${pad(now.removed, 14)}\n`,
       );
     } finally {
       rmSync(out, { recursive: true, force: true });
@@ -52,5 +77,5 @@ function main(): void {
 }
 
 const c = process.argv.indexOf('--child');
-if (c >= 0) child(Number(process.argv[c + 1]), process.argv[c + 2]);
-else main();
+if (c >= 0) child(process.argv[c + 1]);
+else if (require.main === module) main();

@@ -1,8 +1,8 @@
 /**
  * docs/monitoring.md's cost table is the one the code's counts give: the publisher's metrics for
- * each fleet size and the synthesized stack's alarms and dashboard. Alarm and dashboard counts are
- * taken from a stack of 10 keys for every size: stacks/billing/monitoring/monitoring.test.ts shows
- * they do not grow with the key count, and `npm run cost:monitoring` checks it at 1,000 and 10,000.
+ * each fleet size and the synthesized stack's alarms and dashboard. Alarm and dashboard counts come
+ * from one stack for every size: customers are registry data, not stack input, and
+ * bench/fleet-synth.test.ts shows the stack is the same at 10 and 10,000 customers.
  */
 import { readFileSync } from 'node:fs';
 import { METRICS_PER_KEY, fixedMetricCount } from '../contracts/metrics';
@@ -10,7 +10,7 @@ import { platformConfig } from '../config/environments';
 import { costRow, DOC, LARGE_FLEET, metricsCost, monitoringCostTable, publisherCounts, stackCounts, tableInDoc } from './monitoring-cost';
 
 test('the cost table in docs/monitoring.md matches the counts of the code (regenerate: npm run cost:monitoring -- --write)', () => {
-  const counts = stackCounts(10);
+  const counts = stackCounts();
   expect(tableInDoc(readFileSync(DOC, 'utf8'))).toBe(monitoringCostTable(() => counts));
 });
 
@@ -27,7 +27,7 @@ test('custom metrics are priced by tier: $0.30 each for the first 10,000, $0.10 
 });
 
 test("the issue's cost targets hold: default under $350 a month at 1,000 keys, the large-fleet option under $50 at 10,000", () => {
-  const counts = stackCounts(10);
+  const counts = stackCounts();
   for (const env of platformConfig.environments) {
     const thresholds = env.alarms.quotaPercentThresholds;
     expect(costRow(1_000, counts, thresholds, { mode: 'all' }).usd.total).toBeLessThan(350);

@@ -2,7 +2,8 @@
  * The monitoring cost table of docs/monitoring.md, computed from the code's own counts, not typed:
  * - custom metrics: the data one run of the CloudWatch publisher puts (usage-job/aws/cloudwatch-publisher.ts
  *   usageMetricData + heartbeat) for N configured keys, counted as distinct (metric, dimension) pairs;
- * - alarms and dashboards: the resources of the synthesized billing stack (stacks/), for N keys;
+ * - alarms and dashboards: the resources of the synthesized billing stack (stacks/); customers are
+ *   registry data, not configuration, so the stack is the same for every fleet size;
  * - API requests: PutMetricData calls per run (metricBatches), EventBridge PutEvents for the notices,
  *   GetMetricData when the dashboard is opened.
  *   npm run --silent cost:monitoring              prints the table (synthesizes 10, 1,000 and 10,000 keys)
@@ -16,7 +17,7 @@ import { platformConfig } from '../config/environments';
 import type { EnvironmentConfig, PerKeyMetricsConfig } from '../config/types';
 import { billingStackName } from '../stacks/stack-names';
 import { REPO_ROOT } from '../stacks/shared/repo';
-import { withKeys } from '../stacks/testing/fleet-config';
+import { withMonitoring } from '../stacks/testing/fleet-config';
 import { asObject, synthPlatform } from '../stacks/testing/synth-platform';
 import { keysWithPerKeyMetrics, metricBatches, usageMetricData } from '../usage-job/aws/cloudwatch-publisher';
 import type { KeyMonthUsage, MonthUsage } from '../usage-job/usage-publisher';
@@ -60,12 +61,11 @@ export interface StackCounts {
   /** Metric lines and queries in the dashboard body. */
   readonly dashboardQueries: number;
   readonly resources: number;
-  readonly keyResources: number;
 }
 
-/** Counts in the synthesized billing stack of `env` with `n` keys. */
-export function stackCounts(n: number, environment = 'prod', monitoring?: Partial<EnvironmentConfig['monitoring']>): StackCounts {
-  const synth = synthPlatform(withKeys(platformConfig, n, environment, monitoring)).get(billingStackName(environment));
+/** Counts in the synthesized billing stack of `env` (the same for every number of customers). */
+export function stackCounts(environment = 'prod', monitoring: Partial<EnvironmentConfig['monitoring']> = {}): StackCounts {
+  const synth = synthPlatform(withMonitoring(platformConfig, environment, monitoring)).get(billingStackName(environment));
   if (synth === undefined) throw new Error(`no billing stack for ${environment}`);
   const resources = asObject(synth.json.resource);
   const ofType = (type: string) => Object.values(asObject(resources[type] ?? {})).map((r) => asObject(r));
@@ -76,14 +76,12 @@ export function stackCounts(n: number, environment = 'prod', monitoring?: Partia
     const body = asObject(JSON.parse(String(d.dashboard_body)));
     return s + (body.widgets as { properties?: { metrics?: unknown[] } }[]).reduce((w, x) => w + (x.properties?.metrics?.length ?? 0), 0);
   }, 0);
-  const count = (type: string) => ofType(type).length;
   return {
     alarms: alarms.length,
     alarmMetrics,
     dashboards: dashboards.length,
     dashboardQueries,
     resources: Object.values(resources).reduce((s: number, byId) => s + Object.keys(asObject(byId)).length, 0),
-    keyResources: count('aws_api_gateway_api_key') + count('aws_api_gateway_usage_plan_key'),
   };
 }
 
@@ -217,15 +215,9 @@ export function tableInDoc(doc: string): string {
 }
 
 if (require.main === module) {
-  const counts = new Map<number, StackCounts>();
-  for (const n of FLEET_SIZES) counts.set(n, stackCounts(n));
-  const [first, ...rest] = [...counts.values()];
-  for (const c of rest) {
-    if (c.alarms !== first.alarms || c.dashboards !== first.dashboards || c.alarmMetrics !== first.alarmMetrics) {
-      throw new Error('alarm or dashboard counts differ between fleet sizes');
-    }
-  }
-  const table = monitoringCostTable((n) => counts.get(n)!);
+  // One stack for every fleet size: customers are registry data, not stack input (bench/fleet-synth.test.ts).
+  const counts = stackCounts();
+  const table = monitoringCostTable(() => counts);
   process.stdout.write(`${table}\n`);
   if (process.argv.includes('--write')) {
     const doc = readFileSync(DOC, 'utf8');

@@ -1,5 +1,6 @@
 /**
- * The platform's environments and API keys. Adding an environment or a key is one entry.
+ * The platform's environments. Adding an environment is one entry. Customers and their API keys
+ * are not here: they are data in each environment's key registry (docs/keys.md, the keys CLI).
  * Validated by validate.ts before anything is synthesized (bad values fail `npm run synth`).
  * The workflows read the deployed environments from .github/environments.json: after changing
  * `environments`, run `npm run delivery:environments` (docs/delivery.md, adding an environment).
@@ -28,10 +29,8 @@ const dev: EnvironmentConfig = {
   region: 'eu-west-1',
   prefix: 'ubb-dev',
   usagePlans: standardPlans,
-  apiKeys: [
-    { id: 'acme-dev', customer: 'Acme Corp (test)', plan: 'basic' },
-    { id: 'smoke-test', customer: 'Platform smoke test', plan: 'basic' },
-  ],
+  // The keys Terraform created before keys became registry data: forgotten, not deleted.
+  formerTerraformKeyIds: ['acme-dev', 'smoke-test'],
   alarms: { quotaPercentThresholds: [80, 100], unattributedPercentThreshold: 5, emails: [] },
 };
 
@@ -43,11 +42,7 @@ const prod: EnvironmentConfig = {
   prefix: 'ubb-prod',
   logRetentionDays: 90,
   usagePlans: standardPlans,
-  apiKeys: [
-    { id: 'acme', customer: 'Acme Corp', plan: 'pro' },
-    { id: 'globex', customer: 'Globex Inc', plan: 'basic' },
-    { id: 'smoke-test', customer: 'Platform smoke test', plan: 'basic' },
-  ],
+  formerTerraformKeyIds: ['acme', 'globex', 'smoke-test'],
   alarms: { quotaPercentThresholds: [80, 100], unattributedPercentThreshold: 5, emails: ['billing-oncall@example.com'] },
 };
 
@@ -62,10 +57,6 @@ const local: EnvironmentConfig = {
     basic: { monthlyQuota: 100, rateLimit: 5, burstLimit: 10 },
     pro: { monthlyQuota: 10_000, rateLimit: 50, burstLimit: 100 },
   },
-  apiKeys: [
-    { id: 'acme', customer: 'Acme Corp', plan: 'pro' },
-    { id: 'globex', customer: 'Globex Inc', plan: 'basic' },
-  ],
   alarms: { quotaPercentThresholds: [80, 100], unattributedPercentThreshold: 5, emails: [] },
 };
 

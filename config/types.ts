@@ -9,15 +9,6 @@ export interface UsagePlanConfig {
   readonly burstLimit: number;
 }
 
-export interface ApiKeyConfig {
-  /** Id-like name: lowercase letters, digits and dashes; the key's identity in metrics and invoices. */
-  readonly id: string;
-  /** Customer name shown in dashboards and invoice lines. */
-  readonly customer: string;
-  /** Name of a plan in the environment's `usagePlans`. */
-  readonly plan: string;
-}
-
 export interface PricesConfig {
   /** ISO 4217 currency code of the amounts below, e.g. USD. */
   readonly currency: string;
@@ -70,10 +61,12 @@ export interface EnvironmentConfig {
   readonly region: string;
   /** Prefix of every resource name, lowercase letters, digits and dashes. */
   readonly prefix: string;
-  /** Usage plans by name; each becomes an API Gateway usage plan with a monthly quota and a throttle. */
+  /** Usage plans by name; each becomes an API Gateway usage plan with a monthly quota and a throttle. Customers and their keys are not configuration: they are data in the key registry, managed with the keys CLI (docs/keys.md). */
   readonly usagePlans: Readonly<Record<string, UsagePlanConfig>>;
-  /** The customers' API keys; each becomes an API key in its plan. Adding a key is one entry. */
-  readonly apiKeys: readonly ApiKeyConfig[];
+  /**
+   * Migration only (docs/platform.md, "Keys out of Terraform"): ids of the API keys this environment's stack created before keys became registry data (the former `apiKeys` entries). Terraform forgets each key and its usage-plan binding without deleting them (`removed` blocks); import them first with `keys import`. Default none; delete the list once every state has been applied.
+   */
+  readonly formerTerraformKeyIds?: readonly string[];
   /** Retention of Lambda log groups, in days; one of the values CloudWatch Logs allows. */
   readonly logRetentionDays: number;
   /** Days CloudFront access logs are kept in the log bucket (lifecycle expiry). Default 90. */

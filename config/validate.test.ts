@@ -36,23 +36,19 @@ describe('validatePlatformConfig', () => {
     expect(validatePlatformConfig(platformConfig)).toBe(platformConfig);
   });
 
-  it('names environment, field and known plans for an unknown plan', () => {
-    const msg = messageOf(withChange((c) => (prod(c).apiKeys[1].plan = 'gold')));
-    expect(msg).toBe('environment "prod": apiKeys[1].plan "gold" is not a usage plan (known: basic, pro)');
+  it('rejects a duplicate former key id', () => {
+    const msg = messageOf(withChange((c) => (prod(c).formerTerraformKeyIds = ['acme', 'globex', 'acme'])));
+    expect(msg).toBe('environment "prod": formerTerraformKeyIds[2] "acme" is already listed at formerTerraformKeyIds[0]');
   });
 
-  it('rejects duplicate key ids', () => {
-    const msg = messageOf(withChange((c) => (prod(c).apiKeys[2].id = 'acme')));
-    expect(msg).toBe('environment "prod": apiKeys[2].id "acme" is already used by apiKeys[0]');
+  it.each(['Acme', 'acme_corp', '-acme', 'acme-', 'ac--me', '', 'x'.repeat(65)])('rejects former key id %j', (id) => {
+    const msg = messageOf(withChange((c) => (prod(c).formerTerraformKeyIds = [id])));
+    expect(msg).toContain('environment "prod": formerTerraformKeyIds[0] ');
   });
 
-  it.each(['Acme', 'acme_corp', '-acme', 'acme-', 'ac--me', '', 'x'.repeat(65)])('rejects key id %j', (id) => {
-    const msg = messageOf(withChange((c) => (prod(c).apiKeys[0].id = id)));
-    expect(msg).toContain('environment "prod": apiKeys[0].id ');
-  });
-
-  it('rejects an empty customer name', () => {
-    expect(messageOf(withChange((c) => (prod(c).apiKeys[0].customer = '  ')))).toBe('environment "prod": apiKeys[0].customer must not be empty');
+  it('accepts an environment without former keys', () => {
+    const config = withChange((c) => delete prod(c).formerTerraformKeyIds);
+    expect(validatePlatformConfig(config)).toBe(config);
   });
 
   it.each([
@@ -75,7 +71,6 @@ describe('validatePlatformConfig', () => {
     const msg = messageOf(
       withChange((c) => {
         prod(c).usagePlans = {};
-        prod(c).apiKeys = [];
       }),
     );
     expect(msg).toBe('environment "prod": usagePlans must declare at least one plan');
@@ -231,7 +226,6 @@ describe('validatePlatformConfig', () => {
       withChange((c) => {
         const env = prod(c);
         env.usagePlans = { Gold_Plan: env.usagePlans.basic };
-        env.apiKeys = [{ id: 'acme', customer: 'Acme', plan: 'Gold_Plan' }];
       }),
     );
     expect(msg).toBe('environment "prod": usagePlans.Gold_Plan name must be lowercase letters, digits and single dashes, starting with a letter');

@@ -1,7 +1,7 @@
 /**
  * Validates the platform configuration before anything is synthesized. Every problem is reported
  * with the environment and the field it concerns, e.g.
- *   environment "prod": apiKeys[1].plan "gold" is not a usage plan (known: basic, pro)
+ *   environment "prod": usagePlans.pro.burstLimit (50) must be at least rateLimit (100)
  * `validatePlatformConfig` throws one ConfigError whose message lists every problem found.
  */
 import { resourceNames } from '../contracts/resource-names';
@@ -89,6 +89,7 @@ function checkIdentity(env: EnvironmentConfig, p: Problems): void {
       logBucket: names.logBucket,
       athenaResultsBucket: names.athenaResultsBucket,
       usageBucket: names.usageBucket,
+      keyRegistryBucket: names.keyRegistryBucket,
     })) {
       if (bucket.length > MAX_BUCKET_NAME_LENGTH) {
         p.add(
@@ -101,8 +102,7 @@ function checkIdentity(env: EnvironmentConfig, p: Problems): void {
   }
 }
 
-/** Checks the plans and returns their names. */
-function checkPlans(env: EnvironmentConfig, p: Problems): string[] {
+function checkPlans(env: EnvironmentConfig, p: Problems): void {
   const planNames = Object.keys(env.usagePlans ?? {});
   if (planNames.length === 0) p.add('usagePlans', 'must declare at least one plan');
   for (const planName of planNames) {
@@ -116,23 +116,24 @@ function checkPlans(env: EnvironmentConfig, p: Problems): string[] {
       p.add(`${at}.burstLimit`, `(${plan.burstLimit}) must be at least rateLimit (${plan.rateLimit})`);
     }
   }
-  return planNames;
 }
 
-function checkKeys(env: EnvironmentConfig, planNames: readonly string[], p: Problems): void {
-  const seenKeys = new Map<string, number>();
-  (env.apiKeys ?? []).forEach((key, i) => {
-    const at = `apiKeys[${i}]`;
-    if (typeof key.id !== 'string' || !KEY_ID.test(key.id) || key.id.length > MAX_KEY_ID_LENGTH) {
-      p.add(`${at}.id`, `${show(key.id)} must be 1 to ${MAX_KEY_ID_LENGTH} lowercase letters, digits and single dashes`);
+/** The migration list names each former key once, in the key id format. */
+function checkKeys(env: EnvironmentConfig, p: Problems): void {
+  const former = env.formerTerraformKeyIds ?? [];
+  if (!Array.isArray(former)) {
+    p.add('formerTerraformKeyIds', `must be a list of key ids, got ${show(former)}`);
+    return;
+  }
+  const seen = new Map<string, number>();
+  former.forEach((id, i) => {
+    const at = `formerTerraformKeyIds[${i}]`;
+    if (typeof id !== 'string' || !KEY_ID.test(id) || id.length > MAX_KEY_ID_LENGTH) {
+      p.add(at, `${show(id)} must be 1 to ${MAX_KEY_ID_LENGTH} lowercase letters, digits and single dashes`);
     }
-    const first = seenKeys.get(key.id);
-    if (first !== undefined) p.add(`${at}.id`, `${show(key.id)} is already used by apiKeys[${first}]`);
-    else seenKeys.set(key.id, i);
-    if (typeof key.customer !== 'string' || key.customer.trim() === '') p.add(`${at}.customer`, 'must not be empty');
-    if (!planNames.includes(key.plan)) {
-      p.add(`${at}.plan`, `${show(key.plan)} is not a usage plan (known: ${planNames.join(', ')})`);
-    }
+    const first = seen.get(id);
+    if (first !== undefined) p.add(at, `${show(id)} is already listed at formerTerraformKeyIds[${first}]`);
+    else seen.set(id, i);
   });
 }
 
@@ -227,7 +228,8 @@ function checkUsageJob(env: EnvironmentConfig, p: Problems): void {
 function validateEnvironment(env: EnvironmentConfig): string[] {
   const p = new Problems(`environment ${show(env.name)}`);
   checkIdentity(env, p);
-  checkKeys(env, checkPlans(env, p), p);
+  checkPlans(env, p);
+  checkKeys(env, p);
   checkLimits(env, p);
   checkAlarms(env, p);
   checkPrices(env, p);

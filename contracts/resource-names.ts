@@ -13,13 +13,13 @@ export interface ResourceNames {
   readonly athenaResultsBucket: string;
   /** Holds per-hour rollups, the run manifest, invoices and the usage-job deployment file. */
   readonly usageBucket: string;
+  /** Holds the key registry (docs/keys.md): customers and key fingerprints, never key values. Versioned. */
+  readonly keyRegistryBucket: string;
   readonly glueDatabase: string;
   readonly glueTable: string;
   readonly athenaWorkgroup: string;
   readonly alarmTopic: string;
   readonly dashboard: string;
-  /** The key registry (keys/registry.ts): versioned, one object per environment. */
-  readonly keyRegistryBucket: string;
 }
 
 export function resourceNames(env: NamedEnvironment): ResourceNames {
@@ -28,11 +28,11 @@ export function resourceNames(env: NamedEnvironment): ResourceNames {
     logBucket: `${env.prefix}-cf-logs-${env.accountId}`,
     athenaResultsBucket: `${env.prefix}-athena-results-${env.accountId}`,
     usageBucket: `${env.prefix}-usage-${env.accountId}`,
+    keyRegistryBucket: `${env.prefix}-key-registry-${env.accountId}`,
     glueDatabase: `${snake}_logs`,
     glueTable: 'cloudfront_logs',
     athenaWorkgroup: `${env.prefix}-usage`,
     alarmTopic: `${env.prefix}-usage-alarms`,
     dashboard: `${env.prefix}-usage`,
-    keyRegistryBucket: `${env.prefix}-key-registry-${env.accountId}`,
   };
 }

@@ -1,14 +1,16 @@
 /**
  * The usage-job deployment file: written by Terraform (billing stack) as a JSON object in the
- * usage bucket, read by the usage job in AWS. It names the environment's resources, the key
- * registry the job reads its customers from (keys/registry.ts; the registry holds fingerprints,
- * never key values) and the usage plans' API Gateway ids (for quotas and GetUsage).
+ * usage bucket, read by the usage job in AWS. It names what the stack created and AWS generated:
+ * the distribution, the buckets, the Athena and Glue names, each usage plan's API Gateway id and
+ * quota, and where the key registry lives. Customers and their key fingerprints are not in it:
+ * they are data in the key registry (docs/keys.md), which the job reads at run time, so Terraform
+ * never sees a key.
  */
 import { resourceNames, type NamedEnvironment } from './resource-names';
 
 export const USAGE_JOB_DEPLOYMENT_KEY = 'config/usage-job.json';
 
-/** The key registry's object in its bucket (one JSON document per environment). */
+/** The key registry's object in the registry bucket (keys/registry-s3.ts). */
 export const KEY_REGISTRY_OBJECT = 'registry.json';
 
 export interface DeployedUsagePlan {
@@ -26,8 +28,9 @@ export interface UsageJobDeployment {
   readonly athenaWorkgroup: string;
   readonly glueDatabase: string;
   readonly glueTable: string;
+  /** Where the key registry is: s3://<bucket>/<key>. */
   readonly keyRegistry: { readonly bucket: string; readonly key: string };
-  /** By plan name as in config/environments.ts. */
+  /** The environment's usage plans by name (as in config/environments.ts usagePlans). */
   readonly usagePlans: Readonly<Record<string, DeployedUsagePlan>>;
 }
 

@@ -2,7 +2,8 @@
  * Runs the smoke-test composite action's real script with bash and curl against an HTTP server on
  * 127.0.0.1 that behaves like the API behind CloudFront (200 with the right x-api-key, 403 with the
  * edge function's body otherwise). `terraform` and `aws` are replaced on PATH by small scripts
- * that print what those CLIs print for the commands the action runs.
+ * that print what those CLIs print for the commands the action runs; `aws s3 cp` copies a key
+ * registry document (keys/registry.ts format) that the test sets.
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { platformConfig } from '../config/environments';
+import { KEY_REGISTRY_OBJECT } from '../contracts/usage-job-deployment';
 
 const ACTION = join(__dirname, '..', '.github', 'actions', 'smoke-test', 'action.yml');
 const KEY_VALUE = 'smoke-key-value-0123456789abcdef';
@@ -56,7 +57,23 @@ interface Run {
   readonly tempLeft: string[];
 }
 
-async function runSmoke(keyIds: Record<string, string>, env: Record<string, string> = {}): Promise<Run> {
+const REGISTRY_BUCKET = 'ubb-dev-key-registry-111111111111';
+
+/** A registry whose customers each have one key in `state` (default active) with the given API Gateway id. */
+function registry(apiKeyIds: Record<string, string>, state = 'active'): object {
+  const customers = Object.fromEntries(
+    Object.entries(apiKeyIds).map(([id, apiKeyId]) => [
+      id,
+      { id, customer: id, plan: 'basic', keys: [{ fingerprint: '0123456789abcdef', apiKeyId, apiKeyName: `ubb-dev-${id}`, state }] },
+    ]),
+  );
+  return { format: 1, environment: 'dev', revision: 3, customers };
+}
+
+async function runSmoke(registryDoc: object, env: Record<string, string> = {}): Promise<Run> {
+  const keyIds = Object.fromEntries(
+    Object.entries((registryDoc as { customers: Record<string, { keys: { apiKeyId: string }[] }> }).customers).map(([id, c]) => [id, c.keys[0].apiKeyId]),
+  );
   const dir = mkdtempSync(join(tmpdir(), 'smoke-'));
   const bin = join(dir, 'bin');
   const runnerTemp = join(dir, 'runner-temp');
@@ -69,17 +86,22 @@ async function runSmoke(keyIds: Record<string, string>, env: Record<string, stri
       writeFileSync(join(bin, name), `#!/usr/bin/env bash\nset -euo pipefail\n${body}\n`);
       chmodSync(join(bin, name), 0o755);
     };
+    writeFileSync(join(dir, 'registry.json'), JSON.stringify(registryDoc));
     fake(
       'terraform',
       `case "$*" in
   *"output -raw cloudfront_domain") printf '%s' '${baseUrl}' ;;
-  *"output -json api_key_ids") printf '%s\\n' '${JSON.stringify(keyIds)}' ;;
+  *"output -raw key_registry_bucket") printf '%s' '${REGISTRY_BUCKET}' ;;
   *) echo "unexpected terraform $*" >&2; exit 1 ;;
 esac`,
     );
     fake(
       'aws',
-      `[ "$1 $2" = "apigateway get-api-key" ] || { echo "unexpected aws $*" >&2; exit 1; }
+      `if [ "$1 $2" = "s3 cp" ]; then
+  [ "$4" = "s3://${REGISTRY_BUCKET}/${KEY_REGISTRY_OBJECT}" ] || { echo "wrong registry object $4" >&2; exit 1; }
+  cp '${join(dir, 'registry.json')}' "$5"; exit 0
+fi
+[ "$1 $2" = "apigateway get-api-key" ] || { echo "unexpected aws $*" >&2; exit 1; }
 [[ " $* " == *" --include-value "* ]] || { echo "no --include-value" >&2; exit 1; }
 [[ " $* " == *" --api-key ${keyIds['smoke-test'] ?? 'none'} "* ]] || { echo "wrong key id" >&2; exit 1; }
 printf '%s\\n' '${KEY_VALUE}'`,
@@ -94,6 +116,7 @@ printf '%s\\n' '${KEY_VALUE}'`,
         AWS_REGION: 'eu-west-1',
         SMOKE_PATH: action.inputs.path.default!,
         SMOKE_KEY: action.inputs.key.default!,
+        REGISTRY_OBJECT: action.inputs['registry-object'].default!,
         ATTEMPTS: '2',
         RETRY_SECONDS: '0',
         ...env,
@@ -121,7 +144,7 @@ beforeEach(() => {
 });
 
 test('passes when the key gets 200 and no key gets 403, and never prints the key', async () => {
-  const run = await runSmoke({ acme: 'id-acme', 'smoke-test': 'id-smoke' });
+  const run = await runSmoke(registry({ acme: 'id-acme', 'smoke-test': 'id-smoke' }));
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);
   expect(run.stdout.split('\n')[0]).toBe(`::add-mask::${KEY_VALUE}`);
@@ -136,7 +159,7 @@ test('passes when the key gets 200 and no key gets 403, and never prints the key
 
 test('fails visibly, after the configured attempts, when the key is refused', async () => {
   statusWithKey = 403;
-  const run = await runSmoke({ 'smoke-test': 'id-smoke' }, { ATTEMPTS: '3' });
+  const run = await runSmoke(registry({ 'smoke-test': 'id-smoke' }), { ATTEMPTS: '3' });
   expect(run.code).toBe(1);
   expect(requests).toHaveLength(6);
   expect(run.stdout).toContain('::error::Smoke test failed on');
@@ -145,15 +168,18 @@ test('fails visibly, after the configured attempts, when the key is refused', as
   expect(run.summary).toBe('');
 });
 
-test('fails with a clear message when the stack has no smoke-test key', async () => {
-  const run = await runSmoke({ acme: 'id-acme' });
-  expect(run.code).toBe(1);
-  expect(run.stdout).toContain("::error::No API key 'smoke-test' in the stack's api_key_ids output");
-  expect(requests).toHaveLength(0);
+test('fails with a clear message when the registry has no active smoke-test key', async () => {
+  for (const doc of [registry({ acme: 'id-acme' }), registry({ 'smoke-test': 'id-smoke' }, 'revoked')]) {
+    const run = await runSmoke(doc);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      `::error::No active key of customer 'smoke-test' in s3://${REGISTRY_BUCKET}/${KEY_REGISTRY_OBJECT}; create it once: npm run --silent keys -- create`,
+    );
+    expect(requests).toHaveLength(0);
+    expect(run.tempLeft).toEqual([]); // the registry copy is removed too
+  }
 });
 
-test('every deployed environment has the key the smoke test uses', () => {
-  for (const env of platformConfig.environments) {
-    expect(env.apiKeys.map((k) => k.id)).toContain(action.inputs.key.default);
-  }
+test('reads the registry object the contract names', () => {
+  expect(action.inputs['registry-object'].default).toBe(KEY_REGISTRY_OBJECT);
 });

@@ -60,7 +60,7 @@ function on(actions: readonly string[], resources: readonly string[], context?: 
 }
 
 function buckets(a: EnvironmentArns): string[] {
-  return [a.names.logBucket, a.names.athenaResultsBucket, a.names.usageBucket].map((b) => a.bucket(b));
+  return [a.names.logBucket, a.names.athenaResultsBucket, a.names.usageBucket, a.names.keyRegistryBucket].map((b) => a.bucket(b));
 }
 
 /** A bucket sub-resource: read with its Get action, written with its Put (and Delete, where it has one). */

@@ -16,12 +16,12 @@ afterEach(() => rmSync(outdir, { recursive: true, force: true }));
 
 describe('synthesis', () => {
   it('rejects bad configuration with one line naming environment and field, writing nothing', () => {
-    const bad = JSON.parse(JSON.stringify(platformConfig)) as PlatformConfig & { environments: { apiKeys: { plan: string }[] }[] };
-    bad.environments[1].apiKeys[1].plan = 'gold';
+    const bad = JSON.parse(JSON.stringify(platformConfig)) as PlatformConfig & { environments: { usagePlans: { pro: { burstLimit: number } } }[] };
+    bad.environments[1].usagePlans.pro.burstLimit = 50;
     const lines: string[] = [];
     const code = runSynth(bad, { outdir: join(outdir, 'out'), backend: 'local', stderr: (l) => lines.push(l) });
     expect(code).toBe(1);
-    expect(lines).toEqual(['synth: environment "prod": apiKeys[1].plan "gold" is not a usage plan (known: basic, pro)\n']);
+    expect(lines).toEqual(['synth: environment "prod": usagePlans.pro.burstLimit (50) must be at least rateLimit (100)\n']);
     expect(existsSync(join(outdir, 'out'))).toBe(false);
   });
 

@@ -38,6 +38,7 @@ import { changeSummary, terraform, type TerraformContext } from './terraform-cli
 import { blocksOf, cloneJson, isObject, referencedAddress, stackAccountId, stackRegion, type JsonObject } from './terraform-json';
 import { priorStateResources, StateIndex } from './terraform-state';
 import { runScheduledUsageJob, type UsageRunReport } from './usage-run';
+import { readBackCustomers, revokeCustomers, seedCustomers, type SeededCustomer } from './seed-customers';
 import { callsFromProviderLog } from './provider-log';
 import {
   judgeCalls,
@@ -268,8 +269,26 @@ async function checkStack(s: StackContext): Promise<StackReport> {
       const policies = await readBackPolicies(stack, index, aws, findings);
       if (environment !== undefined) {
         const billing = await readBackBilling(environment, stack, index, aws, findings);
+        // Customers are registry data: the keys CLI makes them in what Terraform created, the job bills them.
+        let customers: SeededCustomer[] = [];
         try {
-          usage = await timer.step('usage job', () => runScheduledUsageJob(environment, moto.endpoint, billing.planKeys, dir));
+          customers = await timer.step('keys CLI', () => seedCustomers(environment, moto.endpoint, dir));
+          const planKeys = await readBackCustomers(environment, customers, billing.usagePlans, aws, findings);
+          usage = await timer.step('usage job', () =>
+            runScheduledUsageJob(
+              environment,
+              moto.endpoint,
+              planKeys,
+              customers.map((c) => c.id),
+              dir,
+            ),
+          );
+        } catch (error) {
+          problems.push(`${s.name}: ${error instanceof Error ? error.message : String(error)}`);
+        }
+        try {
+          // Their API Gateway keys are not Terraform's: revoked (deleted) before destroy, or they would be left behind.
+          await revokeCustomers(environment, customers, moto.endpoint, dir);
         } catch (error) {
           problems.push(`${s.name}: ${error instanceof Error ? error.message : String(error)}`);
         }
@@ -287,7 +306,7 @@ async function checkStack(s: StackContext): Promise<StackReport> {
             wrong.length === 0,
             JSON.stringify(Object.fromEntries(wrong)),
           );
-          findings.equal('usage job invoice lines (one per key)', usage.invoiceLines, environment.apiKeys.length);
+          findings.equal('usage job invoice lines (one per customer)', usage.invoiceLines, customers.length);
           findings.that('usage job reconciled with API Gateway GetUsage', usage.getUsageCalls > 0);
         }
       } else {

@@ -41,10 +41,22 @@ function isMotoDefaultForwardedValues(v: Json | undefined): boolean {
 
 export const DENY_INSECURE_TRANSPORT_SID = 'DenyInsecureTransport';
 
-/** Drops the TLS-only statement from the policy of every bucket the stack writes objects to. */
+/**
+ * The bucket the stack names in its `key_registry_bucket` output: the keys CLI writes the registry
+ * there (the check makes customers with it), though no aws_s3_object of the stack does.
+ */
+function keyRegistryBucketAddress(stack: JsonObject, blocks: ReturnType<typeof blocksOf>): string | undefined {
+  const output = isObject(stack.output) ? stack.output.key_registry_bucket : undefined;
+  const name = isObject(output) ? output.value : undefined;
+  return blocks.find((b) => b.type === 'aws_s3_bucket' && typeof name === 'string' && b.body.bucket === name)?.address;
+}
+
+/** Drops the TLS-only statement from the policy of every bucket objects are written to (by the stack, or by the keys CLI in the check). */
 function dropSecureTransportDenyWhereObjectsAreWritten(stack: JsonObject): RewriteChange[] {
   const blocks = blocksOf(stack);
   const written = new Set(blocks.filter((b) => b.type === 'aws_s3_object').map((b) => referencedAddress(b.body.bucket)));
+  const registry = keyRegistryBucketAddress(stack, blocks);
+  if (registry !== undefined) written.add(registry);
   const changes: RewriteChange[] = [];
   for (const block of blocks) {
     if (block.type !== 'aws_s3_bucket_policy' || !written.has(referencedAddress(block.body.bucket))) continue;
@@ -87,7 +99,7 @@ export const MOTO_LIMITATIONS: readonly MotoLimitation[] = [
       'moto evaluates a bucket policy on object requests (GET, PUT, HEAD, DELETE, DeleteObjects) without any request context, and a statement whose Condition it cannot satisfy counts as an explicit deny. So the TLS-only statement (Deny unless aws:SecureTransport is true) refuses every object request, over TLS or not.',
     evidence: `${MOTO}/iam/access_control.py IAMPolicyStatement.is_action_permitted returns DENIED when _check_conditions fails, whatever the Effect; ${MOTO}/s3/responses.py answers 403 when bucket.get_permission is DENIED; apply failed uploading the usage-job deployment file with 403.`,
     handling:
-      "Test copy: the DenyInsecureTransport statement is left out of the policy of each bucket the stack writes objects to (the usage bucket: the deployment file, then the usage job's rollups). Every other bucket keeps it, and read-back checks that it is there.",
+      "Test copy: the DenyInsecureTransport statement is left out of the policy of each bucket objects are written to (the usage bucket: the deployment file, then the usage job's rollups; the key registry bucket, output key_registry_bucket: the keys CLI's registry). Every other bucket keeps it, and read-back checks that it is there.",
     adapt: dropSecureTransportDenyWhereObjectsAreWritten,
   },
   {

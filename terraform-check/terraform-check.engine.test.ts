@@ -72,7 +72,8 @@ describe('Terraform engine check (AWS provider 5.100.0 on moto)', () => {
   it('runs the usage job against every environment Terraform created, publishing zeros and a heartbeat', () => {
     for (const env of platformConfig.environments) {
       const s = report.stacks.find((x) => x.stack === billingStackName(env.name));
-      expect(s?.usage?.invoiceLines).toBe(env.apiKeys.length);
+      // One customer per usage plan, made with the keys CLI (terraform-check/seed-customers.ts).
+      expect(s?.usage?.invoiceLines).toBe(Object.keys(env.usagePlans).length);
       expect(s?.usage?.metrics.UsageJobHeartbeat).toBe(s?.usage?.months.length);
       expect(s?.usage?.getUsageCalls).toBeGreaterThan(0);
     }

@@ -26,18 +26,19 @@ describe('moto limitations', () => {
     }
   });
 
-  it('billing stack: the edge function is not published, and only the usage bucket loses its TLS-only statement', () => {
+  it('billing stack: the edge function is not published, and only the usage and key registry buckets lose their TLS-only statement', () => {
     const stack = copyOf('billing-dev');
     const before = policySids(stack);
     const adapted = adaptForMoto(stack);
     expect(adapted.map((a) => [a.id, a.changes.length])).toEqual([
       ['cloudfront-publish-function', 1],
-      ['s3-bucket-policy-conditions', 1],
+      ['s3-bucket-policy-conditions', 2],
     ]);
     for (const b of blocksOf(stack)) if (b.type === 'aws_cloudfront_function') expect(b.body.publish).toBe(false);
     const after = policySids(stack);
     for (const [bucket, sids] of Object.entries(after)) {
-      if (bucket.includes('buckets_usage_bucket')) expect(sids).toEqual(before[bucket].filter((s) => s !== DENY_INSECURE_TRANSPORT_SID));
+      if (bucket.includes('buckets_usage_bucket') || bucket.includes('key-registry_bucket'))
+        expect(sids).toEqual(before[bucket].filter((s) => s !== DENY_INSECURE_TRANSPORT_SID));
       else expect(sids).toEqual(before[bucket]);
     }
     expect(Object.values(before).every((sids) => sids.includes(DENY_INSECURE_TRANSPORT_SID))).toBe(true);

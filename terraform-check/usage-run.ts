@@ -3,8 +3,8 @@
  * (.github/workflows/usage.yml): `npm run --silent usage -- --engine athena --env <env> --month <m>
  * --format table --invoice <file>` for the current UTC month (and, in the first three days of a
  * month, the previous one first), credentials and region from the environment, AWS endpoints from
- * the SDK's standard variables. The job reads the deployment file Terraform wrote
- * (usage-job/aws/index.ts). moto's Athena runs no SQL, so every figure is zero; the check then reads
+ * the SDK's standard variables. The job reads the deployment file Terraform wrote and the key
+ * registry the keys CLI wrote (seed-customers.ts; usage-job/aws/index.ts). moto's Athena runs no SQL, so every figure is zero; the check then reads
  * back from moto's CloudWatch that the run published every key's gauges and the heartbeat.
  */
 import { spawn } from 'node:child_process';
@@ -31,7 +31,7 @@ export function scheduledMonths(now: Date): string[] {
 
 export interface UsageRunReport {
   readonly months: readonly string[];
-  /** Configured keys in each run's invoice file. */
+  /** Lines in each run's invoice file (one per customer). */
   readonly invoiceLines: number;
   /** GetUsage calls the job made to the stand-in (reconciliation ran). */
   readonly getUsageCalls: number;
@@ -57,6 +57,7 @@ export async function runScheduledUsageJob(
   env: EnvironmentConfig,
   motoEndpoint: string,
   planKeys: Readonly<Record<string, readonly string[]>>,
+  customerIds: readonly string[],
   workDir: string,
 ): Promise<UsageRunReport> {
   const plans = Object.fromEntries(Object.entries(planKeys).map(([plan, keys]) => [plan, Object.fromEntries(keys.map((k) => [k, {}]))]));
@@ -113,12 +114,12 @@ export async function runScheduledUsageJob(
       Id: 'unattributed',
       MetricStat: { Metric: { Namespace: namespace, MetricName: METRICS.unattributedRequests.name }, Period: period, Stat: 'Maximum' },
     },
-    ...env.apiKeys.flatMap((key, i) =>
+    ...customerIds.flatMap((id, i) =>
       [METRICS.quotaUsedPercent.name].map((metric, j) => ({
         Id: `k${i}m${j}`,
-        Label: `${metric}/${key.id}`,
+        Label: `${metric}/${id}`,
         MetricStat: {
-          Metric: { Namespace: namespace, MetricName: metric, Dimensions: [{ Name: API_KEY_DIMENSION, Value: key.id }] },
+          Metric: { Namespace: namespace, MetricName: metric, Dimensions: [{ Name: API_KEY_DIMENSION, Value: id }] },
           Period: period,
           Stat: 'Maximum',
         },

@@ -23,10 +23,7 @@ export function localEnvironment(overrideFile: string | undefined): EnvironmentC
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new LocalEnvironmentError(`LOCAL_ENVIRONMENT_FILE ${overrideFile} must hold a JSON object of environment fields`);
   }
-  // Customers come from the key registry, not from config keys, so the config's own key list (while
-  // it still exists) is left out: an override's plans need not cover keys nothing here reads.
-  const { apiKeys: _configKeys, ...base } = platformConfig.local as EnvironmentConfig & { readonly apiKeys?: unknown };
-  const environment = { ...base, ...(parsed as Partial<EnvironmentConfig>), name: platformConfig.local.name } as EnvironmentConfig;
+  const environment = { ...platformConfig.local, ...(parsed as Partial<EnvironmentConfig>), name: platformConfig.local.name } as EnvironmentConfig;
   const problems = platformConfigProblems({ ...platformConfig, local: environment });
   if (problems.length > 0) {
     throw new LocalEnvironmentError(`LOCAL_ENVIRONMENT_FILE ${overrideFile} is not a valid environment: ${problems.join('; ')}`);

@@ -3,7 +3,6 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Testing } from 'cdktf';
 import { HANDLERS } from '../../lambdas/bundle';
-import { apiKeyFingerprint } from '../../contracts/api-key';
 import { ORIGIN_SECRET_ENV, ORIGIN_SECRET_HEADER } from '../../contracts/origin-secret';
 import { resourceNames } from '../../contracts/resource-names';
 import { KEY_REGISTRY_OBJECT, USAGE_JOB_DEPLOYMENT_KEY } from '../../contracts/usage-job-deployment';
@@ -14,6 +13,7 @@ import { isTaggable } from '../shared/tags';
 import { repoPath } from '../shared/repo';
 import { billingStackName } from '../stack-names';
 import { LAMBDA_RUNTIME, handlerPackage } from './api/handlers';
+import { REGISTRY_VERSION_DAYS } from './api/key-registry';
 import { API_ROUTES, STAGE_NAME } from './api/rest-api';
 import { ROUTES } from '../../lambdas/routes';
 import {
@@ -124,8 +124,10 @@ describe.each(environments)('billing stack %s', (_name, env, synth) => {
     const buckets = resourcesOf(synth, 'aws_s3_bucket');
     const byBucketRef = (type: string) => new Map([...resourcesOf(synth, type).values()].map((r) => [String(r.bucket), r] as const));
 
-    it('creates the log, Athena results and usage buckets with the shared names', () => {
-      expect([...buckets.values()].map((b) => b.bucket).sort()).toEqual([names.athenaResultsBucket, names.logBucket, names.usageBucket].sort());
+    it('creates the log, Athena results, usage and key registry buckets with the shared names', () => {
+      expect([...buckets.values()].map((b) => b.bucket).sort()).toEqual(
+        [names.athenaResultsBucket, names.logBucket, names.usageBucket, names.keyRegistryBucket].sort(),
+      );
     });
 
     it('blocks public access, enforces bucket ownership, encrypts and denies non-TLS requests on every bucket', () => {
@@ -288,16 +290,24 @@ describe.each(environments)('billing stack %s', (_name, env, synth) => {
       }
     });
 
-    it('creates one key per configured key, bound to its plan, with an AWS-generated value', () => {
-      const keys = resourcesOf(synth, 'aws_api_gateway_api_key');
-      expect([...keys.values()].map((k) => k.name).sort()).toEqual(env.apiKeys.map((k) => `${env.prefix}-${k.id}`).sort());
-      for (const k of keys.values()) expect(k.value).toBeUndefined();
-      const bindings = [...resourcesOf(synth, 'aws_api_gateway_usage_plan_key').values()];
-      for (const key of env.apiKeys) {
-        const keyAddress = addressOf(synth, 'aws_api_gateway_api_key', (k) => k.name === `${env.prefix}-${key.id}`);
-        const planAddress = addressOf(synth, 'aws_api_gateway_usage_plan', (p) => p.name === `${env.prefix}-${key.plan}`);
-        expect(bindings).toContainEqual({ key_id: ref(keyAddress, 'id'), key_type: 'API_KEY', usage_plan_id: ref(planAddress, 'id') });
-      }
+    it('creates no API key and no usage-plan key: customers are registry data (keys CLI)', () => {
+      expect(resourcesOf(synth, 'aws_api_gateway_api_key').size).toBe(0);
+      expect(resourcesOf(synth, 'aws_api_gateway_usage_plan_key').size).toBe(0);
+    });
+
+    it('forgets the keys it used to manage, without destroying them (one removed block per former resource)', () => {
+      // The addresses the stack gave these keys before they became registry data, as in the
+      // snapshot of commit c2fd53b; a different address would plan a destroy of the live key.
+      const before: Record<string, Record<string, [string, string]>> = {
+        dev: { 'acme-dev': ['BECE0E0F', '6252D318'], 'smoke-test': ['BA3F8EF4', '9DDF35FC'] },
+        prod: { acme: ['BF92F248', '54242C8B'], globex: ['FED6771D', '6D8B406F'], 'smoke-test': ['BA3F8EF4', '9DDF35FC'] },
+      };
+      const expected = Object.entries(before[env.name]).flatMap(([id, [key, binding]]) => [
+        { from: `aws_api_gateway_api_key.keys_key-${id}_${key}`, lifecycle: { destroy: false } },
+        { from: `aws_api_gateway_usage_plan_key.keys_plan-key-${id}_${binding}`, lifecycle: { destroy: false } },
+      ]);
+      expect(env.formerTerraformKeyIds).toEqual(Object.keys(before[env.name]));
+      expect(synth.json.removed).toEqual(expected);
     });
   });
 
@@ -349,7 +359,7 @@ describe.each(environments)('billing stack %s', (_name, env, synth) => {
   });
 
   describe('usage-job deployment file', () => {
-    it('names the key registry and the usage plans (ids and quotas), holds no key, and is written to the usage bucket', () => {
+    it('names the usage plans (ids from Terraform) and the key registry, and holds no key or customer', () => {
       const object = onlyResource(synth, 'aws_s3_object');
       expect(object.key).toBe(USAGE_JOB_DEPLOYMENT_KEY);
       expect(object.bucket).toBe(
@@ -360,26 +370,51 @@ describe.each(environments)('billing stack %s', (_name, env, synth) => {
       );
       const content = String(object.content);
       expect(content).toMatch(/^\$\{jsonencode\(\{/);
-      expect(content).toContain(`"bucket" = "${names.keyRegistryBucket}"`);
-      expect(content).toContain(`"key" = "${KEY_REGISTRY_OBJECT}"`);
-      for (const [id, plan] of resourcesOf(synth, 'aws_api_gateway_usage_plan')) {
-        expect(content).toContain(`"usagePlanId" = aws_api_gateway_usage_plan.${id}.id`);
-        expect(content).toContain(`"monthlyQuota" = ${String(asObject(plan.quota_settings).limit)}`);
+      expect(content).toContain(`"keyRegistry" = {"bucket" = "${names.keyRegistryBucket}", "key" = "${KEY_REGISTRY_OBJECT}"}`);
+      for (const [name, plan] of Object.entries(env.usagePlans)) {
+        const address = addressOf(synth, 'aws_api_gateway_usage_plan', (p) => p.name === `${env.prefix}-${name}`);
+        expect(content).toContain(`"${name}" = {"usagePlanId" = ${address}.id, "monthlyQuota" = ${plan.monthlyQuota}}`);
       }
-      // No key at all: the job reads its customers from the key registry.
-      expect(content).not.toContain('aws_api_gateway_api_key');
-      // Terraform's substr(sha256(v), 0, 16) is the fingerprint of docs/contracts.md: lowercase hex of SHA-256.
-      expect(apiKeyFingerprint('example-key-value-0123456789')).toBe(createHash('sha256').update('example-key-value-0123456789').digest('hex').slice(0, 16));
+      expect(content).not.toMatch(/aws_api_gateway_api_key|fingerprint|sha256/);
+    });
+  });
+
+  describe('key registry bucket', () => {
+    it('is private, encrypted, TLS-only and versioned, and keeps old versions a year', () => {
+      const address = addressOf(synth, 'aws_s3_bucket', (b) => b.bucket === names.keyRegistryBucket);
+      const bucketRef = ref(address, 'id');
+      const of = (type: string) => [...resourcesOf(synth, type).values()].filter((r) => r.bucket === bucketRef);
+      expect(of('aws_s3_bucket_public_access_block')).toEqual([
+        { bucket: bucketRef, block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true },
+      ]);
+      expect(of('aws_s3_bucket_versioning').map((v) => v.versioning_configuration)).toEqual([{ status: 'Enabled' }]);
+      expect(JSON.stringify(of('aws_s3_bucket_server_side_encryption_configuration'))).toContain('"sse_algorithm":"AES256"');
+      expect(JSON.stringify(of('aws_s3_bucket_policy'))).toContain('aws:SecureTransport');
+      const rules = of('aws_s3_bucket_lifecycle_configuration').flatMap((l) => l.rule as JsonObject[]);
+      expect(rules.map((r) => [r.id, r.expiration, r.noncurrent_version_expiration])).toEqual([
+        ['expire-old-versions', undefined, [{ noncurrent_days: REGISTRY_VERSION_DAYS }]],
+      ]);
+      // Terraform makes the bucket only; the registry object is the keys CLI's.
+      expect([...resourcesOf(synth, 'aws_s3_object').values()].filter((o) => o.bucket === bucketRef)).toEqual([]);
     });
   });
 
   describe('outputs', () => {
-    it('name the URL, key ids, query resources and log bucket', () => {
+    it('name the URL, the key registry bucket, query resources and log bucket', () => {
       const outputs = asObject(synth.json.output);
       expect(Object.keys(outputs)).toEqual(
-        expect.arrayContaining(['cloudfront_domain', 'api_key_ids', 'athena_workgroup', 'glue_database', 'glue_table', 'log_bucket']),
+        expect.arrayContaining([
+          'cloudfront_domain',
+          'key_registry_bucket',
+          'edge_key_store_arn',
+          'athena_workgroup',
+          'glue_database',
+          'glue_table',
+          'log_bucket',
+        ]),
       );
-      expect(Object.keys(asObject(asObject(outputs.api_key_ids).value)).sort()).toEqual(env.apiKeys.map((k) => k.id).sort());
+      expect(Object.keys(outputs)).not.toContain('api_key_ids');
+      expect(asObject(outputs.key_registry_bucket).value).toBe(names.keyRegistryBucket);
     });
 
     it('never contain a key value or the origin secret', () => {

@@ -1,8 +1,9 @@
 /**
  * Everything one environment runs, in the order requests and data flow:
- * edge (CloudFront + edge function + origin secret) -> api (REST API, keys and plans, Lambda)
- * -> logs (v2 delivery to S3, Glue table, Athena workgroup) -> usage (deployment file for the job)
- * -> monitoring (alarms, dashboard).
+ * edge (CloudFront + edge function + origin secret) -> api (REST API, usage plans, Lambda, the
+ * key registry's bucket) -> logs (v2 delivery to S3, Glue table, Athena workgroup) -> usage
+ * (deployment file for the job) -> monitoring (alarms, dashboard). Customers and their keys are
+ * data the keys CLI manages (docs/keys.md), never resources of this stack.
  */
 import { Construct } from 'constructs';
 import { TerraformOutput, TerraformStack } from 'cdktf';
@@ -14,7 +15,8 @@ import type { BackendKind } from '../shared/backend';
 import { standardTags, tagEverything } from '../shared/tags';
 import { roleBoundaryArn } from '../bootstrap/role-boundary';
 import { HandlerFunctions } from './api/handlers';
-import { KeysAndPlans } from './api/keys-and-plans';
+import { KeyRegistryBucket } from './api/key-registry';
+import { UsagePlans, USAGE_PLANS_ID } from './api/usage-plans';
 import { RestApi, STAGE_NAME } from './api/rest-api';
 import { Distribution } from './edge/distribution';
 import { OriginSecret } from './edge/origin-secret';
@@ -49,7 +51,7 @@ export class BillingStack extends TerraformStack {
     // Edge secret first: both CloudFront and the handlers need it.
     const originSecret = new OriginSecret(this, 'origin-secret', { prefix: env.prefix });
 
-    // API: handlers, REST API, keys and plans.
+    // API: handlers, REST API, usage plans, the key registry's bucket.
     const handlers = new HandlerFunctions(this, 'handlers', {
       prefix: env.prefix,
       logRetentionDays: env.logRetentionDays,
@@ -57,7 +59,8 @@ export class BillingStack extends TerraformStack {
       permissionsBoundary: roleBoundaryArn(env),
     });
     const api = new RestApi(this, 'api', { prefix: env.prefix, region: env.region, functions: handlers.functions, throttle: env.stageThrottle });
-    const keys = new KeysAndPlans(this, 'keys', { env, restApiId: api.api.id, stageName: api.stage.stageName });
+    const usagePlans = new UsagePlans(this, USAGE_PLANS_ID, { env, restApiId: api.api.id, stageName: api.stage.stageName });
+    const registry = new KeyRegistryBucket(this, 'key-registry', { names });
 
     // Edge: CloudFront in front of the API.
     const edge = new Distribution(this, 'edge', {
@@ -90,12 +93,12 @@ export class BillingStack extends TerraformStack {
       bytesScannedCutoff: env.usageJob.athenaBytesScannedCutoff,
     });
 
-    // Usage: the job's deployment file (resource names, key registry, usage plan ids).
+    // Usage: the job's deployment file (usage plan ids, where the registry is).
     const deploymentFile = new DeploymentFile(this, 'usage-job', {
       env,
       bucketId: buckets.usage.bucket.id,
       distributionId: distribution.id,
-      plans: keys.plans,
+      usagePlans,
     });
 
     // Monitoring.
@@ -110,10 +113,8 @@ export class BillingStack extends TerraformStack {
     new TerraformOutput(this, 'distribution_id', { value: distribution.id });
     // Where the keys CLI writes the edge's entries (keys/edge-store-aws.ts).
     new TerraformOutput(this, 'edge_key_store_arn', { value: edge.edgeKeys.arn });
-    new TerraformOutput(this, 'api_key_ids', {
-      value: Object.fromEntries(keys.keys.map((k) => [k.config.id, k.key.id])),
-      description: 'API Gateway ids of the keys (not their values): aws apigateway get-api-key --api-key <id> --include-value',
-    });
+    // Where the keys CLI keeps the registry (keys/cli.ts, KEYS_REGISTRY_BUCKET).
+    new TerraformOutput(this, 'key_registry_bucket', { value: registry.bucket.name });
     new TerraformOutput(this, 'athena_workgroup', { value: workgroup.workgroup.name });
     new TerraformOutput(this, 'glue_database', { value: table.database.name });
     new TerraformOutput(this, 'glue_table', { value: table.table.name });

@@ -283,6 +283,7 @@ describe('bootstrap stacks', () => {
         'LogsRead',
         'ResultsAndUsageBuckets',
         'ResultsAndUsageObjects',
+        'KeyRegistryRead',
         'Metrics',
         'MetricsRead',
         'QuotaNotices',
@@ -297,6 +298,12 @@ describe('bootstrap stacks', () => {
         Action: 's3:PutObject',
         Resource: `arn:aws:s3:::${env.prefix}-usage-${env.accountId}/invoices/*`,
         Condition: { Null: { 's3:if-none-match': 'true' } },
+      });
+      expect(policy.Statement.find((s) => s.Sid === 'KeyRegistryRead')).toEqual({
+        Sid: 'KeyRegistryRead',
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: `arn:aws:s3:::${env.prefix}-key-registry-${env.accountId}/registry.json`,
       });
       const metrics = policy.Statement.find((s) => s.Sid === 'Metrics');
       expect(metrics?.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': `UsageBilling/${env.name}` } });

@@ -11,7 +11,8 @@
  *   deploy roles themselves (root path);
  * - usage job: Athena, Glue read, log bucket read, results and usage bucket write (invoices only as
  *   new objects), PutMetricData in its own namespace, PutEvents of its quota notices (its own source,
- *   default event bus), API Gateway GET of usage plans and their usage; only the usage workflow on main. It never reads API key values (no GET on /apikeys).
+ *   default event bus), API Gateway GET of usage plans and their usage, the key registry object
+ *   (customers and fingerprints); only the usage workflow on main. It never reads API key values (no GET on /apikeys).
  *
  * Each trust statement pins the subject (`sub`) and the workflow file that may assume the role with
  * the `job_workflow_ref` claim (`<owner>/<repo>/.github/workflows/<file>@<ref>`). AWS STS evaluates
@@ -37,7 +38,7 @@ import { INVOICE_PREFIX } from '../../contracts/invoices';
 import { metricsNamespace } from '../../contracts/metrics';
 import { quotaNoticeSource } from '../../contracts/quota-notice';
 import { resourceNames } from '../../contracts/resource-names';
-import { USAGE_JOB_DEPLOYMENT_KEY } from '../../contracts/usage-job-deployment';
+import { KEY_REGISTRY_OBJECT, USAGE_JOB_DEPLOYMENT_KEY } from '../../contracts/usage-job-deployment';
 import type { EnvironmentConfig, GitHubConfig, PlatformConfig } from '../../config/types';
 import { policyDocument, s3BucketArn } from '../shared/iam';
 import type { PolicyStatement } from '../shared/iam';
@@ -164,7 +165,7 @@ function refreshReadStatements(env: EnvironmentConfig): PolicyStatement[] {
       Sid: 'RefreshBuckets',
       Effect: 'Allow',
       Action: ['s3:Get*', 's3:ListBucket'],
-      Resource: [r.logBucket, r.athenaResultsBucket, r.usageBucket].map(s3BucketArn),
+      Resource: [r.logBucket, r.athenaResultsBucket, r.usageBucket, r.keyRegistryBucket].map(s3BucketArn),
     },
     {
       Sid: 'RefreshObjects',
@@ -491,6 +492,13 @@ export class DeployRoles extends Construct {
           Effect: 'Allow',
           Action: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
           Resource: [`${s3BucketArn(r.athenaResultsBucket)}/*`, `${s3BucketArn(r.usageBucket)}/*`],
+        },
+        {
+          // Customers and their key fingerprints (docs/keys.md): the registry object only, read only.
+          Sid: 'KeyRegistryRead',
+          Effect: 'Allow',
+          Action: 's3:GetObject',
+          Resource: `${s3BucketArn(r.keyRegistryBucket)}/${KEY_REGISTRY_OBJECT}`,
         },
         {
           Sid: 'Metrics',

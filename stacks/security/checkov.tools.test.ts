@@ -4,7 +4,7 @@
  * listed check must still be failing somewhere (no stale suppressions).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
@@ -27,11 +27,32 @@ const suppressions = parse(readFileSync(join(__dirname, 'checkov-suppressions.ya
 
 let outdir = '';
 let reports: CheckovReport[] = [];
+/** The `removed` blocks taken out before the scan, by stack. */
+const removedBlocks = new Map<string, unknown>();
+
+/**
+ * checkov 3.3's terraform_json parser refuses a top-level `removed` list ("this method receives only
+ * dicts": it reads each top-level key as a map of blocks), and Terraform's JSON syntax needs a list for
+ * more than one block. `removed` blocks name former resource addresses and `destroy = false`, nothing
+ * checkov checks, so the scan reads each stack without them; the test below pins that nothing else
+ * is taken out. The same limitation in other scanners: cloud-custodian/tfparse#234, aquasecurity/trivy#6644.
+ */
+function withoutRemovedBlocks(stacksDir: string): void {
+  for (const stack of readdirSync(stacksDir)) {
+    const file = join(stacksDir, stack, 'cdk.tf.json');
+    const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    if (!('removed' in json)) continue;
+    removedBlocks.set(stack, json.removed);
+    delete json.removed;
+    writeFileSync(file, JSON.stringify(json));
+  }
+}
 
 beforeAll(() => {
   if (!existsSync(checkov)) throw new Error(`checkov not found at ${checkov}: run .ci/run (it installs requirements-dev.txt into .venv)`);
   outdir = mkdtempSync(join(tmpdir(), 'checkov-synth-'));
   expect(runSynth(platformConfig, { outdir, backend: 's3', stderr: (l) => process.stderr.write(l) })).toBe(0);
+  withoutRemovedBlocks(join(outdir, 'stacks'));
   const run = spawnSync(checkov, ['-d', join(outdir, 'stacks'), '--framework', 'terraform_json', '--skip-download', '--quiet', '--compact', '-o', 'json'], {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
@@ -46,6 +67,16 @@ afterAll(() => {
 });
 
 describe('checkov on the synthesized Terraform', () => {
+  it('scans every stack whole except the removed blocks of the billing stacks (former keys, destroy = false)', () => {
+    expect([...removedBlocks.keys()].sort()).toEqual(platformConfig.environments.map((e) => `billing-${e.name}`).sort());
+    for (const blocks of removedBlocks.values()) {
+      expect(Array.isArray(blocks) && blocks.length > 0).toBe(true);
+      for (const block of blocks as unknown[]) {
+        expect(block).toEqual({ from: expect.stringMatching(/^aws_api_gateway_(api_key|usage_plan_key)\.keys_/), lifecycle: { destroy: false } });
+      }
+    }
+  });
+
   test('scanned every stack without parsing errors', () => {
     const report = reports.find((r) => r.check_type === 'terraform_json');
     expect(report).toBeDefined();

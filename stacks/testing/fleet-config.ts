@@ -1,18 +1,11 @@
-/** The shipped configuration with one environment's keys replaced by `n` generated keys (sizing tests, benchmarks, the cost table). */
+/**
+ * Sizing tests, benchmarks and the cost table: the shipped configuration with one environment's
+ * monitoring options changed. Customers are not configuration (they are registry data, docs/keys.md),
+ * so a fleet of customers changes nothing the stacks read; bench/fleet.ts writes such fleets.
+ */
 import type { EnvironmentConfig, PlatformConfig } from '../../config/types';
 
-export function withKeys(config: PlatformConfig, n: number, environment = 'prod', monitoring?: Partial<EnvironmentConfig['monitoring']>): PlatformConfig {
-  const fleet = (env: EnvironmentConfig): EnvironmentConfig =>
-    env.name !== environment
-      ? env
-      : {
-          ...env,
-          monitoring: { ...env.monitoring, ...monitoring },
-          apiKeys: Array.from({ length: n }, (_, i) => ({
-            id: `customer-${String(i).padStart(5, '0')}`,
-            customer: `Customer ${i}`,
-            plan: i % 2 ? 'pro' : 'basic',
-          })),
-        };
-  return { ...config, environments: config.environments.map(fleet) };
+export function withMonitoring(config: PlatformConfig, environment: string, monitoring: Partial<EnvironmentConfig['monitoring']>): PlatformConfig {
+  const apply = (env: EnvironmentConfig): EnvironmentConfig => (env.name !== environment ? env : { ...env, monitoring: { ...env.monitoring, ...monitoring } });
+  return { ...config, environments: config.environments.map(apply) };
 }

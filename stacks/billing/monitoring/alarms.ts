@@ -51,7 +51,7 @@ export class UsageAlarms extends Construct {
     for (const percent of env.alarms.quotaPercentThresholds) {
       const breach = percent >= 100;
       const what = breach
-        ? 'API Gateway now answers those keys with 429 (quota exceeded) until the quota resets on the 1st (UTC): contact the customers (upgrade the plan in config/environments.ts, or wait). ' +
+        ? 'API Gateway now answers those keys with 429 (quota exceeded) until the quota resets on the 1st (UTC): contact the customers (a larger plan: npm run --silent keys -- set-plan ID PLAN, or wait). ' +
           'The percentage counts billable requests only; API Gateway also counts requests the handler rejected, so a key can get 429 a little before 100 % (aws apigateway get-usage: remaining 0).'
         : 'At 100 % API Gateway will answer those keys with 429 until the month ends: tell the customers; consider a larger plan.';
       this.alarms.push(
@@ -84,7 +84,7 @@ export class UsageAlarms extends Construct {
         alarmName: `${env.prefix}-unattributed-share`,
         alarmDescription:
           `More than ${env.alarms.unattributedPercentThreshold} % of this month's requests in ${env.name} carry no known key fingerprint (log field viewer_request_log_data), so they are never billed. ` +
-          `Usual causes: keys created outside Terraform, a stale usage-job deployment file (config/usage-job.json in the usage bucket; re-apply the stack), traffic rejected at the edge (missing/malformed keys, 403); ` +
+          `Usual causes: keys the registry does not know (made outside the keys CLI: keys sync reports them; or unknown keys the edge refused with 403), traffic rejected at the edge for a missing/malformed key (403), a key registry the usage job cannot read (s3://${resourceNames(env).keyRegistryBucket}/registry.json); ` +
           `if nearly every request is unattributed, the log delivery does not select viewer-request-log-data or the edge function is not attached. ` +
           `Check the dashboard's unattributed panel, then query the log table for recent requests whose viewer_request_log_data is '-' or empty.`,
         namespace,

@@ -1,29 +1,22 @@
 /**
  * The usage-job deployment file (contracts/usage-job-deployment.ts) as an S3 object in the
- * usage bucket: resource names, the key registry's location and the usage plans' ids and quotas.
- * It holds no key and no key value: the job reads its customers from the key registry.
+ * usage bucket: names and AWS-generated ids (distribution, usage plans) plus where the key
+ * registry is. It holds no customer and no key: the job reads those from the registry, so this
+ * object, like the rest of the state, does not grow with customers and never sees a key value.
  */
 import { Construct } from 'constructs';
 import { Fn } from 'cdktf';
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
-import { FINGERPRINT_HEX_LENGTH } from '../../../contracts/api-key';
-import { USAGE_JOB_DEPLOYMENT_KEY, usageJobDeployment } from '../../../contracts/usage-job-deployment';
-import type { DeployedUsagePlan } from '../../../contracts/usage-job-deployment';
+import { USAGE_JOB_DEPLOYMENT_KEY, usageJobDeployment, type DeployedUsagePlan } from '../../../contracts/usage-job-deployment';
 import type { EnvironmentConfig } from '../../../config/types';
-import type { ApiGatewayUsagePlan } from '@cdktf/provider-aws/lib/api-gateway-usage-plan';
+import type { UsagePlans } from '../api/usage-plans';
 
 export interface DeploymentFileProps {
   readonly env: EnvironmentConfig;
   /** The usage bucket's id (a reference, so the object waits for the bucket). */
   readonly bucketId: string;
   readonly distributionId: string;
-  /** The usage plans by plan name. */
-  readonly plans: ReadonlyMap<string, ApiGatewayUsagePlan>;
-}
-
-/** Terraform expression of a key's fingerprint (same rule as contracts/api-key.ts). */
-export function fingerprintExpression(keyValue: string): string {
-  return Fn.substr(Fn.sha256(keyValue), 0, FINGERPRINT_HEX_LENGTH);
+  readonly usagePlans: UsagePlans;
 }
 
 export class DeploymentFile extends Construct {
@@ -31,15 +24,14 @@ export class DeploymentFile extends Construct {
 
   constructor(scope: Construct, id: string, props: DeploymentFileProps) {
     super(scope, id);
-    const { env } = props;
-    const usagePlans: Record<string, DeployedUsagePlan> = {};
-    for (const [name, plan] of props.plans) usagePlans[name] = { usagePlanId: plan.id, monthlyQuota: env.usagePlans[name]?.monthlyQuota ?? 0 };
-    const deployment = usageJobDeployment(env, props.distributionId, usagePlans);
+    const usagePlans: Record<string, DeployedUsagePlan> = Object.fromEntries(
+      [...props.usagePlans.plans].map(([name, p]) => [name, { usagePlanId: p.plan.id, monthlyQuota: p.monthlyQuota }]),
+    );
     this.object = new S3Object(this, 'object', {
       bucket: props.bucketId,
       key: USAGE_JOB_DEPLOYMENT_KEY,
       contentType: 'application/json',
-      content: Fn.jsonencode(deployment),
+      content: Fn.jsonencode(usageJobDeployment(props.env, props.distributionId, usagePlans)),
     });
   }
 }
