@@ -67,6 +67,10 @@ export interface EnvironmentConfig {
    * Migration only (docs/platform.md, "Keys out of Terraform"): ids of the API keys this environment's stack created before keys became registry data (the former `apiKeys` entries). Terraform forgets each key and its usage-plan binding without deleting them (`removed` blocks); import them first with `keys import`. Default none; delete the list once every state has been applied.
    */
   readonly formerTerraformKeyIds?: readonly string[];
+  /**
+   * What the edge does with a well-formed key whose fingerprint its key value store does not hold: `enforce` answers 403 (default); `admit-unknown` passes it on to API Gateway, which still refuses keys it does not have. `admit-unknown` is only for moving existing keys out of Terraform, between the apply that creates the store and `keys import` (docs/keys.md, "Moving keys out of Terraform"); set it back to `enforce` right after.
+   */
+  readonly edgeKeyCheck?: 'enforce' | 'admit-unknown';
   /** Retention of Lambda log groups, in days; one of the values CloudWatch Logs allows. */
   readonly logRetentionDays: number;
   /** Days CloudFront access logs are kept in the log bucket (lifecycle expiry). Default 90. */

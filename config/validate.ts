@@ -137,6 +137,13 @@ function checkKeys(env: EnvironmentConfig, p: Problems): void {
   });
 }
 
+function checkEdgeKeyCheck(env: EnvironmentConfig, p: Problems): void {
+  const check = env.edgeKeyCheck;
+  if (check !== undefined && check !== 'enforce' && check !== 'admit-unknown') {
+    p.add('edgeKeyCheck', `must be 'enforce' or 'admit-unknown', got ${show(check)}`);
+  }
+}
+
 function checkLimits(env: EnvironmentConfig, p: Problems): void {
   if (!LOG_RETENTION_DAYS.includes(env.logRetentionDays)) {
     p.add('logRetentionDays', `${show(env.logRetentionDays)} is not allowed by CloudWatch Logs (allowed: ${LOG_RETENTION_DAYS.join(', ')})`);
@@ -230,6 +237,7 @@ function validateEnvironment(env: EnvironmentConfig): string[] {
   checkIdentity(env, p);
   checkPlans(env, p);
   checkKeys(env, p);
+  checkEdgeKeyCheck(env, p);
   checkLimits(env, p);
   checkAlarms(env, p);
   checkPrices(env, p);

@@ -38,7 +38,7 @@ export interface GatewayStats {
 
 export interface KeyGateway {
   readonly stats: GatewayStats;
-  /** Usage plan ids by plan name (plans are named `${prefix}-${plan}` by stacks/billing/api/keys-and-plans.ts). */
+  /** Usage plan ids by plan name (plans are named `${prefix}-${plan}` by stacks/billing/api/usage-plans.ts). */
   usagePlanIds(prefix: string): Promise<Map<string, string>>;
   listKeys(namePrefix: string, includeValues: boolean): Promise<GatewayKey[]>;
   createKey(name: string, value: string, description: string): Promise<string>;

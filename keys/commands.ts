@@ -758,7 +758,7 @@ export interface ImportReport {
 }
 
 /**
- * Adopts keys Terraform created (named `${prefix}-<id>`, stacks/billing/api/keys-and-plans.ts)
+ * Adopts keys Terraform created before keys became data (named `${prefix}-<id>`)
  * without re-issuing them: their fingerprints go into the registry, then onto the edge. Values are
  * read to fingerprint them and never printed.
  */

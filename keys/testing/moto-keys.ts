@@ -1,7 +1,7 @@
 /**
  * Test and benchmark harness for the keys CLI against moto: the registry bucket (versioned), a REST
  * API with a stage and the environment's usage plans named as Terraform names them
- * (stacks/billing/api/keys-and-plans.ts), the API Gateway stand-in in front of moto, and the
+ * (stacks/billing/api/usage-plans.ts), the API Gateway stand-in in front of moto, and the
  * environment variables that point the CLI at all of it. Also the invariant the fault test checks.
  */
 import { spawn } from 'node:child_process';

@@ -96,6 +96,19 @@ describe.each(environments)('billing stack %s', (_name, env, synth) => {
       expect(fn.code).toBe(readFileSync(repoPath(VIEWER_REQUEST_FUNCTION_FILE), 'utf8'));
       expect(behavior.function_association).toEqual([{ event_type: 'viewer-request', function_arn: ref(fnAddress, 'arn') }]);
     });
+
+    it("sets the function's edge key check from the environment (admit-unknown only while moving keys out of Terraform)", () => {
+      const fn = onlyResource(synth, 'aws_cloudfront_function');
+      const check = env.edgeKeyCheck ?? 'enforce';
+      expect(String(fn.code)).toContain(`var ADMIT_UNKNOWN = ${String(check === 'admit-unknown')};`);
+      const other = check === 'enforce' ? 'admit-unknown' : 'enforce';
+      const flipped = synthPlatform({
+        ...platformConfig,
+        environments: platformConfig.environments.map((e) => (e.name === env.name ? { ...e, edgeKeyCheck: other } : e)),
+      });
+      const flippedFn = onlyResource(flipped.get(billingStackName(env.name))!, 'aws_cloudfront_function');
+      expect(String(flippedFn.code)).toContain(`var ADMIT_UNKNOWN = ${String(other === 'admit-unknown')};`);
+    });
   });
 
   describe('access logs (standard logging v2)', () => {

@@ -69,6 +69,7 @@ export class BillingStack extends TerraformStack {
       apiDomainName: api.domainName,
       apiOriginPath: `/${STAGE_NAME}`,
       originSecret: originSecret.value,
+      edgeKeyCheck: env.edgeKeyCheck ?? 'enforce',
     });
     const distribution = edge.distribution;
 

@@ -3,12 +3,12 @@
  * viewer headers but Host forwarded (x-api-key reaches API Gateway, which needs its own Host), the
  * origin secret header added, and the edge function (docs/contracts.md) on viewer request.
  */
-import { readFileSync } from 'node:fs';
 import { Construct } from 'constructs';
 import { CloudfrontDistribution } from '@cdktf/provider-aws/lib/cloudfront-distribution';
 import { CloudfrontFunction } from '@cdktf/provider-aws/lib/cloudfront-function';
 import { CloudfrontKeyValueStore } from '@cdktf/provider-aws/lib/cloudfront-key-value-store';
 import { ORIGIN_SECRET_HEADER } from '../../../contracts/origin-secret';
+import { viewerRequestCode, type EdgeKeyCheck } from '../../../cf-functions/function-code';
 import { repoPath } from '../../shared/repo';
 
 /**
@@ -35,6 +35,8 @@ export interface DistributionProps {
   /** e.g. /v1: the stage, so that customers call /example, not /v1/example. */
   readonly apiOriginPath: string;
   readonly originSecret: string;
+  /** What the function does with a fingerprint the store does not hold (cf-functions/function-code.ts). */
+  readonly edgeKeyCheck: EdgeKeyCheck;
 }
 
 export class Distribution extends Construct {
@@ -62,7 +64,7 @@ export class Distribution extends Construct {
       publish: true,
       // A function can have one key value store (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/kvs-with-functions-associate.html).
       keyValueStoreAssociations: [this.edgeKeys.arn],
-      code: readFileSync(repoPath(VIEWER_REQUEST_FUNCTION_FILE), 'utf8'),
+      code: viewerRequestCode(props.edgeKeyCheck, repoPath(VIEWER_REQUEST_FUNCTION_FILE)),
     });
 
     this.distribution = new CloudfrontDistribution(this, 'distribution', {
