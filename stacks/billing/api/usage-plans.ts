@@ -47,6 +47,9 @@ export class UsagePlans extends Construct {
         'removed',
         this.formerKeyAddresses.map((from) => ({ from, lifecycle: { destroy: false } })),
       );
+      // `removed` blocks arrived in Terraform 1.7; an older CLI would stop at "Unsupported block
+      // type" instead of saying which version it needs.
+      TerraformStack.of(this).addOverride('terraform.required_version', '>= 1.7.0');
     }
   }
 
