@@ -4,7 +4,6 @@
  * (docs/contracts.md). Secret values (the origin secret, API key values) are compared, never printed.
  */
 import { stackRolePaths } from './identity-check';
-import { readFileSync } from 'node:fs';
 import {
   GetApiKeysCommand,
   GetIntegrationCommand,
@@ -36,6 +35,7 @@ import { resourceNames } from '../contracts/resource-names';
 import { USAGE_JOB_DEPLOYMENT_KEY, usageJobDeployment, type DeployedUsagePlan } from '../contracts/usage-job-deployment';
 import type { EnvironmentConfig } from '../config/types';
 import { HANDLERS } from '../lambdas/bundle';
+import { viewerRequestCode } from '../cf-functions/function-code';
 import { DELIVERY_SUFFIX_PATH, hourPrefix, LOG_RECORD_FIELDS, PARTITION_KEYS } from '../sql/log-columns';
 import { API_ROUTES, STAGE_NAME } from '../stacks/billing/api/rest-api';
 import {
@@ -253,8 +253,9 @@ export async function readBackBilling(env: EnvironmentConfig, stack: JsonObject,
   );
   const code = await f.read(`code of ${fnName}`, () => aws.cloudFront.send(new GetCloudFrontFunctionCommand({ Name: fnName, Stage: 'DEVELOPMENT' })));
   f.that(
-    `CloudFront function ${fnName} code is ${VIEWER_REQUEST_FUNCTION_FILE}`,
-    code?.FunctionCode !== undefined && Buffer.from(code.FunctionCode).toString('utf8') === readFileSync(repoPath(VIEWER_REQUEST_FUNCTION_FILE), 'utf8'),
+    `CloudFront function ${fnName} code is ${VIEWER_REQUEST_FUNCTION_FILE} with edgeKeyCheck ${env.edgeKeyCheck ?? 'enforce'}`,
+    code?.FunctionCode !== undefined &&
+      Buffer.from(code.FunctionCode).toString('utf8') === viewerRequestCode(env.edgeKeyCheck ?? 'enforce', repoPath(VIEWER_REQUEST_FUNCTION_FILE)),
   );
 
   // Log delivery -> log bucket -> Glue table: the delivery may write exactly where the table reads.
