@@ -99,6 +99,9 @@ esac`,
       'aws',
       `if [ "$1 $2" = "s3 cp" ]; then
   [ "$4" = "s3://${REGISTRY_BUCKET}/${KEY_REGISTRY_OBJECT}" ] || { echo "wrong registry object $4" >&2; exit 1; }
+  # What the AWS CLI prints for a missing object and for a refused read.
+  if [ -n "\${FAKE_REGISTRY_MISSING:-}" ]; then echo 'fatal error: An error occurred (404) when calling the HeadObject operation: Key "${KEY_REGISTRY_OBJECT}" does not exist' >&2; exit 1; fi
+  if [ -n "\${FAKE_REGISTRY_DENIED:-}" ]; then echo 'fatal error: An error occurred (403) when calling the HeadObject operation: Forbidden' >&2; exit 1; fi
   cp '${join(dir, 'registry.json')}' "$5"; exit 0
 fi
 [ "$1 $2" = "apigateway get-api-key" ] || { echo "unexpected aws $*" >&2; exit 1; }
@@ -115,7 +118,7 @@ printf '%s\\n' '${KEY_VALUE}'`,
         STACK_DIR: 'cdktf.out/stacks/billing-dev',
         AWS_REGION: 'eu-west-1',
         SMOKE_PATH: action.inputs.path.default!,
-        SMOKE_KEY: action.inputs.key.default!,
+        SMOKE_CUSTOMER: action.inputs.customer.default!,
         REGISTRY_OBJECT: action.inputs['registry-object'].default!,
         ATTEMPTS: '2',
         RETRY_SECONDS: '0',
@@ -168,16 +171,32 @@ test('fails visibly, after the configured attempts, when the key is refused', as
   expect(run.summary).toBe('');
 });
 
-test('fails with a clear message when the registry has no active smoke-test key', async () => {
-  for (const doc of [registry({ acme: 'id-acme' }), registry({ 'smoke-test': 'id-smoke' }, 'revoked')]) {
-    const run = await runSmoke(doc);
-    expect(run.code).toBe(1);
-    expect(run.stdout).toContain(
-      `::error::No active key of customer 'smoke-test' in s3://${REGISTRY_BUCKET}/${KEY_REGISTRY_OBJECT}; create it once: npm run --silent keys -- create`,
-    );
-    expect(requests).toHaveLength(0);
-    expect(run.tempLeft).toEqual([]); // the registry copy is removed too
+test('fails with a clear message when the smoke-test customer has no active key', async () => {
+  const run = await runSmoke(registry({ 'smoke-test': 'id-smoke' }, 'revoked'));
+  expect(run.code).toBe(1);
+  expect(run.stdout).toContain(`::error::Customer 'smoke-test' has no active key in s3://${REGISTRY_BUCKET}/${KEY_REGISTRY_OBJECT} (revoked?)`);
+  expect(requests).toHaveLength(0);
+  expect(run.tempLeft).toEqual([]); // the registry copy is removed too
+});
+
+test('before the smoke-test customer exists (first apply), checks only the keyless request and says so', async () => {
+  for (const doc of [registry({ acme: 'id-acme' }), undefined]) {
+    requests = [];
+    const run = await runSmoke(doc ?? registry({}), doc === undefined ? { FAKE_REGISTRY_MISSING: '1' } : {});
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('::warning::');
+    expect(run.stdout).toContain('npm run --silent keys -- create --customer "Platform smoke test" --plan basic --id smoke-test');
+    expect(run.summary).toContain('Smoke test partly run');
+    expect(requests).toEqual([{ path: '/example', key: undefined }]);
   }
+});
+
+test('a registry it cannot read (not a missing object) fails the step', async () => {
+  const run = await runSmoke(registry({ 'smoke-test': 'id-smoke' }), { FAKE_REGISTRY_DENIED: '1' });
+  expect(run.code).toBe(1);
+  expect(run.stdout).toContain('::error::Cannot read the key registry');
+  expect(run.stdout).toContain('(403)');
+  expect(requests).toHaveLength(0);
 });
 
 test('reads the registry object the contract names', () => {

@@ -44,10 +44,12 @@ for file in "$@"; do
         ((.provider // {}) | keys[]
           | select((. as $name | $ok | map(split("/") | last) | index($name)) == null)
           | "provider block \(.) names a provider that is not in main'"'"'s provider lock file"),
-        ((.resource // {}) | to_entries[] | .key as $type | .value | to_entries[]
-          | select(.value | type == "object" and has("provisioner"))
-          | "\($type).\(.key) has a provisioner"),
-        ((.data // {}) | keys[] | select(. == "external") | "data source \"external\" runs a program during plan"),
+        # Anywhere, in any of the forms Terraform JSON accepts (a block as an object or a list of
+        # objects, at every level): a provisioner, and an external data source.
+        ([paths(type == "object" and has("provisioner"))] | .[]
+          | "\(map(tostring) | join(".")) has a provisioner"),
+        (if [(.data // {}) | .. | objects | select(has("external"))] | length > 0
+         then "data source \"external\" runs a program during plan" else empty end),
         ((.module // {}) | keys[] | "module \(.) is not allowed (synthesized stacks have none)"),
         ((.terraform.backend // {}) | keys[] | select(. != "s3") | "backend \(.) is not the S3 state backend")
     ' "$file"); then

