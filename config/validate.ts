@@ -262,7 +262,8 @@ function checkStateApart(config: PlatformConfig, bs: Problems): void {
       `${show(config.bootstrap.accountId)} is also the account of environment ${sharing.map((e) => show(e.name)).join(', ')}; put the state bucket in a tooling account no environment uses, or set bootstrap.stateInEnvironmentAccount: true to accept that this account's administrators reach every environment's state (docs/platform.md, "State apart")`,
     );
   }
-  // An apply role may manage role/<prefix>-* (stacks/bootstrap/iam-guard.ts): a nested prefix puts
+  // An apply role manages what is named <prefix>-* (buckets, functions, log groups; roles under
+  // /<prefix>-bounded/, stacks/bootstrap/iam-guard.ts): a nested prefix puts
   // another environment's, or the bootstrap's, roles inside that pattern.
   const bootstrapPrefix = config.bootstrap?.prefix ?? '';
   for (const env of deployed) {

@@ -283,6 +283,7 @@ describe('bootstrap stacks', () => {
         'LogsRead',
         'ResultsAndUsageBuckets',
         'ResultsAndUsageObjects',
+        'NeverTheDeploymentFile',
         'KeyRegistryRead',
         'Metrics',
         'MetricsRead',

@@ -494,6 +494,14 @@ export class DeployRoles extends Construct {
           Resource: [`${s3BucketArn(r.athenaResultsBucket)}/*`, `${s3BucketArn(r.usageBucket)}/*`],
         },
         {
+          // The deployment file (what the apply deployed: plan ids, quotas, where the registry is)
+          // is the job's input: the job may read it, never rewrite it (usageBucket/* above).
+          Sid: 'NeverTheDeploymentFile',
+          Effect: 'Deny',
+          Action: ['s3:PutObject', 's3:DeleteObject'],
+          Resource: `${s3BucketArn(r.usageBucket)}/${USAGE_JOB_DEPLOYMENT_KEY}`,
+        },
+        {
           // Customers and their key fingerprints (docs/keys.md): the registry object only, read only.
           Sid: 'KeyRegistryRead',
           Effect: 'Allow',
