@@ -1,4 +1,4 @@
-import { createKey, KeysInputError, listCustomers, parseGrace, revokeKey, rotateKey, setPlan, sync } from './commands';
+import { createKey, idFromName, KeysInputError, listCustomers, parseGrace, revokeKey, rotateKey, setPlan, sync } from './commands';
 import { readRegistry } from './registry';
 import { testContext, type TestContext } from './testing/memory-context';
 import { violations } from './testing/moto-keys';
@@ -42,7 +42,7 @@ describe('keys commands', () => {
     await expect(createKey(ctx, { customer: 'C', plan: 'basic', id: 'c' })).rejects.toThrow(
       /at most 2 keys per account and Region and 0 are free \(2 active, 0 in grace, 0 revoked not yet deleted, 0 pending\)/,
     );
-    await rotateKey(ctx, 'a', 3600).catch((e: Error) => expect(e.message).toMatch(/0 are free/));
+    await expect(rotateKey(ctx, 'a', 3600)).rejects.toThrow(/0 are free/);
   });
 
   it('rotate keeps the old key until its deadline, carries the quota over, and sync deletes it after', async () => {
@@ -128,5 +128,16 @@ describe('keys commands', () => {
       expect(await check(ctx)).toEqual(clean);
       expect((await sync(ctx, false)).drift).toEqual([]);
     }
+  });
+});
+
+describe('idFromName', () => {
+  it.each([
+    ['Acme Corp', 'acme-corp'],
+    ['Évian Eaux', 'evian-eaux'],
+    ['Smörgåsbord & Co.', 'smorgasbord-co'],
+    ['  --Globex--  ', 'globex'],
+  ])('%s → %s', (name, id) => {
+    expect(idFromName(name)).toBe(id);
   });
 });

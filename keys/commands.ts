@@ -300,8 +300,11 @@ export interface CreateInput {
   readonly billing?: BillingIds;
 }
 
+/** A customer id from its name: accents dropped from their letters (NFKD), not the letters ("Évian" → "evian"). */
 export function idFromName(name: string): string {
   return name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
