@@ -6,7 +6,7 @@
  */
 import { Agent } from 'node:http';
 import type { LookupFunction } from 'node:net';
-import { AwsEdgeKeyStore, EdgeStoreError, KVS_LIMITS, planBatches } from './edge-store-aws';
+import { AwsEdgeKeyStore, EdgeStoreError, KVS_LIMITS, planBatches, POINT_READ_LIMIT } from './edge-store-aws';
 import { startKvsStandIn, type KvsStandIn } from './testing/kvs-server';
 
 let standIn: KvsStandIn;
@@ -73,7 +73,7 @@ test('retries a stale ETag with a fresh one, and gives up in one line when the s
   expect(standIn.entries.has(fp(8))).toBe(false);
 });
 
-test('after a conflict, starts over from a fresh listing: an entry another writer removed is put back', async () => {
+test('after a conflict, starts over from a fresh read: an entry another writer removed is put back', async () => {
   const s = store();
   await s.apply({ put: [{ fingerprint: fp(1), value: 'active' }], delete: [] });
   // The first round sees fp(1) already there and writes only fp(2); another writer deletes fp(1) first.
@@ -102,4 +102,39 @@ test('plans UpdateKeys calls of at most 50 entries, puts and deletes together', 
   const put = Array.from({ length: 101 }, (_, i) => ({ fingerprint: fp(i), value: 'active' }));
   const batches = planBatches({ put, delete: [fp(500)] });
   expect(batches.map((b) => b.put.length + b.delete.length)).toEqual([50, 50, 2]);
+});
+
+describe('a few changes read only their own keys, whatever the store holds', () => {
+  beforeEach(() => {
+    for (let i = 0; i < 10_000; i++) standIn.entries.set(fp(1_000_000 + i), 'active');
+  });
+
+  test('one create or revoke in a store of 10,000 keys: one GetKey per changed key, no listing', async () => {
+    const s = store();
+    await s.apply({ put: [{ fingerprint: fp(1), value: 'active' }], delete: [] });
+    await s.apply({ put: [], delete: [fp(1_000_000), fp(2)] });
+    expect(standIn.counts).toMatchObject({ list: 0, get: 3, update: 2 });
+    expect(standIn.entries.has(fp(1))).toBe(true);
+    expect(standIn.entries.has(fp(1_000_000))).toBe(false);
+  });
+
+  test(`more than ${POINT_READ_LIMIT} changed keys list the store instead`, async () => {
+    const s = store();
+    const put = Array.from({ length: POINT_READ_LIMIT + 1 }, (_, i) => ({ fingerprint: fp(i), value: 'active' }));
+    await s.apply({ put, delete: [] });
+    expect(standIn.counts.get).toBe(0);
+    expect(standIn.counts.list).toBe(Math.ceil(10_000 / 50));
+  });
+
+  test('the 5 MB check counts the size the store reports plus the change, before writing anything', async () => {
+    const big = 'x'.repeat(1000);
+    // Just under 5 MB before (10,000 small entries and 1,016-byte ones), over it with 50 more.
+    for (let i = 0; standIn.entries.size < 10_000 + Math.floor((KVS_LIMITS.storeBytes - 240_000) / 1016); i++) standIn.entries.set(fp(2_000_000 + i), big);
+    const before = [...standIn.entries].reduce((n, [k, v]) => n + k.length + v.length, 0);
+    expect(before).toBeLessThan(KVS_LIMITS.storeBytes);
+    const s = store();
+    const put = Array.from({ length: POINT_READ_LIMIT }, (_, i) => ({ fingerprint: fp(i), value: big }));
+    await expect(s.apply({ put, delete: [] })).rejects.toThrow(/over CloudFront's 5000000-byte KeyValueStore limit: nothing was written/);
+    expect(standIn.counts).toMatchObject({ list: 0, update: 0 });
+  });
 });

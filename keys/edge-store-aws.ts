@@ -24,7 +24,9 @@ import {
   CloudFrontKeyValueStoreClient,
   ConflictException,
   DescribeKeyValueStoreCommand,
+  GetKeyCommand,
   ListKeysCommand,
+  ResourceNotFoundException,
   UpdateKeysCommand,
   type CloudFrontKeyValueStoreClientConfig,
 } from '@aws-sdk/client-cloudfront-keyvaluestore';
@@ -48,6 +50,14 @@ export interface AwsEdgeStoreOptions {
 
 /** ListKeys returns 10 entries a page unless asked for up to 50 (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_kvs_ListKeys.html). */
 const LIST_PAGE_SIZE = 50;
+
+/**
+ * Up to this many changed keys, the current values are read one GetKey each instead of listing the
+ * store (10,000 keys are 200 ListKeys pages): a create, rotate or revoke costs a few calls
+ * whatever the store's size. GetKey answers ResourceNotFoundException for a missing key
+ * (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_kvs_GetKey.html).
+ */
+export const POINT_READ_LIMIT = 50;
 
 const RETRYABLE = new Set(['ThrottlingException', 'TooManyRequestsException', 'InternalServerException']);
 
@@ -75,18 +85,23 @@ export function planBatches(changes: EdgeChanges): EdgeChanges[] {
 }
 
 /** Refuses, in one line, an entry or a resulting store over AWS's limits. */
-export function checkLimits(after: ReadonlyMap<string, string>, changes: EdgeChanges): void {
+export function checkLimits(totalBytesAfter: number, changes: EdgeChanges): void {
   for (const { fingerprint, value } of changes.put) {
     if (byteLength(fingerprint) > KVS_LIMITS.keyBytes) throw new EdgeStoreError(`edge store key ${fingerprint} is over ${KVS_LIMITS.keyBytes} bytes`);
     if (byteLength(value) > KVS_LIMITS.valueBytes) throw new EdgeStoreError(`edge store value for ${fingerprint} is over ${KVS_LIMITS.valueBytes} bytes`);
   }
-  let total = 0;
-  for (const [key, value] of after) total += entryBytes(key, value);
-  if (total > KVS_LIMITS.storeBytes) {
+  if (totalBytesAfter > KVS_LIMITS.storeBytes) {
     throw new EdgeStoreError(
-      `the edge key store would hold ${total} bytes, over CloudFront's ${KVS_LIMITS.storeBytes}-byte KeyValueStore limit: nothing was written; run \`keys sync --fix\` to delete expired entries, then retry`,
+      `the edge key store would hold ${totalBytesAfter} bytes, over CloudFront's ${KVS_LIMITS.storeBytes}-byte KeyValueStore limit: nothing was written; run \`keys sync --fix\` to delete expired entries, then retry`,
     );
   }
+}
+
+/** The bytes a store holds, counted as checkLimits counts them. */
+export function storeBytes(entries: ReadonlyMap<string, string>): number {
+  let total = 0;
+  for (const [key, value] of entries) total += entryBytes(key, value);
+  return total;
 }
 
 export class AwsEdgeKeyStore implements EdgeKeyStore {
@@ -99,7 +114,7 @@ export class AwsEdgeKeyStore implements EdgeKeyStore {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
   /** Calls made, by operation (for benchmarks and tests). */
-  readonly calls = { describe: 0, list: 0, update: 0, retries: 0 };
+  readonly calls = { describe: 0, list: 0, get: 0, update: 0, retries: 0 };
 
   constructor(options: AwsEdgeStoreOptions) {
     this.kvsArn = options.kvsArn;
@@ -141,8 +156,11 @@ export class AwsEdgeKeyStore implements EdgeKeyStore {
   }
 
   private async applyOnce(changes: EdgeChanges): Promise<void> {
-    let etag = await this.etag();
-    const current = await this.list();
+    const described = await this.describe();
+    let etag = described.etag;
+    const touched = [...new Set([...changes.put.map((e) => e.fingerprint), ...changes.delete])];
+    const listed = touched.length > POINT_READ_LIMIT ? await this.list() : undefined;
+    const current = listed ?? (await this.getMany(touched));
     // Only what differs: an equal put or a delete of a missing key is already done.
     const put = changes.put.filter((e) => current.get(e.fingerprint) !== e.value);
     const putKeys = new Set(put.map((e) => e.fingerprint));
@@ -150,7 +168,9 @@ export class AwsEdgeKeyStore implements EdgeKeyStore {
     const after = new Map(current);
     for (const fp of del) after.delete(fp);
     for (const e of put) after.set(e.fingerprint, e.value);
-    checkLimits(after, { put, delete: del });
+    // Listed: the store itself; read key by key: the size AWS reports, plus what the change adds.
+    const totalAfter = listed !== undefined ? storeBytes(after) : described.totalBytes - storeBytes(current) + storeBytes(after);
+    checkLimits(totalAfter, { put, delete: del });
     for (const batch of planBatches({ put, delete: del })) {
       this.calls.update++;
       const out = await this.withRetry(() =>
@@ -168,11 +188,28 @@ export class AwsEdgeKeyStore implements EdgeKeyStore {
     }
   }
 
-  private async etag(): Promise<string> {
+  private async describe(): Promise<{ etag: string; totalBytes: number }> {
     this.calls.describe++;
     const described = await this.withRetry(() => this.client.send(new DescribeKeyValueStoreCommand({ KvsARN: this.kvsArn })));
     if (described.ETag === undefined) throw new EdgeStoreError(`DescribeKeyValueStore for ${this.kvsArn} returned no ETag`);
-    return described.ETag;
+    return { etag: described.ETag, totalBytes: described.TotalSizeInBytes ?? 0 };
+  }
+
+  /** The current values of some keys, one GetKey each; a missing key is absent from the map. */
+  private async getMany(fingerprints: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (const fp of fingerprints) {
+      this.calls.get++;
+      try {
+        const out = await this.withRetry(() => this.client.send(new GetKeyCommand({ KvsARN: this.kvsArn, Key: fp })));
+        if (out.Value !== undefined) found.set(fp, out.Value);
+      } catch (error) {
+        if (error instanceof EdgeStoreError && error.cause instanceof ResourceNotFoundException) continue;
+        if (error instanceof ResourceNotFoundException) continue;
+        throw error;
+      }
+    }
+    return found;
   }
 
   /** Retries throttling and server errors; a conflict goes up to apply(), which starts over. */

@@ -50,6 +50,7 @@ function calls(env: EnvironmentConfig): Record<string, readonly AccessRequest[]>
     PutObjectCommand: [{ action: 's3:PutObject', resource: `arn:aws:s3:::${bucket}/${key}` }],
     DescribeKeyValueStoreCommand: [kvs('DescribeKeyValueStore')],
     ListKeysCommand: [kvs('ListKeys')],
+    GetKeyCommand: [kvs('GetKey')],
     UpdateKeysCommand: [kvs('UpdateKeys')],
   };
 }

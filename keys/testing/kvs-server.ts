@@ -43,7 +43,7 @@ export interface KvsStandIn {
   /** The store's entries, live. */
   readonly entries: Map<string, string>;
   /** Requests by operation, and the ones refused with a ConflictException. */
-  readonly counts: { describe: number; list: number; update: number; conflicts: number; unsigned: number };
+  readonly counts: { describe: number; list: number; get: number; update: number; conflicts: number; unsigned: number };
   /**
    * Makes the next `n` UpdateKeys calls fail as if another writer had changed the store first
    * (`change`, if given, is that writer's change to the entries).
@@ -83,7 +83,7 @@ export async function startKvsStandIn(arn = 'arn:aws:cloudfront::123456789012:ke
   const account = /^arn:aws:cloudfront::(\d{12}):key-value-store\/[\w-]+$/.exec(arn)?.[1];
   if (account === undefined) throw new Error(`not a KeyValueStore ARN: ${arn}`);
   const entries = new Map<string, string>();
-  const counts = { describe: 0, list: 0, update: 0, conflicts: 0, unsigned: 0 };
+  const counts = { describe: 0, list: 0, get: 0, update: 0, conflicts: 0, unsigned: 0 };
   const created = Math.floor(Date.now() / 1000);
   let version = 0;
   let interleave = 0;
@@ -107,7 +107,7 @@ export async function startKvsStandIn(arn = 'arn:aws:cloudfront::123456789012:ke
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     checkSigned(req);
     const url = new URL(req.url ?? '/', 'http://stand-in');
-    const match = /^\/key-value-stores\/([^/]+)(\/keys)?$/.exec(url.pathname);
+    const match = /^\/key-value-stores\/([^/]+)(\/keys)?(?:\/([^/]+))?$/.exec(url.pathname);
     if (match === null) throw new ApiError(404, 'ResourceNotFoundException', `no operation at ${req.method} ${url.pathname}`);
     if (decodeURIComponent(match[1]) !== arn) throw new ApiError(404, 'ResourceNotFoundException', `no key value store ${decodeURIComponent(match[1])}`);
     const send = (body: object, headers: Record<string, string> = {}) => {
@@ -120,6 +120,15 @@ export async function startKvsStandIn(arn = 'arn:aws:cloudfront::123456789012:ke
         { ItemCount: entries.size, TotalSizeInBytes: storeSize(entries), KvsARN: arn, Created: created, LastModified: created, Status: 'READY' },
         { ETag: etag() },
       );
+      return;
+    }
+    if (req.method === 'GET' && match[3] !== undefined) {
+      // GetKey: the pair and the store's totals; a missing key is ResourceNotFoundException.
+      counts.get++;
+      const key = decodeURIComponent(match[3]);
+      const value = entries.get(key);
+      if (value === undefined) throw new ApiError(404, 'ResourceNotFoundException', `no key ${key}`);
+      send({ Key: key, Value: value, ItemCount: entries.size, TotalSizeInBytes: storeSize(entries) });
       return;
     }
     if (req.method === 'GET') {
