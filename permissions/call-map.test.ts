@@ -64,6 +64,14 @@ const SAMPLES: RecordedCall[] = [
   call('CloudFront', 'CreateDistributionWithTags', 'POST', '/2020-05-31/distribution?WithTags', '<DistributionConfigWithTags/>'),
   call('Secrets Manager', 'GetRandomPassword', 'POST', '/', '{"PasswordLength":64}'),
   call('STS', 'GetCallerIdentity', 'POST', '/', 'Action=GetCallerIdentity&Version=2011-06-15'),
+  call('IAM', 'GetPolicyVersion', 'POST', '/', 'Action=GetPolicyVersion&PolicyArn=arn%3Aaws%3Aiam%3A%3A111111111111%3Apolicy%2Fubb-dev-boundary&VersionId=v1'),
+  call(
+    'IAM',
+    'GetOpenIDConnectProvider',
+    'POST',
+    '/',
+    'Action=GetOpenIDConnectProvider&OpenIDConnectProviderArn=arn%3Aaws%3Aiam%3A%3A111111111111%3Aoidc-provider%2Ftoken.actions.githubusercontent.com',
+  ),
 ];
 
 describe('call map', () => {
@@ -85,6 +93,8 @@ describe('call map', () => {
     expect(actions(SAMPLES[14])).toContain('glue:CreateTable arn:aws:glue:eu-west-1:111111111111:table/ubb_dev_logs/cloudfront_logs');
     expect(actions(SAMPLES[15])).toEqual(['athena:GetQueryExecution arn:aws:athena:eu-west-1:111111111111:workgroup/ubb-dev-usage']);
     expect(actions(SAMPLES[18])).toEqual([]);
+    expect(actions(SAMPLES[19])).toEqual(['iam:GetPolicyVersion arn:aws:iam::111111111111:policy/ubb-dev-boundary']);
+    expect(actions(SAMPLES[20])).toEqual(['iam:GetOpenIDConnectProvider arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com']);
   });
 
   test('every mapped action and ARN is one AWS service authorization data knows (iam-data, via the evaluator)', async () => {

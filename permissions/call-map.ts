@@ -155,6 +155,11 @@ const iamBounded = (action: string, extra?: (p: CallParams) => Record<string, st
   },
   source: SAR_PAGES.iam,
 });
+/** A call judged on the ARN one of its parameters names. */
+const iamArn = (action: string, param: 'PolicyArn' | 'OpenIDConnectProviderArn'): CallRow => ({
+  needs: (p) => [need(action, required(p.param(param), param, p))],
+  source: SAR_PAGES.iam,
+});
 const policyArn = (p: CallParams) => ({ 'iam:PolicyARN': required(p.param('PolicyArn'), 'PolicyArn', p) });
 const requestBoundary = (p: CallParams): Record<string, string> => {
   const boundary = p.param('PermissionsBoundary');
@@ -459,6 +464,13 @@ export const CALL_MAP: Readonly<Record<string, CallRow>> = {
   'IAM ListAttachedRolePolicies': iam('iam:ListAttachedRolePolicies'),
   'IAM ListInstanceProfilesForRole': iam('iam:ListInstanceProfilesForRole'),
   'IAM GetRolePolicy': iam('iam:GetRolePolicy'),
+  // The bootstrap's reads (its drift refresh): the request names the policy or OIDC provider ARN
+  // (PolicyArn, OpenIDConnectProviderArn), the ARN the SAR's `policy` / `oidc-provider` types take.
+  'IAM GetPolicy': iamArn('iam:GetPolicy', 'PolicyArn'),
+  'IAM GetPolicyVersion': iamArn('iam:GetPolicyVersion', 'PolicyArn'),
+  'IAM ListPolicyVersions': iamArn('iam:ListPolicyVersions', 'PolicyArn'),
+  'IAM ListPolicyTags': iamArn('iam:ListPolicyTags', 'PolicyArn'),
+  'IAM GetOpenIDConnectProvider': iamArn('iam:GetOpenIDConnectProvider', 'OpenIDConnectProviderArn'),
   'IAM PutRolePolicy': iamBounded('iam:PutRolePolicy'),
   'IAM DeleteRolePolicy': iamBounded('iam:DeleteRolePolicy'),
 

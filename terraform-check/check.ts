@@ -41,6 +41,8 @@ import { runScheduledUsageJob, type UsageRunReport } from './usage-run';
 import { readBackCustomers, revokeCustomers, seedCustomers, type SeededCustomer } from './seed-customers';
 import { callsFromProviderLog } from './provider-log';
 import {
+  BOOTSTRAP_REFRESH_PHASES,
+  bootstrapDriftIdentity,
   judgeCalls,
   phaseIdentity,
   recordingProblems,
@@ -82,7 +84,7 @@ export interface StackReport {
   readonly usage?: UsageRunReport;
   readonly destroyed: number;
   readonly leftovers: Leftovers;
-  /** Each phase's AWS calls judged under its production role (billing stacks), or counted (bootstrap). */
+  /** Each phase's AWS calls judged under its production role, or counted (a bootstrap's apply and destroy). */
   readonly identities: readonly PhaseVerdict[];
   /** Wall seconds per step (reporting only). */
   readonly seconds: Readonly<Record<string, number>>;
@@ -203,10 +205,12 @@ async function checkStack(s: StackContext): Promise<StackReport> {
       athenaWorkgroup: resourceNames(env).athenaWorkgroup,
       ...(permissionsBoundary !== undefined ? { permissionsBoundary } : {}),
     });
+    // A bootstrap stack has no environment (no Athena workgroup); its refresh reads no query.
+    const bootstrapCallContext = { account: accountId, rolePaths, ...(permissionsBoundary !== undefined ? { permissionsBoundary } : {}) };
     const judge = async (phase: string): Promise<void> => {
       const calls = callsFromProviderLog(readFileSync(providerLogPath(ctx, phase), 'utf8'), providerLogPath(ctx, phase));
-      if (environment === undefined) {
-        // Bootstrap stacks are applied by an administrator (docs/platform.md): counted, not judged.
+      if (environment === undefined && !BOOTSTRAP_REFRESH_PHASES.includes(phase)) {
+        // Bootstrap apply and destroy are an administrator's (docs/platform.md): counted, not judged.
         const counted = {
           phase,
           identity: 'administrator (not judged)',
@@ -220,7 +224,10 @@ async function checkStack(s: StackContext): Promise<StackReport> {
         identityProblems.push(...verdictProblems(counted).map((line) => `${s.name}: ${line}`));
         return;
       }
-      const verdict = await judgeCalls(phase, phaseIdentity(roleStacks, environment, phase), calls, callContext(environment));
+      const verdict =
+        environment === undefined
+          ? await judgeCalls(phase, bootstrapDriftIdentity(s.name, synthesized, s.config, accountId), calls, bootstrapCallContext)
+          : await judgeCalls(phase, phaseIdentity(roleStacks, environment, phase), calls, callContext(environment));
       identities.push(verdict);
       identityProblems.push(...verdictProblems(verdict).map((line) => `${s.name}: ${line}`));
       s.progress(`${s.name}: ${phase} as ${verdict.identity}: ${verdict.calls} calls, ${verdict.denied.length} denied, ${verdict.unmapped.length} unmapped`);

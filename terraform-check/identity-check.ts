@@ -4,17 +4,18 @@
  * role, apply and destroy under the apply role, the usage job's run under the usage-job role. Every
  * call goes through the call map (permissions/call-map.ts) and the one evaluator
  * (permissions/evaluate.ts). A denied call and a call the map does not know are both failures.
- * Bootstrap stacks are applied by an administrator (docs/platform.md, "Bootstrap"): their calls are
- * counted, not judged.
+ * Bootstrap stacks are applied and destroyed by an administrator (docs/platform.md, "Bootstrap"):
+ * those calls are counted, not judged; their refreshes (the plans) run in production as the drift
+ * workflow's read-only role (stacks/bootstrap/bootstrap-drift-role.ts) and are judged under it.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mapCall, UnmappedCallError, type CallContext } from '../permissions/call-map';
-import { deployIdentity, type DeployRole, type SynthesizedJson } from '../permissions/deploy-identities';
+import { deployIdentity, identityFromStacks, type DeployRole, type SynthesizedJson } from '../permissions/deploy-identities';
 import { evaluate, type Identity } from '../permissions/evaluate';
 import type { RecordedCall } from '../permissions/recorded-call';
-import type { EnvironmentConfig } from '../config/types';
-import { deployRoleNames } from '../stacks/bootstrap/deploy-roles';
+import type { EnvironmentConfig, PlatformConfig } from '../config/types';
+import { bootstrapDriftRoleName, deployRoleNames } from '../stacks/bootstrap/deploy-roles';
 
 /** Which role runs each phase in production. */
 export const PHASE_ROLES: Readonly<Record<string, DeployRole>> = {
@@ -24,6 +25,13 @@ export const PHASE_ROLES: Readonly<Record<string, DeployRole>> = {
   destroy: 'apply',
   'usage job': 'usageJob',
 };
+
+/**
+ * The bootstrap phases that only read (the first plan's refresh and data sources, the second plan):
+ * in production the drift workflow runs them as the stack's drift role. The other bootstrap phases
+ * (apply, destroy) are an administrator's and only counted.
+ */
+export const BOOTSTRAP_REFRESH_PHASES: readonly string[] = ['plan', 'plan-2'];
 
 export interface PhaseVerdict {
   readonly phase: string;
@@ -103,6 +111,19 @@ export function phaseIdentity(stacks: ReadonlyMap<string, SynthesizedJson>, env:
   const role = PHASE_ROLES[phase];
   if (role === undefined) throw new Error(`no production role is named for phase "${phase}" (terraform-check/identity-check.ts PHASE_ROLES)`);
   return deployIdentity(stacks, env, role);
+}
+
+/**
+ * The drift role of one bootstrap stack as that stack synthesizes it. Every bootstrap stack defines
+ * a role of the same name (one per account), so only this stack is searched.
+ */
+export function bootstrapDriftIdentity(
+  stackName: string,
+  stack: Readonly<Record<string, unknown>>,
+  config: Pick<PlatformConfig, 'bootstrap'>,
+  accountId: string,
+): Identity {
+  return identityFromStacks(new Map([[stackName, { json: { ...stack } }]]), accountId, bootstrapDriftRoleName(config));
 }
 
 export function roleNameFor(env: EnvironmentConfig, phase: string): string {

@@ -6,6 +6,7 @@
  * local mirror (TF_PLUGIN_MIRROR, which .ci/run sets), and fails saying so when either is missing.
  */
 import { platformConfig } from '../config/environments';
+import { bootstrapDriftRoleName } from '../stacks/bootstrap/deploy-roles';
 import { billingStackName } from '../stacks/stack-names';
 import { repoPath } from '../stacks/shared/repo';
 import { expectedStacks, runTerraformCheck, type CheckReport } from './check';
@@ -51,7 +52,7 @@ describe('Terraform engine check (AWS provider 5.100.0 on moto)', () => {
     for (const s of report.stacks.filter((x) => x.stack.startsWith('bootstrap'))) expect([s.stack, s.secondPlan.changed]).toEqual([s.stack, []]);
   });
 
-  it('judges every phase of every billing stack under its production role: calls recorded, none denied or unmapped', () => {
+  it("judges every phase of every billing stack, and each bootstrap's refreshes, under its production role: calls recorded, none denied or unmapped", () => {
     for (const env of platformConfig.environments) {
       const s = report.stacks.find((x) => x.stack === billingStackName(env.name));
       const phases = (s?.identities ?? []).map((v) => [v.phase, v.identity, v.denied.length, v.unmapped.length]);
@@ -64,8 +65,19 @@ describe('Terraform engine check (AWS provider 5.100.0 on moto)', () => {
       ]);
       for (const v of s?.identities ?? []) if (v.phase !== 'plan') expect([v.phase, v.calls > 0]).toEqual([v.phase, true]);
     }
+    // A bootstrap's refreshes run as its drift role (the drift workflow), apply and destroy as an administrator.
+    const drift = bootstrapDriftRoleName(platformConfig);
     for (const s of report.stacks.filter((x) => x.stack.startsWith('bootstrap'))) {
-      expect(new Set(s.identities.map((v) => v.identity))).toEqual(new Set(['administrator (not judged)']));
+      expect([s.stack, s.identities.map((v) => [v.phase, v.identity, v.denied.length, v.unmapped.length])]).toEqual([
+        s.stack,
+        [
+          ['plan', drift, 0, 0],
+          ['apply', 'administrator (not judged)', 0, 0],
+          ['plan-2', drift, 0, 0],
+          ['destroy', 'administrator (not judged)', 0, 0],
+        ],
+      ]);
+      expect(s.identities.find((v) => v.phase === 'plan-2')?.requests).toBeGreaterThan(0);
     }
   });
 
