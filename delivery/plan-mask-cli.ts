@@ -10,17 +10,40 @@
  * The text comes from TEXT_FILE or stdin and goes, masked, to stdout; lines that print the id of a
  * type whose id is a secret are masked too. Nothing is written unless every input was read: on bad
  * input a one-line reason goes to stderr with exit code 2.
+ *
+ * --lines streams: each line is written, masked, as soon as it is complete, and a last line without
+ * a newline at the end of the input (for a log that is still being written, such as the apply log
+ * delivery/terraform-apply.sh follows). A secret never spans lines in Terraform's output: the plan
+ * text prints each line of a multi-line secret on its own line, and those lines are masked too.
  */
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import type { JsonValue } from './plan-json';
-import { collectSecrets, emptySecrets, maskText } from './plan-secrets';
+import { collectSecrets, emptySecrets, maskText, textMasker, type Secrets } from './plan-secrets';
 import { runCli } from './run-cli';
 
 const USAGE =
-  'usage: plan:mask -- --secrets-from FILE [--secrets-from FILE ...] [TEXT_FILE|-]\n' +
-  'FILE is `terraform show -json` of a plan or of the state; the text is read from TEXT_FILE or stdin and written masked to stdout.';
+  'usage: plan:mask -- --secrets-from FILE [--secrets-from FILE ...] [--lines] [TEXT_FILE|-]\n' +
+  'FILE is `terraform show -json` of a plan or of the state; the text is read from TEXT_FILE or stdin and written masked to stdout\n' +
+  '(with --lines, line by line as it arrives).';
 
 class UsageError extends Error {}
+
+/** Writes each complete line of `input`, masked, as it arrives; then the rest after the last newline. */
+export async function maskLines(input: AsyncIterable<string | Buffer>, secrets: Secrets, out: (s: string) => void): Promise<void> {
+  const mask = textMasker(secrets);
+  const decoder = new StringDecoder('utf8');
+  let pending = '';
+  for await (const chunk of input) {
+    pending += typeof chunk === 'string' ? chunk : decoder.write(chunk);
+    const end = pending.lastIndexOf('\n');
+    if (end < 0) continue;
+    out(mask(pending.slice(0, end + 1)));
+    pending = pending.slice(end + 1);
+  }
+  pending += decoder.end();
+  if (pending !== '') out(mask(pending));
+}
 
 function read(file: string, what: string): string {
   try {
@@ -30,17 +53,24 @@ function read(file: string, what: string): string {
   }
 }
 
-export async function main(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  out: (s: string) => void,
+  err: (s: string) => void,
+  stdin: NodeJS.ReadableStream = process.stdin,
+): Promise<number> {
   try {
     const sources: string[] = [];
     let textFile: string | undefined;
+    let lines = false;
     for (let i = 0; i < argv.length; i++) {
       const arg = argv[i];
       if (arg === '--help' || arg === '-h') {
         out(`${USAGE}\n`);
         return 0;
       }
-      if (arg === '--secrets-from') {
+      if (arg === '--lines') lines = true;
+      else if (arg === '--secrets-from') {
         const v = argv[++i];
         if (v === undefined || v.startsWith('--')) throw new UsageError('--secrets-from needs a file');
         sources.push(v);
@@ -63,7 +93,16 @@ export async function main(argv: readonly string[], out: (s: string) => void, er
       }
       collectSecrets(doc, undefined, secrets);
     }
-    if (textFile === undefined && process.stdin.isTTY) throw new UsageError('no text on stdin; give a file or pipe the text');
+    if (textFile === undefined && (stdin as { isTTY?: boolean }).isTTY) throw new UsageError('no text on stdin; give a file or pipe the text');
+    if (lines) {
+      const input = textFile === undefined || textFile === '-' ? stdin : createReadStream(textFile);
+      try {
+        await maskLines(input, secrets, out);
+      } catch (error) {
+        throw new UsageError(`cannot read text ${textFile ?? '-'}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      }
+      return 0;
+    }
     const text = read(textFile ?? '-', 'text');
     out(maskText(text, secrets));
     return 0;

@@ -2,7 +2,8 @@
  * No secret of a real plan (delivery/fixtures/secrets/: a replaced usage-plan key, a destroyed API
  * key, a rotated origin secret, keys removed from state) reaches any channel the workflows publish:
  * the pull-request comment and the job summary (plan:render), the artifact plan-<env> (plan.md and
- * plan.txt) and the step log of the terraform-plan action (plan:mask over terraform's output). The
+ * plan.txt), the step log of the terraform-plan action (plan:mask over terraform's output) and the
+ * apply step log (plan-mask --lines over the apply log; terraform-lock.tools.test.ts runs it). The
  * slow test plan-secrets-action.moto.test.ts runs the action itself on live plans.
  */
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -117,6 +118,20 @@ describe('the terraform-plan action routes Terraform output through the masker',
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) expect(line).toMatch(/>\s*"?\$?[\w"$/.-]+/);
     expect(script(step)).toMatch(/node "\$TOOLS" plan-mask --secrets-from/);
+  });
+
+  test("the apply step log: terraform-apply.sh and release-state-lock.sh print terraform's log only through plan-mask --lines", () => {
+    for (const file of ['terraform-apply.sh', 'release-state-lock.sh']) {
+      const text = readFileSync(join(ROOT, 'delivery', file), 'utf8');
+      const code = text.split('\n').filter((l) => !l.trimStart().startsWith('#'));
+      expect(code.filter((l) => l.includes('plan-mask'))).toEqual([
+        expect.stringMatching(/node "\$tools" plan-mask --secrets-from "\$secrets" --lines < "\$fifo" &$/),
+      ]);
+      const tails = code.filter((l) => /\btail\b/.test(l));
+      expect(tails.length).toBeGreaterThan(0);
+      for (const line of tails) expect(line).toMatch(/> "\$fifo" &$/); // tail writes into the masker only
+      expect(code.some((l) => /\bcat\b.*\$log/.test(l))).toBe(false);
+    }
   });
 
   test('the job summary receives plan.md only, which plan:render wrote', () => {

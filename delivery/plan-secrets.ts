@@ -212,12 +212,29 @@ function secretIdLines(table: readonly SecretAttribute[]): RegExp | undefined {
   return new RegExp(`((?:^|\\s)(?:module\\.\\S+?\\.)?(?:data\\.)?(?:${types.map(escapeRegExp).join('|')})\\.[^\\s:]+: [^\\n]*?\\[id=)([^\\]\\n]+)(\\])`, 'gm');
 }
 
+/**
+ * A function that returns a text with every secret replaced by SECRET_MASK, built once for a stream
+ * of lines. An id found on a secret-id line is a secret from then on, in this text and in every
+ * later one: Terraform repeats a provisioner's or a provider's output in an error message,
+ * re-wrapped so that the id no longer follows its resource's address on the same line.
+ */
+export function textMasker(secrets: Secrets, table: readonly SecretAttribute[] = SECRET_ATTRIBUTES): (text: string) => string {
+  let list = maskList(secrets);
+  const idLines = secretIdLines(table);
+  return (text) => {
+    if (idLines !== undefined) {
+      const ids = [...text.matchAll(idLines)].map((m) => m[2]).filter((id) => id.length >= MIN_MARKED_SECRET_LENGTH && !list.includes(id));
+      if (ids.length > 0) list = [...list, ...ids].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
+    }
+    let out = text;
+    for (const secret of list) if (out.includes(secret)) out = out.split(secret).join(SECRET_MASK);
+    return idLines === undefined ? out : out.replace(idLines, (_m, head: string, _id: string, tail: string) => `${head}${SECRET_MASK}${tail}`);
+  };
+}
+
 /** `text` with every secret replaced by SECRET_MASK. */
 export function maskText(text: string, secrets: Secrets, table: readonly SecretAttribute[] = SECRET_ATTRIBUTES): string {
-  let out = text;
-  for (const secret of maskList(secrets)) if (out.includes(secret)) out = out.split(secret).join(SECRET_MASK);
-  const idLines = secretIdLines(table);
-  return idLines === undefined ? out : out.replace(idLines, (_m, head: string, _id: string, tail: string) => `${head}${SECRET_MASK}${tail}`);
+  return textMasker(secrets, table)(text);
 }
 
 /**

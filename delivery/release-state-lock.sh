@@ -26,6 +26,10 @@
 # margin. A graceful stop that takes longer (an in-flight CloudFront update can take 15 minutes)
 # is cut off by GitHub: the lock then stays, and the command printed first releases it.
 #
+# Terraform's log goes through the same masker as in the apply step (plan-mask --lines, with the
+# secrets of the plan that terraform-apply.sh left in TERRAFORM_APPLY_SECRETS); without them it is
+# withheld, never printed raw.
+#
 # ENVIRONMENT: the environment, for the unlock command printed (optional).
 # DELIVERY_TOOLS: the verified delivery-tools bundle (default .gen/build/delivery-tools.cjs, where
 #   ./.github/actions/use-build puts it); the apply job runs no npm.
@@ -36,6 +40,7 @@ stack_dir=${1:?usage: release-state-lock.sh STACK_DIR [STATE_BUCKET]}
 bucket=${2:-}
 pidfile=${TERRAFORM_PIDFILE:-${RUNNER_TEMP:-/tmp}/terraform-apply.pid}
 log=${TERRAFORM_APPLY_LOG:-${RUNNER_TEMP:-/tmp}/terraform-apply.log}
+secrets=${TERRAFORM_APPLY_SECRETS:-${RUNNER_TEMP:-/tmp}/terraform-apply-secrets.json}
 wait_seconds=${TERRAFORM_STOP_WAIT_SECONDS:-210}
 environment=${ENVIRONMENT:-<environment>}
 tools=${DELIVERY_TOOLS:-.gen/build/delivery-tools.cjs}
@@ -56,11 +61,20 @@ if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
   fi
 fi
 
-follower=
-if [ -n "$pid" ] && [ -f "$log" ]; then
+# tail into the masker through a FIFO, so that both pids are known and can be killed.
+followers=()
+fifo="$log.release.fifo"
+trap 'rm -f "$fifo"' EXIT
+if [ -n "$pid" ] && [ -f "$log" ] && [ -f "$secrets" ]; then
   echo "terraform's output, from the start (the apply step's log ends at the cancel):"
-  tail -n +1 -f --pid="$pid" "$log" &
-  follower=$!
+  rm -f "$fifo"
+  mkfifo -m 600 "$fifo"
+  node "$tools" plan-mask --secrets-from "$secrets" --lines < "$fifo" &
+  followers+=($!)
+  tail -n +1 -f --pid="$pid" "$log" > "$fifo" &
+  followers+=($!)
+elif [ -n "$pid" ] && [ -f "$log" ]; then
+  echo "::error::The secrets of the plan ($secrets) are missing, so terraform's log cannot be masked: it is withheld (it is in $log on the runner until the job ends)."
 fi
 
 running=no
@@ -75,10 +89,11 @@ if [ -n "$pid" ]; then
     waited=$((waited + 1))
   done
 fi
-if [ -n "$follower" ]; then
-  if [ "$running" = yes ]; then kill "$follower" 2>/dev/null; fi
-  wait "$follower" 2>/dev/null
+if [ "${#followers[@]}" -gt 0 ]; then
+  if [ "$running" = yes ]; then kill "${followers[@]}" 2>/dev/null; fi
+  wait "${followers[@]}" 2>/dev/null
 fi
+if [ "$running" = no ]; then rm -f "$secrets"; fi
 
 decision=$(node "$tools" lock own "${source_args[@]}" --holder "$holder" --terraform-running "$running") || exit 1
 id=${decision#release=}

@@ -29,21 +29,56 @@
 # broken pipe on fd 1 or 2 (https://pkg.go.dev/os/signal, "SIGPIPE"), and Terraform 1.11.4 exits
 # 141 on one even when started with SIGPIPE ignored (`(sleep 1; terraform -help) | true`).
 # The log file is in the job's temp directory; delivery/release-state-lock.sh prints it after a
-# cancel. Terraform's output masks sensitive values.
+# cancel.
+#
+# The log reaches the step's output only through the masker (plan-mask --lines of the delivery
+# tools, delivery/plan-mask-cli.ts), with the secrets of `terraform show -json` of the plan:
+# Terraform masks only the values a provider marks sensitive, and providers miss some, such as
+# aws_secretsmanager_random_password, whose id is the password and is printed as
+# `Read complete after 0s [id=...]` (hashicorp/terraform-provider-aws#26739). If that JSON cannot
+# be made, the log is withheld rather than printed raw. The JSON stays (mode 600) while terraform
+# runs past this script, for the next step's masker; the job's temp directory is emptied at its end.
+#
+# DELIVERY_TOOLS: the verified delivery-tools bundle (default .gen/build/delivery-tools.cjs).
 set -uo pipefail
 stack_dir=${1:?usage: terraform-apply.sh STACK_DIR [PLAN_FILE]}
 plan=${2:-tfplan}
 pidfile=${TERRAFORM_PIDFILE:-${RUNNER_TEMP:-/tmp}/terraform-apply.pid}
 log=${TERRAFORM_APPLY_LOG:-${RUNNER_TEMP:-/tmp}/terraform-apply.log}
+secrets=${TERRAFORM_APPLY_SECRETS:-${RUNNER_TEMP:-/tmp}/terraform-apply-secrets.json}
 grace=${TERRAFORM_SIGNAL_GRACE_SECONDS:-6}
+tools=${DELIVERY_TOOLS:-.gen/build/delivery-tools.cjs}
+
+rm -f "$secrets"
+shown=yes
+(umask 077 && terraform -chdir="$stack_dir" show -json "$plan" > "$secrets" 2> /dev/null) || shown=no
+if [ "$shown" = no ]; then rm -f "$secrets"; fi
 
 : > "$log"
 terraform -chdir="$stack_dir" apply -input=false -no-color -lock-timeout=5m "$plan" > "$log" 2>&1 < /dev/null &
 tf=$!
 echo "$tf" > "$pidfile"
-# GNU tail: with --pid, it stops following once terraform is gone, after printing the rest.
-tail -n +1 -f --pid="$tf" "$log" &
-follower=$!
+fifo="$log.fifo"
+# shellcheck disable=SC2317 # invoked by the trap below
+clean_up() {
+  rm -f "$fifo"
+  if ! kill -0 "$tf" 2>/dev/null; then rm -f "$secrets"; fi
+}
+trap clean_up EXIT
+
+# The follower: GNU tail (with --pid, it stops following once terraform is gone, after printing
+# the rest) into the masker through a FIFO, so that both pids are known and can be killed.
+followers=()
+if [ "$shown" = yes ]; then
+  rm -f "$fifo"
+  mkfifo -m 600 "$fifo"
+  node "$tools" plan-mask --secrets-from "$secrets" --lines < "$fifo" &
+  followers+=($!)
+  tail -n +1 -f --pid="$tf" "$log" > "$fifo" &
+  followers+=($!)
+else
+  echo "::error::terraform show -json $plan failed, so the apply log cannot be masked: it is withheld from this step's output (it is in $log on the runner until the job ends)."
+fi
 
 forwarded=0
 # shellcheck disable=SC2317 # invoked by the trap below
@@ -58,20 +93,20 @@ on_signal() {
     if ! kill -0 "$tf" 2>/dev/null; then
       wait "$tf" 2>/dev/null
       rm -f "$pidfile"
-      wait "$follower" 2>/dev/null
+      wait "${followers[@]}" 2>/dev/null
       exit 130
     fi
     sleep 1
   done
   # Nothing of this step may hold its output pipes once it has exited: terraform writes to the
   # log file only, and the follower goes.
-  kill "$follower" 2>/dev/null || true
+  kill "${followers[@]}" 2>/dev/null || true
   exit 130
 }
 trap on_signal INT TERM
 
 wait "$tf"
 code=$?
-wait "$follower"
+wait "${followers[@]}"
 rm -f "$pidfile"
 exit "$code"

@@ -11,7 +11,7 @@
  * - delivery/release-state-lock.sh releases a lock the job left only when it is the job's own.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { runCompositeAction, runScript } from '../test-support/composite-action';
@@ -48,15 +48,35 @@ const otherHolder: LockInfo = {
   Path: '',
 };
 
-/** A stack whose one resource takes a minute to create, so an apply can be cancelled mid-way. */
+// Review finding M4: secrets in the apply log. PLAN_SECRET is a sensitive value of the plan JSON;
+// ID_SECRET is in no document, like the password a random-password data source prints as its id.
+const PLAN_SECRET = 'FAKEtestPLANsecret0123456789';
+const ID_SECRET = 'FAKEtestIDsecret0123456789';
+const ID_LINE = `data.aws_secretsmanager_random_password.seed: Read complete after 0s [id=${ID_SECRET}]`;
+const MASKED_ID_LINE = 'data.aws_secretsmanager_random_password.seed: Read complete after 0s [id=(masked secret)]';
+
+/**
+ * A stack whose one resource takes a minute to create, so an apply can be cancelled mid-way; its
+ * provisioner prints both secrets to the apply log, as a provider that forgot to mark them would.
+ */
 function writeStack(): void {
   writeFileSync(
     join(work, stackDir, 'cdk.tf.json'),
     JSON.stringify({
       terraform: { backend: backend.backendConfig() },
-      resource: { terraform_data: { slow: { input: 'v1', provisioner: [{ 'local-exec': { command: 'sleep 60' } }] } } },
+      variable: { seed: { type: 'string', sensitive: true, default: PLAN_SECRET } },
+      resource: {
+        terraform_data: {
+          slow: { input: '${var.seed}', provisioner: [{ 'local-exec': { command: `echo '${ID_LINE}'; echo 'value ${PLAN_SECRET}'; sleep 60` } }] },
+        },
+      },
     }),
   );
+}
+
+function expectNoSecret(output: string): void {
+  expect(output).not.toContain(PLAN_SECRET);
+  expect(output).not.toContain(ID_SECRET);
 }
 
 async function terraform(...args: string[]): Promise<{ code: number; output: string }> {
@@ -157,21 +177,44 @@ function realTerraform(): string {
   return spawnSync('bash', ['-c', 'command -v terraform'], { encoding: 'utf8' }).stdout.trim();
 }
 
+/** `terraform show -json` of a plan whose variable `seed` (PLAN_SECRET) is sensitive. */
+const PLAN_JSON = JSON.stringify({
+  format_version: '1.2',
+  variables: { seed: { value: PLAN_SECRET } },
+  configuration: { root_module: { variables: { seed: { sensitive: true } } } },
+});
+
+/** A stand-in `terraform`: `show` prints PLAN_JSON (or fails), `apply` runs `apply`, anything else the real CLI. */
+function standIn(apply: string[], show: 'json' | 'fail' = 'json'): string {
+  return [
+    '#!/usr/bin/env bash',
+    show === 'json' ? `if [ "\${2:-}" = show ]; then echo '${PLAN_JSON}'; exit 0; fi` : 'if [ "${2:-}" = show ]; then echo "Error: no plan" >&2; exit 1; fi',
+    'if [ "${2:-}" != apply ]; then exec "$REAL_TERRAFORM" "$@"; fi',
+    ...apply,
+    '',
+  ].join('\n');
+}
+
+function withStandIn(script: string): Record<string, string> {
+  const stubDir = join(work, 'stub-bin');
+  mkdirSync(stubDir);
+  writeFileSync(join(stubDir, 'terraform'), script, { mode: 0o755 });
+  return { ...env(), PATH: `${stubDir}:${env().PATH}`, REAL_TERRAFORM: realTerraform(), STUB_BACKEND: backend.address };
+}
+
 /** `terraform` on PATH for one test: `apply` is a 20-second graceful stop (see the test), anything else the real CLI. */
 function slowStopStandIn(): string {
   const http = `node -e 'const [m,u,b]=process.argv.slice(1);const r=require("http").request(u,{method:m},(s)=>process.exit(s.statusCode===200?0:1));r.end(b)'`;
-  return [
-    '#!/usr/bin/env bash',
-    'if [ "${2:-}" != apply ]; then exec "$REAL_TERRAFORM" "$@"; fi',
+  return standIn([
     `lock='{"ID":"stub-lock-0001","Operation":"OperationTypeApply","Info":"","Who":"'"$(id -un)@$(hostname)"'","Version":"1.11.4","Created":"2026-01-01T00:00:00Z","Path":""}'`,
     `${http} LOCK "$STUB_BACKEND/lock" "$lock" || exit 1`,
+    `echo '${ID_LINE}'; echo 'value ${PLAN_SECRET}'`,
     'for i in $(seq 1 40); do echo "terraform_data.slow: Still modifying... [${i}]" || exit 141; sleep 0.5; done',
     `${http} POST "$STUB_BACKEND/state" '{"version":4,"stand-in":true}' || exit 1`,
     `${http} UNLOCK "$STUB_BACKEND/lock" "$lock" || exit 1`,
     'echo "Stopped after the operations in flight: state written, lock released." || exit 141',
     'exit 1',
-    '',
-  ].join('\n');
+  ]);
 }
 
 describe('an apply cancelled the way the runner cancels a step', () => {
@@ -197,6 +240,7 @@ describe('an apply cancelled the way the runner cancels a step', () => {
   test('through delivery/terraform-apply.sh: terraform gets one interrupt, stops cleanly and releases the lock', async () => {
     const step = await startSlowApply(APPLY_STEP);
     const lockId = backend.lock()!.ID;
+    await waitFor(() => step.output().includes('value (masked secret)'), 30_000, 'the provisioner to print the secrets');
     expect(await cancelLikeRunner(step)).toBe('sigint');
     expect(step.output()).toContain('::warning::Cancellation received: sent one interrupt to terraform');
     expect(await step.outputClosed).toBe('closed-by-writers');
@@ -204,6 +248,13 @@ describe('an apply cancelled the way the runner cancels a step', () => {
     // LOCK_FILE as S3 holds <key>.tflock): none of this job's is left.
     const release = await releaseStep();
     expect(release.output).toContain('No lock of this job is left.');
+    // Both secrets are in terraform's log, and reach neither step's output.
+    const raw = readFileSync(join(runnerTemp, 'terraform-apply.log'), 'utf8');
+    expect(raw).toContain(ID_LINE);
+    expect(raw).toContain(PLAN_SECRET);
+    expectNoSecret(step.output());
+    expectNoSecret(release.output);
+    expect(step.output()).toContain(MASKED_ID_LINE); // terraform stopped in the step, so the next step prints no log
     expect(release.code).toBe(0);
     cleanUpOrphans(trackingId);
     expect(backend.lock()).toBeUndefined();
@@ -219,10 +270,7 @@ describe('an apply cancelled the way the runner cancels a step', () => {
   // then writes the state and releases the lock; like terraform, it dies on a write to a closed
   // pipe. Terraform's own stop is short here (its local-exec is killed at once), hence the stand-in.
   test("through delivery/terraform-apply.sh: a long graceful stop outlives the step's closed output and still writes the state and releases the lock", async () => {
-    const stubDir = join(work, 'stub-bin');
-    mkdirSync(stubDir);
-    writeFileSync(join(stubDir, 'terraform'), slowStopStandIn(), { mode: 0o755 });
-    const stubEnv = { ...env(), PATH: `${stubDir}:${env().PATH}`, REAL_TERRAFORM: realTerraform(), STUB_BACKEND: backend.address };
+    const stubEnv = withStandIn(slowStopStandIn());
     const step = startStep(APPLY_STEP, work, stubEnv, trackingId);
     await waitFor(() => backend.lock() !== undefined && step.output().includes('Still modifying'), 30_000, 'the stand-in to take the lock');
     expect(await cancelLikeRunner(step)).toBe('sigint');
@@ -237,6 +285,10 @@ describe('an apply cancelled the way the runner cancels a step', () => {
     expect(release.code).toBe(0);
     expect(backend.lock()).toBeUndefined();
     expect(backend.events.filter((e) => e.method === 'UNLOCK').map((e) => e.lockId)).toEqual(['stub-lock-0001']);
+    expectNoSecret(step.output());
+    expectNoSecret(release.output);
+    expect(release.output).toContain(MASKED_ID_LINE);
+    expect(release.output).toContain('value (masked secret)');
   }, 120_000);
 
   // The defect, reproduced: the runner signals the step's shell, terraform never hears it, and
@@ -252,6 +304,40 @@ describe('an apply cancelled the way the runner cancels a step', () => {
     expect(backend.lock()?.ID).toBe(lockId);
     expect(backend.events.filter((e) => e.method === 'UNLOCK')).toEqual([]);
   }, 120_000);
+});
+
+describe('the apply log reaches the step output only masked (review finding M4)', () => {
+  const secretLines = [`echo '${ID_LINE}'`, `printf 'value ${PLAN_SECRET}\\nApply complete!'`, 'exit 0'];
+
+  test('an apply that finishes: every line masked, the last one without a newline included', async () => {
+    const run = await runScript(APPLY_STEP, work, withStandIn(standIn(secretLines)));
+    expect(run.code).toBe(0);
+    expect(readFileSync(join(runnerTemp, 'terraform-apply.log'), 'utf8')).toContain(PLAN_SECRET);
+    expectNoSecret(run.output);
+    expect(run.output).toContain(`${MASKED_ID_LINE}\nvalue (masked secret)\nApply complete!`);
+    expect(existsSync(join(runnerTemp, 'terraform-apply-secrets.json'))).toBe(false); // removed once terraform is done
+  });
+
+  test('without the plan JSON the log is withheld, never printed raw', async () => {
+    const run = await runScript(APPLY_STEP, work, withStandIn(standIn(secretLines, 'fail')));
+    expect(run.code).toBe(0);
+    expectNoSecret(run.output);
+    expect(run.output).not.toContain('Apply complete!');
+    expect(run.output).toContain('::error::terraform show -json tfplan failed, so the apply log cannot be masked: it is withheld');
+  });
+
+  test('release-state-lock.sh without the plan JSON withholds the log', async () => {
+    writeFileSync(join(runnerTemp, 'terraform-apply.log'), `${ID_LINE}\nvalue ${PLAN_SECRET}\n`);
+    const stillStopping = spawn('sleep', ['2']);
+    writeFileSync(join(runnerTemp, 'terraform-apply.pid'), String(stillStopping.pid));
+    try {
+      const release = await releaseStep();
+      expectNoSecret(release.output);
+      expect(release.output).toContain("terraform's log cannot be masked: it is withheld");
+    } finally {
+      stillStopping.kill('SIGKILL');
+    }
+  });
 });
 
 describe('delivery/release-state-lock.sh', () => {
