@@ -37,7 +37,8 @@
 # aws_secretsmanager_random_password, whose id is the password and is printed as
 # `Read complete after 0s [id=...]` (hashicorp/terraform-provider-aws#26739). If that JSON cannot
 # be made, the log is withheld rather than printed raw. The JSON stays (mode 600) while terraform
-# runs past this script, for the next step's masker; the job's temp directory is emptied at its end.
+# runs past this script, for the next step's masker; RUNNER_TEMP "is emptied at the beginning and end
+# of each job" (GitHub's variables reference, https://docs.github.com/en/actions/reference/workflows-and-actions/variables).
 #
 # DELIVERY_TOOLS: the verified delivery-tools bundle (default .gen/build/delivery-tools.cjs).
 set -uo pipefail
