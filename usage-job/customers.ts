@@ -13,7 +13,7 @@
  * Usage, quotas and invoices are per customer, summed over its keys.
  */
 import { floorToHour, hourIdOf, type HourId } from '../sql/hours';
-import type { RegistryDocument } from '../keys/registry';
+import type { BillingIds, RegistryDocument } from '../keys/registry';
 import type { HourlyUsageRow } from './types';
 
 export interface CustomerKey {
@@ -34,6 +34,8 @@ export interface BilledCustomer {
   /** Revoked customers are reported only in months they had traffic. */
   readonly revoked: boolean;
   readonly keys: readonly CustomerKey[];
+  /** The registry's billing ids (Stripe customer, AWS Marketplace account and license): what the sinks bill. */
+  readonly billing: BillingIds;
 }
 
 /** Which registry revision a run attributed with: stored in the manifest and printed in the run summary. */
@@ -88,7 +90,7 @@ export function customersFromRegistry(
           ...(k.apiKeyId !== undefined ? { apiKeyId: k.apiKeyId } : {}),
         };
       });
-      return { id: c.id, name: c.customer, plan: c.plan, quota: plan.monthlyQuota, revoked: c.revokedAt !== undefined, keys };
+      return { id: c.id, name: c.customer, plan: c.plan, quota: plan.monthlyQuota, revoked: c.revokedAt !== undefined, keys, billing: c.billing };
     })
     .sort((a, b) => a.id.localeCompare(b.id));
 }
@@ -127,5 +129,5 @@ export function fingerprintIndex(customers: readonly BilledCustomer[]): Map<stri
 
 /** A customer with one active key (tests, benchmarks). */
 export function oneKeyCustomer(id: string, name: string, fingerprint: string, quota: number, plan = 'plan'): BilledCustomer {
-  return { id, name, plan, quota, revoked: false, keys: [{ fingerprint }] };
+  return { id, name, plan, quota, revoked: false, keys: [{ fingerprint }], billing: {} };
 }

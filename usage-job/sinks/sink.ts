@@ -1,0 +1,89 @@
+/**
+ * A sink receives a usage run's per-customer hourly figures and reports them somewhere: CloudWatch
+ * (metrics and alarms), Stripe (meter events), AWS Marketplace (BatchMeterUsage). The run hands
+ * every configured sink the same input and runs each one even when another fails; each sink keeps
+ * its own ledger of what it has reported and returns its own report for the run's summary.
+ *
+ * Restatements: CloudFront delivers some log records hours late, so an hour's figures can grow
+ * after a sink first reported it. `hours` always carries the complete current figures of every
+ * (customer, hour) of the month with usage; a sink compares them with its ledger and reports only
+ * what changed, never the same quantity twice.
+ *
+ * Adding a sink: one folder beside its siblings (usage-job/sinks/<name>/) that exports a
+ * `UsageSink`, and one entry in the environment's `sinks` config.
+ */
+import type { BillingIds } from '../../keys/registry';
+import type { HourId } from '../../sql/hours';
+import type { MonthUsage } from '../usage-publisher';
+
+/** Billable figures of one customer in one usage hour (see customer-hours.ts for which hour). */
+export interface CustomerHourFigures {
+  readonly customerId: string;
+  /** The usage hour, always inside the run's month ('YYYY-MM-DDTHH', UTC). */
+  readonly hour: HourId;
+  /** Billable requests (status 200-399 of the customer's live keys). */
+  readonly requests: number;
+  /** Bytes sent to viewers by those requests. */
+  readonly bytesOut: number;
+}
+
+/** Who a sink bills: the key registry's customer with its billing ids (never a key value). */
+export interface SinkCustomer {
+  readonly id: string;
+  readonly name: string;
+  readonly plan: string;
+  readonly revoked: boolean;
+  readonly billing: BillingIds;
+}
+
+export interface SinkRunInput {
+  /** Environment name (ledgers and identifiers are per environment). */
+  readonly environment: string;
+  /** 'YYYY-MM' */
+  readonly month: string;
+  /** The run's time. */
+  readonly now: Date;
+  /** `final` once no hour of the month is recomputed any more (month-status.ts). */
+  readonly monthStatus: 'final' | 'month-to-date';
+  /**
+   * Complete current figures of every (customer, hour) of the month with billable usage, up to
+   * `now`, sorted by hour then customer. A (customer, hour) a ledger holds but `hours` lacks now
+   * has zero usage.
+   */
+  readonly hours: readonly CustomerHourFigures[];
+  /** Every customer `hours` names, and every other customer of the registry. */
+  readonly customers: readonly SinkCustomer[];
+  /** The month-to-date figures (what CloudWatch publishes and invoices show). */
+  readonly usage: MonthUsage;
+  /** Compute what would be sent, send nothing, write no ledger. */
+  readonly dryRun: boolean;
+  readonly progress?: (message: string) => void;
+}
+
+/** Something a sink could not report; the run names it in its summary and the heartbeat says partial. */
+export interface SinkProblem {
+  readonly customerId?: string;
+  readonly hour?: HourId;
+  /** One line: what was wrong and what to do. */
+  readonly message: string;
+}
+
+export interface SinkReport {
+  readonly sink: string;
+  /** ok: everything reported; partial: some customers or hours not; failed: nothing could be reported. */
+  readonly outcome: 'ok' | 'partial' | 'failed';
+  /** Records or events sent in this run (0 in a dry run). */
+  readonly sent: number;
+  /** (customer, hour) figures the ledger already held unchanged: nothing sent for them. */
+  readonly unchanged: number;
+  readonly problems: readonly SinkProblem[];
+  /** The oldest usage hour with figures not yet fully reported (how far behind the sink is), or null. */
+  readonly oldestUnreportedHour: HourId | null;
+}
+
+export interface UsageSink {
+  /** Short name: the report's `sink`, the metric dimension, the ledger's folder. */
+  readonly name: string;
+  /** Reports what changed; resolves with a report even when customers fail (rejects only when nothing could be attempted). */
+  export(input: SinkRunInput): Promise<SinkReport>;
+}
