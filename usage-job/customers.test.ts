@@ -22,7 +22,7 @@ const doc: RegistryDocument = {
       customer: 'Acme Corp',
       plan: 'pro',
       createdAt: at,
-      billing: {},
+      billing: { stripeCustomerId: 'cus_acme' },
       origin: 'cli',
       keys: [
         { fingerprint: A1, apiKeyId: 'k1', apiKeyName: 'n1', state: 'revoked', createdAt: at, revokedAt: '2026-11-10T12:30:00.000Z' },
@@ -77,9 +77,10 @@ test('customers carry their plan quota, every key fingerprint, the hour a key st
         { fingerprint: A1, stoppedInHour: '2026-11-10T12', apiKeyId: 'k1' },
         { fingerprint: A2, apiKeyId: 'k2' },
       ],
+      billing: { stripeCustomerId: 'cus_acme' },
     },
-    { id: 'globex', name: 'Globex Inc', plan: 'basic', quota: 100, revoked: true, keys: [{ fingerprint: G1, stoppedInHour: '2026-11-05T08', apiKeyId: 'k3' }] },
-    { id: 'initech', name: 'Initech', plan: 'basic', quota: 100, revoked: false, keys: [{ fingerprint: P1 }] },
+    { id: 'globex', name: 'Globex Inc', plan: 'basic', quota: 100, revoked: true, keys: [{ fingerprint: G1, stoppedInHour: '2026-11-05T08', apiKeyId: 'k3' }], billing: {} },
+    { id: 'initech', name: 'Initech', plan: 'basic', quota: 100, revoked: false, keys: [{ fingerprint: P1 }], billing: {} },
   ]);
 });
 
