@@ -17,7 +17,10 @@ const row = (hour: string, month: string, apikeyFp: string | null, requests: num
 });
 
 const acme = oneKeyCustomer('acme', 'Acme', 'aaaaaaaaaaaaaaaa', 1000);
-const globexRevoked: BilledCustomer = { ...oneKeyCustomer('globex', 'Globex', 'bbbbbbbbbbbbbbbb', 1000), keys: [{ fingerprint: 'bbbbbbbbbbbbbbbb', stoppedInHour: '2026-11-03T10' }] };
+const globexRevoked: BilledCustomer = {
+  ...oneKeyCustomer('globex', 'Globex', 'bbbbbbbbbbbbbbbb', 1000),
+  keys: [{ fingerprint: 'bbbbbbbbbbbbbbbb', stoppedInHour: '2026-11-03T10' }],
+};
 
 test('usage hours stay inside the month the row is billed in', () => {
   expect(usageHourOf({ hour: '2026-10-31T23', month: '2026-11' })).toBe('2026-11-01T00');

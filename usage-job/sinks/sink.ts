@@ -87,3 +87,30 @@ export interface UsageSink {
   /** Reports what changed; resolves with a report even when customers fail (rejects only when nothing could be attempted). */
   export(input: SinkRunInput): Promise<SinkReport>;
 }
+
+/**
+ * Where a sink keeps its ledger: one JSON document per (environment, sink, month), replaced whole
+ * behind a compare-and-swap (S3 `If-Match`/`If-None-Match` in the usage bucket; a content hash
+ * locally). A write that lost the race rejects with `LedgerConflictError` and changes nothing.
+ * The document's shape belongs to the sink.
+ */
+export interface LedgerDocument<T> {
+  readonly body: T;
+  /** Opaque revision (S3 ETag, or a content hash); undefined when the ledger does not exist yet. */
+  readonly revision: string | undefined;
+}
+
+export class LedgerConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LedgerConflictError';
+  }
+}
+
+export interface SinkLedgerStore {
+  /** Where the ledger lives (s3://… or a path), for reports and errors. */
+  location(sink: string, month: string): string;
+  read<T>(sink: string, month: string): Promise<LedgerDocument<T> | undefined>;
+  /** Writes when the stored revision is still `expected` (undefined: only if none exists); returns the new revision. */
+  write<T>(sink: string, month: string, body: T, expected: string | undefined): Promise<string>;
+}
