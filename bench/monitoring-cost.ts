@@ -20,7 +20,7 @@ import { REPO_ROOT } from '../stacks/shared/repo';
 import { withMonitoring } from '../stacks/testing/fleet-config';
 import { asObject, synthPlatform } from '../stacks/testing/synth-platform';
 import { keysWithPerKeyMetrics, metricBatches, usageMetricData } from '../usage-job/aws/cloudwatch-publisher';
-import type { KeyMonthUsage, MonthUsage } from '../usage-job/usage-publisher';
+import type { KeyMonthUsage, MonthUsage } from '../usage-job/month-figures';
 
 /**
  * List prices, US East (N. Virginia), without the free tier (https://aws.amazon.com/cloudwatch/pricing/,

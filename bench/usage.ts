@@ -39,7 +39,7 @@ import { copyQueryToLogFile, sqlString } from '../sql/log-writer';
 import type { HourlyUsageRow } from '../usage-job/types';
 import { USAGE_COLUMNS } from '../sql/usage-query';
 import { markdownTable, replaceDocBlock, runStamp } from './doc-block';
-import type { MonthUsage } from '../usage-job/usage-publisher';
+import type { MonthUsage } from '../usage-job/month-figures';
 import { LOG_COLUMN_NAMES, LOG_COLUMNS, LOG_RECORD_FIELDS, hourPrefix } from '../sql/log-columns';
 
 const MONTH = '2026-11';

@@ -15,7 +15,7 @@ import { localStateSource, OtherSourceError, usageSqlDigest } from './state-sour
 import { logRecord } from '../sql/testing/log-fixtures';
 import { writeLogFile, type LogRecord } from '../sql/log-writer';
 import type { HourId, HourlyUsageRow } from './types';
-import type { MonthUsage } from './usage-publisher';
+import type { MonthUsage } from './month-figures';
 
 const ACCOUNT = '000000000000';
 const DIST = 'E3TESTDIST';

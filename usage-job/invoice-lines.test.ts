@@ -1,5 +1,5 @@
 import { invoiceCsv, invoiceLines, invoiceStatus } from './invoice-lines';
-import type { MonthUsage } from './usage-publisher';
+import type { MonthUsage } from './month-figures';
 
 const prices = { currency: 'USD', perThousandRequests: 0.5, perGbOut: 0.09 };
 const run = { now: new Date('2026-11-20T10:15:00Z'), lateWindowHours: 48 };

@@ -7,7 +7,7 @@ import { extname } from 'node:path';
 import type { PricesConfig } from '../config/types';
 import { writeFileAtomic } from './atomic-file';
 import { monthStatus } from './month-status';
-import type { MonthUsage } from './usage-publisher';
+import type { MonthUsage } from './month-figures';
 
 export interface InvoiceLine {
   readonly month: string;

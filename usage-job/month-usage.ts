@@ -4,7 +4,7 @@
  */
 import { fingerprintIndex, rowFigures, type BilledCustomer } from './customers';
 import type { HourlyUsageRow } from './types';
-import type { KeyMonthUsage, MonthUsage } from './usage-publisher';
+import type { KeyMonthUsage, MonthUsage } from './month-figures';
 
 interface Sums {
   requests: number;

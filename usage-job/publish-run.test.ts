@@ -2,7 +2,7 @@
 import { CloudWatchPublisher } from './aws/cloudwatch-publisher';
 import { publishRun, PublishRunError } from './publish-run';
 import type { NoticeLedger, NoticeSender, QuotaNotice } from './quota-notices';
-import type { MonthUsage } from './usage-publisher';
+import type { MonthUsage } from './month-figures';
 
 const usage = (month: string): MonthUsage => ({
   month,

@@ -8,7 +8,8 @@
 import type { EnvironmentConfig } from '../config/types';
 import { floorToHour } from '../sql/hours';
 import { deliverNotices, dueNotices, NoticeDeliveryError, type NoticeLedger, type NoticeRunResult, type NoticeSender } from './quota-notices';
-import type { MonthUsage, PublishResult, UsagePublisher } from './usage-publisher';
+import type { MonthUsage } from './month-figures';
+import type { PublishResult, UsagePublisher } from './usage-publisher';
 
 export interface Publishing {
   readonly publisher: UsagePublisher;

@@ -10,7 +10,7 @@
  *   least once, and consumers deduplicate on detail.noticeId.
  */
 import { quotaNoticeId, type QuotaNoticeDetail } from '../contracts/quota-notice';
-import type { MonthUsage } from './usage-publisher';
+import type { MonthUsage } from './month-figures';
 
 export interface QuotaNotice {
   readonly detail: QuotaNoticeDetail;

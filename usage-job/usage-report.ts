@@ -3,7 +3,8 @@
  * platform's /_usage.json serves it (with its own computedAt and logRecords beside).
  */
 import type { NoticeRunResult } from './quota-notices';
-import type { MonthUsage, Reconciliation } from './usage-publisher';
+import type { MonthUsage } from './month-figures';
+import type { Reconciliation } from './usage-publisher';
 
 export interface UsageReportKey {
   readonly id: string;

@@ -1,5 +1,5 @@
 /** A person-readable table of a month's usage (CLI --format table). */
-import type { MonthUsage } from './usage-publisher';
+import type { MonthUsage } from './month-figures';
 
 const int = (n: number): string => n.toLocaleString('en-US');
 

@@ -5,7 +5,7 @@
  */
 import { keyAmounts } from '../../usage-job/invoice-lines';
 import type { RegistryRevision } from '../../usage-job/customers';
-import type { KeyMonthUsage, MonthUsage } from '../../usage-job/usage-publisher';
+import type { KeyMonthUsage, MonthUsage } from '../../usage-job/month-figures';
 import type { PricesConfig } from '../../config/types';
 
 export interface HourBar {

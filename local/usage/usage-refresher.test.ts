@@ -1,4 +1,5 @@
-import type { MonthUsage, PublishRequest, PublishResult, UsagePublisher } from '../../usage-job/usage-publisher';
+import type { MonthUsage } from '../../usage-job/month-figures';
+import type { PublishRequest, PublishResult, UsagePublisher } from '../../usage-job/usage-publisher';
 import { apiKeyFingerprint } from '../../contracts/api-key';
 import { oneKeyCustomer } from '../../usage-job/customers';
 import { UsageRefresher, type UsageRun } from './usage-refresher';

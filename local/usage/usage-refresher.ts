@@ -7,7 +7,8 @@
 import { fingerprintIndex, rowFigures, type BilledCustomer, type RegistryRevision } from '../../usage-job/customers';
 import type { HourlyUsageRow } from '../../usage-job/types';
 import type { PerKeyMetricsConfig } from '../../config/types';
-import type { MonthUsage, UsagePublisher } from '../../usage-job/usage-publisher';
+import type { MonthUsage } from '../../usage-job/month-figures';
+import type { UsagePublisher } from '../../usage-job/usage-publisher';
 import type { HourBar, UsageSnapshot } from './usage-page';
 
 export interface UsageRun {

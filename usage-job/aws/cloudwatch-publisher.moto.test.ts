@@ -7,7 +7,8 @@
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { useMotoServer } from '../../test-support/moto-server';
 import { API_KEY_DIMENSION, METRICS, metricsNamespace } from '../../contracts/metrics';
-import type { KeyMonthUsage, MonthUsage, PublishRequest } from '../usage-publisher';
+import type { KeyMonthUsage, MonthUsage } from '../month-figures';
+import type { PublishRequest } from '../usage-publisher';
 import { cloudWatchClient } from './clients';
 import { CloudWatchPublisher, cloudWatchApi, type CloudWatchApi } from './cloudwatch-publisher';
 import { cloudWatchUsagePublisher } from './index';

@@ -1,7 +1,8 @@
 /** CloudWatch publisher with a controlled client: what goes into each call, and every failure path. */
 import type { PutMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
 import { METRIC_IDS, METRICS } from '../../contracts/metrics';
-import type { KeyMonthUsage, MonthUsage, PublishRequest, Reconciliation } from '../usage-publisher';
+import type { KeyMonthUsage, MonthUsage } from '../month-figures';
+import type { PublishRequest, Reconciliation } from '../usage-publisher';
 import {
   CloudWatchPublisher,
   gaugeTimestamp,

@@ -29,7 +29,8 @@ import { PutMetricDataCommand, type CloudWatchClient, type MetricDatum, type Put
 import { API_KEY_DIMENSION, METRICS, metricsNamespace, THRESHOLD_DIMENSION, type MetricId } from '../../contracts/metrics';
 import type { PerKeyMetricsConfig } from '../../config/types';
 import { floorToHour, monthBounds, hourStart } from '../../sql/hours';
-import type { KeyMonthUsage, MonthUsage, PublishRequest, PublishResult, Reconciliation, UsagePublisher } from '../usage-publisher';
+import type { KeyMonthUsage, MonthUsage } from '../month-figures';
+import type { PublishRequest, PublishResult, Reconciliation, UsagePublisher } from '../usage-publisher';
 import { awsErrorCode, DEFAULT_BACKOFF, withBackoff, type BackoffOptions } from './retry';
 
 export const MAX_METRIC_DATA_PER_CALL = 1000;

@@ -30,7 +30,8 @@ import { GetUsageCommand, type APIGatewayClient, type GetUsageCommandInput, type
 import { monthBounds } from '../../sql/hours';
 import { rowFigures, type BilledCustomer, type CustomerKey } from '../customers';
 import type { HourlyUsageRow } from '../types';
-import type { KeyReconciliation, LogShortfall, MonthUsage, Reconciliation } from '../usage-publisher';
+import type { MonthUsage } from '../month-figures';
+import type { KeyReconciliation, LogShortfall, Reconciliation } from '../usage-publisher';
 import type { Reconciler } from './cloudwatch-publisher';
 import { awsErrorCode, DEFAULT_BACKOFF, RetriesExhaustedError, withBackoff, type BackoffOptions } from './retry';
 

@@ -14,7 +14,7 @@
  */
 import type { BillingIds } from '../../keys/registry';
 import type { HourId } from '../../sql/hours';
-import type { MonthUsage } from '../usage-publisher';
+import type { MonthUsage } from '../month-figures';
 
 /** Billable figures of one customer in one usage hour (see customer-hours.ts for which hour). */
 export interface CustomerHourFigures {
