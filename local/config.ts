@@ -16,7 +16,7 @@
  */
 import { resolve } from 'node:path';
 import type { EnvironmentConfig } from '../config/types';
-import { localEnvironment as sharedLocalEnvironment, LocalEnvironmentError } from '../usage-job/local-environment';
+import { localEnvironment as sharedLocalEnvironment, LocalEnvironmentError } from '../usage-job/local/environment';
 import { DEFAULT_SEED, readSeedFile, type SeedCustomer } from './keys/seed';
 
 export interface LocalSettings {
@@ -86,7 +86,7 @@ function integerSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, 
   return value;
 }
 
-/** The local environment, with the override file's top-level fields applied and validated (usage-job/local-environment.ts). */
+/** The local environment, with the override file's top-level fields applied and validated (usage-job/local/environment.ts). */
 export function localEnvironment(overrideFile: string | undefined): EnvironmentConfig {
   try {
     return sharedLocalEnvironment(overrideFile);

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { apiKeyFingerprint } from '../contracts/api-key';
 import { logRecord } from '../sql/testing/log-fixtures';
 import { writeLogFile } from '../sql/log-writer';
-import { DuckDbUsageEngine } from './duckdb-engine';
+import { DuckDbUsageEngine } from './local/duckdb-engine';
 import { runIncremental } from './incremental-run';
-import { LocalLogLister } from './local-log-lister';
-import { LocalRollupStore } from './local-rollup-store';
+import { LocalLogLister } from './local/log-lister';
+import { LocalRollupStore } from './local/rollup-store';
 import { ReadOnlyRollupStore, storeForRun } from './read-only-store';
 import { localStateSource } from './state-source';
 

@@ -1,7 +1,7 @@
 /**
  * Where the usage job keeps its state: one rollup per partition hour (atomically written) and a
  * manifest of the log objects each hour was computed from. Implementations: local files
- * (./local-rollup-store.ts), S3 (./aws/s3-rollup-store.ts).
+ * (./local/rollup-store.ts), S3 (./aws/s3-rollup-store.ts).
  *
  * A store belongs to one source of logs (./state-source.ts): the manifest and every rollup name
  * the source and the digest of the usage SQL that computed them, so a run never reuses figures

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apiKeyFingerprint } from '../contracts/api-key';
 import { oneKeyCustomer } from './customers';
-import { DuckDbUsageEngine } from './duckdb-engine';
+import { DuckDbUsageEngine } from './local/duckdb-engine';
 import { monthUsage } from './month-usage';
 import { logRecord } from '../sql/testing/log-fixtures';
 import type { LogRecord } from '../sql/log-writer';

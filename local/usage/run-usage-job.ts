@@ -9,12 +9,12 @@
  */
 import { join } from 'node:path';
 import type { EnvironmentConfig } from '../../config/types';
-import { DuckDbUsageEngine } from '../../usage-job/duckdb-engine';
+import { DuckDbUsageEngine } from '../../usage-job/local/duckdb-engine';
 import { runIncremental } from '../../usage-job/incremental-run';
-import { LocalLogLister } from '../../usage-job/local-log-lister';
-import { LocalRollupStore } from '../../usage-job/local-rollup-store';
+import { LocalLogLister } from '../../usage-job/local/log-lister';
+import { LocalRollupStore } from '../../usage-job/local/rollup-store';
 import { monthUsage } from '../../usage-job/month-usage';
-import { readRegistryFile } from '../../usage-job/registry-file';
+import { readRegistryFile } from '../../usage-job/local/registry-file';
 import { localStateSource } from '../../usage-job/state-source';
 import { REGISTRY_FILE } from '../api-gateway/registered-keys';
 import type { RunUsageJob } from './usage-refresher';

@@ -5,10 +5,10 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { hourPartitionPath } from '../sql/log-columns';
-import { hourStart } from '../sql/hours';
-import type { LogLister, LogObjectVersion } from './rollup-store';
-import type { HourId } from './types';
+import { hourPartitionPath } from '../../sql/log-columns';
+import { hourStart } from '../../sql/hours';
+import type { LogLister, LogObjectVersion } from '../rollup-store';
+import type { HourId } from '../types';
 
 function subdirs(dir: string, prefix: string): string[] {
   if (!existsSync(dir)) return [];

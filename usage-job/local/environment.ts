@@ -5,9 +5,9 @@
  * plan the override file declares is billed by the CLI with the same plan and quota.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { platformConfig } from '../config/environments';
-import type { EnvironmentConfig } from '../config/types';
-import { platformConfigProblems } from '../config/validate';
+import { platformConfig } from '../../config/environments';
+import type { EnvironmentConfig } from '../../config/types';
+import { platformConfigProblems } from '../../config/validate';
 
 export class LocalEnvironmentError extends Error {}
 

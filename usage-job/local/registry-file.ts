@@ -3,9 +3,9 @@
  * `npm start` write): read once per run, with the revision the run attributed with.
  */
 import { resolve } from 'node:path';
-import { readRegistry } from '../keys/registry';
-import { FileRegistryStore } from '../keys/registry-file';
-import { customersFromRegistry, CustomersError, type Customers } from './customers';
+import { readRegistry } from '../../keys/registry';
+import { FileRegistryStore } from '../../keys/registry-file';
+import { customersFromRegistry, CustomersError, type Customers } from '../customers';
 
 export async function readRegistryFile(
   path: string,

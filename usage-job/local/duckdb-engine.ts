@@ -10,10 +10,10 @@
  */
 import { DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
 import { join } from 'node:path';
-import { sqlString } from '../sql/log-writer';
-import { LocalLogLister } from './local-log-lister';
-import { USAGE_COLUMNS, USAGE_TABLE, batchParameters, hourBatches, usageHourlySql } from '../sql/usage-query';
-import type { EngineResult, HourId, HourlyUsageRow, UsageEngine } from './types';
+import { sqlString } from '../../sql/log-writer';
+import { LocalLogLister } from './log-lister';
+import { USAGE_COLUMNS, USAGE_TABLE, batchParameters, hourBatches, usageHourlySql } from '../../sql/usage-query';
+import type { EngineResult, HourId, HourlyUsageRow, UsageEngine } from '../types';
 
 export function toUsageRow(row: Record<string, unknown>): HourlyUsageRow {
   const n = (key: string): number => {

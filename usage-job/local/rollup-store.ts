@@ -4,8 +4,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from './atomic-file';
-import { hourStart } from '../sql/hours';
+import { writeFileAtomic } from '../atomic-file';
+import { hourStart } from '../../sql/hours';
 import {
   asStoredManifest,
   asStoredRollup,
@@ -14,9 +14,9 @@ import {
   type RollupStore,
   type StoredManifest,
   type StoredRollup,
-} from './rollup-store';
-import type { UsageStateSource } from './state-source';
-import type { HourId } from './types';
+} from '../rollup-store';
+import type { UsageStateSource } from '../state-source';
+import type { HourId } from '../types';
 
 export interface LocalRollupStoreOptions {
   /** Ends the refusal when the folder holds another source's state (default: delete the folder). */
