@@ -19,7 +19,13 @@ const defaults = {
   stageThrottle: { rateLimit: 200, burstLimit: 400 },
   prices: { currency: 'USD', perThousandRequests: 0.5, perGbOut: 0.09 },
   usageJob: { lateWindowHours: 48, athenaBytesScannedCutoff: 10 * 1024 ** 3 },
-  monitoring: { perKeyMetrics: { mode: 'all' }, dashboardTopKeys: 20, logShortfallPercentThreshold: 10, logShortfallMinRequests: 1000 },
+  monitoring: {
+    perKeyMetrics: { mode: 'all' },
+    dashboardTopKeys: 20,
+    logShortfallPercentThreshold: 10,
+    logShortfallMinRequests: 1000,
+    sinkHoursBehindThreshold: 3,
+  },
 } as const;
 
 const dev: EnvironmentConfig = {

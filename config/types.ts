@@ -43,7 +43,18 @@ export interface MonitoringConfig {
   readonly logShortfallPercentThreshold: number;
   /** API Gateway's metered requests that day below which the shortfall is not computed (too few requests to judge). */
   readonly logShortfallMinRequests: number;
+  /** Alarm (one per configured billing sink) when a sink's oldest unreported usage hour is more than this many hours before the run's hour (metric SinkHoursBehind). */
+  readonly sinkHoursBehindThreshold: number;
 }
+
+/**
+ * The billing sinks an environment's usage runs hand their per-customer hourly figures to
+ * (docs/sinks.md). CloudWatch (metrics, alarms, quota notices) always runs and is not listed here.
+ * Each member is one sink's settings, added with its folder usage-job/sinks/<name>/ (the Stripe
+ * and AWS Marketplace sinks bring `stripe` and `marketplace`); a sink runs when its member is set.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- members come with their sinks (see above)
+export interface SinksConfig {}
 
 export interface UsageJobConfig {
   /** Trailing window, in hours, that is recomputed because late logs may still arrive. */
@@ -86,6 +97,8 @@ export interface EnvironmentConfig {
   /** The scheduled usage job's settings. */
   readonly usageJob: UsageJobConfig;
   readonly monitoring: MonitoringConfig;
+  /** Billing sinks the usage job runs besides CloudWatch (docs/sinks.md). Default none. */
+  readonly sinks?: SinksConfig;
 }
 
 export interface GitHubConfig {

@@ -6,6 +6,7 @@
  */
 import { resourceNames } from '../contracts/resource-names';
 import { quotaNoticeSource } from '../contracts/quota-notice';
+import { BILLING_SINK_NAMES, configuredSinkNames } from './sinks';
 import type { EnvironmentConfig, PlatformConfig } from './types';
 import { ACCOUNT_ID, BUCKET_NAME, KEY_ID, MAX_ENVIRONMENT_NAME_LENGTH, MAX_KEY_ID_LENGTH, NAME, REGION } from '../contracts/name-rules';
 
@@ -41,6 +42,9 @@ export const MAX_DASHBOARD_TOP_KEYS = 500;
 
 /** API Gateway allows 10,000 API keys per account and Region, so no environment publishes more per-key metrics. */
 export const MAX_TOP_KEYS = 10_000;
+
+/** A sink behind by more than 35 days can no longer send to Stripe (docs/sinks.md); an alarm threshold beyond that is meaningless. */
+export const MAX_SINK_HOURS_BEHIND_THRESHOLD = 35 * 24;
 
 /** Quota thresholds above 1000 % of quota would never be reached in practice. */
 export const MAX_QUOTA_PERCENT_THRESHOLD = 1000;
@@ -216,6 +220,24 @@ function checkMonitoring(env: EnvironmentConfig, p: Problems): void {
     p.add('monitoring.logShortfallPercentThreshold', `${show(shortfall)} must be a percentage in (0, 100]`);
   }
   p.positiveInteger('monitoring.logShortfallMinRequests', monitoring?.logShortfallMinRequests);
+  const behind = monitoring?.sinkHoursBehindThreshold;
+  if (!isPositiveInteger(behind) || behind > MAX_SINK_HOURS_BEHIND_THRESHOLD) {
+    p.add('monitoring.sinkHoursBehindThreshold', `must be an integer from 1 to ${MAX_SINK_HOURS_BEHIND_THRESHOLD} hours, got ${show(behind)}`);
+  }
+}
+
+function checkSinks(env: EnvironmentConfig, p: Problems): void {
+  const sinks: unknown = env.sinks;
+  if (sinks === undefined) return;
+  if (typeof sinks !== 'object' || sinks === null || Array.isArray(sinks)) {
+    p.add('sinks', `must be an object of billing sink settings, got ${show(sinks)}`);
+    return;
+  }
+  const known: readonly string[] = BILLING_SINK_NAMES;
+  for (const name of configuredSinkNames(env)) {
+    if (!known.includes(name))
+      p.add(`sinks.${name}`, `is not a billing sink (known: ${known.length > 0 ? known.join(', ') : 'none yet'}; CloudWatch always runs)`);
+  }
 }
 
 function checkUsageJob(env: EnvironmentConfig, p: Problems): void {
@@ -243,6 +265,7 @@ function validateEnvironment(env: EnvironmentConfig): string[] {
   checkPrices(env, p);
   checkMonitoring(env, p);
   checkUsageJob(env, p);
+  checkSinks(env, p);
   return p.list;
 }
 

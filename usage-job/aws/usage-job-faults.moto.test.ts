@@ -55,7 +55,7 @@ const THRESHOLDS = [80, 100];
 const settings = (name: string) => ({
   name,
   alarms: { quotaPercentThresholds: THRESHOLDS, unattributedPercentThreshold: 5, emails: [] },
-  monitoring: { perKeyMetrics: { mode: 'all' as const }, dashboardTopKeys: 20, logShortfallPercentThreshold: 10, logShortfallMinRequests: 1 },
+  monitoring: { perKeyMetrics: { mode: 'all' as const }, dashboardTopKeys: 20, logShortfallPercentThreshold: 10, logShortfallMinRequests: 1, sinkHoursBehindThreshold: 3 },
 });
 const ACCOUNT = '000000000000';
 const DIST = 'E2FAULTTEST';
