@@ -18,6 +18,7 @@ test('the publisher puts one per-key metric per published key plus a fixed numbe
   for (const n of [10, 1000]) {
     expect(publisherCounts(n, [80, 100], { mode: 'all' }).metrics).toBe(n * METRICS_PER_KEY + fixedMetricCount(2));
     expect(publisherCounts(n, [80, 100], { mode: 'top', keys: 5 }).metrics).toBe(5 * METRICS_PER_KEY + fixedMetricCount(2));
+    expect(publisherCounts(n, [80, 100], { mode: 'all' }, ['marketplace', 'stripe']).metrics).toBe(n * METRICS_PER_KEY + fixedMetricCount(2, 2));
   }
 });
 

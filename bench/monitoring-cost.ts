@@ -1,7 +1,8 @@
 /**
  * The monitoring cost table of docs/monitoring.md, computed from the code's own counts, not typed:
  * - custom metrics: the data one run of the CloudWatch publisher puts (usage-job/aws/cloudwatch-publisher.ts
- *   usageMetricData + heartbeat) for N configured keys, counted as distinct (metric, dimension) pairs;
+ *   usageMetricData + heartbeatData) for N configured keys and the environment's billing sinks, counted
+ *   as distinct (metric, dimension) pairs;
  * - alarms and dashboards: the resources of the synthesized billing stack (stacks/); customers are
  *   registry data, not configuration, so the stack is the same for every fleet size;
  * - API requests: PutMetricData calls per run (metricBatches), EventBridge PutEvents for the notices,
@@ -14,12 +15,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { METRICS } from '../contracts/metrics';
 import { platformConfig } from '../config/environments';
+import { configuredSinkNames } from '../config/sinks';
 import type { EnvironmentConfig, PerKeyMetricsConfig } from '../config/types';
 import { billingStackName } from '../stacks/stack-names';
 import { REPO_ROOT } from '../stacks/shared/repo';
 import { withMonitoring } from '../stacks/testing/fleet-config';
 import { asObject, synthPlatform } from '../stacks/testing/synth-platform';
-import { keysWithPerKeyMetrics, metricBatches, usageMetricData } from '../usage-job/aws/cloudwatch-publisher';
+import { heartbeatData, keysWithPerKeyMetrics, metricBatches, usageMetricData, type MetricContext } from '../usage-job/aws/cloudwatch-publisher';
 import type { KeyMonthUsage, MonthUsage } from '../usage-job/month-figures';
 
 /**
@@ -111,22 +113,25 @@ export interface PublisherCounts {
   readonly putMetricDataCalls: number;
 }
 
-/** What the publisher puts in one run for `n` keys. */
-export function publisherCounts(n: number, thresholds: readonly number[], perKeyMetrics: PerKeyMetricsConfig): PublisherCounts {
+/** What the publisher puts in one run for `n` keys and the billing sinks named. */
+export function publisherCounts(n: number, thresholds: readonly number[], perKeyMetrics: PerKeyMetricsConfig, sinks: readonly string[] = []): PublisherCounts {
   const usage = fleetUsage(n);
   const now = new Date('2026-11-20T10:17:00Z');
-  const data = usageMetricData({
+  const context: MetricContext = {
     usage,
     timestamp: now,
     thresholds,
     perKeyMetrics,
     now,
     reconciliation: { keys: [], lastCompleteDay: { day: '2026-11-19', apiGatewayRequests: 1, logRequests: 1, shortfallPercent: 0 } },
-  });
+    sinks: sinks.map((name) => ({ name, outcome: 'ok', hoursBehind: 0, problems: 0 })),
+  };
+  const data = usageMetricData(context);
+  const heartbeat = heartbeatData(context);
   const distinct = new Set(data.map((d) => `${d.MetricName}|${(d.Dimensions ?? []).map((x) => `${x.Name}=${x.Value}`).join(',')}`));
   const perKey = data.filter((d) => d.MetricName === METRICS.quotaUsedPercent.name).length;
   if (perKey !== keysWithPerKeyMetrics(usage.keys, perKeyMetrics).length) throw new Error('per-key data and selected keys disagree');
-  return { metrics: distinct.size + 1, perKeyMetrics: perKey, putMetricDataCalls: metricBatches(data).length + 1 };
+  return { metrics: distinct.size + heartbeat.length, perKeyMetrics: perKey, putMetricDataCalls: metricBatches(data).length + 1 };
 }
 
 export function metricsCost(metrics: number): number {
@@ -152,8 +157,14 @@ export interface CostRow {
   readonly usd: { readonly metrics: number; readonly alarms: number; readonly dashboard: number; readonly api: number; readonly total: number };
 }
 
-export function costRow(n: number, stack: StackCounts, thresholds: readonly number[], perKeyMetrics: PerKeyMetricsConfig): CostRow {
-  const p = publisherCounts(n, thresholds, perKeyMetrics);
+export function costRow(
+  n: number,
+  stack: StackCounts,
+  thresholds: readonly number[],
+  perKeyMetrics: PerKeyMetricsConfig,
+  sinks: readonly string[] = [],
+): CostRow {
+  const p = publisherCounts(n, thresholds, perKeyMetrics, sinks);
   const notices = n * thresholds.length; // at most one per key and threshold a month
   const api =
     (p.putMetricDataCalls * RUNS_PER_MONTH * PRICES.apiRequestsPer1000) / 1000 +
@@ -196,9 +207,10 @@ export function monitoringCostTable(countsFor: (n: number) => StackCounts): stri
   const env = platformConfig.environments.find((e) => e.name === 'prod');
   if (env === undefined) throw new Error('no prod environment');
   const thresholds = env.alarms.quotaPercentThresholds;
+  const sinks = configuredSinkNames(env);
   const rows = FLEET_SIZES.flatMap((n) => {
     const stack = countsFor(n);
-    return [costRow(n, stack, thresholds, { mode: 'all' }), ...(n > LARGE_FLEET.keys ? [costRow(n, stack, thresholds, LARGE_FLEET)] : [])];
+    return [costRow(n, stack, thresholds, { mode: 'all' }, sinks), ...(n > LARGE_FLEET.keys ? [costRow(n, stack, thresholds, LARGE_FLEET, sinks)] : [])];
   });
   return costTable(rows);
 }

@@ -20,8 +20,11 @@ export const API_KEY_DIMENSION = 'ApiKeyId';
 /** Dimension of per-threshold metrics (value: the threshold in percent, e.g. "80"). */
 export const THRESHOLD_DIMENSION = 'QuotaThreshold';
 
-/** key: one metric per API key (dimension ApiKeyId); threshold: one per configured quota threshold; environment: one. */
-export type MetricScope = 'key' | 'threshold' | 'environment';
+/** Dimension of per-sink metrics (value: the billing sink's name, e.g. "stripe"; docs/sinks.md). */
+export const SINK_DIMENSION = 'Sink';
+
+/** key: one metric per API key (dimension ApiKeyId); threshold: one per configured quota threshold; sink: one per configured billing sink (dimension Sink); environment: one. */
+export type MetricScope = 'key' | 'threshold' | 'sink' | 'environment';
 
 export interface MetricDefinition {
   readonly name: string;
@@ -109,6 +112,30 @@ export const METRICS = {
       "100 x (API Gateway's metered requests - the logs' requests of the same keys with a 2xx-5xx status) / API Gateway's, on the last complete UTC day",
     dashboard: { widget: 'Logs against API Gateway' },
   },
+  sinkHoursBehind: {
+    name: 'SinkHoursBehind',
+    unit: 'Count',
+    scope: 'sink',
+    statistic: 'Maximum',
+    description: "Hours from the billing sink's oldest usage hour not yet fully reported to the run's hour (0: everything reported), per configured sink",
+    dashboard: { widget: 'Billing sinks: hours behind and problems' },
+  },
+  sinkProblems: {
+    name: 'SinkProblems',
+    unit: 'Count',
+    scope: 'sink',
+    statistic: 'Maximum',
+    description: 'Problems the billing sink reported this run (customers or hours it could not report; the run report names each), per configured sink',
+    dashboard: { widget: 'Billing sinks: hours behind and problems' },
+  },
+  sinksPartial: {
+    name: 'UsageJobSinksPartial',
+    unit: 'Count',
+    scope: 'environment',
+    statistic: 'Maximum',
+    description: 'Put with the heartbeat: 1 when a billing sink reported partial or failed this run (which one: SinkHoursBehind, SinkProblems), else 0',
+    dashboard: { widget: 'Usage job heartbeat (successful runs per hour)' },
+  },
   heartbeat: {
     name: 'UsageJobHeartbeat',
     unit: 'Count',
@@ -127,7 +154,8 @@ export const METRIC_IDS = Object.keys(METRICS) as MetricId[];
 /** Custom metrics each published key adds (the table's per-key entries). */
 export const METRICS_PER_KEY = METRIC_IDS.filter((id) => METRICS[id].scope === 'key').length;
 
-/** Custom metrics that do not depend on the number of keys, for `thresholds` configured quota thresholds. */
-export function fixedMetricCount(thresholds: number): number {
-  return METRIC_IDS.reduce((n, id) => n + (METRICS[id].scope === 'environment' ? 1 : METRICS[id].scope === 'threshold' ? thresholds : 0), 0);
+/** Custom metrics that do not depend on the number of keys, for `thresholds` configured quota thresholds and `sinks` configured billing sinks. */
+export function fixedMetricCount(thresholds: number, sinks = 0): number {
+  const per = { environment: 1, threshold: thresholds, sink: sinks, key: 0 } as const;
+  return METRIC_IDS.reduce((n, id) => n + per[METRICS[id].scope], 0);
 }

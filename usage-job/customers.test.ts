@@ -79,7 +79,15 @@ test('customers carry their plan quota, every key fingerprint, the hour a key st
       ],
       billing: { stripeCustomerId: 'cus_acme' },
     },
-    { id: 'globex', name: 'Globex Inc', plan: 'basic', quota: 100, revoked: true, keys: [{ fingerprint: G1, stoppedInHour: '2026-11-05T08', apiKeyId: 'k3' }], billing: {} },
+    {
+      id: 'globex',
+      name: 'Globex Inc',
+      plan: 'basic',
+      quota: 100,
+      revoked: true,
+      keys: [{ fingerprint: G1, stoppedInHour: '2026-11-05T08', apiKeyId: 'k3' }],
+      billing: {},
+    },
     { id: 'initech', name: 'Initech', plan: 'basic', quota: 100, revoked: false, keys: [{ fingerprint: P1 }], billing: {} },
   ]);
 });

@@ -2,14 +2,17 @@
  * What a run that publishes does after computing the month's figures (the CLI's last step; the
  * fault tests call it too): refuse the whole run if the publisher would refuse the month (nothing
  * sent), send the quota notices the ledger does not hold, then put the metrics,
- * the heartbeat last. A notice not sent fails the run after the gauges are out: no heartbeat, exit
+ * the heartbeat last (with UsageJobSinksPartial, and each billing sink's SinkHoursBehind and
+ * SinkProblems among the gauges: the billing sinks run before this step, runSinks). A notice not sent fails the run after the gauges are out: no heartbeat, exit
  * non-zero, and the next run sends it (docs/monitoring.md "Notices").
  */
 import type { EnvironmentConfig } from '../config/types';
 import { floorToHour } from '../sql/hours';
 import { deliverNotices, dueNotices, NoticeDeliveryError, type NoticeLedger, type NoticeRunResult, type NoticeSender } from './quota-notices';
 import type { MonthUsage } from './month-figures';
-import type { PublishResult, UsagePublisher } from './usage-publisher';
+import { hoursBehind } from './sinks/run-sinks';
+import type { SinkReport } from './sinks/sink';
+import type { PublishResult, SinkStatus, UsagePublisher } from './usage-publisher';
 
 export interface Publishing {
   readonly publisher: UsagePublisher;
@@ -32,12 +35,18 @@ export class PublishRunError extends Error {
   }
 }
 
+export function sinkStatus(report: SinkReport, now: Date): SinkStatus {
+  return { name: report.sink, outcome: report.outcome, hoursBehind: hoursBehind(report, now), problems: report.problems.length };
+}
+
 export async function publishRun(options: {
   readonly usage: MonthUsage;
   readonly env: Pick<EnvironmentConfig, 'name' | 'alarms' | 'monitoring'>;
   /** The run's time: gauges go to its hour, notices say it. */
   readonly now: Date;
   readonly publishing: Publishing;
+  /** The billing sinks' reports of this run (runSinks): how far behind each is goes to CloudWatch. */
+  readonly sinkReports?: readonly SinkReport[];
   readonly progress?: (message: string) => void;
 }): Promise<PublishedRun> {
   const { usage, env, now, publishing } = options;
@@ -68,6 +77,7 @@ export async function publishRun(options: {
       perKeyMetrics: env.monitoring.perKeyMetrics,
       ...(notices !== undefined ? { noticesSentByThreshold: notices.sentByThreshold } : {}),
       ...(noticeFailure !== undefined ? { withholdHeartbeat: noticeFailure } : {}),
+      ...(options.sinkReports !== undefined ? { sinks: options.sinkReports.map((r) => sinkStatus(r, now)) } : {}),
     });
     return { ...result, notices: notices ?? { due: 0, alreadySent: 0, sent: [], sentByThreshold: new Map(), failed: [] } };
   } catch (error) {

@@ -18,8 +18,19 @@ export interface PublishRequest {
   readonly perKeyMetrics: PerKeyMetricsConfig;
   /** Quota notices this run sent, per threshold (missing thresholds: 0). */
   readonly noticesSentByThreshold?: ReadonlyMap<number, number>;
+  /** The billing sinks of this run (docs/sinks.md): SinkHoursBehind and SinkProblems per sink, UsageJobSinksPartial with the heartbeat. */
+  readonly sinks?: readonly SinkStatus[];
   /** Set when the run failed before publishing (notices not sent): the gauges go out, the heartbeat does not, and publish rejects with this reason. */
   readonly withholdHeartbeat?: string;
+}
+
+/** What CloudWatch is told about one billing sink after the run ran it (from its SinkReport). */
+export interface SinkStatus {
+  readonly name: string;
+  readonly outcome: 'ok' | 'partial' | 'failed';
+  /** Whole hours from its oldest unreported usage hour to the run's hour (sinks/run-sinks.ts hoursBehind). */
+  readonly hoursBehind: number;
+  readonly problems: number;
 }
 
 /** Billable requests counted from logs vs API Gateway's own counter (GetUsage), month to date. */

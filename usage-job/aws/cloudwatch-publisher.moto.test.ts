@@ -70,7 +70,7 @@ describe('CloudWatch publisher on moto server', () => {
     const month = usage([key('acme', 8_000), key('globex', 120, 100)]);
 
     const first = await publisher.publish(request(month, runTime));
-    expect(first.metricDataPut).toBe(2 + 5 + 2 * 2 + 1);
+    expect(first.metricDataPut).toBe(2 + 5 + 2 * 2 + 2); // per key, totals, per threshold, heartbeat and sinks-partial
 
     const expected: [string, number, string?][] = [
       [METRICS.quotaUsedPercent.name, 80, 'acme'],
@@ -99,8 +99,8 @@ describe('CloudWatch publisher on moto server', () => {
     const api = counting(cloudWatchApi(client));
     const result = await new CloudWatchPublisher(api, { environment: env, now: () => runTime }).publish(request(usage(keys), runTime));
 
-    expect(result.metricDataPut).toBe(1200 + 5 + 2 * 2 + 1);
-    expect(api.sizes).toEqual([1000, 209, 1]);
+    expect(result.metricDataPut).toBe(1200 + 5 + 2 * 2 + 2);
+    expect(api.sizes).toEqual([1000, 209, 2]);
     for (const i of [0, 999, 1000, 1199]) {
       expect(await statistic(ns, METRICS.quotaUsedPercent.name, 'Maximum', hour, `key-${i}`)).toEqual([(100 * (1_000 + i)) / 10_000]);
     }
@@ -121,7 +121,7 @@ describe('CloudWatch publisher on moto server', () => {
       connection: { region: 'us-west-2', endpoint: moto.endpoint, credentials: moto.clientConfig().credentials },
       now: () => runTime,
     });
-    await expect(publisher.publish(request(usage([key('acme', 42)]), runTime))).resolves.toEqual({ metricDataPut: 11, keysPublished: 1 });
+    await expect(publisher.publish(request(usage([key('acme', 42)]), runTime))).resolves.toEqual({ metricDataPut: 12, keysPublished: 1 });
     const regional = cloudWatchClient({ region: 'us-west-2', endpoint: moto.endpoint, credentials: moto.clientConfig().credentials });
     const out = await regional.send(
       new GetMetricDataCommand({

@@ -76,7 +76,10 @@ describe('CloudWatch publisher (controlled client)', () => {
       [METRICS.quotaNoticesSent.name, 1, 'Count', 'QuotaThreshold', '80', at],
       [METRICS.quotaNoticesSent.name, 0, 'Count', 'QuotaThreshold', '100', at],
     ]);
-    expect(heartbeat).toEqual([{ MetricName: METRICS.heartbeat.name, Value: 1, Unit: 'Count', Timestamp: now }]);
+    expect(heartbeat).toEqual([
+      { MetricName: METRICS.heartbeat.name, Value: 1, Unit: 'Count', Timestamp: now },
+      { MetricName: METRICS.sinksPartial.name, Value: 0, Unit: 'Count', Timestamp: now },
+    ]);
   });
 
   it('with the large-fleet option, puts the per-key gauge of the K keys nearest their quota only; the totals still cover every key', async () => {
@@ -113,11 +116,11 @@ describe('CloudWatch publisher (controlled client)', () => {
     );
   });
 
-  it('every metric of the table is published by a run (the heartbeat last, on its own)', async () => {
+  it('every metric of the table is published by a run with a billing sink (the heartbeat last, on its own)', async () => {
     const cw = new ControlledCloudWatch();
     const reconciliation: Reconciliation = { keys: [], lastCompleteDay: { day: '2026-11-19', apiGatewayRequests: 10, logRequests: 10, shortfallPercent: 0 } };
     await new CloudWatchPublisher(cw, { environment: 'prod', now: () => now, reconciler: { reconcile: async () => reconciliation } }).publish(
-      request(usage([key('acme', 1)])),
+      request(usage([key('acme', 1)]), { sinks: [{ name: 'stripe', outcome: 'ok', hoursBehind: 0, problems: 0 }] }),
     );
     const names = new Set(cw.calls.flatMap((c) => c.MetricData ?? []).map((d) => d.MetricName));
     expect([...names].sort()).toEqual(METRIC_IDS.map((id) => METRICS[id].name).sort());
@@ -139,7 +142,7 @@ describe('CloudWatch publisher (controlled client)', () => {
       if (call <= 2) throw awsError('Throttling', 400);
     };
     const result = await new CloudWatchPublisher(cw, { environment: 'prod', now: () => now, ...fast }).publish(request(usage([key('acme', 1)])));
-    expect(result.metricDataPut).toBe(11); // 1 per key + 5 totals + 2 x 2 per threshold + heartbeat
+    expect(result.metricDataPut).toBe(12); // 1 per key + 5 totals + 2 x 2 per threshold + heartbeat and sinks-partial
     expect(cw.calls).toHaveLength(4); // 2 throttled + gauges + heartbeat
   });
 

@@ -9,7 +9,9 @@
  *   per threshold (dimension QuotaThreshold): KeysAtQuotaThreshold, QuotaNoticesSent;
  *   per environment: billable, rejected, bytes out (all keys), unattributed requests and percent,
  *     and LogShortfallPercent when reconciled with enough API Gateway requests;
- *   then, only after everything above was accepted, UsageJobHeartbeat = 1.
+ *   per configured billing sink (dimension Sink): SinkHoursBehind and SinkProblems, at the run's hour;
+ *   then, only after everything above was accepted, UsageJobHeartbeat = 1 and UsageJobSinksPartial
+ *     (1 when a billing sink reported partial or failed) in one call.
  *
  * Why a rerun cannot inflate what alarms see. Every figure is a month-to-date gauge, put at the
  * run's hour (floored), clamped into the month it describes (a run on 1 December that closes
@@ -26,11 +28,11 @@
  * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#about_timestamp).
  */
 import { PutMetricDataCommand, type CloudWatchClient, type MetricDatum, type PutMetricDataCommandInput, type StandardUnit } from '@aws-sdk/client-cloudwatch';
-import { API_KEY_DIMENSION, METRICS, metricsNamespace, THRESHOLD_DIMENSION, type MetricId } from '../../contracts/metrics';
+import { API_KEY_DIMENSION, METRICS, metricsNamespace, SINK_DIMENSION, THRESHOLD_DIMENSION, type MetricId } from '../../contracts/metrics';
 import type { PerKeyMetricsConfig } from '../../config/types';
 import { floorToHour, monthBounds, hourStart } from '../../sql/hours';
 import type { KeyMonthUsage, MonthUsage } from '../month-figures';
-import type { PublishRequest, PublishResult, Reconciliation, UsagePublisher } from '../usage-publisher';
+import type { PublishRequest, PublishResult, Reconciliation, SinkStatus, UsagePublisher } from '../usage-publisher';
 import { awsErrorCode, DEFAULT_BACKOFF, withBackoff, type BackoffOptions } from './retry';
 
 export const MAX_METRIC_DATA_PER_CALL = 1000;
@@ -143,12 +145,18 @@ export interface MetricContext {
   readonly perKeyMetrics: PerKeyMetricsConfig;
   readonly noticesSentByThreshold?: ReadonlyMap<number, number>;
   readonly reconciliation?: Reconciliation;
+  /** The billing sinks the run ran (none: no sink metric). */
+  readonly sinks?: readonly SinkStatus[];
   /** The heartbeat's time (the run's actual time). */
   readonly now: Date;
 }
 
 const sum = (keys: readonly KeyMonthUsage[], field: 'requests' | 'rejected' | 'bytesOut') => keys.reduce((s, k) => s + k[field], 0);
 const thresholdDimension = (t: number) => ({ name: THRESHOLD_DIMENSION, value: String(t) });
+// A sink's state is now's, not the month's: its gauges go to the run's hour, unclamped (a run closing
+// last month still says how far behind each sink is today).
+const sinkGauges = (c: MetricContext, id: 'sinkHoursBehind' | 'sinkProblems', value: (s: SinkStatus) => number) =>
+  (c.sinks ?? []).map((s) => datum(id, value(s), floorToHour(c.now), { name: SINK_DIMENSION, value: s.name }));
 
 /** Every metric of the table, as the data one run puts. One producer per table entry. */
 export const METRIC_PRODUCERS: { readonly [K in MetricId]: (c: MetricContext) => MetricDatum[] } = {
@@ -170,12 +178,23 @@ export const METRIC_PRODUCERS: { readonly [K in MetricId]: (c: MetricContext) =>
     const percent = c.reconciliation?.lastCompleteDay?.shortfallPercent;
     return percent === null || percent === undefined ? [] : [datum('logShortfallPercent', percent, c.timestamp)];
   },
+  sinkHoursBehind: (c) => sinkGauges(c, 'sinkHoursBehind', (s) => s.hoursBehind),
+  sinkProblems: (c) => sinkGauges(c, 'sinkProblems', (s) => s.problems),
+  sinksPartial: (c) => [datum('sinksPartial', (c.sinks ?? []).some((s) => s.outcome !== 'ok') ? 1 : 0, c.now)],
   heartbeat: (c) => [datum('heartbeat', 1, c.now)],
 };
 
-/** Every gauge of a run (not the heartbeat), in the table's order. */
+/** Put last, in one call, once everything else was accepted: "a run finished", and whether a billing sink was partial. */
+const HEARTBEAT_METRICS: readonly MetricId[] = ['heartbeat', 'sinksPartial'];
+
+/** Every gauge of a run (not the heartbeat data), in the table's order. */
 export function usageMetricData(context: MetricContext): MetricDatum[] {
-  return (Object.keys(METRIC_PRODUCERS) as MetricId[]).filter((id) => id !== 'heartbeat').flatMap((id) => METRIC_PRODUCERS[id](context));
+  return (Object.keys(METRIC_PRODUCERS) as MetricId[]).filter((id) => !HEARTBEAT_METRICS.includes(id)).flatMap((id) => METRIC_PRODUCERS[id](context));
+}
+
+/** The heartbeat call's data: UsageJobHeartbeat = 1 and UsageJobSinksPartial. */
+export function heartbeatData(context: MetricContext): MetricDatum[] {
+  return HEARTBEAT_METRICS.flatMap((id) => METRIC_PRODUCERS[id](context));
 }
 
 export class CloudWatchPublisher implements UsagePublisher {
@@ -233,6 +252,7 @@ export class CloudWatchPublisher implements UsagePublisher {
       now,
       ...(request.noticesSentByThreshold !== undefined ? { noticesSentByThreshold: request.noticesSentByThreshold } : {}),
       ...(reconciliation !== undefined ? { reconciliation } : {}),
+      ...(request.sinks !== undefined ? { sinks: request.sinks } : {}),
     };
     const data = usageMetricData(context);
     const keysPublished = keysWithPerKeyMetrics(request.usage.keys, request.perKeyMetrics).length;
@@ -271,15 +291,21 @@ export class CloudWatchPublisher implements UsagePublisher {
       throw new PublishError(`usage gauges published, but no heartbeat: ${request.withholdHeartbeat}`, 0, put);
     }
 
-    // Heartbeat last, at the actual run time: it says "a run finished and published everything".
+    // Heartbeat last, at the actual run time: it says "a run finished and published everything",
+    // and UsageJobSinksPartial beside it whether a billing sink was partial.
+    const heartbeat = heartbeatData(context);
     await withBackoff(
       'CloudWatch PutMetricData (heartbeat)',
-      () => this.api.putMetricData({ Namespace: this.namespace, MetricData: METRIC_PRODUCERS.heartbeat(context) }),
+      () => this.api.putMetricData({ Namespace: this.namespace, MetricData: heartbeat }),
       this.backoff,
     ).catch((error: unknown) => {
-      throw new PublishError(`usage gauges published, but the heartbeat was not: ${error instanceof Error ? error.message : String(error)}`, 1, put);
+      throw new PublishError(
+        `usage gauges published, but the heartbeat was not: ${error instanceof Error ? error.message : String(error)}`,
+        heartbeat.length,
+        put,
+      );
     });
-    put += 1;
+    put += heartbeat.length;
     return { metricDataPut: put, keysPublished, ...(reconciliation !== undefined ? { reconciliation } : {}) };
   }
 }

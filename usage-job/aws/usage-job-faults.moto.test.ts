@@ -55,7 +55,13 @@ const THRESHOLDS = [80, 100];
 const settings = (name: string) => ({
   name,
   alarms: { quotaPercentThresholds: THRESHOLDS, unattributedPercentThreshold: 5, emails: [] },
-  monitoring: { perKeyMetrics: { mode: 'all' as const }, dashboardTopKeys: 20, logShortfallPercentThreshold: 10, logShortfallMinRequests: 1, sinkHoursBehindThreshold: 3 },
+  monitoring: {
+    perKeyMetrics: { mode: 'all' as const },
+    dashboardTopKeys: 20,
+    logShortfallPercentThreshold: 10,
+    logShortfallMinRequests: 1,
+    sinkHoursBehindThreshold: 3,
+  },
 });
 const ACCOUNT = '000000000000';
 const DIST = 'E2FAULTTEST';
@@ -157,9 +163,10 @@ async function snapshot(parts: AwsUsageBackend, env: NamedEnvironment & { region
   const rollups: Record<HourId, unknown> = {};
   for (const hour of LOG_HOURS) rollups[hour] = (await parts.store.getHour(hour))?.rows ?? null;
   const ns = metricsNamespace(env.name);
-  // Every metric of the table but the heartbeat (read apart): per key, per threshold, environment.
+  // Every metric of the table but the heartbeat (read apart) and what goes with it, and the
+  // per-sink metrics (no billing sink here): per key, per threshold, environment.
   type Series = [string, { Name: string; Value: string } | undefined];
-  const series: Series[] = METRIC_IDS.filter((id) => id !== 'heartbeat').flatMap((id): Series[] => {
+  const series: Series[] = METRIC_IDS.filter((id) => id !== 'heartbeat' && id !== 'sinksPartial' && METRICS[id].scope !== 'sink').flatMap((id): Series[] => {
     const m = METRICS[id];
     if (m.scope === 'key') return ['acme', 'globex'].map((k): [string, { Name: string; Value: string }] => [m.name, { Name: API_KEY_DIMENSION, Value: k }]);
     if (m.scope === 'threshold')

@@ -1,7 +1,8 @@
 /**
  * Alarms on the usage job's metrics (contracts/metrics.ts), all to one SNS topic per environment
  * (optional e-mail subscriptions from config). Their number does not depend on the number of keys
- * (docs/monitoring.md): per configured quota threshold one alarm, plus three.
+ * (docs/monitoring.md): per configured quota threshold one alarm, plus three, plus one per
+ * configured billing sink.
  * - per threshold, QuotaNoticesSent >= 1: keys newly crossed the threshold this hour. Which keys,
  *   by name: the quota notices, which the rule in notice-route.ts forwards to the same topic, one
  *   message per key, threshold and month. Metrics Insights alarms with a
@@ -10,17 +11,20 @@
  * - UnattributedPercent above the configured share;
  * - LogShortfallPercent above the configured share for three hourly runs: logs stopped reaching
  *   the billing record (API Gateway metered more requests than the logs hold);
- * - UsageJobHeartbeat missing for two hourly periods (missing data is breaching).
+ * - UsageJobHeartbeat missing for two hourly periods (missing data is breaching);
+ * - per configured billing sink (config sinks, docs/sinks.md), SinkHoursBehind of that sink above
+ *   monitoring.sinkHoursBehindThreshold: the alarm's name says which sink is behind.
  * Descriptions say what the alarm means and what to do (limit 1024 characters).
  */
 import { Construct } from 'constructs';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
-import { METRICS, metricsNamespace, THRESHOLD_DIMENSION } from '../../../contracts/metrics';
+import { METRICS, metricsNamespace, SINK_DIMENSION, THRESHOLD_DIMENSION } from '../../../contracts/metrics';
 import { QUOTA_NOTICE_DETAIL_TYPE, quotaNoticeSource } from '../../../contracts/quota-notice';
 import { resourceNames } from '../../../contracts/resource-names';
 import { noticeRuleName } from './notice-route';
+import { configuredSinkNames } from '../../../config/sinks';
 import type { EnvironmentConfig } from '../../../config/types';
 
 /** The usage job runs hourly; gauges are evaluated per hour. */
@@ -32,6 +36,10 @@ export const LOG_SHORTFALL_PERIODS = 3;
 
 export function quotaAlarmName(prefix: string, percent: number): string {
   return `${prefix}-quota-${percent}pct-crossed`;
+}
+
+export function sinkBehindAlarmName(prefix: string, sink: string): string {
+  return `${prefix}-sink-${sink}-behind`;
 }
 
 export class UsageAlarms extends Construct {
@@ -142,5 +150,31 @@ export class UsageAlarms extends Construct {
         ...actions,
       }),
     );
+
+    const usageBucket = resourceNames(env).usageBucket;
+    for (const sink of configuredSinkNames(env)) {
+      const hours = env.monitoring.sinkHoursBehindThreshold;
+      this.alarms.push(
+        new CloudwatchMetricAlarm(this, `sink-${sink}-behind`, {
+          alarmName: sinkBehindAlarmName(env.prefix, sink),
+          alarmDescription:
+            `Billing sink ${sink} of ${env.name} has usage not fully reported for more than ${hours} hours (metric ${METRICS.sinkHoursBehind.name}, ${SINK_DIMENSION}=${sink}): customers are not billed for it there yet. ` +
+            `Which customers and hours, and why: the usage job's report, sinks[] entry "${sink}" (its problems name each one and what to do), and the job's stderr lines "sink ${sink}: ...". ` +
+            `Fix the cause (a missing billing id in the registry, a revoked API key, the service down), then rerun: the sink sends only what its ledger (s3://${usageBucket}/sinks/${env.name}/${sink}/YYYY-MM.json) does not hold, never twice. ` +
+            `Usage older than the service accepts cannot be sent any more (docs/sinks.md). The other sinks and CloudWatch keep running meanwhile.`,
+          namespace,
+          metricName: METRICS.sinkHoursBehind.name,
+          dimensions: { [SINK_DIMENSION]: sink },
+          statistic: METRICS.sinkHoursBehind.statistic,
+          period: USAGE_JOB_PERIOD_SECONDS,
+          evaluationPeriods: 1,
+          threshold: hours,
+          comparisonOperator: 'GreaterThanThreshold',
+          // No data means no run this hour; the heartbeat alarm covers that.
+          treatMissingData: 'notBreaching',
+          ...actions,
+        }),
+      );
+    }
   }
 }

@@ -11,7 +11,7 @@
  */
 import { Construct } from 'constructs';
 import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard';
-import { API_KEY_DIMENSION, METRICS, metricsNamespace, THRESHOLD_DIMENSION, type MetricId } from '../../../contracts/metrics';
+import { API_KEY_DIMENSION, METRICS, metricsNamespace, SINK_DIMENSION, THRESHOLD_DIMENSION, type MetricId } from '../../../contracts/metrics';
 import { QUOTA_NOTICE_DETAIL_TYPE, quotaNoticeSource } from '../../../contracts/quota-notice';
 import type { EnvironmentConfig } from '../../../config/types';
 import { USAGE_JOB_PERIOD_SECONDS } from './alarms';
@@ -48,6 +48,11 @@ export function topKeysQuery(environment: string, limit: number): string {
     `SELECT MAX(${METRICS.quotaUsedPercent.name}) FROM SCHEMA("${metricsNamespace(environment)}", ${API_KEY_DIMENSION}) ` +
     `GROUP BY ${API_KEY_DIMENSION} ORDER BY MAX() DESC LIMIT ${limit}`
   );
+}
+
+/** A Metrics Insights query over every billing sink's series of a per-sink metric: the widget needs no change when sinks are configured. */
+export function perSinkQuery(environment: string, id: 'sinkHoursBehind' | 'sinkProblems'): string {
+  return `SELECT MAX(${METRICS[id].name}) FROM SCHEMA("${metricsNamespace(environment)}", ${SINK_DIMENSION}) GROUP BY ${SINK_DIMENSION}`;
 }
 
 /** Widget title of a table entry that is plotted. */
@@ -115,7 +120,15 @@ export function dashboardBody(env: EnvironmentConfig, distributionId: string): s
     widget(widgetOf('logShortfallPercent'), [line('logShortfallPercent', "% of API Gateway's requests missing from the logs (last complete day)")], {
       annotations: { horizontal: [{ value: env.monitoring.logShortfallPercentThreshold, label: 'alarm (%)' }] },
     }),
-    widget(widgetOf('heartbeat'), [line('heartbeat', 'runs')]),
+    widget(widgetOf('heartbeat'), [line('heartbeat', 'runs'), line('sinksPartial', 'a billing sink partial (1)')]),
+    widget(
+      widgetOf('sinkHoursBehind'),
+      [
+        [{ expression: perSinkQuery(env.name, 'sinkHoursBehind'), label: 'hours behind', id: 'behind' }],
+        [{ expression: perSinkQuery(env.name, 'sinkProblems'), label: 'problems', id: 'problems' }],
+      ],
+      { annotations: { horizontal: [{ value: env.monitoring.sinkHoursBehindThreshold, label: 'alarm (hours behind)' }] } },
+    ),
     {
       type: 'metric',
       width: 12,

@@ -1,11 +1,12 @@
 import { API_KEY_DIMENSION, METRIC_IDS, METRICS, metricsNamespace, THRESHOLD_DIMENSION, type MetricDefinition } from '../../../contracts/metrics';
 import { resourceNames } from '../../../contracts/resource-names';
 import { platformConfig } from '../../../config/environments';
+import { configuredSinkNames } from '../../../config/sinks';
 import { billingStackName } from '../../stack-names';
 import { addressOf, asObject, onlyResource, resourcesOf, synthPlatform } from '../../testing/synth-platform';
 import type { JsonObject } from '../../testing/synth-platform';
 import { quotaAlarmName } from './alarms';
-import { topKeysQuery } from './dashboard';
+import { perSinkQuery, topKeysQuery } from './dashboard';
 import { noticeRuleName } from './notice-route';
 import { QUOTA_NOTICE_DETAIL_TYPE, quotaNoticeSource } from '../../../contracts/quota-notice';
 
@@ -48,7 +49,7 @@ describe.each(platformConfig.environments.map((env) => [env.name, env] as const)
       expect(String(a.alarm_description)).toContain(`Which keys, by name: the "Quota notice" messages on this topic`);
       expect(String(a.alarm_description)).toContain(noticeRuleName(env.prefix));
     }
-    expect(alarms).toHaveLength(env.alarms.quotaPercentThresholds.length + 3);
+    expect(alarms).toHaveLength(env.alarms.quotaPercentThresholds.length + 3 + configuredSinkNames(env).length);
   });
 
   it('sends every quota notice to the alarm topic as one line naming customer, key, threshold, month and noticeId', () => {
@@ -167,6 +168,9 @@ describe.each(platformConfig.environments.map((env) => [env.name, env] as const)
         expect(widget.region).toBe(env.region);
         if (METRICS[id].scope === 'key') {
           expect(metrics).toEqual([[{ expression: topKeysQuery(env.name, env.monitoring.dashboardTopKeys), label: 'quota used', id: 'top' }]]);
+        } else if (METRICS[id].scope === 'sink') {
+          const queries = metrics.map((m) => asObject(m[0]).expression);
+          expect(queries).toContain(perSinkQuery(env.name, id as 'sinkHoursBehind' | 'sinkProblems'));
         } else {
           const lines = metrics.filter((m) => m[0] === metricsNamespace(env.name) && m[1] === METRICS[id].name);
           expect(lines).toHaveLength(METRICS[id].scope === 'threshold' ? env.alarms.quotaPercentThresholds.length : 1);
