@@ -15,6 +15,9 @@ describe.each(platformConfig.environments.map((env) => [env.name, env] as const)
   const deploymentFile = `arn:aws:s3:::${names.usageBucket}/${USAGE_JOB_DEPLOYMENT_KEY}`;
   const registry = `arn:aws:s3:::${names.keyRegistryBucket}/${KEY_REGISTRY_OBJECT}`;
   const rollup = `arn:aws:s3:::${names.usageBucket}/rollups/2026-12/x.json`;
+  // A billing sink's ledger (usage-job/aws/s3-sink-ledger-store.ts): written with If-Match, which
+  // needs s3:GetObject besides s3:PutObject (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html).
+  const sinkLedger = `arn:aws:s3:::${names.usageBucket}/sinks/${env.name}/stripe/2026-12.json`;
 
   test.each([
     ['s3:GetObject', deploymentFile, 'Allowed'],
@@ -23,6 +26,8 @@ describe.each(platformConfig.environments.map((env) => [env.name, env] as const)
     ['s3:GetObject', registry, 'Allowed'],
     ['s3:PutObject', registry, 'ImplicitlyDenied'],
     ['s3:PutObject', rollup, 'Allowed'],
+    ['s3:GetObject', sinkLedger, 'Allowed'],
+    ['s3:PutObject', sinkLedger, 'Allowed'],
   ] as const)('%s %s: %s', async (action, resource, decision) => {
     await expect(evaluate(identity, { action, resource, resourceAccount: env.accountId })).resolves.toBe(decision);
   });

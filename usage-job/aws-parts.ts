@@ -9,6 +9,7 @@ import type { Customers } from './customers';
 import type { NoticeLedger, NoticeSender } from './quota-notices';
 import type { LogLister, RollupStore, RunAttribution } from './rollup-store';
 import type { UsageEngine } from './types';
+import type { SinkLedgerStore } from './sinks/sink';
 import type { UsagePublisher } from './usage-publisher';
 
 export interface AwsPartsOptions {
@@ -30,6 +31,8 @@ export interface AthenaJobParts {
   readonly noticeSender: NoticeSender;
   /** In the usage bucket. */
   readonly noticeLedger: NoticeLedger;
+  /** The billing sinks' ledgers, in the usage bucket (sinks/<environment>/<sink>/<month>.json). */
+  readonly sinkLedgers: SinkLedgerStore;
 }
 
 /** What a run that publishes sends to AWS: metrics to CloudWatch, quota notices to EventBridge. */

@@ -101,6 +101,7 @@ describe('usage CLI', () => {
       unattributed: { requests: 3 },
       totalRequests: 7,
       quotaThresholds: [80, 100],
+      sinks: [],
       run: {
         engine: 'duckdb',
         environment: 'local',
@@ -110,6 +111,7 @@ describe('usage CLI', () => {
         hoursKeptFromOtherSql: 0,
         bytesScanned: expect.any(Number),
         published: false,
+        sinks: 'ok',
         attribution: { registry: { location: registryFile, revision: 1, etag: expect.stringMatching(/^[0-9a-f]{64}$/) } },
       },
     });

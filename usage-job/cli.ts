@@ -19,7 +19,12 @@ import { localEnvironment } from './local/environment';
 import { LocalLogLister } from './local/log-lister';
 import { LocalRollupStore } from './local/rollup-store';
 import { LocalNoticeLedger } from './local/notice-ledger';
+import { customerHours } from './customer-hours';
+import { monthStatus } from './month-status';
 import { monthUsage } from './month-usage';
+import { FileSinkLedgerStore } from './local/sink-ledger-store';
+import { runSinks, sinksFor, sinksOutcome, summaryLine } from './sinks/index';
+import type { SinkLedgerStore, SinkReport } from './sinks/sink';
 import { publishRun, type Publishing } from './publish-run';
 import { readRegistryFile } from './local/registry-file';
 import { dueNotices, type NoticeRunResult } from './quota-notices';
@@ -175,6 +180,8 @@ interface RunParts {
   readonly attribution: RunAttribution;
   /** Metrics and notices, built only for runs that publish. */
   readonly publishing: () => Promise<Publishing>;
+  /** Where the billing sinks keep their ledgers (docs/sinks.md). */
+  readonly sinkLedgers: SinkLedgerStore;
 }
 
 /** The state folder of a DuckDB run: --state, or one folder per log root so runs over other logs never collide. */
@@ -200,6 +207,8 @@ async function partsFor(options: CliOptions, progress: (m: string) => void): Pro
       store,
       customers,
       attribution: { registry: customers.registry },
+      // Beside the rollups of the same log root, per environment, like the notice ledger.
+      sinkLedgers: new FileSinkLedgerStore(resolve(store.location, 'sinks', options.env.name)),
       publishing: async () => ({
         ...(await (await loadAwsModule()).createPublishingParts({ env: options.env, progress })),
         // The ledger lives beside the rollups of the same log root, per environment (a shared --state folder keeps them apart).
@@ -212,8 +221,50 @@ async function partsFor(options: CliOptions, progress: (m: string) => void): Pro
   return { ...parts, publishing: async () => parts };
 }
 
+/**
+ * Hands the month's per-customer hourly figures to the environment's billing sinks (none
+ * configured: nothing runs). Never throws for a sink: a partial or failed sink is in the reports,
+ * which go to the JSON report, to CloudWatch (publishRun) and to stderr.
+ */
+async function runBillingSinks(
+  options: CliOptions,
+  parts: RunParts,
+  rows: Parameters<typeof customerHours>[1],
+  usage: ReturnType<typeof monthUsage>,
+  progress: (m: string) => void,
+  build: typeof sinksFor,
+): Promise<SinkReport[]> {
+  const sinks = await build(options.env, { ledgers: parts.sinkLedgers, vars: process.env, progress });
+  if (sinks.length === 0) return [];
+  const billed = parts.customers.customers;
+  const reports = await runSinks(sinks, {
+    environment: options.env.name,
+    month: options.month,
+    now: options.now,
+    monthStatus: monthStatus(options.month, options.now, options.lateWindowHours),
+    hours: customerHours(options.month, rows, billed),
+    customers: billed.map((c) => ({ id: c.id, name: c.name, plan: c.plan, revoked: c.revoked, billing: c.billing })),
+    usage,
+    dryRun: options.dryRun,
+    progress,
+  });
+  if (sinksOutcome(reports) !== 'ok')
+    progress(
+      `billing sinks partial: ${reports
+        .filter((r) => r.outcome !== 'ok')
+        .map((r) => `${r.sink} ${r.outcome}`)
+        .join(', ')} (exit code stays 0: the alarm per sink and UsageJobSinksPartial say so)`,
+    );
+  return reports;
+}
+
 /** Runs the CLI; returns the exit code. Writes the report to `out`, progress and errors to `err`. */
-export async function main(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+export interface CliDependencies {
+  /** Builds the environment's billing sinks (tests pass fakes). */
+  readonly sinksFor?: typeof sinksFor;
+}
+
+export async function main(argv: readonly string[], out: (s: string) => void, err: (s: string) => void, deps: CliDependencies = {}): Promise<number> {
   const progress = (message: string) => err(`usage: ${message}\n`);
   let engine: UsageEngine | undefined;
   try {
@@ -243,28 +294,33 @@ export async function main(argv: readonly string[], out: (s: string) => void, er
       writeInvoice(options.invoice, invoiceLines(usage, options.env.prices, { now: options.now, lateWindowHours: options.lateWindowHours }));
       progress(`invoice lines written to ${options.invoice}`);
     }
+    const sinkReports = await runBillingSinks(options, parts, run.rows, usage, progress, deps.sinksFor ?? sinksFor);
     const thresholds = options.env.alarms.quotaPercentThresholds;
     let reconciliation: Reconciliation | undefined;
     let notices: NoticeRunResult | undefined;
     if (options.dryRun) {
       progress(`dry run: nothing published, no quota notice sent (${dueNotices(options.env.name, usage, thresholds, options.now).length} due this month)`);
     } else {
-      const result = await publishRun({ usage, env: options.env, now: options.now, publishing: await parts.publishing(), progress }).catch((error: unknown) => {
-        const message = error instanceof Error ? error.message : String(error);
-        const hint = /credential/i.test(message) ? ' (no AWS credentials: pass --dry-run to compute and print without publishing)' : '';
-        throw new Error(`${message}${hint}`, { cause: error });
-      });
+      const result = await publishRun({ usage, env: options.env, now: options.now, publishing: await parts.publishing(), sinkReports, progress }).catch(
+        (error: unknown) => {
+          const message = error instanceof Error ? error.message : String(error);
+          const hint = /credential/i.test(message) ? ' (no AWS credentials: pass --dry-run to compute and print without publishing)' : '';
+          throw new Error(`${message}${hint}`, { cause: error });
+        },
+      );
       notices = result.notices;
       reconciliation = result.reconciliation;
       progress(`published ${result.metricDataPut} metric data to CloudWatch (per-key metric for ${result.keysPublished} of ${usage.keys.length} keys)`);
     }
     if (options.format === 'table') {
       out(usageTable(usage));
+      for (const report of sinkReports) out(`sink ${report.sink}: ${summaryLine(report)}\n`);
     } else {
       const report = usageReport(usage, {
         thresholds,
         ...(notices !== undefined ? { notices } : {}),
         ...(reconciliation !== undefined ? { reconciliation } : {}),
+        sinks: sinkReports,
         run: {
           engine: parts.engine.name,
           environment: options.env.name,
@@ -274,6 +330,7 @@ export async function main(argv: readonly string[], out: (s: string) => void, er
           hoursKeptFromOtherSql: run.hoursKeptFromOtherSql,
           bytesScanned: run.bytesScanned,
           published: !options.dryRun,
+          sinks: sinksOutcome(sinkReports),
           attribution: parts.attribution,
         },
       });

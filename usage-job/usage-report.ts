@@ -4,6 +4,7 @@
  */
 import type { NoticeRunResult } from './quota-notices';
 import type { MonthUsage } from './month-figures';
+import type { SinkReport } from './sinks/sink';
 import type { Reconciliation } from './usage-publisher';
 
 export interface UsageReportKey {
@@ -31,6 +32,8 @@ export interface UsageReport {
   readonly quotaNotices?: { readonly due: number; readonly alreadySent: number; readonly sent: readonly string[]; readonly failed: readonly string[] };
   /** Logs against API Gateway's counters (an Athena run that publishes). */
   readonly reconciliation?: Reconciliation;
+  /** One report per billing sink the run ran (docs/sinks.md); [] when the environment has none. Present in the CLI's report. */
+  readonly sinks?: readonly SinkReport[];
   readonly run?: Readonly<Record<string, unknown>>;
 }
 
@@ -40,6 +43,7 @@ export function usageReport(
     readonly thresholds: readonly number[];
     readonly notices?: NoticeRunResult;
     readonly reconciliation?: Reconciliation;
+    readonly sinks?: readonly SinkReport[];
     readonly run?: Readonly<Record<string, unknown>>;
   },
 ): UsageReport {
@@ -64,6 +68,7 @@ export function usageReport(
       ? { quotaNotices: { due: extras.notices.due, alreadySent: extras.notices.alreadySent, sent: extras.notices.sent, failed: extras.notices.failed } }
       : {}),
     ...(extras.reconciliation !== undefined ? { reconciliation: extras.reconciliation } : {}),
+    ...(extras.sinks !== undefined ? { sinks: extras.sinks } : {}),
     ...(extras.run !== undefined ? { run: extras.run } : {}),
   };
 }

@@ -32,6 +32,7 @@ import { EventBridgeNoticeSender, eventBridgeApi, S3NoticeLedger, type EventBrid
 import { ApiGatewayReconciler, apiGatewayUsageApi, type ApiGatewayUsageApi } from './reconciliation';
 import type { BackoffOptions } from './retry';
 import { S3LogLister, S3RollupStore } from './s3-rollup-store';
+import { S3SinkLedgerStore } from './s3-sink-ledger-store';
 import { s3StateSource } from '../state-source';
 
 export { AthenaEngine, AthenaQueryError } from './athena-engine';
@@ -40,6 +41,7 @@ export { DeploymentFileError } from './deployment-file';
 export { EventBridgeNoticeSender, S3NoticeLedger } from './eventbridge-notices';
 export type { KeyReconciliationReport, DayReconciliation } from './reconciliation';
 export { S3LogLister, S3RollupStore } from './s3-rollup-store';
+export { S3SinkLedgerStore } from './s3-sink-ledger-store';
 
 type Service = 's3' | 'athena' | 'cloudWatch' | 'apiGateway' | 'eventBridge';
 
@@ -81,6 +83,8 @@ export interface AwsUsageBackend {
   /** Quota notices to the default event bus; their ledger in the usage bucket. */
   readonly noticeSender: EventBridgeNoticeSender;
   readonly noticeLedger: S3NoticeLedger;
+  /** The billing sinks' ledgers in the usage bucket. */
+  readonly sinkLedgers: S3SinkLedgerStore;
 }
 
 function connection(options: AwsBackendOptions, service: Service, region: string): AwsConnection {
@@ -174,7 +178,9 @@ export async function createAwsUsageBackend(options: AwsBackendOptions): Promise
   const noticeSender = new EventBridgeNoticeSender(options.wrap?.eventBridge?.(events) ?? events, { prefix: options.env.prefix, ...backoff });
   const noticeLedger = new S3NoticeLedger(s3, deployment.usageBucket, options.env.name, options.backoff);
 
-  return { customers, attribution, engine, lister, store, publisher, noticeSender, noticeLedger };
+  const sinkLedgers = new S3SinkLedgerStore(s3, deployment.usageBucket, options.env.name, backoff);
+
+  return { customers, attribution, engine, lister, store, publisher, noticeSender, noticeLedger, sinkLedgers };
 }
 
 /** The one factory of the CloudWatch publisher. */
