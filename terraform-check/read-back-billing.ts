@@ -33,6 +33,7 @@ import { METRICS, metricsNamespace, THRESHOLD_DIMENSION } from '../contracts/met
 import { ORIGIN_SECRET_ENV, ORIGIN_SECRET_HEADER } from '../contracts/origin-secret';
 import { resourceNames } from '../contracts/resource-names';
 import { USAGE_JOB_DEPLOYMENT_KEY, usageJobDeployment, type DeployedUsagePlan } from '../contracts/usage-job-deployment';
+import { configuredSinkNames } from '../config/sinks';
 import type { EnvironmentConfig } from '../config/types';
 import { HANDLERS } from '../lambdas/bundle';
 import { viewerRequestCode } from '../cf-functions/function-code';
@@ -47,7 +48,7 @@ import {
 import { logDeliverySourceName } from '../stacks/billing/logs/log-buckets';
 import { distributionLogLocation, glueColumns, locationTemplate } from '../stacks/billing/logs/log-table';
 import { ATHENA_ENGINE_VERSION } from '../stacks/billing/logs/workgroup';
-import { quotaAlarmName } from '../stacks/billing/monitoring/alarms';
+import { quotaAlarmName, sinkBehindAlarmName } from '../stacks/billing/monitoring/alarms';
 import { dashboardBody } from '../stacks/billing/monitoring/dashboard';
 import { repoPath } from '../stacks/shared/repo';
 import type { AwsClients } from './aws-clients';
@@ -364,7 +365,13 @@ export async function readBackBilling(env: EnvironmentConfig, stack: JsonObject,
   f.equal(
     'alarm names',
     (alarms?.MetricAlarms ?? []).map((a) => a.AlarmName).sort(),
-    [...expectedQuota.map((q) => q.name), `${env.prefix}-unattributed-share`, `${env.prefix}-log-shortfall`, `${env.prefix}-usage-job-heartbeat`].sort(),
+    [
+      ...expectedQuota.map((q) => q.name),
+      `${env.prefix}-unattributed-share`,
+      `${env.prefix}-log-shortfall`,
+      `${env.prefix}-usage-job-heartbeat`,
+      ...configuredSinkNames(env).map((sink) => sinkBehindAlarmName(env.prefix, sink)),
+    ].sort(),
   );
   for (const alarm of alarms?.MetricAlarms ?? []) {
     f.equal(`alarm ${alarm.AlarmName} actions`, [alarm.AlarmActions, alarm.Namespace], [[topicArn], metricsNamespace(env.name)]);
