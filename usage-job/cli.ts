@@ -2,7 +2,8 @@
  * The usage CLI (docs/contracts.md, usage CLI):
  *   npm run --silent usage -- --engine duckdb|athena --month YYYY-MM [options]
  * stdout holds only the report (JSON or table); progress and errors go to stderr; exit code 0 on
- * success, 1 with a one-line reason otherwise.
+ * success, 1 with a one-line reason otherwise. A billing sink that reports partial or failed is not
+ * a failed run (exit 0): the report, the heartbeat and the sink's alarm say so (docs/sinks.md).
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -55,7 +56,8 @@ within the late window, are read. Customers come from the key registry (keys/reg
   --now ISO-TIME           the run's time (default: now); hours after it are not read
   --format json|table      stdout format (default json)
   --invoice FILE           also write invoice lines (.csv or .json) with the environment's prices
-  --dry-run                compute and print; publish nothing to CloudWatch, send no quota notice, and
+  --dry-run                compute and print; publish nothing to CloudWatch, send no quota notice, send nothing
+                           to a billing sink (each reports what it would send) and write no sink ledger, and
                            with --engine athena write nothing to the usage bucket (recomputed hours stay in memory)
   --help                   this text
 `;

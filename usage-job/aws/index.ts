@@ -3,8 +3,8 @@
  *
  * - createAwsUsageBackend({ env, region?, endpoint?, ... }): everything an Athena run needs
  *   (customers from the key registry the deployment file names, Athena engine, S3 log lister and rollup store, CloudWatch
- *   publisher that reconciles with API Gateway, EventBridge notice sender and the notice ledger in
- *   the usage bucket). Tests pass an endpoint (any AWS-compatible server) and may wrap each API to
+ *   publisher that reconciles with API Gateway, EventBridge notice sender, and the notice ledger and
+ *   the billing sinks' ledgers in the usage bucket). Tests pass an endpoint (any AWS-compatible server) and may wrap each API to
  *   inject faults.
  * - cloudWatchUsagePublisher({ environment, region, endpoint? }): the one CloudWatch publisher
  *   factory (the backend, DuckDB runs that publish and the local platform's --cloudwatch-endpoint

@@ -10,7 +10,7 @@
  * what changed, never the same quantity twice.
  *
  * Adding a sink: one folder beside its siblings (usage-job/sinks/<name>/) that exports a
- * `UsageSink`, and one entry in the environment's `sinks` config.
+ * `UsageSink`, and one entry in the environment's `sinks` config (docs/sinks.md, "Adding a sink").
  */
 import type { BillingIds } from '../../keys/registry';
 import type { HourId } from '../../sql/hours';
