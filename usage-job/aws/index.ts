@@ -15,6 +15,8 @@
  * variables AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_{S3,ATHENA,CLOUDWATCH,API_GATEWAY,EVENTBRIDGE}
  * (https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html).
  */
+import type { CustomerUsageSummary } from '../../contracts/customer-usage';
+import { putCustomerUsageSummary, type SummaryWrite } from './customer-usage-store';
 import { resourceNames, type NamedEnvironment } from '../../contracts/resource-names';
 import type { UsageJobDeployment } from '../../contracts/usage-job-deployment';
 import type { AthenaJobParts, AwsPartsOptions, PublishingParts } from '../aws-parts';
@@ -35,6 +37,7 @@ import { S3LogLister, S3RollupStore } from './s3-rollup-store';
 import { s3StateSource } from '../state-source';
 
 export { AthenaEngine, AthenaQueryError } from './athena-engine';
+export { putCustomerUsageSummary } from './customer-usage-store';
 export { CloudWatchPublisher, PublishError } from './cloudwatch-publisher';
 export { DeploymentFileError } from './deployment-file';
 export { EventBridgeNoticeSender, S3NoticeLedger } from './eventbridge-notices';
@@ -81,6 +84,8 @@ export interface AwsUsageBackend {
   /** Quota notices to the default event bus; their ledger in the usage bucket. */
   readonly noticeSender: EventBridgeNoticeSender;
   readonly noticeLedger: S3NoticeLedger;
+  /** The customer usage summary GET /usage reads (customer-usage-store.ts). */
+  readonly writeCustomerUsage: (summary: CustomerUsageSummary) => Promise<SummaryWrite>;
 }
 
 function connection(options: AwsBackendOptions, service: Service, region: string): AwsConnection {
@@ -174,7 +179,8 @@ export async function createAwsUsageBackend(options: AwsBackendOptions): Promise
   const noticeSender = new EventBridgeNoticeSender(options.wrap?.eventBridge?.(events) ?? events, { prefix: options.env.prefix, ...backoff });
   const noticeLedger = new S3NoticeLedger(s3, deployment.usageBucket, options.env.name, options.backoff);
 
-  return { customers, attribution, engine, lister, store, publisher, noticeSender, noticeLedger };
+  const writeCustomerUsage = (summary: CustomerUsageSummary) => putCustomerUsageSummary(s3, deployment.usageBucket, summary);
+  return { customers, attribution, engine, lister, store, publisher, noticeSender, noticeLedger, writeCustomerUsage };
 }
 
 /** The one factory of the CloudWatch publisher. */
