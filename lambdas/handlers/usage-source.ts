@@ -93,7 +93,8 @@ export function s3UsageSource(
     } catch (error) {
       const status = httpStatus(error);
       if (status === 304 && cached !== undefined) return cached.value as T;
-      // 404 needs s3:ListBucket; without it S3 answers 403 for a missing object, which stays an error.
+      // 404 needs s3:ListBucket, which this role lacks: in AWS a missing object is 403 AccessDenied and
+      // stays an error (503 to the caller). https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html (Permissions)
       if (status === 404) return undefined;
       throw error;
     }
