@@ -11,7 +11,11 @@ test.each(ROUTES.map((r) => [r.name, r] as const))('route %s: its handler file e
   expect(existsSync(entry)).toBe(true);
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loads the file the bundler builds
   const module = require(entry) as { route: unknown; handler: unknown };
-  expect(module.route).toEqual({ method: route.method, path: route.path, ...(route.apiKeyRequired === false ? { apiKeyRequired: false, throttle: route.throttle } : {}) });
+  expect(module.route).toEqual({
+    method: route.method,
+    path: route.path,
+    ...(route.apiKeyRequired === false ? { apiKeyRequired: false, throttle: route.throttle } : {}),
+  });
   expect(module.handler).toBe(route.handler);
 });
 

@@ -101,7 +101,12 @@ test('each key sees its own customer, equal to /_usage.json; lookups are never b
 
   // The lookups are in the billing record (logged with the caller's fingerprint), just never billed.
   const last = await usageJson(); // flushes every record sent so far
-  expect(new Map(last.keys.map((k) => [k.id, k.requests]))).toEqual(new Map([['acme', 7], ['globex', 10]]));
+  expect(new Map(last.keys.map((k) => [k.id, k.requests]))).toEqual(
+    new Map([
+      ['acme', 7],
+      ['globex', 10],
+    ]),
+  );
   const records = await readLogRecords(join(platform.stateDir, 'logs'));
   const globexLookups = records.filter((r) => r.cs_uri_stem === '/usage' && r.viewer_request_log_data === apiKeyFingerprint(keyOf('globex')));
   expect(globexLookups).toHaveLength(15); // 1 + 12 + 1 + 1 above
@@ -111,7 +116,11 @@ test('each key sees its own customer, equal to /_usage.json; lookups are never b
 test('no key, an unknown key and a revoked key: 403', async () => {
   expect(await lookUp()).toEqual({ status: 403, body: { message: 'Forbidden' } });
   expect((await lookUp('unknownKeyValue0000000000000000000000000')).status).toBe(403);
-  const env: NodeJS.ProcessEnv = { ...process.env, LOCAL_STATE_DIR: platform.stateDir, LOCAL_ENVIRONMENT_FILE: join(platform.stateDir, 'environment-override.json') };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    LOCAL_STATE_DIR: platform.stateDir,
+    LOCAL_ENVIRONMENT_FILE: join(platform.stateDir, 'environment-override.json'),
+  };
   for (const name of ['KEYS_REGISTRY_FILE', 'KEYS_EDGE_FILE']) delete env[name];
   const revoke = spawnSync('npm', ['run', '--silent', 'keys', '--', 'revoke', 'acme', '--env', 'local'], { cwd: REPO_ROOT, env, encoding: 'utf8' });
   expect({ code: revoke.status, stderr: revoke.stderr }).toEqual({ code: 0, stderr: '' });

@@ -24,8 +24,23 @@ const prices: PriceList = {
   currency: 'EUR',
   plans: {
     pro: {
-      requests: { mode: 'graduated', unitSize: 1000, includedUnits: 200, tiers: [{ upTo: 1000, unitPrice: 2 }, { upTo: null, unitPrice: 1, flatFee: 5 }] },
-      gbOut: { mode: 'volume', unitSize: 1, tiers: [{ upTo: 1, unitPrice: 0.5 }, { upTo: null, unitPrice: 0.25 }] },
+      requests: {
+        mode: 'graduated',
+        unitSize: 1000,
+        includedUnits: 200,
+        tiers: [
+          { upTo: 1000, unitPrice: 2 },
+          { upTo: null, unitPrice: 1, flatFee: 5 },
+        ],
+      },
+      gbOut: {
+        mode: 'volume',
+        unitSize: 1,
+        tiers: [
+          { upTo: 1, unitPrice: 0.5 },
+          { upTo: null, unitPrice: 0.25 },
+        ],
+      },
     },
   },
 };

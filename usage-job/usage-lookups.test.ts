@@ -34,7 +34,5 @@ test('GET /usage records of a key count in total only; the key’s API calls and
     logRecord({ at: '2026-11-03T07:06:00Z', logData: A, method: 'GET', path: '/usage/', bytesOut: 1 }),
   ]);
   const { rows } = await engine.queryHours(['2026-11-03T07']);
-  expect(rows.filter((r) => r.apikeyFp === A)).toEqual([
-    expect.objectContaining({ requests: 3, rejected: 0, errors: 0, total: 6, bytesOut: 111 }),
-  ]);
+  expect(rows.filter((r) => r.apikeyFp === A)).toEqual([expect.objectContaining({ requests: 3, rejected: 0, errors: 0, total: 6, bytesOut: 111 })]);
 });

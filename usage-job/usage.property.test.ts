@@ -84,7 +84,12 @@ const recordArb = fc.record({
   request: fc.oneof(
     { weight: 4, arbitrary: fc.constant({ method: 'GET', path: '/v1/data' }) },
     { weight: 2, arbitrary: fc.constant({ method: 'GET', path: '/usage' }) },
-    { weight: 1, arbitrary: fc.constantFrom(...['POST /usage', 'GET /usage/', 'GET /Usage', 'HEAD /usage', 'GET /usage.json'].map((r) => ({ method: r.split(' ')[0], path: r.split(' ')[1] }))) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        ...['POST /usage', 'GET /usage/', 'GET /Usage', 'HEAD /usage', 'GET /usage.json'].map((r) => ({ method: r.split(' ')[0], path: r.split(' ')[1] })),
+      ),
+    },
   ),
 });
 type GeneratedRecord = typeof recordArb extends fc.Arbitrary<infer T> ? T : never;

@@ -16,7 +16,13 @@ const figures = [summary('2026-10', '2026-11-02T05:00:00Z', usage('acme', 900, 1
 
 test('answers the month of the request time with the run time the figures are as of', async () => {
   const result = await lookUpUsage(usageEvent(KEY_A), memorySource(doc, figures), new Date('2026-11-20T10:30:00Z'));
-  expect(JSON.parse(result.body)).toMatchObject({ month: '2026-11', status: 'month-to-date', asOf: '2026-11-20T10:00:00Z', requests: 5, quotaThresholds: [80, 100] });
+  expect(JSON.parse(result.body)).toMatchObject({
+    month: '2026-11',
+    status: 'month-to-date',
+    asOf: '2026-11-20T10:00:00Z',
+    requests: 5,
+    quotaThresholds: [80, 100],
+  });
 });
 
 test('a month whose summary no run has written yet: 503 with Retry-After', async () => {

@@ -61,11 +61,7 @@ export async function lookUpUsage(event: ProxyEvent, source: UsageSource | undef
   }
   const usage = summary?.customers[customer.id];
   if (summary === undefined || usage === undefined) return unavailable(`no figures of ${month} for customer ${customer.id} yet`);
-  return jsonResponse(
-    200,
-    { month: summary.month, status: summary.status, asOf: summary.asOf, ...usage, quotaThresholds: summary.quotaThresholds },
-    NO_STORE,
-  );
+  return jsonResponse(200, { month: summary.month, status: summary.status, asOf: summary.asOf, ...usage, quotaThresholds: summary.quotaThresholds }, NO_STORE);
 }
 
 let source: UsageSource | undefined;

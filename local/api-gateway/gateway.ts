@@ -94,7 +94,13 @@ export class LocalApiGateway {
   }
 
   /** The Lambda proxy integration: the event with the origin secret CloudFront adds, the handler's result or 502. */
-  private async invoke(handler: ProxyHandler, request: ForwardedRequest, keyId: string | null, presented: string | null, requestId: string): Promise<GatewayResponse> {
+  private async invoke(
+    handler: ProxyHandler,
+    request: ForwardedRequest,
+    keyId: string | null,
+    presented: string | null,
+    requestId: string,
+  ): Promise<GatewayResponse> {
     const headers = new Map(request.headers);
     headers.set(ORIGIN_SECRET_HEADER, [this.originSecret]);
     const event = buildProxyEvent(

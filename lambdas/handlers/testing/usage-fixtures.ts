@@ -20,7 +20,13 @@ export function customer(id: string, keys: readonly KeyRecord[], fields: Partial
 }
 
 export function registry(...customers: CustomerRecord[]): RegistryDocument {
-  return { format: 1, environment: ENVIRONMENT, revision: 3, updatedAt: '2026-11-01T00:00:00Z', customers: Object.fromEntries(customers.map((c) => [c.id, c])) };
+  return {
+    format: 1,
+    environment: ENVIRONMENT,
+    revision: 3,
+    updatedAt: '2026-11-01T00:00:00Z',
+    customers: Object.fromEntries(customers.map((c) => [c.id, c])),
+  };
 }
 
 export function usage(customerId: string, requests: number, bytesOut: number, quota = 1000): CustomerUsage {
