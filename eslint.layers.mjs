@@ -12,7 +12,8 @@ export const ALLOWED = {
   config: ['contracts'],
   sql: [],
   'cf-functions': ['contracts'],
-  lambdas: ['contracts'],
+  // GET /usage reads the key registry document (keys/registry.ts: types and parsing, no I/O).
+  lambdas: ['contracts', 'keys'],
   // Customers and keys as data: the registry, API Gateway keys, the edge key store, the keys CLI.
   keys: ['contracts', 'config'],
   // The usage job reads its customers from the key registry (keys/registry.ts).

@@ -11,7 +11,11 @@ test.each(ROUTES.map((r) => [r.name, r] as const))('route %s: its handler file e
   expect(existsSync(entry)).toBe(true);
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loads the file the bundler builds
   const module = require(entry) as { route: unknown; handler: unknown };
-  expect(module.route).toEqual({ method: route.method, path: route.path });
+  expect(module.route).toEqual({
+    method: route.method,
+    path: route.path,
+    ...(route.apiKeyRequired === false ? { apiKeyRequired: false, throttle: route.throttle } : {}),
+  });
   expect(module.handler).toBe(route.handler);
 });
 
@@ -19,6 +23,13 @@ test('names and method + path pairs are unique; paths are one segment under the 
   expect(new Set(ROUTES.map((r) => r.name)).size).toBe(ROUTES.length);
   expect(new Set(ROUTES.map((r) => `${r.method} ${r.path}`)).size).toBe(ROUTES.length);
   for (const r of ROUTES) expect(r.path).toMatch(/^\/[a-z0-9-]+$/);
+});
+
+test('a route without an API key carries its own method throttle (no usage plan limits it)', () => {
+  for (const r of ROUTES.filter((route) => route.apiKeyRequired === false)) {
+    expect(r.throttle).toEqual({ rateLimit: expect.any(Number), burstLimit: expect.any(Number) });
+  }
+  expect(ROUTES.filter((route) => route.apiKeyRequired === false).map((r) => r.name)).toEqual(['usage']);
 });
 
 test('the bundler builds one bundle per route (the billing stack and the local platform check theirs)', () => {

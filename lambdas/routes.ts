@@ -6,6 +6,7 @@
  */
 import * as data from './handlers/data';
 import * as example from './handlers/example';
+import * as usage from './handlers/usage';
 import type { ProxyHandler } from './handlers/http';
 import type { Route } from './handlers/proxy-handler';
 
@@ -18,6 +19,7 @@ export interface ApiRoute extends Route {
 export const ROUTES: readonly ApiRoute[] = [
   { name: 'example', ...example.route, handler: example.handler },
   { name: 'data', ...data.route, handler: data.handler },
+  { name: 'usage', ...usage.route, handler: usage.handler },
 ];
 
 /** Entry file of a route's handler, relative to the repository root. */

@@ -11,7 +11,7 @@ import type { ProxyHandler } from '../lambdas/handlers/http';
 import { setLogSink } from '../lambdas/handlers/logger';
 import { ORIGIN_SECRET_ENV } from '../contracts/origin-secret';
 import type { UsagePublisher } from '../usage-job/usage-publisher';
-import { LocalApiGateway } from './api-gateway/gateway';
+import { LocalApiGateway, type KeylessRoutes } from './api-gateway/gateway';
 import { QuotaCounter } from './api-gateway/quota';
 import type { LocalSettings } from './config';
 import { LocalEdge } from './edge/edge';
@@ -20,6 +20,7 @@ import { edgeKeyFile, edgeKeysPath } from './edge/edge-key-file';
 import { localKeysContext, seedCustomers, type LocalApiKey } from './keys/seed';
 import { LogBuffer } from './logs/log-buffer';
 import { startServer, type PlatformServer } from './server';
+import { withCustomerUsageFile } from './usage/customer-usage-file';
 import { duckDbUsageJob } from './usage/run-usage-job';
 import { UsageRefresher } from './usage/usage-refresher';
 import { usageRoutes } from './usage/usage-routes';
@@ -29,6 +30,14 @@ export const LOCAL_DISTRIBUTION_ID = 'ELOCALPLATFORM';
 
 /** The API's routes (lambdas/routes.ts), keyed as the gateway emulation looks them up. */
 export const ROUTES: ReadonlyMap<string, ProxyHandler> = new Map(API_ROUTE_TABLE.map((r) => [`${r.method} ${r.path}`, r.handler]));
+
+/** The routes that require no API key, with their method throttle (GET /usage). */
+export const KEYLESS_ROUTES: KeylessRoutes = new Map(
+  API_ROUTE_TABLE.filter((r) => r.apiKeyRequired === false).map((r) => {
+    if (r.throttle === undefined) throw new Error(`route ${r.method} ${r.path} requires no key but has no throttle (lambdas/routes.ts)`);
+    return [`${r.method} ${r.path}`, r.throttle];
+  }),
+);
 
 export interface LocalPlatform {
   readonly url: string;
@@ -68,12 +77,15 @@ export async function startLocalPlatform(settings: LocalSettings, options: Start
   process.env[ORIGIN_SECRET_ENV] = originSecret;
 
   const quota = new QuotaCounter(stateDir);
-  const gateway = new LocalApiGateway(environment, registeredKeys(stateDir, environment, report), ROUTES, quota, originSecret);
+  const gateway = new LocalApiGateway(environment, registeredKeys(stateDir, environment, report), ROUTES, quota, originSecret, KEYLESS_ROUTES);
   const edge = new LocalEdge(edgeKeyFile(edgeKeysPath(stateDir), report));
   const logs = new LogBuffer({ root: logRoot, accountId: environment.accountId, distributionId: LOCAL_DISTRIBUTION_ID });
   const job = duckDbUsageJob(stateDir, logRoot, environment, environment.usageJob.lateWindowHours);
+  // GET /usage reads the registry and the summary the runs write from the state folder (lambdas/handlers/usage-source.ts).
+  process.env.USAGE_ENVIRONMENT = environment.name;
+  process.env.USAGE_STATE_DIR = stateDir;
   const refresher = new UsageRefresher({
-    run: job.run,
+    run: withCustomerUsageFile(job.run, stateDir, environment),
     flushLogs: async () => {
       await logs.flush();
       quota.save();

@@ -28,6 +28,9 @@ describe.each(platformConfig.environments.map((env) => [env.name, env] as const)
     ['s3:PutObject', rollup, 'Allowed'],
     ['s3:GetObject', sinkLedger, 'Allowed'],
     ['s3:PutObject', sinkLedger, 'Allowed'],
+    // The customer usage summary GET /usage reads (usage-job/aws/customer-usage-store.ts), conditional writes.
+    ['s3:GetObject', `arn:aws:s3:::${names.usageBucket}/customer-usage/2026-12.json`, 'Allowed'],
+    ['s3:PutObject', `arn:aws:s3:::${names.usageBucket}/customer-usage/2026-12.json`, 'Allowed'],
   ] as const)('%s %s: %s', async (action, resource, decision) => {
     await expect(evaluate(identity, { action, resource, resourceAccount: env.accountId })).resolves.toBe(decision);
   });

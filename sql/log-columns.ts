@@ -28,8 +28,9 @@ export const LOG_COLUMNS: readonly LogColumn[] = [
   logColumn('x-edge-location', false, 'edge location code'),
   logColumn('sc-bytes', true, 'bytes sent to the viewer, headers included'),
   logColumn('c-ip', false, 'viewer IP address'),
-  logColumn('cs-method', false, 'HTTP method'),
-  logColumn('cs-uri-stem', false, 'path'),
+  // cs-method and cs-uri-stem: the usage SQL reads them to never bill GET /usage lookups.
+  logColumn('cs-method', true, 'HTTP method'),
+  logColumn('cs-uri-stem', true, 'path'),
   logColumn('sc-status', true, 'HTTP status; 000 when the viewer closed the connection first'),
   logColumn('cs(User-Agent)', false, 'URL-encoded user agent'),
   logColumn('cs-uri-query', false, 'query string as the viewer sent it; plays no part in attribution'),

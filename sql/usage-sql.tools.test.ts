@@ -51,7 +51,7 @@ describe('sql/*.sql', () => {
     const summary = sqlglotParse(USAGE_SQL_PATH, 'athena');
     const columns = JSON.parse(summary.slice(summary.indexOf('['), summary.lastIndexOf(']') + 1).replace(/'/g, '"')) as string[];
     const sourceColumns = columns.filter(
-      (c) => !['log_date', 'status', 'bytes_out', 'bytes_in', 'apikey_fp', 'copy_number', 'hour_id', 'usage_month'].includes(c),
+      (c) => !['log_date', 'status', 'bytes_out', 'bytes_in', 'usage_lookup', 'apikey_fp', 'copy_number', 'hour_id', 'usage_month'].includes(c),
     );
     expect(new Set(sourceColumns)).toEqual(new Set([...USAGE_COLUMNS, 'year', 'month', 'day', 'hour']));
     expect(summary.trim().endsWith(' 5')).toBe(true);

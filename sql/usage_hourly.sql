@@ -22,6 +22,10 @@
 -- * A record logged twice (same x_edge_request_id in the same partition hour, e.g. a re-delivered
 --   file; late records go to the partition of the hour they occurred in) counts once: the
 --   representative is the first by a total order of the columns read, so the pick is deterministic.
+-- * A usage lookup (cs_method GET and cs_uri_stem exactly '/usage', the route of
+--   lambdas/handlers/usage.ts, which uses no quota) is never billed: it counts in `total` and in
+--   none of requests, rejected, errors, bytes_out, bytes_in. cs_uri_stem is the path the viewer
+--   requested; any other spelling of it is not the lookup route's and counts as usual.
 -- * The month of a record is the month of its `date` column (usage_month), not of its partition.
 --   Records whose `date` is not a date cannot be assigned to a month and are left out.
 WITH records AS (
@@ -34,6 +38,7 @@ WITH records AS (
     TRY_CAST(sc_status AS INTEGER) AS status,
     COALESCE(TRY_CAST(sc_bytes AS BIGINT), 0) AS bytes_out,
     COALESCE(TRY_CAST(cs_bytes AS BIGINT), 0) AS bytes_in,
+    CASE WHEN cs_method = 'GET' AND cs_uri_stem = '/usage' THEN 1 ELSE 0 END AS usage_lookup,
     CASE
       WHEN length(viewer_request_log_data) = 16
         AND NULLIF(regexp_extract(viewer_request_log_data, '^[0-9a-f]{16}$'), '') IS NOT NULL
@@ -41,7 +46,7 @@ WITH records AS (
     END AS apikey_fp,
     ROW_NUMBER() OVER (
       PARTITION BY year, month, day, hour, x_edge_request_id
-      ORDER BY "date", "time", sc_status, sc_bytes, cs_bytes, viewer_request_log_data
+      ORDER BY "date", "time", sc_status, sc_bytes, cs_bytes, viewer_request_log_data, cs_method, cs_uri_stem
     ) AS copy_number
   FROM cloudfront_logs
   WHERE year = ? AND month = ? AND day = ? AND hour BETWEEN ? AND ?
@@ -51,12 +56,12 @@ SELECT
     || lpad(CAST(day AS VARCHAR), 2, '0') || 'T' || lpad(CAST(hour AS VARCHAR), 2, '0') AS hour_id,
   substr(log_date, 1, 7) AS usage_month,
   apikey_fp,
-  CAST(SUM(CASE WHEN status BETWEEN 200 AND 399 THEN 1 ELSE 0 END) AS BIGINT) AS requests,
-  CAST(SUM(CASE WHEN status BETWEEN 400 AND 499 THEN 1 ELSE 0 END) AS BIGINT) AS rejected,
-  CAST(SUM(CASE WHEN status BETWEEN 500 AND 599 THEN 1 ELSE 0 END) AS BIGINT) AS errors,
+  CAST(SUM(CASE WHEN usage_lookup = 0 AND status BETWEEN 200 AND 399 THEN 1 ELSE 0 END) AS BIGINT) AS requests,
+  CAST(SUM(CASE WHEN usage_lookup = 0 AND status BETWEEN 400 AND 499 THEN 1 ELSE 0 END) AS BIGINT) AS rejected,
+  CAST(SUM(CASE WHEN usage_lookup = 0 AND status BETWEEN 500 AND 599 THEN 1 ELSE 0 END) AS BIGINT) AS errors,
   CAST(COUNT(*) AS BIGINT) AS total,
-  CAST(SUM(CASE WHEN status BETWEEN 200 AND 399 THEN bytes_out ELSE 0 END) AS BIGINT) AS bytes_out,
-  CAST(SUM(CASE WHEN status BETWEEN 200 AND 399 THEN bytes_in ELSE 0 END) AS BIGINT) AS bytes_in
+  CAST(SUM(CASE WHEN usage_lookup = 0 AND status BETWEEN 200 AND 399 THEN bytes_out ELSE 0 END) AS BIGINT) AS bytes_out,
+  CAST(SUM(CASE WHEN usage_lookup = 0 AND status BETWEEN 200 AND 399 THEN bytes_in ELSE 0 END) AS BIGINT) AS bytes_in
 FROM records
 WHERE copy_number = 1
   AND TRY_CAST(log_date AS DATE) IS NOT NULL

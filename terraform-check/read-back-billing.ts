@@ -136,7 +136,16 @@ export async function readBackBilling(env: EnvironmentConfig, stack: JsonObject,
     const roleName = `${env.prefix}-${spec.name}-lambda`;
     const rolePath = stackRolePaths(stack).get(roleName) ?? '/';
     f.equal(`${env.prefix}-${spec.name} role`, config?.Role, `arn:aws:iam::${account}:role${rolePath}${roleName}`);
-    f.equal(`${env.prefix}-${spec.name} environment variable names`, Object.keys(config?.Environment?.Variables ?? {}), [ORIGIN_SECRET_ENV]);
+    // The origin secret for every handler; GET /usage's function also gets where its registry and summaries are.
+    const configuredVariables = (configured?.environment as { variables?: Record<string, unknown> } | undefined)?.variables;
+    f.equal(
+      `${env.prefix}-${spec.name} environment variable names`,
+      Object.keys(config?.Environment?.Variables ?? {}).sort(),
+      Object.keys(configuredVariables ?? { [ORIGIN_SECRET_ENV]: '' }).sort(),
+    );
+    for (const [name, value] of Object.entries(configuredVariables ?? {})) {
+      if (name !== ORIGIN_SECRET_ENV) f.equal(`${env.prefix}-${spec.name} ${name}`, config?.Environment?.Variables?.[name], value);
+    }
     f.that(
       `${env.prefix}-${spec.name} ${ORIGIN_SECRET_ENV} is the origin secret`,
       secretValue !== undefined && config?.Environment?.Variables?.[ORIGIN_SECRET_ENV] === secretValue,
@@ -164,7 +173,11 @@ export async function readBackBilling(env: EnvironmentConfig, stack: JsonObject,
       const method = await f.read(`${route.method} /${route.path}`, () =>
         aws.apiGateway.send(new GetMethodCommand({ restApiId, resourceId: resource?.id ?? '', httpMethod: route.method })),
       );
-      f.equal(`${route.method} /${route.path} key required, authorization`, [method?.apiKeyRequired, method?.authorizationType], [true, 'NONE']);
+      f.equal(
+        `${route.method} /${route.path} key required, authorization`,
+        [method?.apiKeyRequired, method?.authorizationType],
+        [route.apiKeyRequired, 'NONE'],
+      );
       const integration = await f.read(`${route.method} /${route.path} integration`, () =>
         aws.apiGateway.send(new GetIntegrationCommand({ restApiId, resourceId: resource?.id ?? '', httpMethod: route.method })),
       );
@@ -182,6 +195,15 @@ export async function readBackBilling(env: EnvironmentConfig, stack: JsonObject,
     [throttle?.throttlingRateLimit, throttle?.throttlingBurstLimit],
     [env.stageThrottle.rateLimit, env.stageThrottle.burstLimit],
   );
+  for (const route of API_ROUTES) {
+    if (route.throttle === undefined) continue;
+    const own = stage?.methodSettings?.[`${route.path}/${route.method}`];
+    f.equal(
+      `stage ${STAGE_NAME} throttle of ${route.method} /${route.path}`,
+      [own?.throttlingRateLimit, own?.throttlingBurstLimit],
+      [route.throttle.rateLimit, route.throttle.burstLimit],
+    );
+  }
 
   const groups = await f.read('Lambda log groups', () => aws.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `/aws/lambda/${env.prefix}-` })));
   f.equal(

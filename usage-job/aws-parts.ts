@@ -5,6 +5,7 @@
  * usage-job/aws/index.ts exports the two functions of AwsUsageJobModule.
  */
 import type { EnvironmentConfig } from '../config/types';
+import type { CustomerUsageSummary } from '../contracts/customer-usage';
 import type { Customers } from './customers';
 import type { NoticeLedger, NoticeSender } from './quota-notices';
 import type { LogLister, RollupStore, RunAttribution } from './rollup-store';
@@ -33,6 +34,8 @@ export interface AthenaJobParts {
   readonly noticeLedger: NoticeLedger;
   /** The billing sinks' ledgers, in the usage bucket (sinks/<environment>/<sink>/<month>.json). */
   readonly sinkLedgers: SinkLedgerStore;
+  /** Writes the customer usage summary GET /usage reads (usage bucket, customer-usage/<month>.json). */
+  readonly writeCustomerUsage: (summary: CustomerUsageSummary) => Promise<'written' | 'newer-present'>;
 }
 
 /** What a run that publishes sends to AWS: metrics to CloudWatch, quota notices to EventBridge. */

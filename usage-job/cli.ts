@@ -10,11 +10,12 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { platformConfig } from '../config/environments';
 import type { EnvironmentConfig } from '../config/types';
-import { loadAwsModule } from './aws-parts';
+import { loadAwsModule, type AthenaJobParts } from './aws-parts';
 import type { Customers } from './customers';
 import { DuckDbUsageEngine } from './local/duckdb-engine';
 import { isMonth } from '../sql/hours';
 import { runIncremental } from './incremental-run';
+import { customerUsageSummary, flatPriceList } from './customer-usage-summary';
 import { invoiceFormat, invoiceLines, writeInvoice } from './invoice-lines';
 import { localEnvironment } from './local/environment';
 import { LocalLogLister } from './local/log-lister';
@@ -184,6 +185,8 @@ interface RunParts {
   readonly publishing: () => Promise<Publishing>;
   /** Where the billing sinks keep their ledgers (docs/sinks.md). */
   readonly sinkLedgers: SinkLedgerStore;
+  /** Athena runs that publish also write the customer usage summary GET /usage reads. */
+  readonly writeCustomerUsage?: AthenaJobParts['writeCustomerUsage'];
 }
 
 /** The state folder of a DuckDB run: --state, or one folder per log root so runs over other logs never collide. */
@@ -313,6 +316,18 @@ export async function main(argv: readonly string[], out: (s: string) => void, er
       notices = result.notices;
       reconciliation = result.reconciliation;
       progress(`published ${result.metricDataPut} metric data to CloudWatch (per-key metric for ${result.keysPublished} of ${usage.keys.length} keys)`);
+      if (parts.writeCustomerUsage !== undefined) {
+        const summary = customerUsageSummary({
+          environment: options.env.name,
+          usage,
+          customers: parts.customers.customers,
+          thresholds,
+          prices: flatPriceList(options.env.prices, Object.keys(options.env.usagePlans)),
+          now: options.now,
+          lateWindowHours: options.lateWindowHours,
+        });
+        progress(`customer usage summary for GET /usage: ${await parts.writeCustomerUsage(summary)}`);
+      }
     }
     if (options.format === 'table') {
       out(usageTable(usage));

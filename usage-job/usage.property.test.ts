@@ -7,6 +7,8 @@
  *   per key, billable + rejected + errors = that key's deduplicated records with a 2xx-5xx status,
  *   (the rest of its records, e.g. status 000 when the viewer hung up, are in none of the three);
  *   sum over keys of all their records + unattributed = every deduplicated record.
+ * GET /usage lookups (and near misses of the route that are not lookups) are generated too: a
+ * lookup is in none of the three classes, whatever its status; a near miss counts as usual.
  */
 import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -78,6 +80,17 @@ const recordArb = fc.record({
   second: fc.integer({ min: 0, max: 3599 }),
   /** Re-delivered in a second file of the same hour (counts once). */
   duplicated: fc.boolean(),
+  /** Method and path: the lookup route GET /usage, near misses of it, or an API call. */
+  request: fc.oneof(
+    { weight: 4, arbitrary: fc.constant({ method: 'GET', path: '/v1/data' }) },
+    { weight: 2, arbitrary: fc.constant({ method: 'GET', path: '/usage' }) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        ...['POST /usage', 'GET /usage/', 'GET /Usage', 'HEAD /usage', 'GET /usage.json'].map((r) => ({ method: r.split(' ')[0], path: r.split(' ')[1] })),
+      ),
+    },
+  ),
 });
 type GeneratedRecord = typeof recordArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -118,12 +131,13 @@ test(`usage SQL on DuckDB matches the billing model for arbitrary logs and craft
         for (const r of generated) {
           const hour = HOURS[r.hour];
           const at = new Date(hour.getTime() + r.second * 1000).toISOString();
-          const record = logRecord({ at, status: r.status, query: r.query, logData: logDataOf(r), bytesOut: r.bytesOut });
+          const record = logRecord({ at, status: r.status, query: r.query, logData: logDataOf(r), bytesOut: r.bytesOut, ...r.request });
           files[r.hour].first.push(record);
           if (r.duplicated) files[r.hour].redelivered.push(record);
           if (r.logged.kind === 'key') {
             const sums = model.get(KEYS[r.logged.index].id)!;
-            const cls = classOf(r.status);
+            const lookup = r.request.method === 'GET' && r.request.path === '/usage';
+            const cls = lookup ? 'other' : classOf(r.status);
             sums[cls] += 1;
             if (cls === 'requests') sums.bytesOut += r.bytesOut;
           } else {

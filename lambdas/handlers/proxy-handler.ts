@@ -11,9 +11,17 @@ export interface Route {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** One path segment under the API's root, with its leading slash: '/example'. */
   readonly path: string;
+  /**
+   * false: API Gateway neither asks for an API key nor counts the request against a usage plan's
+   * quota or throttle (the handler authenticates the caller itself); the route needs `throttle`.
+   * Absent: the key is required, as on every metered route.
+   */
+  readonly apiKeyRequired?: false;
+  /** Method-level throttle of a route without a usage plan (stage method settings), for all callers together. */
+  readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
 }
 
-export type RouteLogic = (event: ProxyEvent) => ProxyResult;
+export type RouteLogic = (event: ProxyEvent) => ProxyResult | Promise<ProxyResult>;
 
 /** The API key id API Gateway attached after validating the key (null when absent). */
 export function apiKeyIdOf(event: ProxyEvent): string | null {
@@ -47,7 +55,7 @@ export function proxyHandler(route: Route, logic: RouteLogic): ProxyHandler {
             allow: route.method,
           });
         } else {
-          result = logic(event);
+          result = await logic(event);
         }
       }
     } catch (error) {

@@ -144,3 +144,30 @@ test('a damaged quota file is a clear error', () => {
 });
 
 afterAll(removeTempDirs);
+
+test('a keyless route (GET /usage) reaches its handler with any key or none, uses no quota, and has its own method throttle', async () => {
+  const quota = new QuotaCounter(tempDir('quota-'));
+  const g = new LocalApiGateway(
+    environment,
+    async (fp) => admitted.get(fp),
+    new Map([
+      ['GET /example', echo],
+      ['GET /usage', echo],
+    ]),
+    quota,
+    'the-secret',
+    new Map([['GET /usage', { rateLimit: 1, burstLimit: 5 }]]),
+  );
+  const statuses: number[] = [];
+  for (let i = 0; i < 6; i++) statuses.push((await g.handle(request(i % 2 === 0 ? keys[0].value : undefined, '/usage'))).statusCode);
+  expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+  expect(quota.usedBy('k-acme')).toBe(0);
+  // API Gateway attaches no key id on a method that requires none; the handler authenticates the key itself.
+  expect(seen.map((e) => e.requestContext?.identity?.apiKeyId ?? null)).toEqual([null, null, null, null, null]);
+  expect(seen[0].headers?.['x-api-key']).toBe(keys[0].value);
+  expect(seen[0].headers?.[ORIGIN_SECRET_HEADER]).toBe('the-secret');
+  // The metered route still needs a key and uses quota.
+  expect((await g.handle(request(undefined))).statusCode).toBe(403);
+  expect((await g.handle(request(keys[0].value))).statusCode).toBe(200);
+  expect(quota.usedBy('k-acme')).toBe(1);
+});

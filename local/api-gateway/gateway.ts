@@ -9,6 +9,8 @@
  *   4. quota: the plan's monthly quota, else 429 Limit Exceeded;
  *   5. the real handler, invoked with a REST proxy event that carries the key's id in
  *      requestContext.identity.apiKeyId, and the origin secret header CloudFront adds.
+ * A route that requires no key (GET /usage, `keyless`) skips 2 and 4 and the plan's throttle: no
+ * usage plan sees it; its own method throttle and the stage's apply, then the handler.
  */
 import { randomUUID } from 'node:crypto';
 import type { ProxyHandler, ProxyResult } from '../../lambdas/handlers/http';
@@ -23,6 +25,9 @@ import { TokenBucket } from './token-bucket';
 
 /** Routes of the REST API, as the billing stack declares them: "METHOD /path" -> handler. */
 export type Routes = ReadonlyMap<string, ProxyHandler>;
+
+/** Routes that require no API key ("METHOD /path" -> their method throttle). */
+export type KeylessRoutes = ReadonlyMap<string, { readonly rateLimit: number; readonly burstLimit: number }>;
 
 export interface GatewayOutcome extends GatewayResponse {
   /** API Gateway's request id (also sent as x-amzn-requestid). */
@@ -43,10 +48,15 @@ export class LocalApiGateway {
     private readonly routes: Routes,
     private readonly quota: QuotaCounter,
     private readonly originSecret: string,
+    keyless: KeylessRoutes = new Map(),
   ) {
     this.stage = environment.name;
     this.stageBucket = new TokenBucket(environment.stageThrottle.rateLimit, environment.stageThrottle.burstLimit);
+    this.keyless = new Map([...keyless].map(([route, t]) => [route, new TokenBucket(t.rateLimit, t.burstLimit)]));
   }
+
+  /** Method throttle per keyless route. */
+  private readonly keyless: ReadonlyMap<string, TokenBucket>;
 
   async handle(request: ForwardedRequest): Promise<GatewayOutcome> {
     const requestId = randomUUID();
@@ -57,8 +67,14 @@ export class LocalApiGateway {
       apiKeyId,
     });
 
-    const handler = this.routes.get(`${request.method} ${request.path}`);
+    const routeKey = `${request.method} ${request.path}`;
+    const handler = this.routes.get(routeKey);
     if (handler === undefined) return done(missingAuthenticationToken());
+    const keylessBucket = this.keyless.get(routeKey);
+    if (keylessBucket !== undefined) {
+      if (!keylessBucket.tryTake() || !this.stageBucket.tryTake()) return done(tooManyRequests());
+      return done(await this.invoke(handler, request, null, null, requestId));
+    }
 
     const presented = request.headers.get(API_KEY_HEADER)?.[0];
     const usable = presented === undefined ? undefined : await this.keys(apiKeyFingerprint(presented));
@@ -74,7 +90,17 @@ export class LocalApiGateway {
 
     if (!bucket.tryTake() || !this.stageBucket.tryTake()) return done(tooManyRequests(), keyId);
     if (!this.quota.tryUse(keyId, plan.monthlyQuota)) return done(limitExceeded(), keyId);
+    return done(await this.invoke(handler, request, keyId, presented, requestId), keyId);
+  }
 
+  /** The Lambda proxy integration: the event with the origin secret CloudFront adds, the handler's result or 502. */
+  private async invoke(
+    handler: ProxyHandler,
+    request: ForwardedRequest,
+    keyId: string | null,
+    presented: string | null,
+    requestId: string,
+  ): Promise<GatewayResponse> {
     const headers = new Map(request.headers);
     headers.set(ORIGIN_SECRET_HEADER, [this.originSecret]);
     const event = buildProxyEvent(
@@ -91,13 +117,13 @@ export class LocalApiGateway {
     try {
       result = await handler(event, { awsRequestId: randomUUID() });
     } catch {
-      return done(integrationFailure(), keyId);
+      return integrationFailure();
     }
-    if (!isProxyResult(result)) return done(integrationFailure(), keyId);
+    if (!isProxyResult(result)) return integrationFailure();
     const body = result.isBase64Encoded === true ? Buffer.from(result.body, 'base64') : Buffer.from(result.body ?? '', 'utf8');
     const headersOut: Record<string, string> = {};
     for (const [name, value] of Object.entries(result.headers ?? {})) headersOut[name.toLowerCase()] = String(value);
-    return done({ statusCode: result.statusCode, headers: headersOut, body }, keyId);
+    return { statusCode: result.statusCode, headers: headersOut, body };
   }
 }
 

@@ -20,8 +20,9 @@ export interface ForwardedRequest {
 export interface ProxyEventContext {
   readonly stage: string;
   readonly requestId: string;
-  readonly apiKeyId: string;
-  readonly apiKey: string;
+  /** null on a method that requires no key (API Gateway then validates and reports none). */
+  readonly apiKeyId: string | null;
+  readonly apiKey: string | null;
   readonly nowMs: number;
 }
 

@@ -21,6 +21,9 @@ export interface RecordSpec {
   readonly bytesOut?: number | string;
   readonly bytesIn?: number | string;
   readonly requestId?: string;
+  /** cs_method and cs_uri_stem; GET and /v1/data unless given. */
+  readonly method?: string;
+  readonly path?: string;
 }
 
 export function logRecord(spec: RecordSpec): LogRecord {
@@ -33,8 +36,8 @@ export function logRecord(spec: RecordSpec): LogRecord {
     x_edge_location: 'FRA56-P4',
     sc_bytes: String(spec.bytesOut ?? 512),
     c_ip: '198.51.100.7',
-    cs_method: 'GET',
-    cs_uri_stem: '/v1/data',
+    cs_method: spec.method ?? 'GET',
+    cs_uri_stem: spec.path ?? '/v1/data',
     sc_status: String(spec.status ?? 200),
     cs_User_Agent: 'curl/8.5.0',
     cs_uri_query: spec.query ?? '-',

@@ -15,6 +15,7 @@ import { billingStackName } from '../stack-names';
 import { LAMBDA_RUNTIME, handlerPackage } from './api/handlers';
 import { REGISTRY_VERSION_DAYS } from './api/key-registry';
 import { API_ROUTES, STAGE_NAME } from './api/rest-api';
+import { USAGE_LOOKUP_HANDLER, usageLookupStatements } from './api/usage-lookup';
 import { ROUTES } from '../../lambdas/routes';
 import {
   ALL_METHODS,
@@ -262,15 +263,17 @@ describe.each(environments)('billing stack %s', (_name, env, synth) => {
   });
 
   describe('API', () => {
-    it('requires an API key on every method, with Lambda proxy integrations for each route', () => {
+    it('requires an API key on every method but GET /usage, with Lambda proxy integrations for each route', () => {
       const methods = [...resourcesOf(synth, 'aws_api_gateway_method').values()];
       expect(methods.map((m) => m.http_method).sort()).toEqual(API_ROUTES.map((r) => r.method).sort());
       expect(API_ROUTES.map((r) => `${r.method} /${r.path} ${r.handler}`)).toEqual(ROUTES.map((r) => `${r.method} ${r.path} ${r.name}`));
-      for (const m of methods) expect(m.api_key_required).toBe(true);
+      const keyless = methods.filter((m) => m.api_key_required !== true);
+      expect(keyless.map((m) => [m.http_method, m.api_key_required])).toEqual([['GET', false]]);
+      expect(String(keyless[0].resource_id)).toContain('usage-resource');
       for (const i of resourcesOf(synth, 'aws_api_gateway_integration').values()) {
         expect(i).toMatchObject({ type: 'AWS_PROXY', integration_http_method: 'POST' });
       }
-      expect([...resourcesOf(synth, 'aws_api_gateway_resource').values()].map((r) => r.path_part).sort()).toEqual(['data', 'example']);
+      expect([...resourcesOf(synth, 'aws_api_gateway_resource').values()].map((r) => r.path_part).sort()).toEqual(['data', 'example', 'usage']);
     });
 
     it('replaces the deployment whenever the definition changes', () => {
@@ -287,8 +290,15 @@ describe.each(environments)('billing stack %s', (_name, env, synth) => {
 
     it('throttles the stage by default and each plan by its quota and limits', () => {
       expect(onlyResource(synth, 'aws_api_gateway_stage').stage_name).toBe(STAGE_NAME);
-      const settings = onlyResource(synth, 'aws_api_gateway_method_settings');
-      expect(settings.method_path).toBe('*/*');
+      const allSettings = [...resourcesOf(synth, 'aws_api_gateway_method_settings').values()];
+      expect(allSettings.map((x) => x.method_path).sort()).toEqual(['*/*', 'usage/GET']);
+      const settings = allSettings.find((x) => x.method_path === '*/*')!;
+      // GET /usage has no usage plan: its own method throttle caps it for all callers together.
+      const usageRoute = ROUTES.find((r) => r.name === 'usage')!;
+      expect(allSettings.find((x) => x.method_path === 'usage/GET')!.settings).toMatchObject({
+        throttling_rate_limit: usageRoute.throttle!.rateLimit,
+        throttling_burst_limit: usageRoute.throttle!.burstLimit,
+      });
       expect(settings.settings).toMatchObject({ throttling_rate_limit: env.stageThrottle.rateLimit, throttling_burst_limit: env.stageThrottle.burstLimit });
       const plans = [...resourcesOf(synth, 'aws_api_gateway_usage_plan').values()];
       expect(plans.map((p) => p.name).sort()).toEqual(
@@ -362,12 +372,33 @@ describe.each(environments)('billing stack %s', (_name, env, synth) => {
         expect(asObject(f.logging_config).log_group).toBe(ref(groupAddress, 'name'));
         const roleAddress = String(f.role).replace(/^\$\{(.*)\.arn\}$/, '$1');
         const rolePolicies = policies.filter((p) => p.role === ref(roleAddress, 'id'));
-        expect(rolePolicies).toHaveLength(1);
+        const lookup = f.function_name === `${env.prefix}-${USAGE_LOOKUP_HANDLER}`;
+        expect(rolePolicies).toHaveLength(lookup ? 2 : 1);
         expect(JSON.parse(String(rolePolicies[0].policy))).toEqual({
           Version: '2012-10-17',
           Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${ref(groupAddress, 'arn')}:*` }],
         });
+        if (lookup) expect(JSON.parse(String(rolePolicies[1].policy)).Statement).toEqual(usageLookupStatements(env));
       }
+    });
+
+    it('lets GET /usage read only the registry object and the customer usage summaries, and says where they are', () => {
+      const f = functions.find((x) => x.function_name === `${env.prefix}-${USAGE_LOOKUP_HANDLER}`)!;
+      expect(asObject(asObject(f.environment).variables)).toMatchObject({
+        USAGE_ENVIRONMENT: env.name,
+        USAGE_REGISTRY_BUCKET: names.keyRegistryBucket,
+        USAGE_REGISTRY_KEY: 'registry.json',
+        USAGE_SUMMARY_BUCKET: names.usageBucket,
+      });
+      expect(usageLookupStatements(env)).toEqual([
+        {
+          Sid: 'ReadRegistryAndCustomerUsage',
+          Effect: 'Allow',
+          Action: ['s3:GetObject'],
+          Resource: [`arn:aws:s3:::${names.keyRegistryBucket}/registry.json`, `arn:aws:s3:::${names.usageBucket}/customer-usage/*`],
+        },
+      ]);
+      for (const other of functions.filter((x) => x !== f)) expect(asObject(asObject(other.environment).variables).USAGE_ENVIRONMENT).toBeUndefined();
     });
   });
 

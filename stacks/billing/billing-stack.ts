@@ -18,6 +18,7 @@ import { HandlerFunctions } from './api/handlers';
 import { KeyRegistryBucket } from './api/key-registry';
 import { UsagePlans, USAGE_PLANS_ID } from './api/usage-plans';
 import { RestApi, STAGE_NAME } from './api/rest-api';
+import { USAGE_LOOKUP_HANDLER, usageLookupEnvironment, usageLookupStatements } from './api/usage-lookup';
 import { Distribution } from './edge/distribution';
 import { OriginSecret } from './edge/origin-secret';
 import { AccessLogs } from './logs/access-logs';
@@ -57,6 +58,7 @@ export class BillingStack extends TerraformStack {
       logRetentionDays: env.logRetentionDays,
       originSecret: originSecret.value,
       permissionsBoundary: roleBoundaryArn(env),
+      access: new Map([[USAGE_LOOKUP_HANDLER, { statements: usageLookupStatements(env), environment: usageLookupEnvironment(env) }]]),
     });
     const api = new RestApi(this, 'api', { prefix: env.prefix, region: env.region, functions: handlers.functions, throttle: env.stageThrottle });
     const usagePlans = new UsagePlans(this, USAGE_PLANS_ID, { env, restApiId: api.api.id, stageName: api.stage.stageName });

@@ -263,7 +263,15 @@ describe('bootstrap stacks', () => {
       const boundary = [...resourcesOf(synth, 'aws_iam_policy').values()].find((p) => p.name === roleBoundaryName(env));
       expect(boundary).toBeDefined();
       const doc = JSON.parse(String(boundary?.policy)) as { Statement: Statement[] };
-      expect(doc.Statement.map((s) => [s.Effect, s.Action])).toEqual([['Allow', ['logs:CreateLogStream', 'logs:PutLogEvents']]]);
+      expect(doc.Statement.map((s) => [s.Effect, s.Action])).toEqual([
+        ['Allow', ['logs:CreateLogStream', 'logs:PutLogEvents']],
+        ['Allow', ['s3:GetObject']],
+      ]);
+      // GET /usage's reads only: the registry object and the customer usage summaries.
+      expect((doc.Statement[1] as { Resource?: unknown }).Resource).toEqual([
+        `arn:aws:s3:::${env.prefix}-key-registry-${env.accountId}/registry.json`,
+        `arn:aws:s3:::${env.prefix}-usage-${env.accountId}/customer-usage/*`,
+      ]);
       expect(roleBoundaryArn(env)).toBe(`arn:aws:iam::${env.accountId}:policy/${env.prefix}-role-boundary`);
     });
 

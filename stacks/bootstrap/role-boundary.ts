@@ -8,11 +8,12 @@
  * itself (iam-guard.ts).
  *
  * The boundary allows only what the stacks' roles need: a Lambda function writes its own log
- * group. A role that needs more widens this list in the bootstrap, applied by an administrator;
+ * group; GET /usage's function reads the key registry object and the customer usage summaries. A role that needs more widens this list in the bootstrap, applied by an administrator;
  * never by the apply role.
  */
 import type { EnvironmentConfig } from '../../config/types';
 import type { PolicyStatement } from '../shared/iam';
+import { usageLookupObjectArns } from '../billing/api/usage-lookup';
 
 /** Name of the environment's boundary policy, e.g. ubb-dev-role-boundary. */
 export function roleBoundaryName(env: Pick<EnvironmentConfig, 'prefix'>): string {
@@ -46,7 +47,7 @@ export function boundedRolesArn(env: Pick<EnvironmentConfig, 'prefix' | 'account
 export const ROLE_SERVICES: readonly string[] = ['lambda.amazonaws.com'];
 
 /** The most any role the apply role creates may ever do. */
-export function roleBoundaryStatements(env: Pick<EnvironmentConfig, 'prefix' | 'accountId' | 'region'>): PolicyStatement[] {
+export function roleBoundaryStatements(env: Pick<EnvironmentConfig, 'name' | 'prefix' | 'accountId' | 'region'>): PolicyStatement[] {
   return [
     {
       Sid: 'OwnLambdaLogs',
@@ -54,5 +55,7 @@ export function roleBoundaryStatements(env: Pick<EnvironmentConfig, 'prefix' | '
       Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
       Resource: `arn:aws:logs:${env.region}:${env.accountId}:log-group:/aws/lambda/${env.prefix}-*`,
     },
+    // GET /usage (stacks/billing/api/usage-lookup.ts): the registry object and the customer usage summaries, read only.
+    { Sid: 'UsageLookupReads', Effect: 'Allow', Action: ['s3:GetObject'], Resource: usageLookupObjectArns(env) },
   ];
 }

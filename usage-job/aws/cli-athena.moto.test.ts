@@ -6,7 +6,7 @@
  * The run uses the real clock (the current month): CloudWatch refuses data older than two weeks.
  */
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { hourPrefix } from '../../sql/log-columns';
 import { useMotoServer } from '../../test-support/moto-server';
 import { API_KEY_DIMENSION, METRICS, metricsNamespace } from '../../contracts/metrics';
@@ -130,6 +130,19 @@ describe('usage CLI --engine athena on moto', () => {
     expect(values('quota')?.[0]).toBe(0.1);
     expect(values('billable')?.[0]).toBe(10);
     expect(values('heartbeat')?.[0]).toBe(1);
+
+    // The customer usage summary GET /usage reads: the report's figures per customer, no fingerprint.
+    const s3 = s3Client({ region: dev.region, endpoint: moto.endpoint, credentials: moto.clientConfig().credentials });
+    const text = await (await s3.send(new GetObjectCommand({ Bucket: names.usageBucket, Key: `customer-usage/${month}.json` }))).Body!.transformToString();
+    const summary = JSON.parse(text) as {
+      environment: string;
+      month: string;
+      customers: Record<string, { requests: number; bytesOut: number; remaining: number }>;
+    };
+    expect(summary).toMatchObject({ environment: 'dev', month });
+    expect(summary.customers['acme-dev']).toMatchObject({ requests: 10, bytesOut: 4096, remaining: 9_990 });
+    expect(Object.keys(summary.customers)).toEqual(['acme-dev', 'smoke-test']);
+    expect(text).not.toContain(ACME_FP);
   }, 120_000); // each run reads ~700 hourly rollups one by one late in a month
 
   it('a rerun reads no new hour and reports the same figures', async () => {

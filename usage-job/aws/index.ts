@@ -15,6 +15,8 @@
  * variables AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_{S3,ATHENA,CLOUDWATCH,API_GATEWAY,EVENTBRIDGE}
  * (https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html).
  */
+import type { CustomerUsageSummary } from '../../contracts/customer-usage';
+import { putCustomerUsageSummary, type SummaryWrite } from './customer-usage-store';
 import { resourceNames, type NamedEnvironment } from '../../contracts/resource-names';
 import type { UsageJobDeployment } from '../../contracts/usage-job-deployment';
 import type { AthenaJobParts, AwsPartsOptions, PublishingParts } from '../aws-parts';
@@ -36,6 +38,7 @@ import { S3SinkLedgerStore } from './s3-sink-ledger-store';
 import { s3StateSource } from '../state-source';
 
 export { AthenaEngine, AthenaQueryError } from './athena-engine';
+export { putCustomerUsageSummary } from './customer-usage-store';
 export { CloudWatchPublisher, PublishError } from './cloudwatch-publisher';
 export { DeploymentFileError } from './deployment-file';
 export { EventBridgeNoticeSender, S3NoticeLedger } from './eventbridge-notices';
@@ -85,6 +88,8 @@ export interface AwsUsageBackend {
   readonly noticeLedger: S3NoticeLedger;
   /** The billing sinks' ledgers in the usage bucket. */
   readonly sinkLedgers: S3SinkLedgerStore;
+  /** The customer usage summary GET /usage reads (customer-usage-store.ts). */
+  readonly writeCustomerUsage: (summary: CustomerUsageSummary) => Promise<SummaryWrite>;
 }
 
 function connection(options: AwsBackendOptions, service: Service, region: string): AwsConnection {
@@ -180,7 +185,8 @@ export async function createAwsUsageBackend(options: AwsBackendOptions): Promise
 
   const sinkLedgers = new S3SinkLedgerStore(s3, deployment.usageBucket, options.env.name, backoff);
 
-  return { customers, attribution, engine, lister, store, publisher, noticeSender, noticeLedger, sinkLedgers };
+  const writeCustomerUsage = (summary: CustomerUsageSummary) => putCustomerUsageSummary(s3, deployment.usageBucket, summary);
+  return { customers, attribution, engine, lister, store, publisher, noticeSender, noticeLedger, sinkLedgers, writeCustomerUsage };
 }
 
 /** The one factory of the CloudWatch publisher. */

@@ -20,7 +20,7 @@ import { HANDLERS, bundleHandler, writeFileAtomically } from '../../../lambdas/b
 import type { HandlerSpec } from '../../../lambdas/bundle';
 import { ORIGIN_SECRET_ENV } from '../../../contracts/origin-secret';
 import { boundedRolePath } from '../../bootstrap/role-boundary';
-import { assumeRolePolicy, policyDocument } from '../../shared/iam';
+import { assumeRolePolicy, policyDocument, type PolicyStatement } from '../../shared/iam';
 import { zipSync } from '../../shared/zip';
 
 export const LAMBDA_RUNTIME = 'nodejs24.x';
@@ -58,6 +58,8 @@ export interface HandlerFunctionsProps {
   readonly originSecret: string;
   /** ARN of the environment's permissions boundary (roleBoundaryArn). */
   readonly permissionsBoundary: string;
+  /** Beyond its own log group: what a handler may read and the variables that say where (by handler name). */
+  readonly access?: ReadonlyMap<string, { readonly statements: readonly PolicyStatement[]; readonly environment: Readonly<Record<string, string>> }>;
 }
 
 export class HandlerFunctions extends Construct {
@@ -74,9 +76,13 @@ export class HandlerFunctions extends Construct {
         name: `/aws/lambda/${functionName}`,
         retentionInDays: props.logRetentionDays,
       });
+      const access = props.access?.get(spec.name);
       const role = new IamRole(this, `${spec.name}-role`, {
         name: `${functionName}-lambda`,
-        description: `Execution role of ${functionName}: writes its own log group, nothing else`,
+        description:
+          access === undefined
+            ? `Execution role of ${functionName}: writes its own log group, nothing else`
+            : `Execution role of ${functionName}: writes its own log group, reads what its read-only policy names`,
         assumeRolePolicy: assumeRolePolicy('lambda.amazonaws.com'),
         permissionsBoundary: props.permissionsBoundary,
         // The apply role may manage only roles under this path (stacks/bootstrap/role-boundary.ts).
@@ -89,6 +95,9 @@ export class HandlerFunctions extends Construct {
         name: 'own-log-group-only',
         policy: policyDocument([{ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroup.arn}:*` }]),
       });
+      if (access !== undefined) {
+        new IamRolePolicy(this, `${spec.name}-read-policy`, { role: role.id, name: 'read-only', policy: policyDocument(access.statements) });
+      }
       functions.set(
         spec.name,
         new LambdaFunction(this, `${spec.name}-function`, {
@@ -102,7 +111,7 @@ export class HandlerFunctions extends Construct {
           role: role.arn,
           memorySize: 256,
           timeout: 10,
-          environment: { variables: { [ORIGIN_SECRET_ENV]: props.originSecret } },
+          environment: { variables: { [ORIGIN_SECRET_ENV]: props.originSecret, ...access?.environment } },
           loggingConfig: { logFormat: 'Text', logGroup: logGroup.name },
           dependsOn: [logGroup],
         }),

@@ -21,7 +21,13 @@ import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { ROUTES } from '../../../lambdas/routes';
 
 /** The routes of lambdas/routes.ts as API Gateway sees them: a path part under the root. */
-export const API_ROUTES = ROUTES.map((r) => ({ path: r.path.replace(/^\//, ''), method: r.method, handler: r.name }));
+export const API_ROUTES = ROUTES.map((r) => ({
+  path: r.path.replace(/^\//, ''),
+  method: r.method,
+  handler: r.name,
+  apiKeyRequired: r.apiKeyRequired !== false,
+  ...(r.throttle !== undefined ? { throttle: r.throttle } : {}),
+}));
 
 export const STAGE_NAME = 'v1';
 
@@ -66,7 +72,11 @@ export class RestApi extends Construct {
         resourceId: resource.id,
         httpMethod: route.method,
         authorization: 'NONE',
-        apiKeyRequired: true,
+        // Only GET /usage goes without: usage plans count and throttle requests of key-required
+        // methods only ("individual API methods ... require API key authorization based on usage
+        // plan configuration", https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html),
+        // so a lookup uses no quota; its handler authenticates the key (lambdas/handlers/usage.ts).
+        apiKeyRequired: route.apiKeyRequired,
       });
       const integration = new ApiGatewayIntegration(this, `${route.path}-${route.method.toLowerCase()}-integration`, {
         restApiId: this.api.id,
@@ -95,7 +105,7 @@ export class RestApi extends Construct {
         redeployment: Fn.sha1(Fn.jsonencode(definition)),
         // Synthesis-side: the route table and method settings, so an in-place change counts too.
         definition: createHash('sha256')
-          .update(JSON.stringify({ routes: API_ROUTES, apiKeyRequired: true, integration: 'AWS_PROXY' }))
+          .update(JSON.stringify({ routes: API_ROUTES, integration: 'AWS_PROXY' }))
           .digest('hex'),
       },
       lifecycle: { createBeforeDestroy: true },
@@ -118,6 +128,18 @@ export class RestApi extends Construct {
         metricsEnabled: false,
       },
     });
+    // A keyless route has no usage plan to throttle it per key: a method-level throttle caps it for
+    // all callers together (stage method settings, resourcePath/httpMethod;
+    // https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html).
+    for (const route of API_ROUTES) {
+      if (route.throttle === undefined) continue;
+      new ApiGatewayMethodSettings(this, `${route.path}-${route.method.toLowerCase()}-throttling`, {
+        restApiId: this.api.id,
+        stageName: this.stage.stageName,
+        methodPath: `${route.path}/${route.method}`,
+        settings: { throttlingRateLimit: route.throttle.rateLimit, throttlingBurstLimit: route.throttle.burstLimit, metricsEnabled: false },
+      });
+    }
     this.domainName = `${this.api.id}.execute-api.${props.region}.amazonaws.com`;
   }
 }

@@ -1,0 +1,71 @@
+/**
+ * The GET /usage Lambda handler as deployed: origin secret and method checks of every handler, the
+ * source named by the environment (here the local platform's files, USAGE_STATE_DIR), fail closed
+ * without one.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { customerUsageObjectKey } from '../../contracts/customer-usage';
+import { ORIGIN_SECRET_ENV } from '../../contracts/origin-secret';
+import { setLogSink } from './logger';
+import { handler } from './usage';
+import { TEST_ORIGIN_SECRET } from './testing/rest-proxy-event';
+import { customer, ENVIRONMENT, key, KEY_A, KEY_B, registry, summary, usage, usageEvent } from './testing/usage-fixtures';
+
+const VARS = [ORIGIN_SECRET_ENV, 'USAGE_ENVIRONMENT', 'USAGE_STATE_DIR'] as const;
+const saved = Object.fromEntries(VARS.map((v) => [v, process.env[v]]));
+let dir: string;
+const write = (path: string, text: string) => {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
+};
+let restore: () => void;
+
+beforeEach(() => {
+  restore = setLogSink(() => undefined);
+  dir = mkdtempSync(join(tmpdir(), 'usage-handler-'));
+  process.env[ORIGIN_SECRET_ENV] = TEST_ORIGIN_SECRET;
+  process.env.USAGE_ENVIRONMENT = ENVIRONMENT;
+  process.env.USAGE_STATE_DIR = dir;
+  // The handler answers the month of its clock; the files are named after it (no assertion on the time itself).
+  const month = new Date().toISOString().slice(0, 7);
+  write(join(dir, 'registry.json'), JSON.stringify(registry(customer('acme', [key(KEY_A)]), customer('globex', [key(KEY_B)]))));
+  write(join(dir, customerUsageObjectKey(month)), JSON.stringify(summary(month, '2026-11-20T10:00:00Z', usage('acme', 5, 10), usage('globex', 7, 20))));
+});
+afterEach(() => {
+  restore();
+  rmSync(dir, { recursive: true, force: true });
+  for (const v of VARS) {
+    if (saved[v] === undefined) delete process.env[v];
+    else process.env[v] = saved[v];
+  }
+});
+
+test('reads the files USAGE_STATE_DIR names and answers each key its own customer', async () => {
+  const a = await handler(usageEvent(KEY_A));
+  const b = await handler(usageEvent(KEY_B));
+  expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
+  expect(JSON.parse(a.body)).toMatchObject({ customerId: 'acme', requests: 5, bytesOut: 10 });
+  expect(JSON.parse(b.body)).toMatchObject({ customerId: 'globex', requests: 7, bytesOut: 20 });
+});
+
+test('without the origin secret CloudFront adds: 403, like every handler', async () => {
+  const event = usageEvent(KEY_A);
+  const headers = { ...(event.headers as Record<string, string>) };
+  delete headers['x-origin-secret'];
+  const result = await handler({ ...event, headers, multiValueHeaders: null });
+  expect(result.statusCode).toBe(403);
+});
+
+test('another method: 405 with Allow: GET', async () => {
+  const result = await handler({ ...usageEvent(KEY_A), httpMethod: 'POST' });
+  expect(result.statusCode).toBe(405);
+  expect(result.headers.allow).toBe('GET');
+});
+
+test('no source configured: 503 for a known key, 403 still for none', async () => {
+  delete process.env.USAGE_STATE_DIR;
+  expect((await handler(usageEvent(KEY_A))).statusCode).toBe(503);
+  expect((await handler(usageEvent(null))).statusCode).toBe(403);
+});
