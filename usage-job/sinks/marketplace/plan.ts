@@ -1,0 +1,216 @@
+/**
+ * What the Marketplace sink sends in a run, from the month's complete current figures and the
+ * ledger. Pure: no clock, no calls.
+ *
+ * An hour is sent once: the Marketplace refuses a second record of the same customer, dimension and
+ * time with another quantity (DuplicateRecord), and refuses records older than the acceptance
+ * window. So per customer and dimension the sink walks the month's hours and keeps one balance:
+ * units owed through the hour (the cumulative figure in whole units, floored) less units already
+ * sent. At each open hour without a record it sends the balance if positive; usage restated after
+ * its hour was sent, or of an hour whose window closed unsent, so lands in the next open hour, and
+ * the record says how many of its units are late and from which hours. Flooring the cumulative
+ * figure carries every remainder forward: nothing is billed twice, and less than one unit per
+ * customer, dimension and month is never billed.
+ */
+import { addHours, hourIdOf, hourStart, monthBounds, type HourId } from '../../../sql/hours';
+import type { CustomerHourFigures, SinkCustomer, SinkProblem } from '../sink';
+import type { ResolvedMarketplaceConfig } from './config';
+import { countsAsSent, entryKey, type DimensionKey, type LedgerRecord, type MarketplaceLedger, type RecordIdentity } from './ledger';
+
+const HOUR_MS = 3_600_000;
+export const DIMENSIONS: readonly DimensionKey[] = ['requests', 'bytesOut'];
+
+export interface PlannedRecord {
+  readonly customerId: string;
+  readonly dimension: DimensionKey;
+  readonly dimensionName: string;
+  readonly hour: HourId;
+  readonly record: LedgerRecord;
+}
+
+export interface Plan {
+  /** New records to write as intents, then send. */
+  readonly records: readonly PlannedRecord[];
+  /** Intents of earlier runs whose hour is still open: resent identically. */
+  readonly resends: readonly PlannedRecord[];
+  /** Intents whose hour closed without an answer: become `unconfirmed` (counted as sent). */
+  readonly expired: readonly PlannedRecord[];
+  readonly problems: readonly SinkProblem[];
+  /** (customer, hour) figures whose units were all reported before this run. */
+  readonly unchanged: number;
+}
+
+/** Hours whose records the Marketplace still accepts when sent at `now` and that are ready to send. */
+export function openHours(config: ResolvedMarketplaceConfig, month: string, now: Date): { first: HourId; last: HourId } | undefined {
+  const { first: monthFirst, next } = monthBounds(month);
+  const earliest = Math.ceil((now.getTime() - config.acceptanceWindowHours * HOUR_MS + config.safetyMarginMinutes * 60_000) / HOUR_MS) * HOUR_MS;
+  const latest = Math.floor((now.getTime() - config.readyAfterHours * HOUR_MS) / HOUR_MS) * HOUR_MS;
+  const first = Math.max(earliest, hourStart(monthFirst).getTime());
+  const last = Math.min(latest, hourStart(addHours(next, -1)).getTime());
+  return first <= last ? { first: hourIdOf(new Date(first)), last: hourIdOf(new Date(last)) } : undefined;
+}
+
+export function isOpen(open: { first: HourId; last: HourId } | undefined, hour: HourId): boolean {
+  return open !== undefined && hour >= open.first && hour <= open.last;
+}
+
+/** The identity a customer's records carry in this mode; a string when its ids are incomplete; undefined when it has none (not a Marketplace customer). */
+export function identityOf(customer: SinkCustomer, config: ResolvedMarketplaceConfig): RecordIdentity | string | undefined {
+  const b = customer.billing;
+  if (config.identity === 'license') {
+    const account = b.marketplaceCustomerAwsAccountId;
+    const license = b.marketplaceLicenseArn;
+    if (account === undefined && license === undefined) return b.marketplaceCustomerIdentifier !== undefined ? 'has only a CustomerIdentifier; this listing meters by CustomerAWSAccountId and LicenseArn (keys link-marketplace)' : undefined;
+    if (account === undefined || license === undefined) return 'needs both marketplaceCustomerAwsAccountId and marketplaceLicenseArn (keys link-marketplace)';
+    return { customerAwsAccountId: account, licenseArn: license };
+  }
+  const id = b.marketplaceCustomerIdentifier;
+  if (id === undefined) return b.marketplaceCustomerAwsAccountId !== undefined ? 'has no marketplaceCustomerIdentifier; this listing meters by CustomerIdentifier and ProductCode (keys link-marketplace)' : undefined;
+  return { customerIdentifier: id, productCode: config.productCode };
+}
+
+function rawFigure(f: CustomerHourFigures, dimension: DimensionKey): number {
+  return dimension === 'requests' ? f.requests : f.bytesOut;
+}
+
+function perUnit(config: ResolvedMarketplaceConfig, dimension: DimensionKey): number {
+  return dimension === 'requests' ? config.dimensions.requests.requestsPerUnit : config.dimensions.bytesOut.bytesPerUnit;
+}
+
+export function dimensionName(config: ResolvedMarketplaceConfig, dimension: DimensionKey): string {
+  return dimension === 'requests' ? config.dimensions.requests.name : config.dimensions.bytesOut.name;
+}
+
+/** Units owed through each hour (cumulative, floored), for the hours with figures, ascending. */
+export function unitsThrough(figures: readonly CustomerHourFigures[], dimension: DimensionKey, unit: number): Map<HourId, number> {
+  const out = new Map<HourId, number>();
+  let cumulative = 0;
+  for (const f of [...figures].sort((a, b) => (a.hour < b.hour ? -1 : a.hour > b.hour ? 1 : 0))) {
+    cumulative += rawFigure(f, dimension);
+    out.set(f.hour, Math.floor(cumulative / unit));
+  }
+  return out;
+}
+
+export interface PlanInput {
+  readonly config: ResolvedMarketplaceConfig;
+  readonly month: string;
+  readonly now: Date;
+  readonly hours: readonly CustomerHourFigures[];
+  readonly customers: readonly SinkCustomer[];
+  readonly ledger: MarketplaceLedger;
+}
+
+export function planRun(input: PlanInput): Plan {
+  const { config, ledger, now } = input;
+  const open = openHours(config, input.month, now);
+  const records: PlannedRecord[] = [];
+  const resends: PlannedRecord[] = [];
+  const expired: PlannedRecord[] = [];
+  const problems: SinkProblem[] = [];
+  let unchanged = 0;
+  const byCustomer = new Map<string, CustomerHourFigures[]>();
+  for (const f of input.hours) byCustomer.set(f.customerId, [...(byCustomer.get(f.customerId) ?? []), f]);
+  const customerIds = new Set([...byCustomer.keys(), ...Object.values(ledger.entries).map((e) => e.customerId)]);
+  const customers = new Map(input.customers.map((c) => [c.id, c]));
+
+  for (const customerId of [...customerIds].sort()) {
+    const figures = byCustomer.get(customerId) ?? [];
+    const customer = customers.get(customerId);
+    const identity = customer === undefined ? 'is not in the registry any more' : identityOf(customer, config);
+    const covered = new Map<HourId, number>();
+    for (const dimension of DIMENSIONS) {
+      const entry = ledger.entries[entryKey(customerId, dimension)];
+      const sent = entry?.records ?? {};
+      // Earlier intents first: resent as they were while open, else counted as sent without an answer.
+      for (const [hour, record] of Object.entries(sent)) {
+        if (record.state !== 'intent') continue;
+        const planned = { customerId, dimension, dimensionName: entry?.dimensionName ?? dimensionName(config, dimension), hour, record };
+        if (isOpen(open, hour) || (open !== undefined && hour > open.last)) resends.push(planned);
+        else expired.push(planned);
+      }
+      if (typeof identity !== 'object') continue;
+      const owed = unitsThrough(figures, dimension, perUnit(config, dimension));
+      const sentBefore = Object.values(sent)
+        .filter(countsAsSent)
+        .reduce((sum, r) => sum + r.quantity, 0);
+      for (const [hour, units] of owed) if (units <= sentBefore) covered.set(hour, (covered.get(hour) ?? 0) + 1);
+      const walkHours = new Set<HourId>([...owed.keys(), ...Object.keys(sent)]);
+      if (open !== undefined) for (let h = open.first; h <= open.last; h = addHours(h, 1)) walkHours.add(h);
+      let owedSoFar = 0;
+      let sentSoFar = 0;
+      let lateFrom: HourId[] = [];
+      for (const hour of [...walkHours].sort()) {
+        const before = owedSoFar - sentSoFar;
+        const ownUnits = (owed.get(hour) ?? owedSoFar) - owedSoFar;
+        owedSoFar = owed.get(hour) ?? owedSoFar;
+        const existing = sent[hour];
+        if (existing !== undefined) {
+          if (countsAsSent(existing)) sentSoFar += existing.quantity;
+        } else if (isOpen(open, hour) && owedSoFar - sentSoFar > 0) {
+          const quantity = owedSoFar - sentSoFar;
+          const own = Math.min(quantity, ownUnits);
+          records.push({
+            customerId,
+            dimension,
+            dimensionName: dimensionName(config, dimension),
+            hour,
+            record: {
+              quantity,
+              state: 'intent',
+              ownUnits: own,
+              lateUnits: quantity - own,
+              ...(quantity > own ? { lateFrom } : {}),
+              plannedAt: now.toISOString(),
+              identity,
+            },
+          });
+          sentSoFar += quantity;
+          lateFrom = [];
+          continue;
+        }
+        const after = owedSoFar - sentSoFar;
+        if (after <= 0) lateFrom = [];
+        else if (after > Math.max(before, 0)) lateFrom = [...lateFrom, hour];
+      }
+      if (owedSoFar < sentSoFar) {
+        problems.push({
+          customerId,
+          message: `${dimension}: ${sentSoFar - owedSoFar} units more were reported to AWS Marketplace than the figures now hold (usage restated downwards); BatchMeterUsage cannot take units back, so later usage this month is netted against them, and what remains needs a refund`,
+        });
+      }
+    }
+    if (typeof identity === 'string' && figures.length > 0) {
+      problems.push({ customerId, message: `customer ${customerId} ${identity}: its usage was not reported to AWS Marketplace` });
+    }
+    for (const f of figures) if ((covered.get(f.hour) ?? 0) === DIMENSIONS.length) unchanged++;
+  }
+  for (const e of expired) {
+    problems.push({
+      customerId: e.customerId,
+      hour: e.hour,
+      message: `${e.dimension} record of ${e.customerId} for ${e.hour} (${e.record.quantity} units) was sent but never answered, and its hour is past AWS Marketplace's acceptance window: counted as reported; check the Marketplace's metering report`,
+    });
+  }
+  return { records, resends, expired, problems, unchanged };
+}
+
+/** The oldest usage hour with units not yet accepted by the Marketplace, or null. */
+export function oldestUnreported(input: Omit<PlanInput, 'now'>): HourId | null {
+  let oldest: HourId | null = null;
+  for (const customer of input.customers) {
+    if (typeof identityOf(customer, input.config) !== 'object') continue;
+    const figures = input.hours.filter((f) => f.customerId === customer.id);
+    for (const dimension of DIMENSIONS) {
+      const records = Object.values(input.ledger.entries[entryKey(customer.id, dimension)]?.records ?? {});
+      const accepted = records.filter((r) => r.state === 'success' || r.state === 'unconfirmed').reduce((s, r) => s + r.quantity, 0);
+      for (const [hour, units] of unitsThrough(figures, dimension, perUnit(input.config, dimension))) {
+        if (units > accepted) {
+          if (oldest === null || hour < oldest) oldest = hour;
+          break;
+        }
+      }
+    }
+  }
+  return oldest;
+}
