@@ -46,7 +46,8 @@ describe('Marketplace sink', () => {
     ]);
     expect(report).toMatchObject({ sink: 'marketplace', outcome: 'ok', sent: 3, problems: [], oldestUnreportedHour: '2026-11-03T11' });
     const again = await t.run('2026-11-03T12:20:00Z', hours);
-    expect(again).toMatchObject({ sent: 0, unchanged: 1 });
+    // 09 and 10 were reported whole (10's half GB is not a unit yet); 11 waits.
+    expect(again).toMatchObject({ sent: 0, unchanged: 2 });
     expect(t.fake.calls).toHaveLength(1);
   });
 
@@ -105,16 +106,11 @@ describe('Marketplace sink', () => {
     expect(down.outcome).toBe('failed');
     expect(t.fake.accepted.size).toBe(0);
     t.fake.setDown(false);
-    // 30 hours later: the earlier intents' hours are closed (never answered, so counted and named), the rest folds forward.
+    // 30 hours later (connections were refused, so nothing was recorded): every closed hour folds into the oldest open one.
     const report = await t.run('2026-11-03T18:10:00Z', hours);
-    expect(report.problems.map((p) => p.message)).toEqual([
-      expect.stringMatching(/requests record of acme for 2026-11-02T12 \(10 units\) was sent but never answered.*counted as reported/),
-      expect.stringMatching(/2026-11-02T13 .*never answered/),
-      expect.stringMatching(/2026-11-02T14 .*never answered/),
-    ]);
-    // Owed through 03T13: 26 hours x 10 = 260, less the 30 of the unanswered intents.
+    expect(report.problems).toEqual([]);
     expect(acceptedAt(t.fake)).toEqual([
-      ['2026-11-03T13', 'requests', 230],
+      ['2026-11-03T13', 'requests', 260],
       ['2026-11-03T14', 'requests', 10],
       ['2026-11-03T15', 'requests', 10],
       ['2026-11-03T16', 'requests', 10],
@@ -176,13 +172,57 @@ describe('Marketplace sink', () => {
     t.fake.subscribeLicense(account(1), license(1));
     t.fake.throttleNext(2);
     const first = await t.run('2026-11-03T12:10:00Z', [figures('acme', '2026-11-03T09', 4)]);
-    expect(first.problems.map((p) => p.message)).toEqual([expect.stringMatching(/no answer .*ThrottlingException.*resent unchanged/)]);
+    expect(first.problems.map((p) => p.message)).toEqual([expect.stringMatching(/was not processed \(ThrottlingException.*planned again next run/)]);
+    expect((await t.read()).entries['acme requests']?.records).toEqual({});
     await t.run('2026-11-03T13:10:00Z', [figures('acme', '2026-11-03T09', 9)]);
-    // The intent went out unchanged (4 at 09); the restated 5 went to the next open hour.
-    expect(acceptedAt(t.fake)).toEqual([
+    // Nothing was recorded, so 09 was still free: all 9 went there.
+    expect(acceptedAt(t.fake)).toEqual([['2026-11-03T09', 'requests', 9]]);
+  });
+
+  it('keeps an intent whose call may have been processed (a timeout), resends it unchanged, and counts it once its hour closes', async () => {
+    const fake = new FakeMarketplace({ now: new Date('2026-11-03T12:10:00Z') });
+    fake.subscribeLicense(account(1), license(1));
+    let timeouts = 0;
+    const api = {
+      batchMeterUsage: async (request: Parameters<FakeMarketplace['batchMeterUsage']>[0]) => {
+        if (timeouts-- > 0) {
+          await fake.batchMeterUsage(request); // recorded, but the answer is lost
+          throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' });
+        }
+        return fake.batchMeterUsage(request);
+      },
+    };
+    const ledger = new MemoryLedgerStore();
+    const sink = createMarketplaceSink({ config: CONFIG, ledger, api, maxAttempts: 2, sleep: async () => {} });
+    timeouts = 2;
+    const first = await sink.export(runInput('2026-11-03T12:10:00Z', [figures('acme', '2026-11-03T09', 4)], [licensed('acme', 1)]));
+    expect(first.problems.map((p) => p.message)).toEqual([expect.stringMatching(/no answer .*TimeoutError.*resent unchanged/)]);
+    fake.now = new Date('2026-11-03T13:10:00Z');
+    const second = await sink.export(runInput('2026-11-03T13:10:00Z', [figures('acme', '2026-11-03T09', 9)], [licensed('acme', 1)]));
+    expect(second.problems).toEqual([]);
+    expect(acceptedAt(fake)).toEqual([
       ['2026-11-03T09', 'requests', 4],
       ['2026-11-03T10', 'requests', 5],
     ]);
+    expect(fake.calls.map((c) => c.outcome)).toEqual(['ok', 'ok', 'ok']);
+  });
+
+  it("names units that arrive after the month's last hour closed, which the Marketplace can no longer take", async () => {
+    const t = setup('2026-11-30T23:10:00Z');
+    t.fake.subscribeLicense(account(1), license(1));
+    let hours = [figures('acme', '2026-11-30T21', 10)];
+    await t.run('2026-11-30T23:10:00Z', hours);
+    hours = restate(hours, figures('acme', '2026-11-30T21', 12));
+    // 03:10 on the 1st: 22:00 of the 30th is the oldest hour still open, and takes the 2 late units.
+    await t.run('2026-12-01T03:10:00Z', hours);
+    hours = restate(hours, figures('acme', '2026-11-30T21', 15));
+    const late = await t.run('2026-12-01T09:10:00Z', hours);
+    expect(acceptedAt(t.fake)).toEqual([
+      ['2026-11-30T21', 'requests', 10],
+      ['2026-11-30T22', 'requests', 2],
+    ]);
+    expect(late).toMatchObject({ outcome: 'partial', oldestUnreportedHour: '2026-11-30T21' });
+    expect(late.problems.map((p) => p.message)).toEqual([expect.stringMatching(/^requests: 3 units of 2026-11 arrived after the month's last hour closed/)]);
   });
 
   it('sends nothing and writes no ledger in a dry run', async () => {

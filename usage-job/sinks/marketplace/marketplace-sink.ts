@@ -41,17 +41,18 @@ function withRecord(ledger: MarketplaceLedger, planned: PlannedRecord, record: L
   return { ...ledger, entries: { ...ledger.entries, [key]: { ...entry, records } } };
 }
 
-function answered(planned: PlannedRecord, outcome: SendOutcome, at: string): LedgerRecord | undefined | 'keep' {
+/** The ledger's record after the answer: replaced, kept as the intent, or dropped (undefined: its units are planned again). */
+function answered(planned: PlannedRecord, outcome: SendOutcome, at: string, isResend: boolean): LedgerRecord | undefined | 'keep' {
   switch (outcome.state) {
     case 'success':
     case 'customer-not-subscribed':
     case 'duplicate-record':
       return { ...planned.record, state: outcome.state, answeredAt: at, ...(outcome.meteringRecordId !== undefined ? { meteringRecordId: outcome.meteringRecordId } : {}) };
     case 'unanswered':
-      return 'keep';
+      return isResend || outcome.maybeProcessed ? 'keep' : undefined;
     case 'refused':
-      // Nothing of a refused call was processed: a record planned in this run is dropped and its units planned again; a resent one may have been accepted before, so it stays.
-      return undefined;
+      // Nothing of a refused call was processed: a record planned in this run is dropped and its units planned again; a resent one may have been accepted in an earlier run, so it stays.
+      return isResend ? 'keep' : undefined;
   }
 }
 
@@ -65,7 +66,13 @@ function problemFor(planned: PlannedRecord, outcome: SendOutcome): SinkProblem |
     case 'duplicate-record':
       return { customerId: planned.customerId, hour: planned.hour, message: `AWS Marketplace answered DuplicateRecord for the ${what}: it already holds another quantity for that customer, dimension and hour that this ledger does not know (another sender, or a lost ledger); check before re-running` };
     case 'unanswered':
-      return { customerId: planned.customerId, hour: planned.hour, message: `no answer for the ${what} (${outcome.error}); it is resent unchanged next run` };
+      return {
+        customerId: planned.customerId,
+        hour: planned.hour,
+        message: outcome.maybeProcessed
+          ? `no answer for the ${what} (${outcome.error}); it is resent unchanged next run`
+          : `the ${what} was not processed (${outcome.error}); its units are planned again next run`,
+      };
     case 'refused':
       return { customerId: planned.customerId, hour: planned.hour, message: `AWS Marketplace refused the ${what}: ${outcome.error}` };
   }
@@ -125,9 +132,8 @@ export function createMarketplaceSink(options: MarketplaceSinkOptions): UsageSin
       toSend.forEach((planned, i) => {
         const outcome = outcomes[i] as SendOutcome;
         if (outcome.state !== 'refused' && outcome.state !== 'unanswered') sent++;
-        const next = answered(planned, outcome, at);
-        const isResend = i < plan.resends.length;
-        if (next !== 'keep' && !(next === undefined && isResend)) ledger = withRecord(ledger, planned, next);
+        const next = answered(planned, outcome, at, i < plan.resends.length);
+        if (next !== 'keep') ledger = withRecord(ledger, planned, next);
         const problem = problemFor(planned, outcome);
         if (problem !== undefined) problems.push(problem);
       });

@@ -113,6 +113,9 @@ export function planRun(input: PlanInput): Plan {
   for (const f of input.hours) byCustomer.set(f.customerId, [...(byCustomer.get(f.customerId) ?? []), f]);
   const customerIds = new Set([...byCustomer.keys(), ...Object.values(ledger.entries).map((e) => e.customerId)]);
   const customers = new Map(input.customers.map((c) => [c.id, c]));
+  // Every hour of the month has been ready and none is open any more: nothing more of it can be sent.
+  const monthLast = addHours(monthBounds(input.month).next, -1);
+  const monthClosed = open === undefined && now.getTime() >= hourStart(monthLast).getTime() + config.readyAfterHours * HOUR_MS;
 
   for (const customerId of [...customerIds].sort()) {
     const figures = byCustomer.get(customerId) ?? [];
@@ -172,6 +175,12 @@ export function planRun(input: PlanInput): Plan {
         const after = owedSoFar - sentSoFar;
         if (after <= 0) lateFrom = [];
         else if (after > Math.max(before, 0)) lateFrom = [...lateFrom, hour];
+      }
+      if (owedSoFar > sentSoFar && monthClosed) {
+        problems.push({
+          customerId,
+          message: `${dimension}: ${owedSoFar - sentSoFar} units of ${input.month} arrived after the month's last hour closed for AWS Marketplace (records are refused once past the acceptance window); they were not reported: bill them by hand`,
+        });
       }
       if (owedSoFar < sentSoFar) {
         problems.push({

@@ -19,8 +19,13 @@ import type { PlannedRecord } from './plan';
 
 export type SendOutcome =
   | { readonly state: 'success' | 'customer-not-subscribed' | 'duplicate-record'; readonly meteringRecordId?: string }
-  /** No answer after every retry (throttled, unprocessed, unreachable): the intent stays and is resent. */
-  | { readonly state: 'unanswered'; readonly error: string }
+  /**
+   * No answer after every retry (throttled, unprocessed, unreachable). `maybeProcessed`: some attempt
+   * failed in a way that leaves open whether the Marketplace recorded it (a timeout, a reset, a 5xx),
+   * so the intent stays and is resent identically; otherwise every attempt was refused unprocessed
+   * (ThrottlingException, UnprocessedRecords, connection refused) and nothing was recorded.
+   */
+  | { readonly state: 'unanswered'; readonly error: string; readonly maybeProcessed: boolean }
   /** The call was refused for a reason retrying does not fix; nothing of it was processed. */
   | { readonly state: 'refused'; readonly error: string };
 
@@ -66,6 +71,13 @@ export function recordKey(r: UsageRecord): string {
   return [r.Timestamp?.getTime(), r.Dimension, r.CustomerAWSAccountId ?? '', r.LicenseArn ?? '', r.CustomerIdentifier ?? ''].join('\u0000');
 }
 
+/** Errors after which the Marketplace certainly processed nothing of the call. */
+const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+function certainlyUnprocessed(error: unknown): boolean {
+  const e = error as { name?: string; code?: string };
+  return e.name === 'ThrottlingException' || (e.code !== undefined && CONNECT_FAILURES.has(e.code));
+}
+
 function errorText(error: unknown): string {
   const e = error as Error;
   return `${e.name ?? 'Error'}: ${(e.message ?? String(error)).split('\n')[0]}`;
@@ -100,12 +112,13 @@ export class MarketplaceSender {
       await this.sendCall(records.slice(i, i + MAX_RECORDS_PER_CALL), outcomes, true);
       if (afterCall !== undefined) await afterCall();
     }
-    return records.map((r) => outcomes.get(r) ?? { state: 'unanswered', error: 'no result for this record' });
+    return records.map((r) => outcomes.get(r) ?? { state: 'unanswered', error: 'no result for this record', maybeProcessed: true });
   }
 
   private async sendCall(records: readonly PlannedRecord[], outcomes: Map<PlannedRecord, SendOutcome>, maySplit: boolean): Promise<void> {
     let pending = [...records];
     let lastError = 'UnprocessedRecords after every retry';
+    let maybeProcessed = false;
     const attempts = this.options.maxAttempts ?? 6;
     for (let attempt = 1; attempt <= attempts && pending.length > 0; attempt++) {
       if (attempt > 1) {
@@ -119,6 +132,7 @@ export class MarketplaceSender {
       } catch (error) {
         if (retryable(error)) {
           lastError = errorText(error);
+          if (!certainlyUnprocessed(error)) maybeProcessed = true;
           continue;
         }
         const customers = new Set(pending.map((r) => r.customerId));
@@ -145,9 +159,9 @@ export class MarketplaceSender {
       }
       const unprocessed = new Set((result.UnprocessedRecords ?? []).map(recordKey));
       pending = pending.filter((r) => !outcomes.has(r) && unprocessed.has(recordKey(usageRecord(r))));
-      for (const r of records) if (!outcomes.has(r) && !pending.includes(r) && !unprocessed.has(recordKey(usageRecord(r)))) outcomes.set(r, { state: 'unanswered', error: 'the answer named no result for this record' });
+      for (const r of records) if (!outcomes.has(r) && !pending.includes(r) && !unprocessed.has(recordKey(usageRecord(r)))) outcomes.set(r, { state: 'unanswered', error: 'the answer named no result for this record', maybeProcessed: true });
       lastError = 'UnprocessedRecords after every retry';
     }
-    for (const r of pending) if (!outcomes.has(r)) outcomes.set(r, { state: 'unanswered', error: lastError });
+    for (const r of pending) if (!outcomes.has(r)) outcomes.set(r, { state: 'unanswered', error: lastError, maybeProcessed });
   }
 }
