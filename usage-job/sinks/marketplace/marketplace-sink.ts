@@ -91,9 +91,10 @@ export function createMarketplaceSink(options: MarketplaceSinkOptions): UsageSin
       let revision = stored?.revision;
       const plan = planRun({ config, month: input.month, now: input.now, hours: input.hours, customers: input.customers, ledger });
       const problems: SinkProblem[] = [...plan.problems];
-      const report = (sent: number, oldest: HourId | null): SinkReport => ({
+      // failed: records were due and not one got through; partial: some customer or hour is named in problems.
+      const report = (sent: number, oldest: HourId | null, attempted = 0): SinkReport => ({
         sink: MARKETPLACE_SINK_NAME,
-        outcome: problems.length === 0 ? 'ok' : sent > 0 || plan.unchanged > 0 ? 'partial' : 'failed',
+        outcome: problems.length === 0 ? 'ok' : attempted > 0 && sent === 0 ? 'failed' : 'partial',
         sent,
         unchanged: plan.unchanged,
         problems,
@@ -139,7 +140,7 @@ export function createMarketplaceSink(options: MarketplaceSinkOptions): UsageSin
       });
       if (toSend.length > 0) await save();
       input.progress?.(`marketplace: ${sent} records answered in ${sender.stats.calls} calls (${sender.stats.retries} retries); ledger ${location}`);
-      return report(sent, oldestUnreported({ config, month: input.month, hours: input.hours, customers: input.customers, ledger }));
+      return report(sent, oldestUnreported({ config, month: input.month, hours: input.hours, customers: input.customers, ledger }), toSend.length);
     },
   };
 }
