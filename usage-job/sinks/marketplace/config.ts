@@ -79,8 +79,9 @@ export function resolveMarketplaceConfig(config: MarketplaceSinkConfig, where = 
   positiveInteger(window, 'acceptanceWindowHours');
   positiveInteger(ready, 'readyAfterHours');
   if (typeof margin !== 'number' || !Number.isSafeInteger(margin) || margin < 0) fail(`safetyMarginMinutes must be a whole number of at least 0, got ${String(margin)}`);
-  if (ready * 60 + 60 > window * 60 - margin) {
-    fail(`readyAfterHours (${ready}) plus one hour must end before acceptanceWindowHours (${window}) less safetyMarginMinutes (${margin}), or no hour is ever open`);
+  // At least one hour start between "ready" and "closes within the next hourly run" (plan.ts, RESEND_RESERVE_HOURS).
+  if (ready * 60 + 120 > window * 60 - margin) {
+    fail(`readyAfterHours (${ready}) plus two hours must end before acceptanceWindowHours (${window}) less safetyMarginMinutes (${margin}), or no hour is ever open`);
   }
   return { ...config, acceptanceWindowHours: window, readyAfterHours: ready, safetyMarginMinutes: margin };
 }

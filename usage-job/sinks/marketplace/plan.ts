@@ -18,6 +18,8 @@ import type { ResolvedMarketplaceConfig } from './config';
 import { countsAsSent, entryKey, type DimensionKey, type LedgerRecord, type MarketplaceLedger, type RecordIdentity } from './ledger';
 
 const HOUR_MS = 3_600_000;
+/** New records go to hours still open an hour later, when the next hourly run would resend them after a crash. */
+export const RESEND_RESERVE_HOURS = 1;
 export const DIMENSIONS: readonly DimensionKey[] = ['requests', 'bytesOut'];
 
 export interface PlannedRecord {
@@ -40,10 +42,14 @@ export interface Plan {
   readonly unchanged: number;
 }
 
-/** Hours whose records the Marketplace still accepts when sent at `now` and that are ready to send. */
-export function openHours(config: ResolvedMarketplaceConfig, month: string, now: Date): { first: HourId; last: HourId } | undefined {
+/**
+ * Hours whose records the Marketplace still accepts when sent at `now` and that are ready to send.
+ * `reserveHours`: only hours that stay open that much longer (new records go only where the next
+ * hourly run can still resend them identically after a crash).
+ */
+export function openHours(config: ResolvedMarketplaceConfig, month: string, now: Date, reserveHours = 0): { first: HourId; last: HourId } | undefined {
   const { first: monthFirst, next } = monthBounds(month);
-  const earliest = Math.ceil((now.getTime() - config.acceptanceWindowHours * HOUR_MS + config.safetyMarginMinutes * 60_000) / HOUR_MS) * HOUR_MS;
+  const earliest = Math.ceil((now.getTime() - (config.acceptanceWindowHours - reserveHours) * HOUR_MS + config.safetyMarginMinutes * 60_000) / HOUR_MS) * HOUR_MS;
   const latest = Math.floor((now.getTime() - config.readyAfterHours * HOUR_MS) / HOUR_MS) * HOUR_MS;
   const first = Math.max(earliest, hourStart(monthFirst).getTime());
   const last = Math.min(latest, hourStart(addHours(next, -1)).getTime());
@@ -104,6 +110,7 @@ export interface PlanInput {
 export function planRun(input: PlanInput): Plan {
   const { config, ledger, now } = input;
   const open = openHours(config, input.month, now);
+  const usable = openHours(config, input.month, now, RESEND_RESERVE_HOURS);
   const records: PlannedRecord[] = [];
   const resends: PlannedRecord[] = [];
   const expired: PlannedRecord[] = [];
@@ -139,7 +146,7 @@ export function planRun(input: PlanInput): Plan {
         .reduce((sum, r) => sum + r.quantity, 0);
       for (const [hour, units] of owed) if (units <= sentBefore) covered.set(hour, (covered.get(hour) ?? 0) + 1);
       const walkHours = new Set<HourId>([...owed.keys(), ...Object.keys(sent)]);
-      if (open !== undefined) for (let h = open.first; h <= open.last; h = addHours(h, 1)) walkHours.add(h);
+      if (usable !== undefined) for (let h = usable.first; h <= usable.last; h = addHours(h, 1)) walkHours.add(h);
       let owedSoFar = 0;
       let sentSoFar = 0;
       let lateFrom: HourId[] = [];
@@ -150,7 +157,7 @@ export function planRun(input: PlanInput): Plan {
         const existing = sent[hour];
         if (existing !== undefined) {
           if (countsAsSent(existing)) sentSoFar += existing.quantity;
-        } else if (isOpen(open, hour) && owedSoFar - sentSoFar > 0) {
+        } else if (isOpen(usable, hour) && owedSoFar - sentSoFar > 0) {
           const quantity = owedSoFar - sentSoFar;
           const own = Math.min(quantity, ownUnits);
           records.push({
