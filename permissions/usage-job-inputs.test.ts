@@ -23,6 +23,9 @@ describe.each(platformConfig.environments.map((env) => [env.name, env] as const)
     ['s3:GetObject', registry, 'Allowed'],
     ['s3:PutObject', registry, 'ImplicitlyDenied'],
     ['s3:PutObject', rollup, 'Allowed'],
+    // The Marketplace sink meters; linking buyers (ResolveCustomer) is the keys operator's.
+    ['aws-marketplace:BatchMeterUsage', '*', 'Allowed'],
+    ['aws-marketplace:ResolveCustomer', '*', 'ImplicitlyDenied'],
   ] as const)('%s %s: %s', async (action, resource, decision) => {
     await expect(evaluate(identity, { action, resource, resourceAccount: env.accountId })).resolves.toBe(decision);
   });
