@@ -226,6 +226,16 @@ describe('Marketplace sink', () => {
     expect(late.problems.map((p) => p.message)).toEqual([expect.stringMatching(/^requests: 3 units of 2026-11 arrived after the month's last hour closed/)]);
   });
 
+  it('caps a record at the largest Quantity the API takes and carries the rest to the next open hour', async () => {
+    const t = setup('2026-11-03T12:10:00Z');
+    t.fake.subscribeLicense(account(1), license(1));
+    await t.run('2026-11-03T12:10:00Z', [figures('acme', '2026-11-03T08', 3_000_000_000)]);
+    expect(acceptedAt(t.fake)).toEqual([
+      ['2026-11-03T08', 'requests', 2_147_483_647],
+      ['2026-11-03T09', 'requests', 852_516_353],
+    ]);
+  });
+
   it('sends nothing and writes no ledger in a dry run', async () => {
     const t = setup('2026-11-03T12:10:00Z');
     const report = await t.run('2026-11-03T12:10:00Z', [figures('acme', '2026-11-03T09', 4)], undefined, true);

@@ -21,6 +21,8 @@ const HOUR_MS = 3_600_000;
 /** New records go to hours still open an hour later, when the next hourly run would resend them after a crash. */
 export const RESEND_RESERVE_HOURS = 1;
 export const DIMENSIONS: readonly DimensionKey[] = ['requests', 'bytesOut'];
+/** UsageRecord Quantity: an integer from 0 to 2147483647 (botocore 1.35.99 service model, shape UsageQuantity); more carries to the next open hour. */
+export const MAX_QUANTITY = 2_147_483_647;
 
 export interface PlannedRecord {
   readonly customerId: string;
@@ -158,7 +160,7 @@ export function planRun(input: PlanInput): Plan {
         if (existing !== undefined) {
           if (countsAsSent(existing)) sentSoFar += existing.quantity;
         } else if (isOpen(usable, hour) && owedSoFar - sentSoFar > 0) {
-          const quantity = owedSoFar - sentSoFar;
+          const quantity = Math.min(owedSoFar - sentSoFar, MAX_QUANTITY);
           const own = Math.min(quantity, ownUnits);
           records.push({
             customerId,
@@ -176,7 +178,7 @@ export function planRun(input: PlanInput): Plan {
             },
           });
           sentSoFar += quantity;
-          lateFrom = [];
+          if (owedSoFar <= sentSoFar) lateFrom = [];
           continue;
         }
         const after = owedSoFar - sentSoFar;

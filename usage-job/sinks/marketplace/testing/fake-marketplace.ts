@@ -11,6 +11,7 @@
  * - a record with the same customer, dimension and time as an accepted one but another quantity is
  *   DuplicateRecord; the identical record again is Success ("Identical requests are idempotent");
  * - a customer not subscribed is CustomerNotSubscribed;
+ * - Quantity is an integer from 0 to 2147483647;
  * - CustomerIdentifier and CustomerAWSAccountId are mutually exclusive; LicenseArn records carry no
  *   request ProductCode, CustomerIdentifier records need one;
  * - throttling (ThrottlingException) and UnprocessedRecords on demand.
@@ -104,7 +105,9 @@ export class FakeMarketplace implements MeteringApi {
       if (r.LicenseArn !== undefined && request.ProductCode !== undefined) fail('ValidationException', 'ProductCode must not be sent with LicenseArn records');
       if (r.CustomerIdentifier !== undefined && request.ProductCode === undefined) fail('ValidationException', 'CustomerIdentifier records need the request ProductCode');
       if (r.CustomerIdentifier === undefined && (r.CustomerAWSAccountId === undefined || r.LicenseArn === undefined)) fail('ValidationException', 'a record needs CustomerAWSAccountId and LicenseArn, or CustomerIdentifier');
-      if (!Number.isInteger(r.Quantity ?? 0) || (r.Quantity ?? 0) < 0) fail('ValidationException', `Quantity must be a whole number >= 0, got ${String(r.Quantity)}`);
+      // Quantity: integer 0..2147483647 (botocore service model, shape UsageQuantity).
+      const q = r.Quantity ?? 0;
+      if (!Number.isInteger(q) || q < 0 || q > 2_147_483_647) fail('ValidationException', `Quantity must be a whole number from 0 to 2147483647, got ${String(r.Quantity)}`);
       const t = r.Timestamp?.getTime() ?? NaN;
       if (!(this.now.getTime() - t < this.windowHours * HOUR_MS)) fail('TimestampOutOfBoundsException', `timestamp ${r.Timestamp?.toISOString()} is out of the allowed range`);
     }
