@@ -325,9 +325,16 @@ export async function main(argv: readonly string[], out: Out, err: Out, vars: No
       case 'link-marketplace': {
         need(1, 'a customer id');
         const token = args.options.get('registration-token');
-        if (token === undefined) throw new KeysInputError('link-marketplace needs --registration-token TOKEN (the x-amzn-marketplace-token the buyer was redirected with)');
+        if (token === undefined)
+          throw new KeysInputError('link-marketplace needs --registration-token TOKEN (the x-amzn-marketplace-token the buyer was redirected with)');
         const region = vars.KEYS_MARKETPLACE_REGION !== undefined && vars.KEYS_MARKETPLACE_REGION !== '' ? vars.KEYS_MARKETPLACE_REGION : env.region;
-        const v = await linkMarketplace(ctx, rest[0] as string, token, sdkMarketplaceResolver(region, vars.KEYS_MARKETPLACE_ENDPOINT), args.options.get('product-code'));
+        const v = await linkMarketplace(
+          ctx,
+          rest[0] as string,
+          token,
+          sdkMarketplaceResolver(region, vars.KEYS_MARKETPLACE_ENDPOINT),
+          args.options.get('product-code'),
+        );
         print(out, format, v, [v], [...COLUMNS, 'billing']);
         return 0;
       }

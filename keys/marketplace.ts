@@ -80,7 +80,9 @@ async function updateCustomer(ctx: Ctx, id: string, change: (c: CustomerRecord, 
 }
 
 function describe(b: BillingIds): string {
-  return b.marketplaceCustomerAwsAccountId !== undefined ? `account ${b.marketplaceCustomerAwsAccountId}, license ${String(b.marketplaceLicenseArn)}` : `CustomerIdentifier ${String(b.marketplaceCustomerIdentifier)}`;
+  return b.marketplaceCustomerAwsAccountId !== undefined
+    ? `account ${b.marketplaceCustomerAwsAccountId}, license ${String(b.marketplaceLicenseArn)}`
+    : `CustomerIdentifier ${String(b.marketplaceCustomerIdentifier)}`;
 }
 
 /** The Marketplace ids of a ResolveCustomer answer, checked; throws one line when they cannot bill. */
@@ -90,7 +92,8 @@ export function marketplaceIds(resolved: ResolvedCustomer, expectedProductCode?:
     throw new KeysInputError(`the registration token is for product ${productCode}, not ${expectedProductCode}; check --product-code`);
   }
   if (account !== undefined && !ACCOUNT.test(account)) throw new Error(`ResolveCustomer returned CustomerAWSAccountId "${account}", not a 12-digit account id`);
-  if (licenseArn !== undefined && !LICENSE_ARN.test(licenseArn)) throw new Error(`ResolveCustomer returned LicenseArn "${licenseArn}", not a License Manager ARN`);
+  if (licenseArn !== undefined && !LICENSE_ARN.test(licenseArn))
+    throw new Error(`ResolveCustomer returned LicenseArn "${licenseArn}", not a License Manager ARN`);
   const licensed = account !== undefined && licenseArn !== undefined;
   if (!licensed && customerIdentifier === undefined) {
     throw new Error('ResolveCustomer returned neither CustomerAWSAccountId with LicenseArn nor a CustomerIdentifier; nothing to bill by');
@@ -129,7 +132,10 @@ export async function linkMarketplace(ctx: Ctx, id: string, token: string, resol
     if (other !== undefined) throw new KeysInputError(`that AWS Marketplace buyer (${describe(ids)}) is already linked to customer "${other}"`);
     const has = MARKETPLACE_FIELDS.some((f) => c.billing[f] !== undefined);
     if (has && MARKETPLACE_FIELDS.every((f) => ids[f] === undefined || ids[f] === c.billing[f])) return undefined;
-    if (has) throw new KeysInputError(`customer "${id}" is already linked to AWS Marketplace (${describe(c.billing)}); a different buyer or license needs its own customer`);
+    if (has)
+      throw new KeysInputError(
+        `customer "${id}" is already linked to AWS Marketplace (${describe(c.billing)}); a different buyer or license needs its own customer`,
+      );
     return { ...c, billing: { ...c.billing, ...ids } };
   });
   return view(linked);
@@ -185,11 +191,16 @@ export function parseMarketplaceNotification(text: string, source: string): Mark
 }
 
 /** Records a subscription notification on the customer linked to its CustomerIdentifier; a redelivered message changes nothing. */
-export async function applyMarketplaceNotification(ctx: Ctx, notification: MarketplaceNotification): Promise<{ readonly customer: CustomerView; readonly changed: boolean }> {
+export async function applyMarketplaceNotification(
+  ctx: Ctx,
+  notification: MarketplaceNotification,
+): Promise<{ readonly customer: CustomerView; readonly changed: boolean }> {
   const { doc } = await readRegistry(ctx.registry, ctx.env.name, ctx.now());
   const owner = Object.values(doc.customers).find((c) => c.billing.marketplaceCustomerIdentifier === notification.customerIdentifier);
   if (owner === undefined) {
-    throw new KeysInputError(`no customer is linked to AWS Marketplace CustomerIdentifier ${notification.customerIdentifier}; keys link-marketplace records it`);
+    throw new KeysInputError(
+      `no customer is linked to AWS Marketplace CustomerIdentifier ${notification.customerIdentifier}; keys link-marketplace records it`,
+    );
   }
   let changed = false;
   const updated = await updateCustomer(ctx, owner.id, (c) => {
@@ -201,7 +212,11 @@ export async function applyMarketplaceNotification(ctx: Ctx, notification: Marke
     const last = c.billing.marketplaceSubscription;
     if (notification.messageId !== undefined && last?.messageId === notification.messageId) return undefined;
     changed = true;
-    const subscription: MarketplaceSubscription = { action: notification.action, at: ctx.now().toISOString(), ...(notification.messageId !== undefined ? { messageId: notification.messageId } : {}) };
+    const subscription: MarketplaceSubscription = {
+      action: notification.action,
+      at: ctx.now().toISOString(),
+      ...(notification.messageId !== undefined ? { messageId: notification.messageId } : {}),
+    };
     return { ...c, billing: { ...c.billing, marketplaceSubscription: subscription } };
   });
   return { customer: view(updated), changed };

@@ -45,7 +45,7 @@ export interface MarketplaceSinkConfig {
   readonly safetyMarginMinutes?: number;
 }
 
-export interface ResolvedMarketplaceConfig extends Required<MarketplaceSinkConfig> {}
+export type ResolvedMarketplaceConfig = Required<MarketplaceSinkConfig>;
 
 export const DEFAULT_ACCEPTANCE_WINDOW_HOURS = 6;
 export const DEFAULT_READY_AFTER_HOURS = 2;
@@ -66,7 +66,8 @@ export function resolveMarketplaceConfig(config: MarketplaceSinkConfig, where = 
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) fail(`${name} must be a whole number of at least 1, got ${String(value)}`);
   };
   text(config.productCode, 'productCode');
-  if (config.identity !== 'license' && config.identity !== 'customer-identifier') fail(`identity must be "license" or "customer-identifier", got "${String(config.identity)}"`);
+  if (config.identity !== 'license' && config.identity !== 'customer-identifier')
+    fail(`identity must be "license" or "customer-identifier", got "${String(config.identity)}"`);
   text(config.region, 'region');
   text(config.dimensions?.requests?.name, 'dimensions.requests.name');
   text(config.dimensions?.bytesOut?.name, 'dimensions.bytesOut.name');
@@ -78,10 +79,13 @@ export function resolveMarketplaceConfig(config: MarketplaceSinkConfig, where = 
   const margin = config.safetyMarginMinutes ?? DEFAULT_SAFETY_MARGIN_MINUTES;
   positiveInteger(window, 'acceptanceWindowHours');
   positiveInteger(ready, 'readyAfterHours');
-  if (typeof margin !== 'number' || !Number.isSafeInteger(margin) || margin < 0) fail(`safetyMarginMinutes must be a whole number of at least 0, got ${String(margin)}`);
+  if (typeof margin !== 'number' || !Number.isSafeInteger(margin) || margin < 0)
+    fail(`safetyMarginMinutes must be a whole number of at least 0, got ${String(margin)}`);
   // At least one hour start between "ready" and "closes within the next hourly run" (plan.ts, RESEND_RESERVE_HOURS).
   if (ready * 60 + 120 > window * 60 - margin) {
-    fail(`readyAfterHours (${ready}) plus two hours must end before acceptanceWindowHours (${window}) less safetyMarginMinutes (${margin}), or no hour is ever open`);
+    fail(
+      `readyAfterHours (${ready}) plus two hours must end before acceptanceWindowHours (${window}) less safetyMarginMinutes (${margin}), or no hour is ever open`,
+    );
   }
   return { ...config, acceptanceWindowHours: window, readyAfterHours: ready, safetyMarginMinutes: margin };
 }

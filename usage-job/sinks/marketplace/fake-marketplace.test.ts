@@ -27,7 +27,9 @@ describe('fake Marketplace', () => {
 
   it('refuses the whole call when one record is 6 hours or more old', async () => {
     const f = fake();
-    await expect(f.batchMeterUsage({ UsageRecords: [rec(1, '2026-11-03T07', 1), rec(1, '2026-11-03T06', 1)] })).rejects.toMatchObject({ name: 'TimestampOutOfBoundsException' });
+    await expect(f.batchMeterUsage({ UsageRecords: [rec(1, '2026-11-03T07', 1), rec(1, '2026-11-03T06', 1)] })).rejects.toMatchObject({
+      name: 'TimestampOutOfBoundsException',
+    });
     expect(f.accepted.size).toBe(0);
     await expect(f.batchMeterUsage({ UsageRecords: [rec(1, '2026-11-03T07', 1)] })).resolves.toMatchObject({ Results: [{ Status: 'Success' }] });
   });
@@ -44,11 +46,13 @@ describe('fake Marketplace', () => {
 
   it('keeps the two identity forms apart', async () => {
     const f = fake();
-    await expect(f.batchMeterUsage({ ProductCode: 'p', UsageRecords: [rec(1, '2026-11-03T10', 1)] })).rejects.toThrow(/ProductCode must not be sent with LicenseArn/);
-    await expect(f.batchMeterUsage({ UsageRecords: [{ ...rec(1, '2026-11-03T10', 1), CustomerIdentifier: 'x' }] })).rejects.toThrow(/mutually exclusive/);
-    await expect(f.batchMeterUsage({ UsageRecords: [{ Timestamp: at('2026-11-03T10:00:00Z'), Dimension: 'requests', Quantity: 1, CustomerIdentifier: 'x' }] })).rejects.toThrow(
-      /need the request ProductCode/,
+    await expect(f.batchMeterUsage({ ProductCode: 'p', UsageRecords: [rec(1, '2026-11-03T10', 1)] })).rejects.toThrow(
+      /ProductCode must not be sent with LicenseArn/,
     );
+    await expect(f.batchMeterUsage({ UsageRecords: [{ ...rec(1, '2026-11-03T10', 1), CustomerIdentifier: 'x' }] })).rejects.toThrow(/mutually exclusive/);
+    await expect(
+      f.batchMeterUsage({ UsageRecords: [{ Timestamp: at('2026-11-03T10:00:00Z'), Dimension: 'requests', Quantity: 1, CustomerIdentifier: 'x' }] }),
+    ).rejects.toThrow(/need the request ProductCode/);
   });
 
   it('throttles and leaves records unprocessed on demand', async () => {

@@ -36,8 +36,7 @@ export interface LedgerRecord {
 }
 
 export type RecordIdentity =
-  | { readonly customerAwsAccountId: string; readonly licenseArn: string }
-  | { readonly customerIdentifier: string; readonly productCode: string };
+  { readonly customerAwsAccountId: string; readonly licenseArn: string } | { readonly customerIdentifier: string; readonly productCode: string };
 
 export interface DimensionLedger {
   readonly customerId: string;

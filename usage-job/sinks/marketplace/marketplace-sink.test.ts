@@ -3,7 +3,7 @@ import type { MarketplaceLedger } from './ledger';
 import { FakeMarketplace } from './testing/fake-marketplace';
 import { MemoryLedgerStore } from './testing/memory-ledger-store';
 import { CONFIG, account, figures, licensed, license, restate, runInput } from './testing/scenario';
-import type { CustomerHourFigures } from '../sink';
+import { LedgerConflictError, type CustomerHourFigures } from '../sink';
 
 const GB = 1_000_000_000;
 
@@ -30,7 +30,9 @@ function setup(now: string, options: Partial<MarketplaceSinkOptions> = {}) {
 }
 
 const acceptedAt = (fake: FakeMarketplace) =>
-  [...fake.accepted.values()].map((r) => [new Date(r.timestamp).toISOString().slice(0, 13), r.dimension, r.quantity]).sort((a, b) => String(a).localeCompare(String(b)));
+  [...fake.accepted.values()]
+    .map((r) => [new Date(r.timestamp).toISOString().slice(0, 13), r.dimension, r.quantity])
+    .sort((a, b) => String(a).localeCompare(String(b)));
 
 describe('Marketplace sink', () => {
   it('sends one record per customer, dimension and hour, timestamped at the hour, once the hour is ready', async () => {
@@ -148,7 +150,9 @@ describe('Marketplace sink', () => {
     const hours = [figures('acme', '2026-11-03T09', 4), figures('globex', '2026-11-03T09', 6), figures('stripe-only', '2026-11-03T09', 9)];
     const report = await t.run('2026-11-03T12:10:00Z', hours, customers);
     expect(report.outcome).toBe('partial');
-    expect(report.problems).toEqual([expect.objectContaining({ customerId: 'globex', hour: '2026-11-03T09', message: expect.stringMatching(/CustomerNotSubscribed/) })]);
+    expect(report.problems).toEqual([
+      expect.objectContaining({ customerId: 'globex', hour: '2026-11-03T09', message: expect.stringMatching(/CustomerNotSubscribed/) }),
+    ]);
     expect(acceptedAt(t.fake)).toEqual([['2026-11-03T09', 'requests', 4]]);
     // Subscribed later: its units carry to its next open hour.
     t.fake.subscribeLicense(account(2), license(2));
@@ -236,6 +240,21 @@ describe('Marketplace sink', () => {
     ]);
   });
 
+  it('sends nothing when another run wrote the ledger first', async () => {
+    const t = setup('2026-11-03T12:10:00Z');
+    t.fake.subscribeLicense(account(1), license(1));
+    const racing = Object.assign(Object.create(t.ledger) as MemoryLedgerStore, {
+      write: async () => {
+        throw new LedgerConflictError('memory://marketplace/2026-11.json is not at revision undefined');
+      },
+    });
+    const sink = createMarketplaceSink({ config: CONFIG, ledger: racing, api: t.fake });
+    await expect(sink.export(runInput('2026-11-03T12:10:00Z', [figures('acme', '2026-11-03T09', 4)], [licensed('acme', 1)]))).rejects.toThrow(
+      /^marketplace ledger memory:\/\/marketplace\/2026-11.json changed underneath this run \(another run\?\); nothing more was sent/,
+    );
+    expect(t.fake.calls).toEqual([]);
+  });
+
   it('sends nothing and writes no ledger in a dry run', async () => {
     const t = setup('2026-11-03T12:10:00Z');
     const report = await t.run('2026-11-03T12:10:00Z', [figures('acme', '2026-11-03T09', 4)], undefined, true);
@@ -250,13 +269,18 @@ describe('Marketplace sink', () => {
     const customers = [{ ...licensed('acme', 1), billing: { marketplaceCustomerIdentifier: 'cust-abc' } }, licensed('globex', 2)];
     const report = await t.run('2026-11-03T12:10:00Z', [figures('acme', '2026-11-03T09', 4), figures('globex', '2026-11-03T09', 1)], customers);
     expect(acceptedAt(t.fake)).toEqual([['2026-11-03T09', 'requests', 4]]);
-    expect(report.problems).toEqual([expect.objectContaining({ customerId: 'globex', message: expect.stringMatching(/has no marketplaceCustomerIdentifier/) })]);
+    expect(report.problems).toEqual([
+      expect.objectContaining({ customerId: 'globex', message: expect.stringMatching(/has no marketplaceCustomerIdentifier/) }),
+    ]);
   });
 
   it('refuses a bad config with one line', () => {
-    expect(() => createMarketplaceSink({ config: { ...CONFIG, dimensions: { ...CONFIG.dimensions, bytesOut: { name: 'gb_out', bytesPerUnit: 0.5 } } }, ledger: new MemoryLedgerStore() })).toThrow(
-      'marketplace sink: dimensions.bytesOut.bytesPerUnit must be a whole number of at least 1, got 0.5',
-    );
+    expect(() =>
+      createMarketplaceSink({
+        config: { ...CONFIG, dimensions: { ...CONFIG.dimensions, bytesOut: { name: 'gb_out', bytesPerUnit: 0.5 } } },
+        ledger: new MemoryLedgerStore(),
+      }),
+    ).toThrow('marketplace sink: dimensions.bytesOut.bytesPerUnit must be a whole number of at least 1, got 0.5');
     expect(() => createMarketplaceSink({ config: { ...CONFIG, readyAfterHours: 5 }, ledger: new MemoryLedgerStore() })).toThrow(/no hour is ever open/);
   });
 });

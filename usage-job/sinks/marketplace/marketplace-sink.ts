@@ -34,7 +34,12 @@ export interface MarketplaceSinkOptions {
 
 function withRecord(ledger: MarketplaceLedger, planned: PlannedRecord, record: LedgerRecord | undefined): MarketplaceLedger {
   const key = entryKey(planned.customerId, planned.dimension);
-  const entry: DimensionLedger = ledger.entries[key] ?? { customerId: planned.customerId, dimension: planned.dimension, dimensionName: planned.dimensionName, records: {} };
+  const entry: DimensionLedger = ledger.entries[key] ?? {
+    customerId: planned.customerId,
+    dimension: planned.dimension,
+    dimensionName: planned.dimensionName,
+    records: {},
+  };
   const records = { ...entry.records };
   if (record === undefined) delete records[planned.hour];
   else records[planned.hour] = record;
@@ -47,7 +52,12 @@ function answered(planned: PlannedRecord, outcome: SendOutcome, at: string, isRe
     case 'success':
     case 'customer-not-subscribed':
     case 'duplicate-record':
-      return { ...planned.record, state: outcome.state, answeredAt: at, ...(outcome.meteringRecordId !== undefined ? { meteringRecordId: outcome.meteringRecordId } : {}) };
+      return {
+        ...planned.record,
+        state: outcome.state,
+        answeredAt: at,
+        ...(outcome.meteringRecordId !== undefined ? { meteringRecordId: outcome.meteringRecordId } : {}),
+      };
     case 'unanswered':
       return isResend || outcome.maybeProcessed ? 'keep' : undefined;
     case 'refused':
@@ -62,9 +72,17 @@ function problemFor(planned: PlannedRecord, outcome: SendOutcome): SinkProblem |
     case 'success':
       return undefined;
     case 'customer-not-subscribed':
-      return { customerId: planned.customerId, hour: planned.hour, message: `AWS Marketplace answered CustomerNotSubscribed for the ${what}: the buyer has no active subscription or agreement (or its ids are wrong; keys show ${planned.customerId}); its units carry to its next open hour` };
+      return {
+        customerId: planned.customerId,
+        hour: planned.hour,
+        message: `AWS Marketplace answered CustomerNotSubscribed for the ${what}: the buyer has no active subscription or agreement (or its ids are wrong; keys show ${planned.customerId}); its units carry to its next open hour`,
+      };
     case 'duplicate-record':
-      return { customerId: planned.customerId, hour: planned.hour, message: `AWS Marketplace answered DuplicateRecord for the ${what}: it already holds another quantity for that customer, dimension and hour that this ledger does not know (another sender, or a lost ledger); check before re-running` };
+      return {
+        customerId: planned.customerId,
+        hour: planned.hour,
+        message: `AWS Marketplace answered DuplicateRecord for the ${what}: it already holds another quantity for that customer, dimension and hour that this ledger does not know (another sender, or a lost ledger); check before re-running`,
+      };
     case 'unanswered':
       return {
         customerId: planned.customerId,
@@ -108,7 +126,11 @@ export function createMarketplaceSink(options: MarketplaceSinkOptions): UsageSin
         try {
           revision = await store.write(MARKETPLACE_SINK_NAME, input.month, ledger, revision);
         } catch (error) {
-          if (error instanceof LedgerConflictError) throw new Error(`marketplace ledger ${location} changed underneath this run (another run?); nothing more was sent: ${error.message}`);
+          if (error instanceof LedgerConflictError) {
+            throw new Error(`marketplace ledger ${location} changed underneath this run (another run?); nothing more was sent: ${error.message}`, {
+              cause: error,
+            });
+          }
           throw error;
         }
       };

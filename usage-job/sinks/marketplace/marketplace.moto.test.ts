@@ -55,13 +55,21 @@ describe('Marketplace sink against moto', () => {
   it('echoes each record with its timestamp, and keeps no 6-hour rule (AWS refuses such a call whole)', async () => {
     const client = new MarketplaceMeteringClient({ ...moto.clientConfig('us-east-1'), maxAttempts: 1 });
     const old = new Date('2020-01-01T00:00:00Z');
-    const answer = await client.send(new BatchMeterUsageCommand({ ProductCode: 'p', UsageRecords: [{ Timestamp: old, CustomerIdentifier: 'x', Dimension: 'requests', Quantity: 1 }] }));
+    const answer = await client.send(
+      new BatchMeterUsageCommand({ ProductCode: 'p', UsageRecords: [{ Timestamp: old, CustomerIdentifier: 'x', Dimension: 'requests', Quantity: 1 }] }),
+    );
     expect(answer.Results).toEqual([expect.objectContaining({ Status: 'CustomerNotSubscribed', UsageRecord: expect.objectContaining({ Timestamp: old }) })]);
   });
 
   it('fails a LicenseArn record (CustomerAWSAccountId, no ProductCode) with a 500: the sink keeps it as an unanswered intent', async () => {
     const ledger = new MemoryLedgerStore();
-    const sink = createMarketplaceSink({ config: CONFIG, ledger, api: sdkMeteringApi({ ...moto.clientConfig('us-east-1') }), maxAttempts: 2, sleep: async () => {} });
+    const sink = createMarketplaceSink({
+      config: CONFIG,
+      ledger,
+      api: sdkMeteringApi({ ...moto.clientConfig('us-east-1') }),
+      maxAttempts: 2,
+      sleep: async () => {},
+    });
     const report = await sink.export(runInput('2026-11-03T12:10:00Z', [figures('acme', '2026-11-03T09', 4)], [licensed('acme', 1)]));
     expect(report).toMatchObject({ outcome: 'failed', sent: 0 });
     expect(report.problems.map((p) => p.message)).toEqual([expect.stringMatching(/no answer for the requests record of acme .*resent unchanged next run/)]);

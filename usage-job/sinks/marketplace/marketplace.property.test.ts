@@ -107,10 +107,16 @@ describe('Marketplace sink, property', () => {
         }
         // The ledger agrees with what the Marketplace holds, record for record.
         const doc = (await ledger.read<MarketplaceLedger>('marketplace', '2026-11'))?.body as MarketplaceLedger;
-        const ledgerRecords = Object.values(doc?.entries ?? {}).flatMap((e) => Object.entries(e.records).map(([hour, r]) => [hour, e.dimensionName, r.quantity, r.state]));
+        const ledgerRecords = Object.values(doc?.entries ?? {}).flatMap((e) =>
+          Object.entries(e.records).map(([hour, r]) => [hour, e.dimensionName, r.quantity, r.state]),
+        );
         expect(ledgerRecords.filter(([, , , state]) => state !== 'success' && state !== 'unconfirmed')).toEqual([]);
         expect(ledgerRecords.length).toBe(fake.accepted.size);
-        expect(ledgerRecords.map(([hour]) => hour).every((h) => typeof h === 'string' && h >= FIRST_HOUR && h <= hourIdOf(new Date(start + (USAGE_HOURS + 36) * HOUR_MS)))).toBe(true);
+        expect(
+          ledgerRecords
+            .map(([hour]) => hour)
+            .every((h) => typeof h === 'string' && h >= FIRST_HOUR && h <= hourIdOf(new Date(start + (USAGE_HOURS + 36) * HOUR_MS))),
+        ).toBe(true);
       }),
       { numRuns: RUNS },
     );

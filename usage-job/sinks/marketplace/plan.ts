@@ -51,7 +51,8 @@ export interface Plan {
  */
 export function openHours(config: ResolvedMarketplaceConfig, month: string, now: Date, reserveHours = 0): { first: HourId; last: HourId } | undefined {
   const { first: monthFirst, next } = monthBounds(month);
-  const earliest = Math.ceil((now.getTime() - (config.acceptanceWindowHours - reserveHours) * HOUR_MS + config.safetyMarginMinutes * 60_000) / HOUR_MS) * HOUR_MS;
+  const earliest =
+    Math.ceil((now.getTime() - (config.acceptanceWindowHours - reserveHours) * HOUR_MS + config.safetyMarginMinutes * 60_000) / HOUR_MS) * HOUR_MS;
   const latest = Math.floor((now.getTime() - config.readyAfterHours * HOUR_MS) / HOUR_MS) * HOUR_MS;
   const first = Math.max(earliest, hourStart(monthFirst).getTime());
   const last = Math.min(latest, hourStart(addHours(next, -1)).getTime());
@@ -68,12 +69,18 @@ export function identityOf(customer: SinkCustomer, config: ResolvedMarketplaceCo
   if (config.identity === 'license') {
     const account = b.marketplaceCustomerAwsAccountId;
     const license = b.marketplaceLicenseArn;
-    if (account === undefined && license === undefined) return b.marketplaceCustomerIdentifier !== undefined ? 'has only a CustomerIdentifier; this listing meters by CustomerAWSAccountId and LicenseArn (keys link-marketplace)' : undefined;
+    if (account === undefined && license === undefined)
+      return b.marketplaceCustomerIdentifier !== undefined
+        ? 'has only a CustomerIdentifier; this listing meters by CustomerAWSAccountId and LicenseArn (keys link-marketplace)'
+        : undefined;
     if (account === undefined || license === undefined) return 'needs both marketplaceCustomerAwsAccountId and marketplaceLicenseArn (keys link-marketplace)';
     return { customerAwsAccountId: account, licenseArn: license };
   }
   const id = b.marketplaceCustomerIdentifier;
-  if (id === undefined) return b.marketplaceCustomerAwsAccountId !== undefined ? 'has no marketplaceCustomerIdentifier; this listing meters by CustomerIdentifier and ProductCode (keys link-marketplace)' : undefined;
+  if (id === undefined)
+    return b.marketplaceCustomerAwsAccountId !== undefined
+      ? 'has no marketplaceCustomerIdentifier; this listing meters by CustomerIdentifier and ProductCode (keys link-marketplace)'
+      : undefined;
   return { customerIdentifier: id, productCode: config.productCode };
 }
 

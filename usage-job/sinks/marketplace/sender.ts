@@ -153,13 +153,22 @@ export class MarketplaceSender {
       for (const answer of result.Results ?? []) {
         const planned = answer.UsageRecord !== undefined ? byKey.get(recordKey(answer.UsageRecord)) : undefined;
         if (planned === undefined) continue;
-        const state = answer.Status === 'Success' ? 'success' : answer.Status === 'CustomerNotSubscribed' ? 'customer-not-subscribed' : answer.Status === 'DuplicateRecord' ? 'duplicate-record' : undefined;
+        const state =
+          answer.Status === 'Success'
+            ? 'success'
+            : answer.Status === 'CustomerNotSubscribed'
+              ? 'customer-not-subscribed'
+              : answer.Status === 'DuplicateRecord'
+                ? 'duplicate-record'
+                : undefined;
         if (state === undefined) continue;
         outcomes.set(planned, { state, ...(answer.MeteringRecordId !== undefined ? { meteringRecordId: answer.MeteringRecordId } : {}) });
       }
       const unprocessed = new Set((result.UnprocessedRecords ?? []).map(recordKey));
       pending = pending.filter((r) => !outcomes.has(r) && unprocessed.has(recordKey(usageRecord(r))));
-      for (const r of records) if (!outcomes.has(r) && !pending.includes(r) && !unprocessed.has(recordKey(usageRecord(r)))) outcomes.set(r, { state: 'unanswered', error: 'the answer named no result for this record', maybeProcessed: true });
+      for (const r of records)
+        if (!outcomes.has(r) && !pending.includes(r) && !unprocessed.has(recordKey(usageRecord(r))))
+          outcomes.set(r, { state: 'unanswered', error: 'the answer named no result for this record', maybeProcessed: true });
       lastError = 'UnprocessedRecords after every retry';
     }
     for (const r of pending) if (!outcomes.has(r)) outcomes.set(r, { state: 'unanswered', error: lastError, maybeProcessed });

@@ -101,15 +101,20 @@ export class FakeMarketplace implements MeteringApi {
     }
     if (records.length > 25) fail('ValidationException', `UsageRecords holds ${records.length} records; at most 25`);
     for (const r of records) {
-      if (r.CustomerIdentifier !== undefined && r.CustomerAWSAccountId !== undefined) fail('ValidationException', 'CustomerIdentifier and CustomerAWSAccountId are mutually exclusive');
+      if (r.CustomerIdentifier !== undefined && r.CustomerAWSAccountId !== undefined)
+        fail('ValidationException', 'CustomerIdentifier and CustomerAWSAccountId are mutually exclusive');
       if (r.LicenseArn !== undefined && request.ProductCode !== undefined) fail('ValidationException', 'ProductCode must not be sent with LicenseArn records');
-      if (r.CustomerIdentifier !== undefined && request.ProductCode === undefined) fail('ValidationException', 'CustomerIdentifier records need the request ProductCode');
-      if (r.CustomerIdentifier === undefined && (r.CustomerAWSAccountId === undefined || r.LicenseArn === undefined)) fail('ValidationException', 'a record needs CustomerAWSAccountId and LicenseArn, or CustomerIdentifier');
+      if (r.CustomerIdentifier !== undefined && request.ProductCode === undefined)
+        fail('ValidationException', 'CustomerIdentifier records need the request ProductCode');
+      if (r.CustomerIdentifier === undefined && (r.CustomerAWSAccountId === undefined || r.LicenseArn === undefined))
+        fail('ValidationException', 'a record needs CustomerAWSAccountId and LicenseArn, or CustomerIdentifier');
       // Quantity: integer 0..2147483647 (botocore service model, shape UsageQuantity).
       const q = r.Quantity ?? 0;
-      if (!Number.isInteger(q) || q < 0 || q > 2_147_483_647) fail('ValidationException', `Quantity must be a whole number from 0 to 2147483647, got ${String(r.Quantity)}`);
+      if (!Number.isInteger(q) || q < 0 || q > 2_147_483_647)
+        fail('ValidationException', `Quantity must be a whole number from 0 to 2147483647, got ${String(r.Quantity)}`);
       const t = r.Timestamp?.getTime() ?? NaN;
-      if (!(this.now.getTime() - t < this.windowHours * HOUR_MS)) fail('TimestampOutOfBoundsException', `timestamp ${r.Timestamp?.toISOString()} is out of the allowed range`);
+      if (!(this.now.getTime() - t < this.windowHours * HOUR_MS))
+        fail('TimestampOutOfBoundsException', `timestamp ${r.Timestamp?.toISOString()} is out of the allowed range`);
     }
     if (this.unprocess > 0) {
       this.unprocess--;
@@ -128,7 +133,9 @@ export class FakeMarketplace implements MeteringApi {
     const quantity = r.Quantity ?? 0;
     const earlier = this.accepted.get(key);
     if (earlier !== undefined) {
-      return earlier.quantity === quantity ? { UsageRecord: r, Status: 'Success', MeteringRecordId: earlier.meteringRecordId } : { UsageRecord: r, Status: 'DuplicateRecord' };
+      return earlier.quantity === quantity
+        ? { UsageRecord: r, Status: 'Success', MeteringRecordId: earlier.meteringRecordId }
+        : { UsageRecord: r, Status: 'DuplicateRecord' };
     }
     const meteringRecordId = `mr-${this.nextId++}`;
     this.accepted.set(key, { customer, dimension: r.Dimension ?? '', timestamp: r.Timestamp?.getTime() ?? 0, quantity, meteringRecordId });
