@@ -21,17 +21,12 @@ export interface LedgerRecord {
   /** Whole units of the dimension (the UsageRecord's Quantity). */
   readonly quantity: number;
   readonly state: RecordState;
-  /** Units of this hour's own usage in `quantity`. */
-  readonly ownUnits: number;
-  /** Units of earlier hours folded in (usage restated after its hour was sent, or of hours whose window closed unsent). */
-  readonly lateUnits: number;
+  /** Units of earlier hours folded in (usage restated after its hour was sent, or of hours whose window closed unsent); absent when none. The rest is the hour's own usage. */
+  readonly lateUnits?: number;
   /** The earlier hours whose units `lateUnits` carries. */
   readonly lateFrom?: readonly HourId[];
-  /** When the intent was written (ISO), and when the answer came. */
-  readonly plannedAt: string;
-  readonly answeredAt?: string;
-  /** The identity the record was sent with (a later registry change must not change a resent record). */
-  readonly identity: RecordIdentity;
+  /** Only when it differs from the entry's identity (the buyer's ids changed during the month); a resend always uses the identity the record was planned with. */
+  readonly identity?: RecordIdentity;
   readonly meteringRecordId?: string;
 }
 
@@ -43,6 +38,8 @@ export interface DimensionLedger {
   readonly dimension: DimensionKey;
   /** The listing's dimension name the records were sent under. */
   readonly dimensionName: string;
+  /** The buyer ids of its records (each kept small: a month can hold a million records). */
+  readonly identity: RecordIdentity;
   readonly records: Readonly<Record<HourId, LedgerRecord>>;
 }
 
@@ -52,6 +49,10 @@ export interface MarketplaceLedger {
   readonly month: string;
   /** Key: `${customerId} ${dimension}`. */
   readonly entries: Readonly<Record<string, DimensionLedger>>;
+}
+
+export function sameIdentity(a: RecordIdentity, b: RecordIdentity): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 export const entryKey = (customerId: string, dimension: DimensionKey): string => `${customerId} ${dimension}`;

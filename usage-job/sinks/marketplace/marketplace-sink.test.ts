@@ -64,7 +64,7 @@ describe('Marketplace sink', () => {
       ['2026-11-03T04', 'gb_out', 1],
     ]);
     const entry = (await t.read()).entries['acme bytesOut'];
-    expect(entry?.records['2026-11-03T01']).toMatchObject({ quantity: 1, ownUnits: 1, lateUnits: 0 });
+    expect(entry?.records['2026-11-03T01']).toEqual({ quantity: 1, state: 'success', meteringRecordId: expect.any(String) });
   });
 
   it('never puts more than 25 records in a call (the fake refuses 26)', async () => {
@@ -93,7 +93,7 @@ describe('Marketplace sink', () => {
     expect(report.problems).toEqual([]);
     const records = (await t.read()).entries['acme requests']?.records;
     // 04T01 is open too, but closes before the next hourly run could resend a record after a crash.
-    expect(records?.['2026-11-04T02']).toMatchObject({ quantity: 30, ownUnits: 0, lateUnits: 30, lateFrom: ['2026-11-03T09'] });
+    expect(records?.['2026-11-04T02']).toMatchObject({ quantity: 30, lateUnits: 30, lateFrom: ['2026-11-03T09'] });
     expect([...t.fake.totals().values()]).toEqual([140]);
   });
 
@@ -238,6 +238,25 @@ describe('Marketplace sink', () => {
       ['2026-11-03T08', 'requests', 2_147_483_647],
       ['2026-11-03T09', 'requests', 852_516_353],
     ]);
+  });
+
+  it("keeps each record's buyer ids: a license changed mid-month applies to new records, a resent intent keeps the old ones", async () => {
+    const t = setup('2026-11-03T12:10:00Z', { maxAttempts: 1 });
+    t.fake.subscribeLicense(account(1), license(1));
+    t.fake.subscribeLicense(account(1), license(7));
+    const hours = [figures('acme', '2026-11-03T09', 4)];
+    const timeout = { batchMeterUsage: async () => Promise.reject(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' })) };
+    const lost = createMarketplaceSink({ config: CONFIG, ledger: t.ledger, api: timeout, maxAttempts: 1, sleep: async () => {} });
+    await lost.export(runInput('2026-11-03T12:10:00Z', hours, [licensed('acme', 1)]));
+    const relicensed = { ...licensed('acme', 1), billing: { marketplaceCustomerAwsAccountId: account(1), marketplaceLicenseArn: license(7) } };
+    await t.run('2026-11-03T13:10:00Z', [...hours, figures('acme', '2026-11-03T10', 6)], [relicensed]);
+    expect([...t.fake.accepted.values()].map((r) => [r.customer, new Date(r.timestamp).toISOString().slice(0, 13), r.quantity])).toEqual([
+      [`${account(1)} ${license(1)}`, '2026-11-03T09', 4],
+      [`${account(1)} ${license(7)}`, '2026-11-03T10', 6],
+    ]);
+    const entry = (await t.read()).entries['acme requests'];
+    expect(entry?.identity).toEqual({ customerAwsAccountId: account(1), licenseArn: license(1) });
+    expect(entry?.records['2026-11-03T10']?.identity).toEqual({ customerAwsAccountId: account(1), licenseArn: license(7) });
   });
 
   it('sends nothing when another run wrote the ledger first', async () => {

@@ -32,22 +32,19 @@ export interface MarketplaceSinkOptions {
   readonly beforeAnswersWritten?: () => Promise<void>;
 }
 
-function withRecord(ledger: MarketplaceLedger, planned: PlannedRecord, record: LedgerRecord | undefined): MarketplaceLedger {
+/** Sets (or with undefined removes) one record in place: the run owns its copy of the ledger, and a run writes tens of thousands. */
+function setRecord(ledger: MarketplaceLedger, planned: PlannedRecord, record: LedgerRecord | undefined): void {
+  const entries = ledger.entries as Record<string, DimensionLedger>;
   const key = entryKey(planned.customerId, planned.dimension);
-  const entry: DimensionLedger = ledger.entries[key] ?? {
-    customerId: planned.customerId,
-    dimension: planned.dimension,
-    dimensionName: planned.dimensionName,
-    records: {},
-  };
-  const records = { ...entry.records };
+  const entry =
+    entries[key] ?? (entries[key] = { customerId: planned.customerId, dimension: planned.dimension, dimensionName: planned.dimensionName, identity: planned.identity, records: {} });
+  const records = entry.records as Record<string, LedgerRecord>;
   if (record === undefined) delete records[planned.hour];
   else records[planned.hour] = record;
-  return { ...ledger, entries: { ...ledger.entries, [key]: { ...entry, records } } };
 }
 
 /** The ledger's record after the answer: replaced, kept as the intent, or dropped (undefined: its units are planned again). */
-function answered(planned: PlannedRecord, outcome: SendOutcome, at: string, isResend: boolean): LedgerRecord | undefined | 'keep' {
+function answered(planned: PlannedRecord, outcome: SendOutcome, isResend: boolean): LedgerRecord | undefined | 'keep' {
   switch (outcome.state) {
     case 'success':
     case 'customer-not-subscribed':
@@ -55,7 +52,6 @@ function answered(planned: PlannedRecord, outcome: SendOutcome, at: string, isRe
       return {
         ...planned.record,
         state: outcome.state,
-        answeredAt: at,
         ...(outcome.meteringRecordId !== undefined ? { meteringRecordId: outcome.meteringRecordId } : {}),
       };
     case 'unanswered':
@@ -105,7 +101,7 @@ export function createMarketplaceSink(options: MarketplaceSinkOptions): UsageSin
       const store = options.ledger;
       const location = store.location(MARKETPLACE_SINK_NAME, input.month);
       const stored = await store.read<MarketplaceLedger>(MARKETPLACE_SINK_NAME, input.month);
-      let ledger = stored === undefined ? emptyLedger(input.environment, input.month) : checkLedger(stored.body, location, input.environment, input.month);
+      const ledger = stored === undefined ? emptyLedger(input.environment, input.month) : checkLedger(structuredClone(stored.body), location, input.environment, input.month);
       let revision = stored?.revision;
       const plan = planRun({ config, month: input.month, now: input.now, hours: input.hours, customers: input.customers, ledger });
       const problems: SinkProblem[] = [...plan.problems];
@@ -134,8 +130,8 @@ export function createMarketplaceSink(options: MarketplaceSinkOptions): UsageSin
           throw error;
         }
       };
-      for (const e of plan.expired) ledger = withRecord(ledger, e, { ...e.record, state: 'unconfirmed' });
-      for (const r of plan.records) ledger = withRecord(ledger, r, r.record);
+      for (const e of plan.expired) setRecord(ledger, e, { ...e.record, state: 'unconfirmed' });
+      for (const r of plan.records) setRecord(ledger, r, r.record);
       if (plan.records.length > 0 || plan.expired.length > 0) await save();
 
       const toSend = [...plan.resends, ...plan.records];
@@ -150,13 +146,12 @@ export function createMarketplaceSink(options: MarketplaceSinkOptions): UsageSin
       input.progress?.(`marketplace: sending ${plan.records.length} new records and resending ${plan.resends.length}`);
       const outcomes = await sender.send(toSend);
       await options.beforeAnswersWritten?.();
-      const at = input.now.toISOString();
       let sent = 0;
       toSend.forEach((planned, i) => {
         const outcome = outcomes[i] as SendOutcome;
         if (outcome.state !== 'refused' && outcome.state !== 'unanswered') sent++;
-        const next = answered(planned, outcome, at, i < plan.resends.length);
-        if (next !== 'keep') ledger = withRecord(ledger, planned, next);
+        const next = answered(planned, outcome, i < plan.resends.length);
+        if (next !== 'keep') setRecord(ledger, planned, next);
         const problem = problemFor(planned, outcome);
         if (problem !== undefined) problems.push(problem);
       });

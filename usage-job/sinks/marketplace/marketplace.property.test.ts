@@ -112,6 +112,14 @@ describe('Marketplace sink, property', () => {
         );
         expect(ledgerRecords.filter(([, , , state]) => state !== 'success' && state !== 'unconfirmed')).toEqual([]);
         expect(ledgerRecords.length).toBe(fake.accepted.size);
+        // Late units name only earlier hours, and never more units than the record holds.
+        for (const e of Object.values(doc?.entries ?? {})) {
+          for (const [hour, r] of Object.entries(e.records)) {
+            expect(
+              (r.lateFrom ?? []).every((from) => from < hour) && (r.lateUnits ?? 0) <= r.quantity && (r.lateUnits === undefined) === (r.lateFrom === undefined),
+            ).toBe(true);
+          }
+        }
         expect(
           ledgerRecords
             .map(([hour]) => hour)

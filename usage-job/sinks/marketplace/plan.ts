@@ -15,11 +15,12 @@
 import { addHours, hourIdOf, hourStart, monthBounds, type HourId } from '../../../sql/hours';
 import type { CustomerHourFigures, SinkCustomer, SinkProblem } from '../sink';
 import type { ResolvedMarketplaceConfig } from './config';
-import { countsAsSent, entryKey, type DimensionKey, type LedgerRecord, type MarketplaceLedger, type RecordIdentity } from './ledger';
+import { countsAsSent, entryKey, sameIdentity, type DimensionKey, type LedgerRecord, type MarketplaceLedger, type RecordIdentity } from './ledger';
 
 const HOUR_MS = 3_600_000;
 /** New records go to hours still open an hour later, when the next hourly run would resend them after a crash. */
 export const RESEND_RESERVE_HOURS = 1;
+type DimensionLedgerOf = NonNullable<MarketplaceLedger['entries'][string]>;
 export const DIMENSIONS: readonly DimensionKey[] = ['requests', 'bytesOut'];
 /** UsageRecord Quantity: an integer from 0 to 2147483647 (botocore 1.35.99 service model, shape UsageQuantity); more carries to the next open hour. */
 export const MAX_QUANTITY = 2_147_483_647;
@@ -29,6 +30,8 @@ export interface PlannedRecord {
   readonly dimension: DimensionKey;
   readonly dimensionName: string;
   readonly hour: HourId;
+  /** The ids the record is sent with. */
+  readonly identity: RecordIdentity;
   readonly record: LedgerRecord;
 }
 
@@ -107,6 +110,27 @@ export function unitsThrough(figures: readonly CustomerHourFigures[], dimension:
   return out;
 }
 
+/** Units owed by earlier hours and not yet sent, oldest first. */
+class UnpaidHours {
+  private readonly queue: { hour: HourId; units: number }[] = [];
+  add(hour: HourId, units: number): void {
+    this.queue.push({ hour, units });
+  }
+  /** Pays `units` from the oldest hours; returns the hours paid from. */
+  pay(units: number): HourId[] {
+    const from: HourId[] = [];
+    while (units > 0 && this.queue.length > 0) {
+      const head = this.queue[0] as { hour: HourId; units: number };
+      const take = Math.min(units, head.units);
+      if (!from.includes(head.hour)) from.push(head.hour);
+      head.units -= take;
+      units -= take;
+      if (head.units === 0) this.queue.shift();
+    }
+    return from;
+  }
+}
+
 export interface PlanInput {
   readonly config: ResolvedMarketplaceConfig;
   readonly month: string;
@@ -126,7 +150,11 @@ export function planRun(input: PlanInput): Plan {
   const problems: SinkProblem[] = [];
   let unchanged = 0;
   const byCustomer = new Map<string, CustomerHourFigures[]>();
-  for (const f of input.hours) byCustomer.set(f.customerId, [...(byCustomer.get(f.customerId) ?? []), f]);
+  for (const f of input.hours) {
+    const list = byCustomer.get(f.customerId);
+    if (list === undefined) byCustomer.set(f.customerId, [f]);
+    else list.push(f);
+  }
   const customerIds = new Set([...byCustomer.keys(), ...Object.values(ledger.entries).map((e) => e.customerId)]);
   const customers = new Map(input.customers.map((c) => [c.id, c]));
   // Every hour of the month has been ready and none is open any more: nothing more of it can be sent.
@@ -144,7 +172,7 @@ export function planRun(input: PlanInput): Plan {
       // Earlier intents first: resent as they were while open, else counted as sent without an answer.
       for (const [hour, record] of Object.entries(sent)) {
         if (record.state !== 'intent') continue;
-        const planned = { customerId, dimension, dimensionName: entry?.dimensionName ?? dimensionName(config, dimension), hour, record };
+        const planned = { customerId, dimension, dimensionName: entry?.dimensionName ?? dimensionName(config, dimension), hour, identity: record.identity ?? (entry as DimensionLedgerOf).identity, record };
         if (isOpen(open, hour) || (open !== undefined && hour > open.last)) resends.push(planned);
         else expired.push(planned);
       }
@@ -158,39 +186,39 @@ export function planRun(input: PlanInput): Plan {
       if (usable !== undefined) for (let h = usable.first; h <= usable.last; h = addHours(h, 1)) walkHours.add(h);
       let owedSoFar = 0;
       let sentSoFar = 0;
-      let lateFrom: HourId[] = [];
+      // Which earlier hours the balance comes from (first in, first paid): only for the ledger's lateFrom.
+      const unpaid = new UnpaidHours();
       for (const hour of [...walkHours].sort()) {
-        const before = owedSoFar - sentSoFar;
         const ownUnits = (owed.get(hour) ?? owedSoFar) - owedSoFar;
         owedSoFar = owed.get(hour) ?? owedSoFar;
         const existing = sent[hour];
         if (existing !== undefined) {
-          if (countsAsSent(existing)) sentSoFar += existing.quantity;
+          const paid = countsAsSent(existing) ? existing.quantity : 0;
+          sentSoFar += paid;
+          unpaid.pay(paid - Math.min(paid, ownUnits));
+          if (ownUnits > paid) unpaid.add(hour, ownUnits - paid);
         } else if (isOpen(usable, hour) && owedSoFar - sentSoFar > 0) {
           const quantity = Math.min(owedSoFar - sentSoFar, MAX_QUANTITY);
-          const own = Math.min(quantity, ownUnits);
+          const late = quantity - Math.min(quantity, ownUnits);
+          const lateFrom = unpaid.pay(late);
+          if (ownUnits > quantity) unpaid.add(hour, ownUnits - quantity);
           records.push({
             customerId,
             dimension,
             dimensionName: dimensionName(config, dimension),
             hour,
+            identity,
             record: {
               quantity,
               state: 'intent',
-              ownUnits: own,
-              lateUnits: quantity - own,
-              ...(quantity > own ? { lateFrom } : {}),
-              plannedAt: now.toISOString(),
-              identity,
+              ...(late > 0 ? { lateUnits: late, lateFrom } : {}),
+              ...(entry !== undefined && !sameIdentity(entry.identity, identity) ? { identity } : {}),
             },
           });
           sentSoFar += quantity;
-          if (owedSoFar <= sentSoFar) lateFrom = [];
-          continue;
+        } else if (ownUnits > 0) {
+          unpaid.add(hour, ownUnits);
         }
-        const after = owedSoFar - sentSoFar;
-        if (after <= 0) lateFrom = [];
-        else if (after > Math.max(before, 0)) lateFrom = [...lateFrom, hour];
       }
       if (owedSoFar > sentSoFar && monthClosed) {
         problems.push({
@@ -223,9 +251,15 @@ export function planRun(input: PlanInput): Plan {
 /** The oldest usage hour with units not yet accepted by the Marketplace, or null. */
 export function oldestUnreported(input: Omit<PlanInput, 'now'>): HourId | null {
   let oldest: HourId | null = null;
+  const byCustomer = new Map<string, CustomerHourFigures[]>();
+  for (const f of input.hours) {
+    const list = byCustomer.get(f.customerId);
+    if (list === undefined) byCustomer.set(f.customerId, [f]);
+    else list.push(f);
+  }
   for (const customer of input.customers) {
     if (typeof identityOf(customer, input.config) !== 'object') continue;
-    const figures = input.hours.filter((f) => f.customerId === customer.id);
+    const figures = byCustomer.get(customer.id) ?? [];
     for (const dimension of DIMENSIONS) {
       const records = Object.values(input.ledger.entries[entryKey(customer.id, dimension)]?.records ?? {});
       const accepted = records.filter((r) => r.state === 'success' || r.state === 'unconfirmed').reduce((s, r) => s + r.quantity, 0);

@@ -58,7 +58,7 @@ function retryable(error: unknown): boolean {
 }
 
 export function usageRecord(planned: PlannedRecord): UsageRecord {
-  const id: RecordIdentity = planned.record.identity;
+  const id: RecordIdentity = planned.identity;
   return {
     Timestamp: hourStart(planned.hour),
     Dimension: planned.dimensionName,
