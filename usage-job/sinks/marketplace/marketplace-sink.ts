@@ -37,7 +37,14 @@ function setRecord(ledger: MarketplaceLedger, planned: PlannedRecord, record: Le
   const entries = ledger.entries as Record<string, DimensionLedger>;
   const key = entryKey(planned.customerId, planned.dimension);
   const entry =
-    entries[key] ?? (entries[key] = { customerId: planned.customerId, dimension: planned.dimension, dimensionName: planned.dimensionName, identity: planned.identity, records: {} });
+    entries[key] ??
+    (entries[key] = {
+      customerId: planned.customerId,
+      dimension: planned.dimension,
+      dimensionName: planned.dimensionName,
+      identity: planned.identity,
+      records: {},
+    });
   const records = entry.records as Record<string, LedgerRecord>;
   if (record === undefined) delete records[planned.hour];
   else records[planned.hour] = record;
@@ -101,7 +108,10 @@ export function createMarketplaceSink(options: MarketplaceSinkOptions): UsageSin
       const store = options.ledger;
       const location = store.location(MARKETPLACE_SINK_NAME, input.month);
       const stored = await store.read<MarketplaceLedger>(MARKETPLACE_SINK_NAME, input.month);
-      const ledger = stored === undefined ? emptyLedger(input.environment, input.month) : checkLedger(structuredClone(stored.body), location, input.environment, input.month);
+      const ledger =
+        stored === undefined
+          ? emptyLedger(input.environment, input.month)
+          : checkLedger(structuredClone(stored.body), location, input.environment, input.month);
       let revision = stored?.revision;
       const plan = planRun({ config, month: input.month, now: input.now, hours: input.hours, customers: input.customers, ledger });
       const problems: SinkProblem[] = [...plan.problems];

@@ -74,6 +74,9 @@ describe('Marketplace sink against moto', () => {
     expect(report).toMatchObject({ outcome: 'failed', sent: 0 });
     expect(report.problems.map((p) => p.message)).toEqual([expect.stringMatching(/no answer for the requests record of acme .*resent unchanged next run/)]);
     const doc = (await ledger.read<MarketplaceLedger>('marketplace', '2026-11'))?.body as MarketplaceLedger;
-    expect(doc.entries['acme requests']).toMatchObject({ identity: { customerAwsAccountId: '100000000001' }, records: { '2026-11-03T09': { state: 'intent' } } });
+    expect(doc.entries['acme requests']).toMatchObject({
+      identity: { customerAwsAccountId: '100000000001' },
+      records: { '2026-11-03T09': { state: 'intent' } },
+    });
   });
 });

@@ -172,7 +172,14 @@ export function planRun(input: PlanInput): Plan {
       // Earlier intents first: resent as they were while open, else counted as sent without an answer.
       for (const [hour, record] of Object.entries(sent)) {
         if (record.state !== 'intent') continue;
-        const planned = { customerId, dimension, dimensionName: entry?.dimensionName ?? dimensionName(config, dimension), hour, identity: record.identity ?? (entry as DimensionLedgerOf).identity, record };
+        const planned = {
+          customerId,
+          dimension,
+          dimensionName: entry?.dimensionName ?? dimensionName(config, dimension),
+          hour,
+          identity: record.identity ?? (entry as DimensionLedgerOf).identity,
+          record,
+        };
         if (isOpen(open, hour) || (open !== undefined && hour > open.last)) resends.push(planned);
         else expired.push(planned);
       }
