@@ -11,6 +11,7 @@
  *   KEYS_EDGE_STORE_ARN  the CloudFront KeyValueStore (billing stack output edge_key_store_arn)
  *   KEYS_EDGE_ENDPOINT   the KeyValueStore endpoint (the stand-in in tests)
  *   LOCAL_STATE_DIR      the local platform's state folder (default .local)
+ *   KEYS_MARKETPLACE_REGION, KEYS_MARKETPLACE_ENDPOINT   the Metering Service for link-marketplace (default: the environment's region)
  *   KEYS_FAULT_AFTER_STEP=N   fault tests only: the process kills itself (SIGKILL) after step N
  */
 import { readFileSync } from 'node:fs';
@@ -43,6 +44,7 @@ import { MemoryKeyGateway } from './memory-gateway';
 import { RegistryConflictError, type RegistryStore } from './registry';
 import { FileRegistryStore } from './registry-file';
 import { generateKeyValue } from './key-value';
+import { applyMarketplaceNotification, linkMarketplace, parseMarketplaceNotification, sdkMarketplaceResolver } from './marketplace';
 import { S3RegistryStore } from './registry-s3';
 
 /** Re-exported for bench/keys.ts, which imports it from here. */
@@ -57,7 +59,9 @@ export const USAGE = `usage: npm run --silent keys -- <command> --env <env> [--f
   list
   show ID
   sync [--fix] [--pending-age 15m]   (pending operations younger than that are left alone as in flight)
-  import        adopt the Terraform-managed keys named <prefix>-<id>`;
+  import        adopt the Terraform-managed keys named <prefix>-<id>
+  link-marketplace ID --registration-token TOKEN [--product-code CODE]   (ResolveCustomer; records the buyer's AWS Marketplace ids)
+  marketplace-notification --message FILE   (one AWS Marketplace SNS subscription message, envelope or bare)`;
 
 type Out = (s: string) => void;
 
@@ -81,6 +85,9 @@ const OPTIONS = new Set([
   'stripe-customer',
   'marketplace-account',
   'marketplace-license',
+  'registration-token',
+  'product-code',
+  'message',
 ]);
 
 function parseArgs(argv: readonly string[]): Args {
@@ -313,6 +320,37 @@ export async function main(argv: readonly string[], out: Out, err: Out, vars: No
           out(report.imported.length === 0 ? 'nothing to import\n' : table(report.imported as unknown as Record<string, unknown>[], COLUMNS));
           for (const s of report.skipped) out(`skipped ${s}\n`);
         }
+        return 0;
+      }
+      case 'link-marketplace': {
+        need(1, 'a customer id');
+        const token = args.options.get('registration-token');
+        if (token === undefined)
+          throw new KeysInputError('link-marketplace needs --registration-token TOKEN (the x-amzn-marketplace-token the buyer was redirected with)');
+        const region = vars.KEYS_MARKETPLACE_REGION !== undefined && vars.KEYS_MARKETPLACE_REGION !== '' ? vars.KEYS_MARKETPLACE_REGION : env.region;
+        const v = await linkMarketplace(
+          ctx,
+          rest[0] as string,
+          token,
+          sdkMarketplaceResolver(region, vars.KEYS_MARKETPLACE_ENDPOINT),
+          args.options.get('product-code'),
+        );
+        print(out, format, v, [v], [...COLUMNS, 'billing']);
+        return 0;
+      }
+      case 'marketplace-notification': {
+        need(0, 'options only');
+        const file = args.options.get('message');
+        if (file === undefined) throw new KeysInputError('marketplace-notification needs --message FILE (one SNS message)');
+        let text: string;
+        try {
+          text = readFileSync(file, 'utf8');
+        } catch (error) {
+          throw new KeysInputError(`--message ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+        }
+        const applied = await applyMarketplaceNotification(ctx, parseMarketplaceNotification(text, file));
+        const row = { ...applied.customer, changed: applied.changed };
+        print(out, format, row, [row], [...COLUMNS, 'billing', 'changed']);
         return 0;
       }
       default:

@@ -34,6 +34,19 @@ export interface BillingIds {
   /** AWS Marketplace: the buyer's account and license (ResolveCustomer / license manager). */
   readonly marketplaceCustomerAwsAccountId?: string;
   readonly marketplaceLicenseArn?: string;
+  /** AWS Marketplace, listings integrated before Concurrent Agreements: ResolveCustomer's CustomerIdentifier and ProductCode. */
+  readonly marketplaceCustomerIdentifier?: string;
+  readonly marketplaceProductCode?: string;
+  /** The last Marketplace subscription notification applied (keys marketplace-notification). */
+  readonly marketplaceSubscription?: MarketplaceSubscription;
+}
+
+/** Subscription state from the Marketplace's notifications (docs/marketplace.md). */
+export interface MarketplaceSubscription {
+  readonly action: 'subscribe-success' | 'subscribe-fail' | 'unsubscribe-pending' | 'unsubscribe-success' | 'entitlement-updated';
+  /** When it was applied (ISO), and the SNS message id it came in (a redelivered message changes nothing). */
+  readonly at: string;
+  readonly messageId?: string;
 }
 
 /** A command's intent, written before it touches API Gateway or the edge; cleared when done. */

@@ -72,6 +72,7 @@ const SAMPLES: RecordedCall[] = [
     '/',
     'Action=GetOpenIDConnectProvider&OpenIDConnectProviderArn=arn%3Aaws%3Aiam%3A%3A111111111111%3Aoidc-provider%2Ftoken.actions.githubusercontent.com',
   ),
+  call('Marketplace Metering', 'BatchMeterUsage', 'POST', '/', '{"UsageRecords":[]}'),
 ];
 
 describe('call map', () => {
@@ -94,6 +95,7 @@ describe('call map', () => {
     expect(actions(SAMPLES[15])).toEqual(['athena:GetQueryExecution arn:aws:athena:eu-west-1:111111111111:workgroup/ubb-dev-usage']);
     expect(actions(SAMPLES[18])).toEqual([]);
     expect(actions(SAMPLES[19])).toEqual(['iam:GetPolicyVersion arn:aws:iam::111111111111:policy/ubb-dev-boundary']);
+    expect(actions(SAMPLES[SAMPLES.length - 1] as RecordedCall)).toEqual(['aws-marketplace:BatchMeterUsage *']);
     expect(actions(SAMPLES[20])).toEqual(['iam:GetOpenIDConnectProvider arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com']);
   });
 

@@ -623,6 +623,10 @@ export const CALL_MAP: Readonly<Record<string, CallRow>> = {
   },
   'CloudWatch GetMetricData': { needs: () => [need('cloudwatch:GetMetricData', '*')], source: SAR_PAGES.cloudwatch },
 
+  // AWS Marketplace Metering Service: BatchMeterUsage is its own IAM action (aws-marketplace:BatchMeterUsage),
+  // with no resource type, so Resource "*" (SAR, AWS Marketplace Metering Service).
+  'Marketplace Metering BatchMeterUsage': { needs: () => [need('aws-marketplace:BatchMeterUsage', '*')], source: SAR_PAGES.marketplaceMetering },
+
   // Glue.
   'Glue CreateDatabase': {
     needs: (p, c) => {

@@ -19,7 +19,7 @@ import { resourcesOf } from '../stacks/testing/synth-platform';
 import { evaluate, type AccessRequest, type Identity, type PolicyDocument } from './evaluate';
 import { stacks } from './testing/bootstrap-policies';
 
-const CLI_FILES = ['keys/api-gateway.ts', 'keys/registry-s3.ts', 'keys/edge-store-aws.ts'];
+const CLI_FILES = ['keys/api-gateway.ts', 'keys/registry-s3.ts', 'keys/edge-store-aws.ts', 'keys/marketplace.ts'];
 const PLAN = 'u1v2w3';
 const KEY = 'k9x8y7';
 const KVS_ID = '0a1b2c3d-4e5f-6789-abcd-ef0123456789';
@@ -52,6 +52,8 @@ function calls(env: EnvironmentConfig): Record<string, readonly AccessRequest[]>
     ListKeysCommand: [kvs('ListKeys')],
     GetKeyCommand: [kvs('GetKey')],
     UpdateKeysCommand: [kvs('UpdateKeys')],
+    // ResolveCustomer: aws-marketplace:ResolveCustomer, no resource type (SAR, AWS Marketplace Metering Service).
+    ResolveCustomerCommand: [{ action: 'aws-marketplace:ResolveCustomer', resource: '*' }],
   };
 }
 
@@ -97,6 +99,7 @@ describe.each(platformConfig.environments.map((env) => [env.name, env] as const)
     ['delete the REST API', { action: 'apigateway:DELETE', resource: `arn:aws:apigateway:${env.region}::/restapis/a1b2c3` }],
     ['delete the key value store', { action: 'cloudfront:DeleteKeyValueStore', resource: `arn:aws:cloudfront::${env.accountId}:key-value-store/${KVS_ID}` }],
     ['pass a role', { action: 'iam:PassRole', resource: roleArn(env.accountId, `${env.prefix}-github-apply`) }],
+    ['meter usage (the usage job bills, not the operator)', { action: 'aws-marketplace:BatchMeterUsage', resource: '*' }],
   ] as const)('may not %s', async (_what, request) => {
     await expect(evaluate(identity, request)).resolves.toBe('ImplicitlyDenied');
   });

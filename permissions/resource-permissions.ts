@@ -46,6 +46,7 @@ export const SAR_PAGES = {
   cloudwatch: `${SAR}/list_amazoncloudwatch.html`,
   events: `${SAR}/list_amazoneventbridge.html`,
   logs: `${SAR}/list_amazoncloudwatchlogs.html`,
+  marketplaceMetering: `${SAR}/list_awsmarketplacemeteringservice.html`,
   glue: `${SAR}/list_awsglue.html`,
   iam: `${SAR}/list_awsidentityandaccessmanagementiam.html`,
   lambda: `${SAR}/list_awslambda.html`,

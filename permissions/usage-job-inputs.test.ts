@@ -31,6 +31,9 @@ describe.each(platformConfig.environments.map((env) => [env.name, env] as const)
     // The customer usage summary GET /usage reads (usage-job/aws/customer-usage-store.ts), conditional writes.
     ['s3:GetObject', `arn:aws:s3:::${names.usageBucket}/customer-usage/2026-12.json`, 'Allowed'],
     ['s3:PutObject', `arn:aws:s3:::${names.usageBucket}/customer-usage/2026-12.json`, 'Allowed'],
+    // The Marketplace sink meters; linking buyers (ResolveCustomer) is the keys operator's.
+    ['aws-marketplace:BatchMeterUsage', '*', 'Allowed'],
+    ['aws-marketplace:ResolveCustomer', '*', 'ImplicitlyDenied'],
   ] as const)('%s %s: %s', async (action, resource, decision) => {
     await expect(evaluate(identity, { action, resource, resourceAccount: env.accountId })).resolves.toBe(decision);
   });

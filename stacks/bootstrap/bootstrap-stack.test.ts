@@ -298,8 +298,15 @@ describe('bootstrap stacks', () => {
         'QuotaNotices',
         'UsagePlansAndUsage',
         'NeverKeyValues',
+        'MarketplaceMetering',
         'InvoicesNeverOverwritten',
       ]);
+      expect(policy.Statement.find((s) => s.Sid === 'MarketplaceMetering')).toEqual({
+        Sid: 'MarketplaceMetering',
+        Effect: 'Allow',
+        Action: 'aws-marketplace:BatchMeterUsage',
+        Resource: '*',
+      });
       expect(trusts(roleNamed(synth, names.usageJob))).toEqual([[`${repo}:ref:refs/heads/main`, [`${workflows}/usage.yml@refs/heads/main`]]]);
       expect(policy.Statement.find((s) => s.Sid === 'InvoicesNeverOverwritten')).toEqual({
         Sid: 'InvoicesNeverOverwritten',

@@ -543,6 +543,15 @@ export class DeployRoles extends Construct {
           ],
         },
         {
+          // The AWS Marketplace sink (usage-job/sinks/marketplace): aws-marketplace:BatchMeterUsage has no
+          // resource type, so Resource "*" (Service Authorization Reference, AWS Marketplace Metering Service,
+          // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsmarketplacemeteringservice.html).
+          Sid: 'MarketplaceMetering',
+          Effect: 'Allow',
+          Action: 'aws-marketplace:BatchMeterUsage',
+          Resource: '*',
+        },
+        {
           // The invoice of record is written once per run and never replaced: a put under
           // invoices/ without If-None-Match is refused (S3 condition key s3:if-none-match,
           // https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes-enforce.html).

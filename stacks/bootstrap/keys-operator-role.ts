@@ -33,6 +33,11 @@
  *   billing stack creates the store, so the grant is every key value store of the account
  *   (key-value-store/*); the CLI itself only ever names the billing stack's output
  *   `edge_key_store_arn`.
+ * - AWS Marketplace Metering Service: ResolveCustomer (`keys link-marketplace`). The IAM action is
+ *   aws-marketplace:ResolveCustomer, with no resource type (Resource "*"), per the Service
+ *   Authorization Reference, AWS Marketplace Metering Service
+ *   (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsmarketplacemeteringservice.html)
+ *   and the API reference ("requires a policy to allow the aws-marketplace:ResolveCustomer action").
  */
 import { Construct } from 'constructs';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
@@ -89,6 +94,7 @@ export function keysOperatorStatements(env: Pick<EnvironmentConfig, 'prefix' | '
       ],
       Resource: `arn:aws:cloudfront::${env.accountId}:key-value-store/*`,
     },
+    { Sid: 'MarketplaceResolveCustomer', Effect: 'Allow', Action: 'aws-marketplace:ResolveCustomer', Resource: '*' },
   ];
 }
 

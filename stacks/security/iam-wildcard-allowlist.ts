@@ -29,6 +29,16 @@ export const IAM_WILDCARD_EXCEPTIONS: readonly WildcardException[] = [
   },
   { sid: 'RandomPassword', anyResource: true, why: 'secretsmanager:GetRandomPassword acts on no resource; AWS only accepts Resource "*".' },
   {
+    sid: 'MarketplaceMetering',
+    anyResource: true,
+    why: 'usage-job role: aws-marketplace:BatchMeterUsage has no resource type (SAR list_awsmarketplacemeteringservice.html): only Resource "*" grants it.',
+  },
+  {
+    sid: 'MarketplaceResolveCustomer',
+    anyResource: true,
+    why: 'keys operator: aws-marketplace:ResolveCustomer has no resource type (SAR list_awsmarketplacemeteringservice.html): only Resource "*" grants it.',
+  },
+  {
     sid: 'Describe',
     actions: ['cloudwatch:Describe*', 'logs:Describe*'],
     anyResource: true,

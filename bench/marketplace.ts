@@ -1,0 +1,101 @@
+/**
+ * Marketplace sink benchmark: `npx tsx bench/marketplace.ts [--customers 1000] [--days 30] [--late 0.03]`.
+ *
+ * Every customer has usage in every hour; a run at HH:10 each hour hands the sink the month's
+ * figures so far, of which a share (`--late`) of each hour's requests arrives 20 hours late
+ * (restating hours already exported). The fake Marketplace (published rules, no network) answers.
+ * Prints records sent, calls, wall and CPU time of all runs and of the last run (the machine may be
+ * shared: CPU time is the steadier figure), and the ledger's size at the month's end.
+ */
+import { parseArgs } from 'node:util';
+import { addHours } from '../sql/hours';
+import type { CustomerHourFigures } from '../usage-job/sinks/sink';
+import { createMarketplaceSink } from '../usage-job/sinks/marketplace';
+import { FakeMarketplace } from '../usage-job/sinks/marketplace/testing/fake-marketplace';
+import { MemoryLedgerStore } from '../usage-job/sinks/marketplace/testing/memory-ledger-store';
+import { CONFIG, account, licensed, license, runInput } from '../usage-job/sinks/marketplace/testing/scenario';
+
+const { values } = parseArgs({
+  options: { customers: { type: 'string', default: '1000' }, days: { type: 'string', default: '30' }, late: { type: 'string', default: '0.03' } },
+});
+const customersN = Number(values.customers);
+const hoursN = Number(values.days) * 24;
+const lateShare = Number(values.late);
+const FIRST = '2026-11-01T00';
+const HOUR_MS = 3_600_000;
+const start = Date.parse(`${FIRST}:00:00Z`);
+
+const customers = Array.from({ length: customersN }, (_, i) => licensed(`c${i}`, i));
+const fake = new FakeMarketplace({ now: new Date(start) });
+for (let i = 0; i < customersN; i++) fake.subscribeLicense(account(i), license(i));
+const ledger = new MemoryLedgerStore();
+const sink = createMarketplaceSink({ config: CONFIG, ledger, api: fake, sleep: async () => {} });
+
+const requestsOf = (c: number, h: number) => 100 + ((c * 7 + h * 13) % 900);
+const bytesOf = (c: number, h: number) => 40_000_000 * (1 + ((c + h) % 5));
+
+async function main(): Promise<void> {
+  const figures: CustomerHourFigures[] = [];
+  let total = 0;
+  let last = 0;
+  let totalCpu = 0;
+  let lastCpu = 0;
+  let sent = 0;
+  for (let run = 1; run <= hoursN + 6; run++) {
+    const now = start + run * HOUR_MS + 10 * 60_000;
+    // Hour run-1 arrives on time, less its late share; hour run-21's late share arrives now.
+    const h = run - 1;
+    if (h < hoursN) {
+      for (let c = 0; c < customersN; c++)
+        figures.push({ customerId: `c${c}`, hour: addHours(FIRST, h), requests: Math.floor(requestsOf(c, h) * (1 - lateShare)), bytesOut: bytesOf(c, h) });
+    }
+    const restated = run - 21;
+    if (restated >= 0 && restated < hoursN) {
+      for (let c = 0; c < customersN; c++) {
+        const i = restated * customersN + c;
+        const f = figures[i] as CustomerHourFigures;
+        figures[i] = { ...f, requests: requestsOf(c, restated) };
+      }
+    }
+    fake.now = new Date(now);
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    const report = await sink.export(runInput(new Date(now), figures, customers));
+    last = performance.now() - t0;
+    const cpu = process.cpuUsage(c0);
+    lastCpu = (cpu.user + cpu.system) / 1000;
+    totalCpu += lastCpu;
+    total += last;
+    sent += report.sent;
+    if (report.problems.length > 0) throw new Error(`run ${run}: ${report.problems[0]?.message}`);
+  }
+  const doc = await ledger.read('marketplace', '2026-11');
+  const bytes = Buffer.byteLength(JSON.stringify(doc?.body));
+  // What the figures hold at the end (late shares of the last 20 hours never arrived in this run).
+  const expected = figures.reduce((sum, f) => sum + f.requests, 0);
+  const got = [...fake.totals().entries()].filter(([k]) => k.endsWith(' requests')).reduce((s, [, v]) => s + v, 0);
+  console.log(
+    JSON.stringify(
+      {
+        customers: customersN,
+        hours: hoursN,
+        runs: hoursN + 6,
+        recordsSent: sent,
+        calls: fake.calls.length,
+        recordsAccepted: fake.accepted.size,
+        requestsExpected: expected,
+        requestsAccepted: got,
+        wallSecondsAllRuns: Number((total / 1000).toFixed(1)),
+        wallSecondsLastRun: Number((last / 1000).toFixed(2)),
+        cpuSecondsAllRuns: Number((totalCpu / 1000).toFixed(1)),
+        cpuSecondsLastRun: Number((lastCpu / 1000).toFixed(2)),
+        ledgerBytes: bytes,
+        node: process.version,
+      },
+      null,
+      1,
+    ),
+  );
+}
+
+void main();
