@@ -90,9 +90,10 @@ export class StripeFake {
   }
 
   static async start(options: StripeFakeOptions): Promise<StripeFake> {
-    let fake: StripeFake | undefined;
-    const server = createServer((req, res) => void fake!.handle(req, res));
-    fake = new StripeFake(server, options);
+    const handlers: { handle?: (req: IncomingMessage, res: ServerResponse) => Promise<void> } = {};
+    const server = createServer((req, res) => void handlers.handle!(req, res));
+    const fake = new StripeFake(server, options);
+    handlers.handle = (req, res) => fake.handle(req, res);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return fake;
