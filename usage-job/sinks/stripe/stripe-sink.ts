@@ -10,7 +10,6 @@
  * reading Stripe's meter event summaries back, or named as a problem for an operator.
  */
 import { hourStart, monthBounds, type HourId } from '../../../sql/hours';
-import { mapLimit } from '../../concurrency';
 import type { CustomerHourFigures, SinkLedgerStore, SinkProblem, SinkReport, SinkRunInput, UsageSink } from '../sink';
 import type { StripeCredentials } from './api-key';
 import { stripeSinkConfigError, type StripeSinkConfig } from './config';
@@ -118,7 +117,7 @@ class StripeExport {
     }
 
     if (withPending.length > 0) {
-      await mapLimit(withPending, this.concurrency, (g) => this.resolvePending(g));
+      await eachUntilDone(withPending, this.concurrency, (g) => this.resolvePending(g));
       await this.checkpoint(true);
     }
 
@@ -133,7 +132,7 @@ class StripeExport {
     if (planned > 0) {
       await this.checkpoint(true); // the intent is stored before the first send
       input.progress?.(`stripe: sending ${planned} meter events for ${input.month}`);
-      await mapLimit(
+      await eachUntilDone(
         groups.filter((g) => g.ledger.pending.length > 0),
         this.concurrency,
         (g) => this.sendPending(g),
@@ -414,4 +413,26 @@ class StripeExport {
     const outcome = problems.length === 0 ? 'ok' : this.sent === 0 && oldest !== null && this.unavailable !== undefined ? 'failed' : 'partial';
     return { sink: this.name, outcome, sent: this.sent, unchanged, problems, oldestUnreportedHour: oldest };
   }
+}
+
+/**
+ * Runs `fn` over the items, at most `limit` at once. Unlike a plain pool it never returns while a
+ * call is still in flight: after a failure it takes no new item, waits for the running ones, then
+ * throws the first error (a send still running after the run ended could land after the next run
+ * began, with Stripe's identifier window already past).
+ */
+async function eachUntilDone<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (failure === undefined && next < items.length) {
+      try {
+        await fn(items[next++]);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failure !== undefined) throw failure.error;
 }

@@ -112,6 +112,11 @@ export class StripeFake {
     for (let i = 0; i < count; i++) this.injected.push({ status, headers });
   }
 
+  /** Drops the injected failures not yet used. */
+  clearFailures(): void {
+    this.injected.length = 0;
+  }
+
   setDown(down: boolean): void {
     this.down = down;
   }
