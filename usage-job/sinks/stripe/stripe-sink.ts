@@ -357,7 +357,7 @@ class StripeExport {
 
   /** Writes the ledger (serialized; `force` waits for it, otherwise only every `checkpointEvery` changes). */
   private async checkpoint(force: boolean): Promise<void> {
-    if (!force && this.sinceCheckpoint < (this.options.checkpointEvery ?? 500)) return;
+    if (!force && this.sinceCheckpoint < (this.options.checkpointEvery ?? 10_000)) return;
     this.sinceCheckpoint = 0;
     const body = JSON.parse(JSON.stringify(this.ledger)) as StripeLedger; // the state at this moment
     this.writes = this.writes.then(async () => {

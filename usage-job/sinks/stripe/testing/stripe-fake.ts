@@ -208,7 +208,10 @@ export class StripeFake {
     try {
       if (this.options.holdMs) await new Promise((resolve) => setTimeout(resolve, this.options.holdMs));
       if (req.socket.destroyed) return;
-      for (const [id, at] of this.identifiers) if (at <= this.nowMs - DAY_MS) this.identifiers.delete(id);
+      for (const [id, at] of this.identifiers) {
+        if (at > this.nowMs - DAY_MS) break; // kept in the order received: the rest are younger
+        this.identifiers.delete(id);
+      }
       if (this.identifiers.has(identifier)) {
         this.stats.duplicates++;
         if (this.options.duplicateIdentifier === 'reject')
