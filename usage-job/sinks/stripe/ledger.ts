@@ -81,12 +81,40 @@ export function checkLedger(body: unknown, environment: string, month: string, l
   return doc as StripeLedger;
 }
 
-export function hourIndex(month: string, hour: HourId): number {
-  return Math.round((hourStart(hour).getTime() - hourStart(monthBounds(month).first).getTime()) / 3_600_000);
+/** The hours of a month, index 0 = its first hour; cached (hour arithmetic is the sink's hottest path). */
+class MonthHours {
+  readonly ids: HourId[] = [];
+  private readonly index = new Map<HourId, number>();
+  constructor(readonly month: string) {
+    const { first, next } = monthBounds(month);
+    for (let t = hourStart(first).getTime(), end = hourStart(next).getTime(); t < end; t += 3_600_000) {
+      this.index.set(hourIdOf(new Date(t)), this.ids.length);
+      this.ids.push(hourIdOf(new Date(t)));
+    }
+  }
+  indexOf(hour: HourId): number {
+    const index = this.index.get(hour);
+    if (index === undefined) throw new Error(`hour ${hour} is not an hour of ${this.month}`);
+    return index;
+  }
 }
 
+const monthHoursCache = new Map<string, MonthHours>();
+function monthHours(month: string): MonthHours {
+  let hours = monthHoursCache.get(month);
+  if (hours === undefined) monthHoursCache.set(month, (hours = new MonthHours(month)));
+  return hours;
+}
+
+/** Index of an hour of the month (0 = its first hour); throws for an hour outside it. */
+export function hourIndex(month: string, hour: HourId): number {
+  return monthHours(month).indexOf(hour);
+}
+
+/** The hour at an index of the month; indexes outside it (e.g. -1) give hours of the neighbouring months. */
 export function hourAt(month: string, index: number): HourId {
-  return hourIdOf(new Date(hourStart(monthBounds(month).first).getTime() + index * 3_600_000));
+  const hours = monthHours(month);
+  return hours.ids[index] ?? hourIdOf(new Date(hourStart(hours.ids[0]).getTime() + index * 3_600_000));
 }
 
 export function valueAt(values: readonly number[], index: number): number {

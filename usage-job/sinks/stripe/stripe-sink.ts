@@ -150,10 +150,10 @@ class StripeExport {
   private groups(): Group[] {
     const { input } = this;
     const figures = new Map<string, Map<number, CustomerHourFigures>>();
+    const { first, next } = monthBounds(input.month);
     for (const f of input.hours) {
-      const index = hourIndex(input.month, f.hour);
-      const { first, next } = monthBounds(input.month);
       if (f.hour < first || f.hour >= next) throw new Error(`stripe sink: figures of ${f.customerId} for hour ${f.hour} lie outside ${input.month}`);
+      const index = hourIndex(input.month, f.hour);
       if (!Number.isSafeInteger(f.requests) || !Number.isSafeInteger(f.bytesOut) || f.requests < 0 || f.bytesOut < 0) {
         throw new Error(`stripe sink: figures of ${f.customerId} for ${f.hour} are not whole numbers (${f.requests} requests, ${f.bytesOut} bytes)`);
       }
