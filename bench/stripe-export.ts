@@ -1,17 +1,20 @@
 /**
- * Stripe export benchmark: `npm run bench:stripe -- [--customers 10000] [--hours 720] [--restate-percent 2] [--concurrency 32]`.
+ * Stripe export benchmark: `npm run bench:stripe -- [--customers 10000] [--hours 720] [--restate-percent 2] [--concurrency 32] [--write-doc]`.
  *
  * A month (November 2026) of hourly runs of the Stripe sink against the Stripe fake
  * (usage-job/sinks/stripe/testing/stripe-fake.ts) on loopback, with the in-memory ledger store:
  * every customer has usage in every hour; each run hands the sink the complete figures of the
  * month so far (as the usage job does), the new hour plus `--restate-percent` of the customers'
  * previous hour grown by late logs. Prints events sent, wall time, calls per second, the ledger's
- * size, and checks that the fake holds every customer's figures exactly once.
+ * size, and checks that the fake holds every customer's figures exactly once. With `--write-doc`
+ * the figures replace the benchmark block in docs/stripe.md.
  */
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { addHours } from '../sql/hours';
 import type { CustomerHourFigures } from '../usage-job/sinks/sink';
 import { customer, stripeScenario, TEST_CONFIG } from '../usage-job/sinks/stripe/testing/scenario';
+import { replaceDocBlock, runStamp } from './doc-block';
 
 const MONTH = '2026-11';
 const FIRST_HOUR = '2026-11-01T00';
@@ -24,6 +27,7 @@ async function main(): Promise<void> {
       hours: { type: 'string', default: '720' },
       'restate-percent': { type: 'string', default: '2' },
       concurrency: { type: 'string', default: '32' },
+      'write-doc': { type: 'boolean', default: false },
     },
   });
   const customerCount = positive('customers', values.customers!);
@@ -84,6 +88,7 @@ async function main(): Promise<void> {
     `customers whose Stripe total differs from their figures: ${wrong}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+  if (values['write-doc']) replaceDocBlock(resolve(__dirname, '..', 'docs', 'stripe.md'), 'stripe', [`${runStamp()}:`, '', ...lines.map((l) => `- ${l}`)].join('\n'));
   if (wrong > 0) process.exitCode = 1;
 }
 

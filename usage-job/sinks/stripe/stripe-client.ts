@@ -29,7 +29,7 @@ export type SendOutcome =
   | { readonly kind: 'duplicate' }
   /** A 4xx Stripe will answer again: the event was not recorded. */
   | { readonly kind: 'rejected'; readonly status: number; readonly message: string }
-  /** Retries exhausted (429, 5xx, network): unknown whether Stripe recorded it. */
+  /** Retries exhausted (429, 5xx, network), or the key refused (401, 403): nothing more is sent this run. */
   | { readonly kind: 'unavailable'; readonly message: string };
 
 export type SummaryOutcome = { readonly kind: 'ok'; readonly byHourStart: ReadonlyMap<number, number> } | { readonly kind: 'failed'; readonly message: string };
@@ -88,8 +88,9 @@ export class StripeMeterClient {
     // Stripe does not document how a repeated identifier is answered (docs/stripe.md): a 4xx that
     // names the identifier as already used means the first send was recorded.
     if (answer.status === 400 && /identifier/i.test(message) && /(already|duplicate|exists|unique)/i.test(message)) return { kind: 'duplicate' };
-    // A 5xx or 429 Stripe asked us not to retry may still have been recorded: only a 4xx is a refusal.
-    if (answer.status >= 500 || answer.status === 429 || answer.status === 409) return { kind: 'unavailable', message: `HTTP ${answer.status}: ${message}` };
+    // A 5xx or 429 Stripe asked us not to retry may still have been recorded; a 401/403 (the key) is
+    // no customer's fault and stops the run. Only another 4xx refuses this one event.
+    if (answer.status >= 500 || [401, 403, 409, 429].includes(answer.status)) return { kind: 'unavailable', message: `HTTP ${answer.status}: ${message}` };
     return { kind: 'rejected', status: answer.status, message };
   }
 

@@ -250,6 +250,19 @@ describe('bad input', () => {
     expect(s.fake.grandTotal('cus_other', REQ)).toBe(0);
   });
 
+  test('a wrong API key: the run fails after one call, events stay pending, the key in no report, progress line or ledger', async () => {
+    const key = 'sk_test_wrong_0123456789';
+    const messages: string[] = [];
+    s = await stripeScenario({ customers: CUSTOMERS, sink: { credentials: async () => ({ apiKey: key, apiBase: s.fake.url }) } });
+    const report = await s.run(at('2026-11-03T02:10:00Z'), figures(['2026-11-03T01']), { progress: (m) => messages.push(m) });
+    expect(report.outcome).toBe('failed');
+    expect(report.problems).toEqual([
+      { message: expect.stringMatching(/^Stripe unavailable: .*HTTP 401: api_key_invalid: Invalid API Key provided.*6 meter events stay pending/) },
+    ]);
+    expect(s.fake.recorded).toHaveLength(0);
+    expect(JSON.stringify([report, messages, await ledgerOf(s)])).not.toContain(key);
+  });
+
   test('figures that are not whole numbers fail the run in one line', async () => {
     s = await stripeScenario({ customers: CUSTOMERS });
     await expect(s.run(at('2026-11-03T02:10:00Z'), [fig('acme', '2026-11-03T01', 1.5)])).rejects.toThrow(/not whole numbers/);
