@@ -88,7 +88,8 @@ async function main(): Promise<void> {
     `customers whose Stripe total differs from their figures: ${wrong}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-  if (values['write-doc']) replaceDocBlock(resolve(__dirname, '..', 'docs', 'stripe.md'), 'stripe', [`${runStamp()}:`, '', ...lines.map((l) => `- ${l}`)].join('\n'));
+  if (values['write-doc'])
+    replaceDocBlock(resolve(__dirname, '..', 'docs', 'stripe.md'), 'stripe', [`${runStamp()}:`, '', ...lines.map((l) => `- ${l}`)].join('\n'));
   if (wrong > 0) process.exitCode = 1;
 }
 
