@@ -116,6 +116,33 @@ describe('fault matrix', () => {
     expectStripeHolds(s, figures(hours));
   });
 
+  test("past the window, when Stripe holds neither the ledger's total nor it plus the event, an operator is asked and nothing is sent", async () => {
+    s = await stripeScenario({ customers: CUSTOMERS });
+    const hour = '2026-11-03T03';
+    s.store.crashOnWrite(2);
+    await expect(s.run(at('2026-11-03T04:10:00Z'), [fig('acme', hour, 5)])).rejects.toThrow(CrashError);
+    const stray = new URLSearchParams({
+      event_name: REQ,
+      'payload[stripe_customer_id]': 'cus_acme',
+      'payload[value]': '2',
+      identifier: 'someone-else',
+      timestamp: String(hourS(hour)),
+    });
+    await fetch(`${s.fake.url}/v1/billing/meter_events`, { method: 'POST', headers: { authorization: `Bearer ${s.fake.apiKey}` }, body: stray });
+    const calls = s.fake.stats.calls;
+    const later = await s.run(at('2026-11-04T10:10:00Z'), [fig('acme', hour, 5)]);
+    expect(later.outcome).toBe('partial');
+    expect(later.problems).toEqual([
+      {
+        customerId: 'acme',
+        hour,
+        message: expect.stringMatching(/Stripe holds 7 for that hour, the ledger expects 0 without it or 5 with it; an operator must reconcile/),
+      },
+    ]);
+    expect(s.fake.stats.calls).toBe(calls);
+    expect(later.oldestUnreportedHour).toBe(hour);
+  });
+
   test('without meter ids an unconfirmed event past the window is named for an operator, never resent', async () => {
     s = await stripeScenario({ customers: CUSTOMERS, config: { requestsMeterId: undefined, bytesMeterId: undefined } });
     s.store.crashOnWrite(2);
