@@ -1,0 +1,328 @@
+/**
+ * The Stripe sink against the Stripe fake (testing/stripe-fake.ts) through an in-memory ledger:
+ * restatements, the fault matrix of issue 19 (a crash between send and ledger write, Stripe down
+ * for 30 hours, logs 20 hours late, a month closed then restated, 429 storms) and bad input.
+ */
+import { addHours, hourRange } from '../../../sql/hours';
+import type { CustomerHourFigures } from '../sink';
+import { carriedTotals, type StripeLedger } from './ledger';
+import { reconcileStripe } from './reconcile';
+import { CrashError } from './testing/memory-ledger-store';
+import { at, customer, hourS, stripeScenario, TEST_CONFIG, type StripeScenario } from './testing/scenario';
+
+const REQ = TEST_CONFIG.requestsEventName;
+const BYTES = TEST_CONFIG.bytesEventName;
+const CUSTOMERS = [customer('acme'), customer('globex'), customer('initech')];
+
+const fig = (customerId: string, hour: string, requests: number, bytesOut = requests * 1000): CustomerHourFigures => ({ customerId, hour, requests, bytesOut });
+
+/** Figures for every customer in each hour, distinct per customer and hour. */
+function figures(hours: readonly string[], scale = 1): CustomerHourFigures[] {
+  return hours.flatMap((hour, h) => CUSTOMERS.map((c, i) => fig(c.id, hour, (h + 1) * 10 * scale + i)));
+}
+
+/** Stripe holds exactly `expected` per customer, meter and hour (nothing double counted, nothing lost). */
+function expectStripeHolds(s: StripeScenario, expected: readonly CustomerHourFigures[]): void {
+  for (const f of expected) {
+    expect({ f, requests: s.fake.total(`cus_${f.customerId}`, REQ, hourS(f.hour)) }).toEqual({ f, requests: f.requests });
+    expect({ f, bytes: s.fake.total(`cus_${f.customerId}`, BYTES, hourS(f.hour)) }).toEqual({ f, bytes: f.bytesOut });
+  }
+  for (const c of CUSTOMERS) {
+    const own = expected.filter((f) => f.customerId === c.id);
+    expect(s.fake.grandTotal(`cus_${c.id}`, REQ)).toBe(own.reduce((n, f) => n + f.requests, 0));
+    expect(s.fake.grandTotal(`cus_${c.id}`, BYTES)).toBe(own.reduce((n, f) => n + f.bytesOut, 0));
+  }
+}
+
+async function ledgerOf(s: StripeScenario, month = '2026-11'): Promise<StripeLedger> {
+  return (await s.store.read<StripeLedger>('stripe', month))!.body;
+}
+
+let s: StripeScenario;
+afterEach(async () => s?.close());
+
+describe('exports and restatements', () => {
+  test('each hour is sent once; a rerun with the same figures sends nothing', async () => {
+    s = await stripeScenario({ customers: CUSTOMERS });
+    const hours = hourRange('2026-11-03T00', '2026-11-03T05');
+    const first = await s.run(at('2026-11-03T06:10:00Z'), figures(hours));
+    expect(first).toMatchObject({ sink: 'stripe', outcome: 'ok', sent: hours.length * 3 * 2, unchanged: 0, problems: [], oldestUnreportedHour: null });
+    const again = await s.run(at('2026-11-03T07:10:00Z'), figures(hours));
+    expect(again).toMatchObject({ outcome: 'ok', sent: 0, unchanged: hours.length * 3 });
+    expect(s.fake.stats.calls).toBe(hours.length * 3 * 2);
+    expectStripeHolds(s, figures(hours));
+    // every event carries the usage hour's start as its timestamp
+    expect(new Set(s.fake.recorded.map((e) => e.timestamp))).toEqual(new Set(hours.map(hourS)));
+  });
+
+  test('logs arriving 20 hours after an hour was exported: a delta event with its own identifier; a decrease is a negative delta', async () => {
+    s = await stripeScenario({ customers: CUSTOMERS });
+    const hour = '2026-11-03T04';
+    await s.run(at('2026-11-03T05:10:00Z'), [fig('acme', hour, 100)]);
+    const late = await s.run(at('2026-11-04T01:10:00Z'), [fig('acme', hour, 130)]);
+    expect(late).toMatchObject({ outcome: 'ok', sent: 2 });
+    const acmeEvents = s.fake.recorded.filter((e) => e.eventName === REQ);
+    expect(acmeEvents.map((e) => e.value)).toEqual([100, 30]);
+    expect(new Set(acmeEvents.map((e) => e.identifier)).size).toBe(2);
+    expect(acmeEvents.every((e) => e.timestamp === hourS(hour))).toBe(true);
+    await s.run(at('2026-11-04T02:10:00Z'), [fig('acme', hour, 120)]);
+    expect(s.fake.total('cus_acme', REQ, hourS(hour))).toBe(120);
+    // the hour disappears from the figures: its usage is zero now
+    await s.run(at('2026-11-04T03:10:00Z'), []);
+    expect(s.fake.total('cus_acme', REQ, hourS(hour))).toBe(0);
+    expect(s.fake.total('cus_acme', BYTES, hourS(hour))).toBe(0);
+  });
+
+  test('a dry run sends nothing and writes no ledger', async () => {
+    s = await stripeScenario({ customers: CUSTOMERS });
+    const messages: string[] = [];
+    const report = await s.run(at('2026-11-03T06:10:00Z'), figures(['2026-11-03T05']), { dryRun: true, progress: (m) => messages.push(m) });
+    expect(report.sent).toBe(0);
+    expect(s.fake.stats.calls).toBe(0);
+    expect(s.store.writes).toBe(0);
+    expect(messages.join('\n')).toContain('would send 6 meter events');
+  });
+});
+
+describe('fault matrix', () => {
+  test.each(['ignore', 'reject'] as const)(
+    'a crash between the send and the ledger write, rerun an hour later: nothing counted twice (duplicate identifiers answered %s)',
+    async (duplicateIdentifier) => {
+      s = await stripeScenario({ customers: CUSTOMERS, fake: { duplicateIdentifier } });
+      const hours = hourRange('2026-11-03T00', '2026-11-03T03');
+      s.store.crashOnWrite(2); // write 1 stores the intent; write 2 (after the sends) dies
+      await expect(s.run(at('2026-11-03T04:10:00Z'), figures(hours))).rejects.toThrow(CrashError);
+      expect(s.fake.stats.recorded).toBe(hours.length * 3 * 2);
+      const pending = Object.values((await ledgerOf(s)).customers).flatMap((c) => [...c.meters.requests.pending, ...c.meters.bytesOut.pending]);
+      expect(pending).toHaveLength(hours.length * 3 * 2);
+
+      const rerun = await s.run(at('2026-11-03T05:10:00Z'), figures(hours));
+      expect(rerun).toMatchObject({ outcome: 'ok', problems: [] });
+      expect(s.fake.stats.duplicates).toBe(hours.length * 3 * 2);
+      expectStripeHolds(s, figures(hours));
+    },
+  );
+
+  test('a crash, then the next run 30 hours later (Stripe has forgotten the identifiers): settled from event summaries, not resent', async () => {
+    s = await stripeScenario({ customers: CUSTOMERS });
+    const hours = hourRange('2026-11-03T00', '2026-11-03T03');
+    s.store.crashOnWrite(2);
+    await expect(s.run(at('2026-11-03T04:10:00Z'), figures(hours))).rejects.toThrow(CrashError);
+    const recordedBefore = s.fake.stats.recorded;
+    const later = await s.run(at('2026-11-04T10:10:00Z'), figures(hours));
+    expect(later).toMatchObject({ outcome: 'ok', sent: 0, problems: [] });
+    expect(s.fake.stats.recorded).toBe(recordedBefore);
+    expect(s.fake.stats.summaryCalls).toBe(hours.length * 3 * 2);
+    expectStripeHolds(s, figures(hours));
+  });
+
+  test("past the window, when Stripe holds neither the ledger's total nor it plus the event, an operator is asked and nothing is sent", async () => {
+    s = await stripeScenario({ customers: CUSTOMERS });
+    const hour = '2026-11-03T03';
+    s.store.crashOnWrite(2);
+    await expect(s.run(at('2026-11-03T04:10:00Z'), [fig('acme', hour, 5)])).rejects.toThrow(CrashError);
+    const stray = new URLSearchParams({
+      event_name: REQ,
+      'payload[stripe_customer_id]': 'cus_acme',
+      'payload[value]': '2',
+      identifier: 'someone-else',
+      timestamp: String(hourS(hour)),
+    });
+    await fetch(`${s.fake.url}/v1/billing/meter_events`, { method: 'POST', headers: { authorization: `Bearer ${s.fake.apiKey}` }, body: stray });
+    const calls = s.fake.stats.calls;
+    const later = await s.run(at('2026-11-04T10:10:00Z'), [fig('acme', hour, 5)]);
+    expect(later.outcome).toBe('partial');
+    expect(later.problems).toEqual([
+      {
+        customerId: 'acme',
+        hour,
+        message: expect.stringMatching(/Stripe holds 7 for that hour, the ledger expects 0 without it or 5 with it; an operator must reconcile/),
+      },
+    ]);
+    expect(s.fake.stats.calls).toBe(calls);
+    expect(later.oldestUnreportedHour).toBe(hour);
+  });
+
+  test('without meter ids an unconfirmed event past the window is named for an operator, never resent', async () => {
+    s = await stripeScenario({ customers: CUSTOMERS, config: { requestsMeterId: undefined, bytesMeterId: undefined } });
+    s.store.crashOnWrite(2);
+    await expect(s.run(at('2026-11-03T04:10:00Z'), [fig('acme', '2026-11-03T03', 5)])).rejects.toThrow(CrashError);
+    const later = await s.run(at('2026-11-04T10:10:00Z'), [fig('acme', '2026-11-03T03', 5)]);
+    expect(later.outcome).toBe('partial');
+    expect(later.problems[0]).toMatchObject({ customerId: 'acme', hour: '2026-11-03T03' });
+    expect(later.problems[0].message).toMatch(/never confirmed.*not resent.*meter ids/);
+    expect(later.oldestUnreportedHour).toBe('2026-11-03T03');
+    expect(s.fake.grandTotal('cus_acme', REQ)).toBe(5);
+  });
+
+  test('Stripe down for 30 hours, hourly runs: each run says failed and how far behind; on recovery everything is caught up once, timestamps valid', async () => {
+    s = await stripeScenario({ customers: CUSTOMERS });
+    const start = '2026-11-10T00';
+    await s.run(at('2026-11-10T01:05:00Z'), figures([start]));
+    s.fake.setDown(true);
+    let hours = [start];
+    for (let i = 1; i <= 30; i++) {
+      hours = hourRange(start, addHours(start, i));
+      const report = await s.run(at(`${addHours(start, i + 1)}:05:00Z`), figures(hours));
+      expect(report.outcome).toBe('failed');
+      expect(report.sent).toBe(0);
+      expect(report.oldestUnreportedHour).toBe(addHours(start, 1));
+      expect(report.problems.map((p) => p.message).join('\n')).toMatch(/Stripe unavailable|could not read Stripe's event summaries/);
+    }
+    s.fake.setDown(false);
+    const recovered = await s.run(at(`${addHours(start, 32)}:05:00Z`), figures(hours));
+    expect(recovered).toMatchObject({ outcome: 'ok', problems: [], oldestUnreportedHour: null });
+    expect(s.fake.stats.rejected).toBe(0); // no timestamp outside Stripe's window
+    expectStripeHolds(s, figures(hours));
+  });
+
+  test('a month closed and then restated: the correction is carried into the open period and the ledger says so', async () => {
+    s = await stripeScenario({ customers: CUSTOMERS }); // invoiceGraceHours 24
+    const hour = '2026-11-30T22';
+    await s.run(at('2026-11-30T23:10:00Z'), [fig('acme', hour, 100)]);
+    // within the grace period (before 12-01T23:00, one hour of margin): still the November hour
+    await s.run(at('2026-12-01T20:00:00Z'), [fig('acme', hour, 110)]);
+    expect(s.fake.total('cus_acme', REQ, hourS(hour))).toBe(110);
+    // after it: carried, timestamped in December
+    const now = at('2026-12-02T06:00:00Z');
+    const report = await s.run(now, [fig('acme', hour, 125)]);
+    expect(report).toMatchObject({ outcome: 'ok', sent: 2 });
+    expect(s.fake.total('cus_acme', REQ, hourS(hour))).toBe(110);
+    expect(s.fake.total('cus_acme', REQ, hourS('2026-12-02T06'))).toBe(15);
+    expect(s.fake.grandTotal('cus_acme', REQ)).toBe(125);
+    expect(carriedTotals(await ledgerOf(s))).toEqual({ acme: { requests: 15, bytesOut: 15_000 } });
+  });
+
+  test('a 429 storm and 5xx answers are retried with backoff; never two calls at once for one customer and meter', async () => {
+    s = await stripeScenario({ customers: CUSTOMERS, fake: { holdMs: 2 }, sink: { concurrency: 6 } });
+    const hours = hourRange('2026-11-03T00', '2026-11-03T07');
+    s.fake.failNext(25, 429, { 'retry-after': '0' });
+    s.fake.failNext(5, 503);
+    const report = await s.run(at('2026-11-03T08:10:00Z'), figures(hours));
+    expect(report).toMatchObject({ outcome: 'ok', sent: hours.length * 6 });
+    expect(s.fake.stats.injected).toBe(30);
+    expect(s.fake.stats.concurrencyRefused).toBe(0);
+    expectStripeHolds(s, figures(hours));
+  });
+
+  test('Stripe-Should-Retry: false stops retries; the event stays pending and goes out on the next run', async () => {
+    s = await stripeScenario({ customers: [CUSTOMERS[0]], sink: { concurrency: 1 } });
+    s.fake.failNext(1, 500, { 'stripe-should-retry': 'false' });
+    const report = await s.run(at('2026-11-03T08:10:00Z'), [fig('acme', '2026-11-03T07', 9)]);
+    expect(report.outcome).toBe('failed');
+    expect(s.fake.stats.calls).toBe(1);
+    expect((await s.run(at('2026-11-03T09:10:00Z'), [fig('acme', '2026-11-03T07', 9)])).outcome).toBe('ok');
+    expect(s.fake.grandTotal('cus_acme', REQ)).toBe(9);
+  });
+});
+
+describe('bad input', () => {
+  test('a customer without a Stripe id is named; every other customer is exported; fixed and re-run, nothing double counted', async () => {
+    const customers = [customer('acme'), customer('globex', null), customer('initech')];
+    s = await stripeScenario({ customers });
+    const hours = figures(['2026-11-03T01']);
+    const report = await s.run(at('2026-11-03T02:10:00Z'), hours);
+    expect(report.outcome).toBe('partial');
+    expect(report.problems).toEqual([{ customerId: 'globex', message: expect.stringContaining('has no stripeCustomerId') }]);
+    expect(report.oldestUnreportedHour).toBe('2026-11-03T01');
+    expect(s.fake.grandTotal('cus_acme', REQ)).toBeGreaterThan(0);
+    // the same sink and ledger, the registry fixed
+    const rerun = await s.sink.export({
+      environment: 'dev',
+      month: '2026-11',
+      now: at('2026-11-03T03:10:00Z'),
+      monthStatus: 'month-to-date',
+      hours,
+      customers: CUSTOMERS,
+      usage: { month: '2026-11', keys: [], unattributed: { requests: 0 }, totalRequests: 0 },
+      dryRun: false,
+    });
+    expect(rerun).toMatchObject({ outcome: 'ok', sent: 2 });
+    expectStripeHolds(s, hours);
+  });
+
+  test('a Stripe 400 names that customer; the others are exported; the next run sends it under a new identifier', async () => {
+    s = await stripeScenario({ customers: CUSTOMERS, sink: { concurrency: 1 } });
+    s.fake.failNext(1, 400); // the first call: acme's requests
+    const hours = figures(['2026-11-03T01']);
+    const report = await s.run(at('2026-11-03T02:10:00Z'), hours);
+    expect(report.outcome).toBe('partial');
+    expect(report.problems).toEqual([
+      {
+        customerId: 'acme',
+        hour: '2026-11-03T01',
+        message: expect.stringMatching(/^Stripe refused requests of acme \(cus_acme\) for 2026-11-03T01: HTTP 400/),
+      },
+    ]);
+    expect(report.sent).toBe(5);
+    expect((await s.run(at('2026-11-03T03:10:00Z'), hours)).outcome).toBe('ok');
+    expectStripeHolds(s, hours);
+    expect(s.fake.recorded.find((e) => e.stripeCustomerId === 'cus_acme' && e.eventName === REQ)!.identifier).toMatch(/-r2-/);
+  });
+
+  test('a changed Stripe id after usage was sent is refused for an operator', async () => {
+    s = await stripeScenario({ customers: [customer('acme')] });
+    await s.run(at('2026-11-03T02:10:00Z'), [fig('acme', '2026-11-03T01', 3)]);
+    const moved = await s.sink.export({
+      environment: 'dev',
+      month: '2026-11',
+      now: at('2026-11-03T03:10:00Z'),
+      monthStatus: 'month-to-date',
+      hours: [fig('acme', '2026-11-03T01', 4)],
+      customers: [customer('acme', 'cus_other')],
+      usage: { month: '2026-11', keys: [], unattributed: { requests: 0 }, totalRequests: 0 },
+      dryRun: false,
+    });
+    expect(moved.problems[0].message).toMatch(/stripeCustomerId changed from cus_acme to cus_other/);
+    expect(s.fake.grandTotal('cus_other', REQ)).toBe(0);
+  });
+
+  test('a wrong API key: the run fails after one call, events stay pending, the key in no report, progress line or ledger', async () => {
+    const key = 'sk_test_wrong_0123456789';
+    const messages: string[] = [];
+    s = await stripeScenario({ customers: CUSTOMERS, sink: { credentials: async () => ({ apiKey: key, apiBase: s.fake.url }) } });
+    const report = await s.run(at('2026-11-03T02:10:00Z'), figures(['2026-11-03T01']), { progress: (m) => messages.push(m) });
+    expect(report.outcome).toBe('failed');
+    expect(report.problems).toEqual([
+      { message: expect.stringMatching(/^Stripe unavailable: .*HTTP 401: api_key_invalid: Invalid API Key provided.*6 meter events stay pending/) },
+    ]);
+    expect(s.fake.recorded).toHaveLength(0);
+    expect(JSON.stringify([report, messages, await ledgerOf(s)])).not.toContain(key);
+  });
+
+  test('figures that are not whole numbers fail the run in one line', async () => {
+    s = await stripeScenario({ customers: CUSTOMERS });
+    await expect(s.run(at('2026-11-03T02:10:00Z'), [fig('acme', '2026-11-03T01', 1.5)])).rejects.toThrow(/not whole numbers/);
+  });
+
+  test('a bad config is refused when the sink is created', async () => {
+    await expect(stripeScenario({ customers: CUSTOMERS, config: { invoiceGraceHours: 96 } })).rejects.toThrow(
+      /invoiceGraceHours must be a whole number of hours from 0 to 72/,
+    );
+  });
+});
+
+describe('reconcile', () => {
+  test('Stripe equals the ledger after the export settles; an extra event in Stripe is a mismatch', async () => {
+    s = await stripeScenario({ customers: CUSTOMERS, fake: { processingDelayMs: 10 * 60_000 } });
+    const hours = figures(hourRange('2026-11-03T00', '2026-11-03T02'));
+    await s.run(at('2026-11-03T03:10:00Z'), hours);
+    const soon = await reconcileStripe(s.sink, { environment: 'dev', month: '2026-11', now: at('2026-11-03T03:20:00Z'), hours });
+    expect(soon).toMatchObject({ compared: 0, unsettled: 6, mismatches: [] });
+    s.fake.setNow(at('2026-11-03T05:00:00Z'));
+    const settled = await reconcileStripe(s.sink, { environment: 'dev', month: '2026-11', now: at('2026-11-03T05:00:00Z'), hours });
+    expect(settled).toMatchObject({ compared: 6, unsettled: 0, unreported: 0, mismatches: [], problems: [] });
+
+    const stray = new URLSearchParams({
+      event_name: REQ,
+      'payload[stripe_customer_id]': 'cus_globex',
+      'payload[value]': '7',
+      identifier: 'stray-1',
+      timestamp: String(hourS('2026-11-03T01')),
+    });
+    await fetch(`${s.fake.url}/v1/billing/meter_events`, { method: 'POST', headers: { authorization: `Bearer ${s.fake.apiKey}` }, body: stray });
+    s.fake.setNow(at('2026-11-03T06:00:00Z'));
+    const off = await reconcileStripe(s.sink, { environment: 'dev', month: '2026-11', now: at('2026-11-03T06:00:00Z'), hours });
+    expect(off.mismatches).toEqual([{ customerId: 'globex', meter: 'requests', hour: '2026-11-03T01', stripe: 21 + 7, ledger: 21 }]);
+  });
+});

@@ -1,0 +1,438 @@
+/**
+ * The Stripe sink: each (customer, meter, usage hour) whose figure differs from what Stripe has
+ * acknowledged is sent as a delta meter event (value = new total - acknowledged total) with its own
+ * deterministic identifier, to a `sum` meter, so the order in which Stripe receives the deltas
+ * cannot change the sum (docs/stripe.md has the design and the Stripe documentation it rests on).
+ *
+ * Exactly once: every event is written to the ledger (pending) before it is sent and marked sent
+ * after Stripe acknowledged it. A pending event younger than Stripe's identifier window is resent
+ * as it was (same identifier, value and timestamp: Stripe keeps one); an older one is settled by
+ * reading Stripe's meter event summaries back, or named as a problem for an operator.
+ */
+import { hourStart, monthBounds, type HourId } from '../../../sql/hours';
+import type { CustomerHourFigures, SinkLedgerStore, SinkProblem, SinkReport, SinkRunInput, UsageSink } from '../sink';
+import type { StripeCredentials } from './api-key';
+import { stripeSinkConfigError, type StripeSinkConfig } from './config';
+import {
+  checkLedger,
+  emptyLedger,
+  emptyMeterLedger,
+  eventIdentifier,
+  hourAt,
+  hourIndex,
+  landedAmounts,
+  METERS,
+  setAt,
+  valueAt,
+  type MeterKey,
+  type MeterLedger,
+  type PendingEvent,
+  type StripeLedger,
+} from './ledger';
+import { StripeMeterClient, type SendOutcome, type StripeClientOptions } from './stripe-client';
+
+const HOUR_MS = 3_600_000;
+/** Stripe enforces identifier uniqueness "within a rolling period of at least 24 hours"; one hour kept as margin. */
+export const IDENTIFIER_WINDOW_MS = 23 * HOUR_MS;
+/** Timestamps "must be within the past 35 calendar days"; one hour kept as margin for the send itself. */
+const OLDEST_TIMESTAMP_MS = 35 * 24 * HOUR_MS - HOUR_MS;
+/** An event sent this close to the invoice's finalization may be processed after it (processing is asynchronous). */
+const FINALIZATION_MARGIN_MS = HOUR_MS;
+
+export interface StripeSinkOptions {
+  readonly config: StripeSinkConfig;
+  readonly ledgers: SinkLedgerStore;
+  /** The key and API base: credentialsFromEnvironment() for the CLI, credentialsFromSecret() in AWS. Called once per run that sends. */
+  readonly credentials: () => Promise<StripeCredentials>;
+  /** Customer-meter pairs in flight at once (each pair sends one event at a time: Stripe allows one concurrent call per customer per meter). */
+  readonly concurrency?: number;
+  /** Acknowledged events between two ledger checkpoints. */
+  readonly checkpointEvery?: number;
+  /** Test hooks for the HTTP client (sleep, random, attempts, fetch). */
+  readonly client?: Partial<Omit<StripeClientOptions, 'apiKey' | 'apiBase'>>;
+  readonly name?: string;
+}
+
+export interface StripeSink extends UsageSink {
+  /** Compares Stripe's meter event summaries with the ledger (reconcile.ts). */
+  readonly options: StripeSinkOptions;
+}
+
+interface Group {
+  readonly customerId: string;
+  readonly stripeCustomerId: string;
+  readonly meter: MeterKey;
+  readonly eventName: string;
+  readonly ledger: MeterLedger;
+  readonly figures: ReadonlyMap<number, number>;
+}
+
+export function createStripeSink(options: StripeSinkOptions): StripeSink {
+  const error = stripeSinkConfigError(options.config);
+  if (error !== undefined) throw new Error(error);
+  const name = options.name ?? 'stripe';
+  return { name, options, export: (input) => new StripeExport(name, options, input).run() };
+}
+
+/** One run of the sink over one month. */
+class StripeExport {
+  private readonly problems = new Map<string, { problem: SinkProblem; count: number }>();
+  private ledger!: StripeLedger;
+  private revision: string | undefined;
+  private previousLedger: StripeLedger | null | undefined;
+  private client: StripeMeterClient | undefined;
+  private readonly nowMs: number;
+  private readonly nowIso: string;
+  private sent = 0;
+  private unavailable: { count: number; message: string } | undefined;
+  private writes: Promise<void> = Promise.resolve();
+  private sinceCheckpoint = 0;
+  /** Set when a ledger write failed: nothing more is sent (the run ends as a crash would). */
+  private halted = false;
+
+  constructor(
+    private readonly name: string,
+    private readonly options: StripeSinkOptions,
+    private readonly input: SinkRunInput,
+  ) {
+    this.nowMs = input.now.getTime();
+    this.nowIso = input.now.toISOString();
+  }
+
+  async run(): Promise<SinkReport> {
+    const { input, options } = this;
+    const location = options.ledgers.location(this.name, input.month);
+    const stored = await options.ledgers.read<StripeLedger>(this.name, input.month);
+    this.ledger = stored === undefined ? emptyLedger(input.environment, input.month) : checkLedger(stored.body, input.environment, input.month, location);
+    this.revision = stored?.revision;
+
+    const groups = this.groups();
+    const unchanged = this.countUnchanged(groups);
+    const withPending = groups.filter((g) => g.ledger.pending.length > 0);
+
+    if (input.dryRun) {
+      const planned = groups.reduce((n, g) => n + g.ledger.pending.length + this.deltas(g).length, 0);
+      input.progress?.(`stripe: dry run, would send ${planned} meter events (${withPending.length} customer-meters with events awaiting confirmation)`);
+      return this.report(groups, unchanged);
+    }
+
+    if (withPending.length > 0) {
+      await eachUntilDone(withPending, this.concurrency, (g) => this.resolvePending(g));
+      await this.checkpoint(true);
+    }
+
+    let planned = 0;
+    for (const g of this.unavailable === undefined ? groups : []) {
+      for (const event of this.deltas(g)) {
+        g.ledger.pending.push(event);
+        setAt(g.ledger.revisions, hourIndex(input.month, event.hour), event.revision);
+        planned++;
+      }
+    }
+    if (planned > 0) {
+      await this.checkpoint(true); // the intent is stored before the first send
+      input.progress?.(`stripe: sending ${planned} meter events for ${input.month}`);
+      await eachUntilDone(
+        groups.filter((g) => g.ledger.pending.length > 0),
+        this.concurrency,
+        (g) => this.sendPending(g),
+      );
+      await this.checkpoint(true);
+    }
+    return this.report(groups, unchanged);
+  }
+
+  private get concurrency(): number {
+    return this.options.concurrency ?? 8;
+  }
+
+  /** One group per (customer, meter) with figures or a ledger; customers Stripe cannot bill become problems. */
+  private groups(): Group[] {
+    const { input } = this;
+    const figures = new Map<string, Map<number, CustomerHourFigures>>();
+    const { first, next } = monthBounds(input.month);
+    for (const f of input.hours) {
+      if (f.hour < first || f.hour >= next) throw new Error(`stripe sink: figures of ${f.customerId} for hour ${f.hour} lie outside ${input.month}`);
+      const index = hourIndex(input.month, f.hour);
+      if (!Number.isSafeInteger(f.requests) || !Number.isSafeInteger(f.bytesOut) || f.requests < 0 || f.bytesOut < 0) {
+        throw new Error(`stripe sink: figures of ${f.customerId} for ${f.hour} are not whole numbers (${f.requests} requests, ${f.bytesOut} bytes)`);
+      }
+      if (!figures.has(f.customerId)) figures.set(f.customerId, new Map());
+      figures.get(f.customerId)!.set(index, f);
+    }
+    const customers = new Map(input.customers.map((c) => [c.id, c]));
+    const ids = [...new Set([...figures.keys(), ...Object.keys(this.ledger.customers)])].sort();
+    const groups: Group[] = [];
+    for (const customerId of ids) {
+      const own = figures.get(customerId) ?? new Map<number, CustomerHourFigures>();
+      const stored = this.ledger.customers[customerId];
+      const stripeCustomerId = customers.get(customerId)?.billing.stripeCustomerId;
+      const billable = [...own.values()].some((f) => f.requests > 0 || f.bytesOut > 0);
+      if (stripeCustomerId === undefined || stripeCustomerId === '') {
+        if (billable || stored !== undefined) {
+          const why = customers.has(customerId) ? 'has no stripeCustomerId in the key registry' : 'is not in the key registry';
+          this.problem(customerId, `customer ${customerId} ${why}: its usage is not sent to Stripe; set it (keys CLI) and run again`);
+        }
+        continue;
+      }
+      if (stored !== undefined && stored.stripeCustomerId !== stripeCustomerId) {
+        this.problem(
+          customerId,
+          `customer ${customerId}'s stripeCustomerId changed from ${stored.stripeCustomerId} to ${stripeCustomerId} after usage of ${this.input.month} was sent; nothing more is sent for it until an operator moves that usage in Stripe and the ledger`,
+        );
+        continue;
+      }
+      if (stored === undefined && !billable) continue;
+      const customerLedger = stored ?? { stripeCustomerId, meters: { requests: emptyMeterLedger(), bytesOut: emptyMeterLedger() } };
+      if (stored === undefined) this.ledger.customers[customerId] = customerLedger;
+      for (const meter of METERS) {
+        const values = new Map<number, number>();
+        for (const [index, f] of own) values.set(index, f[meter]);
+        const eventName = meter === 'requests' ? this.options.config.requestsEventName : this.options.config.bytesEventName;
+        groups.push({ customerId, stripeCustomerId, meter, eventName, ledger: customerLedger.meters[meter], figures: values });
+      }
+    }
+    return groups;
+  }
+
+  private countUnchanged(groups: readonly Group[]): number {
+    const changed = new Set<string>();
+    for (const g of groups) {
+      for (const p of g.ledger.pending) changed.add(`${g.customerId}\u0000${hourIndex(this.input.month, p.hour)}`);
+      for (const [index, value] of g.figures) if (value !== valueAt(g.ledger.sent, index)) changed.add(`${g.customerId}\u0000${index}`);
+    }
+    const billed = new Set(groups.map((g) => g.customerId));
+    return this.input.hours.filter((f) => billed.has(f.customerId) && !changed.has(`${f.customerId}\u0000${hourIndex(this.input.month, f.hour)}`)).length;
+  }
+
+  /** New delta events of a group, for hours with no event awaiting confirmation. */
+  private deltas(g: Group): PendingEvent[] {
+    const busy = new Set(g.ledger.pending.map((p) => hourIndex(this.input.month, p.hour)));
+    const indexes = new Set<number>([...g.figures.keys()]);
+    g.ledger.sent.forEach((value, index) => value !== 0 && indexes.add(index));
+    const events: PendingEvent[] = [];
+    for (const index of [...indexes].sort((a, b) => a - b)) {
+      if (busy.has(index)) continue;
+      const value = (g.figures.get(index) ?? 0) - valueAt(g.ledger.sent, index);
+      if (value === 0) continue;
+      const hour = hourAt(this.input.month, index);
+      const hourStartMs = hourStart(hour).getTime();
+      if (hourStartMs > this.nowMs) {
+        this.problem(g.customerId, `figures of ${g.customerId} for ${hour} lie after the run's time ${this.nowIso}; not sent`);
+        continue;
+      }
+      const carried = this.monthClosed() || hourStartMs < this.nowMs - OLDEST_TIMESTAMP_MS;
+      events.push({
+        hour,
+        revision: valueAt(g.ledger.revisions, index) + 1,
+        value,
+        timestamp: Math.floor((carried ? this.nowMs : hourStartMs) / 1000),
+        firstSentAt: this.nowIso,
+        carried,
+      });
+    }
+    return events;
+  }
+
+  /** True once the month's invoice may be final: Stripe finalizes it the grace period after the period ends. */
+  private monthClosed(): boolean {
+    const end = hourStart(monthBounds(this.input.month).next).getTime();
+    return this.nowMs >= end + this.options.config.invoiceGraceHours * HOUR_MS - FINALIZATION_MARGIN_MS;
+  }
+
+  private async resolvePending(g: Group): Promise<void> {
+    for (const event of [...g.ledger.pending]) {
+      if (this.unavailable !== undefined || this.halted) return;
+      const age = this.nowMs - Date.parse(event.firstSentAt);
+      if (age < IDENTIFIER_WINDOW_MS) {
+        await this.send(g, event);
+      } else {
+        await this.settle(g, event);
+      }
+    }
+  }
+
+  private async sendPending(g: Group): Promise<void> {
+    for (const event of [...g.ledger.pending]) {
+      if (this.unavailable !== undefined || this.halted) return; // Stripe is down, or the ledger unwritable: the rest stays pending
+      await this.send(g, event);
+    }
+  }
+
+  private async send(g: Group, event: PendingEvent): Promise<void> {
+    const client = await this.stripe();
+    const outcome: SendOutcome = await client.sendMeterEvent({
+      eventName: g.eventName,
+      stripeCustomerId: g.stripeCustomerId,
+      value: event.value,
+      identifier: eventIdentifier(this.input.environment, g.customerId, g.eventName, event.hour, event.revision),
+      timestamp: event.timestamp,
+    });
+    switch (outcome.kind) {
+      case 'recorded':
+      case 'duplicate':
+        this.acknowledge(g, event);
+        this.sent++;
+        await this.checkpoint(false);
+        return;
+      case 'rejected':
+        this.drop(g, event);
+        this.problem(
+          g.customerId,
+          `Stripe refused ${g.meter} of ${g.customerId} (${g.stripeCustomerId}) for ${event.hour}: HTTP ${outcome.status}: ${outcome.message}`,
+          event.hour,
+        );
+        return;
+      case 'unavailable':
+        this.unavailable ??= { count: 0, message: outcome.message };
+        this.unavailable.count++;
+        return;
+    }
+  }
+
+  /** A pending event older than Stripe's identifier window: resending could count it twice, so ask Stripe what it holds. */
+  private async settle(g: Group, event: PendingEvent): Promise<void> {
+    const meterId = g.meter === 'requests' ? this.options.config.requestsMeterId : this.options.config.bytesMeterId;
+    const identifier = eventIdentifier(this.input.environment, g.customerId, g.eventName, event.hour, event.revision);
+    const operator = `event ${identifier} (${g.meter} of ${g.customerId} for ${event.hour}, value ${event.value}) was first sent at ${event.firstSentAt} and never confirmed; Stripe may have forgotten its identifier, so it is not resent`;
+    if (meterId === undefined) {
+      this.problem(g.customerId, `${operator}: set the meter ids so the sink can settle it from Stripe's event summaries, or check them by hand`, event.hour);
+      return;
+    }
+    if (event.carried) {
+      this.problem(
+        g.customerId,
+        `${operator}: a carried correction is settled by hand (compare the meter's event summaries for ${new Date(event.timestamp * 1000).toISOString()})`,
+        event.hour,
+      );
+      return;
+    }
+    const hourStartS = event.timestamp - (event.timestamp % 3600);
+    const expected = (landedAmounts(this.input.month, g.ledger).get(hourStartS) ?? 0) + (await this.carriedInto(g, hourStartS));
+    const summary = await (await this.stripe()).eventSummaries(meterId, g.stripeCustomerId, hourStartS, hourStartS + 3600);
+    if (summary.kind === 'failed') {
+      this.problem(g.customerId, `${operator}: could not read Stripe's event summaries: ${summary.message}`, event.hour);
+      return;
+    }
+    const held = summary.byHourStart.get(hourStartS) ?? 0;
+    if (held === expected + event.value) {
+      this.acknowledge(g, event);
+    } else if (held === expected) {
+      this.drop(g, event); // never recorded: the next delta (a new revision) sends it
+    } else {
+      this.problem(
+        g.customerId,
+        `${operator}: Stripe holds ${held} for that hour, the ledger expects ${expected} without it or ${expected + event.value} with it; an operator must reconcile`,
+        event.hour,
+      );
+    }
+  }
+
+  /** Corrections the previous month's ledger carried into this hour (they land in this month's period). */
+  private async carriedInto(g: Group, hourStartS: number): Promise<number> {
+    if (this.previousLedger === undefined) {
+      const previousMonth = hourAt(this.input.month, -1).slice(0, 7);
+      const stored = await this.options.ledgers.read<StripeLedger>(this.name, previousMonth);
+      this.previousLedger =
+        stored === undefined ? null : checkLedger(stored.body, this.input.environment, previousMonth, this.options.ledgers.location(this.name, previousMonth));
+    }
+    const meter = this.previousLedger?.customers[g.customerId]?.meters[g.meter];
+    if (meter === undefined) return 0;
+    return meter.carried.filter((c) => c.timestamp - (c.timestamp % 3600) === hourStartS).reduce((sum, c) => sum + c.value, 0);
+  }
+
+  private acknowledge(g: Group, event: PendingEvent): void {
+    const index = hourIndex(this.input.month, event.hour);
+    g.ledger.pending = g.ledger.pending.filter((p) => p !== event);
+    setAt(g.ledger.sent, index, valueAt(g.ledger.sent, index) + event.value);
+    if (event.carried) g.ledger.carried.push({ hour: event.hour, revision: event.revision, value: event.value, timestamp: event.timestamp });
+    g.ledger.lastSentAt = this.nowIso;
+    this.sinceCheckpoint++;
+  }
+
+  private drop(g: Group, event: PendingEvent): void {
+    g.ledger.pending = g.ledger.pending.filter((p) => p !== event);
+    this.sinceCheckpoint++;
+  }
+
+  /** Writes the ledger (serialized; `force` waits for it, otherwise only every `checkpointEvery` changes). */
+  private async checkpoint(force: boolean): Promise<void> {
+    if (!force && this.sinceCheckpoint < (this.options.checkpointEvery ?? 10_000)) return;
+    this.sinceCheckpoint = 0;
+    const body = JSON.parse(JSON.stringify(this.ledger)) as StripeLedger; // the state at this moment
+    this.writes = this.writes.then(async () => {
+      try {
+        this.revision = await this.options.ledgers.write(this.name, this.input.month, body, this.revision);
+      } catch (error) {
+        this.halted = true;
+        throw error;
+      }
+    });
+    await this.writes;
+  }
+
+  private async stripe(): Promise<StripeMeterClient> {
+    if (this.client === undefined) {
+      const credentials = await this.options.credentials();
+      this.client = new StripeMeterClient({
+        ...this.options.client,
+        apiKey: credentials.apiKey,
+        apiBase: credentials.apiBase,
+        maxCallsPerSecond: this.options.config.maxCallsPerSecond,
+      });
+    }
+    return this.client;
+  }
+
+  private problem(customerId: string, message: string, hour?: HourId): void {
+    const entry = this.problems.get(customerId);
+    if (entry === undefined) this.problems.set(customerId, { problem: { customerId, hour, message }, count: 1 });
+    else entry.count++;
+  }
+
+  private report(groups: readonly Group[], unchanged: number): SinkReport {
+    const problems: SinkProblem[] = [...this.problems.values()].map(({ problem, count }) =>
+      count === 1 ? problem : { ...problem, message: `${problem.message} (and ${count - 1} more like it)` },
+    );
+    if (this.unavailable !== undefined) {
+      const pending = groups.reduce((n, g) => n + g.ledger.pending.length, 0);
+      problems.push({ message: `Stripe unavailable: ${this.unavailable.message}; ${pending} meter events stay pending and are resent by the next run` });
+    }
+    let oldest: HourId | null = null;
+    const consider = (hour: HourId) => {
+      if (oldest === null || hour < oldest) oldest = hour;
+    };
+    for (const g of groups) {
+      for (const p of g.ledger.pending) consider(p.hour);
+      for (const [index, value] of g.figures) if (value !== valueAt(g.ledger.sent, index)) consider(hourAt(this.input.month, index));
+      g.ledger.sent.forEach((value, index) => value !== 0 && !g.figures.has(index) && consider(hourAt(this.input.month, index)));
+    }
+    for (const { problem } of this.problems.values()) if (problem.hour !== undefined) consider(problem.hour);
+    const billedCustomers = new Set(groups.map((g) => g.customerId));
+    for (const f of this.input.hours) if (!billedCustomers.has(f.customerId) && (f.requests > 0 || f.bytesOut > 0)) consider(f.hour);
+    const outcome = problems.length === 0 ? 'ok' : this.sent === 0 && oldest !== null && this.unavailable !== undefined ? 'failed' : 'partial';
+    return { sink: this.name, outcome, sent: this.sent, unchanged, problems, oldestUnreportedHour: oldest };
+  }
+}
+
+/**
+ * Runs `fn` over the items, at most `limit` at once. Unlike a plain pool it never returns while a
+ * call is still in flight: after a failure it takes no new item, waits for the running ones, then
+ * throws the first error (a send still running after the run ended could land after the next run
+ * began, with Stripe's identifier window already past).
+ */
+async function eachUntilDone<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (failure === undefined && next < items.length) {
+      try {
+        await fn(items[next++]);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failure !== undefined) throw failure.error;
+}
