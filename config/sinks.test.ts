@@ -30,7 +30,7 @@ describe('sinks config', () => {
 
   it('names a sink the code does not know, in one line', () => {
     expect(problemsOf(withProd((e) => ({ ...e, sinks: sinksNamed('strpe') })))).toEqual([
-      'environment "prod": sinks.strpe is not a billing sink (known: none yet; CloudWatch always runs)',
+      'environment "prod": sinks.strpe is not a billing sink (known: marketplace, stripe; CloudWatch always runs)',
     ]);
   });
 

@@ -5,7 +5,7 @@
 import type { EnvironmentConfig, SinksConfig } from './types';
 
 /** Every member SinksConfig may have; a sink adds its name here with its config member. */
-export const BILLING_SINK_NAMES: readonly (keyof SinksConfig & string)[] = [];
+export const BILLING_SINK_NAMES: readonly (keyof SinksConfig & string)[] = ['marketplace', 'stripe'];
 
 /** The names of the billing sinks configured for `env`, sorted (CloudWatch is not one: it always runs). */
 export function configuredSinkNames(env: Pick<EnvironmentConfig, 'sinks'>): string[] {

@@ -1,5 +1,8 @@
 /** Typed shape of the platform's configuration. The data lives in environments.ts. */
 
+import type { MarketplaceSinkConfig } from './marketplace-sink';
+import type { StripeSinkConfig } from './stripe-sink';
+
 export interface UsagePlanConfig {
   /** Requests per calendar month (UTC) the plan allows; API Gateway enforces it, alarms use it. */
   readonly monthlyQuota: number;
@@ -50,11 +53,15 @@ export interface MonitoringConfig {
 /**
  * The billing sinks an environment's usage runs hand their per-customer hourly figures to
  * (docs/sinks.md). CloudWatch (metrics, alarms, quota notices) always runs and is not listed here.
- * Each member is one sink's settings, added with its folder usage-job/sinks/<name>/ (the Stripe
- * and AWS Marketplace sinks bring `stripe` and `marketplace`); a sink runs when its member is set.
+ * Each member is one sink's settings (its type beside this file, its code in usage-job/sinks/<name>/);
+ * a sink runs when its member is set.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- members come with their sinks (see above)
-export interface SinksConfig {}
+export interface SinksConfig {
+  /** Stripe Billing Meters (config/stripe-sink.ts, docs/stripe.md). */
+  readonly stripe?: StripeSinkConfig;
+  /** AWS Marketplace SaaS metering (config/marketplace-sink.ts, docs/marketplace.md). */
+  readonly marketplace?: MarketplaceSinkConfig;
+}
 
 export interface UsageJobConfig {
   /** Trailing window, in hours, that is recomputed because late logs may still arrive. */

@@ -7,7 +7,9 @@
 import { resourceNames } from '../contracts/resource-names';
 import { quotaNoticeSource } from '../contracts/quota-notice';
 import { BILLING_SINK_NAMES, configuredSinkNames } from './sinks';
-import type { EnvironmentConfig, PlatformConfig } from './types';
+import { resolveMarketplaceConfig } from './marketplace-sink';
+import { stripeSinkConfigError } from './stripe-sink';
+import type { EnvironmentConfig, PlatformConfig, SinksConfig } from './types';
 import { ACCOUNT_ID, BUCKET_NAME, KEY_ID, MAX_ENVIRONMENT_NAME_LENGTH, MAX_KEY_ID_LENGTH, NAME, REGION } from '../contracts/name-rules';
 
 export class ConfigError extends Error {
@@ -237,6 +239,18 @@ function checkSinks(env: EnvironmentConfig, p: Problems): void {
   for (const name of configuredSinkNames(env)) {
     if (!known.includes(name))
       p.add(`sinks.${name}`, `is not a billing sink (known: ${known.length > 0 ? known.join(', ') : 'none yet'}; CloudWatch always runs)`);
+  }
+  const { stripe, marketplace } = sinks as SinksConfig;
+  if (stripe !== undefined) {
+    const problem = stripeSinkConfigError(stripe);
+    if (problem !== undefined) p.add('sinks.stripe', problem);
+  }
+  if (marketplace !== undefined) {
+    try {
+      resolveMarketplaceConfig(marketplace, 'config');
+    } catch (error) {
+      p.add('sinks.marketplace', (error as Error).message.replace(/^config: /, ''));
+    }
   }
 }
 

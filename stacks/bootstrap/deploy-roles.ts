@@ -551,6 +551,7 @@ export class DeployRoles extends Construct {
           Action: 'aws-marketplace:BatchMeterUsage',
           Resource: '*',
         },
+        ...stripeApiKeyRead(env, region, account),
         {
           // The invoice of record is written once per run and never replaced: a put under
           // invoices/ without If-None-Match is refused (S3 condition key s3:if-none-match,
@@ -564,4 +565,16 @@ export class DeployRoles extends Construct {
       ]),
     });
   }
+}
+
+/**
+ * The Stripe sink's API key (usage-job/sinks/stripe, docs/stripe.md), only where the environment
+ * configures it. Secrets Manager appends a hyphen and six characters to a secret's ARN, so a
+ * name is matched as `<name>-??????` (https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples.html).
+ */
+function stripeApiKeyRead(env: EnvironmentConfig, region: string, account: string): PolicyStatement[] {
+  const secret = env.sinks?.stripe?.apiKeySecretName;
+  if (secret === undefined) return [];
+  const resource = secret.startsWith('arn:') ? secret : `arn:aws:secretsmanager:${region}:${account}:secret:${secret}-??????`;
+  return [{ Sid: 'StripeApiKey', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: resource }];
 }

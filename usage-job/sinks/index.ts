@@ -5,7 +5,10 @@
  */
 import { configuredSinkNames } from '../../config/sinks';
 import type { EnvironmentConfig, SinksConfig } from '../../config/types';
+import type { StripeSinkConfig } from '../../config/stripe-sink';
+import { createMarketplaceSink } from './marketplace/index';
 import type { SinkLedgerStore, SinkReport, UsageSink } from './sink';
+import { createStripeSink, credentialsFromEnvironment, credentialsFromSecret, type StripeCredentials } from './stripe/index';
 
 export { hoursBehind, runSinks, sinksOutcome, summaryLine } from './run-sinks';
 export type { SinkLedgerStore, SinkReport, SinkRunInput, UsageSink } from './sink';
@@ -22,7 +25,25 @@ export interface SinkContext {
 export type SinkFactory<Config> = (config: Config, context: SinkContext) => UsageSink | Promise<UsageSink>;
 
 /** One factory per member of SinksConfig: a member without a factory does not compile. */
-export const SINK_FACTORIES: { readonly [Name in keyof SinksConfig]-?: SinkFactory<NonNullable<SinksConfig[Name]>> } = {};
+export const SINK_FACTORIES: { readonly [Name in keyof SinksConfig]-?: SinkFactory<NonNullable<SinksConfig[Name]>> } = {
+  stripe: (config, context) => createStripeSink({ config, ledgers: context.ledgers, credentials: () => stripeCredentials(config, context) }),
+  marketplace: (config, context) => createMarketplaceSink({ config, ledger: context.ledgers }),
+};
+
+/**
+ * The Stripe key: STRIPE_API_KEY (and STRIPE_API_BASE) from the environment when set (the CLI, a
+ * fake in tests), otherwise the environment's Secrets Manager secret (the scheduled job in AWS).
+ */
+async function stripeCredentials(config: StripeSinkConfig, context: SinkContext): Promise<StripeCredentials> {
+  const fromEnvironment = credentialsFromEnvironment(context.vars);
+  if (fromEnvironment !== undefined) return fromEnvironment;
+  const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+  const client = new SecretsManagerClient({});
+  return credentialsFromSecret(
+    config.apiKeySecretName,
+    async (secretId) => (await client.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString,
+  );
+}
 
 /** A sink that could not be built (a missing API key): it runs like the others and reports failed, with the reason. */
 export function unavailableSink(name: string, reason: string): UsageSink {

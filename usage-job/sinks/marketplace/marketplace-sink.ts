@@ -11,7 +11,7 @@
  */
 import type { HourId } from '../../../sql/hours';
 import { LedgerConflictError, type SinkLedgerStore, type SinkProblem, type SinkReport, type SinkRunInput, type UsageSink } from '../sink';
-import { resolveMarketplaceConfig, type MarketplaceSinkConfig } from './config';
+import { resolveMarketplaceConfig, type MarketplaceSinkConfig } from '../../../config/marketplace-sink';
 import { checkLedger, emptyLedger, entryKey, type DimensionLedger, type LedgerRecord, type MarketplaceLedger } from './ledger';
 import { sdkMeteringApi, type MeteringApi } from './metering-api';
 import { oldestUnreported, planRun, type PlannedRecord } from './plan';

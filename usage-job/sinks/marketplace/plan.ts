@@ -14,7 +14,7 @@
  */
 import { addHours, hourIdOf, hourStart, monthBounds, type HourId } from '../../../sql/hours';
 import type { CustomerHourFigures, SinkCustomer, SinkProblem } from '../sink';
-import type { ResolvedMarketplaceConfig } from './config';
+import type { ResolvedMarketplaceConfig } from '../../../config/marketplace-sink';
 import { countsAsSent, entryKey, sameIdentity, type DimensionKey, type LedgerRecord, type MarketplaceLedger, type RecordIdentity } from './ledger';
 
 const HOUR_MS = 3_600_000;

@@ -12,7 +12,7 @@
  * does not stop the others.
  */
 import { hourStart } from '../../../sql/hours';
-import type { MarketplaceIdentityMode } from './config';
+import type { MarketplaceIdentityMode } from '../../../config/marketplace-sink';
 import type { RecordIdentity } from './ledger';
 import { MAX_RECORDS_PER_CALL, type BatchMeterUsageRequest, type MeteringApi, type UsageRecord } from './metering-api';
 import type { PlannedRecord } from './plan';

@@ -12,7 +12,7 @@
 import { hourStart, monthBounds, type HourId } from '../../../sql/hours';
 import type { CustomerHourFigures, SinkLedgerStore, SinkProblem, SinkReport, SinkRunInput, UsageSink } from '../sink';
 import type { StripeCredentials } from './api-key';
-import { stripeSinkConfigError, type StripeSinkConfig } from './config';
+import { stripeSinkConfigError, type StripeSinkConfig } from '../../../config/stripe-sink';
 import {
   checkLedger,
   emptyLedger,

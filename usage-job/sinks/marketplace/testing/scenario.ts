@@ -1,7 +1,7 @@
 /** Building blocks for the Marketplace sink's tests: customers with Marketplace ids, run inputs. */
 import type { BillingIds } from '../../../../keys/registry';
 import type { CustomerHourFigures, SinkCustomer, SinkRunInput } from '../../sink';
-import type { MarketplaceSinkConfig } from '../config';
+import type { MarketplaceSinkConfig } from '../../../../config/marketplace-sink';
 
 export const MONTH = '2026-11';
 

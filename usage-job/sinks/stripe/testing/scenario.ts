@@ -1,7 +1,7 @@
 /** A Stripe sink wired to the Stripe fake and an in-memory ledger, for tests and the benchmark. */
 import { hourStart, type HourId } from '../../../../sql/hours';
 import type { CustomerHourFigures, SinkCustomer, SinkReport, SinkRunInput } from '../../sink';
-import type { StripeSinkConfig } from '../config';
+import type { StripeSinkConfig } from '../../../../config/stripe-sink';
 import { createStripeSink, type StripeSink, type StripeSinkOptions } from '../stripe-sink';
 import { MemoryLedgerStore } from './memory-ledger-store';
 import { StripeFake, type StripeFakeOptions } from './stripe-fake';

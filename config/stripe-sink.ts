@@ -1,6 +1,6 @@
 /**
  * What the Stripe sink needs to know about the environment's Stripe account (docs/stripe.md).
- * The lead wires it into config/types.ts and the CLI; this module only defines and checks it.
+ * EnvironmentConfig.sinks.stripe; config/validate.ts checks it, usage-job/sinks/stripe/ uses it.
  */
 
 /** Stripe lets an invoice wait in draft for at most 72 hours ("Invoice finalization grace period",
