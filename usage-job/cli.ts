@@ -7,6 +7,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { DeployedTerms } from '../contracts/usage-job-deployment';
 import { platformConfig } from '../config/environments';
 import type { EnvironmentConfig } from '../config/types';
 import { loadAwsModule } from './aws-parts';
@@ -173,8 +174,15 @@ interface RunParts {
   /** Read once per run: every figure of the run is attributed with this registry revision. */
   readonly customers: Customers;
   readonly attribution: RunAttribution;
+  /** Prices and quota thresholds of record: the deployment file's in AWS, the config's locally. */
+  readonly terms: DeployedTerms;
   /** Metrics and notices, built only for runs that publish. */
   readonly publishing: () => Promise<Publishing>;
+}
+
+/** The environment with the prices and quota thresholds the run bills and alarms with. */
+function environmentOfRecord(env: EnvironmentConfig, terms: DeployedTerms): EnvironmentConfig {
+  return { ...env, prices: terms.prices, alarms: { ...env.alarms, quotaPercentThresholds: terms.alarms.quotaPercentThresholds } };
 }
 
 /** The state folder of a DuckDB run: --state, or one folder per log root so runs over other logs never collide. */
@@ -200,6 +208,7 @@ async function partsFor(options: CliOptions, progress: (m: string) => void): Pro
       store,
       customers,
       attribution: { registry: customers.registry },
+      terms: options.env,
       publishing: async () => ({
         ...(await (await loadAwsModule()).createPublishingParts({ env: options.env, progress })),
         // The ledger lives beside the rollups of the same log root, per environment (a shared --state folder keeps them apart).
@@ -224,6 +233,7 @@ export async function main(argv: readonly string[], out: (s: string) => void, er
     }
     const parts = await partsFor(options, progress);
     engine = parts.engine;
+    const env = environmentOfRecord(options.env, parts.terms);
     const started = Date.now();
     const run = await runIncremental({
       month: options.month,
@@ -240,16 +250,16 @@ export async function main(argv: readonly string[], out: (s: string) => void, er
     progress(`customers from ${registry.location}, revision ${registry.revision}${registry.versionId !== undefined ? `, version ${registry.versionId}` : ''}`);
     const usage = monthUsage(options.month, run.rows, parts.customers.customers);
     if (options.invoice !== undefined) {
-      writeInvoice(options.invoice, invoiceLines(usage, options.env.prices, { now: options.now, lateWindowHours: options.lateWindowHours }));
+      writeInvoice(options.invoice, invoiceLines(usage, parts.customers.customers, env.prices, { now: options.now, lateWindowHours: options.lateWindowHours }));
       progress(`invoice lines written to ${options.invoice}`);
     }
-    const thresholds = options.env.alarms.quotaPercentThresholds;
+    const thresholds = env.alarms.quotaPercentThresholds;
     let reconciliation: Reconciliation | undefined;
     let notices: NoticeRunResult | undefined;
     if (options.dryRun) {
       progress(`dry run: nothing published, no quota notice sent (${dueNotices(options.env.name, usage, thresholds, options.now).length} due this month)`);
     } else {
-      const result = await publishRun({ usage, env: options.env, now: options.now, publishing: await parts.publishing(), progress }).catch((error: unknown) => {
+      const result = await publishRun({ usage, env, now: options.now, publishing: await parts.publishing(), progress }).catch((error: unknown) => {
         const message = error instanceof Error ? error.message : String(error);
         const hint = /credential/i.test(message) ? ' (no AWS credentials: pass --dry-run to compute and print without publishing)' : '';
         throw new Error(`${message}${hint}`, { cause: error });

@@ -16,7 +16,7 @@
  * (https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html).
  */
 import { resourceNames, type NamedEnvironment } from '../../contracts/resource-names';
-import type { UsageJobDeployment } from '../../contracts/usage-job-deployment';
+import type { DeployedTerms, UsageJobDeployment } from '../../contracts/usage-job-deployment';
 import type { AthenaJobParts, AwsPartsOptions, PublishingParts } from '../aws-parts';
 import type { Customers } from '../customers';
 import type { RunAttribution } from '../rollup-store';
@@ -73,6 +73,8 @@ export interface AwsUsageBackend {
   readonly customers: Customers;
   /** The registry revision and deployment file the run attributes with (into the manifest and the report). */
   readonly attribution: RunAttribution;
+  /** The prices and quota thresholds of record: the deployment file's, never the code's config. */
+  readonly terms: DeployedTerms;
   readonly engine: AthenaEngine;
   readonly lister: S3LogLister;
   readonly store: S3RollupStore;
@@ -121,6 +123,8 @@ export async function createAwsUsageBackend(options: AwsBackendOptions): Promise
   const read = await readUsageJobDeployment(s3, usageBucket);
   const { deployment } = read;
   checkDeployment(deployment, options.env, region, `s3://${usageBucket}`);
+  const terms: DeployedTerms = { prices: deployment.prices, alarms: { quotaPercentThresholds: deployment.quotaPercentThresholds } };
+  progress(`prices and quota thresholds of record from ${read.location} (${Object.keys(deployment.prices.plans).join(', ')}; ${deployment.prices.currency})`);
   progress(`reading the key registry from s3://${deployment.keyRegistry.bucket}/${deployment.keyRegistry.key}`);
   const customers = await readRegistryObject(s3, deployment, { ...(options.backoff !== undefined ? { backoff: options.backoff } : {}), progress });
   const attribution: RunAttribution = {
@@ -174,7 +178,7 @@ export async function createAwsUsageBackend(options: AwsBackendOptions): Promise
   const noticeSender = new EventBridgeNoticeSender(options.wrap?.eventBridge?.(events) ?? events, { prefix: options.env.prefix, ...backoff });
   const noticeLedger = new S3NoticeLedger(s3, deployment.usageBucket, options.env.name, options.backoff);
 
-  return { customers, attribution, engine, lister, store, publisher, noticeSender, noticeLedger };
+  return { customers, attribution, terms, engine, lister, store, publisher, noticeSender, noticeLedger };
 }
 
 /** The one factory of the CloudWatch publisher. */
