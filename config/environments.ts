@@ -5,11 +5,52 @@
  * The workflows read the deployed environments from .github/environments.json: after changing
  * `environments`, run `npm run delivery:environments` (docs/delivery.md, adding an environment).
  */
-import type { EnvironmentConfig, PlatformConfig, UsagePlanConfig } from './types';
+import type { EnvironmentConfig, PlatformConfig, PricesConfig, UsagePlanConfig } from './types';
 
 const standardPlans: Record<string, UsagePlanConfig> = {
   basic: { monthlyQuota: 10_000, rateLimit: 10, burstLimit: 20 },
   pro: { monthlyQuota: 1_000_000, rateLimit: 100, burstLimit: 200 },
+};
+
+/**
+ * Both tier modes (docs/prices.md): basic is graduated (each tier prices its own units) with
+ * included units; pro is volume (the month's total selects one tier for every unit).
+ */
+const standardPrices: PricesConfig = {
+  currency: 'USD',
+  plans: {
+    basic: {
+      requests: {
+        mode: 'graduated',
+        unitSize: 1000,
+        includedUnits: 1000,
+        tiers: [
+          { upTo: 100_000, unitPrice: 0.5 },
+          { upTo: null, unitPrice: 0.4 },
+        ],
+      },
+      gbOut: { mode: 'graduated', unitSize: 1, includedUnits: 1, tiers: [{ upTo: null, unitPrice: 0.09 }] },
+    },
+    pro: {
+      requests: {
+        mode: 'volume',
+        unitSize: 1000,
+        tiers: [
+          { upTo: 1_000_000, unitPrice: 0.4, flatFee: 10 },
+          { upTo: 10_000_000, unitPrice: 0.3, flatFee: 10 },
+          { upTo: null, unitPrice: 0.2, flatFee: 10 },
+        ],
+      },
+      gbOut: {
+        mode: 'volume',
+        unitSize: 1,
+        tiers: [
+          { upTo: 1000, unitPrice: 0.09 },
+          { upTo: null, unitPrice: 0.07 },
+        ],
+      },
+    },
+  },
 };
 
 const defaults = {
@@ -17,7 +58,7 @@ const defaults = {
   accessLogExpirationDays: 90,
   athenaResultsExpirationDays: 7,
   stageThrottle: { rateLimit: 200, burstLimit: 400 },
-  prices: { currency: 'USD', perThousandRequests: 0.5, perGbOut: 0.09 },
+  prices: standardPrices,
   usageJob: { lateWindowHours: 48, athenaBytesScannedCutoff: 10 * 1024 ** 3 },
   monitoring: {
     perKeyMetrics: { mode: 'all' },

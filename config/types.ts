@@ -2,6 +2,7 @@
 
 import type { MarketplaceSinkConfig } from './marketplace-sink';
 import type { StripeSinkConfig } from './stripe-sink';
+import type { PlanPrice } from '../contracts/prices';
 
 export interface UsagePlanConfig {
   /** Requests per calendar month (UTC) the plan allows; API Gateway enforces it, alarms use it. */
@@ -13,12 +14,10 @@ export interface UsagePlanConfig {
 }
 
 export interface PricesConfig {
-  /** ISO 4217 currency code of the amounts below, e.g. USD. */
+  /** ISO 4217 currency code of every amount in the environment's prices, e.g. USD. */
   readonly currency: string;
-  /** Price per 1,000 billable requests. */
-  readonly perThousandRequests: number;
-  /** Price per GB (10^9 bytes) sent to viewers by billable requests. */
-  readonly perGbOut: number;
+  /** A price for every usage plan, by plan name: per metered item (`requests`, `gbOut`), `mode` graduated or volume, `unitSize`, optional `includedUnits`, and `tiers` ({ upTo, unitPrice, flatFee? }, ascending, the last open-ended with upTo null). The model: contracts/prices.ts, docs/prices.md. */
+  readonly plans: Readonly<Record<string, PlanPrice>>;
 }
 
 export interface AlarmsConfig {
@@ -99,7 +98,7 @@ export interface EnvironmentConfig {
   readonly stageThrottle: { readonly rateLimit: number; readonly burstLimit: number };
   /** Quota, unattributed-traffic and heartbeat alarms, and who hears of them. */
   readonly alarms: AlarmsConfig;
-  /** Prices of the environment's invoice lines. */
+  /** Prices of the environment's invoice lines, per usage plan; the usage job in AWS uses the ones the apply deployed (docs/prices.md). */
   readonly prices: PricesConfig;
   /** The scheduled usage job's settings. */
   readonly usageJob: UsageJobConfig;

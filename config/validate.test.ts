@@ -71,6 +71,7 @@ describe('validatePlatformConfig', () => {
     const msg = messageOf(
       withChange((c) => {
         prod(c).usagePlans = {};
+        prod(c).prices.plans = {};
       }),
     );
     expect(msg).toBe('environment "prod": usagePlans must declare at least one plan');
@@ -157,15 +158,57 @@ describe('validatePlatformConfig', () => {
     );
   });
 
+  it('rejects a usage plan without a price, in one line naming the environment and the plan', () => {
+    expect(messageOf(withChange((c) => delete prod(c).prices.plans.pro))).toBe(
+      'environment "prod": prices.plans.pro is missing: usage plan "pro" needs a price',
+    );
+  });
+
+  it('rejects a price for a plan the environment does not declare', () => {
+    expect(messageOf(withChange((c) => (prod(c).prices.plans.gold = prod(c).prices.plans.pro)))).toBe(
+      'environment "prod": prices.plans.gold prices a plan that usagePlans does not declare',
+    );
+  });
+
   it.each([
-    ['prices.perThousandRequests', (c: MutableConfig) => (prod(c).prices.perThousandRequests = -0.01)],
-    ['prices.perGbOut', (c: MutableConfig) => (prod(c).prices.perGbOut = Number.POSITIVE_INFINITY)],
-  ])('rejects a negative or infinite %s', (field, change) => {
-    expect(messageOf(withChange(change))).toContain(`environment "prod": ${field} must be a non-negative number`);
+    [
+      'descending tiers',
+      (c: MutableConfig) => (prod(c).prices.plans.pro.requests.tiers[1].upTo = 500_000),
+      'prices.plans.pro.requests.tiers[1].upTo must be a number above 1000000',
+    ],
+    [
+      'a closed last tier',
+      (c: MutableConfig) => (prod(c).prices.plans.basic.requests.tiers[1].upTo = 1e9),
+      'prices.plans.basic.requests.tiers[1].upTo must be null',
+    ],
+    [
+      'an open tier before the last',
+      (c: MutableConfig) => (prod(c).prices.plans.pro.gbOut.tiers[0].upTo = null),
+      'prices.plans.pro.gbOut.tiers[0].upTo must be a number above 0',
+    ],
+    [
+      'a negative unit price',
+      (c: MutableConfig) => (prod(c).prices.plans.basic.gbOut.tiers[0].unitPrice = -0.01),
+      'prices.plans.basic.gbOut.tiers[0].unitPrice must be a non-negative number',
+    ],
+    [
+      'an infinite flat fee',
+      (c: MutableConfig) => (prod(c).prices.plans.pro.requests.tiers[0].flatFee = Number.POSITIVE_INFINITY),
+      'prices.plans.pro.requests.tiers[0].flatFee must be a non-negative number',
+    ],
+    ['no tiers', (c: MutableConfig) => (prod(c).prices.plans.pro.gbOut.tiers = []), 'prices.plans.pro.gbOut.tiers must be a non-empty list'],
+    ['a zero unit size', (c: MutableConfig) => (prod(c).prices.plans.pro.gbOut.unitSize = 0), 'prices.plans.pro.gbOut.unitSize must be a positive number'],
+    [
+      'negative included units',
+      (c: MutableConfig) => (prod(c).prices.plans.basic.requests.includedUnits = -1),
+      'prices.plans.basic.requests.includedUnits must be a non-negative number',
+    ],
+  ])('rejects %s', (_what, change, message) => {
+    expect(messageOf(withChange(change))).toContain(`environment "prod": ${message}`);
   });
 
   it('accepts free prices (zero)', () => {
-    expect(() => validatePlatformConfig(withChange((c) => (prod(c).prices.perGbOut = 0)))).not.toThrow();
+    expect(() => validatePlatformConfig(withChange((c) => (prod(c).prices.plans.basic.gbOut.tiers[0].unitPrice = 0)))).not.toThrow();
   });
 
   it('rejects a currency that is not an ISO code', () => {
@@ -226,6 +269,7 @@ describe('validatePlatformConfig', () => {
       withChange((c) => {
         const env = prod(c);
         env.usagePlans = { Gold_Plan: env.usagePlans.basic };
+        env.prices.plans = { Gold_Plan: env.prices.plans.basic };
       }),
     );
     expect(msg).toBe('environment "prod": usagePlans.Gold_Plan name must be lowercase letters, digits and single dashes, starting with a letter');

@@ -9,6 +9,7 @@ import { quotaNoticeSource } from '../contracts/quota-notice';
 import { BILLING_SINK_NAMES, configuredSinkNames } from './sinks';
 import { resolveMarketplaceConfig } from './marketplace-sink';
 import { stripeSinkConfigError } from './stripe-sink';
+import { planPriceProblems } from '../contracts/prices';
 import type { EnvironmentConfig, PlatformConfig, SinksConfig } from './types';
 import { ACCOUNT_ID, BUCKET_NAME, KEY_ID, MAX_ENVIRONMENT_NAME_LENGTH, MAX_KEY_ID_LENGTH, NAME, REGION } from '../contracts/name-rules';
 
@@ -70,6 +71,10 @@ class Problems {
   constructor(private readonly where: string) {}
   add(field: string, message: string): void {
     this.list.push(`${this.where}: ${field} ${message}`);
+  }
+  /** A problem whose text already starts with its field. */
+  raw(problem: string): void {
+    this.list.push(`${this.where}: ${problem}`);
   }
   positiveInteger(field: string, value: unknown): void {
     if (!isPositiveInteger(value)) this.add(field, `must be a positive integer, got ${show(value)}`);
@@ -190,13 +195,20 @@ function checkAlarms(env: EnvironmentConfig, p: Problems): void {
   });
 }
 
+/** Every usage plan has a price and every price a usage plan; each price by the model of contracts/prices.ts. */
 function checkPrices(env: EnvironmentConfig, p: Problems): void {
   if (!CURRENCY.test(env.prices?.currency ?? '')) p.add('prices.currency', `${show(env.prices?.currency)} must be an ISO 4217 code such as USD`);
-  for (const field of ['perThousandRequests', 'perGbOut'] as const) {
-    const price = env.prices?.[field];
-    if (typeof price !== 'number' || !Number.isFinite(price) || price < 0) {
-      p.add(`prices.${field}`, `must be a non-negative number, got ${show(price)}`);
-    }
+  const plans = env.prices?.plans;
+  if (typeof plans !== 'object' || plans === null) {
+    p.add('prices.plans', `must map every usage plan to its price, got ${show(plans)}`);
+    return;
+  }
+  for (const plan of Object.keys(env.usagePlans ?? {})) {
+    if (plans[plan] === undefined) p.add(`prices.plans.${plan}`, `is missing: usage plan "${plan}" needs a price`);
+  }
+  for (const [plan, price] of Object.entries(plans)) {
+    if (env.usagePlans?.[plan] === undefined) p.add(`prices.plans.${plan}`, `prices a plan that usagePlans does not declare`);
+    else for (const problem of planPriceProblems(price, `prices.plans.${plan}`)) p.raw(problem);
   }
 }
 

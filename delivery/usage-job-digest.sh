@@ -1,43 +1,77 @@
 #!/usr/bin/env bash
 # The usage-job bundle an environment runs is the one its apply deployed.
 #
-#   bash delivery/usage-job-digest.sh record ENVIRONMENT SHA256   (apply: after ENVIRONMENT is at this commit)
-#   bash delivery/usage-job-digest.sh check ENVIRONMENT SHA256    (usage: before node runs the bundle)
+#   bash delivery/usage-job-digest.sh record ENVIRONMENT SHA256          (apply: after ENVIRONMENT is at this commit)
+#   bash delivery/usage-job-digest.sh deployed ENVIRONMENT               (usage: which commit ENVIRONMENT is at)
+#   bash delivery/usage-job-digest.sh check ENVIRONMENT SHA256 [COMMIT]  (usage: before node runs the bundle)
 #
 # record: the apply workflow, once ENVIRONMENT is at GITHUB_SHA (applied, or its plan had nothing to
 # apply), sets the commit status `usage-job/ENVIRONMENT` of GITHUB_SHA with the digest of the
 # usage-job bundle it built from that commit (POST /repos/{owner}/{repo}/statuses/{sha}; needs
 # `statuses: write`, https://docs.github.com/en/rest/commits/statuses#create-a-commit-status).
-# check: the usage workflow, which builds the bundle from the same commit without credentials,
-# refuses unless the newest status `usage-job/ENVIRONMENT` of GITHUB_SHA carries that digest
-# (GET .../commits/{sha}/statuses lists the newest first; `statuses: read`). A commit whose apply
-# has not reached the environment yet (prod waiting for approval, a failed apply) has no status:
-# the run refuses, and the next run after the apply goes on.
-# Env: GH_TOKEN, GITHUB_REPOSITORY, GITHUB_SHA, GITHUB_API_URL (default https://api.github.com).
+# deployed: prints the newest commit of MAIN_BRANCH (default main) that carries a `usage-job/ENVIRONMENT`
+# status, among its newest 100 commits (GET .../commits?sha=BRANCH lists the newest first,
+# https://docs.github.com/en/rest/commits/commits#list-commits): the commit the environment's last
+# apply reached. Applies only ever apply the head of main, in order, so the newest recorded commit
+# is the deployed one; a merge waiting for prod's approval has no prod status yet, so prod keeps
+# running the commit it deployed. None within 100 commits: refused, exit 1.
+# check: the usage workflow, which builds the bundle from that commit (COMMIT, default GITHUB_SHA)
+# without credentials, refuses unless the newest status `usage-job/ENVIRONMENT` of COMMIT carries
+# that digest (GET .../commits/{sha}/statuses lists the newest first; `statuses: read`).
+# Env: GH_TOKEN, GITHUB_REPOSITORY, GITHUB_SHA, GITHUB_API_URL (default https://api.github.com), MAIN_BRANCH.
 set -euo pipefail
 
 usage() {
-  echo "usage: usage-job-digest.sh record|check ENVIRONMENT SHA256" >&2
+  echo "usage: usage-job-digest.sh record ENVIRONMENT SHA256 | check ENVIRONMENT SHA256 [COMMIT] | deployed ENVIRONMENT" >&2
   exit 2
 }
-[ $# -eq 3 ] || usage
+[ $# -ge 2 ] || usage
 command=$1
 environment=$2
-digest=$3
 api=${GITHUB_API_URL:-https://api.github.com}
 repo=${GITHUB_REPOSITORY:?GITHUB_REPOSITORY is not set}
-sha=${GITHUB_SHA:?GITHUB_SHA is not set}
 context="usage-job/$environment"
-
-if ! [[ "$digest" =~ ^[0-9a-f]{64}$ ]]; then
-  echo "Refused: '$digest' is not the sha256 of a usage-job bundle; the job that builds did not report one (needs.<job>.outputs.usage-job-digest)." >&2
-  exit 1
-fi
 
 github() {
   curl --fail --silent --show-error --max-time 30 \
     -H "Authorization: Bearer ${GH_TOKEN:?GH_TOKEN is not set}" -H 'Accept: application/vnd.github+json' -H 'X-GitHub-Api-Version: 2022-11-28' "$@"
 }
+
+# The newest success status of CONTEXT on a commit, or nothing.
+recorded_digest() {
+  github "$api/repos/$repo/commits/$1/statuses?per_page=100" |
+    jq -r --arg context "$context" '[.[] | select(.context == $context and .state == "success")][0].description // ""'
+}
+
+if [ "$command" = deployed ]; then
+  [ $# -eq 2 ] || usage
+  branch=${MAIN_BRANCH:-main}
+  # Assignments, so that a failed call stops the script (set -e) instead of reading as "no status",
+  # which would pick an older commit.
+  commits=$(github "$api/repos/$repo/commits?sha=$branch&per_page=100" | jq -r '.[].sha')
+  for commit in $commits; do
+    found=$(recorded_digest "$commit")
+    if [ -n "$found" ]; then
+      echo "$commit"
+      exit 0
+    fi
+  done
+  echo "Refused: none of the newest 100 commits of $branch has a usage-job bundle recorded for $environment (commit status $context): no apply has reached $environment yet. The usage job runs only what an apply deployed." >&2
+  exit 1
+fi
+
+[ $# -eq 3 ] || { [ $# -eq 4 ] && [ "$command" = check ]; } || usage
+digest=$3
+sha=${4:-${GITHUB_SHA:?GITHUB_SHA is not set}}
+if ! [[ "$sha" =~ ^[0-9a-f]{40}$ ]]; then
+  echo "Refused: '$sha' is not a commit sha." >&2
+  exit 1
+fi
+
+if ! [[ "$digest" =~ ^[0-9a-f]{64}$ ]]; then
+  echo "Refused: '$digest' is not the sha256 of a usage-job bundle; the job that builds did not report one (needs.<job>.outputs.usage-job-digest)." >&2
+  exit 1
+fi
 
 case "$command" in
   record)
@@ -47,8 +81,7 @@ case "$command" in
     echo "Recorded for $environment: commit ${sha:0:12} runs the usage-job bundle sha256:$digest."
     ;;
   check)
-    recorded=$(github "$api/repos/$repo/commits/$sha/statuses?per_page=100" |
-      jq -r --arg context "$context" '[.[] | select(.context == $context and .state == "success")][0].description // ""')
+    recorded=$(recorded_digest "$sha")
     recorded=${recorded#sha256:}
     if [ -z "$recorded" ]; then
       echo "Refused: no apply has recorded a usage-job bundle for $environment at commit ${sha:0:12} (commit status $context): its apply to $environment has not finished (prod waits for approval) or failed. The usage job runs only the bundle an apply recorded; it runs again on the next schedule." >&2

@@ -19,6 +19,10 @@ interface Status {
   description: string;
 }
 let statuses: Map<string, Status[]>;
+/** main's commits, newest first. */
+let history: string[];
+/** Commits whose statuses call fails (500). */
+let failing: Set<string>;
 let server: Server;
 let api: string;
 
@@ -28,6 +32,10 @@ beforeAll(async () => {
     const get = /^\/repos\/acme\/billing\/commits\/(\w+)\/statuses\?per_page=100$/.exec(req.url ?? '');
     if (req.headers.authorization !== 'Bearer t0ken') {
       res.writeHead(401).end('{}');
+    } else if (req.method === 'GET' && req.url === '/repos/acme/billing/commits?sha=main&per_page=100') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(history.map((sha) => ({ sha }))));
+    } else if (req.method === 'GET' && get && failing.has(get[1])) {
+      res.writeHead(500).end('{}');
     } else if (req.method === 'POST' && post) {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
@@ -48,12 +56,18 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 beforeEach(() => {
   statuses = new Map();
+  history = [];
+  failing = new Set();
 });
 
 function run(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return runAt(SHA, ...args);
+}
+
+function runAt(sha: string, ...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn('bash', [SCRIPT, ...args], {
-      env: { PATH: process.env.PATH ?? '', GH_TOKEN: 't0ken', GITHUB_REPOSITORY: 'acme/billing', GITHUB_SHA: SHA, GITHUB_API_URL: api },
+      env: { PATH: process.env.PATH ?? '', GH_TOKEN: 't0ken', GITHUB_REPOSITORY: 'acme/billing', GITHUB_SHA: sha, GITHUB_API_URL: api },
     });
     let out = '';
     let err = '';
@@ -89,4 +103,33 @@ test('the newest record counts, and a malformed digest is refused before any cal
   expect(bad.code).toBe(1);
   expect(bad.err).toContain("'not-a-digest' is not the sha256 of a usage-job bundle");
   expect((await run('record', 'dev')).code).toBe(2);
+});
+
+test('deployed: the newest commit of main the environment applied; a merge waiting for prod leaves prod at its commit', async () => {
+  const [older, deployedBoth, waiting] = ['1'.repeat(40), '2'.repeat(40), '3'.repeat(40)];
+  history = [waiting, deployedBoth, older];
+  await runAt(older, 'record', 'prod', A);
+  await runAt(deployedBoth, 'record', 'dev', A);
+  await runAt(deployedBoth, 'record', 'prod', A);
+  await runAt(waiting, 'record', 'dev', B); // dev applied the merge; prod waits for approval
+  expect(await run('deployed', 'dev')).toMatchObject({ code: 0, out: `${waiting}\n` });
+  expect(await run('deployed', 'prod')).toMatchObject({ code: 0, out: `${deployedBoth}\n` });
+  // The usage job checks the bundle it built from prod's commit against that commit's record.
+  expect(await run('check', 'prod', A, deployedBoth)).toMatchObject({ code: 0 });
+  expect((await run('check', 'prod', B, waiting)).code).toBe(1);
+  expect((await run('check', 'prod', A, 'not-a-commit')).err).toContain("'not-a-commit' is not a commit sha");
+});
+
+test('deployed: refused when no apply reached the environment, and when GitHub fails rather than reading a failure as "not deployed"', async () => {
+  const [newest, older] = ['4'.repeat(40), '5'.repeat(40)];
+  history = [newest, older];
+  const none = await run('deployed', 'prod');
+  expect(none.code).toBe(1);
+  expect(none.err).toContain('none of the newest 100 commits of main has a usage-job bundle recorded for prod');
+  await runAt(newest, 'record', 'prod', A);
+  await runAt(older, 'record', 'prod', B);
+  failing.add(newest);
+  const failed = await run('deployed', 'prod');
+  expect(failed.code).not.toBe(0);
+  expect(failed.out).toBe('');
 });

@@ -4,6 +4,7 @@
  *
  * usage-job/aws/index.ts exports the two functions of AwsUsageJobModule.
  */
+import type { DeployedTerms } from '../contracts/usage-job-deployment';
 import type { EnvironmentConfig } from '../config/types';
 import type { CustomerUsageSummary } from '../contracts/customer-usage';
 import type { Customers } from './customers';
@@ -28,6 +29,8 @@ export interface AthenaJobParts {
   readonly customers: Customers;
   /** The registry revision and the deployment file the run attributes with. */
   readonly attribution: RunAttribution;
+  /** The prices and quota thresholds of record, from the deployment file (what the apply deployed). */
+  readonly terms: DeployedTerms;
   readonly publisher: UsagePublisher;
   readonly noticeSender: NoticeSender;
   /** In the usage bucket. */

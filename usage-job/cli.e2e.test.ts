@@ -7,6 +7,7 @@ import { apiKeyFingerprint } from '../contracts/api-key';
 import { logRecord } from '../sql/testing/log-fixtures';
 import { writeLogFile } from '../sql/log-writer';
 import { writeRegistryFile } from './testing/registry';
+import { chargesFor } from '../contracts/prices';
 import { runUsageCli, type UsageCliRun } from './testing/usage-cli';
 
 const ACCOUNT = '000000000000';
@@ -151,7 +152,7 @@ describe('usage CLI', () => {
     expect(result.stdout).toContain('unattributed requests (no known apikey_fp, never billed): 3 of 7');
   });
 
-  it('writes invoice lines as CSV and JSON with the environment prices', async () => {
+  it("writes invoice lines as CSV and JSON at each customer's plan price (local runs: the config's prices)", async () => {
     const prices = platformConfig.local.prices;
     const csvPath = join(dir, 'invoice.csv');
     const jsonPath = join(dir, 'invoice.json');
@@ -159,20 +160,20 @@ describe('usage CLI', () => {
     expect((await usage(...common(), '--state', join(dir, 'state-inv'), '--invoice', jsonPath)).code).toBe(0);
     const csv = readFileSync(csvPath, 'utf8').split('\r\n');
     expect(csv[0]).toBe(
-      'month,status,asOf,keyId,customer,requests,bytesOut,gbOut,pricePerThousandRequests,pricePerGbOut,requestsAmount,bytesOutAmount,amount,currency',
+      'month,status,asOf,customerId,customer,plan,stripeCustomerId,marketplaceAccountId,marketplaceLicenseArn,requests,bytesOut,gbOut,requestsTiers,gbOutTiers,requestsAmount,bytesOutAmount,amount,currency',
     );
-    const acmeRequests = Math.round((1 / 1000) * prices.perThousandRequests * 100) / 100;
-    const acmeBytes = Math.round(1.5 * prices.perGbOut * 100) / 100;
-    expect(csv[1]).toBe(
-      `2026-11,month-to-date,2026-11-02T12:30:00.000Z,acme,Acme Corp,1,1500000000,1.5,${prices.perThousandRequests},${prices.perGbOut},${acmeRequests},${acmeBytes},${Math.round((acmeRequests + acmeBytes) * 100) / 100},${prices.currency}`,
-    );
-    expect(csv[2].startsWith('2026-11,month-to-date,2026-11-02T12:30:00.000Z,globex,"Globex, Inc.",1,500000000,0.5,')).toBe(true);
+    const acme = chargesFor(prices.plans.basic, { requests: 1, bytesOut: 1_500_000_000 });
+    const globex = chargesFor(prices.plans.pro, { requests: 1, bytesOut: 500_000_000 });
+    expect(csv[1].startsWith('2026-11,month-to-date,2026-11-02T12:30:00.000Z,acme,Acme Corp,basic,,,,1,1500000000,1.5,')).toBe(true);
+    expect(csv[1].endsWith(`,${acme.requests.amount},${acme.gbOut.amount},${acme.total},${prices.currency}`)).toBe(true);
+    expect(csv[2].startsWith('2026-11,month-to-date,2026-11-02T12:30:00.000Z,globex,"Globex, Inc.",pro,,,,1,500000000,0.5,')).toBe(true);
     const json = JSON.parse(readFileSync(jsonPath, 'utf8'));
-    expect(json.lines.map((l: { keyId: string; amount: number }) => [l.keyId, l.amount])).toEqual([
-      ['acme', Math.round((acmeRequests + acmeBytes) * 100) / 100],
-      ['globex', Math.round((Math.round(0.0005 * prices.perThousandRequests * 100) / 100 + Math.round(0.5 * prices.perGbOut * 100) / 100) * 100) / 100],
-      ['initech', 0],
+    expect(json.lines.map((l: { customerId: string; plan: string; amount: number }) => [l.customerId, l.plan, l.amount])).toEqual([
+      ['acme', 'basic', acme.total],
+      ['globex', 'pro', globex.total],
+      ['initech', 'basic', 0],
     ]);
+    expect(json.lines[1].charges).toEqual(JSON.parse(JSON.stringify(globex)));
   });
 
   it('prints help and exits 0', async () => {

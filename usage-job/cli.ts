@@ -8,6 +8,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { DeployedTerms } from '../contracts/usage-job-deployment';
 import { platformConfig } from '../config/environments';
 import type { EnvironmentConfig } from '../config/types';
 import { loadAwsModule, type AthenaJobParts } from './aws-parts';
@@ -15,7 +16,7 @@ import type { Customers } from './customers';
 import { DuckDbUsageEngine } from './local/duckdb-engine';
 import { isMonth } from '../sql/hours';
 import { runIncremental } from './incremental-run';
-import { customerUsageSummary, flatPriceList } from './customer-usage-summary';
+import { customerUsageSummary } from './customer-usage-summary';
 import { invoiceFormat, invoiceLines, writeInvoice } from './invoice-lines';
 import { localEnvironment } from './local/environment';
 import { LocalLogLister } from './local/log-lister';
@@ -181,12 +182,19 @@ interface RunParts {
   /** Read once per run: every figure of the run is attributed with this registry revision. */
   readonly customers: Customers;
   readonly attribution: RunAttribution;
+  /** Prices and quota thresholds of record: the deployment file's in AWS, the config's locally. */
+  readonly terms: DeployedTerms;
   /** Metrics and notices, built only for runs that publish. */
   readonly publishing: () => Promise<Publishing>;
   /** Where the billing sinks keep their ledgers (docs/sinks.md). */
   readonly sinkLedgers: SinkLedgerStore;
   /** Athena runs that publish also write the customer usage summary GET /usage reads. */
   readonly writeCustomerUsage?: AthenaJobParts['writeCustomerUsage'];
+}
+
+/** The environment with the prices and quota thresholds the run bills and alarms with. */
+function environmentOfRecord(env: EnvironmentConfig, terms: DeployedTerms): EnvironmentConfig {
+  return { ...env, prices: terms.prices, alarms: { ...env.alarms, quotaPercentThresholds: terms.alarms.quotaPercentThresholds } };
 }
 
 /** The state folder of a DuckDB run: --state, or one folder per log root so runs over other logs never collide. */
@@ -214,6 +222,7 @@ async function partsFor(options: CliOptions, progress: (m: string) => void): Pro
       attribution: { registry: customers.registry },
       // Beside the rollups of the same log root, per environment, like the notice ledger.
       sinkLedgers: new FileSinkLedgerStore(resolve(store.location, 'sinks', options.env.name)),
+      terms: options.env,
       publishing: async () => ({
         ...(await (await loadAwsModule()).createPublishingParts({ env: options.env, progress })),
         // The ledger lives beside the rollups of the same log root, per environment (a shared --state folder keeps them apart).
@@ -280,6 +289,7 @@ export async function main(argv: readonly string[], out: (s: string) => void, er
     }
     const parts = await partsFor(options, progress);
     engine = parts.engine;
+    const env = environmentOfRecord(options.env, parts.terms);
     const started = Date.now();
     const run = await runIncremental({
       month: options.month,
@@ -296,23 +306,21 @@ export async function main(argv: readonly string[], out: (s: string) => void, er
     progress(`customers from ${registry.location}, revision ${registry.revision}${registry.versionId !== undefined ? `, version ${registry.versionId}` : ''}`);
     const usage = monthUsage(options.month, run.rows, parts.customers.customers);
     if (options.invoice !== undefined) {
-      writeInvoice(options.invoice, invoiceLines(usage, options.env.prices, { now: options.now, lateWindowHours: options.lateWindowHours }));
+      writeInvoice(options.invoice, invoiceLines(usage, parts.customers.customers, env.prices, { now: options.now, lateWindowHours: options.lateWindowHours }));
       progress(`invoice lines written to ${options.invoice}`);
     }
     const sinkReports = await runBillingSinks(options, parts, run.rows, usage, progress, deps.sinksFor ?? sinksFor);
-    const thresholds = options.env.alarms.quotaPercentThresholds;
+    const thresholds = env.alarms.quotaPercentThresholds;
     let reconciliation: Reconciliation | undefined;
     let notices: NoticeRunResult | undefined;
     if (options.dryRun) {
       progress(`dry run: nothing published, no quota notice sent (${dueNotices(options.env.name, usage, thresholds, options.now).length} due this month)`);
     } else {
-      const result = await publishRun({ usage, env: options.env, now: options.now, publishing: await parts.publishing(), sinkReports, progress }).catch(
-        (error: unknown) => {
-          const message = error instanceof Error ? error.message : String(error);
-          const hint = /credential/i.test(message) ? ' (no AWS credentials: pass --dry-run to compute and print without publishing)' : '';
-          throw new Error(`${message}${hint}`, { cause: error });
-        },
-      );
+      const result = await publishRun({ usage, env, now: options.now, publishing: await parts.publishing(), sinkReports, progress }).catch((error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        const hint = /credential/i.test(message) ? ' (no AWS credentials: pass --dry-run to compute and print without publishing)' : '';
+        throw new Error(`${message}${hint}`, { cause: error });
+      });
       notices = result.notices;
       reconciliation = result.reconciliation;
       progress(`published ${result.metricDataPut} metric data to CloudWatch (per-key metric for ${result.keysPublished} of ${usage.keys.length} keys)`);
@@ -322,7 +330,7 @@ export async function main(argv: readonly string[], out: (s: string) => void, er
           usage,
           customers: parts.customers.customers,
           thresholds,
-          prices: flatPriceList(options.env.prices, Object.keys(options.env.usagePlans)),
+          prices: env.prices,
           now: options.now,
           lateWindowHours: options.lateWindowHours,
         });

@@ -3,7 +3,7 @@
  * quota left, the thresholds reached and the estimate at the plan's tiered prices with its tiers.
  */
 import type { PriceList } from '../contracts/prices';
-import { customerUsageSummary, flatPriceList } from './customer-usage-summary';
+import { customerUsageSummary } from './customer-usage-summary';
 import { usageReport } from './usage-report';
 import type { MonthUsage } from './month-figures';
 
@@ -90,13 +90,4 @@ test('asOf is the run time; status turns final after the month and its late wind
 test('holds no fingerprint or key: customer ids and figures only', () => {
   expect(Object.keys(build().customers)).toEqual(['acme', 'globex']);
   expect(JSON.stringify(build())).not.toMatch(/[0-9a-f]{16}/);
-});
-
-test('flat config prices become one open-ended graduated tier per item for every plan', () => {
-  const list = flatPriceList({ currency: 'USD', perThousandRequests: 0.5, perGbOut: 0.09 }, ['basic', 'pro']);
-  expect(list.plans.basic).toEqual({
-    requests: { mode: 'graduated', unitSize: 1000, tiers: [{ upTo: null, unitPrice: 0.5 }] },
-    gbOut: { mode: 'graduated', unitSize: 1, tiers: [{ upTo: null, unitPrice: 0.09 }] },
-  });
-  expect(Object.keys(list.plans)).toEqual(['basic', 'pro']);
 });

@@ -5,24 +5,11 @@
  * The same MonthUsage feeds the usage report (/_usage.json, the CLI's JSON), so GET /usage and
  * /_usage.json agree figure for figure.
  */
-import type { PricesConfig } from '../config/types';
 import type { CustomerUsage, CustomerUsageSummary } from '../contracts/customer-usage';
 import { chargesFor, type PriceList } from '../contracts/prices';
 import type { BilledCustomer } from './customers';
 import { monthStatus } from './month-status';
 import type { MonthUsage } from './month-figures';
-
-/**
- * Today's flat prices (config `prices`) as a price list: per plan one open-ended graduated tier per
- * item. Stands in until the environment's tiered prices of record reach the job (issue 19, item 4).
- */
-export function flatPriceList(prices: PricesConfig, plans: readonly string[]): PriceList {
-  const flat = (unitSize: number, unitPrice: number) => ({ mode: 'graduated' as const, unitSize, tiers: [{ upTo: null, unitPrice }] });
-  return {
-    currency: prices.currency,
-    plans: Object.fromEntries(plans.map((plan) => [plan, { requests: flat(1000, prices.perThousandRequests), gbOut: flat(1, prices.perGbOut) }])),
-  };
-}
 
 export function customerUsageSummary(options: {
   readonly environment: string;

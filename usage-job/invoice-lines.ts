@@ -1,11 +1,14 @@
 /**
- * Invoice lines for finance: per configured key, billable requests, GB out (10^9 bytes) and the
- * amounts from the environment's prices. Unattributed traffic is never billed. Written as CSV or
- * JSON by the file's extension, atomically.
+ * Invoice lines for finance: per customer, billable requests and GB out (10^9 bytes) priced at the
+ * customer's plan's tiered prices (contracts/prices.ts, docs/prices.md), with the tier breakdown,
+ * and the customer's billing ids from the key registry. Unattributed traffic is never billed.
+ * Written as CSV (one row per customer, each item's tiers summarized in one column) or JSON (the
+ * full breakdown) by the file's extension, atomically.
  */
 import { extname } from 'node:path';
-import type { PricesConfig } from '../config/types';
+import { chargesFor, type Charges, type ItemCharge, type PriceList } from '../contracts/prices';
 import { writeFileAtomic } from './atomic-file';
+import type { BilledCustomer } from './customers';
 import { monthStatus } from './month-status';
 import type { MonthUsage } from './month-figures';
 
@@ -18,27 +21,29 @@ export interface InvoiceLine {
   readonly status: 'final' | 'month-to-date';
   /** When the figures were computed (the run's time, ISO 8601 UTC). */
   readonly asOf: string;
-  readonly keyId: string;
+  /** The registry's customer id (the metric dimension). */
+  readonly customerId: string;
   readonly customer: string;
+  readonly plan: string;
+  /** Billing ids from the key registry; empty when the customer has none. */
+  readonly stripeCustomerId: string;
+  readonly marketplaceAccountId: string;
+  readonly marketplaceLicenseArn: string;
   readonly requests: number;
   readonly bytesOut: number;
   /** bytesOut / 10^9 */
   readonly gbOut: number;
-  readonly pricePerThousandRequests: number;
-  readonly pricePerGbOut: number;
-  /** Amounts in the currency's units, rounded to cents; amount = requestsAmount + bytesOutAmount. */
+  /** The tiers the requests fell in, e.g. "1000 included; tier 1: 99000 at 0.5 per 1000 = 49.5". */
+  readonly requestsTiers: string;
+  readonly gbOutTiers: string;
+  /** Amounts in the currency's units, rounded half up to cents per tier; amount = requestsAmount + bytesOutAmount. */
   readonly requestsAmount: number;
   readonly bytesOutAmount: number;
   readonly amount: number;
   readonly currency: string;
+  /** The full breakdown (JSON only; the CSV carries the tier summaries). */
+  readonly charges: Charges;
 }
-
-/**
- * Rounds half up to cents. In binary floating point 1.005 * 100 is 100.49999999999999, which
- * Math.round alone takes down to 1.00; rounding the product to 12 significant digits first gives
- * 100.5 and so 1.01 (exact for amounts below 10^9 currency units).
- */
-const cents = (value: number): number => Math.round(Number((value * 100).toPrecision(12))) / 100;
 
 /** The run a set of invoice lines comes from. */
 export interface InvoiceRun {
@@ -46,61 +51,85 @@ export interface InvoiceRun {
   readonly lateWindowHours: number;
 }
 
+/** What an invoice line needs of a customer: its plan and billing ids. */
+export type InvoiceCustomer = Pick<BilledCustomer, 'id' | 'plan' | 'billing'>;
+
 export function invoiceStatus(month: string, run: InvoiceRun): InvoiceLine['status'] {
   return monthStatus(month, run.now, run.lateWindowHours);
 }
 
-/** What one key's usage costs at the given prices, amounts rounded half up to cents. */
-export function keyAmounts(
-  key: { readonly requests: number; readonly bytesOut: number },
-  prices: PricesConfig,
-): Pick<InvoiceLine, 'gbOut' | 'requestsAmount' | 'bytesOutAmount' | 'amount'> {
-  const gbOut = key.bytesOut / 1e9;
-  const requestsAmount = cents((key.requests / 1000) * prices.perThousandRequests);
-  const bytesOutAmount = cents(gbOut * prices.perGbOut);
-  return { gbOut, requestsAmount, bytesOutAmount, amount: cents(requestsAmount + bytesOutAmount) };
+/** A charge's tiers in one line: included units, then each tier's quantity, unit price, flat fee and amount. */
+export function tiersSummary(charge: ItemCharge): string {
+  const parts: string[] = [];
+  if (charge.includedQuantity > 0) parts.push(`${decimal(charge.includedQuantity)} included`);
+  for (const t of charge.tiers) {
+    const flat = t.flatFee > 0 ? ` + ${decimal(t.flatFee)} flat` : '';
+    parts.push(
+      `${charge.mode === 'volume' ? 'volume ' : ''}tier ${t.tier}: ${decimal(t.quantity)} at ${decimal(t.unitPrice)} per ${decimal(charge.unitSize)}${flat} = ${decimal(t.amount)}`,
+    );
+  }
+  return parts.length === 0 ? 'none' : parts.join('; ');
 }
 
-export function invoiceLines(usage: MonthUsage, prices: PricesConfig, run: InvoiceRun): InvoiceLine[] {
+/**
+ * One line per customer in `usage`, at its plan's price. A customer missing from `customers`, or
+ * whose plan has no price, fails the whole set with one line (config and deployment-file
+ * validation make both unreachable; a wrong bill is worse than none).
+ */
+export function invoiceLines(usage: MonthUsage, customers: readonly InvoiceCustomer[], prices: PriceList, run: InvoiceRun): InvoiceLine[] {
   const status = invoiceStatus(usage.month, run);
   const asOf = run.now.toISOString();
+  const byId = new Map(customers.map((c) => [c.id, c]));
   return usage.keys.map((key) => {
-    const { gbOut, requestsAmount, bytesOutAmount, amount } = keyAmounts(key, prices);
+    const customer = byId.get(key.id);
+    if (customer === undefined) throw new Error(`invoice lines: customer "${key.id}" is not among the run's customers`);
+    const price = prices.plans[customer.plan];
+    if (price === undefined) throw new Error(`invoice lines: customer "${key.id}" has plan "${customer.plan}", which has no price`);
+    const charges = chargesFor(price, key);
     return {
       month: usage.month,
       status,
       asOf,
-      keyId: key.id,
+      customerId: key.id,
       customer: key.name,
+      plan: customer.plan,
+      stripeCustomerId: customer.billing.stripeCustomerId ?? '',
+      marketplaceAccountId: customer.billing.marketplaceCustomerAwsAccountId ?? '',
+      marketplaceLicenseArn: customer.billing.marketplaceLicenseArn ?? '',
       requests: key.requests,
       bytesOut: key.bytesOut,
-      gbOut,
-      pricePerThousandRequests: prices.perThousandRequests,
-      pricePerGbOut: prices.perGbOut,
-      requestsAmount,
-      bytesOutAmount,
-      amount,
+      gbOut: charges.gbOut.quantity,
+      requestsTiers: tiersSummary(charges.requests),
+      gbOutTiers: tiersSummary(charges.gbOut),
+      requestsAmount: charges.requests.amount,
+      bytesOutAmount: charges.gbOut.amount,
+      amount: charges.total,
       currency: prices.currency,
+      charges,
     };
   });
 }
 
-const CSV_COLUMNS: readonly (keyof InvoiceLine)[] = [
+const CSV_COLUMNS = [
   'month',
   'status',
   'asOf',
-  'keyId',
+  'customerId',
   'customer',
+  'plan',
+  'stripeCustomerId',
+  'marketplaceAccountId',
+  'marketplaceLicenseArn',
   'requests',
   'bytesOut',
   'gbOut',
-  'pricePerThousandRequests',
-  'pricePerGbOut',
+  'requestsTiers',
+  'gbOutTiers',
   'requestsAmount',
   'bytesOutAmount',
   'amount',
   'currency',
-];
+] as const satisfies readonly (keyof InvoiceLine)[];
 
 /** Plain decimal notation (String(9.87e-7) would give an exponent a spreadsheet may misread). */
 function decimal(value: number): string {

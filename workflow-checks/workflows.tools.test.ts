@@ -229,9 +229,26 @@ describe('what each workflow promises', () => {
     expect(on.schedule).toEqual([{ cron: '17 * * * *' }]);
     expect(Object.keys(on.workflow_dispatch.inputs)).toEqual(['environment', 'month', 'dry-run']);
     expect(on.workflow_dispatch.inputs.environment).toMatchObject({ type: 'string', default: 'all' });
-    expect(jobs('usage').usage.needs).toEqual(['environments', 'build']);
+    expect(jobs('usage').usage.needs).toEqual(['environments', 'build', 'bundle']);
     expect(jobs('usage').usage.concurrency).toEqual({ group: 'usage-${{ matrix.environment }}', 'cancel-in-progress': false });
-    expect(byName('usage').text).toContain('node .gen/build/usage-job.cjs usage --engine athena --env "$ENVIRONMENT" --month "$month"');
+    expect(byName('usage').text).toContain('node "$RUNNER_TEMP/usage-job.cjs" usage --engine athena --env "$ENVIRONMENT" --month "$month"');
+  });
+
+  // Issue 19: a merge waiting for prod's approval changes nothing in prod's bills.
+  test("usage runs each environment's deployed commit: bundled without credentials, checked against the apply's record", () => {
+    const all = jobs('usage');
+    const deployedCommit = '${{ fromJSON(needs.environments.outputs.deployed)[matrix.environment] }}';
+    const find = all.environments.steps as { id?: string; run?: string }[];
+    expect(find.find((s) => s.id === 'deployed')?.run).toContain('bash delivery/usage-job-digest.sh deployed "$env"');
+    expect(all.bundle).toMatchObject({ needs: 'environments', 'continue-on-error': true, permissions: { contents: 'read' }, env: { COMMIT: deployedCommit } });
+    const bundleSteps = all.bundle.steps as { uses?: string; with?: Record<string, string> }[];
+    expect(bundleSteps.find((s) => (s.uses ?? '').startsWith('actions/checkout'))?.with).toMatchObject({ ref: '${{ env.COMMIT }}' });
+    expect(bundleSteps.find((s) => s.uses === './.github/actions/build')?.with).toMatchObject({ 'usage-job': 'true' });
+    expect(all.usage.env).toEqual({ COMMIT: deployedCommit });
+    const usageSteps = all.usage.steps as { name: string; run?: string }[];
+    const check = usageSteps.findIndex((s) => s.name === 'Run only the usage-job bundle the apply deployed');
+    expect(usageSteps[check].run).toContain('bash delivery/usage-job-digest.sh check "$ENVIRONMENT" "$(sha256sum "$BUNDLE" | cut -d\' \' -f1)" "$COMMIT"');
+    expect(check).toBeLessThan(usageSteps.findIndex((s) => s.name === 'Assume the usage-job role (OIDC)'));
   });
 
   // Defect 9: the invoice of record lived only in a 90-day artifact, and the dry run wrote state.
@@ -243,8 +260,8 @@ describe('what each workflow promises', () => {
     );
     const store = steps.find((s) => s.name === 'Store the invoice of record in the usage bucket')!;
     expect(store.if).toBe('inputs.dry-run != true');
-    expect(store.run).toContain('node .gen/build/usage-job.cjs store-invoice --env "$ENVIRONMENT" --month "$month" --file "$file"');
-    expect(store.run).toContain('--run-id "$GITHUB_RUN_ID" --run-attempt "$GITHUB_RUN_ATTEMPT" --commit "$GITHUB_SHA"');
+    expect(store.run).toContain('node "$RUNNER_TEMP/usage-job.cjs" store-invoice --env "$ENVIRONMENT" --month "$month" --file "$file"');
+    expect(store.run).toContain('--run-id "$GITHUB_RUN_ID" --run-attempt "$GITHUB_RUN_ATTEMPT" --commit "$COMMIT"');
     // Invoice lines name customers and their usage: never an artifact anyone with read access can download.
     expect(steps.filter((s) => (s.uses ?? '').startsWith('actions/upload-artifact'))).toEqual([]);
     expect(steps.at(-1)).toMatchObject({

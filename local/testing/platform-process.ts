@@ -6,7 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { EnvironmentConfig } from '../../config/types';
+import type { EnvironmentConfig, PricesConfig } from '../../config/types';
+import type { PlanPrice } from '../../contracts/prices';
 import type { LocalApiKey, SeedCustomer } from '../keys/seed';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -38,9 +39,22 @@ export function removeTempDirs(): void {
   for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
+/** A one-tier price (0.5 per 1,000 requests, 0.09 per GB) for overrides that declare plans but no prices. */
+const TEST_PLAN_PRICE: PlanPrice = {
+  requests: { mode: 'graduated', unitSize: 1000, tiers: [{ upTo: null, unitPrice: 0.5 }] },
+  gbOut: { mode: 'graduated', unitSize: 1, tiers: [{ upTo: null, unitPrice: 0.09 }] },
+};
+
+/** Every plan needs a price (config/validate.ts): an override with its own plans and no prices gets TEST_PLAN_PRICE for each. */
+function withPrices(environment: Partial<EnvironmentConfig>): Partial<EnvironmentConfig> {
+  if (environment.usagePlans === undefined || environment.prices !== undefined) return environment;
+  const prices: PricesConfig = { currency: 'USD', plans: Object.fromEntries(Object.keys(environment.usagePlans).map((plan) => [plan, TEST_PLAN_PRICE])) };
+  return { ...environment, prices };
+}
+
 export interface StartProcessOptions {
   readonly stateDir?: string;
-  /** Fields replacing those of the local environment (LOCAL_ENVIRONMENT_FILE). */
+  /** Fields replacing those of the local environment (LOCAL_ENVIRONMENT_FILE); plans without prices get a test price. */
   readonly environment?: Partial<EnvironmentConfig>;
   /** The customers made on a fresh state folder (LOCAL_SEED_FILE); default: the platform's own seed. */
   readonly seed?: readonly SeedCustomer[];
@@ -54,7 +68,7 @@ export async function startPlatformProcess(options: StartProcessOptions = {}): P
   const env: Record<string, string> = { ...(process.env as Record<string, string>), PORT: '0', LOCAL_STATE_DIR: stateDir, ...options.env };
   if (options.environment !== undefined) {
     const file = join(stateDir, 'environment-override.json');
-    writeFileSync(file, JSON.stringify(options.environment));
+    writeFileSync(file, JSON.stringify(withPrices(options.environment)));
     env.LOCAL_ENVIRONMENT_FILE = file;
   }
   if (options.seed !== undefined) {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { EnvironmentConfig } from '../../config/types';
 import { customerUsageObjectKey } from '../../contracts/customer-usage';
 import { writeFileAtomic } from '../../usage-job/atomic-file';
-import { customerUsageSummary, flatPriceList } from '../../usage-job/customer-usage-summary';
+import { customerUsageSummary } from '../../usage-job/customer-usage-summary';
 import type { RunUsageJob } from './usage-refresher';
 
 /** Wraps a run so each one also writes the summary, stamped with the time the run started (its logs were flushed just before). */
@@ -26,7 +26,7 @@ export function withCustomerUsageFile(
       usage: result.usage,
       customers: result.customers,
       thresholds: environment.alarms.quotaPercentThresholds,
-      prices: flatPriceList(environment.prices, Object.keys(environment.usagePlans)),
+      prices: environment.prices,
       now: asOf,
       lateWindowHours: environment.usageJob.lateWindowHours,
     });

@@ -1,7 +1,15 @@
-import { platformConfig } from '../../config/environments';
+import type { PricesConfig } from '../../config/types';
 import { hourlyChart, last24Hours, quotaColor, renderUsagePage, type UsageSnapshot } from './usage-page';
 
-const prices = platformConfig.local.prices; // USD, 0.5 per 1,000 requests, 0.09 per GB
+const prices: PricesConfig = {
+  currency: 'USD',
+  plans: {
+    flat: {
+      requests: { mode: 'graduated', unitSize: 1000, tiers: [{ upTo: null, unitPrice: 0.5 }] },
+      gbOut: { mode: 'graduated', unitSize: 1, tiers: [{ upTo: null, unitPrice: 0.09 }] },
+    },
+  },
+};
 const snapshot: UsageSnapshot = {
   usage: {
     month: '2026-11',
@@ -31,12 +39,14 @@ const snapshot: UsageSnapshot = {
   logRecords: 2_000_016,
   logRoot: '/tmp/x',
   quotaThresholds: [50, 80, 100],
+  plans: { acme: 'flat', globex: 'retired' },
 };
 
 test('the table: numbers, the invoice amount so far, an over-quota bar capped at full width, names escaped', () => {
   const html = renderUsagePage(snapshot, 5, prices);
   expect(html).toContain('<td class="num" data-field="requests">2,000,000</td>');
   expect(html).toContain('<td class="num" data-field="amount">1000.45</td>'); // 2,000 x 0.5 + 5 GB x 0.09
+  expect(html).toMatch(/data-key="globex"[\s\S]*data-field="amount">no price</);
   expect(html).toContain('<th>Amount (USD)</th>');
   expect(html).toContain('style="width:100.0%;background:#dc2626"');
   expect(html).toContain('data-field="quotaUsedPercent">200.0 %');

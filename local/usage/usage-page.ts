@@ -3,7 +3,7 @@
  * rejected, errors), unattributed traffic, and an hourly chart of billable requests stacked per
  * key, drawn as inline SVG (no script, no CDN). The page reloads itself every few seconds.
  */
-import { keyAmounts } from '../../usage-job/invoice-lines';
+import { chargesFor } from '../../contracts/prices';
 import type { RegistryRevision } from '../../usage-job/customers';
 import type { KeyMonthUsage, MonthUsage } from '../../usage-job/month-figures';
 import type { PricesConfig } from '../../config/types';
@@ -27,6 +27,8 @@ export interface UsageSnapshot {
   readonly quotaThresholds: readonly number[];
   /** The key registry revision the figures were attributed with. */
   readonly registry?: RegistryRevision;
+  /** Each customer's plan by customer id (its price is the plan's). */
+  readonly plans: Readonly<Record<string, string>>;
 }
 
 const COLORS = ['#2563eb', '#16a34a', '#d97706', '#9333ea', '#dc2626', '#0891b2', '#4b5563'];
@@ -59,7 +61,7 @@ export function quotaColor(percent: number, thresholds: readonly number[]): stri
   return reached.length > 0 ? '#d97706' : '#16a34a';
 }
 
-function keyRow(key: KeyMonthUsage, color: string, amount: number, thresholds: readonly number[]): string {
+function keyRow(key: KeyMonthUsage, color: string, amount: number | undefined, thresholds: readonly number[]): string {
   const percent = key.quotaUsedPercent;
   const width = Math.min(100, Math.max(0, percent));
   const barColor = quotaColor(percent, thresholds);
@@ -79,7 +81,7 @@ function keyRow(key: KeyMonthUsage, color: string, amount: number, thresholds: r
   <td class="num" data-field="bytesOut" data-bytes="${key.bytesOut}">${formatBytes(key.bytesOut)}</td>
   <td class="num" data-field="rejected">${int(key.rejected)}</td>
   <td class="num" data-field="errors">${int(key.errors)}</td>
-  <td class="num" data-field="amount">${amount.toFixed(2)}</td>
+  <td class="num" data-field="amount">${amount === undefined ? 'no price' : amount.toFixed(2)}</td>
 </tr>`;
 }
 
@@ -149,12 +151,16 @@ th{background:#f3f4f6;font-weight:600} td.num,span.num{font-variant-numeric:tabu
   const { usage } = snapshot;
   const keyIds = usage.keys.map((k) => k.id);
   const thresholds = snapshot.quotaThresholds;
-  const rows = usage.keys.map((k, i) => keyRow(k, COLORS[i % COLORS.length], keyAmounts(k, prices).amount, thresholds)).join('\n');
+  const amountOf = (k: KeyMonthUsage): number | undefined => {
+    const price = prices.plans[snapshot.plans[k.id] ?? ''];
+    return price === undefined ? undefined : chargesFor(price, k).total;
+  };
+  const rows = usage.keys.map((k, i) => keyRow(k, COLORS[i % COLORS.length], amountOf(k), thresholds)).join('\n');
   return `${head}
 <h1>Usage, month to date (${escapeHtml(usage.month)}, UTC)</h1>
 <p class="meta">Computed by the usage job on DuckDB at ${escapeHtml(snapshot.computedAt)} from ${int(snapshot.logRecords)} log records in ${escapeHtml(snapshot.logRoot)}.
-Billable = status 200-399; rejected = 4xx; errors = 5xx. Amount = the invoice line so far
-(${prices.perThousandRequests} per 1,000 requests + ${prices.perGbOut} per GB out). JSON: <a href="/_usage.json">/_usage.json</a>.</p>
+Billable = status 200-399; rejected = 4xx; errors = 5xx. Amount = the invoice line so far at the
+customer's plan's tiered prices (docs/prices.md). JSON: <a href="/_usage.json">/_usage.json</a>.</p>
 <p class="meta" id="quota-thresholds">Quota thresholds: ${thresholds.map((t) => `${t} %`).join(', ')} (alarms.quotaPercentThresholds: the same thresholds the alarms, the dashboard and the quota notices use; marks on each bar).</p>
 <table id="usage-table">
 <thead><tr><th>Key</th><th>Customer</th><th>Requests</th><th>Monthly quota</th><th>Quota used</th><th>Thresholds reached</th><th>Bytes out</th><th>Rejected</th><th>Errors</th><th>Amount (${escapeHtml(prices.currency)})</th></tr></thead>

@@ -95,6 +95,7 @@ export class UsageRefresher {
         logRecords,
         logRoot: this.options.logRoot,
         quotaThresholds: this.options.quotaThresholds,
+        plans: Object.fromEntries(customers.map((c) => [c.id, c.plan])),
       };
       this.latest = snapshot;
       this.lastError = undefined;

@@ -421,6 +421,14 @@ describe.each(environments)('billing stack %s', (_name, env, synth) => {
       }
       expect(content).not.toMatch(/aws_api_gateway_api_key|fingerprint|sha256/);
     });
+
+    it('records the prices and quota thresholds of record: what this apply deploys is what the usage job bills with', () => {
+      const content = String(onlyResource(synth, 'aws_s3_object').content);
+      expect(content).toContain(`"prices" = {"currency" = "${env.prices.currency}", "plans" = {`);
+      for (const plan of Object.keys(env.usagePlans)) expect(content).toMatch(new RegExp(`"plans" = \\{.*"${plan}" = \\{"requests" = \\{"mode" = "`));
+      expect(content).toContain('{"upTo" = null, ');
+      expect(content).toContain(`"quotaPercentThresholds" = [${env.alarms.quotaPercentThresholds.join(', ')}]`);
+    });
   });
 
   describe('key registry bucket', () => {

@@ -5,6 +5,9 @@
  * AWS_ENDPOINT_URL_API_GATEWAY for the loopback GetUsage server, as moto has no GetUsage).
  * The run uses the real clock (the current month): CloudWatch refuses data older than two weeks.
  */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { hourPrefix } from '../../sql/log-columns';
@@ -27,6 +30,23 @@ const ACME_FP = '1111111111111111';
 const now = new Date();
 const month = now.toISOString().slice(0, 7);
 const firstHour = `${month}-01T00`;
+/**
+ * The prices and quota thresholds the environment's apply deployed (the deployment file's), unlike
+ * the code's config: the run must bill and alarm with these (docs/prices.md, prices of record).
+ */
+const deployed = {
+  ...dev,
+  prices: {
+    currency: 'EUR',
+    plans: {
+      'plan-basic': {
+        requests: { mode: 'volume', unitSize: 1, tiers: [{ upTo: null, unitPrice: 1, flatFee: 2.5 }] },
+        gbOut: { mode: 'graduated', unitSize: 1, tiers: [{ upTo: null, unitPrice: 0.09 }] },
+      },
+    },
+  },
+  alarms: { ...dev.alarms, quotaPercentThresholds: [5, 50] },
+} as const;
 const gateway = getUsageServer({ 'plan-basic': { 'key-acme': { [`${month}-01`]: 9 } } });
 
 let childEnv: NodeJS.ProcessEnv;
@@ -44,7 +64,7 @@ beforeAll(async () => {
 
   const conn = { region: dev.region, endpoint: moto.endpoint, credentials: moto.clientConfig().credentials };
   const s3 = s3Client(conn);
-  await createUsageJobEnvironment({ s3, athena: athenaClient(conn) }, dev, DIST, [
+  await createUsageJobEnvironment({ s3, athena: athenaClient(conn) }, deployed, DIST, [
     { id: 'acme-dev', customer: 'Acme Corp (test)', fingerprint: ACME_FP, apiGatewayKeyId: 'key-acme', usagePlanId: 'plan-basic', monthlyQuota: 10_000 },
     {
       id: 'smoke-test',
@@ -93,7 +113,8 @@ describe('usage CLI --engine athena on moto', () => {
       expect.objectContaining({ id: 'smoke-test', requests: 0, rejected: 0, bytesOut: 0, quotaUsedPercent: 0 }),
     ]);
     expect(report.unattributed).toEqual({ requests: 2 });
-    expect(report.quotaThresholds).toEqual(dev.alarms.quotaPercentThresholds);
+    expect(report.quotaThresholds).toEqual([5, 50]); // the deployment file's, not config's
+    expect(dev.alarms.quotaPercentThresholds).not.toEqual([5, 50]);
     expect(report.quotaNotices).toMatchObject({ due: 0, sent: [] });
     expect(report.reconciliation.keys.map((r) => [r.id, r.logRequests, r.apiGatewayRequests, r.gap])).toEqual([
       ['acme-dev', 10, 9, 1],
@@ -150,6 +171,21 @@ describe('usage CLI --engine athena on moto', () => {
     expect(code).toBe(0);
     expect(err).toMatch(/computed 0 of \d+ hours, read 0 bytes/);
     expect((JSON.parse(out) as { keys: { requests: number }[] }).keys[0].requests).toBe(10);
+  }, 120_000);
+
+  it('prices the invoice lines at the prices of record in the deployment file, not at the config', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'invoice-')), 'invoice.json');
+    const { code, stderr: err } = await cli(['--engine', 'athena', '--env', 'dev', '--month', month, '--dry-run', '--invoice', file]);
+    expect(code).toBe(0);
+    expect(err).toContain(`prices and quota thresholds of record from s3://${names.usageBucket}/config/usage-job.json (plan-basic; EUR)`);
+    const lines = (
+      JSON.parse(readFileSync(file, 'utf8')) as { lines: { customerId: string; plan: string; requestsTiers: string; amount: number; currency: string }[] }
+    ).lines;
+    // 10 requests at 1 per request in the one volume tier, plus its flat fee 2.5; 4,096 bytes out round to 0.00.
+    expect(lines.map((l) => [l.customerId, l.plan, l.requestsTiers, l.amount, l.currency])).toEqual([
+      ['acme-dev', 'plan-basic', 'volume tier 1: 10 at 1 per 1 + 2.5 flat = 12.5', 12.5, 'EUR'],
+      ['smoke-test', 'plan-basic', 'none', 0, 'EUR'],
+    ]);
   }, 120_000);
 
   it('exits non-zero with a one-line reason when the environment has no deployment file', async () => {

@@ -19,6 +19,35 @@ const valid: UsageJobDeployment = {
   glueTable: 'cloudfront_logs',
   keyRegistry: { bucket: 'ubb-dev-key-registry-111111111111', key: 'registry.json' },
   usagePlans: { basic: { usagePlanId: 'p1abc', monthlyQuota: 10000 }, pro: { usagePlanId: 'p2abc', monthlyQuota: 1000000 } },
+  prices: {
+    currency: 'EUR',
+    plans: {
+      basic: {
+        requests: {
+          mode: 'graduated',
+          unitSize: 1000,
+          includedUnits: 1000,
+          tiers: [
+            { upTo: 100_000, unitPrice: 0.5 },
+            { upTo: null, unitPrice: 0.4 },
+          ],
+        },
+        gbOut: { mode: 'graduated', unitSize: 1, tiers: [{ upTo: null, unitPrice: 0.09 }] },
+      },
+      pro: {
+        requests: {
+          mode: 'volume',
+          unitSize: 1000,
+          tiers: [
+            { upTo: 1_000_000, unitPrice: 0.4, flatFee: 10 },
+            { upTo: null, unitPrice: 0.2 },
+          ],
+        },
+        gbOut: { mode: 'volume', unitSize: 1, tiers: [{ upTo: null, unitPrice: 0.07 }] },
+      },
+    },
+  },
+  quotaPercentThresholds: [50, 90, 100],
 };
 
 function withChange(path: (string | number)[], value: unknown): unknown {
@@ -71,6 +100,18 @@ describe('usage-job deployment file', () => {
     [['usagePlans', 'basic', 'monthlyQuota'], 0, 'field "usagePlans.basic.monthlyQuota" must be a positive integer, got 0'],
     [['usagePlans', 'pro', 'usagePlanId'], undefined, 'field "usagePlans.pro.usagePlanId" must be a non-empty string, got nothing'],
     [['usagePlans', 'Gold Plan'], { usagePlanId: 'p3', monthlyQuota: 5 }, 'field "usagePlans.Gold Plan" must be named like a plan'],
+    // Prices and quota thresholds of record: a file written before they were recorded is refused, never filled in from config.
+    [['prices'], undefined, 'field "prices" must be the prices of record (apply the billing stack of this commit to write them), got nothing'],
+    [['prices', 'currency'], 'eur', 'field "prices.currency" must be an ISO 4217 code such as USD, got "eur"'],
+    [['prices', 'plans', 'pro'], undefined, 'field "prices.plans.pro" must be the price of usage plan "pro", got nothing'],
+    [
+      ['prices', 'plans', 'basic', 'requests', 'tiers', 1, 'upTo'],
+      5,
+      'prices.plans.basic.requests.tiers[1].upTo must be null: the last tier is open-ended, got 5',
+    ],
+    [['prices', 'plans', 'pro', 'gbOut', 'mode'], 'tiered', 'prices.plans.pro.gbOut.mode must be "graduated" or "volume", got "tiered"'],
+    [['quotaPercentThresholds'], undefined, 'field "quotaPercentThresholds" must be an array, got nothing'],
+    [['quotaPercentThresholds', 1], 40, 'field "quotaPercentThresholds[1]" must be a percentage above 50 (ascending), got 40'],
   ])('rejects %j = %j with a message naming the field', (path, value, message) => {
     const run = () => parseUsageJobDeployment(withChange(path, value) as Parameters<typeof parseUsageJobDeployment>[0], 'test.json');
     expect(run).toThrow(DeploymentFileError);

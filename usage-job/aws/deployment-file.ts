@@ -5,6 +5,7 @@
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { USAGE_JOB_DEPLOYMENT_KEY, type DeployedUsagePlan, type UsageJobDeployment } from '../../contracts/usage-job-deployment';
+import { planPriceProblems, type PlanPrice, type PriceList } from '../../contracts/prices';
 import { awsErrorCode } from './retry';
 import { ACCOUNT_ID, BUCKET_NAME, NAME, REGION } from '../../contracts/name-rules';
 
@@ -43,6 +44,11 @@ class Reader {
     throw new DeploymentFileError(`${this.source}: field "${field}" must be ${expected}, got ${describe(got)}`);
   }
 
+  /** A problem whose text names its field (contracts/prices.ts). */
+  invalid(problem: string): never {
+    throw new DeploymentFileError(`${this.source}: ${problem}`);
+  }
+
   object(value: Json | undefined, field: string): { [key: string]: Json } {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(field, 'an object', value);
     return value;
@@ -65,6 +71,33 @@ class Reader {
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) this.fail(field, 'a positive integer', value);
     return value;
   }
+}
+
+const CURRENCY = /^[A-Z]{3}$/;
+
+/**
+ * The prices of record: a valid price (contracts/prices.ts) for every deployed usage plan. A file
+ * written before prices were recorded has none: the run refuses rather than fall back on the
+ * code's config, whose prices the environment may not have applied.
+ */
+function parsePrices(r: Reader, root: { [key: string]: Json }, plans: readonly string[]): PriceList {
+  if (root.prices === undefined) r.fail('prices', 'the prices of record (apply the billing stack of this commit to write them)', undefined);
+  const prices = r.object(root.prices, 'prices');
+  const currency = r.string(prices, 'currency', 'prices.currency', CURRENCY, 'an ISO 4217 code such as USD');
+  const byPlan = r.object(prices.plans, 'prices.plans');
+  for (const plan of plans) if (byPlan[plan] === undefined) r.fail(`prices.plans.${plan}`, `the price of usage plan "${plan}"`, undefined);
+  const problems = Object.entries(byPlan).flatMap(([plan, price]) => planPriceProblems(price, `prices.plans.${plan}`));
+  if (problems.length > 0) r.invalid(problems[0]);
+  return { currency, plans: byPlan as unknown as Readonly<Record<string, PlanPrice>> };
+}
+
+function parseThresholds(r: Reader, root: { [key: string]: Json }): number[] {
+  const list = r.array(root.quotaPercentThresholds, 'quotaPercentThresholds');
+  list.forEach((t, i) => {
+    const previous = i === 0 ? 0 : (list[i - 1] as number);
+    if (typeof t !== 'number' || !Number.isFinite(t) || t <= previous) r.fail(`quotaPercentThresholds[${i}]`, `a percentage above ${previous} (ascending)`, t);
+  });
+  return list as number[];
 }
 
 /** Validates a parsed deployment file. `source` names it in errors (e.g. s3://bucket/key). */
@@ -97,7 +130,8 @@ export function parseUsageJobDeployment(value: Json, source: string): UsageJobDe
       monthlyQuota: r.positiveInteger(plan, 'monthlyQuota', `${at}.monthlyQuota`),
     };
   }
-  return { ...header, keyRegistry, usagePlans };
+  const prices = parsePrices(r, root, Object.keys(usagePlans));
+  return { ...header, keyRegistry, usagePlans, prices, quotaPercentThresholds: parseThresholds(r, root) };
 }
 
 /** The deployment file as read, with the identity of the object (recorded beside the registry revision). */

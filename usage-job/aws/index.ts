@@ -18,7 +18,7 @@
 import type { CustomerUsageSummary } from '../../contracts/customer-usage';
 import { putCustomerUsageSummary, type SummaryWrite } from './customer-usage-store';
 import { resourceNames, type NamedEnvironment } from '../../contracts/resource-names';
-import type { UsageJobDeployment } from '../../contracts/usage-job-deployment';
+import type { DeployedTerms, UsageJobDeployment } from '../../contracts/usage-job-deployment';
 import type { AthenaJobParts, AwsPartsOptions, PublishingParts } from '../aws-parts';
 import type { Customers } from '../customers';
 import type { RunAttribution } from '../rollup-store';
@@ -78,6 +78,8 @@ export interface AwsUsageBackend {
   readonly customers: Customers;
   /** The registry revision and deployment file the run attributes with (into the manifest and the report). */
   readonly attribution: RunAttribution;
+  /** The prices and quota thresholds of record: the deployment file's, never the code's config. */
+  readonly terms: DeployedTerms;
   readonly engine: AthenaEngine;
   readonly lister: S3LogLister;
   readonly store: S3RollupStore;
@@ -130,6 +132,8 @@ export async function createAwsUsageBackend(options: AwsBackendOptions): Promise
   const read = await readUsageJobDeployment(s3, usageBucket);
   const { deployment } = read;
   checkDeployment(deployment, options.env, region, `s3://${usageBucket}`);
+  const terms: DeployedTerms = { prices: deployment.prices, alarms: { quotaPercentThresholds: deployment.quotaPercentThresholds } };
+  progress(`prices and quota thresholds of record from ${read.location} (${Object.keys(deployment.prices.plans).join(', ')}; ${deployment.prices.currency})`);
   progress(`reading the key registry from s3://${deployment.keyRegistry.bucket}/${deployment.keyRegistry.key}`);
   const customers = await readRegistryObject(s3, deployment, { ...(options.backoff !== undefined ? { backoff: options.backoff } : {}), progress });
   const attribution: RunAttribution = {
@@ -186,7 +190,7 @@ export async function createAwsUsageBackend(options: AwsBackendOptions): Promise
   const sinkLedgers = new S3SinkLedgerStore(s3, deployment.usageBucket, options.env.name, backoff);
 
   const writeCustomerUsage = (summary: CustomerUsageSummary) => putCustomerUsageSummary(s3, deployment.usageBucket, summary);
-  return { customers, attribution, engine, lister, store, publisher, noticeSender, noticeLedger, sinkLedgers, writeCustomerUsage };
+  return { customers, attribution, terms, engine, lister, store, publisher, noticeSender, noticeLedger, sinkLedgers, writeCustomerUsage };
 }
 
 /** The one factory of the CloudWatch publisher. */

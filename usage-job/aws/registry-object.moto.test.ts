@@ -10,11 +10,12 @@ import { usageJobDeployment } from '../../contracts/usage-job-deployment';
 import { s3Client } from './clients';
 import { readRegistryObject } from './registry-object';
 import { registryDocument } from '../testing/registry';
-import { putRegistry } from './testing/usage-job-environment';
+import { putRegistry, TEST_PLAN_PRICE } from './testing/usage-job-environment';
 
 const moto = useMotoServer();
 const env = { name: 'dev', prefix: 'ubb-rg', accountId: '111111111111', region: 'eu-west-1' as const };
-const deployment = usageJobDeployment(env, 'E2REGISTRY', { basic: { usagePlanId: 'p-basic', monthlyQuota: 100 } });
+const terms = { prices: { currency: 'USD', plans: { basic: TEST_PLAN_PRICE } }, alarms: { quotaPercentThresholds: [80, 100] } };
+const deployment = usageJobDeployment({ ...env, ...terms }, 'E2REGISTRY', { basic: { usagePlanId: 'p-basic', monthlyQuota: 100 } });
 const acme = { id: 'acme', customer: 'Acme', fingerprint: '0123456789abcdef', apiGatewayKeyId: 'k1', usagePlanId: 'basic', monthlyQuota: 100 };
 const s3 = () => s3Client({ region: env.region, endpoint: moto.endpoint, credentials: moto.clientConfig().credentials });
 

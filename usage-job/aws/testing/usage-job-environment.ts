@@ -14,7 +14,14 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { resourceNames, type NamedEnvironment, type ResourceNames } from '../../../contracts/resource-names';
-import { KEY_REGISTRY_OBJECT, USAGE_JOB_DEPLOYMENT_KEY, usageJobDeployment, type DeployedUsagePlan } from '../../../contracts/usage-job-deployment';
+import {
+  KEY_REGISTRY_OBJECT,
+  USAGE_JOB_DEPLOYMENT_KEY,
+  usageJobDeployment,
+  type DeployedTerms,
+  type DeployedUsagePlan,
+} from '../../../contracts/usage-job-deployment';
+import type { PlanPrice } from '../../../contracts/prices';
 import type { RegistryDocument } from '../../../keys/registry';
 import { registryDocument, type TestCustomer } from '../../testing/registry';
 
@@ -25,9 +32,19 @@ export function putRegistry(s3: S3Client, env: NamedEnvironment, doc: RegistryDo
   return s3.send(new PutObjectCommand({ Bucket: resourceNames(env).keyRegistryBucket, Key: KEY_REGISTRY_OBJECT, Body: JSON.stringify(doc) }));
 }
 
+/** A one-tier price (0.5 per 1,000 requests, 0.09 per GB): what tests deploy unless they say otherwise. */
+export const TEST_PLAN_PRICE: PlanPrice = {
+  requests: { mode: 'graduated', unitSize: 1000, tiers: [{ upTo: null, unitPrice: 0.5 }] },
+  gbOut: { mode: 'graduated', unitSize: 1, tiers: [{ upTo: null, unitPrice: 0.09 }] },
+};
+
+/**
+ * Creates the environment. The deployment file records `env`'s prices and quota thresholds when it
+ * has them; otherwise TEST_PLAN_PRICE for every plan and thresholds [80, 100].
+ */
 export async function createUsageJobEnvironment(
   clients: { readonly s3: S3Client; readonly athena: AthenaClient },
-  env: NamedEnvironment & { readonly region: string },
+  env: NamedEnvironment & { readonly region: string } & Partial<DeployedTerms>,
   distributionId: string,
   customers: readonly TestCustomer[],
 ): Promise<ResourceNames> {
@@ -40,7 +57,11 @@ export async function createUsageJobEnvironment(
   await clients.s3.send(new PutBucketVersioningCommand({ Bucket: names.keyRegistryBucket, VersioningConfiguration: { Status: 'Enabled' } }));
   const plans: Record<string, DeployedUsagePlan> = {};
   for (const c of customers) plans[c.usagePlanId] = { usagePlanId: c.usagePlanId, monthlyQuota: c.monthlyQuota };
-  const deployment = usageJobDeployment(env, distributionId, plans);
+  const terms: DeployedTerms = {
+    prices: env.prices ?? { currency: 'USD', plans: Object.fromEntries(Object.keys(plans).map((plan) => [plan, TEST_PLAN_PRICE])) },
+    alarms: env.alarms ?? { quotaPercentThresholds: [80, 100] },
+  };
+  const deployment = usageJobDeployment({ ...env, ...terms }, distributionId, plans);
   await clients.s3.send(new PutObjectCommand({ Bucket: names.usageBucket, Key: USAGE_JOB_DEPLOYMENT_KEY, Body: JSON.stringify(deployment) }));
   await putRegistry(clients.s3, env, registryDocument(env.name, customers));
   await clients.athena.send(new CreateWorkGroupCommand({ Name: names.athenaWorkgroup, Configuration: {} }));
