@@ -97,6 +97,19 @@ describe('Marketplace sink', () => {
     expect([...t.fake.totals().values()]).toEqual([140]);
   });
 
+  it('never bills late units at an open hour before a later hour that already has a record (that would bill the remainder twice)', async () => {
+    const t = setup('2026-11-03T11:10:00Z');
+    t.fake.subscribeLicense(account(1), license(1));
+    // 08: 0.9 GB, no whole unit yet, no record; 09: 1.5 GB through it, 1 unit at 09.
+    let hours = [figures('acme', '2026-11-03T08', 1, 0.9 * GB), figures('acme', '2026-11-03T09', 1, 0.6 * GB)];
+    await t.run('2026-11-03T11:10:00Z', hours);
+    // Late logs add 0.2 GB to 07 while 08 is still open: 1.7 GB in all, still 1 unit.
+    hours = [...hours, figures('acme', '2026-11-03T07', 1, 0.2 * GB)];
+    const report = await t.run('2026-11-03T12:10:00Z', hours);
+    expect(acceptedAt(t.fake).filter(([, d]) => d === 'gb_out')).toEqual([['2026-11-03T09', 'gb_out', 1]]);
+    expect(report.problems).toEqual([]);
+  });
+
   it('folds the hours of a 30-hour outage whose window closed into the oldest open hour', async () => {
     const t = setup('2026-11-02T12:10:00Z');
     t.fake.subscribeLicense(account(1), license(1));

@@ -191,6 +191,10 @@ export function planRun(input: PlanInput): Plan {
       for (const [hour, units] of owed) if (units <= sentBefore) covered.set(hour, (covered.get(hour) ?? 0) + 1);
       const walkHours = new Set<HourId>([...owed.keys(), ...Object.keys(sent)]);
       if (usable !== undefined) for (let h = usable.first; h <= usable.last; h = addHours(h, 1)) walkHours.add(h);
+      // New records go only after the last hour with a record: an open hour before it that gets units
+      // now would lift the units sent through that later hour above the units it owes (floored
+      // remainders), i.e. bill ahead of the usage, and with bytes, one unit twice.
+      const lastRecorded = Object.keys(sent).sort().at(-1);
       let owedSoFar = 0;
       let sentSoFar = 0;
       // Which earlier hours the balance comes from (first in, first paid): only for the ledger's lateFrom.
@@ -204,7 +208,7 @@ export function planRun(input: PlanInput): Plan {
           sentSoFar += paid;
           unpaid.pay(paid - Math.min(paid, ownUnits));
           if (ownUnits > paid) unpaid.add(hour, ownUnits - paid);
-        } else if (isOpen(usable, hour) && owedSoFar - sentSoFar > 0) {
+        } else if (isOpen(usable, hour) && (lastRecorded === undefined || hour > lastRecorded) && owedSoFar - sentSoFar > 0) {
           const quantity = Math.min(owedSoFar - sentSoFar, MAX_QUANTITY);
           const late = quantity - Math.min(quantity, ownUnits);
           const lateFrom = unpaid.pay(late);
