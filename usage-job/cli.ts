@@ -204,7 +204,7 @@ function localStore(options: CliOptions, logs: string): LocalRollupStore {
   return new LocalRollupStore(dir, source, { otherSourceAdvice: `pass --state DIR for a separate state folder, or move ${dir} aside to start over` });
 }
 
-async function partsFor(options: CliOptions, progress: (m: string) => void): Promise<RunParts> {
+async function partsFor(options: CliOptions, progress: (m: string) => void, deps: CliDependencies): Promise<RunParts> {
   if (options.engine === 'duckdb') {
     const logs = resolve(options.logs!);
     let customers: Customers;
@@ -224,7 +224,7 @@ async function partsFor(options: CliOptions, progress: (m: string) => void): Pro
       sinkLedgers: new FileSinkLedgerStore(resolve(store.location, 'sinks', options.env.name)),
       terms: options.env,
       publishing: async () => ({
-        ...(await (await loadAwsModule()).createPublishingParts({ env: options.env, progress })),
+        ...(deps.publishing !== undefined ? await deps.publishing() : await (await loadAwsModule()).createPublishingParts({ env: options.env, progress })),
         // The ledger lives beside the rollups of the same log root, per environment (a shared --state folder keeps them apart).
         noticeLedger: new LocalNoticeLedger(resolve(store.location, 'notices', options.env.name)),
       }),
@@ -276,6 +276,11 @@ async function runBillingSinks(
 export interface CliDependencies {
   /** Builds the environment's billing sinks (tests pass fakes). */
   readonly sinksFor?: typeof sinksFor;
+  /**
+   * DuckDB runs: CloudWatch and EventBridge in place of the AWS ones (tests record them: CloudWatch
+   * refuses data older than two weeks by the wall clock, so runs at a fixed --now cannot publish).
+   */
+  readonly publishing?: () => Promise<Pick<Publishing, 'publisher' | 'noticeSender'>>;
 }
 
 export async function main(argv: readonly string[], out: (s: string) => void, err: (s: string) => void, deps: CliDependencies = {}): Promise<number> {
@@ -287,7 +292,7 @@ export async function main(argv: readonly string[], out: (s: string) => void, er
       out(HELP);
       return 0;
     }
-    const parts = await partsFor(options, progress);
+    const parts = await partsFor(options, progress, deps);
     engine = parts.engine;
     const env = environmentOfRecord(options.env, parts.terms);
     const started = Date.now();

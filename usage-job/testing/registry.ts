@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { apiKeyFingerprint } from '../../contracts/api-key';
-import { REGISTRY_FORMAT, type CustomerRecord, type KeyRecord, type RegistryDocument } from '../../keys/registry';
+import { REGISTRY_FORMAT, type BillingIds, type CustomerRecord, type KeyRecord, type RegistryDocument } from '../../keys/registry';
 
 /** One customer with one key, as a test describes it; its plan is named after its usage plan id. */
 export interface TestCustomer {
@@ -17,6 +17,8 @@ export interface TestCustomer {
   /** Extra keys of the customer (rotated, revoked). */
   readonly otherKeys?: readonly Omit<KeyRecord, 'apiKeyName'>[];
   readonly revokedAt?: string;
+  /** Stripe and Marketplace ids (none unless given). */
+  readonly billing?: BillingIds;
 }
 
 export function registryDocument(environment: string, customers: readonly TestCustomer[], revision = 1): RegistryDocument {
@@ -39,7 +41,7 @@ export function registryDocument(environment: string, customers: readonly TestCu
       customer: c.customer,
       plan: c.usagePlanId,
       createdAt: at,
-      billing: {},
+      billing: c.billing ?? {},
       origin: 'cli',
       keys,
       ...(c.revokedAt !== undefined ? { revokedAt: c.revokedAt } : {}),
@@ -52,7 +54,7 @@ export function registryDocument(environment: string, customers: readonly TestCu
 export function writeRegistryFile(
   path: string,
   environment: string,
-  customers: readonly { readonly id: string; readonly name: string; readonly value: string; readonly plan: string }[],
+  customers: readonly { readonly id: string; readonly name: string; readonly value: string; readonly plan: string; readonly billing?: BillingIds }[],
 ): void {
   const doc = registryDocument(
     environment,
@@ -63,6 +65,7 @@ export function writeRegistryFile(
       apiGatewayKeyId: `k${i}`,
       usagePlanId: c.plan,
       monthlyQuota: 0,
+      ...(c.billing !== undefined ? { billing: c.billing } : {}),
     })),
   );
   writeFileSync(path, JSON.stringify(doc, null, 1) + '\n');

@@ -97,6 +97,23 @@ describe('Marketplace sink', () => {
     expect([...t.fake.totals().values()]).toEqual([140]);
   });
 
+  it('gives late units to an open hour before a recorded one only as far as that leaves no later hour billed ahead of its usage', async () => {
+    const t = setup('2026-11-03T11:10:00Z');
+    t.fake.subscribeLicense(account(1), license(1));
+    // 08: no request and 0.9 GB, so no record of either; 09: 1 request and 1.5 GB through it, a record of each.
+    let hours = [figures('acme', '2026-11-03T08', 0, 0.9 * GB), figures('acme', '2026-11-03T09', 1, 0.6 * GB)];
+    await t.run('2026-11-03T11:10:00Z', hours);
+    // Late logs of 07 (no longer open) while 08 still is: 3 requests and 0.2 GB, so 1.7 GB in all, still 1 unit.
+    hours = [...hours, figures('acme', '2026-11-03T07', 3, 0.2 * GB)];
+    const report = await t.run('2026-11-03T12:10:00Z', hours);
+    expect(acceptedAt(t.fake)).toEqual([
+      ['2026-11-03T08', 'requests', 3], // through 09: 4 sent, 4 owed
+      ['2026-11-03T09', 'gb_out', 1], // a unit at 08 would make 2 through 09, where 1 is owed
+      ['2026-11-03T09', 'requests', 1],
+    ]);
+    expect(report.problems).toEqual([]);
+  });
+
   it('folds the hours of a 30-hour outage whose window closed into the oldest open hour', async () => {
     const t = setup('2026-11-02T12:10:00Z');
     t.fake.subscribeLicense(account(1), license(1));

@@ -131,6 +131,32 @@ class UnpaidHours {
   }
 }
 
+/**
+ * Per walked hour, the most units new records before it may add: for every later hour that already
+ * has a record, its owed units through it less the units sent through it. Without this cap an open
+ * hour before a recorded one, given late units now, would lift the units sent through that later
+ * hour above the units owed through it (whole units are floored from the cumulative figure): billing
+ * ahead of the usage, and with bytes one remainder twice.
+ */
+function headroomBefore(walk: readonly HourId[], owed: ReadonlyMap<HourId, number>, sent: Readonly<Record<string, LedgerRecord>>): number[] {
+  const slack: number[] = [];
+  let owedThrough = 0;
+  let sentThrough = 0;
+  for (const hour of walk) {
+    owedThrough = owed.get(hour) ?? owedThrough;
+    const record = sent[hour];
+    if (record !== undefined && countsAsSent(record)) sentThrough += record.quantity;
+    slack.push(record === undefined ? Infinity : owedThrough - sentThrough);
+  }
+  const headroom = new Array<number>(walk.length);
+  let least = Infinity;
+  for (let i = walk.length - 1; i >= 0; i--) {
+    headroom[i] = least;
+    least = Math.min(least, slack[i] as number);
+  }
+  return headroom;
+}
+
 export interface PlanInput {
   readonly config: ResolvedMarketplaceConfig;
   readonly month: string;
@@ -191,21 +217,25 @@ export function planRun(input: PlanInput): Plan {
       for (const [hour, units] of owed) if (units <= sentBefore) covered.set(hour, (covered.get(hour) ?? 0) + 1);
       const walkHours = new Set<HourId>([...owed.keys(), ...Object.keys(sent)]);
       if (usable !== undefined) for (let h = usable.first; h <= usable.last; h = addHours(h, 1)) walkHours.add(h);
+      const walk = [...walkHours].sort();
+      const headroom = headroomBefore(walk, owed, sent);
       let owedSoFar = 0;
       let sentSoFar = 0;
+      let plannedSoFar = 0;
       // Which earlier hours the balance comes from (first in, first paid): only for the ledger's lateFrom.
       const unpaid = new UnpaidHours();
-      for (const hour of [...walkHours].sort()) {
+      for (const [i, hour] of walk.entries()) {
         const ownUnits = (owed.get(hour) ?? owedSoFar) - owedSoFar;
         owedSoFar = owed.get(hour) ?? owedSoFar;
         const existing = sent[hour];
+        const allowed = Math.min(owedSoFar - sentSoFar, (headroom[i] as number) - plannedSoFar, MAX_QUANTITY);
         if (existing !== undefined) {
           const paid = countsAsSent(existing) ? existing.quantity : 0;
           sentSoFar += paid;
           unpaid.pay(paid - Math.min(paid, ownUnits));
           if (ownUnits > paid) unpaid.add(hour, ownUnits - paid);
-        } else if (isOpen(usable, hour) && owedSoFar - sentSoFar > 0) {
-          const quantity = Math.min(owedSoFar - sentSoFar, MAX_QUANTITY);
+        } else if (isOpen(usable, hour) && allowed > 0) {
+          const quantity = allowed;
           const late = quantity - Math.min(quantity, ownUnits);
           const lateFrom = unpaid.pay(late);
           if (ownUnits > quantity) unpaid.add(hour, ownUnits - quantity);
@@ -223,6 +253,7 @@ export function planRun(input: PlanInput): Plan {
             },
           });
           sentSoFar += quantity;
+          plannedSoFar += quantity;
         } else if (ownUnits > 0) {
           unpaid.add(hour, ownUnits);
         }
