@@ -250,6 +250,15 @@ beforeAll(async () => {
     environmentFile,
     JSON.stringify({
       usagePlans: { big: { monthlyQuota: 1_000_000, rateLimit: 50, burstLimit: 100 } },
+      prices: {
+        currency: 'USD',
+        plans: {
+          big: {
+            requests: { mode: 'graduated', unitSize: 1000, tiers: [{ upTo: null, unitPrice: 0.5 }] },
+            gbOut: { mode: 'graduated', unitSize: 1, tiers: [{ upTo: null, unitPrice: 0.09 }] },
+          },
+        },
+      },
       sinks: { stripe: STRIPE, marketplace: MARKETPLACE },
     }),
   );
