@@ -133,3 +133,28 @@ test('deployed: refused when no apply reached the environment, and when GitHub f
   expect(failed.code).not.toBe(0);
   expect(failed.out).toBe('');
 });
+
+// Review finding (High): an empty prod plan let a changed usage-job bundle into prod without approval.
+test('changed: false only when the commit the environment is at recorded this very bundle', async () => {
+  const [waiting, deployed] = ['6'.repeat(40), '7'.repeat(40)];
+  history = [waiting, deployed];
+  await runAt(deployed, 'record', 'prod', A);
+  await runAt(waiting, 'record', 'dev', B); // dev runs B; prod still runs A
+  expect(await run('changed', 'prod', A)).toMatchObject({ code: 0, out: `changed=false\ndeployed=${deployed}\n` });
+  expect(await run('changed', 'prod', B)).toMatchObject({ code: 0, out: `changed=true\ndeployed=${deployed}\n` });
+  expect(await run('changed', 'dev', B)).toMatchObject({ code: 0, out: `changed=false\ndeployed=${waiting}\n` });
+});
+
+test('changed: true when no apply reached the environment; a failed call or a malformed digest is an error, never a guess', async () => {
+  const [newest, older] = ['8'.repeat(40), '9'.repeat(40)];
+  history = [newest, older];
+  expect(await run('changed', 'prod', A)).toMatchObject({ code: 0, out: 'changed=true\ndeployed=none\n' });
+  await runAt(older, 'record', 'prod', A);
+  failing.add(newest);
+  const failed = await run('changed', 'prod', A);
+  expect(failed.code).not.toBe(0);
+  expect(failed.out).toBe('');
+  const bad = await run('changed', 'prod', 'sha256:abc');
+  expect(bad.code).toBe(1);
+  expect(bad.err).toContain("'sha256:abc' is not the sha256 of a usage-job bundle");
+});
