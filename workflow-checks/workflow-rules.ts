@@ -52,6 +52,7 @@ export type RuleId =
   | 'apply-head-only'
   | 'reviewed-plan'
   | 'prod-skips-empty-plan'
+  | 'prod-bundle-gated'
   | 'results-reported'
   | 'no-plan-file-artifact'
   | 'terraform-validated'
@@ -605,6 +606,43 @@ function prodSkipsEmptyPlan(wf: YamlFile): Violation[] {
   ];
 }
 
+const RECORD_PROD = /delivery\/usage-job-digest\.sh record prod\b/;
+
+/**
+ * The usage-job bundle is not in Terraform: a merge that changes only billing code gives prod an
+ * empty plan. So the review plan job compares the bundle with the one prod runs
+ * (usage-job-digest.sh changed), the prod job also runs when it differs, and a job that the prod
+ * job does not gate records prod's usage-job status only when the comparison said exactly false.
+ */
+function prodBundleGated(wf: YamlFile): Violation[] {
+  // Only a workflow that records prod's usage-job status deploys the bundle to prod.
+  if (!isApplyWorkflow(wf) || !stepsOf(wf).some(({ step }) => RECORD_PROD.test(runText(step)))) return [];
+  const prod = prodApplyJob(wf);
+  if (!prod) return [];
+  const out: Violation[] = [];
+  const v = (message: string): void => void out.push({ file: wf.file, rule: 'prod-bundle-gated', message: `job ${prod[0]}: ${message}` });
+  const review = reviewPlanJob(wf, prod[1]);
+  if (!review) return [];
+  const output = `needs.${review[0]}.outputs.bundle-changed`;
+  const compares = jobSteps(review[1]).some((s) => /delivery\/usage-job-digest\.sh changed prod\b/.test(runText(s)));
+  if (!compares || !String(asObj(review[1].outputs)['bundle-changed'] ?? '').includes('outputs.changed'))
+    v(`job ${review[0]} must output bundle-changed from delivery/usage-job-digest.sh changed prod: the usage-job bundle is not in Terraform`);
+  if (!String(prod[1].if ?? '').includes(`${output} == 'true'`))
+    v(`must also run when the usage-job bundle changed (if: ... || ${output} == 'true'), so billing code reaches prod only with its reviewers' approval`);
+  const afterProd = `needs.${prod[0]}.result == 'success'`;
+  for (const [id, job] of jobsOf(wf)) {
+    for (const step of jobSteps(job).filter((st) => RECORD_PROD.test(runText(st)))) {
+      const approved = needsOf(job).includes(prod[0]) && String(step.if ?? '').includes(afterProd);
+      const unchanged = JSON.stringify(step.env ?? {}).includes(output) && /"\$\w+" = false\b/.test(runText(step));
+      if (!approved && !unchanged)
+        v(
+          `job ${id}, step "${String(step.name)}" records prod's usage-job status without the prod job: only when ${output} is exactly false (prod already runs this bundle)`,
+        );
+    }
+  }
+  return out;
+}
+
 /** Results reach people: apply results on the pull request and issues, drift issues, scheduled failures. */
 function resultsReported(wf: YamlFile): Violation[] {
   const jobs = jobsOf(wf);
@@ -844,6 +882,7 @@ export function checkWorkflow(wf: YamlFile, actions: LocalActions = new Map()): 
     ...applyHeadOnly(wf),
     ...reviewedPlanApplied(wf),
     ...prodSkipsEmptyPlan(wf),
+    ...prodBundleGated(wf),
     ...resultsReported(wf),
     ...noPlanFileArtifact(wf),
     ...terraformValidated(wf),

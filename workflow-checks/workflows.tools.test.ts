@@ -186,7 +186,7 @@ describe('what each workflow promises', () => {
     expect(platformConfig.environments.filter((e) => !plansOnPullRequests(e)).map((e) => e.name)).toEqual(['prod']);
   });
 
-  test('apply: the head of main only; dev; a prod plan for the reviewers; prod only with changes, only the reviewed plan; results reported', () => {
+  test('apply: the head of main only; dev; a prod plan for the reviewers; prod only with changes (Terraform or the usage-job bundle), only the reviewed plan; results reported', () => {
     const { head, dev, 'prod-plan': prodPlan, prod, 'report-dev': reportDev, 'report-prod': reportProd } = jobs('apply');
     expect(Object.keys(byName('apply').doc.on as object).sort()).toEqual(['push', 'workflow_dispatch']);
     expect(byName('apply').doc.concurrency).toBeUndefined();
@@ -205,11 +205,16 @@ describe('what each workflow promises', () => {
     expect(devCheck?.env?.REVIEWED).toBe('${{ needs.dev-plan.outputs.digest }}');
     expect(prodPlan.needs).toEqual(['build', 'dev']);
     expect(prodPlan.environment).toBeUndefined();
-    expect(prodPlan.outputs).toEqual({ changes: '${{ steps.tf.outputs.changes }}', digest: '${{ steps.tf.outputs.digest }}' });
+    expect(prodPlan.outputs).toEqual({
+      changes: '${{ steps.tf.outputs.changes }}',
+      digest: '${{ steps.tf.outputs.digest }}',
+      'bundle-changed': '${{ steps.bundle.outputs.changed }}',
+    });
+    expect(JSON.stringify(prodPlan.steps)).toContain('bash delivery/usage-job-digest.sh changed prod \\"$USAGE_JOB_DIGEST\\"');
     expect(prod).toMatchObject({
       environment: 'prod',
       needs: ['head', 'build', 'dev', 'prod-plan'],
-      if: "needs.prod-plan.outputs.changes == 'true'",
+      if: "needs.prod-plan.outputs.changes == 'true' || needs.prod-plan.outputs.bundle-changed == 'true'",
       concurrency: { group: 'apply-prod', 'cancel-in-progress': false },
     });
     const names = (job: Record<string, unknown>) => (job.steps as { name: string }[]).map((s) => s.name);
@@ -219,7 +224,10 @@ describe('what each workflow promises', () => {
     expect(prodSteps.slice(prodSteps.indexOf('Apply') + 1)).toEqual(['Release the state lock if this job left it', 'Smoke test']);
     expect(names(dev).slice(-4)).toEqual(['Still the head of main', 'Apply', 'Release the state lock if this job left it', 'Smoke test']);
     expect(reportDev).toMatchObject({ if: 'always()', needs: ['head', 'build', 'dev-plan', 'dev', 'prod-plan'] });
-    expect(reportProd).toMatchObject({ if: "always() && needs.prod-plan.outputs.changes == 'true'", needs: ['build', 'prod-plan', 'prod'] });
+    expect(reportProd).toMatchObject({
+      if: "always() && (needs.prod-plan.outputs.changes == 'true' || needs.prod-plan.outputs.bundle-changed == 'true')",
+      needs: ['build', 'prod-plan', 'prod'],
+    });
     // The setup check runs first, before any job can assume a role.
     expect((head.steps as { run?: string }[])[1].run).toBe('bash delivery/setup-check.sh');
   });
@@ -356,6 +364,7 @@ const BROKEN: Record<string, RuleId> = {
   'apply-unreviewed-prod.yml': 'reviewed-plan',
   'apply-unreviewed-dev.yml': 'reviewed-plan',
   'apply-prod-always-waits.yml': 'prod-skips-empty-plan',
+  'apply-ungated-bundle.yml': 'prod-bundle-gated',
   'apply-silent.yml': 'results-reported',
   'drift-silent.yml': 'results-reported',
   'uploads-plan-file.yml': 'no-plan-file-artifact',
@@ -415,6 +424,13 @@ describe('each rule fails on a workflow broken on purpose', () => {
     expect(messages('apply-unreviewed-dev.yml')).toContain('job dev: must need a plan job without environment that outputs the reviewed plan digest');
     expect(messages('apply-unreviewed-dev.yml')).not.toContain('job prod:');
     expect(messages('apply-prod-always-waits.yml')).toContain('skip it when the reviewed prod plan has no changes');
+    const ungated = messages('apply-ungated-bundle.yml');
+    expect(ungated).toContain('job prod-plan must output bundle-changed from delivery/usage-job-digest.sh changed prod');
+    expect(ungated).toContain("job prod: must also run when the usage-job bundle changed (if: ... || needs.prod-plan.outputs.bundle-changed == 'true')");
+    expect(ungated).toContain(
+      'job report-dev, step "Record the usage-job bundle dev (and an unchanged prod) now run" records prod\'s usage-job status without the prod job',
+    );
+    expect(ungated).not.toContain('job report-prod');
     expect(messages('drift-silent.yml')).toContain('delivery:report -- drift');
     expect(messages('uploads-plan-file.yml')).toContain('the binary plan file holds the state in clear text');
     expect(messages('node-20.yml')).toContain('node-version 20; use 24');
