@@ -28,6 +28,7 @@ import { monthStatus } from './month-status';
 import { monthUsage } from './month-usage';
 import { FileSinkLedgerStore } from './local/sink-ledger-store';
 import { runSinks, sinksFor, sinksOutcome, summaryLine } from './sinks/index';
+import { withOpenWork } from './sinks/open-work';
 import type { SinkLedgerStore, SinkReport } from './sinks/sink';
 import { publishRun, type Publishing } from './publish-run';
 import { readRegistryFile } from './local/registry-file';
@@ -59,6 +60,8 @@ within the late window, are read. Customers come from the key registry (keys/reg
   --now ISO-TIME           the run's time (default: now); hours after it are not read. With billing sinks
                            configured and without --dry-run it must lie within an hour of the clock (a Stripe
                            sink judges resends and closed months by it)
+  --acknowledge-open-work  record what the billing sinks leave open in this month as resolved by hand, so
+                           runs of later months stop reporting it (they report a month's open work for two months)
   --sinks-clock-override   accept any --now with billing sinks: for tests and replays against fake Stripe and
                            Marketplace services only (a backdated --now can resend events a real Stripe counted)
   --format json|table      stdout format (default json)
@@ -83,6 +86,8 @@ export interface CliOptions {
   readonly format: 'json' | 'table';
   readonly invoice?: string;
   readonly dryRun: boolean;
+  /** Marks what this run's sinks leave open as resolved by hand (docs/sinks.md, "Earlier months"). */
+  readonly acknowledgeOpenWork: boolean;
 }
 
 export function findEnvironment(name: string, vars: NodeJS.ProcessEnv = process.env): EnvironmentConfig {
@@ -135,6 +140,7 @@ export function parseCliArgs(argv: readonly string[], clock: () => Date = () => 
         invoice: { type: 'string' },
         'dry-run': { type: 'boolean' },
         'sinks-clock-override': { type: 'boolean' },
+        'acknowledge-open-work': { type: 'boolean' },
         help: { type: 'boolean' },
       },
     }));
@@ -196,6 +202,7 @@ export function parseCliArgs(argv: readonly string[], clock: () => Date = () => 
     format,
     invoice: values.invoice,
     dryRun: values['dry-run'] ?? false,
+    acknowledgeOpenWork: values['acknowledge-open-work'] ?? false,
   };
 }
 
@@ -285,7 +292,22 @@ async function runBillingSinks(
     usage,
     dryRun: options.dryRun,
     progress,
-  });
+  }).then((ran) =>
+    withOpenWork(
+      parts.sinkLedgers,
+      {
+        environment: options.env.name,
+        month: options.month,
+        now: options.now,
+        monthStatus: monthStatus(options.month, options.now, options.lateWindowHours),
+        isFinal: (month) => monthStatus(month, options.now, options.lateWindowHours) === 'final',
+        dryRun: options.dryRun,
+        acknowledge: options.acknowledgeOpenWork,
+      },
+      ran,
+      progress,
+    ),
+  );
   if (sinksOutcome(reports) !== 'ok')
     progress(
       `billing sinks partial: ${reports
