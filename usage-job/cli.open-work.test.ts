@@ -34,23 +34,28 @@ async function runCli(month: string, now: string, report: Omit<SinkReport, 'sink
   let out = '';
   let err = '';
   const args = ['--engine', 'duckdb', '--month', month, '--logs', join(dir, 'logs'), '--registry', join(dir, 'registry.json'), '--state', join(dir, 'state')];
-  const code = await main([...args, '--now', now], (s) => void (out += s), (s) => void (err += s), {
-    sinksFor: async () => [new FixedReportSink('stripe', report)],
-    publishing: async () => ({
-      publisher: {
-        publish: async (request) => {
-          published.push(request);
-          return { metricDataPut: 0, keysPublished: 0 };
+  const code = await main(
+    [...args, '--now', now],
+    (s) => void (out += s),
+    (s) => void (err += s),
+    {
+      sinksFor: async () => [new FixedReportSink('stripe', report)],
+      publishing: async () => ({
+        publisher: {
+          publish: async (request) => {
+            published.push(request);
+            return { metricDataPut: 0, keysPublished: 0 };
+          },
         },
-      },
-      noticeSender: {
-        batchSize: 10,
-        send: async () => {
-          throw new Error('no notice is due');
+        noticeSender: {
+          batchSize: 10,
+          send: async () => {
+            throw new Error('no notice is due');
+          },
         },
-      },
-    }),
-  });
+      }),
+    },
+  );
   if (code !== 0) throw new Error(`usage CLI exited ${code}: ${err}`);
   return (JSON.parse(out) as { sinks: SinkReport[] }).sinks;
 }

@@ -25,7 +25,7 @@ test('answers the month of the request time with the run time the figures are as
   });
 });
 
-test('a month whose summary no run has written yet: zeros with the previous month\'s quota, asOf null, reportedThisMonth false', async () => {
+test("a month whose summary no run has written yet: zeros with the previous month's quota, asOf null, reportedThisMonth false", async () => {
   const result = await lookUpUsage(usageEvent(KEY_A), memorySource(doc, figures), new Date('2026-12-01T00:10:00Z'));
   expect(result.statusCode).toBe(200);
   expect(JSON.parse(result.body)).toEqual({

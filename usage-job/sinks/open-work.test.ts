@@ -36,7 +36,7 @@ test('the two months before a month, across a year', () => {
   expect(earlierMonths('2026-11')).toEqual(['2026-10', '2026-09']);
 });
 
-test('a partial October left on the 3rd keeps December\'s run partial and behind since its hour', async () => {
+test("a partial October left on the 3rd keeps December's run partial and behind since its hour", async () => {
   const store = new MemoryLedgerStore();
   await withOpenWork(store, run('2026-10', '2026-11-03T23:10:00Z'), [PENDING, OK('marketplace')], quiet);
   const now = new Date('2026-12-05T08:10:00Z');
@@ -62,7 +62,7 @@ test('a later run of that month that reports ok clears it', async () => {
   expect(stripe).toEqual(OK('stripe'));
 });
 
-test('an older run of a month never overwrites a newer run\'s status', async () => {
+test("an older run of a month never overwrites a newer run's status", async () => {
   const store = new MemoryLedgerStore();
   await withOpenWork(store, run('2026-10', '2026-11-05T09:00:00Z'), [OK('stripe')], quiet);
   await withOpenWork(store, run('2026-10', '2026-11-03T23:10:00Z'), [PENDING], quiet);
@@ -88,14 +88,14 @@ test('a month three months back is no longer looked at', async () => {
   expect((await withOpenWork(store, run('2026-12', '2026-12-06T10:10:00Z'), [OK('stripe')], quiet))[0]!.outcome).toBe('ok');
 });
 
-test('problems without an unreported hour count as behind since the month\'s last hour', async () => {
+test("problems without an unreported hour count as behind since the month's last hour", async () => {
   const store = new MemoryLedgerStore();
   await withOpenWork(store, run('2026-10', '2026-11-03T23:10:00Z'), [{ ...PENDING, oldestUnreportedHour: null }], quiet);
   const [stripe] = await withOpenWork(store, run('2026-11', '2026-11-06T10:10:00Z'), [OK('stripe')], quiet);
   expect(stripe!.oldestUnreportedHour).toBe('2026-10-31T23');
 });
 
-test('a month\'s status holds its own reports, not the open work folded into them', async () => {
+test("a month's status holds its own reports, not the open work folded into them", async () => {
   const store = new MemoryLedgerStore();
   await withOpenWork(store, run('2026-10', '2026-11-03T23:10:00Z'), [PENDING], quiet);
   await withOpenWork(store, run('2026-11', '2026-11-06T10:10:00Z'), [OK('stripe')], quiet);

@@ -74,16 +74,13 @@ function checkStatus(body: unknown, location: string, environment: string, month
   const doc = body as Partial<SinkStatusDocument> | null;
   if (doc === null || typeof doc !== 'object' || doc.format !== SINK_STATUS_FORMAT || typeof doc.sinks !== 'object' || typeof doc.runAt !== 'string')
     throw new Error(`${location} is not a sink status document (format ${SINK_STATUS_FORMAT})`);
-  if (doc.environment !== environment || doc.month !== month) throw new Error(`${location} is the sink status of ${doc.environment} ${doc.month}, not of ${environment} ${month}`);
+  if (doc.environment !== environment || doc.month !== month)
+    throw new Error(`${location} is the sink status of ${doc.environment} ${doc.month}, not of ${environment} ${month}`);
   return doc as SinkStatusDocument;
 }
 
 /** Writes the run's (unfolded) reports as its month's status; a newer run's status is kept. Returns false when kept. */
-export async function recordSinkStatus(
-  store: SinkLedgerStore,
-  run: StatusRun,
-  reports: readonly SinkReport[],
-): Promise<boolean> {
+export async function recordSinkStatus(store: SinkLedgerStore, run: StatusRun, reports: readonly SinkReport[]): Promise<boolean> {
   const sinks: Record<string, SinkMonthStatus> = {};
   for (const r of reports) {
     sinks[r.sink] = {
@@ -94,7 +91,14 @@ export async function recordSinkStatus(
       ...(run.acknowledge ? { acknowledgedAt: run.now.toISOString() } : {}),
     };
   }
-  const body: SinkStatusDocument = { format: SINK_STATUS_FORMAT, environment: run.environment, month: run.month, runAt: run.now.toISOString(), monthStatus: run.monthStatus, sinks };
+  const body: SinkStatusDocument = {
+    format: SINK_STATUS_FORMAT,
+    environment: run.environment,
+    month: run.month,
+    runAt: run.now.toISOString(),
+    monthStatus: run.monthStatus,
+    sinks,
+  };
   for (let attempt = 1; ; attempt++) {
     const stored = await store.read<unknown>(SINK_STATUS_LEDGER, run.month);
     if (stored !== undefined) {
