@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { DeployedTerms } from '../contracts/usage-job-deployment';
 import { platformConfig } from '../config/environments';
+import { configuredSinkNames } from '../config/sinks';
 import type { EnvironmentConfig } from '../config/types';
 import { loadAwsModule, type AthenaJobParts } from './aws-parts';
 import type { Customers } from './customers';
@@ -27,6 +28,7 @@ import { monthStatus } from './month-status';
 import { monthUsage } from './month-usage';
 import { FileSinkLedgerStore } from './local/sink-ledger-store';
 import { runSinks, sinksFor, sinksOutcome, summaryLine } from './sinks/index';
+import { withOpenWork } from './sinks/open-work';
 import type { SinkLedgerStore, SinkReport } from './sinks/sink';
 import { publishRun, type Publishing } from './publish-run';
 import { readRegistryFile } from './local/registry-file';
@@ -55,7 +57,13 @@ within the late window, are read. Customers come from the key registry (keys/reg
   --state DIR              duckdb: where hourly rollups and the manifest live; a folder holds the state of
                            one log root (default .local/usage-state/<env>/<logs folder name>-<hash of its path>)
   --late-window-hours N    hours recomputed when their logs change (default: the environment's usageJob.lateWindowHours)
-  --now ISO-TIME           the run's time (default: now); hours after it are not read
+  --now ISO-TIME           the run's time (default: now); hours after it are not read. With billing sinks
+                           configured and without --dry-run it must lie within an hour of the clock (a Stripe
+                           sink judges resends and closed months by it)
+  --acknowledge-open-work  record what the billing sinks leave open in this month as resolved by hand, so
+                           runs of later months stop reporting it (they report a month's open work for two months)
+  --sinks-clock-override   accept any --now with billing sinks: for tests and replays against fake Stripe and
+                           Marketplace services only (a backdated --now can resend events a real Stripe counted)
   --format json|table      stdout format (default json)
   --invoice FILE           also write invoice lines (.csv or .json) with the environment's prices
   --dry-run                compute and print; publish nothing to CloudWatch, send no quota notice, send nothing
@@ -78,6 +86,8 @@ export interface CliOptions {
   readonly format: 'json' | 'table';
   readonly invoice?: string;
   readonly dryRun: boolean;
+  /** Marks what this run's sinks leave open as resolved by hand (docs/sinks.md, "Earlier months"). */
+  readonly acknowledgeOpenWork: boolean;
 }
 
 export function findEnvironment(name: string, vars: NodeJS.ProcessEnv = process.env): EnvironmentConfig {
@@ -93,8 +103,24 @@ export function findEnvironment(name: string, vars: NodeJS.ProcessEnv = process.
   }
 }
 
-/** Parses and validates argv; returns null for --help. */
-export function parseCliArgs(argv: readonly string[]): CliOptions | null {
+/** How far --now may lie from the clock on a run that sends to billing sinks. */
+export const SINK_CLOCK_TOLERANCE_MS = 3_600_000;
+
+/**
+ * A Stripe sink decides from the run's time whether a pending event's identifier is still
+ * remembered by Stripe, whether a month's invoice may be final and what lies in the 35-day window,
+ * so a backdated --now can make an old pending event look young and send it again (counted twice).
+ */
+function checkSinkClock(env: EnvironmentConfig, now: Date, clock: Date, dryRun: boolean, override: boolean): void {
+  const sinks = configuredSinkNames(env);
+  if (dryRun || override || sinks.length === 0 || Math.abs(now.getTime() - clock.getTime()) <= SINK_CLOCK_TOLERANCE_MS) return;
+  throw new UsageCliError(
+    `--now ${now.toISOString()} is more than an hour from the clock (${clock.toISOString()}) and environment ${env.name} sends to billing sinks (${sinks.join(', ')}); run without --now, or with --dry-run (--sinks-clock-override is for tests against fakes only)`,
+  );
+}
+
+/** Parses and validates argv; returns null for --help. `clock` is the real time (tests pass their own). */
+export function parseCliArgs(argv: readonly string[], clock: () => Date = () => new Date()): CliOptions | null {
   let values;
   try {
     ({ values } = parseArgs({
@@ -113,6 +139,8 @@ export function parseCliArgs(argv: readonly string[]): CliOptions | null {
         format: { type: 'string' },
         invoice: { type: 'string' },
         'dry-run': { type: 'boolean' },
+        'sinks-clock-override': { type: 'boolean' },
+        'acknowledge-open-work': { type: 'boolean' },
         help: { type: 'boolean' },
       },
     }));
@@ -136,12 +164,14 @@ export function parseCliArgs(argv: readonly string[]): CliOptions | null {
       throw new UsageCliError(`--late-window-hours must be a whole number of hours (0 to 8784), got "${text}"`);
     lateWindowHours = Number(text);
   }
-  let now = new Date();
+  const realTime = clock();
+  let now = realTime;
   if (values.now !== undefined) {
     now = new Date(values.now);
     if (!/^\d{4}-\d{2}-\d{2}T/.test(values.now) || Number.isNaN(now.getTime()))
       throw new UsageCliError(`--now must be an ISO time such as 2026-11-28T05:00:00Z, got "${values.now}"`);
   }
+  checkSinkClock(env, now, realTime, values['dry-run'] ?? false, values['sinks-clock-override'] ?? false);
   if (values.invoice !== undefined) {
     try {
       invoiceFormat(values.invoice);
@@ -172,6 +202,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions | null {
     format,
     invoice: values.invoice,
     dryRun: values['dry-run'] ?? false,
+    acknowledgeOpenWork: values['acknowledge-open-work'] ?? false,
   };
 }
 
@@ -261,7 +292,22 @@ async function runBillingSinks(
     usage,
     dryRun: options.dryRun,
     progress,
-  });
+  }).then((ran) =>
+    withOpenWork(
+      parts.sinkLedgers,
+      {
+        environment: options.env.name,
+        month: options.month,
+        now: options.now,
+        monthStatus: monthStatus(options.month, options.now, options.lateWindowHours),
+        isFinal: (month) => monthStatus(month, options.now, options.lateWindowHours) === 'final',
+        dryRun: options.dryRun,
+        acknowledge: options.acknowledgeOpenWork,
+      },
+      ran,
+      progress,
+    ),
+  );
   if (sinksOutcome(reports) !== 'ok')
     progress(
       `billing sinks partial: ${reports
@@ -281,13 +327,15 @@ export interface CliDependencies {
    * refuses data older than two weeks by the wall clock, so runs at a fixed --now cannot publish).
    */
   readonly publishing?: () => Promise<Pick<Publishing, 'publisher' | 'noticeSender'>>;
+  /** The real time --now is checked against (tests pass a fixed one). */
+  readonly clock?: () => Date;
 }
 
 export async function main(argv: readonly string[], out: (s: string) => void, err: (s: string) => void, deps: CliDependencies = {}): Promise<number> {
   const progress = (message: string) => err(`usage: ${message}\n`);
   let engine: UsageEngine | undefined;
   try {
-    const options = parseCliArgs(argv);
+    const options = parseCliArgs(argv, deps.clock);
     if (options === null) {
       out(HELP);
       return 0;

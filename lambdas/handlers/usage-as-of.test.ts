@@ -1,4 +1,4 @@
-/** The answer is the current UTC month's summary, with its month, status and asOf; no summary yet is a 503, never zeros. */
+/** The answer is the current UTC month's summary, with its month, status and asOf; no summary yet is zeros with the previous summary's quota (docs/customer-usage.md). */
 import { setLogSink } from './logger';
 import { lookUpUsage } from './usage';
 import { customer, key, KEY_A, memorySource, registry, summary, usage, usageEvent } from './testing/usage-fixtures';
@@ -25,12 +25,52 @@ test('answers the month of the request time with the run time the figures are as
   });
 });
 
-test('a month whose summary no run has written yet: 503 with Retry-After', async () => {
+test("a month whose summary no run has written yet: zeros with the previous month's quota, asOf null, reportedThisMonth false", async () => {
   const result = await lookUpUsage(usageEvent(KEY_A), memorySource(doc, figures), new Date('2026-12-01T00:10:00Z'));
+  expect(result.statusCode).toBe(200);
+  expect(JSON.parse(result.body)).toEqual({
+    month: '2026-12',
+    status: 'month-to-date',
+    asOf: null,
+    reportedThisMonth: false,
+    customerId: 'acme',
+    plan: 'basic',
+    requests: 0,
+    bytesOut: 0,
+    rejected: 0,
+    errors: 0,
+    quota: 1000,
+    remaining: 1000,
+    quotaUsedPercent: 0,
+    thresholdsReached: [],
+    estimatedCharges: null,
+    quotaThresholds: [80, 100],
+  });
+});
+
+test('the quota of the new month follows the previous summary', async () => {
+  const bigger = [summary('2026-11', '2026-11-30T23:00:00Z', usage('acme', 5, 10, 50_000))];
+  const result = await lookUpUsage(usageEvent(KEY_A), memorySource(doc, bigger), new Date('2026-12-01T00:10:00Z'));
+  expect(JSON.parse(result.body)).toMatchObject({ quota: 50_000, remaining: 50_000, reportedThisMonth: false });
+});
+
+test('no summary of this month nor of the previous one: 503 with Retry-After, never a made-up quota', async () => {
+  const result = await lookUpUsage(usageEvent(KEY_A), memorySource(doc, figures), new Date('2027-01-01T00:10:00Z'));
   expect(result.statusCode).toBe(503);
   expect(result.headers['retry-after']).toBe('300');
   expect(JSON.parse(result.body)).toEqual({ message: expect.stringMatching(/not available/) });
-  expect(logs.join('\n')).toContain('no figures of 2026-12 for customer acme');
+  expect(logs.join('\n')).toContain('no summary of 2027-01 yet');
+});
+
+test('a plan changed since the previous summary: 503, its old quota is not the new one', async () => {
+  const moved = registry(customer('acme', [key(KEY_A)], { plan: 'pro' }));
+  const result = await lookUpUsage(usageEvent(KEY_A), memorySource(moved, figures), new Date('2026-12-01T00:10:00Z'));
+  expect(result.statusCode).toBe(503);
+});
+
+test('a month with a summary says reportedThisMonth true', async () => {
+  const result = await lookUpUsage(usageEvent(KEY_A), memorySource(doc, figures), new Date('2026-11-20T10:30:00Z'));
+  expect(JSON.parse(result.body)).toMatchObject({ reportedThisMonth: true, asOf: '2026-11-20T10:00:00Z' });
 });
 
 test('a customer the latest run did not know yet: 503, not zeros', async () => {

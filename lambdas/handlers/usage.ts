@@ -7,6 +7,7 @@
  * nothing the caller sends chooses whose entry is read.
  */
 import { API_KEY_HEADER, apiKeyFingerprint, isWellFormedApiKey } from '../../contracts/api-key';
+import type { CustomerUsage } from '../../contracts/customer-usage';
 import type { CustomerRecord, RegistryDocument } from '../../keys/registry';
 import { errorResponse, jsonResponse, singleHeader, type ProxyEvent, type ProxyResult } from './http';
 import { log } from './logger';
@@ -59,9 +60,57 @@ export async function lookUpUsage(event: ProxyEvent, source: UsageSource | undef
   } catch (error) {
     return unavailable(`summary of ${month}: ${(error as Error).message.split('\n')[0]}`);
   }
-  const usage = summary?.customers[customer.id];
-  if (summary === undefined || usage === undefined) return unavailable(`no figures of ${month} for customer ${customer.id} yet`);
-  return jsonResponse(200, { month: summary.month, status: summary.status, asOf: summary.asOf, ...usage, quotaThresholds: summary.quotaThresholds }, NO_STORE);
+  if (summary === undefined) return monthNotReportedYet(source, customer, month);
+  const usage = summary.customers[customer.id];
+  if (usage === undefined) return unavailable(`no figures of ${month} for customer ${customer.id} yet`);
+  return jsonResponse(
+    200,
+    { month: summary.month, status: summary.status, asOf: summary.asOf, reportedThisMonth: true, ...usage, quotaThresholds: summary.quotaThresholds },
+    NO_STORE,
+  );
+}
+
+/** The month before `month` ('YYYY-MM'). */
+function previousMonth(month: string): string {
+  const [year, m] = month.split('-').map(Number) as [number, number];
+  return m === 1 ? `${year - 1}-12` : `${year}-${String(m - 1).padStart(2, '0')}`;
+}
+
+/**
+ * No run has written this month's summary yet (from 00:00 on the 1st until the month's first run):
+ * the month has no counted usage, so the answer is zeros with the quota the customer's plan had in
+ * the previous month's summary, `asOf: null` and `reportedThisMonth: false`. A customer that
+ * summary does not know either (new this month) still gets 503: its quota is not known here.
+ */
+async function monthNotReportedYet(source: UsageSource, customer: CustomerRecord, month: string): Promise<ProxyResult> {
+  const earlier = previousMonth(month);
+  let previous;
+  try {
+    previous = await source.summary(earlier);
+  } catch (error) {
+    return unavailable(`no summary of ${month} yet, and summary of ${earlier}: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const last = previous?.customers[customer.id];
+  if (previous === undefined || last === undefined || last.plan !== customer.plan)
+    return unavailable(`no summary of ${month} yet, and no quota of customer ${customer.id} on plan ${customer.plan} in ${earlier}'s`);
+  const zero: CustomerUsage = {
+    customerId: customer.id,
+    plan: last.plan,
+    requests: 0,
+    bytesOut: 0,
+    rejected: 0,
+    errors: 0,
+    quota: last.quota,
+    remaining: last.quota,
+    quotaUsedPercent: 0,
+    thresholdsReached: [],
+    estimatedCharges: null,
+  };
+  return jsonResponse(
+    200,
+    { month, status: 'month-to-date', asOf: null, reportedThisMonth: false, ...zero, quotaThresholds: previous.quotaThresholds },
+    NO_STORE,
+  );
 }
 
 let source: UsageSource | undefined;

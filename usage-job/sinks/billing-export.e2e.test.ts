@@ -227,7 +227,22 @@ async function runCli(now: Date, extra: string[] = [], deps: CliDependencies = {
   let out = '';
   let err = '';
   const code = await main(
-    ['--engine', 'duckdb', '--month', MONTH, '--logs', logs, '--registry', registryFile, '--state', join(dir, 'state'), '--now', now.toISOString(), ...extra],
+    [
+      '--engine',
+      'duckdb',
+      '--month',
+      MONTH,
+      '--logs',
+      logs,
+      '--registry',
+      registryFile,
+      '--state',
+      join(dir, 'state'),
+      '--now',
+      now.toISOString(),
+      '--sinks-clock-override',
+      ...extra,
+    ],
     (s) => void (out += s),
     (s) => void (err += s),
     deps,
