@@ -59,6 +59,8 @@ export interface StripeLedger {
   readonly environment: string;
   readonly month: string;
   readonly customers: Record<string, CustomerLedger>;
+  /** When the sink last compared this month with Stripe's event summaries (ISO; reconcile.ts, once a UTC day). */
+  lastReconciledAt?: string;
 }
 
 export function emptyLedger(environment: string, month: string): StripeLedger {
