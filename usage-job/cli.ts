@@ -314,7 +314,10 @@ export async function main(argv: readonly string[], out: (s: string) => void, er
     if (options.invoice !== undefined) {
       // after the sinks: their reports name corrections of earlier months billed in this month's period
       const carried = sinkReports.flatMap((r) => r.carried ?? []);
-      writeInvoice(options.invoice, invoiceLines(usage, parts.customers.customers, env.prices, { now: options.now, lateWindowHours: options.lateWindowHours }, carried));
+      writeInvoice(
+        options.invoice,
+        invoiceLines(usage, parts.customers.customers, env.prices, { now: options.now, lateWindowHours: options.lateWindowHours }, carried),
+      );
       progress(`invoice lines written to ${options.invoice}`);
     }
     const thresholds = env.alarms.quotaPercentThresholds;

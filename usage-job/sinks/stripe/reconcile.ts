@@ -98,7 +98,12 @@ export async function reconcileStripe(sink: StripeSink, input: ReconcileInput): 
     client: async () => {
       if (client === undefined) {
         const credentials = await sink.options.credentials();
-        client = new StripeMeterClient({ ...sink.options.client, apiKey: credentials.apiKey, apiBase: credentials.apiBase, maxCallsPerSecond: config.maxCallsPerSecond });
+        client = new StripeMeterClient({
+          ...sink.options.client,
+          apiKey: credentials.apiKey,
+          apiBase: credentials.apiBase,
+          maxCallsPerSecond: config.maxCallsPerSecond,
+        });
       }
       return client;
     },

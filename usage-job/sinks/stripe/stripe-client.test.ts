@@ -68,7 +68,11 @@ test('a 400 is a refusal, not retried; a 400 naming the identifier as used is a 
   const { requests, fetchStub } = stub([
     { status: 400, body: { error: { code: 'parameter_missing', message: 'Missing required param: event_name.' } } },
     // the answer observed in production (https://github.com/langfuse/langfuse/pull/16292)
-    { status: 400, headers: { 'stripe-should-retry': 'false' }, body: { error: { type: 'invalid_request_error', message: 'An event already exists with identifier id-1.' } } },
+    {
+      status: 400,
+      headers: { 'stripe-should-retry': 'false' },
+      body: { error: { type: 'invalid_request_error', message: 'An event already exists with identifier id-1.' } },
+    },
   ]);
   const c = client(fetchStub, []);
   expect(await c.sendMeterEvent(EVENT)).toEqual({ kind: 'rejected', status: 400, message: 'parameter_missing: Missing required param: event_name.' });
