@@ -13,7 +13,8 @@
  * `settleMinutes` ago are not compared. A delay longer than that shows as a mismatch (loud).
  *
  * Cost: the summaries come 100 hours a page (`limit` at most 100), so one call per customer per
- * meter per 100 hours of the month so far: at most 8 per customer-meter a month, once a day.
+ * meter per 100 hours compared: the whole month so far (at most 8 pages) when run by hand or on a
+ * month's first reconciliation, one page a day afterwards (the sink compares a 96-hour window).
  */
 import { hourIdOf, hourStart, monthBounds } from '../../../sql/hours';
 import type { CustomerHourFigures, SinkProblem } from '../sink';
@@ -62,6 +63,8 @@ export interface LedgerComparison {
   readonly config: StripeSinkConfig;
   readonly client: () => Promise<StripeMeterClient>;
   readonly settleMinutes: number;
+  /** Compare only hours from this one on (unix seconds of an hour's start); default the month's first. */
+  readonly fromHourStartS?: number;
   /** Landing hours (unix seconds of their start) not to compare for a customer-meter, e.g. those sent in this run. */
   readonly skip?: (customerId: string, meter: MeterKey, hourStartS: number) => boolean;
   /** When each customer-meter was last acknowledged before this run (ISO), if not its ledger's `lastSentAt`. */
@@ -73,6 +76,8 @@ export interface ComparisonResult {
   unsettled: number;
   /** Customer-meters whose summaries could not be read. */
   failed: number;
+  /** The earliest hour `skip` left out or found differing (unix seconds of its start): the next comparison reaches back to it. */
+  earliestOpen?: number;
   readonly mismatches: ReconcileMismatch[];
   readonly problems: SinkProblem[];
 }
@@ -123,7 +128,7 @@ export async function compareWithStripe(c: LedgerComparison): Promise<Comparison
   }
   const { first, next } = monthBounds(c.month);
   const settledBefore = c.now.getTime() - c.settleMinutes * 60_000;
-  const start = hourStart(first).getTime() / 1000;
+  const start = Math.max(hourStart(first).getTime() / 1000, c.fromHourStartS ?? 0);
   // only hours that ended before the settle cutoff; summaries are asked on hour boundaries
   const end = Math.min(hourStart(next).getTime(), Math.floor(settledBefore / 3_600_000) * 3_600_000) / 1000;
   if (end <= start) return result;
@@ -156,11 +161,15 @@ export async function compareWithStripe(c: LedgerComparison): Promise<Comparison
       }
       result.compared++;
       for (const at of [...new Set([...expected.keys(), ...summary.byHourStart.keys()])].sort((a, b) => a - b)) {
-        if (c.skip?.(customerId, meter, at) === true) continue;
+        if (c.skip?.(customerId, meter, at) === true) {
+          result.earliestOpen = Math.min(result.earliestOpen ?? at, at);
+          continue;
+        }
         const mine = expected.get(at) ?? 0;
         const theirs = summary.byHourStart.get(at) ?? 0;
         if (mine === theirs) continue;
         const hour = hourIdOf(new Date(at * 1000));
+        result.earliestOpen = Math.min(result.earliestOpen ?? at, at);
         result.mismatches.push({ customerId, meter, hour, stripe: theirs, ledger: mine });
         result.problems.push({
           customerId,

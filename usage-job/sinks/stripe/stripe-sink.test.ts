@@ -343,6 +343,26 @@ describe('reconcile', () => {
     // the hour sent in this run is not compared yet; the rest of the day is not reconciled again
     expect(nextDay.problems[0].message).not.toContain('2026-11-03T23');
     expect(await s.run(at('2026-11-04T01:10:00Z'), [...figures(day1), ...figures(['2026-11-03T23'])])).toMatchObject({ outcome: 'ok', problems: [] });
+    // unfixed, it is reported again each day, also once its hours are older than the 72-hour window
+    const later = await s.run(at('2026-11-09T00:10:00Z'), [...figures(day1), ...figures(['2026-11-03T23'])]);
+    expect(later.problems).toEqual([{ customerId: 'globex', hour: '2026-11-03T00', message: expect.stringContaining('Stripe holds 0, we sent 11') }]);
+  });
+
+  test("a month's first reconciliation reads the month so far (100 hours a page); later ones a window from 72 hours before the last", async () => {
+    s = await stripeScenario({ customers: [CUSTOMERS[0]] });
+    const hours = hourRange('2026-11-01T00', '2026-11-30T21').map((hour, i) => fig('acme', hour, i + 1));
+    await s.run(at('2026-11-30T22:10:00Z'), hours);
+    expect(s.fake.stats.summaryCalls).toBe(2 * Math.ceil(hours.length / 100)); // 718 hours: 8 pages per meter
+    const before = s.fake.stats.summaryCalls;
+    // every hour was sent in that first run, so none was compared: the next day reaches back to the first
+    expect((await ledgerOf(s)).reconcileBackTo).toBe('2026-11-01T00');
+    await s.run(at('2026-12-01T00:10:00Z'), hours);
+    expect(s.fake.stats.summaryCalls - before).toBe(2 * Math.ceil(hours.length / 100));
+    expect((await ledgerOf(s)).reconcileBackTo).toBeUndefined();
+    const after = s.fake.stats.summaryCalls;
+    const third = await s.run(at('2026-12-02T00:10:00Z'), hours);
+    expect(third).toMatchObject({ outcome: 'ok', problems: [] });
+    expect(s.fake.stats.summaryCalls - after).toBe(2); // 72 hours before the last one: one page per meter
   });
 
   test('no reconciliation in a dry run, nor while Stripe is unavailable', async () => {

@@ -13,7 +13,7 @@
  * summaries of the month with its ledger (reconcile.ts): Stripe answers 200 to an event for an
  * unknown customer and drops it later, so only reading back shows it. Each mismatch is a problem.
  */
-import { hourStart, monthBounds, type HourId } from '../../../sql/hours';
+import { hourIdOf, hourStart, monthBounds, type HourId } from '../../../sql/hours';
 import type { CarriedCorrectionTotal, CustomerHourFigures, SinkLedgerStore, SinkProblem, SinkReport, SinkRunInput, UsageSink } from '../sink';
 import type { StripeCredentials } from './api-key';
 import { stripeSinkConfigError, type StripeSinkConfig } from '../../../config/stripe-sink';
@@ -42,6 +42,12 @@ const HOUR_MS = 3_600_000;
 export const IDENTIFIER_WINDOW_MS = 23 * HOUR_MS;
 /** Timestamps "must be within the past 35 calendar days"; one hour kept as margin for the send itself. */
 const OLDEST_TIMESTAMP_MS = 35 * 24 * HOUR_MS - HOUR_MS;
+/**
+ * After its first reconciliation a month is compared from 72 hours before the previous one: one
+ * 100-hour page of summaries per customer-meter a day, and every hour restated meanwhile (logs
+ * arrive up to the late window, 48 hours by default, after their hour) is compared at least once.
+ */
+const RECONCILE_OVERLAP_MS = 72 * HOUR_MS;
 /** An event sent this close to the invoice's finalization may be processed after it (processing is asynchronous). */
 const FINALIZATION_MARGIN_MS = HOUR_MS;
 
@@ -168,6 +174,14 @@ class StripeExport {
     return last === undefined || last.slice(0, 10) < this.nowIso.slice(0, 10);
   }
 
+  private reconcileFrom(): number | undefined {
+    const last = this.ledger.lastReconciledAt;
+    if (last === undefined) return undefined;
+    const window = Math.floor((Date.parse(last) - RECONCILE_OVERLAP_MS) / HOUR_MS) * 3600;
+    const backTo = this.ledger.reconcileBackTo;
+    return backTo === undefined ? window : Math.min(window, hourStart(backTo).getTime() / 1000);
+  }
+
   private async reconcile(): Promise<void> {
     const result = await compareWithStripe({
       month: this.input.month,
@@ -177,6 +191,7 @@ class StripeExport {
       config: this.options.config,
       client: () => this.stripe(),
       settleMinutes: this.options.reconcileSettleMinutes ?? 30,
+      fromHourStartS: this.reconcileFrom(),
       skip: (customerId, meter, hourStartS) => this.landedThisRun.has(`${customerId}\u0000${meter}\u0000${hourStartS}`),
       lastSentAt: (customerId, meter) => this.lastSentBefore.get(`${customerId}\u0000${meter}`),
     });
@@ -195,6 +210,8 @@ class StripeExport {
     );
     if (result.failed > 0) return; // Stripe did not answer for some: the next run tries again
     this.ledger.lastReconciledAt = this.nowIso;
+    if (result.earliestOpen === undefined) delete this.ledger.reconcileBackTo;
+    else this.ledger.reconcileBackTo = hourIdOf(new Date(result.earliestOpen * 1000));
     await this.checkpoint(true);
   }
 
