@@ -160,12 +160,12 @@ describe('usage CLI', () => {
     expect((await usage(...common(), '--state', join(dir, 'state-inv'), '--invoice', jsonPath)).code).toBe(0);
     const csv = readFileSync(csvPath, 'utf8').split('\r\n');
     expect(csv[0]).toBe(
-      'month,status,asOf,customerId,customer,plan,stripeCustomerId,marketplaceAccountId,marketplaceLicenseArn,requests,bytesOut,gbOut,requestsTiers,gbOutTiers,requestsAmount,bytesOutAmount,amount,currency',
+      'month,status,asOf,customerId,customer,plan,stripeCustomerId,marketplaceAccountId,marketplaceLicenseArn,requests,bytesOut,gbOut,requestsTiers,gbOutTiers,requestsAmount,bytesOutAmount,amount,currency,carriedCorrections',
     );
     const acme = chargesFor(prices.plans.basic, { requests: 1, bytesOut: 1_500_000_000 });
     const globex = chargesFor(prices.plans.pro, { requests: 1, bytesOut: 500_000_000 });
     expect(csv[1].startsWith('2026-11,month-to-date,2026-11-02T12:30:00.000Z,acme,Acme Corp,basic,,,,1,1500000000,1.5,')).toBe(true);
-    expect(csv[1].endsWith(`,${acme.requests.amount},${acme.gbOut.amount},${acme.total},${prices.currency}`)).toBe(true);
+    expect(csv[1].endsWith(`,${acme.requests.amount},${acme.gbOut.amount},${acme.total},${prices.currency},`)).toBe(true); // no carried corrections
     expect(csv[2].startsWith('2026-11,month-to-date,2026-11-02T12:30:00.000Z,globex,"Globex, Inc.",pro,,,,1,500000000,0.5,')).toBe(true);
     const json = JSON.parse(readFileSync(jsonPath, 'utf8'));
     expect(json.lines.map((l: { customerId: string; plan: string; amount: number }) => [l.customerId, l.plan, l.amount])).toEqual([

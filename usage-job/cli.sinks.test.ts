@@ -3,7 +3,7 @@
  * a dry run hands them dryRun, a failing sink leaves the others and the run, and every sink's
  * report is in the JSON (in process, DuckDB on generated logs; the sinks are fakes).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apiKeyFingerprint } from '../contracts/api-key';
@@ -11,7 +11,7 @@ import { writeLogFile } from '../sql/log-writer';
 import { logRecord } from '../sql/testing/log-fixtures';
 import { main } from './cli';
 import type { SinkContext } from './sinks/index';
-import { RecordingSink, ThrowingSink } from './sinks/testing/fake-sinks';
+import { FixedReportSink, RecordingSink, ThrowingSink } from './sinks/testing/fake-sinks';
 import { writeRegistryFile } from './testing/registry';
 
 const VALUE_A = 'acme-live-key-0123456789abcdef';
@@ -75,4 +75,41 @@ it('hands every sink the hourly figures with dryRun set, runs them all when one 
   expect(err).toContain('usage: sink down: failed, sent 0, unchanged 0, 1 problem, behind since 2026-11-02T10\n');
   expect(err).toContain('usage: sink recording: dry run: computing what would be sent\n');
   expect(err).toContain('usage: billing sinks partial: down failed');
+});
+
+it('writes the corrections a sink carried into the month on the invoice line of that customer', async () => {
+  const invoice = join(dir, 'invoice-carried.csv');
+  const sink = new FixedReportSink('stripe', {
+    outcome: 'ok',
+    sent: 0,
+    unchanged: 1,
+    problems: [],
+    oldestUnreportedHour: null,
+    carried: [
+      { customerId: 'acme', fromMonth: '2026-10', meter: 'requests', quantity: 120 },
+      { customerId: 'acme', fromMonth: '2026-10', meter: 'bytesOut', quantity: 5000 },
+    ],
+  });
+  const code = await main(
+    [
+      '--engine',
+      'duckdb',
+      '--month',
+      '2026-11',
+      '--logs',
+      join(dir, 'logs'),
+      '--registry',
+      join(dir, 'registry.json'),
+      '--state',
+      join(dir, 'state-carried'),
+    ].concat(['--now', '2026-11-02T12:30:00Z', '--dry-run', '--invoice', invoice]),
+    () => undefined,
+    () => undefined,
+    { sinksFor: async () => [sink] },
+  );
+  expect(code).toBe(0);
+  const rows = readFileSync(invoice, 'utf8').split('\r\n');
+  expect(rows[0].endsWith(',carriedCorrections')).toBe(true);
+  expect(rows.find((r) => r.includes(',acme,'))?.endsWith(',requests +120 from 2026-10; bytesOut +5000 from 2026-10')).toBe(true);
+  expect(rows.find((r) => r.includes(',initech,'))?.endsWith(',')).toBe(true);
 });

@@ -358,11 +358,16 @@ export async function main(argv: readonly string[], out: (s: string) => void, er
     const registry = parts.customers.registry;
     progress(`customers from ${registry.location}, revision ${registry.revision}${registry.versionId !== undefined ? `, version ${registry.versionId}` : ''}`);
     const usage = monthUsage(options.month, run.rows, parts.customers.customers);
+    const sinkReports = await runBillingSinks(options, parts, run.rows, usage, progress, deps.sinksFor ?? sinksFor);
     if (options.invoice !== undefined) {
-      writeInvoice(options.invoice, invoiceLines(usage, parts.customers.customers, env.prices, { now: options.now, lateWindowHours: options.lateWindowHours }));
+      // after the sinks: their reports name corrections of earlier months billed in this month's period
+      const carried = sinkReports.flatMap((r) => r.carried ?? []);
+      writeInvoice(
+        options.invoice,
+        invoiceLines(usage, parts.customers.customers, env.prices, { now: options.now, lateWindowHours: options.lateWindowHours }, carried),
+      );
       progress(`invoice lines written to ${options.invoice}`);
     }
-    const sinkReports = await runBillingSinks(options, parts, run.rows, usage, progress, deps.sinksFor ?? sinksFor);
     const thresholds = env.alarms.quotaPercentThresholds;
     let reconciliation: Reconciliation | undefined;
     let notices: NoticeRunResult | undefined;

@@ -76,10 +76,10 @@ describe('invoice lines', () => {
   it('writes one CSV row per customer with its plan, billing ids, tier summaries and amounts in cents', () => {
     const csv = invoiceCsv(invoiceLines(usageOf([{ id: 'a', requests: 2010, bytesOut: 1_500_000_000 }]), customers, prices, run)).split('\r\n');
     expect(csv[0]).toBe(
-      'month,status,asOf,customerId,customer,plan,stripeCustomerId,marketplaceAccountId,marketplaceLicenseArn,requests,bytesOut,gbOut,requestsTiers,gbOutTiers,requestsAmount,bytesOutAmount,amount,currency',
+      'month,status,asOf,customerId,customer,plan,stripeCustomerId,marketplaceAccountId,marketplaceLicenseArn,requests,bytesOut,gbOut,requestsTiers,gbOutTiers,requestsAmount,bytesOutAmount,amount,currency,carriedCorrections',
     );
     expect(csv[1]).toBe(
-      '2026-11,month-to-date,2026-11-20T10:15:00.000Z,a,a Corp,flat,cus_A,123456789012,,2010,1500000000,1.5,tier 1: 2010 at 0.5 per 1000 = 1.01,tier 1: 1.5 at 0.09 per 1 = 0.14,1.01,0.14,1.15,USD',
+      '2026-11,month-to-date,2026-11-20T10:15:00.000Z,a,a Corp,flat,cus_A,123456789012,,2010,1500000000,1.5,tier 1: 2010 at 0.5 per 1000 = 1.01,tier 1: 1.5 at 0.09 per 1 = 0.14,1.01,0.14,1.15,USD,',
     );
   });
 
@@ -107,6 +107,32 @@ describe('invoice lines', () => {
   it('writes small GB figures in plain decimals, never with an exponent', () => {
     const csv = invoiceCsv(invoiceLines(usageOf([{ id: 'a', requests: 1, bytesOut: 987 }]), customers, prices, run)).split('\r\n');
     expect(csv[1].split(',')[11]).toBe('0.000000987');
+  });
+
+  it('names corrections carried from an earlier month on the line of the customer they were billed to, in CSV too', () => {
+    const carried = [
+      { customerId: 'a', fromMonth: '2026-10', meter: 'requests' as const, quantity: 120 },
+      { customerId: 'a', fromMonth: '2026-10', meter: 'bytesOut' as const, quantity: 5000 },
+      { customerId: 'b', fromMonth: '2026-10', meter: 'requests' as const, quantity: -7 },
+      { customerId: 't', fromMonth: '2026-10', meter: 'bytesOut' as const, quantity: 0 },
+    ];
+    const lines = invoiceLines(
+      usageOf([
+        { id: 'a', requests: 2010, bytesOut: 0 },
+        { id: 't', requests: 1, bytesOut: 0 },
+      ]),
+      customers,
+      prices,
+      run,
+      carried,
+    );
+    expect(lines.map((l) => [l.customerId, l.requests, l.amount, l.carriedCorrections])).toEqual([
+      ['a', 2010, 1.01, 'requests +120 from 2026-10; bytesOut +5000 from 2026-10'], // this month's amount is unchanged
+      ['t', 1, 0, ''], // within its included requests
+      ['b', 0, 0, 'requests -7 from 2026-10'], // no usage line this month: one for the correction
+    ]);
+    const csv = invoiceCsv(lines).split('\r\n');
+    expect(csv[1].endsWith(',USD,requests +120 from 2026-10; bytesOut +5000 from 2026-10')).toBe(true);
   });
 
   it('is final only once the month and its late window are over', () => {

@@ -41,8 +41,22 @@ export interface InvoiceLine {
   readonly bytesOutAmount: number;
   readonly amount: number;
   readonly currency: string;
+  /**
+   * Corrections of earlier months a billing sink billed in this month's period (that month's invoice
+   * may already have been final), e.g. "requests +120 from 2026-10; bytesOut +5000 from 2026-10";
+   * empty when none. They are not in `requests`/`amount` (those are this month's usage).
+   */
+  readonly carriedCorrections: string;
   /** The full breakdown (JSON only; the CSV carries the tier summaries). */
   readonly charges: Charges;
+}
+
+/** A correction carried into this month's period (a sink report's `carried`, usage-job/sinks/sink.ts). */
+export interface CarriedCorrection {
+  readonly customerId: string;
+  readonly fromMonth: string;
+  readonly meter: 'requests' | 'bytesOut';
+  readonly quantity: number;
 }
 
 /** The run a set of invoice lines comes from. */
@@ -52,7 +66,7 @@ export interface InvoiceRun {
 }
 
 /** What an invoice line needs of a customer: its plan and billing ids. */
-export type InvoiceCustomer = Pick<BilledCustomer, 'id' | 'plan' | 'billing'>;
+export type InvoiceCustomer = Pick<BilledCustomer, 'id' | 'plan' | 'billing'> & Partial<Pick<BilledCustomer, 'name'>>;
 
 export function invoiceStatus(month: string, run: InvoiceRun): InvoiceLine['status'] {
   return monthStatus(month, run.now, run.lateWindowHours);
@@ -76,11 +90,22 @@ export function tiersSummary(charge: ItemCharge): string {
  * whose plan has no price, fails the whole set with one line (config and deployment-file
  * validation make both unreachable; a wrong bill is worse than none).
  */
-export function invoiceLines(usage: MonthUsage, customers: readonly InvoiceCustomer[], prices: PriceList, run: InvoiceRun): InvoiceLine[] {
+export function invoiceLines(
+  usage: MonthUsage,
+  customers: readonly InvoiceCustomer[],
+  prices: PriceList,
+  run: InvoiceRun,
+  carried: readonly CarriedCorrection[] = [],
+): InvoiceLine[] {
+  const carriedText = carriedSummaries(carried);
   const status = invoiceStatus(usage.month, run);
   const asOf = run.now.toISOString();
   const byId = new Map(customers.map((c) => [c.id, c]));
-  return usage.keys.map((key) => {
+  // a customer without a line this month (revoked, no traffic) still gets one for its carried corrections
+  const onlyCarried = [...carriedText.keys()]
+    .filter((id) => !usage.keys.some((k) => k.id === id))
+    .map((id) => ({ id, name: byId.get(id)?.name ?? id, requests: 0, bytesOut: 0 }));
+  return [...usage.keys, ...onlyCarried].map((key) => {
     const customer = byId.get(key.id);
     if (customer === undefined) throw new Error(`invoice lines: customer "${key.id}" is not among the run's customers`);
     const price = prices.plans[customer.plan];
@@ -105,6 +130,7 @@ export function invoiceLines(usage: MonthUsage, customers: readonly InvoiceCusto
       bytesOutAmount: charges.gbOut.amount,
       amount: charges.total,
       currency: prices.currency,
+      carriedCorrections: carriedText.get(key.id) ?? '',
       charges,
     };
   });
@@ -129,7 +155,20 @@ const CSV_COLUMNS = [
   'bytesOutAmount',
   'amount',
   'currency',
+  'carriedCorrections',
 ] as const satisfies readonly (keyof InvoiceLine)[];
+
+/** Per customer, its carried corrections in one line, in the order given. */
+function carriedSummaries(carried: readonly CarriedCorrection[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const c of carried) {
+    if (c.quantity === 0) continue;
+    const part = `${c.meter} ${c.quantity > 0 ? '+' : ''}${decimal(c.quantity)} from ${c.fromMonth}`;
+    const before = out.get(c.customerId);
+    out.set(c.customerId, before === undefined ? part : `${before}; ${part}`);
+  }
+  return out;
+}
 
 /** Plain decimal notation (String(9.87e-7) would give an exponent a spreadsheet may misread). */
 function decimal(value: number): string {

@@ -68,6 +68,20 @@ export interface SinkProblem {
   readonly message: string;
 }
 
+/**
+ * A correction of an earlier month that a sink billed in this month's period because that month's
+ * invoice may already be final (Stripe: docs/stripe.md, "Corrections after the invoice"). Invoice
+ * lines of this month name it (invoice-lines.ts, `carriedCorrections`).
+ */
+export interface CarriedCorrectionTotal {
+  readonly customerId: string;
+  /** The month the usage belongs to ('YYYY-MM'). */
+  readonly fromMonth: string;
+  readonly meter: 'requests' | 'bytesOut';
+  /** The sum of the carried deltas (negative when usage was restated down). */
+  readonly quantity: number;
+}
+
 export interface SinkReport {
   readonly sink: string;
   /** ok: everything reported; partial: some customers or hours not; failed: nothing could be reported. */
@@ -79,6 +93,8 @@ export interface SinkReport {
   readonly problems: readonly SinkProblem[];
   /** The oldest usage hour with figures not yet fully reported (how far behind the sink is), or null. */
   readonly oldestUnreportedHour: HourId | null;
+  /** Corrections of earlier months billed in this month's period, when the sink carries any. */
+  readonly carried?: readonly CarriedCorrectionTotal[];
 }
 
 export interface UsageSink {

@@ -13,7 +13,9 @@
  *   the billing record (API Gateway metered more requests than the logs hold);
  * - UsageJobHeartbeat missing for two hourly periods (missing data is breaching);
  * - per configured billing sink (config sinks, docs/sinks.md), SinkHoursBehind of that sink above
- *   monitoring.sinkHoursBehindThreshold: the alarm's name says which sink is behind.
+ *   monitoring.sinkHoursBehindThreshold: the alarm's name says which sink is behind;
+ * - per configured billing sink, SinkProblems of that sink above 0 in a run (a customer it could not
+ *   bill, a reconciliation mismatch such as a Stripe total that differs from what was sent).
  * Descriptions say what the alarm means and what to do (limit 1024 characters).
  */
 import { Construct } from 'constructs';
@@ -40,6 +42,10 @@ export function quotaAlarmName(prefix: string, percent: number): string {
 
 export function sinkBehindAlarmName(prefix: string, sink: string): string {
   return `${prefix}-sink-${sink}-behind`;
+}
+
+export function sinkProblemsAlarmName(prefix: string, sink: string): string {
+  return `${prefix}-sink-${sink}-problems`;
 }
 
 export class UsageAlarms extends Construct {
@@ -171,6 +177,26 @@ export class UsageAlarms extends Construct {
           threshold: hours,
           comparisonOperator: 'GreaterThanThreshold',
           // No data means no run this hour; the heartbeat alarm covers that.
+          treatMissingData: 'notBreaching',
+          ...actions,
+        }),
+      );
+      this.alarms.push(
+        new CloudwatchMetricAlarm(this, `sink-${sink}-problems`, {
+          alarmName: sinkProblemsAlarmName(env.prefix, sink),
+          alarmDescription:
+            `Billing sink ${sink} of ${env.name} reported problems in its last run (metric ${METRICS.sinkProblems.name}, ${SINK_DIMENSION}=${sink}): a customer it could not bill, ` +
+            `or a reconciliation mismatch (Stripe, once a UTC day: Stripe holds another total than the sink sent, e.g. a mistyped stripeCustomerId whose events Stripe accepted and dropped). ` +
+            `Each problem is named, with what to do, in the usage job's report, sinks[] entry "${sink}", and its stderr lines "sink ${sink}: ...". ` +
+            `The alarm returns to OK at the next run without problems; a mismatch is reported again by the next day's reconciliation until it is fixed (docs/stripe.md, docs/sinks.md).`,
+          namespace,
+          metricName: METRICS.sinkProblems.name,
+          dimensions: { [SINK_DIMENSION]: sink },
+          statistic: METRICS.sinkProblems.statistic,
+          period: USAGE_JOB_PERIOD_SECONDS,
+          evaluationPeriods: 1,
+          threshold: 0,
+          comparisonOperator: 'GreaterThanThreshold',
           treatMissingData: 'notBreaching',
           ...actions,
         }),

@@ -1,10 +1,10 @@
-/** One "behind" alarm per configured billing sink, on that sink's SinkHoursBehind; none without sinks. */
+/** Per configured billing sink a "behind" alarm (SinkHoursBehind) and a "problems" alarm (SinkProblems > 0); none without sinks. */
 import { Testing } from 'cdktf';
 import { platformConfig } from '../../../config/environments';
 import type { EnvironmentConfig, SinksConfig } from '../../../config/types';
 import { METRICS, metricsNamespace, SINK_DIMENSION } from '../../../contracts/metrics';
 import { asObject, type JsonObject } from '../../testing/synth-platform';
-import { sinkBehindAlarmName, UsageAlarms } from './alarms';
+import { sinkBehindAlarmName, sinkProblemsAlarmName, UsageAlarms } from './alarms';
 import { perSinkQuery } from './dashboard';
 
 const prod = platformConfig.environments.find((e) => e.name === 'prod')!;
@@ -16,9 +16,34 @@ function alarmsOf(env: EnvironmentConfig): JsonObject[] {
 }
 
 const sinkAlarms = (alarms: JsonObject[]) => alarms.filter((a) => a.metric_name === METRICS.sinkHoursBehind.name);
+const problemAlarms = (alarms: JsonObject[]) => alarms.filter((a) => a.metric_name === METRICS.sinkProblems.name);
 
 it('puts no sink alarm on an environment without billing sinks', () => {
   expect(sinkAlarms(alarmsOf(prod))).toEqual([]);
+  expect(problemAlarms(alarmsOf(prod))).toEqual([]);
+});
+
+it('puts one problems alarm per configured sink: any problem in a run (a Stripe reconciliation mismatch included) alarms', () => {
+  const env: EnvironmentConfig = { ...prod, sinks: { stripe: {}, marketplace: {} } as SinksConfig };
+  const alarms = problemAlarms(alarmsOf(env));
+  expect(alarms.map((a) => [a.alarm_name, a.dimensions])).toEqual([
+    [sinkProblemsAlarmName('ubb-prod', 'marketplace'), { [SINK_DIMENSION]: 'marketplace' }],
+    [sinkProblemsAlarmName('ubb-prod', 'stripe'), { [SINK_DIMENSION]: 'stripe' }],
+  ]);
+  for (const a of alarms) {
+    expect(a).toMatchObject({
+      namespace: metricsNamespace('prod'),
+      statistic: 'Maximum',
+      threshold: 0,
+      comparison_operator: 'GreaterThanThreshold',
+      evaluation_periods: 1,
+      period: 3600,
+      treat_missing_data: 'notBreaching',
+    });
+    expect(String(a.alarm_description).length).toBeLessThanOrEqual(1024);
+    expect(String(a.alarm_description)).toContain('reconciliation mismatch');
+  }
+  expect(sinkProblemsAlarmName('ubb-prod', 'stripe')).toBe('ubb-prod-sink-stripe-problems');
 });
 
 it('puts one alarm per configured sink, on its own Sink dimension, at the configured hours behind', () => {

@@ -59,6 +59,10 @@ export interface StripeLedger {
   readonly environment: string;
   readonly month: string;
   readonly customers: Record<string, CustomerLedger>;
+  /** When the sink last compared this month with Stripe's event summaries (ISO; reconcile.ts, once a UTC day). */
+  lastReconciledAt?: string;
+  /** The earliest hour the last reconciliation left out (sent in the same run) or found differing: the next one reaches back to it. */
+  reconcileBackTo?: HourId;
 }
 
 export function emptyLedger(environment: string, month: string): StripeLedger {

@@ -67,7 +67,12 @@ test('retries exhausted: unavailable, with the last answer and no key in the mes
 test('a 400 is a refusal, not retried; a 400 naming the identifier as used is a duplicate', async () => {
   const { requests, fetchStub } = stub([
     { status: 400, body: { error: { code: 'parameter_missing', message: 'Missing required param: event_name.' } } },
-    { status: 400, body: { error: { message: 'An event with identifier id-1 already exists' } } },
+    // the answer observed in production (https://github.com/langfuse/langfuse/pull/16292)
+    {
+      status: 400,
+      headers: { 'stripe-should-retry': 'false' },
+      body: { error: { type: 'invalid_request_error', message: 'An event already exists with identifier id-1.' } },
+    },
   ]);
   const c = client(fetchStub, []);
   expect(await c.sendMeterEvent(EVENT)).toEqual({ kind: 'rejected', status: 400, message: 'parameter_missing: Missing required param: event_name.' });

@@ -85,8 +85,10 @@ export class StripeMeterClient {
     if ('failure' in answer) return { kind: 'unavailable', message: answer.failure };
     if (answer.status >= 200 && answer.status < 300) return { kind: 'recorded' };
     const message = this.errorMessage(answer);
-    // Stripe does not document how a repeated identifier is answered (docs/stripe.md): a 4xx that
-    // names the identifier as already used means the first send was recorded.
+    // Stripe does not document how a repeated identifier is answered; observed in production: 400
+    // "An event already exists with identifier <id>." with stripe-should-retry: false
+    // (https://github.com/langfuse/langfuse/pull/16292). A 400 naming the identifier as already used
+    // means the first send was recorded.
     if (answer.status === 400 && /identifier/i.test(message) && /(already|duplicate|exists|unique)/i.test(message)) return { kind: 'duplicate' };
     // A 5xx or 429 Stripe asked us not to retry may still have been recorded; a 401/403 (the key) is
     // no customer's fault and stops the run. Only another 4xx refuses this one event.

@@ -112,7 +112,8 @@ describe('fault matrix', () => {
     const later = await s.run(at('2026-11-04T10:10:00Z'), figures(hours));
     expect(later).toMatchObject({ outcome: 'ok', sent: 0, problems: [] });
     expect(s.fake.stats.recorded).toBe(recordedBefore);
-    expect(s.fake.stats.summaryCalls).toBe(hours.length * 3 * 2);
+    // one per unconfirmed event, then the day's reconciliation: one per customer-meter
+    expect(s.fake.stats.summaryCalls).toBe(hours.length * 3 * 2 + 3 * 2);
     expectStripeHolds(s, figures(hours));
   });
 
@@ -191,6 +192,15 @@ describe('fault matrix', () => {
     expect(s.fake.total('cus_acme', REQ, hourS('2026-12-02T06'))).toBe(15);
     expect(s.fake.grandTotal('cus_acme', REQ)).toBe(125);
     expect(carriedTotals(await ledgerOf(s))).toEqual({ acme: { requests: 15, bytesOut: 15_000 } });
+    expect(report.carried).toBeUndefined(); // November's run: nothing was carried into November
+
+    // December's run reports what November carried into December's period (its invoice lines say so)
+    const december = await s.run(at('2026-12-02T07:10:00Z'), [fig('acme', '2026-12-02T06', 3)], { month: '2026-12' });
+    expect(december).toMatchObject({ outcome: 'ok', sent: 2 });
+    expect(december.carried).toEqual([
+      { customerId: 'acme', fromMonth: '2026-11', meter: 'requests', quantity: 15 },
+      { customerId: 'acme', fromMonth: '2026-11', meter: 'bytesOut', quantity: 15_000 },
+    ]);
   });
 
   test('a 429 storm and 5xx answers are retried with backoff; never two calls at once for one customer and meter', async () => {
@@ -303,6 +313,68 @@ describe('bad input', () => {
 });
 
 describe('reconcile', () => {
+  test('once a UTC day the sink compares Stripe with its ledger: a mistyped Stripe customer id (accepted, then dropped) is a problem per customer', async () => {
+    const registry = [customer('acme'), customer('globex', 'cus_glbex'), customer('initech')];
+    s = await stripeScenario({ customers: registry, fake: { customers: ['cus_acme', 'cus_globex', 'cus_initech'], processingDelayMs: 10 * 60_000 } });
+    const day1 = hourRange('2026-11-03T00', '2026-11-03T02');
+    const first = await s.run(at('2026-11-03T03:10:00Z'), figures(day1));
+    // the first run reconciles, but every hour was sent in this very run: nothing is compared yet
+    expect(first).toMatchObject({ outcome: 'ok', problems: [] });
+    expect((await ledgerOf(s)).lastReconciledAt).toBe('2026-11-03T03:10:00.000Z');
+    expect(s.fake.errorReports().filter((r) => r.code === 'meter_event_customer_not_found')).toHaveLength(day1.length * 2);
+    const sameDay = await s.run(at('2026-11-03T04:10:00Z'), figures(day1));
+    expect(sameDay).toMatchObject({ outcome: 'ok', sent: 0, problems: [] });
+    const summaryCallsBefore = s.fake.stats.summaryCalls;
+
+    const nextDay = await s.run(at('2026-11-04T00:10:00Z'), [...figures(day1), ...figures(['2026-11-03T23'])]);
+    // one summaries call per customer-meter (a month so far is under 100 hours: one page)
+    expect(s.fake.stats.summaryCalls - summaryCallsBefore).toBe(3 * 2);
+    expect(nextDay.outcome).toBe('partial');
+    expect(nextDay.oldestUnreportedHour).toBeNull(); // every event was acknowledged: not "behind"
+    expect(nextDay.problems).toEqual([
+      {
+        customerId: 'globex',
+        hour: '2026-11-03T00',
+        message: expect.stringMatching(
+          /^stripe reconcile: requests of globex \(cus_glbex\) for 2026-11-03T00: Stripe holds 0, we sent 11; .*\(and 5 more hours or meters like it\)$/,
+        ),
+      },
+    ]);
+    // the hour sent in this run is not compared yet; the rest of the day is not reconciled again
+    expect(nextDay.problems[0].message).not.toContain('2026-11-03T23');
+    expect(await s.run(at('2026-11-04T01:10:00Z'), [...figures(day1), ...figures(['2026-11-03T23'])])).toMatchObject({ outcome: 'ok', problems: [] });
+    // unfixed, it is reported again each day, also once its hours are older than the 72-hour window
+    const later = await s.run(at('2026-11-09T00:10:00Z'), [...figures(day1), ...figures(['2026-11-03T23'])]);
+    expect(later.problems).toEqual([{ customerId: 'globex', hour: '2026-11-03T00', message: expect.stringContaining('Stripe holds 0, we sent 11') }]);
+  });
+
+  test("a month's first reconciliation reads the month so far (100 hours a page); later ones a window from 72 hours before the last", async () => {
+    s = await stripeScenario({ customers: [CUSTOMERS[0]] });
+    const hours = hourRange('2026-11-01T00', '2026-11-30T21').map((hour, i) => fig('acme', hour, i + 1));
+    await s.run(at('2026-11-30T22:10:00Z'), hours);
+    expect(s.fake.stats.summaryCalls).toBe(2 * Math.ceil(hours.length / 100)); // 718 hours: 8 pages per meter
+    const before = s.fake.stats.summaryCalls;
+    // every hour was sent in that first run, so none was compared: the next day reaches back to the first
+    expect((await ledgerOf(s)).reconcileBackTo).toBe('2026-11-01T00');
+    await s.run(at('2026-12-01T00:10:00Z'), hours);
+    expect(s.fake.stats.summaryCalls - before).toBe(2 * Math.ceil(hours.length / 100));
+    expect((await ledgerOf(s)).reconcileBackTo).toBeUndefined();
+    const after = s.fake.stats.summaryCalls;
+    const third = await s.run(at('2026-12-02T00:10:00Z'), hours);
+    expect(third).toMatchObject({ outcome: 'ok', problems: [] });
+    expect(s.fake.stats.summaryCalls - after).toBe(2); // 72 hours before the last one: one page per meter
+  });
+
+  test('no reconciliation in a dry run, nor while Stripe is unavailable', async () => {
+    s = await stripeScenario({ customers: CUSTOMERS });
+    await s.run(at('2026-11-03T03:10:00Z'), figures(['2026-11-03T01']), { dryRun: true });
+    expect(s.fake.stats.summaryCalls).toBe(0);
+    s.fake.setDown(true);
+    expect((await s.run(at('2026-11-03T03:10:00Z'), figures(['2026-11-03T01']))).outcome).toBe('failed');
+    expect(s.fake.stats.summaryCalls).toBe(0);
+    expect((await ledgerOf(s)).lastReconciledAt).toBeUndefined();
+  });
+
   test('Stripe equals the ledger after the export settles; an extra event in Stripe is a mismatch', async () => {
     s = await stripeScenario({ customers: CUSTOMERS, fake: { processingDelayMs: 10 * 60_000 } });
     const hours = figures(hourRange('2026-11-03T00', '2026-11-03T02'));

@@ -8,12 +8,18 @@
  * after Stripe acknowledged it. A pending event younger than Stripe's identifier window is resent
  * as it was (same identifier, value and timestamp: Stripe keeps one); an older one is settled by
  * reading Stripe's meter event summaries back, or named as a problem for an operator.
+ *
+ * Once a UTC day (the first run of the day that reaches Stripe) the sink also compares Stripe's
+ * summaries of the month with its ledger (reconcile.ts): Stripe answers 200 to an event for an
+ * unknown customer and drops it later, so only reading back shows it. Each mismatch is a problem.
  */
-import { hourStart, monthBounds, type HourId } from '../../../sql/hours';
-import type { CustomerHourFigures, SinkLedgerStore, SinkProblem, SinkReport, SinkRunInput, UsageSink } from '../sink';
+import { hourIdOf, hourStart, monthBounds, type HourId } from '../../../sql/hours';
+import type { CarriedCorrectionTotal, CustomerHourFigures, SinkLedgerStore, SinkProblem, SinkReport, SinkRunInput, UsageSink } from '../sink';
 import type { StripeCredentials } from './api-key';
 import { stripeSinkConfigError, type StripeSinkConfig } from '../../../config/stripe-sink';
+import { compareWithStripe } from './reconcile';
 import {
+  carriedTotals,
   checkLedger,
   emptyLedger,
   emptyMeterLedger,
@@ -36,6 +42,12 @@ const HOUR_MS = 3_600_000;
 export const IDENTIFIER_WINDOW_MS = 23 * HOUR_MS;
 /** Timestamps "must be within the past 35 calendar days"; one hour kept as margin for the send itself. */
 const OLDEST_TIMESTAMP_MS = 35 * 24 * HOUR_MS - HOUR_MS;
+/**
+ * After its first reconciliation a month is compared from 72 hours before the previous one: one
+ * 100-hour page of summaries per customer-meter a day, and every hour restated meanwhile (logs
+ * arrive up to the late window, 48 hours by default, after their hour) is compared at least once.
+ */
+const RECONCILE_OVERLAP_MS = 72 * HOUR_MS;
 /** An event sent this close to the invoice's finalization may be processed after it (processing is asynchronous). */
 const FINALIZATION_MARGIN_MS = HOUR_MS;
 
@@ -51,6 +63,12 @@ export interface StripeSinkOptions {
   /** Test hooks for the HTTP client (sleep, random, attempts, fetch). */
   readonly client?: Partial<Omit<StripeClientOptions, 'apiKey' | 'apiBase'>>;
   readonly name?: string;
+  /**
+   * The daily reconciliation compares only customer-meters last acknowledged at least this long
+   * before the run, and hours that ended that long before it (Stripe aggregates asynchronously and
+   * documents no bound). Default 30: the previous hourly run's events are older than that.
+   */
+  readonly reconcileSettleMinutes?: number;
 }
 
 export interface StripeSink extends UsageSink {
@@ -89,6 +107,11 @@ class StripeExport {
   private sinceCheckpoint = 0;
   /** Set when a ledger write failed: nothing more is sent (the run ends as a crash would). */
   private halted = false;
+  /** Per customer-meter, when Stripe last acknowledged it before this run (the ledger's value as read). */
+  private readonly lastSentBefore = new Map<string, string | undefined>();
+  /** (customer, meter, landing hour) acknowledged in this run: too fresh to compare with Stripe's summaries. */
+  private readonly landedThisRun = new Set<string>();
+  private reconcileProblems: SinkProblem[] = [];
 
   constructor(
     private readonly name: string,
@@ -107,13 +130,14 @@ class StripeExport {
     this.revision = stored?.revision;
 
     const groups = this.groups();
+    for (const g of groups) this.lastSentBefore.set(`${g.customerId}\u0000${g.meter}`, g.ledger.lastSentAt);
     const unchanged = this.countUnchanged(groups);
     const withPending = groups.filter((g) => g.ledger.pending.length > 0);
 
     if (input.dryRun) {
       const planned = groups.reduce((n, g) => n + g.ledger.pending.length + this.deltas(g).length, 0);
       input.progress?.(`stripe: dry run, would send ${planned} meter events (${withPending.length} customer-meters with events awaiting confirmation)`);
-      return this.report(groups, unchanged);
+      return await this.report(groups, unchanged);
     }
 
     if (withPending.length > 0) {
@@ -139,7 +163,56 @@ class StripeExport {
       );
       await this.checkpoint(true);
     }
-    return this.report(groups, unchanged);
+    if (this.reconciliationDue()) await this.reconcile();
+    return await this.report(groups, unchanged);
+  }
+
+  /** The first run of each UTC day that sent everything it could (Stripe up, ledger written). */
+  private reconciliationDue(): boolean {
+    if (this.halted || this.unavailable !== undefined) return false;
+    const last = this.ledger.lastReconciledAt;
+    return last === undefined || last.slice(0, 10) < this.nowIso.slice(0, 10);
+  }
+
+  private reconcileFrom(): number | undefined {
+    const last = this.ledger.lastReconciledAt;
+    if (last === undefined) return undefined;
+    const window = Math.floor((Date.parse(last) - RECONCILE_OVERLAP_MS) / HOUR_MS) * 3600;
+    const backTo = this.ledger.reconcileBackTo;
+    return backTo === undefined ? window : Math.min(window, hourStart(backTo).getTime() / 1000);
+  }
+
+  private async reconcile(): Promise<void> {
+    const result = await compareWithStripe({
+      month: this.input.month,
+      now: this.input.now,
+      ledger: this.ledger,
+      previous: (await this.previous()) ?? undefined,
+      config: this.options.config,
+      client: () => this.stripe(),
+      settleMinutes: this.options.reconcileSettleMinutes ?? 30,
+      fromHourStartS: this.reconcileFrom(),
+      skip: (customerId, meter, hourStartS) => this.landedThisRun.has(`${customerId}\u0000${meter}\u0000${hourStartS}`),
+      lastSentAt: (customerId, meter) => this.lastSentBefore.get(`${customerId}\u0000${meter}`),
+    });
+    this.input.progress?.(
+      `stripe: reconciled ${this.input.month} with Stripe: ${result.compared} customer-meters compared, ${result.unsettled} unsettled, ${result.mismatches.length} hours differ`,
+    );
+    // one problem per customer, as for sends (a mistyped customer id differs in every hour)
+    const byCustomer = new Map<string | undefined, { problem: SinkProblem; count: number }>();
+    for (const problem of result.problems) {
+      const entry = byCustomer.get(problem.customerId);
+      if (entry === undefined) byCustomer.set(problem.customerId, { problem, count: 1 });
+      else entry.count++;
+    }
+    this.reconcileProblems = [...byCustomer.values()].map(({ problem, count }) =>
+      count === 1 ? problem : { ...problem, message: `${problem.message} (and ${count - 1} more hours or meters like it)` },
+    );
+    if (result.failed > 0) return; // Stripe did not answer for some: the next run tries again
+    this.ledger.lastReconciledAt = this.nowIso;
+    if (result.earliestOpen === undefined) delete this.ledger.reconcileBackTo;
+    else this.ledger.reconcileBackTo = hourIdOf(new Date(result.earliestOpen * 1000));
+    await this.checkpoint(true);
   }
 
   private get concurrency(): number {
@@ -328,15 +401,34 @@ class StripeExport {
     }
   }
 
-  /** Corrections the previous month's ledger carried into this hour (they land in this month's period). */
-  private async carriedInto(g: Group, hourStartS: number): Promise<number> {
+  /** The previous month's ledger (read once per run), or null when there is none. */
+  private async previous(): Promise<StripeLedger | null> {
     if (this.previousLedger === undefined) {
-      const previousMonth = hourAt(this.input.month, -1).slice(0, 7);
+      const previousMonth = this.previousMonth();
       const stored = await this.options.ledgers.read<StripeLedger>(this.name, previousMonth);
       this.previousLedger =
         stored === undefined ? null : checkLedger(stored.body, this.input.environment, previousMonth, this.options.ledgers.location(this.name, previousMonth));
     }
-    const meter = this.previousLedger?.customers[g.customerId]?.meters[g.meter];
+    return this.previousLedger;
+  }
+
+  private previousMonth(): string {
+    return hourAt(this.input.month, -1).slice(0, 7);
+  }
+
+  /** Corrections the previous month's ledger carried into this month's period, per customer and meter. */
+  private async carriedIn(): Promise<CarriedCorrectionTotal[]> {
+    const previous = await this.previous();
+    if (previous === null) return [];
+    const fromMonth = this.previousMonth();
+    return Object.entries(carriedTotals(previous)).flatMap(([customerId, totals]) =>
+      METERS.filter((meter) => totals[meter] !== 0).map((meter) => ({ customerId, fromMonth, meter, quantity: totals[meter] })),
+    );
+  }
+
+  /** Corrections the previous month's ledger carried into this hour (they land in this month's period). */
+  private async carriedInto(g: Group, hourStartS: number): Promise<number> {
+    const meter = (await this.previous())?.customers[g.customerId]?.meters[g.meter];
     if (meter === undefined) return 0;
     return meter.carried.filter((c) => c.timestamp - (c.timestamp % 3600) === hourStartS).reduce((sum, c) => sum + c.value, 0);
   }
@@ -347,6 +439,7 @@ class StripeExport {
     setAt(g.ledger.sent, index, valueAt(g.ledger.sent, index) + event.value);
     if (event.carried) g.ledger.carried.push({ hour: event.hour, revision: event.revision, value: event.value, timestamp: event.timestamp });
     g.ledger.lastSentAt = this.nowIso;
+    this.landedThisRun.add(`${g.customerId}\u0000${g.meter}\u0000${event.timestamp - (event.timestamp % 3600)}`);
     this.sinceCheckpoint++;
   }
 
@@ -390,10 +483,11 @@ class StripeExport {
     else entry.count++;
   }
 
-  private report(groups: readonly Group[], unchanged: number): SinkReport {
+  private async report(groups: readonly Group[], unchanged: number): Promise<SinkReport> {
     const problems: SinkProblem[] = [...this.problems.values()].map(({ problem, count }) =>
       count === 1 ? problem : { ...problem, message: `${problem.message} (and ${count - 1} more like it)` },
     );
+    problems.push(...this.reconcileProblems);
     if (this.unavailable !== undefined) {
       const pending = groups.reduce((n, g) => n + g.ledger.pending.length, 0);
       problems.push({ message: `Stripe unavailable: ${this.unavailable.message}; ${pending} meter events stay pending and are resent by the next run` });
@@ -411,7 +505,8 @@ class StripeExport {
     const billedCustomers = new Set(groups.map((g) => g.customerId));
     for (const f of this.input.hours) if (!billedCustomers.has(f.customerId) && (f.requests > 0 || f.bytesOut > 0)) consider(f.hour);
     const outcome = problems.length === 0 ? 'ok' : this.sent === 0 && oldest !== null && this.unavailable !== undefined ? 'failed' : 'partial';
-    return { sink: this.name, outcome, sent: this.sent, unchanged, problems, oldestUnreportedHour: oldest };
+    const carried = await this.carriedIn();
+    return { sink: this.name, outcome, sent: this.sent, unchanged, problems, oldestUnreportedHour: oldest, ...(carried.length > 0 ? { carried } : {}) };
   }
 }
 

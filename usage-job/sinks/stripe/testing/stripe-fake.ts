@@ -6,8 +6,10 @@
  *   `payload[value]`, `identifier`, `timestamp`): https://docs.stripe.com/api/billing/meter-event/create
  * - identifier uniqueness "within a rolling period of at least 24 hours": the fake forgets an
  *   identifier exactly 24 hours after receiving it, so a later resend counts twice (same page).
- *   How Stripe answers a repeated identifier is not documented: `duplicateIdentifier` picks
- *   'ignore' (200, not counted; Stripe reports event errors asynchronously) or 'reject' (400).
+ *   How Stripe answers a repeated identifier is not documented; it was observed in production as
+ *   400 invalid_request_error "An event already exists with identifier <id>." with the header
+ *   `stripe-should-retry: false` (https://github.com/langfuse/langfuse/pull/16292). `duplicateIdentifier`
+ *   picks 'reject' (that answer) or 'ignore' (200, not counted), the latter kept as the undocumented alternative.
  * - timestamps "within the past 35 calendar days or up to 5 minutes in the future" (same page);
  *   refused with 400 here (Stripe may report them asynchronously as `timestamp_too_far_in_past` /
  *   `timestamp_in_future`, the v1.billing.meter.error_report_triggered codes in stripe-node's types).
@@ -214,8 +216,12 @@ export class StripeFake {
       }
       if (this.identifiers.has(identifier)) {
         this.stats.duplicates++;
-        if (this.options.duplicateIdentifier === 'reject')
-          return this.reject(res, 'duplicate_meter_event', `An event with identifier ${identifier} already exists`);
+        if (this.options.duplicateIdentifier === 'reject') {
+          this.stats.rejected++;
+          // the observed answer (langfuse/langfuse PR #16292); its error code was not quoted there, so none is sent
+          const body = { error: { type: 'invalid_request_error', message: `An event already exists with identifier ${identifier}.` } };
+          return send(res, 400, body, { 'stripe-should-retry': 'false' });
+        }
         return send(res, 200, this.eventObject(eventName, customer, valueText, identifier, timestamp));
       }
       this.identifiers.set(identifier, this.nowMs);
