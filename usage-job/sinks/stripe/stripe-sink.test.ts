@@ -223,7 +223,7 @@ describe('bad input', () => {
     const hours = figures(['2026-11-03T01']);
     const report = await s.run(at('2026-11-03T02:10:00Z'), hours);
     expect(report.outcome).toBe('partial');
-    expect(report.problems).toEqual([{ customerId: 'globex', message: expect.stringContaining('has no stripeCustomerId') }]);
+    expect(report.problems).toEqual([{ customerId: 'globex', message: expect.stringContaining('has no billing id') }]);
     expect(report.oldestUnreportedHour).toBe('2026-11-03T01');
     expect(s.fake.grandTotal('cus_acme', REQ)).toBeGreaterThan(0);
     // the same sink and ledger, the registry fixed
