@@ -44,6 +44,7 @@ import { MemoryKeyGateway } from './memory-gateway';
 import { RegistryConflictError, type RegistryStore } from './registry';
 import { FileRegistryStore } from './registry-file';
 import { generateKeyValue } from './key-value';
+import { setBilling } from './billing';
 import { applyMarketplaceNotification, linkMarketplace, parseMarketplaceNotification, sdkMarketplaceResolver } from './marketplace';
 import { S3RegistryStore } from './registry-s3';
 
@@ -56,6 +57,7 @@ export const USAGE = `usage: npm run --silent keys -- <command> --env <env> [--f
   rotate ID [--grace 24h]
   revoke ID
   set-plan ID PLAN
+  set-billing ID (--stripe-customer cus_... | --clear-stripe-customer)   (one billing channel per customer: Stripe or AWS Marketplace)
   list
   show ID
   sync [--fix] [--pending-age 15m]   (pending operations younger than that are left alone as in flight)
@@ -71,7 +73,7 @@ interface Args {
   readonly flags: Set<string>;
 }
 
-const FLAGS = new Set(['fix', 'one-at-a-time', 'help']);
+const FLAGS = new Set(['fix', 'one-at-a-time', 'help', 'clear-stripe-customer']);
 const OPTIONS = new Set([
   'env',
   'format',
@@ -274,6 +276,19 @@ export async function main(argv: readonly string[], out: Out, err: Out, vars: No
         need(2, 'a customer id and a plan');
         const v = await setPlan(ctx, rest[0] as string, rest[1] as string);
         print(out, format, v, [v]);
+        return 0;
+      }
+      case 'set-billing': {
+        need(1, 'a customer id');
+        const stripe = args.options.get('stripe-customer');
+        const clear = args.flags.has('clear-stripe-customer');
+        if ((stripe === undefined) === !clear)
+          throw new KeysInputError('set-billing needs exactly one of --stripe-customer cus_... and --clear-stripe-customer');
+        const result = await setBilling(ctx, rest[0] as string, { stripeCustomerId: stripe ?? null });
+        const row = { ...result.customer, changed: result.changed, ...(result.previous !== undefined ? { previous: result.previous } : {}) };
+        print(out, format, row, [row], [...COLUMNS, 'billing', 'changed']);
+        if (result.previous !== undefined && format === 'table')
+          out(`was ${result.previous}: usage of this month already sent to Stripe under it stays there; see docs/keys.md (Billing ids)\n`);
         return 0;
       }
       case 'list': {

@@ -12,6 +12,7 @@ import type { KeyGateway } from './api-gateway';
 import type { EdgeEntry, EdgeKeyStore } from './edge-store';
 import { API_KEYS_PER_ACCOUNT_REGION } from './limits';
 import {
+  billingRefusal,
   customerStatus,
   isCustomerId,
   readRegistry,
@@ -326,6 +327,8 @@ export async function createKey(ctx: KeysContext, input: CreateInput): Promise<I
       throw new KeysInputError(`customer "${id}" already exists in ${env.name}; pick another --id, or rotate or set-plan it`);
     snap = await abandonNewKey(ctx, snap, existing);
   }
+  const refusal = billingRefusal(snap.doc, id, input.billing ?? {});
+  if (refusal !== undefined) throw new KeysInputError(refusal);
   requireCapacity(ctx, snap.doc, 1);
   const planKey = await planId(ctx, input.plan);
   const value = ctx.generateValue();

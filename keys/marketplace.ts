@@ -11,17 +11,9 @@
  * the IAM action aws-marketplace:ResolveCustomer.
  */
 import { MarketplaceMeteringClient, ResolveCustomerCommand } from '@aws-sdk/client-marketplace-metering';
-import { KeysInputError, view, type CustomerView, type KeysContext } from './commands';
-import {
-  readRegistry,
-  RegistryConflictError,
-  withCustomer,
-  writeRegistry,
-  type BillingIds,
-  type CustomerRecord,
-  type MarketplaceSubscription,
-  type RegistryDocument,
-} from './registry';
+import { KeysInputError, view, type CustomerView } from './commands';
+import { customerOf, updateCustomer, type Ctx } from './customer-update';
+import { billingRefusal, readRegistry, RegistryConflictError, type BillingIds, type MarketplaceSubscription, type RegistryDocument } from './registry';
 
 export interface ResolvedCustomer {
   readonly customerIdentifier?: string;
@@ -50,34 +42,8 @@ export function sdkMarketplaceResolver(region: string, endpoint?: string): Marke
   };
 }
 
-type Ctx = Pick<KeysContext, 'env' | 'registry' | 'now'>;
-
 const ACCOUNT = /^\d{12}$/;
 const LICENSE_ARN = /^arn:aws[a-z-]*:license-manager:/;
-/** A registry write that lost the compare-and-swap is read and applied again this many times. */
-const CAS_ATTEMPTS = 3;
-
-function customerOf(doc: RegistryDocument, ctx: Ctx, id: string): CustomerRecord {
-  const c = doc.customers[id];
-  if (c === undefined) throw new KeysInputError(`no customer "${id}" in environment ${ctx.env.name}; keys list shows the customers`);
-  return c;
-}
-
-/** Applies `change` to the registry behind its compare-and-swap, reading again when another command wrote first. */
-async function updateCustomer(ctx: Ctx, id: string, change: (c: CustomerRecord, doc: RegistryDocument) => CustomerRecord | undefined): Promise<CustomerRecord> {
-  for (let attempt = 1; ; attempt++) {
-    const snap = await readRegistry(ctx.registry, ctx.env.name, ctx.now());
-    const current = customerOf(snap.doc, ctx, id);
-    const next = change(current, snap.doc);
-    if (next === undefined) return current;
-    try {
-      await writeRegistry(ctx.registry, snap, withCustomer(snap.doc, id, next), ctx.now());
-      return next;
-    } catch (error) {
-      if (!(error instanceof RegistryConflictError) || attempt >= CAS_ATTEMPTS) throw error;
-    }
-  }
-}
 
 function describe(b: BillingIds): string {
   return b.marketplaceCustomerAwsAccountId !== undefined
@@ -126,6 +92,8 @@ export async function linkMarketplace(ctx: Ctx, id: string, token: string, resol
   // Check the customer before the token is redeemed: a token expires, and resubmitting it is one way it does.
   const before = customerOf((await readRegistry(ctx.registry, ctx.env.name, ctx.now())).doc, ctx, id);
   if (before.revokedAt !== undefined) throw new KeysInputError(`customer "${id}" is revoked; it cannot be linked to AWS Marketplace`);
+  if (before.billing.stripeCustomerId !== undefined)
+    throw new KeysInputError(`customer "${id}" is billed through Stripe (${before.billing.stripeCustomerId}); a customer has one billing channel`);
   const ids = marketplaceIds(await resolver.resolveCustomer(token), expectedProductCode);
   const linked = await updateCustomer(ctx, id, (c, doc) => {
     const other = sameBuyer(doc, id, ids);
@@ -136,7 +104,10 @@ export async function linkMarketplace(ctx: Ctx, id: string, token: string, resol
       throw new KeysInputError(
         `customer "${id}" is already linked to AWS Marketplace (${describe(c.billing)}); a different buyer or license needs its own customer`,
       );
-    return { ...c, billing: { ...c.billing, ...ids } };
+    const billing = { ...c.billing, ...ids };
+    const refusal = billingRefusal(doc, id, billing);
+    if (refusal !== undefined) throw new KeysInputError(refusal);
+    return { ...c, billing };
   });
   return view(linked);
 }

@@ -84,6 +84,29 @@ export interface RegistryDocument {
   readonly customers: Readonly<Record<string, CustomerRecord>>;
 }
 
+/** Who bills a customer: at most one channel each, so no usage is charged twice (docs/keys.md, Billing ids). */
+export type BillingChannel = 'stripe' | 'marketplace' | 'none' | 'both';
+
+const MARKETPLACE_ID_FIELDS = ['marketplaceCustomerAwsAccountId', 'marketplaceLicenseArn', 'marketplaceCustomerIdentifier', 'marketplaceProductCode'] as const;
+
+export function hasMarketplaceIds(b: BillingIds): boolean {
+  return MARKETPLACE_ID_FIELDS.some((f) => b[f] !== undefined && b[f] !== '');
+}
+
+/** `both` exists only in a registry written before the one-channel rule; writes refuse it, sinks report it. */
+export function billingChannel(b: BillingIds): BillingChannel {
+  const stripe = b.stripeCustomerId !== undefined && b.stripeCustomerId !== '';
+  const marketplace = hasMarketplaceIds(b);
+  return stripe && marketplace ? 'both' : stripe ? 'stripe' : marketplace ? 'marketplace' : 'none';
+}
+
+/**
+ * Stripe's customer ids start with `cus_` (the id of the Customer object,
+ * https://docs.stripe.com/api/customers/object; prefix list: https://gist.github.com/fnky/76f533366f75cf75802c8052b577e2a5).
+ * Stripe does not publish the rest of the format, so only the prefix and a plain character set are checked.
+ */
+export const STRIPE_CUSTOMER_ID = /^cus_[A-Za-z0-9]{1,250}$/;
+
 export type CustomerStatus = 'active' | 'rotating' | 'revoked' | 'pending';
 
 /** The status the CLI shows: revoked, rotating (with the earliest grace deadline), else active. */
@@ -201,6 +224,7 @@ export async function readRegistry(store: RegistryStore, environment: string, no
 export async function writeRegistry(store: RegistryStore, snapshot: RegistrySnapshot, doc: RegistryDocument, now = new Date()): Promise<RegistrySnapshot> {
   const next: RegistryDocument = { ...doc, revision: snapshot.doc.revision + 1, updatedAt: now.toISOString() };
   validateRegistry(next, store.location);
+  validateBillingChannels(next, store.location);
   const etag = await store.write(JSON.stringify(next, null, 1) + '\n', snapshot.etag);
   return { doc: next, etag };
 }
@@ -244,5 +268,40 @@ export function validateRegistry(doc: RegistryDocument, location: string): void 
       if (other !== undefined && other !== id) fail(`fingerprint ${k.fingerprint} belongs to both "${other}" and "${id}"`);
       owner.set(k.fingerprint, id);
     }
+  }
+}
+
+/**
+ * Why customer `id` cannot hold `billing` in `doc` (one line for the CLI), or undefined: a bad Stripe
+ * id, a Stripe id another customer holds, or both channels at once.
+ */
+export function billingRefusal(doc: RegistryDocument, id: string, billing: BillingIds): string | undefined {
+  const stripe = billing.stripeCustomerId;
+  if (stripe !== undefined && !STRIPE_CUSTOMER_ID.test(stripe)) return `Stripe customer id "${stripe}" must look like cus_ followed by letters and digits`;
+  if (billingChannel(billing) === 'both')
+    return `customer "${id}" would be billed through both Stripe and AWS Marketplace; a customer has one billing channel (clear the other first, or use another customer)`;
+  if (stripe !== undefined) {
+    const other = Object.values(doc.customers).find((c) => c.id !== id && c.billing?.stripeCustomerId === stripe);
+    if (other !== undefined) return `Stripe customer ${stripe} is already the billing id of customer "${other.id}"`;
+  }
+  return undefined;
+}
+
+/**
+ * Checked on write only: a registry written before these rules still reads (the sinks report its
+ * customers with two channels), but no command can write one that breaks them.
+ */
+export function validateBillingChannels(doc: RegistryDocument, location: string): void {
+  const stripeOwner = new Map<string, string>();
+  for (const [id, c] of Object.entries(doc.customers)) {
+    const b = c.billing ?? {};
+    if (billingChannel(b) === 'both')
+      throw new Error(`registry ${location}: customer "${id}" has both a Stripe and an AWS Marketplace billing id; a customer is billed through one channel`);
+    if (b.stripeCustomerId === undefined) continue;
+    if (!STRIPE_CUSTOMER_ID.test(b.stripeCustomerId))
+      throw new Error(`registry ${location}: customer "${id}" has a bad stripeCustomerId "${b.stripeCustomerId}" (cus_...)`);
+    const other = stripeOwner.get(b.stripeCustomerId);
+    if (other !== undefined) throw new Error(`registry ${location}: Stripe customer ${b.stripeCustomerId} belongs to both "${other}" and "${id}"`);
+    stripeOwner.set(b.stripeCustomerId, id);
   }
 }

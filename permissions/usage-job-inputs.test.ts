@@ -8,6 +8,12 @@ import { resourceNames } from '../contracts/resource-names';
 import { KEY_REGISTRY_OBJECT, USAGE_JOB_DEPLOYMENT_KEY } from '../contracts/usage-job-deployment';
 import { evaluate } from './evaluate';
 import { deployIdentity } from './testing/bootstrap-policies';
+import type { EnvironmentConfig, PlatformConfig } from '../config/types';
+import type { MarketplaceSinkConfig } from '../config/marketplace-sink';
+import { deployRoleNames, roleArn } from '../stacks/bootstrap/deploy-roles';
+import { bootstrapStackName } from '../stacks/stack-names';
+import { resourcesOf, synthPlatform } from '../stacks/testing/synth-platform';
+import type { Identity, PolicyDocument } from './evaluate';
 
 describe.each(platformConfig.environments.map((env) => [env.name, env] as const))('usage-job role of %s', (_name, env) => {
   const identity = deployIdentity(env, 'usage-job');
@@ -31,10 +37,40 @@ describe.each(platformConfig.environments.map((env) => [env.name, env] as const)
     // The customer usage summary GET /usage reads (usage-job/aws/customer-usage-store.ts), conditional writes.
     ['s3:GetObject', `arn:aws:s3:::${names.usageBucket}/customer-usage/2026-12.json`, 'Allowed'],
     ['s3:PutObject', `arn:aws:s3:::${names.usageBucket}/customer-usage/2026-12.json`, 'Allowed'],
-    // The Marketplace sink meters; linking buyers (ResolveCustomer) is the keys operator's.
-    ['aws-marketplace:BatchMeterUsage', '*', 'Allowed'],
+    // Metering only where the Marketplace sink is configured (below); linking buyers is the keys operator's.
+    ['aws-marketplace:BatchMeterUsage', '*', env.sinks?.marketplace !== undefined ? 'Allowed' : 'ImplicitlyDenied'],
     ['aws-marketplace:ResolveCustomer', '*', 'ImplicitlyDenied'],
   ] as const)('%s %s: %s', async (action, resource, decision) => {
     await expect(evaluate(identity, { action, resource, resourceAccount: env.accountId })).resolves.toBe(decision);
+  });
+});
+
+/** The usage-job role's policy synthesized from a variant of the platform config (not the TypeScript that builds it). */
+function usageJobIdentity(platform: PlatformConfig, env: EnvironmentConfig): Identity {
+  const synth = synthPlatform(platform, 'local').get(bootstrapStackName(env.accountId, platform.bootstrap.accountId));
+  const found = [...resourcesOf(synth!, 'aws_iam_role_policy').values()].filter((p) => String(p.role).includes(`aws_iam_role.roles-${env.name}_usage-job_`));
+  if (found.length !== 1) throw new Error(`expected one usage-job policy for ${env.name}, found ${found.length}`);
+  return {
+    arn: roleArn(env.accountId, deployRoleNames(env).usageJob),
+    policies: [{ name: 'usage-job', document: JSON.parse(String(found[0]!.policy)) as PolicyDocument }],
+  };
+}
+
+describe('BatchMeterUsage only where the Marketplace sink is configured', () => {
+  const marketplace: MarketplaceSinkConfig = {
+    productCode: 'prod-1',
+    identity: 'license',
+    region: 'us-east-1',
+    dimensions: { requests: { name: 'requests', requestsPerUnit: 1 }, bytesOut: { name: 'gb_out', bytesPerUnit: 1_000_000_000 } },
+  };
+  const [first, ...others] = platformConfig.environments as readonly EnvironmentConfig[];
+  const variant: PlatformConfig = { ...platformConfig, environments: [{ ...first!, sinks: { ...first!.sinks, marketplace } }, ...others] };
+  test.each([
+    [`${first!.name}, sink configured`, variant.environments[0]!, 'Allowed'],
+    ...others.map((e) => [`${e.name}, no sink`, e, 'ImplicitlyDenied'] as const),
+  ] as const)('%s: %s', async (_what, env, decision) => {
+    await expect(
+      evaluate(usageJobIdentity(variant, env), { action: 'aws-marketplace:BatchMeterUsage', resource: '*', resourceAccount: env.accountId }),
+    ).resolves.toBe(decision);
   });
 });

@@ -298,15 +298,11 @@ describe('bootstrap stacks', () => {
         'QuotaNotices',
         'UsagePlansAndUsage',
         'NeverKeyValues',
-        'MarketplaceMetering',
+        // MarketplaceMetering only where sinks.marketplace is configured (permissions/usage-job-inputs.test.ts).
         'InvoicesNeverOverwritten',
       ]);
-      expect(policy.Statement.find((s) => s.Sid === 'MarketplaceMetering')).toEqual({
-        Sid: 'MarketplaceMetering',
-        Effect: 'Allow',
-        Action: 'aws-marketplace:BatchMeterUsage',
-        Resource: '*',
-      });
+      expect(env.sinks?.marketplace).toBeUndefined();
+      expect(policy.Statement.find((s) => s.Sid === 'MarketplaceMetering')).toBeUndefined();
       expect(trusts(roleNamed(synth, names.usageJob))).toEqual([[`${repo}:ref:refs/heads/main`, [`${workflows}/usage.yml@refs/heads/main`]]]);
       expect(policy.Statement.find((s) => s.Sid === 'InvoicesNeverOverwritten')).toEqual({
         Sid: 'InvoicesNeverOverwritten',

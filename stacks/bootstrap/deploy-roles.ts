@@ -542,15 +542,7 @@ export class DeployRoles extends Construct {
             `arn:aws:apigateway:${region}::/apikeys/*`,
           ],
         },
-        {
-          // The AWS Marketplace sink (usage-job/sinks/marketplace): aws-marketplace:BatchMeterUsage has no
-          // resource type, so Resource "*" (Service Authorization Reference, AWS Marketplace Metering Service,
-          // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsmarketplacemeteringservice.html).
-          Sid: 'MarketplaceMetering',
-          Effect: 'Allow',
-          Action: 'aws-marketplace:BatchMeterUsage',
-          Resource: '*',
-        },
+        ...marketplaceMetering(env),
         ...stripeApiKeyRead(env, region, account),
         {
           // The invoice of record is written once per run and never replaced: a put under
@@ -565,6 +557,19 @@ export class DeployRoles extends Construct {
       ]),
     });
   }
+}
+
+/**
+ * The AWS Marketplace sink (usage-job/sinks/marketplace), only where the environment configures it:
+ * aws-marketplace:BatchMeterUsage has no resource type, so Resource "*" (Service Authorization
+ * Reference, AWS Marketplace Metering Service,
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsmarketplacemeteringservice.html).
+ * Whether the call must come from the seller account itself or a role assumed into it is not
+ * settled here (docs/marketplace.md).
+ */
+function marketplaceMetering(env: EnvironmentConfig): PolicyStatement[] {
+  if (env.sinks?.marketplace === undefined) return [];
+  return [{ Sid: 'MarketplaceMetering', Effect: 'Allow', Action: 'aws-marketplace:BatchMeterUsage', Resource: '*' }];
 }
 
 /**

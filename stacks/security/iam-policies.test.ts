@@ -5,13 +5,33 @@
  * policies that are not pinned to the configured repository.
  */
 import { platformConfig } from '../../config/environments';
+import type { PlatformConfig } from '../../config/types';
 import { synthPlatform } from '../testing/synth-platform';
 import { IAM_WILDCARD_EXCEPTIONS } from './iam-wildcard-allowlist';
 import type { FoundPolicy, PolicyStatement } from '../testing/policy-documents';
 import { asList, findPolicies } from '../testing/policy-documents';
 
 const stacks = synthPlatform(platformConfig);
-const policies: FoundPolicy[] = [...stacks].flatMap(([name, synth]) => findPolicies(name, synth));
+/** Some statements exist only where a billing sink is configured (none is in config/environments.ts): checked on a variant with both. */
+const withSinks: PlatformConfig = {
+  ...platformConfig,
+  environments: platformConfig.environments.map((e) => ({
+    ...e,
+    sinks: {
+      ...e.sinks,
+      marketplace: {
+        productCode: 'prod-1',
+        identity: 'license',
+        region: 'us-east-1',
+        dimensions: { requests: { name: 'requests', requestsPerUnit: 1 }, bytesOut: { name: 'gb_out', bytesPerUnit: 1_000_000_000 } },
+      },
+    },
+  })),
+};
+const policies: FoundPolicy[] = [
+  ...[...stacks].flatMap(([name, synth]) => findPolicies(name, synth)),
+  ...[...synthPlatform(withSinks)].flatMap(([name, synth]) => findPolicies(`${name} (sinks configured)`, synth)),
+];
 
 /** Problems of one statement; empty when it is acceptable. */
 export function wildcardProblems(statement: PolicyStatement): string[] {

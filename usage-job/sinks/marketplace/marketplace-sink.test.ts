@@ -177,6 +177,25 @@ describe('Marketplace sink', () => {
     expect(t.fake.totals().get(`${account(2)} ${license(2)} requests`)).toBe(6);
   });
 
+  it('one channel per customer: a Stripe customer is not its own and no problem; no billing id, or both, is a problem', async () => {
+    const t = setup('2026-11-03T12:10:00Z');
+    t.fake.subscribeLicense(account(1), license(1));
+    const customers = [
+      licensed('acme', 1),
+      { ...licensed('stripe-only', 3), billing: { stripeCustomerId: 'cus_1' } },
+      { ...licensed('none', 4), billing: {} },
+      { ...licensed('both', 5), billing: { ...licensed('both', 5).billing, stripeCustomerId: 'cus_5' } },
+    ];
+    const hours = ['acme', 'stripe-only', 'none', 'both'].map((id) => figures(id, '2026-11-03T09', 4));
+    const report = await t.run('2026-11-03T12:10:00Z', hours, customers);
+    expect(report.problems).toEqual([
+      { customerId: 'both', message: expect.stringContaining('has both a stripeCustomerId and AWS Marketplace ids') },
+      { customerId: 'none', message: expect.stringContaining('has no billing id in the key registry') },
+    ]);
+    expect(acceptedAt(t.fake)).toEqual([['2026-11-03T09', 'requests', 4]]);
+    expect(t.fake.calls.map((c) => c.records)).toEqual([1]);
+  });
+
   it('retries throttling and UnprocessedRecords with capped exponential backoff and jitter', async () => {
     const t = setup('2026-11-03T12:10:00Z');
     t.fake.subscribeLicense(account(1), license(1));

@@ -14,6 +14,7 @@
  */
 import { addHours, hourIdOf, hourStart, monthBounds, type HourId } from '../../../sql/hours';
 import type { CustomerHourFigures, SinkCustomer, SinkProblem } from '../sink';
+import { billingChannel } from '../../../keys/registry';
 import type { ResolvedMarketplaceConfig } from '../../../config/marketplace-sink';
 import { countsAsSent, entryKey, sameIdentity, type DimensionKey, type LedgerRecord, type MarketplaceLedger, type RecordIdentity } from './ledger';
 
@@ -85,6 +86,19 @@ export function identityOf(customer: SinkCustomer, config: ResolvedMarketplaceCo
       ? 'has no marketplaceCustomerIdentifier; this listing meters by CustomerIdentifier and ProductCode (keys link-marketplace)'
       : undefined;
   return { customerIdentifier: id, productCode: config.productCode };
+}
+
+/**
+ * identityOf, plus the one-channel rule: a Stripe customer is not this sink's (undefined: no problem);
+ * a customer with no billing id, or with both, is a problem here too, so finance hears of it.
+ */
+function ownIdentity(customer: SinkCustomer, config: ResolvedMarketplaceConfig): RecordIdentity | string | undefined {
+  const channel = billingChannel(customer.billing);
+  if (channel === 'stripe') return undefined;
+  if (channel === 'none') return 'has no billing id in the key registry (keys link-marketplace, or keys set-billing for Stripe)';
+  if (channel === 'both')
+    return 'has both a stripeCustomerId and AWS Marketplace ids; a customer has one billing channel (keys set-billing --clear-stripe-customer)';
+  return identityOf(customer, config);
 }
 
 function rawFigure(f: CustomerHourFigures, dimension: DimensionKey): number {
@@ -190,7 +204,7 @@ export function planRun(input: PlanInput): Plan {
   for (const customerId of [...customerIds].sort()) {
     const figures = byCustomer.get(customerId) ?? [];
     const customer = customers.get(customerId);
-    const identity = customer === undefined ? 'is not in the registry any more' : identityOf(customer, config);
+    const identity = customer === undefined ? 'is not in the registry any more' : ownIdentity(customer, config);
     const covered = new Map<HourId, number>();
     for (const dimension of DIMENSIONS) {
       const entry = ledger.entries[entryKey(customerId, dimension)];

@@ -233,7 +233,7 @@ describe('bad input', () => {
     const hours = figures(['2026-11-03T01']);
     const report = await s.run(at('2026-11-03T02:10:00Z'), hours);
     expect(report.outcome).toBe('partial');
-    expect(report.problems).toEqual([{ customerId: 'globex', message: expect.stringContaining('has no stripeCustomerId') }]);
+    expect(report.problems).toEqual([{ customerId: 'globex', message: expect.stringContaining('has no billing id') }]);
     expect(report.oldestUnreportedHour).toBe('2026-11-03T01');
     expect(s.fake.grandTotal('cus_acme', REQ)).toBeGreaterThan(0);
     // the same sink and ledger, the registry fixed
@@ -249,6 +249,55 @@ describe('bad input', () => {
     });
     expect(rerun).toMatchObject({ outcome: 'ok', sent: 2 });
     expectStripeHolds(s, hours);
+  });
+
+  test('one channel per customer: a Marketplace customer is neither sent, nor a problem, nor unreported; no billing id, or both, is a problem', async () => {
+    const marketplace = {
+      ...customer('mp', null),
+      billing: { marketplaceCustomerAwsAccountId: '222233334444', marketplaceLicenseArn: 'arn:aws:license-manager::1:license:l-1' },
+    };
+    s = await stripeScenario({ customers: [customer('acme'), marketplace] });
+    const hours = [fig('acme', '2026-11-03T01', 5), fig('mp', '2026-11-03T01', 7)];
+    const report = await s.run(at('2026-11-03T02:10:00Z'), hours);
+    expect(report).toMatchObject({ outcome: 'ok', problems: [], oldestUnreportedHour: null });
+    expect(s.fake.grandTotal('cus_acme', REQ)).toBe(5);
+    expect(s.fake.recorded.map((e) => e.stripeCustomerId)).not.toContain('cus_mp');
+    expect(Object.keys((await ledgerOf(s)).customers)).toEqual(['acme']);
+
+    const both = { ...customer('both'), billing: { ...marketplace.billing, stripeCustomerId: 'cus_both' } };
+    await s.close();
+    s = await stripeScenario({ customers: [customer('acme'), customer('none', null), both] });
+    const second = await s.run(at('2026-11-03T02:10:00Z'), [fig('acme', '2026-11-03T01', 5), fig('none', '2026-11-03T01', 3), fig('both', '2026-11-03T01', 4)]);
+    expect(second.outcome).toBe('partial');
+    expect(second.problems).toEqual([
+      { customerId: 'both', message: expect.stringContaining('has both a stripeCustomerId and AWS Marketplace ids') },
+      { customerId: 'none', message: expect.stringContaining('has no billing id in the key registry') },
+    ]);
+    expect(second.oldestUnreportedHour).toBe('2026-11-03T01');
+    expect(s.fake.grandTotal('cus_both', REQ)).toBe(0);
+  });
+
+  test('a customer moved to AWS Marketplace after Stripe got part of its month is a problem, not skipped', async () => {
+    s = await stripeScenario({ customers: [customer('acme')] });
+    await s.run(at('2026-11-03T02:10:00Z'), [fig('acme', '2026-11-03T01', 5)]);
+    const moved = { ...customer('acme', null), billing: { marketplaceCustomerIdentifier: 'C1', marketplaceProductCode: 'p' } };
+    const report = await s.sink.export({
+      environment: 'dev',
+      month: '2026-11',
+      now: at('2026-11-03T03:10:00Z'),
+      monthStatus: 'month-to-date',
+      hours: [fig('acme', '2026-11-03T01', 5), fig('acme', '2026-11-03T02', 6)],
+      customers: [moved],
+      usage: { month: '2026-11', keys: [], unattributed: { requests: 0 }, totalRequests: 0 },
+      dryRun: false,
+    });
+    expect(report.problems).toEqual([
+      {
+        customerId: 'acme',
+        message: expect.stringContaining('is billed through AWS Marketplace now, but usage of 2026-11 was already sent to Stripe under cus_acme'),
+      },
+    ]);
+    expect(s.fake.grandTotal('cus_acme', REQ)).toBe(5);
   });
 
   test('a Stripe 400 names that customer; the others are exported; the next run sends it under a new identifier', async () => {

@@ -36,6 +36,7 @@ import {
   type StripeLedger,
 } from './ledger';
 import { StripeMeterClient, type SendOutcome, type StripeClientOptions } from './stripe-client';
+import { billingChannel } from '../../../keys/registry';
 
 const HOUR_MS = 3_600_000;
 /** Stripe enforces identifier uniqueness "within a rolling period of at least 24 hours"; one hour kept as margin. */
@@ -95,6 +96,8 @@ export function createStripeSink(options: StripeSinkOptions): StripeSink {
 /** One run of the sink over one month. */
 class StripeExport {
   private readonly problems = new Map<string, { problem: SinkProblem; count: number }>();
+  /** Customers billed through AWS Marketplace: neither problems nor unreported here. */
+  private readonly otherChannel = new Set<string>();
   private ledger!: StripeLedger;
   private revision: string | undefined;
   private previousLedger: StripeLedger | null | undefined;
@@ -239,12 +242,34 @@ class StripeExport {
     for (const customerId of ids) {
       const own = figures.get(customerId) ?? new Map<number, CustomerHourFigures>();
       const stored = this.ledger.customers[customerId];
-      const stripeCustomerId = customers.get(customerId)?.billing.stripeCustomerId;
+      const billing = customers.get(customerId)?.billing;
+      const channel = billing === undefined ? undefined : billingChannel(billing);
+      const stripeCustomerId = billing?.stripeCustomerId;
       const billable = [...own.values()].some((f) => f.requests > 0 || f.bytesOut > 0);
+      // Billed through AWS Marketplace: not this sink's customer, unless Stripe already holds some of its month.
+      if (channel === 'marketplace' && stored === undefined) {
+        this.otherChannel.add(customerId);
+        continue;
+      }
+      if (channel === 'both') {
+        this.problem(
+          customerId,
+          `customer ${customerId} has both a stripeCustomerId and AWS Marketplace ids: its usage is not sent to Stripe; keep one channel (keys set-billing --clear-stripe-customer, or a new customer)`,
+        );
+        continue;
+      }
       if (stripeCustomerId === undefined || stripeCustomerId === '') {
         if (billable || stored !== undefined) {
-          const why = customers.has(customerId) ? 'has no stripeCustomerId in the key registry' : 'is not in the key registry';
-          this.problem(customerId, `customer ${customerId} ${why}: its usage is not sent to Stripe; set it (keys CLI) and run again`);
+          const why =
+            channel === 'marketplace'
+              ? `is billed through AWS Marketplace now, but usage of ${this.input.month} was already sent to Stripe under ${stored?.stripeCustomerId}`
+              : customers.has(customerId)
+                ? 'has no billing id in the key registry'
+                : 'is not in the key registry';
+          this.problem(
+            customerId,
+            `customer ${customerId} ${why}: its usage is not sent to Stripe; keys set-billing (docs/keys.md, Billing ids) and run again`,
+          );
         }
         continue;
       }
@@ -503,7 +528,10 @@ class StripeExport {
     }
     for (const { problem } of this.problems.values()) if (problem.hour !== undefined) consider(problem.hour);
     const billedCustomers = new Set(groups.map((g) => g.customerId));
-    for (const f of this.input.hours) if (!billedCustomers.has(f.customerId) && (f.requests > 0 || f.bytesOut > 0)) consider(f.hour);
+    for (const f of this.input.hours) {
+      if (billedCustomers.has(f.customerId) || this.otherChannel.has(f.customerId)) continue;
+      if (f.requests > 0 || f.bytesOut > 0) consider(f.hour);
+    }
     const outcome = problems.length === 0 ? 'ok' : this.sent === 0 && oldest !== null && this.unavailable !== undefined ? 'failed' : 'partial';
     const carried = await this.carriedIn();
     return { sink: this.name, outcome, sent: this.sent, unchanged, problems, oldestUnreportedHour: oldest, ...(carried.length > 0 ? { carried } : {}) };
