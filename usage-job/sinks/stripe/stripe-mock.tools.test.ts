@@ -33,8 +33,14 @@ test('the meter events of an export, restatement (negative delta) included, are 
     usage: { month, keys: [], unattributed: { requests: 0 }, totalRequests: 0 },
     dryRun: false,
   });
-  expect(await sink.export(input(10))).toMatchObject({ outcome: 'ok', sent: 2, problems: [] });
-  expect(await sink.export(input(4))).toMatchObject({ outcome: 'ok', sent: 2, problems: [] });
+  // stripe-mock keeps no state: its event summaries are canned, so the daily reconciliation's
+  // comparison is meaningless here (the summaries request's shape is the next test's). Every
+  // other problem would be a refused event.
+  for (const requests of [10, 4]) {
+    const report = await sink.export(input(requests));
+    expect(report.sent).toBe(2);
+    expect(report.problems.filter((p) => !p.message.startsWith('stripe reconcile:'))).toEqual([]);
+  }
 });
 
 test('the event summaries request is accepted and its answer read', async () => {
