@@ -12,7 +12,7 @@ import { addHours } from '../sql/hours';
 import type { CustomerHourFigures } from '../usage-job/sinks/sink';
 import { createMarketplaceSink } from '../usage-job/sinks/marketplace';
 import { FakeMarketplace } from '../usage-job/sinks/marketplace/testing/fake-marketplace';
-import { MemoryLedgerStore } from '../usage-job/sinks/marketplace/testing/memory-ledger-store';
+import { MemoryLedgerStore } from '../usage-job/sinks/testing/memory-ledger-store';
 import { CONFIG, account, licensed, license, runInput } from '../usage-job/sinks/marketplace/testing/scenario';
 
 const { values } = parseArgs({

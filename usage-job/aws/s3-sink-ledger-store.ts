@@ -1,6 +1,8 @@
 /**
  * SinkLedgerStore in the usage bucket (usage-job/sinks/sink.ts): one object per environment, sink
- * and month, `sinks/<environment>/<sink>/<month>.json`. The revision is the object's ETag; a write
+ * and month, `sinks/<environment>/<sink>/<month>.json`, and its parts
+ * `sinks/<environment>/<sink>/<month>/<part>.json`. A part never written reads as absent: S3
+ * answers 404 NoSuchKey (not 403) because the usage-job role may list the bucket. The revision is the object's ETag; a write
  * is a conditional PutObject, `If-Match: <ETag read>` or `If-None-Match: *` for the first one, so
  * a ledger changed (or created) since it was read is never overwritten: S3 answers 412
  * Precondition Failed, or 409 ConditionalRequestConflict for a concurrent write, and stores
@@ -20,8 +22,8 @@ import { awsErrorCode, DEFAULT_BACKOFF, withBackoff, type BackoffOptions } from 
 
 export const SINK_LEDGER_PREFIX = 'sinks/';
 
-export function sinkLedgerObjectKey(environment: string, sink: string, month: string): string {
-  return `${SINK_LEDGER_PREFIX}${environment}/${ledgerKey(sink, month)}`;
+export function sinkLedgerObjectKey(environment: string, sink: string, month: string, part?: string): string {
+  return `${SINK_LEDGER_PREFIX}${environment}/${ledgerKey(sink, month, part)}`;
 }
 
 const httpStatus = (error: unknown): number | undefined => (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -38,13 +40,13 @@ export class S3SinkLedgerStore implements SinkLedgerStore {
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
   }
 
-  location(sink: string, month: string): string {
-    return `s3://${this.bucket}/${sinkLedgerObjectKey(this.environment, sink, month)}`;
+  location(sink: string, month: string, part?: string): string {
+    return `s3://${this.bucket}/${sinkLedgerObjectKey(this.environment, sink, month, part)}`;
   }
 
-  async read<T>(sink: string, month: string): Promise<LedgerDocument<T> | undefined> {
-    const key = sinkLedgerObjectKey(this.environment, sink, month);
-    const where = this.location(sink, month);
+  async read<T>(sink: string, month: string, part?: string): Promise<LedgerDocument<T> | undefined> {
+    const key = sinkLedgerObjectKey(this.environment, sink, month, part);
+    const where = this.location(sink, month, part);
     let object;
     try {
       object = await withBackoff(`S3 GetObject ${where}`, () => this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })), this.backoff);
@@ -57,17 +59,15 @@ export class S3SinkLedgerStore implements SinkLedgerStore {
     return { body: parseLedger<T>(text, where), revision: object.ETag };
   }
 
-  async write<T>(sink: string, month: string, body: T, expected: string | undefined): Promise<string> {
-    const key = sinkLedgerObjectKey(this.environment, sink, month);
-    const where = this.location(sink, month);
+  async write<T>(sink: string, month: string, body: T, expected: string | undefined, part?: string): Promise<string> {
+    const key = sinkLedgerObjectKey(this.environment, sink, month, part);
+    const where = this.location(sink, month, part);
+    const text = `${JSON.stringify(body)}\n`; // now: the caller may change body once this returns its promise
     const condition = expected === undefined ? { IfNoneMatch: '*' } : { IfMatch: expected };
     try {
       const out = await withBackoff(
         `S3 PutObject ${where}`,
-        () =>
-          this.s3.send(
-            new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: `${JSON.stringify(body)}\n`, ContentType: 'application/json', ...condition }),
-          ),
+        () => this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: text, ContentType: 'application/json', ...condition })),
         this.backoff,
       );
       if (out.ETag === undefined) throw new Error(`${where}: S3 returned no ETag`);

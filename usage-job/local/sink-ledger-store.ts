@@ -1,5 +1,6 @@
 /**
- * SinkLedgerStore on the local file system (usage-job/sinks/sink.ts): `<dir>/<sink>/<month>.json`,
+ * SinkLedgerStore on the local file system (usage-job/sinks/sink.ts): `<dir>/<sink>/<month>.json`
+ * and its parts `<dir>/<sink>/<month>/<part>.json`,
  * the CLI's `<dir>` being `<state>/sinks/<environment>` beside the run's rollups. The revision is
  * the SHA-256 of the file's content; a write compares it under an exclusive lock file
  * (keys/file-lock.ts), then replaces the file atomically (../atomic-file.ts), so a write that lost
@@ -22,19 +23,19 @@ export class FileSinkLedgerStore implements SinkLedgerStore {
     this.root = resolve(dir);
   }
 
-  location(sink: string, month: string): string {
-    return join(this.root, ledgerKey(sink, month));
+  location(sink: string, month: string, part?: string): string {
+    return join(this.root, ledgerKey(sink, month, part));
   }
 
-  async read<T>(sink: string, month: string): Promise<LedgerDocument<T> | undefined> {
-    const path = this.location(sink, month);
+  async read<T>(sink: string, month: string, part?: string): Promise<LedgerDocument<T> | undefined> {
+    const path = this.location(sink, month, part);
     if (!existsSync(path)) return undefined;
     const text = readFileSync(path, 'utf8');
     return { body: parseLedger<T>(text, path), revision: contentHash(text) };
   }
 
-  async write<T>(sink: string, month: string, body: T, expected: string | undefined): Promise<string> {
-    const path = this.location(sink, month);
+  async write<T>(sink: string, month: string, body: T, expected: string | undefined, part?: string): Promise<string> {
+    const path = this.location(sink, month, part);
     const text = `${JSON.stringify(body)}\n`;
     mkdirSync(dirname(path), { recursive: true });
     return withFileLock(`${path}.lock`, () => {

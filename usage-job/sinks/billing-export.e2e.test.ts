@@ -33,6 +33,7 @@ import { FakeMarketplace } from './marketplace/testing/fake-marketplace';
 import { SINK_FACTORIES, type SinkContext } from './index';
 import type { CustomerHourFigures, SinkLedgerStore, SinkReport, UsageSink } from './sink';
 import { StripeFake } from './stripe/testing/stripe-fake';
+import { DEFAULT_SHARDS, shardOf } from './sharded-ledger';
 import { RecordingSink } from './testing/fake-sinks';
 
 const ACCOUNT = '000000000000';
@@ -141,31 +142,44 @@ function generateHour(hour: HourId, next: () => number): HourLogs {
   return logs;
 }
 
-/** Fails the chosen write of the chosen sinks, as a process killed after its sends and before its ledger write would. */
+/**
+ * Kills the chosen sinks at a chosen write: that write and every later one of the sink in the run
+ * fail, as a process killed after its sends and before its ledger checkpoint would leave things.
+ */
 class CrashingLedgers implements SinkLedgerStore {
   private armed = new Map<string, number>();
-  constructor(private readonly inner: SinkLedgerStore) {}
-  arm(sinks: readonly string[], write: number): void {
-    this.armed = new Map(sinks.map((s) => [s, write]));
+  private readonly dead = new Set<string>();
+  constructor(
+    private readonly inner: SinkLedgerStore,
+    /** Sinks whose ledger is sharded: only their shard writes are counted. */
+    private readonly sharded: ReadonlySet<string>,
+  ) {}
+  /** `writes[sink]`: the write (1-based, counted from now) at which the sink dies; an empty map revives all. */
+  arm(writes: ReadonlyMap<string, number>): void {
+    this.armed = new Map(writes);
+    this.dead.clear();
   }
-  location(sink: string, month: string): string {
-    return this.inner.location(sink, month);
+  location(sink: string, month: string, part?: string): string {
+    return this.inner.location(sink, month, part);
   }
-  read<T>(sink: string, month: string) {
-    return this.inner.read<T>(sink, month);
+  read<T>(sink: string, month: string, part?: string) {
+    return this.inner.read<T>(sink, month, part);
   }
-  async write<T>(sink: string, month: string, body: T, expected: string | undefined): Promise<string> {
+  async write<T>(sink: string, month: string, body: T, expected: string | undefined, part?: string): Promise<string> {
     const left = this.armed.get(sink);
-    if (left !== undefined) {
+    if (left !== undefined && (part !== undefined || !this.sharded.has(sink))) {
       if (left === 1) {
         this.armed.delete(sink);
-        throw new Error(`simulated crash of ${sink} before its ledger write`);
-      }
-      this.armed.set(sink, left - 1);
+        this.dead.add(sink);
+      } else this.armed.set(sink, left - 1);
     }
-    return this.inner.write(sink, month, body, expected);
+    if (this.dead.has(sink)) throw new Error(`simulated crash of ${sink} before its ledger write`);
+    return this.inner.write(sink, month, body, expected, part);
   }
 }
+
+/** The shard write at which a sink sharded by customer dies after its sends: the one after the first checkpoint's shards (the intents). */
+const afterSends = (ids: readonly string[]): number => new Set(ids.map((id) => shardOf(id, DEFAULT_SHARDS))).size + 1;
 
 /** The Marketplace fake, keeping every record it was sent and its answer. */
 class RecordingMarketplace implements MeteringApi {
@@ -216,7 +230,7 @@ const publishing = async (): Promise<Pick<Publishing, 'publisher' | 'noticeSende
 async function realSinks(env: Pick<EnvironmentConfig, 'name' | 'sinks'>, context: SinkContext): Promise<UsageSink[]> {
   const { stripe: stripeConfig, marketplace: marketplaceConfig } = env.sinks ?? {};
   if (stripeConfig === undefined || marketplaceConfig === undefined) throw new Error(`environment ${env.name} lacks the Stripe or Marketplace sink`);
-  ledgers ??= new CrashingLedgers(context.ledgers);
+  ledgers ??= new CrashingLedgers(context.ledgers, new Set(['stripe']));
   const vars = { ...context.vars, STRIPE_API_KEY: stripe.apiKey, STRIPE_API_BASE: stripe.url };
   return [
     await SINK_FACTORIES.stripe(stripeConfig, { ...context, ledgers, vars }),
@@ -317,9 +331,9 @@ it('bills every customer hour exactly once in Stripe and the Marketplace over la
     if (lateHour !== undefined) await writeLogFile(logs, ACCOUNT, DIST, hourStart(lateHour), generated.get(lateHour)!.late);
 
     const crashing = CRASHES.get(run);
-    if (crashing !== undefined) ledgers?.arm(crashing, 2);
+    if (crashing !== undefined) ledgers?.arm(new Map(crashing.map((sink) => [sink, sink === 'stripe' ? afterSends(STRIPE_CUSTOMERS.map((c) => c.id)) : 2])));
     reports.push(await runCli(now));
-    if (crashing !== undefined) ledgers?.arm([], 0);
+    if (crashing !== undefined) ledgers?.arm(new Map());
   }
 
   // The crashed runs say partial, the crashed sink failed with the crash; the run after each says ok.

@@ -105,10 +105,13 @@ export interface UsageSink {
 }
 
 /**
- * Where a sink keeps its ledger: one JSON document per (environment, sink, month), replaced whole
- * behind a compare-and-swap (S3 `If-Match`/`If-None-Match` in the usage bucket; a content hash
- * locally). A write that lost the race rejects with `LedgerConflictError` and changes nothing.
- * The document's shape belongs to the sink.
+ * Where a sink keeps its ledger: JSON documents per (environment, sink, month), each optionally
+ * split into named parts (a large ledger is sharded by customer: sharded-ledger.ts), each document
+ * replaced whole behind a compare-and-swap (S3 `If-Match`/`If-None-Match` in the usage bucket; a
+ * content hash locally). A write that lost the race rejects with `LedgerConflictError` and changes
+ * nothing. `write` serializes `body` before it returns its promise, so the caller may change the
+ * object right after the call (a sink keeps sending while its checkpoint is stored). The documents'
+ * shape belongs to the sink.
  */
 export interface LedgerDocument<T> {
   readonly body: T;
@@ -124,9 +127,9 @@ export class LedgerConflictError extends Error {
 }
 
 export interface SinkLedgerStore {
-  /** Where the ledger lives (s3://… or a path), for reports and errors. */
-  location(sink: string, month: string): string;
-  read<T>(sink: string, month: string): Promise<LedgerDocument<T> | undefined>;
+  /** Where the ledger (or one part of it) lives (s3://… or a path), for reports and errors. */
+  location(sink: string, month: string, part?: string): string;
+  read<T>(sink: string, month: string, part?: string): Promise<LedgerDocument<T> | undefined>;
   /** Writes when the stored revision is still `expected` (undefined: only if none exists); returns the new revision. */
-  write<T>(sink: string, month: string, body: T, expected: string | undefined): Promise<string>;
+  write<T>(sink: string, month: string, body: T, expected: string | undefined, part?: string): Promise<string>;
 }

@@ -1,7 +1,7 @@
 import { createMarketplaceSink, type MarketplaceSinkOptions } from './marketplace-sink';
 import type { MarketplaceLedger } from './ledger';
 import { FakeMarketplace } from './testing/fake-marketplace';
-import { MemoryLedgerStore } from './testing/memory-ledger-store';
+import { MemoryLedgerStore } from '../testing/memory-ledger-store';
 import { CONFIG, account, figures, licensed, license, restate, runInput } from './testing/scenario';
 import { LedgerConflictError, type CustomerHourFigures } from '../sink';
 
@@ -305,7 +305,7 @@ describe('Marketplace sink', () => {
     });
     const sink = createMarketplaceSink({ config: CONFIG, ledger: racing, api: t.fake });
     await expect(sink.export(runInput('2026-11-03T12:10:00Z', [figures('acme', '2026-11-03T09', 4)], [licensed('acme', 1)]))).rejects.toThrow(
-      /^marketplace ledger memory:\/\/marketplace\/2026-11.json changed underneath this run \(another run\?\); nothing more was sent/,
+      /^marketplace ledger memory:\/\/test\/marketplace\/2026-11.json changed underneath this run \(another run\?\); nothing more was sent/,
     );
     expect(t.fake.calls).toEqual([]);
   });

@@ -15,7 +15,7 @@ import { useMotoServer } from '../../../test-support/moto-server';
 import { createMarketplaceSink } from './marketplace-sink';
 import type { MarketplaceLedger } from './ledger';
 import { sdkMeteringApi } from './metering-api';
-import { MemoryLedgerStore } from './testing/memory-ledger-store';
+import { MemoryLedgerStore } from '../testing/memory-ledger-store';
 import { CONFIG, figures, licensed, runInput } from './testing/scenario';
 
 const moto = useMotoServer();

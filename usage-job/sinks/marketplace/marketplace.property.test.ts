@@ -12,7 +12,7 @@ import type { CustomerHourFigures } from '../sink';
 import { createMarketplaceSink } from './marketplace-sink';
 import type { MarketplaceLedger } from './ledger';
 import { FakeMarketplace } from './testing/fake-marketplace';
-import { MemoryLedgerStore } from './testing/memory-ledger-store';
+import { MemoryLedgerStore } from '../testing/memory-ledger-store';
 import { CONFIG, account, licensed, license, runInput } from './testing/scenario';
 
 const GB = 1_000_000_000;

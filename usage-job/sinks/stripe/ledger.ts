@@ -1,6 +1,7 @@
 /**
  * The Stripe sink's ledger: per (environment, month), per customer and meter, what Stripe has
  * acknowledged for each usage hour, and every event written down before it is sent (docs/stripe.md).
+ * Stored sharded by customer (../sharded-ledger.ts): the head holds the month-wide fields.
  *
  * States of one (customer, meter, hour):
  *   - `sent[h]`: the sum of the deltas Stripe acknowledged (carried corrections included);
@@ -8,13 +9,16 @@
  *     (its value then added to `sent[h]`) or refused it (400);
  *   - `carried`: acknowledged deltas sent with a timestamp in a later billing period because this
  *     month's invoice may already be final (the invoice line can say so).
- * Per hour arrays (index 0 = the month's first hour) keep the document small: a month of 10,000
+ * Per hour arrays (index 0 = the month's first hour) keep the documents small: a month of 10,000
  * customers with usage in every hour is about 2 × 7.2 million numbers.
  */
 import { createHash } from 'node:crypto';
 import { hourIdOf, hourStart, monthBounds, type HourId } from '../../../sql/hours';
+import { ShardedLedger } from '../sharded-ledger';
+import type { SinkLedgerStore } from '../sink';
 
-export const STRIPE_LEDGER_FORMAT = 'stripe-meter-ledger/1';
+/** 2: sharded by customer. A version-1 ledger (one document) is refused, not converted: none was ever deployed. */
+export const STRIPE_LEDGER_FORMAT = 'stripe-meter-ledger/2';
 
 export const METERS = ['requests', 'bytesOut'] as const;
 export type MeterKey = (typeof METERS)[number];
@@ -54,35 +58,45 @@ export interface CustomerLedger {
   readonly meters: Record<MeterKey, MeterLedger>;
 }
 
-export interface StripeLedger {
-  readonly format: typeof STRIPE_LEDGER_FORMAT;
-  readonly environment: string;
-  readonly month: string;
-  readonly customers: Record<string, CustomerLedger>;
+/** The month-wide fields, in the ledger's head. */
+export interface StripeLedgerHead {
   /** When the sink last compared this month with Stripe's event summaries (ISO; reconcile.ts, once a UTC day). */
   lastReconciledAt?: string;
   /** The earliest hour the last reconciliation left out (sent in the same run) or found differing: the next one reaches back to it. */
   reconcileBackTo?: HourId;
+  /** Per customer, corrections of this month acknowledged in a later period (what the next month's invoice line says): carriedTotals(). */
+  carried?: Record<string, Record<MeterKey, number>>;
 }
 
-export function emptyLedger(environment: string, month: string): StripeLedger {
-  return { format: STRIPE_LEDGER_FORMAT, environment, month, customers: {} };
+/** A month's customers as the sink, the reconciliation and the invoice lines read them. */
+export interface StripeLedger {
+  readonly month: string;
+  readonly customers: Record<string, CustomerLedger>;
+}
+
+export type StripeLedgerFile = ShardedLedger<StripeLedgerHead, CustomerLedger>;
+
+const spec = (store: SinkLedgerStore, sink: string, environment: string, month: string) => ({
+  store,
+  sink,
+  environment,
+  month,
+  format: STRIPE_LEDGER_FORMAT,
+  emptyHead: (): StripeLedgerHead => ({}),
+});
+
+/** A month's ledger (empty when nothing was written); throws one line for a document of another format, environment or month. */
+export function readStripeLedger(store: SinkLedgerStore, sink: string, environment: string, month: string): Promise<StripeLedgerFile> {
+  return ShardedLedger.read<StripeLedgerHead, CustomerLedger>(spec(store, sink, environment, month));
+}
+
+/** Only a month's head (no customers): what the next month needs for its invoice lines. */
+export function readStripeLedgerHead(store: SinkLedgerStore, sink: string, environment: string, month: string): Promise<StripeLedgerHead | undefined> {
+  return ShardedLedger.readHead(spec(store, sink, environment, month));
 }
 
 export function emptyMeterLedger(): MeterLedger {
   return { sent: [], revisions: [], pending: [], carried: [] };
-}
-
-/** Throws one line when the stored document is not this sink's ledger of this environment and month. */
-export function checkLedger(body: unknown, environment: string, month: string, location: string): StripeLedger {
-  const doc = body as Partial<StripeLedger> | null;
-  if (doc === null || typeof doc !== 'object' || doc.format !== STRIPE_LEDGER_FORMAT || typeof doc.customers !== 'object') {
-    throw new Error(`${location} is not a Stripe sink ledger (format ${STRIPE_LEDGER_FORMAT})`);
-  }
-  if (doc.environment !== environment || doc.month !== month) {
-    throw new Error(`${location} is the Stripe ledger of ${doc.environment} ${doc.month}, not of ${environment} ${month}`);
-  }
-  return doc as StripeLedger;
 }
 
 /** The hours of a month, index 0 = its first hour; cached (hour arithmetic is the sink's hottest path). */
@@ -155,9 +169,9 @@ export function landedAmounts(month: string, meter: MeterLedger): Map<number, nu
 }
 
 /** The corrections carried out of a month, per customer: what an invoice line says was billed in a later period. */
-export function carriedTotals(ledger: StripeLedger): Record<string, Record<MeterKey, number>> {
+export function carriedTotals(customers: Readonly<Record<string, CustomerLedger>>): Record<string, Record<MeterKey, number>> {
   const out: Record<string, Record<MeterKey, number>> = {};
-  for (const [customerId, customer] of Object.entries(ledger.customers)) {
+  for (const [customerId, customer] of Object.entries(customers)) {
     const totals = { requests: 0, bytesOut: 0 };
     for (const meter of METERS) totals[meter] = customer.meters[meter].carried.reduce((sum, c) => sum + c.value, 0);
     if (totals.requests !== 0 || totals.bytesOut !== 0) out[customerId] = totals;

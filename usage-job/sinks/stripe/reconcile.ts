@@ -19,7 +19,7 @@
 import { hourIdOf, hourStart, monthBounds } from '../../../sql/hours';
 import type { CustomerHourFigures, SinkProblem } from '../sink';
 import type { StripeSinkConfig } from '../../../config/stripe-sink';
-import { checkLedger, hourAt, hourIndex, landedAmounts, METERS, valueAt, type MeterKey, type StripeLedger } from './ledger';
+import { hourAt, readStripeLedger, hourIndex, landedAmounts, METERS, valueAt, type MeterKey, type StripeLedger } from './ledger';
 import type { StripeSink } from './stripe-sink';
 import { StripeMeterClient } from './stripe-client';
 
@@ -84,9 +84,9 @@ export interface ComparisonResult {
 
 export async function reconcileStripe(sink: StripeSink, input: ReconcileInput): Promise<ReconcileReport> {
   const { config, ledgers } = sink.options;
-  const read = async (month: string) => {
-    const stored = await ledgers.read<StripeLedger>(sink.name, month);
-    return stored === undefined ? undefined : checkLedger(stored.body, input.environment, month, ledgers.location(sink.name, month));
+  const read = async (month: string): Promise<StripeLedger | undefined> => {
+    const ledger = await readStripeLedger(ledgers, sink.name, input.environment, month);
+    return ledger.stored ? { month, customers: ledger.customers } : undefined;
   };
   const empty = { sink: sink.name, month: input.month, compared: 0, unsettled: 0, unreported: 0, mismatches: [], problems: [] };
   const ledger = await read(input.month);

@@ -5,7 +5,8 @@
  */
 import { addHours, hourRange } from '../../../sql/hours';
 import type { CustomerHourFigures } from '../sink';
-import { carriedTotals, type StripeLedger } from './ledger';
+import { DEFAULT_SHARDS, shardOf } from '../sharded-ledger';
+import { carriedTotals, readStripeLedger, type StripeLedger, type StripeLedgerHead } from './ledger';
 import { reconcileStripe } from './reconcile';
 import { CrashError } from './testing/memory-ledger-store';
 import { at, customer, hourS, stripeScenario, TEST_CONFIG, type StripeScenario } from './testing/scenario';
@@ -34,8 +35,14 @@ function expectStripeHolds(s: StripeScenario, expected: readonly CustomerHourFig
   }
 }
 
-async function ledgerOf(s: StripeScenario, month = '2026-11'): Promise<StripeLedger> {
-  return (await s.store.read<StripeLedger>('stripe', month))!.body;
+/** Shard writes before the second checkpoint of a run whose customers are `ids` (the first stores the intents). */
+const secondCheckpoint = (ids: readonly string[]): number => new Set(ids.map((id) => shardOf(id, DEFAULT_SHARDS))).size + 1;
+
+/** The stored ledger: its customers and its head's month-wide fields. */
+async function ledgerOf(s: StripeScenario, month = '2026-11'): Promise<StripeLedger & StripeLedgerHead> {
+  const ledger = await readStripeLedger(s.store, 'stripe', 'dev', month);
+  expect(ledger.stored).toBe(true);
+  return { month, customers: ledger.customers, ...ledger.head };
 }
 
 let s: StripeScenario;
@@ -90,8 +97,9 @@ describe('fault matrix', () => {
     async (duplicateIdentifier) => {
       s = await stripeScenario({ customers: CUSTOMERS, fake: { duplicateIdentifier } });
       const hours = hourRange('2026-11-03T00', '2026-11-03T03');
-      s.store.crashOnWrite(2); // write 1 stores the intent; write 2 (after the sends) dies
+      s.store.crashOnWrite(secondCheckpoint(CUSTOMERS.map((c) => c.id)), '/shard-'); // the first checkpoint stores the intents; the kill comes at the second (after the sends)
       await expect(s.run(at('2026-11-03T04:10:00Z'), figures(hours))).rejects.toThrow(CrashError);
+      s.store.crashOnWrite(0);
       expect(s.fake.stats.recorded).toBe(hours.length * 3 * 2);
       const pending = Object.values((await ledgerOf(s)).customers).flatMap((c) => [...c.meters.requests.pending, ...c.meters.bytesOut.pending]);
       expect(pending).toHaveLength(hours.length * 3 * 2);
@@ -103,11 +111,28 @@ describe('fault matrix', () => {
     },
   );
 
+  test('a kill in the middle of a checkpoint (some shards written, the rest not), rerun an hour later: nothing counted twice or lost', async () => {
+    s = await stripeScenario({ customers: CUSTOMERS });
+    const ids = CUSTOMERS.map((c) => c.id);
+    expect(new Set(ids.map((id) => shardOf(id, DEFAULT_SHARDS))).size).toBe(ids.length); // else the checkpoint has one shard only
+    const hours = hourRange('2026-11-03T00', '2026-11-03T03');
+    s.store.crashOnWrite(secondCheckpoint(ids) + 1, '/shard-');
+    await expect(s.run(at('2026-11-03T04:10:00Z'), figures(hours))).rejects.toThrow(CrashError);
+    s.store.crashOnWrite(0);
+    const pendingPerCustomer = Object.values((await ledgerOf(s)).customers).map((c) => c.meters.requests.pending.length + c.meters.bytesOut.pending.length);
+    expect(pendingPerCustomer.sort()).toEqual([0, hours.length * 2, hours.length * 2]);
+    const rerun = await s.run(at('2026-11-03T05:10:00Z'), figures(hours));
+    expect(rerun).toMatchObject({ outcome: 'ok', problems: [] });
+    expect(s.fake.stats.duplicates).toBe(hours.length * 2 * 2);
+    expectStripeHolds(s, figures(hours));
+  });
+
   test('a crash, then the next run 30 hours later (Stripe has forgotten the identifiers): settled from event summaries, not resent', async () => {
     s = await stripeScenario({ customers: CUSTOMERS });
     const hours = hourRange('2026-11-03T00', '2026-11-03T03');
-    s.store.crashOnWrite(2);
+    s.store.crashOnWrite(secondCheckpoint(CUSTOMERS.map((c) => c.id)), '/shard-');
     await expect(s.run(at('2026-11-03T04:10:00Z'), figures(hours))).rejects.toThrow(CrashError);
+    s.store.crashOnWrite(0);
     const recordedBefore = s.fake.stats.recorded;
     const later = await s.run(at('2026-11-04T10:10:00Z'), figures(hours));
     expect(later).toMatchObject({ outcome: 'ok', sent: 0, problems: [] });
@@ -120,8 +145,9 @@ describe('fault matrix', () => {
   test("past the window, when Stripe holds neither the ledger's total nor it plus the event, an operator is asked and nothing is sent", async () => {
     s = await stripeScenario({ customers: CUSTOMERS });
     const hour = '2026-11-03T03';
-    s.store.crashOnWrite(2);
+    s.store.crashOnWrite(secondCheckpoint(['acme']), '/shard-');
     await expect(s.run(at('2026-11-03T04:10:00Z'), [fig('acme', hour, 5)])).rejects.toThrow(CrashError);
+    s.store.crashOnWrite(0);
     const stray = new URLSearchParams({
       event_name: REQ,
       'payload[stripe_customer_id]': 'cus_acme',
@@ -146,8 +172,9 @@ describe('fault matrix', () => {
 
   test('without meter ids an unconfirmed event past the window is named for an operator, never resent', async () => {
     s = await stripeScenario({ customers: CUSTOMERS, config: { requestsMeterId: undefined, bytesMeterId: undefined } });
-    s.store.crashOnWrite(2);
+    s.store.crashOnWrite(secondCheckpoint(['acme']), '/shard-');
     await expect(s.run(at('2026-11-03T04:10:00Z'), [fig('acme', '2026-11-03T03', 5)])).rejects.toThrow(CrashError);
+    s.store.crashOnWrite(0);
     const later = await s.run(at('2026-11-04T10:10:00Z'), [fig('acme', '2026-11-03T03', 5)]);
     expect(later.outcome).toBe('partial');
     expect(later.problems[0]).toMatchObject({ customerId: 'acme', hour: '2026-11-03T03' });
@@ -191,7 +218,9 @@ describe('fault matrix', () => {
     expect(s.fake.total('cus_acme', REQ, hourS(hour))).toBe(110);
     expect(s.fake.total('cus_acme', REQ, hourS('2026-12-02T06'))).toBe(15);
     expect(s.fake.grandTotal('cus_acme', REQ)).toBe(125);
-    expect(carriedTotals(await ledgerOf(s))).toEqual({ acme: { requests: 15, bytesOut: 15_000 } });
+    const ledger = await ledgerOf(s);
+    expect(carriedTotals(ledger.customers)).toEqual({ acme: { requests: 15, bytesOut: 15_000 } });
+    expect(ledger.carried).toEqual(carriedTotals(ledger.customers));
     expect(report.carried).toBeUndefined(); // November's run: nothing was carried into November
 
     // December's run reports what November carried into December's period (its invoice lines say so)

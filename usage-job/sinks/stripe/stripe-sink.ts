@@ -20,8 +20,6 @@ import { stripeSinkConfigError, type StripeSinkConfig } from '../../../config/st
 import { compareWithStripe } from './reconcile';
 import {
   carriedTotals,
-  checkLedger,
-  emptyLedger,
   emptyMeterLedger,
   eventIdentifier,
   hourAt,
@@ -33,7 +31,10 @@ import {
   type MeterKey,
   type MeterLedger,
   type PendingEvent,
+  readStripeLedger,
+  readStripeLedgerHead,
   type StripeLedger,
+  type StripeLedgerFile,
 } from './ledger';
 import { StripeMeterClient, type SendOutcome, type StripeClientOptions } from './stripe-client';
 import { billingChannel } from '../../../keys/registry';
@@ -98,15 +99,13 @@ class StripeExport {
   private readonly problems = new Map<string, { problem: SinkProblem; count: number }>();
   /** Customers billed through AWS Marketplace: neither problems nor unreported here. */
   private readonly otherChannel = new Set<string>();
-  private ledger!: StripeLedger;
-  private revision: string | undefined;
+  private ledger!: StripeLedgerFile;
   private previousLedger: StripeLedger | null | undefined;
   private client: StripeMeterClient | undefined;
   private readonly nowMs: number;
   private readonly nowIso: string;
   private sent = 0;
   private unavailable: { count: number; message: string } | undefined;
-  private writes: Promise<void> = Promise.resolve();
   private sinceCheckpoint = 0;
   /** Set when a ledger write failed: nothing more is sent (the run ends as a crash would). */
   private halted = false;
@@ -127,10 +126,7 @@ class StripeExport {
 
   async run(): Promise<SinkReport> {
     const { input, options } = this;
-    const location = options.ledgers.location(this.name, input.month);
-    const stored = await options.ledgers.read<StripeLedger>(this.name, input.month);
-    this.ledger = stored === undefined ? emptyLedger(input.environment, input.month) : checkLedger(stored.body, input.environment, input.month, location);
-    this.revision = stored?.revision;
+    this.ledger = await readStripeLedger(options.ledgers, this.name, input.environment, input.month);
 
     const groups = this.groups();
     for (const g of groups) this.lastSentBefore.set(`${g.customerId}\u0000${g.meter}`, g.ledger.lastSentAt);
@@ -153,6 +149,7 @@ class StripeExport {
       for (const event of this.deltas(g)) {
         g.ledger.pending.push(event);
         setAt(g.ledger.revisions, hourIndex(input.month, event.hour), event.revision);
+        this.ledger.touch(g.customerId);
         planned++;
       }
     }
@@ -173,15 +170,15 @@ class StripeExport {
   /** The first run of each UTC day that sent everything it could (Stripe up, ledger written). */
   private reconciliationDue(): boolean {
     if (this.halted || this.unavailable !== undefined) return false;
-    const last = this.ledger.lastReconciledAt;
+    const last = this.ledger.head.lastReconciledAt;
     return last === undefined || last.slice(0, 10) < this.nowIso.slice(0, 10);
   }
 
   private reconcileFrom(): number | undefined {
-    const last = this.ledger.lastReconciledAt;
+    const last = this.ledger.head.lastReconciledAt;
     if (last === undefined) return undefined;
     const window = Math.floor((Date.parse(last) - RECONCILE_OVERLAP_MS) / HOUR_MS) * 3600;
-    const backTo = this.ledger.reconcileBackTo;
+    const backTo = this.ledger.head.reconcileBackTo;
     return backTo === undefined ? window : Math.min(window, hourStart(backTo).getTime() / 1000);
   }
 
@@ -189,7 +186,7 @@ class StripeExport {
     const result = await compareWithStripe({
       month: this.input.month,
       now: this.input.now,
-      ledger: this.ledger,
+      ledger: { month: this.input.month, customers: this.ledger.customers },
       previous: (await this.previous()) ?? undefined,
       config: this.options.config,
       client: () => this.stripe(),
@@ -212,9 +209,11 @@ class StripeExport {
       count === 1 ? problem : { ...problem, message: `${problem.message} (and ${count - 1} more hours or meters like it)` },
     );
     if (result.failed > 0) return; // Stripe did not answer for some: the next run tries again
-    this.ledger.lastReconciledAt = this.nowIso;
-    if (result.earliestOpen === undefined) delete this.ledger.reconcileBackTo;
-    else this.ledger.reconcileBackTo = hourIdOf(new Date(result.earliestOpen * 1000));
+    const head = this.ledger.head;
+    head.lastReconciledAt = this.nowIso;
+    if (result.earliestOpen === undefined) delete head.reconcileBackTo;
+    else head.reconcileBackTo = hourIdOf(new Date(result.earliestOpen * 1000));
+    this.ledger.touchHead();
     await this.checkpoint(true);
   }
 
@@ -282,7 +281,10 @@ class StripeExport {
       }
       if (stored === undefined && !billable) continue;
       const customerLedger = stored ?? { stripeCustomerId, meters: { requests: emptyMeterLedger(), bytesOut: emptyMeterLedger() } };
-      if (stored === undefined) this.ledger.customers[customerId] = customerLedger;
+      if (stored === undefined) {
+        this.ledger.customers[customerId] = customerLedger;
+        this.ledger.touch(customerId);
+      }
       for (const meter of METERS) {
         const values = new Map<number, number>();
         for (const [index, f] of own) values.set(index, f[meter]);
@@ -426,13 +428,11 @@ class StripeExport {
     }
   }
 
-  /** The previous month's ledger (read once per run), or null when there is none. */
+  /** The previous month's ledger (read once per run, only when reconciling or settling), or null when there is none. */
   private async previous(): Promise<StripeLedger | null> {
     if (this.previousLedger === undefined) {
-      const previousMonth = this.previousMonth();
-      const stored = await this.options.ledgers.read<StripeLedger>(this.name, previousMonth);
-      this.previousLedger =
-        stored === undefined ? null : checkLedger(stored.body, this.input.environment, previousMonth, this.options.ledgers.location(this.name, previousMonth));
+      const previous = await readStripeLedger(this.options.ledgers, this.name, this.input.environment, this.previousMonth());
+      this.previousLedger = previous.stored ? { month: this.previousMonth(), customers: previous.customers } : null;
     }
     return this.previousLedger;
   }
@@ -443,10 +443,9 @@ class StripeExport {
 
   /** Corrections the previous month's ledger carried into this month's period, per customer and meter. */
   private async carriedIn(): Promise<CarriedCorrectionTotal[]> {
-    const previous = await this.previous();
-    if (previous === null) return [];
     const fromMonth = this.previousMonth();
-    return Object.entries(carriedTotals(previous)).flatMap(([customerId, totals]) =>
+    const head = await readStripeLedgerHead(this.options.ledgers, this.name, this.input.environment, fromMonth);
+    return Object.entries(head?.carried ?? {}).flatMap(([customerId, totals]) =>
       METERS.filter((meter) => totals[meter] !== 0).map((meter) => ({ customerId, fromMonth, meter, quantity: totals[meter] })),
     );
   }
@@ -462,31 +461,33 @@ class StripeExport {
     const index = hourIndex(this.input.month, event.hour);
     g.ledger.pending = g.ledger.pending.filter((p) => p !== event);
     setAt(g.ledger.sent, index, valueAt(g.ledger.sent, index) + event.value);
-    if (event.carried) g.ledger.carried.push({ hour: event.hour, revision: event.revision, value: event.value, timestamp: event.timestamp });
+    if (event.carried) {
+      g.ledger.carried.push({ hour: event.hour, revision: event.revision, value: event.value, timestamp: event.timestamp });
+      this.ledger.head.carried = carriedTotals(this.ledger.customers);
+      this.ledger.touchHead();
+    }
     g.ledger.lastSentAt = this.nowIso;
+    this.ledger.touch(g.customerId);
     this.landedThisRun.add(`${g.customerId}\u0000${g.meter}\u0000${event.timestamp - (event.timestamp % 3600)}`);
     this.sinceCheckpoint++;
   }
 
   private drop(g: Group, event: PendingEvent): void {
     g.ledger.pending = g.ledger.pending.filter((p) => p !== event);
+    this.ledger.touch(g.customerId);
     this.sinceCheckpoint++;
   }
 
-  /** Writes the ledger (serialized; `force` waits for it, otherwise only every `checkpointEvery` changes). */
+  /** Writes the shards that changed (`force` always, otherwise only every `checkpointEvery` changes); a failed write halts the run. */
   private async checkpoint(force: boolean): Promise<void> {
     if (!force && this.sinceCheckpoint < (this.options.checkpointEvery ?? 10_000)) return;
     this.sinceCheckpoint = 0;
-    const body = JSON.parse(JSON.stringify(this.ledger)) as StripeLedger; // the state at this moment
-    this.writes = this.writes.then(async () => {
-      try {
-        this.revision = await this.options.ledgers.write(this.name, this.input.month, body, this.revision);
-      } catch (error) {
-        this.halted = true;
-        throw error;
-      }
-    });
-    await this.writes;
+    try {
+      await this.ledger.write();
+    } catch (error) {
+      this.halted = true;
+      throw error;
+    }
   }
 
   private async stripe(): Promise<StripeMeterClient> {

@@ -46,10 +46,33 @@ export function describeLedgerStoreContract(name: string, store: () => SinkLedge
       expect(s.location('alpha', MONTH)).not.toBe(s.location('beta', MONTH));
     });
 
+    it('keeps the parts of a month apart from each other and from the month document', async () => {
+      const s = store();
+      const whole = await s.write<Ledger>('alpha', MONTH, { sent: { head: 1 } }, undefined);
+      const first = await s.write<Ledger>('alpha', MONTH, { sent: { a: 1 } }, undefined, 'shard-000');
+      await expect(s.read('alpha', MONTH, 'shard-001')).resolves.toBeUndefined();
+      await expect(s.write<Ledger>('alpha', MONTH, { sent: { a: 2 } }, undefined, 'shard-000')).rejects.toBeInstanceOf(LedgerConflictError);
+      await s.write<Ledger>('alpha', MONTH, { sent: { a: 3 } }, first, 'shard-000');
+      await expect(s.read<Ledger>('alpha', MONTH)).resolves.toEqual({ body: { sent: { head: 1 } }, revision: whole });
+      await expect(s.read<Ledger>('alpha', MONTH, 'shard-000')).resolves.toMatchObject({ body: { sent: { a: 3 } } });
+      expect(new Set([s.location('alpha', MONTH), s.location('alpha', MONTH, 'shard-000'), s.location('alpha', MONTH, 'shard-001')]).size).toBe(3);
+    });
+
+    it('stores the body as it was when write was called, not as changed while the write is under way', async () => {
+      const s = store();
+      const body = { sent: { a: 1 } as Record<string, number> };
+      const write = s.write<Ledger>('alpha', MONTH, body, undefined, 'shard-000');
+      body.sent.a = 2;
+      body.sent.b = 5;
+      await write;
+      await expect(s.read<Ledger>('alpha', MONTH, 'shard-000')).resolves.toMatchObject({ body: { sent: { a: 1 } } });
+    });
+
     it('refuses a sink name that could leave its folder, and a month that is not YYYY-MM', async () => {
       const s = store();
       await expect(s.write('../alpha', MONTH, {}, undefined)).rejects.toThrow('sink name "../alpha" must be 1 to 32 lowercase letters');
       await expect(s.read('alpha', '2026-13')).rejects.toThrow('ledger month "2026-13" must be YYYY-MM');
+      await expect(s.read('alpha', MONTH, '../beta')).rejects.toThrow('ledger part "../beta" must be 1 to 32 lowercase letters');
     });
   });
 }

@@ -1,0 +1,201 @@
+/**
+ * A sink ledger split by customer, so a month of 10,000 customers is never one document (a single
+ * JSON string has a size limit in V8, and an hourly run should rewrite only what changed).
+ *
+ * Layout in the SinkLedgerStore: the month document `<sink>/<month>.json` is the head (format,
+ * environment, month, shard count, and the sink's month-wide fields); each customer lives in shard
+ * `<sink>/<month>/shard-NNN.json`, chosen by a hash of its id modulo the shard count the head
+ * records (fixed for the month once written).
+ *
+ * Writes: each shard and the head have their own compare-and-swap. Customers never share state
+ * across shards, so two runs racing on one month still conflict on the first shard both changed,
+ * as with a single document. The head is created before any shard: a shard never exists without
+ * the head that says how many there are. A crash between two shard writes leaves some shards at
+ * the new state and some at the old, each whole; a sink's per-customer intent-then-send protocol
+ * holds within a shard, which is all it needs.
+ */
+import { createHash } from 'node:crypto';
+import type { SinkLedgerStore } from './sink';
+
+/** Shards of a new month: ~1/64 of 10,000 customers' month per document (docs/sinks.md, "Ledgers"). */
+export const DEFAULT_SHARDS = 64;
+/** Shards read at once. */
+const READ_CONCURRENCY = 16;
+
+export interface LedgerHead<H> {
+  readonly format: string;
+  readonly environment: string;
+  readonly month: string;
+  readonly shards: number;
+  readonly head: H;
+}
+
+interface LedgerShard<C> {
+  readonly format: string;
+  readonly environment: string;
+  readonly month: string;
+  readonly shard: number;
+  readonly customers: Record<string, C>;
+}
+
+export interface ShardedLedgerSpec<H> {
+  readonly store: SinkLedgerStore;
+  readonly sink: string;
+  readonly environment: string;
+  readonly month: string;
+  /** The sink's ledger format, stored in the head and every shard; another one is refused. */
+  readonly format: string;
+  readonly emptyHead: () => H;
+  /** Shards of a month not written yet (default DEFAULT_SHARDS). */
+  readonly shards?: number;
+}
+
+export function shardOf(customerId: string, shards: number): number {
+  return createHash('sha256').update(customerId, 'utf8').digest().readUInt32BE(0) % shards;
+}
+
+export const shardName = (shard: number): string => `shard-${String(shard).padStart(3, '0')}`;
+
+export class ShardedLedger<H, C> {
+  /** The sink's month-wide fields; call touchHead() after changing them. */
+  readonly head: H;
+  /** Every customer of the month; call touch(id) after adding or changing one. */
+  readonly customers: Record<string, C>;
+  private readonly revisions = new Map<number | 'head', string | undefined>();
+  private readonly dirty = new Set<number>();
+  private headDirty: boolean;
+  private writes: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly spec: ShardedLedgerSpec<H>,
+    readonly shards: number,
+    head: H,
+    customers: Record<string, C>,
+    headRevision: string | undefined,
+  ) {
+    this.head = head;
+    this.customers = customers;
+    this.revisions.set('head', headRevision);
+    this.headDirty = headRevision === undefined;
+  }
+
+  /** Reads the head and every shard (a month with no head is empty); throws one line on a document of another format, environment or month. */
+  static async read<H, C>(spec: ShardedLedgerSpec<H>): Promise<ShardedLedger<H, C>> {
+    const { store, sink, month } = spec;
+    const location = store.location(sink, month);
+    const stored = await store.read<LedgerHead<H>>(sink, month);
+    if (stored === undefined) return new ShardedLedger<H, C>(spec, spec.shards ?? DEFAULT_SHARDS, spec.emptyHead(), {}, undefined);
+    const head = checkDocument(stored.body, spec, location);
+    if (!Number.isInteger(head.shards) || head.shards < 1 || head.shards > 1000)
+      throw new Error(`${location}: shard count ${String(head.shards)} is not 1 to 1000`);
+    const ledger = new ShardedLedger<H, C>(spec, head.shards, head.head, {}, stored.revision);
+    const indexes = Array.from({ length: head.shards }, (_, i) => i);
+    for (let i = 0; i < indexes.length; i += READ_CONCURRENCY) {
+      const batch = indexes.slice(i, i + READ_CONCURRENCY);
+      const docs = await Promise.all(batch.map((shard) => store.read<LedgerShard<C>>(sink, month, shardName(shard))));
+      docs.forEach((doc, k) => {
+        const shard = batch[k];
+        ledger.revisions.set(shard, doc?.revision);
+        if (doc === undefined) return;
+        const where = store.location(sink, month, shardName(shard));
+        const body = checkDocument(doc.body, spec, where) as unknown as LedgerShard<C>;
+        if (body.shard !== shard || typeof body.customers !== 'object' || body.customers === null)
+          throw new Error(`${where} is not shard ${shard} of this ledger`);
+        for (const [id, customer] of Object.entries(body.customers)) {
+          if (shardOf(id, head.shards) !== shard) throw new Error(`${where} holds customer ${id}, which belongs in ${shardName(shardOf(id, head.shards))}`);
+          ledger.customers[id] = customer;
+        }
+      });
+    }
+    return ledger;
+  }
+
+  /** Only the head of a month (the sink's month-wide fields), or undefined when the month has none. */
+  static async readHead<H>(spec: ShardedLedgerSpec<H>): Promise<H | undefined> {
+    const stored = await spec.store.read<LedgerHead<H>>(spec.sink, spec.month);
+    return stored === undefined ? undefined : checkDocument(stored.body, spec, spec.store.location(spec.sink, spec.month)).head;
+  }
+
+  location(): string {
+    return this.spec.store.location(this.spec.sink, this.spec.month);
+  }
+
+  /** False for a month nothing was written for yet. */
+  get stored(): boolean {
+    return this.revisions.get('head') !== undefined;
+  }
+
+  touch(customerId: string): void {
+    this.dirty.add(shardOf(customerId, this.shards));
+  }
+
+  touchHead(): void {
+    this.headDirty = true;
+  }
+
+  /** Customers whose shard changed since the last write, for a test or a report. */
+  get dirtyShards(): number {
+    return this.dirty.size;
+  }
+
+  /**
+   * Stores every shard changed since the last write (and the head if it changed), as they stand
+   * when this write starts, after any write still under way. Rejects with the first failure
+   * (LedgerConflictError when another run wrote first); the documents that were written stay
+   * written and the others stay marked changed.
+   */
+  write(): Promise<void> {
+    const next = this.writes.then(() => this.writeChanged());
+    this.writes = next.catch(() => undefined);
+    return next;
+  }
+
+  private async writeChanged(): Promise<void> {
+    const { store, sink, month, format, environment } = this.spec;
+    const shards = [...this.dirty].sort((a, b) => a - b);
+    this.dirty.clear();
+    if (this.headDirty) {
+      this.headDirty = false;
+      const head: LedgerHead<H> = { format, environment, month, shards: this.shards, head: this.head };
+      try {
+        this.revisions.set('head', await store.write(sink, month, head, this.revisions.get('head')));
+      } catch (error) {
+        this.headDirty = true;
+        shards.forEach((shard) => this.dirty.add(shard));
+        throw error;
+      }
+    }
+    const byShard = new Map<number, Record<string, C>>(shards.map((shard) => [shard, {}]));
+    for (const [id, customer] of Object.entries(this.customers)) {
+      const own = byShard.get(shardOf(id, this.shards));
+      if (own !== undefined) own[id] = customer;
+    }
+    // Each store.write serializes its body before it returns, so all shards are taken in this turn.
+    const results = await Promise.allSettled(
+      shards.map(async (shard) => {
+        const body: LedgerShard<C> = { format, environment, month, shard, customers: byShard.get(shard)! };
+        try {
+          this.revisions.set(shard, await store.write(sink, month, body, this.revisions.get(shard), shardName(shard)));
+        } catch (error) {
+          this.dirty.add(shard);
+          throw error;
+        }
+      }),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+  }
+}
+
+function checkDocument<H>(body: unknown, spec: ShardedLedgerSpec<H>, location: string): LedgerHead<H> {
+  const doc = body as Partial<LedgerHead<H>> | null;
+  if (doc === null || typeof doc !== 'object' || doc.format !== spec.format) {
+    throw new Error(
+      `${location} is not a ledger of format ${spec.format} (found ${JSON.stringify((doc as { format?: unknown } | null)?.format)}); a ledger written by an older version is not read: restore it or move it aside only if you know what the sink has sent`,
+    );
+  }
+  if (doc.environment !== spec.environment || doc.month !== spec.month) {
+    throw new Error(`${location} is the ledger of ${String(doc.environment)} ${String(doc.month)}, not of ${spec.environment} ${spec.month}`);
+  }
+  return doc as LedgerHead<H>;
+}
