@@ -24,6 +24,7 @@ describe.each(platformConfig.environments.map((env) => [env.name, env] as const)
   // A billing sink's ledger (usage-job/aws/s3-sink-ledger-store.ts): written with If-Match, which
   // needs s3:GetObject besides s3:PutObject (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html).
   const sinkLedger = `arn:aws:s3:::${names.usageBucket}/sinks/${env.name}/stripe/2026-12.json`;
+  const sinkLedgerShard = `arn:aws:s3:::${names.usageBucket}/sinks/${env.name}/stripe/2026-12/shard-007.json`;
 
   test.each([
     ['s3:GetObject', deploymentFile, 'Allowed'],
@@ -34,6 +35,11 @@ describe.each(platformConfig.environments.map((env) => [env.name, env] as const)
     ['s3:PutObject', rollup, 'Allowed'],
     ['s3:GetObject', sinkLedger, 'Allowed'],
     ['s3:PutObject', sinkLedger, 'Allowed'],
+    ['s3:GetObject', sinkLedgerShard, 'Allowed'],
+    ['s3:PutObject', sinkLedgerShard, 'Allowed'],
+    // A shard never written must read as 404 NoSuchKey, not 403: S3 says "no such key" only to an
+    // identity with s3:ListBucket on the bucket (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, Permissions).
+    ['s3:ListBucket', `arn:aws:s3:::${names.usageBucket}`, 'Allowed'],
     // The customer usage summary GET /usage reads (usage-job/aws/customer-usage-store.ts), conditional writes.
     ['s3:GetObject', `arn:aws:s3:::${names.usageBucket}/customer-usage/2026-12.json`, 'Allowed'],
     ['s3:PutObject', `arn:aws:s3:::${names.usageBucket}/customer-usage/2026-12.json`, 'Allowed'],
