@@ -38,6 +38,7 @@ import {
 } from './ledger';
 import { StripeMeterClient, type SendOutcome, type StripeClientOptions } from './stripe-client';
 import { billingChannel } from '../../../keys/registry';
+import { shardOf } from '../sharded-ledger';
 
 const HOUR_MS = 3_600_000;
 /** Stripe enforces identifier uniqueness "within a rolling period of at least 24 hours"; one hour kept as margin. */
@@ -140,7 +141,7 @@ class StripeExport {
     }
 
     if (withPending.length > 0) {
-      await eachUntilDone(withPending, this.concurrency, (g) => this.resolvePending(g));
+      await eachUntilDone(this.byShard(withPending), this.concurrency, (g) => this.resolvePending(g));
       await this.checkpoint(true);
     }
 
@@ -156,11 +157,7 @@ class StripeExport {
     if (planned > 0) {
       await this.checkpoint(true); // the intent is stored before the first send
       input.progress?.(`stripe: sending ${planned} meter events for ${input.month}`);
-      await eachUntilDone(
-        groups.filter((g) => g.ledger.pending.length > 0),
-        this.concurrency,
-        (g) => this.sendPending(g),
-      );
+      await eachUntilDone(this.byShard(groups.filter((g) => g.ledger.pending.length > 0)), this.concurrency, (g) => this.sendPending(g));
       await this.checkpoint(true);
     }
     if (this.reconciliationDue()) await this.reconcile();
@@ -215,6 +212,17 @@ class StripeExport {
     else head.reconcileBackTo = hourIdOf(new Date(result.earliestOpen * 1000));
     this.ledger.touchHead();
     await this.checkpoint(true);
+  }
+
+  /**
+   * Groups in ledger shard order: while sends go on only the one or two shards under way have
+   * changed, so a checkpoint rewrites those, not the whole month.
+   */
+  private byShard(groups: readonly Group[]): Group[] {
+    const shard = new Map(groups.map((g) => [g.customerId, shardOf(g.customerId, this.ledger.shards)]));
+    return [...groups].sort(
+      (a, b) => shard.get(a.customerId)! - shard.get(b.customerId)! || (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0),
+    );
   }
 
   private get concurrency(): number {
@@ -478,7 +486,7 @@ class StripeExport {
     this.sinceCheckpoint++;
   }
 
-  /** Writes the shards that changed (`force` always, otherwise only every `checkpointEvery` changes); a failed write halts the run. */
+  /** Writes the shards that changed (`force` always, otherwise every `checkpointEvery` acknowledgements); a failed write halts the run. */
   private async checkpoint(force: boolean): Promise<void> {
     if (!force && this.sinceCheckpoint < (this.options.checkpointEvery ?? 10_000)) return;
     this.sinceCheckpoint = 0;
