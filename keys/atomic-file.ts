@@ -1,5 +1,5 @@
 /** Writes a file so a reader sees the old content or the new, never part: temp file, fsync, rename.
- * The same as usage-job/atomic-file.ts; keys/ may not import usage-job/ (eslint.layers.mjs). */
+ * Here in keys/, the lowest layer that writes local files (eslint.layers.mjs); usage-job/ and local/ use it too. */
 import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
@@ -11,7 +11,7 @@ export function writeFileAtomic(path: string, content: string | Uint8Array, mode
 
 /**
  * Like writeFileAtomic, but never replaces an existing file: the complete temp file is hard-linked
- * to `path`, which fails with EEXIST if something is there. Not in usage-job/atomic-file.ts.
+ * to `path`, which fails with EEXIST if something is there.
  */
 export function createFileAtomic(path: string, content: string | Uint8Array, mode = 0o644): void {
   placeAtomic(path, content, mode, (tmp) => {

@@ -1,6 +1,6 @@
 /**
- * An exclusive lock for the local files two keys CLIs on one machine share (registry, edge file,
- * local API Gateway file): a lock file created with O_EXCL that names its holder's pid. A change is
+ * An exclusive lock for the local files two commands on one machine share (the keys CLI's registry,
+ * edge file and local API Gateway file; the usage CLI's sink ledgers): a lock file created with O_EXCL that names its holder's pid. A change is
  * read, made and written while holding it, so two commands never interleave on one file. A lock
  * whose holder has died (kill -9) is taken over; a live holder is waited for, however long it has
  * held the lock, and after `waitMs` the command stops with one line.
@@ -13,7 +13,8 @@ export const LOCK_WAIT_MS = 10_000;
 /** A lock file with no pid in it (its creator died between creating and writing it) is stale after this. */
 const EMPTY_LOCK_STALE_MS = 30_000;
 
-export async function withFileLock<T>(lock: string, fn: () => T | Promise<T>, waitMs = LOCK_WAIT_MS): Promise<T> {
+/** `holders`: who else takes this lock, for the message when it is not released in time. */
+export async function withFileLock<T>(lock: string, fn: () => T | Promise<T>, waitMs = LOCK_WAIT_MS, holders = 'keys command'): Promise<T> {
   const deadline = Date.now() + waitMs;
   while (!tryCreate(lock)) {
     const holder = holderOf(lock);
@@ -24,7 +25,7 @@ export async function withFileLock<T>(lock: string, fn: () => T | Promise<T>, wa
     }
     if (Date.now() >= deadline) {
       throw new Error(
-        `lock ${lock} is held by another keys command (pid ${holder ?? 'unknown'}); wait for it to finish, or delete the file if that process is not a keys command`,
+        `lock ${lock} is held by another ${holders} (pid ${holder ?? 'unknown'}); wait for it to finish, or delete the file if that process is not a ${holders}`,
       );
     }
     await new Promise((r) => setTimeout(r, 20));

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { apiKeyFingerprint } from '../contracts/api-key';
-import { writeFileAtomic } from '../usage-job/atomic-file';
+import { writeFileAtomic } from '../keys/atomic-file';
 import { edgeKeysPath } from './edge/edge-key-file';
 import { removeTempDirs, startPlatformProcess, type PlatformProcess } from './testing/platform-process';
 

@@ -7,7 +7,7 @@
  */
 import { extname } from 'node:path';
 import { chargesFor, type Charges, type ItemCharge, type PriceList } from '../contracts/prices';
-import { writeFileAtomic } from './atomic-file';
+import { writeFileAtomic } from '../keys/atomic-file';
 import type { BilledCustomer } from './customers';
 import { monthStatus } from './month-status';
 import type { MonthUsage } from './month-figures';

@@ -10,7 +10,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../usage-job/atomic-file';
+import { writeFileAtomic } from '../../keys/atomic-file';
 
 export const QUOTA_FILE = 'quota.json';
 

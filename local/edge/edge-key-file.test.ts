@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apiKeyFingerprint } from '../../contracts/api-key';
-import { writeFileAtomic } from '../../usage-job/atomic-file';
+import { writeFileAtomic } from '../../keys/atomic-file';
 import { LocalEdge } from './edge';
 import { edgeKeyFile, edgeKeysPath } from './edge-key-file';
 

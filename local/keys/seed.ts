@@ -15,7 +15,7 @@ import { isWellFormedApiKey } from '../../contracts/api-key';
 import { contextFromEnv } from '../../keys/cli';
 import { createKey, type KeysContext } from '../../keys/commands';
 import { readRegistry } from '../../keys/registry';
-import { writeFileAtomic } from '../../usage-job/atomic-file';
+import { writeFileAtomic } from '../../keys/atomic-file';
 
 export interface SeedCustomer {
   readonly id: string;

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import type { EnvironmentConfig } from '../../config/types';
 import { customerUsageObjectKey } from '../../contracts/customer-usage';
-import { writeFileAtomic } from '../../usage-job/atomic-file';
+import { writeFileAtomic } from '../../keys/atomic-file';
 import { customerUsageSummary } from '../../usage-job/customer-usage-summary';
 import type { RunUsageJob } from './usage-refresher';
 

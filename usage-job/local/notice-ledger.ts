@@ -1,7 +1,7 @@
 /** NoticeLedger on the local file system: <dir>/<month>/<keyId>/<threshold>.json, each written atomically; the CLI's <dir> is <state>/notices/<environment>. */
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from '../atomic-file';
+import { writeFileAtomic } from '../../keys/atomic-file';
 import { ledgerEntry, type NoticeLedger, type QuotaNotice } from '../quota-notices';
 
 export class LocalNoticeLedger implements NoticeLedger {

@@ -1,10 +1,10 @@
 /**
  * RollupStore on the local file system: <dir>/rollups/YYYY-MM-DD/HH.json and <dir>/manifest.json,
- * each written atomically (usage-job/atomic-file.ts).
+ * each written atomically (keys/atomic-file.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from '../atomic-file';
+import { writeFileAtomic } from '../../keys/atomic-file';
 import { hourStart } from '../../sql/hours';
 import {
   asStoredManifest,

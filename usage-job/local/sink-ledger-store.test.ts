@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describeLedgerStoreContract } from '../sinks/testing/ledger-store-contract';
@@ -33,4 +33,17 @@ describe('file store on disk', () => {
     await expect(store.read('alpha', '2026-11')).rejects.toThrow(`sink ledger ${path} is not JSON`);
     expect(readdirSync(dirname(path))).toEqual(['2026-11.json']);
   });
+});
+
+it('a ledger locked by another live process: the write times out naming a usage run, and writes nothing', async () => {
+  const dir = freshDir();
+  const store = new FileSinkLedgerStore(dir, 50);
+  const path = store.location('alpha', '2026-11');
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(`${path}.lock`, `${process.ppid}\n`); // a live process that is not this one
+  await expect(store.write('alpha', '2026-11', { a: 1 }, undefined)).rejects.toThrow(
+    `lock ${path}.lock is held by another usage run (pid ${process.ppid}); wait for it to finish, or delete the file if that process is not a usage run`,
+  );
+  await expect(store.read('alpha', '2026-11')).resolves.toBeUndefined();
+  rmSync(`${path}.lock`);
 });
