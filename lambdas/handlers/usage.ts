@@ -9,7 +9,7 @@
 import { API_KEY_HEADER, apiKeyFingerprint, isWellFormedApiKey } from '../../contracts/api-key';
 import type { CustomerUsage } from '../../contracts/customer-usage';
 import type { CustomerRecord, RegistryDocument } from '../../keys/registry';
-import { errorResponse, jsonResponse, singleHeader, type ProxyEvent, type ProxyResult } from './http';
+import { errorResponse, jsonResponse, singleHeader, type ProxyEvent, type ProxyHandler, type ProxyResult } from './http';
 import { log } from './logger';
 import { proxyHandler, type Route } from './proxy-handler';
 import { usageSourceFromEnvironment, type UsageSource } from './usage-source';
@@ -113,17 +113,21 @@ async function monthNotReportedYet(source: UsageSource, customer: CustomerRecord
   );
 }
 
-let source: UsageSource | undefined;
-let sourceFor: string | undefined;
+/** The deployed handler; `clock` gives each request's time, whose UTC month is answered (tests pass a fixed one). */
+export function usageHandler(clock: () => Date = () => new Date()): ProxyHandler {
+  let source: UsageSource | undefined;
+  let sourceFor: string | undefined;
+  return proxyHandler(route, (event) => {
+    // Read once per container (the S3 source keeps ETag-cached copies); again if the variables change (tests, local platform).
+    const configured = ['USAGE_ENVIRONMENT', 'USAGE_REGISTRY_BUCKET', 'USAGE_REGISTRY_KEY', 'USAGE_SUMMARY_BUCKET', 'USAGE_STATE_DIR']
+      .map((name) => process.env[name] ?? '')
+      .join('|');
+    if (configured !== sourceFor) {
+      source = usageSourceFromEnvironment();
+      sourceFor = configured;
+    }
+    return lookUpUsage(event, source, clock());
+  });
+}
 
-export const handler = proxyHandler(route, (event) => {
-  // Read once per container (the S3 source keeps ETag-cached copies); again if the variables change (tests, local platform).
-  const configured = ['USAGE_ENVIRONMENT', 'USAGE_REGISTRY_BUCKET', 'USAGE_REGISTRY_KEY', 'USAGE_SUMMARY_BUCKET', 'USAGE_STATE_DIR']
-    .map((name) => process.env[name] ?? '')
-    .join('|');
-  if (configured !== sourceFor) {
-    source = usageSourceFromEnvironment();
-    sourceFor = configured;
-  }
-  return lookUpUsage(event, source, new Date());
-});
+export const handler = usageHandler();
