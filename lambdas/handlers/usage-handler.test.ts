@@ -61,6 +61,23 @@ test("answers the month of its clock's time: the 2026-10 summary in October", as
   expect(JSON.parse(result.body)).toMatchObject({ month: '2026-10', asOf: '2026-11-02T05:00:00Z', customerId: 'acme', requests: 900 });
 });
 
+test("on the 1st before the month's first run, a customer new since the last run gets zeros, like a known one", async () => {
+  const NEW_KEY = 'newco-key-value-0123456789abcdef';
+  const november = { ...summary('2026-11', '2026-11-30T23:00:00Z', usage('acme', 5, 10)), planQuotas: { basic: 1000 } };
+  write(join(dir, customerUsageObjectKey('2026-11')), JSON.stringify(november));
+  write(
+    join(dir, 'registry.json'),
+    JSON.stringify(registry(customer('acme', [key(KEY_A)]), customer('newco', [key(NEW_KEY)], { createdAt: '2026-12-01T00:05:00Z' }))),
+  );
+  const december = usageHandler(() => new Date('2026-12-01T00:10:00Z'));
+  const known = await december(usageEvent(KEY_A));
+  const fresh = await december(usageEvent(NEW_KEY));
+  expect([known.statusCode, fresh.statusCode]).toEqual([200, 200]);
+  const zeros = { month: '2026-12', asOf: null, reportedThisMonth: false, plan: 'basic', requests: 0, bytesOut: 0, quota: 1000, remaining: 1000 };
+  expect(JSON.parse(known.body)).toMatchObject({ ...zeros, customerId: 'acme' });
+  expect(JSON.parse(fresh.body)).toMatchObject({ ...zeros, customerId: 'newco' });
+});
+
 test('without the origin secret CloudFront adds: 403, like every handler', async () => {
   const event = usageEvent(KEY_A);
   const headers = { ...(event.headers as Record<string, string>) };
