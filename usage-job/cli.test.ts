@@ -1,18 +1,10 @@
 /** The usage CLI's argument checks, in process (the child-process runs are in cli.e2e.test.ts). */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI_FLAGS, HELP, main } from './cli';
+import { CLI_FLAGS, HELP } from './cli';
+import { runCliInProcess } from './testing/cli-workspace';
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(
-    argv,
-    (s) => void (out += s),
-    (s) => void (err += s),
-  );
-  return { code, out, err };
-}
+const run = (...argv: string[]) => runCliInProcess(argv);
 
 const errorCases: [string, string[], RegExp][] = [
   ['a missing month', ['--engine', 'duckdb'], /--month YYYY-MM is required/],
