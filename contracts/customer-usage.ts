@@ -47,6 +47,12 @@ export interface CustomerUsageSummary {
   readonly asOf: string;
   readonly quotaThresholds: readonly number[];
   readonly customers: Readonly<Record<string, CustomerUsage>>;
+  /**
+   * The monthly quota of every plan a customer of the run's registry is on: GET /usage answers the
+   * next month's zeros with it before that month's first run, also for a customer new since then.
+   * Absent in summaries written before it existed.
+   */
+  readonly planQuotas?: Readonly<Record<string, number>>;
 }
 
 /** Reads a summary document; one line naming what is wrong otherwise. */
@@ -63,5 +69,7 @@ export function parseCustomerUsageSummary(text: string, location: string, enviro
     throw new Error(`${location} has no month or no valid asOf`);
   }
   if (!isRecord(parsed.customers) || !Array.isArray(parsed.quotaThresholds)) throw new Error(`${location} has no customers or no quotaThresholds`);
+  if (parsed.planQuotas !== undefined && (!isRecord(parsed.planQuotas) || !Object.values(parsed.planQuotas).every((q) => typeof q === 'number')))
+    throw new Error(`${location} has planQuotas that are not a number per plan`);
   return parsed as unknown as CustomerUsageSummary;
 }

@@ -3,13 +3,9 @@
  * keeps November's publishing runs partial, with SinkHoursBehind counted from October's hour,
  * until a run of October reports it done (in process, DuckDB, fake sinks and publisher).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { main } from './cli';
 import type { SinkReport } from './sinks/sink';
 import { FixedReportSink } from './sinks/testing/fake-sinks';
-import { writeRegistryFile } from './testing/registry';
+import { cliWorkspace, runCliInProcess, type CliWorkspace } from './testing/cli-workspace';
 import type { PublishRequest } from './usage-publisher';
 
 const OK: Omit<SinkReport, 'sink'> = { outcome: 'ok', sent: 0, unchanged: 0, problems: [], oldestUnreportedHour: null };
@@ -20,42 +16,32 @@ const PENDING: Omit<SinkReport, 'sink'> = {
   problems: [{ message: '2 meter events stay pending' }],
   oldestUnreportedHour: '2026-10-31T20',
 };
-let dir: string;
+let ws: CliWorkspace;
 const published: PublishRequest[] = [];
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'usage-cli-open-work-'));
-  mkdirSync(join(dir, 'logs'));
-  writeRegistryFile(join(dir, 'registry.json'), 'local', [{ id: 'acme', name: 'Acme', value: 'acme-live-key-0123456789abcdef', plan: 'basic' }]);
+  ws = cliWorkspace('usage-cli-open-work-', [{ id: 'acme', name: 'Acme', value: 'acme-live-key-0123456789abcdef', plan: 'basic' }]);
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => ws.remove());
 
 async function runCli(month: string, now: string, report: Omit<SinkReport, 'sink'>): Promise<SinkReport[]> {
-  let out = '';
-  let err = '';
-  const args = ['--engine', 'duckdb', '--month', month, '--logs', join(dir, 'logs'), '--registry', join(dir, 'registry.json'), '--state', join(dir, 'state')];
-  const code = await main(
-    [...args, '--now', now],
-    (s) => void (out += s),
-    (s) => void (err += s),
-    {
-      sinksFor: async () => [new FixedReportSink('stripe', report)],
-      publishing: async () => ({
-        publisher: {
-          publish: async (request) => {
-            published.push(request);
-            return { metricDataPut: 0, keysPublished: 0 };
-          },
+  const { code, out, err } = await runCliInProcess([...ws.duckdbArgs(month), '--now', now], {
+    sinksFor: async () => [new FixedReportSink('stripe', report)],
+    publishing: async () => ({
+      publisher: {
+        publish: async (request) => {
+          published.push(request);
+          return { metricDataPut: 0, keysPublished: 0 };
         },
-        noticeSender: {
-          batchSize: 10,
-          send: async () => {
-            throw new Error('no notice is due');
-          },
+      },
+      noticeSender: {
+        batchSize: 10,
+        send: async () => {
+          throw new Error('no notice is due');
         },
-      }),
-    },
-  );
+      },
+    }),
+  });
   if (code !== 0) throw new Error(`usage CLI exited ${code}: ${err}`);
   return (JSON.parse(out) as { sinks: SinkReport[] }).sinks;
 }

@@ -1,16 +1,10 @@
 /** The usage CLI's argument checks, in process (the child-process runs are in cli.e2e.test.ts). */
-import { main } from './cli';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLI_FLAGS, HELP } from './cli';
+import { runCliInProcess } from './testing/cli-workspace';
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(
-    argv,
-    (s) => void (out += s),
-    (s) => void (err += s),
-  );
-  return { code, out, err };
-}
+const run = (...argv: string[]) => runCliInProcess(argv);
 
 const errorCases: [string, string[], RegExp][] = [
   ['a missing month', ['--engine', 'duckdb'], /--month YYYY-MM is required/],
@@ -35,4 +29,13 @@ test('--help prints the usage text on stdout and exits 0', async () => {
   expect(result.code).toBe(0);
   expect(result.out).toMatch(/^Usage: npm run --silent usage -- --engine duckdb\|athena --month YYYY-MM/);
   expect(result.err).toBe('');
+});
+
+test('every flag the CLI parses is in --help and in the usage CLI section of docs/contracts.md', () => {
+  const contracts = readFileSync(join(__dirname, '..', 'docs', 'contracts.md'), 'utf8');
+  const section = contracts.slice(contracts.indexOf('## Usage CLI'), contracts.indexOf('\n## ', contracts.indexOf('## Usage CLI') + 1));
+  const flags = Object.keys(CLI_FLAGS).map((name) => `--${name}`);
+  expect(flags).toContain('--acknowledge-open-work');
+  expect(flags.filter((flag) => !HELP.includes(`  ${flag}`))).toEqual([]);
+  expect(flags.filter((flag) => !new RegExp(`${flag}(?![\\w-])`).test(section))).toEqual([]);
 });

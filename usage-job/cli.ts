@@ -119,6 +119,24 @@ function checkSinkClock(env: EnvironmentConfig, now: Date, clock: Date, dryRun: 
   );
 }
 
+/** Every flag the CLI parses (docs/contracts.md, usage CLI, names each one; cli.test.ts checks it). */
+export const CLI_FLAGS = {
+  engine: { type: 'string' },
+  month: { type: 'string' },
+  env: { type: 'string' },
+  logs: { type: 'string' },
+  registry: { type: 'string' },
+  state: { type: 'string' },
+  'late-window-hours': { type: 'string' },
+  now: { type: 'string' },
+  format: { type: 'string' },
+  invoice: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  'sinks-clock-override': { type: 'boolean' },
+  'acknowledge-open-work': { type: 'boolean' },
+  help: { type: 'boolean' },
+} as const;
+
 /** Parses and validates argv; returns null for --help. `clock` is the real time (tests pass their own). */
 export function parseCliArgs(argv: readonly string[], clock: () => Date = () => new Date()): CliOptions | null {
   let values;
@@ -127,22 +145,7 @@ export function parseCliArgs(argv: readonly string[], clock: () => Date = () => 
       args: [...argv],
       strict: true,
       allowPositionals: false,
-      options: {
-        engine: { type: 'string' },
-        month: { type: 'string' },
-        env: { type: 'string' },
-        logs: { type: 'string' },
-        registry: { type: 'string' },
-        state: { type: 'string' },
-        'late-window-hours': { type: 'string' },
-        now: { type: 'string' },
-        format: { type: 'string' },
-        invoice: { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        'sinks-clock-override': { type: 'boolean' },
-        'acknowledge-open-work': { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
+      options: CLI_FLAGS,
     }));
   } catch (error) {
     throw new UsageCliError(`${(error as Error).message.split('\n')[0]} (see --help)`);

@@ -17,8 +17,10 @@ const usage: MonthUsage = {
   totalRequests: 3_608,
 };
 const customers = [
-  { id: 'acme', plan: 'pro' },
-  { id: 'globex', plan: 'legacy' },
+  { id: 'acme', plan: 'pro', quota: 2_000 },
+  { id: 'globex', plan: 'legacy', quota: 2_000 },
+  // Revoked, no traffic this month: no entry, but its plan's quota is still one of record.
+  { id: 'initech', plan: 'enterprise', quota: 50_000 },
 ];
 const prices: PriceList = {
   currency: 'EUR',
@@ -85,6 +87,10 @@ test('asOf is the run time; status turns final after the month and its late wind
   expect(build()).toMatchObject({ month: '2026-11', asOf: '2026-11-20T10:00:00.000Z', status: 'month-to-date', environment: 'dev' });
   expect(build('2026-12-03T00:00:00Z').status).toBe('final');
   expect(build('2026-12-02T23:00:00Z').status).toBe('month-to-date');
+});
+
+test("holds the quota of every plan of the registry's customers, for the next month's answers before its first run", () => {
+  expect(build().planQuotas).toEqual({ pro: 2_000, legacy: 2_000, enterprise: 50_000 });
 });
 
 test('holds no fingerprint or key: customer ids and figures only', () => {

@@ -1,7 +1,8 @@
 /**
  * The customer usage summary a run writes (contracts/customer-usage.ts, docs/customer-usage.md):
  * per customer the month-to-date figures of the run's MonthUsage, its quota and what is left of
- * it, the thresholds reached and the estimated charges at its plan's prices (contracts/prices.ts).
+ * it, the thresholds reached and the estimated charges at its plan's prices (contracts/prices.ts),
+ * and the quota of every plan its registry's customers are on.
  * The same MonthUsage feeds the usage report (/_usage.json, the CLI's JSON), so GET /usage and
  * /_usage.json agree figure for figure.
  */
@@ -14,7 +15,7 @@ import type { MonthUsage } from './month-figures';
 export function customerUsageSummary(options: {
   readonly environment: string;
   readonly usage: MonthUsage;
-  readonly customers: readonly Pick<BilledCustomer, 'id' | 'plan'>[];
+  readonly customers: readonly Pick<BilledCustomer, 'id' | 'plan' | 'quota'>[];
   readonly thresholds: readonly number[];
   readonly prices: PriceList;
   readonly now: Date;
@@ -50,5 +51,6 @@ export function customerUsageSummary(options: {
     asOf: options.now.toISOString(),
     quotaThresholds: options.thresholds,
     customers: Object.fromEntries(entries),
+    planQuotas: Object.fromEntries(options.customers.map((c) => [c.plan, c.quota])),
   };
 }

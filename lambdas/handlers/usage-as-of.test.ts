@@ -1,4 +1,4 @@
-/** The answer is the current UTC month's summary, with its month, status and asOf; no summary yet is zeros with the previous summary's quota (docs/customer-usage.md). */
+/** The answer is the current UTC month's summary, with its month, status and asOf; no summary yet is zeros with the previous summary's quota of the plan (docs/customer-usage.md). */
 import { setLogSink } from './logger';
 import { lookUpUsage } from './usage';
 import { customer, key, KEY_A, memorySource, registry, summary, usage, usageEvent } from './testing/usage-fixtures';
@@ -62,10 +62,37 @@ test('no summary of this month nor of the previous one: 503 with Retry-After, ne
   expect(logs.join('\n')).toContain('no summary of 2027-01 yet');
 });
 
-test('a plan changed since the previous summary: 503, its old quota is not the new one', async () => {
+const NEW_KEY = 'newco-key-value-0123456789abcdef';
+const withPlans = [{ ...summary('2026-11', '2026-11-30T23:00:00Z', usage('acme', 5, 10)), planQuotas: { basic: 1000, pro: 20_000 } }];
+
+test("a customer new since the previous summary: zeros with its plan's quota from that summary's planQuotas", async () => {
+  const newer = registry(customer('acme', [key(KEY_A)]), customer('newco', [key(NEW_KEY)], { plan: 'pro', createdAt: '2026-12-01T00:05:00Z' }));
+  const result = await lookUpUsage(usageEvent(NEW_KEY), memorySource(newer, withPlans), new Date('2026-12-01T00:10:00Z'));
+  expect(result.statusCode).toBe(200);
+  expect(JSON.parse(result.body)).toMatchObject({
+    month: '2026-12',
+    asOf: null,
+    reportedThisMonth: false,
+    customerId: 'newco',
+    plan: 'pro',
+    requests: 0,
+    quota: 20_000,
+    remaining: 20_000,
+  });
+});
+
+test("a plan changed since the previous summary: the new plan's quota from planQuotas, never the old plan's", async () => {
   const moved = registry(customer('acme', [key(KEY_A)], { plan: 'pro' }));
-  const result = await lookUpUsage(usageEvent(KEY_A), memorySource(moved, figures), new Date('2026-12-01T00:10:00Z'));
-  expect(result.statusCode).toBe(503);
+  const result = await lookUpUsage(usageEvent(KEY_A), memorySource(moved, withPlans), new Date('2026-12-01T00:10:00Z'));
+  expect(JSON.parse(result.body)).toMatchObject({ plan: 'pro', quota: 20_000, reportedThisMonth: false });
+});
+
+test('a plan the previous summary has no quota for (or a summary without planQuotas): 503, never a made-up quota', async () => {
+  const moved = registry(customer('acme', [key(KEY_A)], { plan: 'enterprise' }));
+  expect((await lookUpUsage(usageEvent(KEY_A), memorySource(moved, withPlans), new Date('2026-12-01T00:10:00Z'))).statusCode).toBe(503);
+  const pro = registry(customer('acme', [key(KEY_A)], { plan: 'pro' }));
+  expect((await lookUpUsage(usageEvent(KEY_A), memorySource(pro, figures), new Date('2026-12-01T00:10:00Z'))).statusCode).toBe(503);
+  expect(logs.join('\n')).toContain('no quota of plan pro (customer acme)');
 });
 
 test('a month with a summary says reportedThisMonth true', async () => {

@@ -1,7 +1,7 @@
 /**
- * The GET /usage Lambda handler as deployed: origin secret and method checks of every handler, the
- * source named by the environment (here the local platform's files, USAGE_STATE_DIR), fail closed
- * without one.
+ * The GET /usage Lambda handler as deployed (usageHandler with a fixed clock): origin secret and
+ * method checks of every handler, the source named by the environment (here the local platform's
+ * files, USAGE_STATE_DIR), fail closed without one.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { customerUsageObjectKey } from '../../contracts/customer-usage';
 import { ORIGIN_SECRET_ENV } from '../../contracts/origin-secret';
 import { setLogSink } from './logger';
-import { handler } from './usage';
+import { usageHandler } from './usage';
 import { TEST_ORIGIN_SECRET } from './testing/rest-proxy-event';
 import { customer, ENVIRONMENT, key, KEY_A, KEY_B, registry, summary, usage, usageEvent } from './testing/usage-fixtures';
 
@@ -21,6 +21,8 @@ const write = (path: string, text: string) => {
   writeFileSync(path, text);
 };
 let restore: () => void;
+const NOW = new Date('2026-11-20T10:30:00Z');
+const handler = usageHandler(() => NOW);
 
 beforeEach(() => {
   restore = setLogSink(() => undefined);
@@ -28,10 +30,12 @@ beforeEach(() => {
   process.env[ORIGIN_SECRET_ENV] = TEST_ORIGIN_SECRET;
   process.env.USAGE_ENVIRONMENT = ENVIRONMENT;
   process.env.USAGE_STATE_DIR = dir;
-  // The handler answers the month of its clock; the files are named after it (no assertion on the time itself).
-  const month = new Date().toISOString().slice(0, 7);
   write(join(dir, 'registry.json'), JSON.stringify(registry(customer('acme', [key(KEY_A)]), customer('globex', [key(KEY_B)]))));
-  write(join(dir, customerUsageObjectKey(month)), JSON.stringify(summary(month, '2026-11-20T10:00:00Z', usage('acme', 5, 10), usage('globex', 7, 20))));
+  write(
+    join(dir, customerUsageObjectKey('2026-10')),
+    JSON.stringify(summary('2026-10', '2026-11-02T05:00:00Z', usage('acme', 900, 1), usage('globex', 800, 2))),
+  );
+  write(join(dir, customerUsageObjectKey('2026-11')), JSON.stringify(summary('2026-11', '2026-11-20T10:00:00Z', usage('acme', 5, 10), usage('globex', 7, 20))));
 });
 afterEach(() => {
   restore();
@@ -46,8 +50,32 @@ test('reads the files USAGE_STATE_DIR names and answers each key its own custome
   const a = await handler(usageEvent(KEY_A));
   const b = await handler(usageEvent(KEY_B));
   expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
-  expect(JSON.parse(a.body)).toMatchObject({ customerId: 'acme', requests: 5, bytesOut: 10 });
-  expect(JSON.parse(b.body)).toMatchObject({ customerId: 'globex', requests: 7, bytesOut: 20 });
+  expect(JSON.parse(a.body)).toMatchObject({ month: '2026-11', asOf: '2026-11-20T10:00:00Z', customerId: 'acme', requests: 5, bytesOut: 10 });
+  expect(JSON.parse(b.body)).toMatchObject({ month: '2026-11', asOf: '2026-11-20T10:00:00Z', customerId: 'globex', requests: 7, bytesOut: 20 });
+});
+
+test("answers the month of its clock's time: the 2026-10 summary in October", async () => {
+  const october = usageHandler(() => new Date('2026-10-31T23:59:00Z'));
+  const result = await october(usageEvent(KEY_A));
+  expect(result.statusCode).toBe(200);
+  expect(JSON.parse(result.body)).toMatchObject({ month: '2026-10', asOf: '2026-11-02T05:00:00Z', customerId: 'acme', requests: 900 });
+});
+
+test("on the 1st before the month's first run, a customer new since the last run gets zeros, like a known one", async () => {
+  const NEW_KEY = 'newco-key-value-0123456789abcdef';
+  const november = { ...summary('2026-11', '2026-11-30T23:00:00Z', usage('acme', 5, 10)), planQuotas: { basic: 1000 } };
+  write(join(dir, customerUsageObjectKey('2026-11')), JSON.stringify(november));
+  write(
+    join(dir, 'registry.json'),
+    JSON.stringify(registry(customer('acme', [key(KEY_A)]), customer('newco', [key(NEW_KEY)], { createdAt: '2026-12-01T00:05:00Z' }))),
+  );
+  const december = usageHandler(() => new Date('2026-12-01T00:10:00Z'));
+  const known = await december(usageEvent(KEY_A));
+  const fresh = await december(usageEvent(NEW_KEY));
+  expect([known.statusCode, fresh.statusCode]).toEqual([200, 200]);
+  const zeros = { month: '2026-12', asOf: null, reportedThisMonth: false, plan: 'basic', requests: 0, bytesOut: 0, quota: 1000, remaining: 1000 };
+  expect(JSON.parse(known.body)).toMatchObject({ ...zeros, customerId: 'acme' });
+  expect(JSON.parse(fresh.body)).toMatchObject({ ...zeros, customerId: 'newco' });
 });
 
 test('without the origin secret CloudFront adds: 403, like every handler', async () => {

@@ -64,6 +64,14 @@ test('the month summary: parsed when present, undefined when no run wrote it; an
   await expect(source.summary('2026-10')).rejects.toThrow(/belongs to environment "prod", not test/);
 });
 
+test('a summary whose planQuotas are not a number per plan is refused with one line naming it', async () => {
+  const s3 = new FakeS3();
+  s3.put('usage', customerUsageObjectKey('2026-11'), JSON.stringify({ ...summary('2026-11', '2026-11-20T10:00:00Z'), planQuotas: { basic: '1000' } }));
+  await expect(s3UsageSource(s3, options).summary('2026-11')).rejects.toThrow(
+    `s3://usage/${customerUsageObjectKey('2026-11')} has planQuotas that are not a number per plan`,
+  );
+});
+
 test('no registry object: a named error, not an empty registry', async () => {
   await expect(s3UsageSource(new FakeS3(), options).registry()).rejects.toThrow('no key registry at s3://reg/registry.json');
 });

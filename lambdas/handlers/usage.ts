@@ -9,7 +9,7 @@
 import { API_KEY_HEADER, apiKeyFingerprint, isWellFormedApiKey } from '../../contracts/api-key';
 import type { CustomerUsage } from '../../contracts/customer-usage';
 import type { CustomerRecord, RegistryDocument } from '../../keys/registry';
-import { errorResponse, jsonResponse, singleHeader, type ProxyEvent, type ProxyResult } from './http';
+import { errorResponse, jsonResponse, singleHeader, type ProxyEvent, type ProxyHandler, type ProxyResult } from './http';
 import { log } from './logger';
 import { proxyHandler, type Route } from './proxy-handler';
 import { usageSourceFromEnvironment, type UsageSource } from './usage-source';
@@ -79,8 +79,10 @@ function previousMonth(month: string): string {
 /**
  * No run has written this month's summary yet (from 00:00 on the 1st until the month's first run):
  * the month has no counted usage, so the answer is zeros with the quota the customer's plan had in
- * the previous month's summary, `asOf: null` and `reportedThisMonth: false`. A customer that
- * summary does not know either (new this month) still gets 503: its quota is not known here.
+ * the previous month's summary, `asOf: null` and `reportedThisMonth: false`. That is the
+ * customer's own entry when its plan is unchanged, else the summary's quota of its plan
+ * (`planQuotas`: a customer new since that run, or moved to another plan). Only a plan that summary
+ * does not know gets 503: its quota is not known here.
  */
 async function monthNotReportedYet(source: UsageSource, customer: CustomerRecord, month: string): Promise<ProxyResult> {
   const earlier = previousMonth(month);
@@ -91,17 +93,18 @@ async function monthNotReportedYet(source: UsageSource, customer: CustomerRecord
     return unavailable(`no summary of ${month} yet, and summary of ${earlier}: ${(error as Error).message.split('\n')[0]}`);
   }
   const last = previous?.customers[customer.id];
-  if (previous === undefined || last === undefined || last.plan !== customer.plan)
-    return unavailable(`no summary of ${month} yet, and no quota of customer ${customer.id} on plan ${customer.plan} in ${earlier}'s`);
+  const quota = last !== undefined && last.plan === customer.plan ? last.quota : previous?.planQuotas?.[customer.plan];
+  if (previous === undefined || quota === undefined)
+    return unavailable(`no summary of ${month} yet, and no quota of plan ${customer.plan} (customer ${customer.id}) in ${earlier}'s`);
   const zero: CustomerUsage = {
     customerId: customer.id,
-    plan: last.plan,
+    plan: customer.plan,
     requests: 0,
     bytesOut: 0,
     rejected: 0,
     errors: 0,
-    quota: last.quota,
-    remaining: last.quota,
+    quota,
+    remaining: quota,
     quotaUsedPercent: 0,
     thresholdsReached: [],
     estimatedCharges: null,
@@ -113,17 +116,21 @@ async function monthNotReportedYet(source: UsageSource, customer: CustomerRecord
   );
 }
 
-let source: UsageSource | undefined;
-let sourceFor: string | undefined;
+/** The deployed handler; `clock` gives each request's time, whose UTC month is answered (tests pass a fixed one). */
+export function usageHandler(clock: () => Date = () => new Date()): ProxyHandler {
+  let source: UsageSource | undefined;
+  let sourceFor: string | undefined;
+  return proxyHandler(route, (event) => {
+    // Read once per container (the S3 source keeps ETag-cached copies); again if the variables change (tests, local platform).
+    const configured = ['USAGE_ENVIRONMENT', 'USAGE_REGISTRY_BUCKET', 'USAGE_REGISTRY_KEY', 'USAGE_SUMMARY_BUCKET', 'USAGE_STATE_DIR']
+      .map((name) => process.env[name] ?? '')
+      .join('|');
+    if (configured !== sourceFor) {
+      source = usageSourceFromEnvironment();
+      sourceFor = configured;
+    }
+    return lookUpUsage(event, source, clock());
+  });
+}
 
-export const handler = proxyHandler(route, (event) => {
-  // Read once per container (the S3 source keeps ETag-cached copies); again if the variables change (tests, local platform).
-  const configured = ['USAGE_ENVIRONMENT', 'USAGE_REGISTRY_BUCKET', 'USAGE_REGISTRY_KEY', 'USAGE_SUMMARY_BUCKET', 'USAGE_STATE_DIR']
-    .map((name) => process.env[name] ?? '')
-    .join('|');
-  if (configured !== sourceFor) {
-    source = usageSourceFromEnvironment();
-    sourceFor = configured;
-  }
-  return lookUpUsage(event, source, new Date());
-});
+export const handler = usageHandler();

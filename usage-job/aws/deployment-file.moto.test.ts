@@ -1,4 +1,5 @@
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { platformConfig } from '../../config/environments';
 import { useMotoServer } from '../../test-support/moto-server';
 import { USAGE_JOB_DEPLOYMENT_KEY, type UsageJobDeployment } from '../../contracts/usage-job-deployment';
 import { s3Client } from './clients';
@@ -19,34 +20,8 @@ const valid: UsageJobDeployment = {
   glueTable: 'cloudfront_logs',
   keyRegistry: { bucket: 'ubb-dev-key-registry-111111111111', key: 'registry.json' },
   usagePlans: { basic: { usagePlanId: 'p1abc', monthlyQuota: 10000 }, pro: { usagePlanId: 'p2abc', monthlyQuota: 1000000 } },
-  prices: {
-    currency: 'EUR',
-    plans: {
-      basic: {
-        requests: {
-          mode: 'graduated',
-          unitSize: 1000,
-          includedUnits: 1000,
-          tiers: [
-            { upTo: 100_000, unitPrice: 0.5 },
-            { upTo: null, unitPrice: 0.4 },
-          ],
-        },
-        gbOut: { mode: 'graduated', unitSize: 1, tiers: [{ upTo: null, unitPrice: 0.09 }] },
-      },
-      pro: {
-        requests: {
-          mode: 'volume',
-          unitSize: 1000,
-          tiers: [
-            { upTo: 1_000_000, unitPrice: 0.4, flatFee: 10 },
-            { upTo: null, unitPrice: 0.2 },
-          ],
-        },
-        gbOut: { mode: 'volume', unitSize: 1, tiers: [{ upTo: null, unitPrice: 0.07 }] },
-      },
-    },
-  },
+  // The example prices of config/environments.ts, as the billing stack writes them for dev.
+  prices: platformConfig.environments.find((e) => e.name === 'dev')!.prices,
   quotaPercentThresholds: [50, 90, 100],
 };
 

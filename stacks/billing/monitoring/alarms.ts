@@ -16,7 +16,8 @@
  *   monitoring.sinkHoursBehindThreshold: the alarm's name says which sink is behind;
  * - per configured billing sink, SinkProblems of that sink above 0 in a run (a customer it could not
  *   bill, a reconciliation mismatch such as a Stripe total that differs from what was sent).
- * Descriptions say what the alarm means and what to do (limit 1024 characters).
+ * Descriptions say what the alarm means and what to do, in at most 1024 characters (AlarmDescription:
+ * "Maximum length of 1024", https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricAlarm.html).
  */
 import { Construct } from 'constructs';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
@@ -157,17 +158,17 @@ export class UsageAlarms extends Construct {
       }),
     );
 
-    const usageBucket = resourceNames(env).usageBucket;
     for (const sink of configuredSinkNames(env)) {
       const hours = env.monitoring.sinkHoursBehindThreshold;
       this.alarms.push(
         new CloudwatchMetricAlarm(this, `sink-${sink}-behind`, {
           alarmName: sinkBehindAlarmName(env.prefix, sink),
           alarmDescription:
-            `Billing sink ${sink} of ${env.name} has usage not fully reported for more than ${hours} hours (metric ${METRICS.sinkHoursBehind.name}, ${SINK_DIMENSION}=${sink}): customers are not billed for it there yet. ` +
-            `Which customers and hours, and why: the usage job's report, sinks[] entry "${sink}" (its problems name each one and what to do), and the job's stderr lines "sink ${sink}: ...". ` +
-            `Fix the cause (a missing billing id in the registry, a revoked API key, the service down), then rerun: the sink sends only what its ledger (s3://${usageBucket}/sinks/${env.name}/${sink}/YYYY-MM.json) does not hold, never twice. ` +
-            `Usage older than the service accepts cannot be sent any more (docs/sinks.md). The other sinks and CloudWatch keep running meanwhile.`,
+            `Billing sink ${sink} of ${env.name} has usage not reported for more than ${hours} hours (metric ${METRICS.sinkHoursBehind.name}, ${SINK_DIMENSION}=${sink}): customers are not billed for it there yet. ` +
+            `It also counts open work of the two months before the run's: a month whose last run left this sink partial or failed, or ended before the month was final. ` +
+            `Read the latest run's report, sinks[] entry "${sink}" (stderr: "sink ${sink}: ..."): each problem names its customer, hour or month and what to do; a line "YYYY-MM is still open" is an earlier month. ` +
+            `Fix the cause (a missing billing id, a revoked key, the service down), then rerun the month named: the sink sends only what its ledger lacks, never twice. ` +
+            `Work a rerun cannot do (usage older than the service accepts): resolve it by hand, then run that month once with --acknowledge-open-work (docs/sinks.md, Earlier months).`,
           namespace,
           metricName: METRICS.sinkHoursBehind.name,
           dimensions: { [SINK_DIMENSION]: sink },

@@ -3,6 +3,7 @@ import { Testing } from 'cdktf';
 import { platformConfig } from '../../../config/environments';
 import type { EnvironmentConfig, SinksConfig } from '../../../config/types';
 import { METRICS, metricsNamespace, SINK_DIMENSION } from '../../../contracts/metrics';
+import { MAX_ENVIRONMENT_NAME_LENGTH } from '../../../contracts/name-rules';
 import { asObject, type JsonObject } from '../../testing/synth-platform';
 import { sinkBehindAlarmName, sinkProblemsAlarmName, UsageAlarms } from './alarms';
 import { perSinkQuery } from './dashboard';
@@ -69,8 +70,24 @@ it('puts one alarm per configured sink, on its own Sink dimension, at the config
     const description = String(a.alarm_description);
     expect(description.length).toBeLessThanOrEqual(1024);
     expect(description).toContain(`sinks[] entry "${String(asObject(a.dimensions)[SINK_DIMENSION])}"`);
+    // SinkHoursBehind also carries the open work of the two earlier months (usage-job/sinks/open-work.ts).
+    expect(description).toContain('open work of the two months before');
+    expect(description).toContain('is still open');
+    expect(description).toContain('--acknowledge-open-work');
   }
   expect(sinkBehindAlarmName('ubb-prod', 'stripe')).toBe('ubb-prod-sink-stripe-behind');
+});
+
+it("keeps the behind alarm's description within CloudWatch's 1024 characters for the longest environment name", () => {
+  const env: EnvironmentConfig = {
+    ...prod,
+    name: 'e'.repeat(MAX_ENVIRONMENT_NAME_LENGTH),
+    sinks: { stripe: {}, marketplace: {} } as SinksConfig,
+    monitoring: { ...prod.monitoring, sinkHoursBehindThreshold: 9999 },
+  };
+  const lengths = sinkAlarms(alarmsOf(env)).map((a) => String(a.alarm_description).length);
+  expect(lengths).toHaveLength(2);
+  expect(Math.max(...lengths)).toBeLessThanOrEqual(1024);
 });
 
 it('plots every sink with one query per metric, whatever sinks are configured', () => {
