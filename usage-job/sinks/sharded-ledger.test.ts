@@ -24,7 +24,7 @@ function idsInDistinctShards(count: number, shards = DEFAULT_SHARDS): string[] {
   return [...seen.values()];
 }
 
-it('reads an empty month, then writes the head before the shards and reads back the same customers', async () => {
+it('reads an empty month, then creates the head before the shards and reads back the same customers', async () => {
   const store = new MemoryLedgerStore();
   const ledger = await read(store);
   expect(ledger.stored).toBe(false);
@@ -33,7 +33,15 @@ it('reads an empty month, then writes the head before the shards and reads back 
     ledger.customers[id] = { total: i + 1 };
     ledger.touch(id);
   });
+  const order: string[] = [];
+  const write = store.write.bind(store);
+  store.write = (sink, month, body, expected, part) => {
+    order.push(part ?? 'head');
+    return write(sink, month, body, expected, part);
+  };
   await ledger.write();
+  expect(order[0]).toBe('head');
+  expect(order).toHaveLength(4);
   expect(store.locations()).toEqual(
     ['memory://test/alpha/2026-11.json', ...ids.map((id) => `memory://test/alpha/2026-11/${shardName(shardOf(id, DEFAULT_SHARDS))}.json`)].sort(),
   );
@@ -112,7 +120,7 @@ it('refuses a ledger of another format, environment or month, and a customer in 
   const store = new MemoryLedgerStore();
   await store.write('alpha', '2026-11', { format: 'alpha-ledger/0', environment: 'dev', month: '2026-11', shards: 4, head: {} }, undefined);
   await expect(read(store)).rejects.toThrow(
-    'memory://test/alpha/2026-11.json is not a ledger of format alpha-ledger/1 (found "alpha-ledger/0"); a ledger written by an older version is not read',
+    'memory://test/alpha/2026-11.json is ledger format "alpha-ledger/0", this version reads alpha-ledger/1: run the version that wrote it (usage.yml runs the deployed commit), and never move a ledger aside',
   );
   await expect(read(store, { format: 'alpha-ledger/0', environment: 'prod' })).rejects.toThrow(
     'memory://test/alpha/2026-11.json is the ledger of dev 2026-11, not of prod 2026-11',
@@ -128,4 +136,45 @@ it('refuses a ledger of another format, environment or month, and a customer in 
     shardName(wrong),
   );
   await expect(read(other)).rejects.toThrow(`holds customer acme, which belongs in ${shardName(shardOf('acme', 4))}`);
+});
+
+it('after the head exists, a checkpoint writes the changed shards first and the head last', async () => {
+  const store = new MemoryLedgerStore();
+  const ledger = await read(store);
+  ledger.customers.acme = { total: 1 };
+  ledger.touch('acme');
+  await ledger.write();
+  const order: string[] = [];
+  const write = store.write.bind(store);
+  store.write = (sink, month, body, expected, part) => {
+    order.push(part ?? 'head');
+    return write(sink, month, body, expected, part);
+  };
+  ledger.customers.acme.total = 2;
+  ledger.touch('acme');
+  ledger.head.note = 'changed';
+  ledger.touchHead();
+  await ledger.write();
+  expect(order).toEqual([shardName(shardOf('acme', DEFAULT_SHARDS)), 'head']);
+});
+
+it('a kill after the head was created and before its first shard leaves an empty month with its head', async () => {
+  const store = new MemoryLedgerStore();
+  const ledger = await read(store);
+  ledger.customers.acme = { total: 1 };
+  ledger.touch('acme');
+  store.crashOnWrite(1, '/shard-');
+  await expect(ledger.write()).rejects.toThrow('simulated crash');
+  store.crashOnWrite(0);
+  const again = await read(store);
+  expect(again.stored).toBe(true);
+  expect(again.customers).toEqual({});
+});
+
+it('refuses shards whose head is gone, naming the shard and what to restore', async () => {
+  const store = new MemoryLedgerStore();
+  await store.write('alpha', '2026-11', { format: 'alpha-ledger/1', environment: 'dev', month: '2026-11', shard: 9, customers: {} }, undefined, shardName(9));
+  await expect(read(store)).rejects.toThrow(
+    "memory://test/alpha/2026-11/shard-009.json exists but its ledger head memory://test/alpha/2026-11.json does not: restore the head from the object's version history",
+  );
 });

@@ -7,12 +7,15 @@
  * `<sink>/<month>/shard-NNN.json`, chosen by a hash of its id modulo the shard count the head
  * records (fixed for the month once written).
  *
- * Writes: each shard and the head have their own compare-and-swap. Customers never share state
- * across shards, so two runs racing on one month still conflict on the first shard both changed,
- * as with a single document. The head is created before any shard: a shard never exists without
- * the head that says how many there are. A crash between two shard writes leaves some shards at
- * the new state and some at the old, each whole; a sink's per-customer intent-then-send protocol
- * holds within a shard, which is all it needs.
+ * Writes: each shard and the head have their own compare-and-swap, and a checkpoint writes the
+ * changed shards in parallel. A customer's state lives in one shard only, so two runs racing on one
+ * month conflict on every shard both changed (each may win some and lose others, and both stop);
+ * runs that changed disjoint shards both succeed. The head is created before any shard, so a shard
+ * never exists without the head that says how many there are (shards without a head are refused);
+ * after that it is written after the shards. A kill between two writes leaves each document whole,
+ * old or new; a sink's per-customer intent-then-send protocol holds within a shard, which is all it
+ * needs. Month-wide fields a sink derives from customers (Stripe's carried totals) can therefore lag
+ * the shards after a kill or a race: the sink recomputes them on each read (stripe-sink.ts).
  */
 import { createHash } from 'node:crypto';
 import type { SinkLedgerStore } from './sink';
@@ -84,29 +87,33 @@ export class ShardedLedger<H, C> {
     const { store, sink, month } = spec;
     const location = store.location(sink, month);
     const stored = await store.read<LedgerHead<H>>(sink, month);
-    if (stored === undefined) return new ShardedLedger<H, C>(spec, spec.shards ?? DEFAULT_SHARDS, spec.emptyHead(), {}, undefined);
+    if (stored === undefined) {
+      const shards = spec.shards ?? DEFAULT_SHARDS;
+      const orphan = (await readBatched(shards, (shard) => store.read(sink, month, shardName(shard)))).findIndex((doc) => doc !== undefined);
+      if (orphan >= 0) {
+        throw new Error(
+          `${store.location(sink, month, shardName(orphan))} exists but its ledger head ${location} does not: restore the head from the object's version history (or the whole <month>/ folder with it); nothing is sent until it is back`,
+        );
+      }
+      return new ShardedLedger<H, C>(spec, shards, spec.emptyHead(), {}, undefined);
+    }
     const head = checkDocument(stored.body, spec, location);
     if (!Number.isInteger(head.shards) || head.shards < 1 || head.shards > 1000)
       throw new Error(`${location}: shard count ${String(head.shards)} is not 1 to 1000`);
     const ledger = new ShardedLedger<H, C>(spec, head.shards, head.head, {}, stored.revision);
-    const indexes = Array.from({ length: head.shards }, (_, i) => i);
-    for (let i = 0; i < indexes.length; i += READ_CONCURRENCY) {
-      const batch = indexes.slice(i, i + READ_CONCURRENCY);
-      const docs = await Promise.all(batch.map((shard) => store.read<LedgerShard<C>>(sink, month, shardName(shard))));
-      docs.forEach((doc, k) => {
-        const shard = batch[k];
-        ledger.revisions.set(shard, doc?.revision);
-        if (doc === undefined) return;
-        const where = store.location(sink, month, shardName(shard));
-        const body = checkDocument(doc.body, spec, where) as unknown as LedgerShard<C>;
-        if (body.shard !== shard || typeof body.customers !== 'object' || body.customers === null)
-          throw new Error(`${where} is not shard ${shard} of this ledger`);
-        for (const [id, customer] of Object.entries(body.customers)) {
-          if (shardOf(id, head.shards) !== shard) throw new Error(`${where} holds customer ${id}, which belongs in ${shardName(shardOf(id, head.shards))}`);
-          ledger.customers[id] = customer;
-        }
-      });
-    }
+    const docs = await readBatched(head.shards, (shard) => store.read<LedgerShard<C>>(sink, month, shardName(shard)));
+    docs.forEach((doc, shard) => {
+      ledger.revisions.set(shard, doc?.revision);
+      if (doc === undefined) return;
+      const where = store.location(sink, month, shardName(shard));
+      const body = checkDocument(doc.body, spec, where) as unknown as LedgerShard<C>;
+      if (body.shard !== shard || typeof body.customers !== 'object' || body.customers === null)
+        throw new Error(`${where} is not shard ${shard} of this ledger`);
+      for (const [id, customer] of Object.entries(body.customers)) {
+        if (shardOf(id, head.shards) !== shard) throw new Error(`${where} holds customer ${id}, which belongs in ${shardName(shardOf(id, head.shards))}`);
+        ledger.customers[id] = customer;
+      }
+    });
     return ledger;
   }
 
@@ -133,7 +140,12 @@ export class ShardedLedger<H, C> {
     this.headDirty = true;
   }
 
-  /** Customers whose shard changed since the last write, for a test or a report. */
+  /** True when something changed since the last write. */
+  get changed(): boolean {
+    return this.headDirty || this.dirty.size > 0;
+  }
+
+  /** How many shards changed since the last write. */
   get dirtyShards(): number {
     return this.dirty.size;
   }
@@ -154,16 +166,23 @@ export class ShardedLedger<H, C> {
     const { store, sink, month, format, environment } = this.spec;
     const shards = [...this.dirty].sort((a, b) => a - b);
     this.dirty.clear();
-    if (this.headDirty) {
+    const writeHead = async () => {
+      if (!this.headDirty) return;
       this.headDirty = false;
       const head: LedgerHead<H> = { format, environment, month, shards: this.shards, head: this.head };
       try {
         this.revisions.set('head', await store.write(sink, month, head, this.revisions.get('head')));
       } catch (error) {
         this.headDirty = true;
-        shards.forEach((shard) => this.dirty.add(shard));
         throw error;
       }
+    };
+    const creating = this.revisions.get('head') === undefined;
+    try {
+      if (creating) await writeHead(); // a shard never exists without its head
+    } catch (error) {
+      shards.forEach((shard) => this.dirty.add(shard));
+      throw error;
     }
     const byShard = new Map<number, Record<string, C>>(shards.map((shard) => [shard, {}]));
     for (const [id, customer] of Object.entries(this.customers)) {
@@ -184,14 +203,26 @@ export class ShardedLedger<H, C> {
     );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
+    await writeHead();
   }
+}
+
+/** `read(0..count-1)`, READ_CONCURRENCY at a time, in index order. */
+async function readBatched<T>(count: number, read: (index: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < count; i += READ_CONCURRENCY) {
+    const batch = Array.from({ length: Math.min(READ_CONCURRENCY, count - i) }, (_, k) => i + k);
+    out.push(...(await Promise.all(batch.map(read))));
+  }
+  return out;
 }
 
 function checkDocument<H>(body: unknown, spec: ShardedLedgerSpec<H>, location: string): LedgerHead<H> {
   const doc = body as Partial<LedgerHead<H>> | null;
   if (doc === null || typeof doc !== 'object' || doc.format !== spec.format) {
+    const found = (doc as { format?: unknown } | null)?.format;
     throw new Error(
-      `${location} is not a ledger of format ${spec.format} (found ${JSON.stringify((doc as { format?: unknown } | null)?.format)}); a ledger written by an older version is not read: restore it or move it aside only if you know what the sink has sent`,
+      `${location} is ledger format ${JSON.stringify(found)}, this version reads ${spec.format}: run the version that wrote it (usage.yml runs the deployed commit), and never move a ledger aside: the sink would reuse its event identifiers and could bill twice`,
     );
   }
   if (doc.environment !== spec.environment || doc.month !== spec.month) {

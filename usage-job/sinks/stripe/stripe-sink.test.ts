@@ -223,6 +223,12 @@ describe('fault matrix', () => {
     expect(ledger.carried).toEqual(carriedTotals(ledger.customers));
     expect(report.carried).toBeUndefined(); // November's run: nothing was carried into November
 
+    // a kill or a racing run left the head's totals behind the shards: the next run of November puts them right
+    const head = (await s.store.read<{ head: { carried?: unknown } }>('stripe', '2026-11'))!;
+    await s.store.write('stripe', '2026-11', { ...head.body, head: { ...head.body.head, carried: {} } }, head.revision);
+    await s.run(at('2026-12-02T07:00:00Z'), [fig('acme', hour, 125)]);
+    expect((await ledgerOf(s)).carried).toEqual({ acme: { requests: 15, bytesOut: 15_000 } });
+
     // December's run reports what November carried into December's period (its invoice lines say so)
     const december = await s.run(at('2026-12-02T07:10:00Z'), [fig('acme', '2026-12-02T06', 3)], { month: '2026-12' });
     expect(december).toMatchObject({ outcome: 'ok', sent: 2 });

@@ -108,6 +108,8 @@ class StripeExport {
   private sent = 0;
   private unavailable: { count: number; message: string } | undefined;
   private sinceCheckpoint = 0;
+  /** A carried correction was acknowledged since the head's totals were last computed. */
+  private carriedChanged = false;
   /** Set when a ledger write failed: nothing more is sent (the run ends as a crash would). */
   private halted = false;
   /** Per customer-meter, when Stripe last acknowledged it before this run (the ledger's value as read). */
@@ -128,6 +130,7 @@ class StripeExport {
   async run(): Promise<SinkReport> {
     const { input, options } = this;
     this.ledger = await readStripeLedger(options.ledgers, this.name, input.environment, input.month);
+    this.refreshCarriedTotals(); // a kill or a racing run can leave the head's totals behind its shards
 
     const groups = this.groups();
     for (const g of groups) this.lastSentBefore.set(`${g.customerId}\u0000${g.meter}`, g.ledger.lastSentAt);
@@ -161,6 +164,7 @@ class StripeExport {
       await this.checkpoint(true);
     }
     if (this.reconciliationDue()) await this.reconcile();
+    if (this.ledger.changed && !this.halted) await this.checkpoint(true); // e.g. the head's carried totals put right
     return await this.report(groups, unchanged);
   }
 
@@ -471,8 +475,7 @@ class StripeExport {
     setAt(g.ledger.sent, index, valueAt(g.ledger.sent, index) + event.value);
     if (event.carried) {
       g.ledger.carried.push({ hour: event.hour, revision: event.revision, value: event.value, timestamp: event.timestamp });
-      this.ledger.head.carried = carriedTotals(this.ledger.customers);
-      this.ledger.touchHead();
+      this.carriedChanged = true;
     }
     g.ledger.lastSentAt = this.nowIso;
     this.ledger.touch(g.customerId);
@@ -490,12 +493,26 @@ class StripeExport {
   private async checkpoint(force: boolean): Promise<void> {
     if (!force && this.sinceCheckpoint < (this.options.checkpointEvery ?? 10_000)) return;
     this.sinceCheckpoint = 0;
+    if (this.carriedChanged) this.refreshCarriedTotals();
     try {
       await this.ledger.write();
     } catch (error) {
       this.halted = true;
       throw error;
     }
+  }
+
+  /** The head's per-customer carried totals, recomputed from the shards (what the next month's invoice lines read). */
+  private refreshCarriedTotals(): void {
+    this.carriedChanged = false;
+    const totals = carriedTotals(this.ledger.customers);
+    const stored = this.ledger.head.carried ?? {};
+    const same =
+      Object.keys(totals).length === Object.keys(stored).length &&
+      Object.entries(totals).every(([id, t]) => stored[id]?.requests === t.requests && stored[id]?.bytesOut === t.bytesOut);
+    if (same) return;
+    this.ledger.head.carried = totals;
+    this.ledger.touchHead();
   }
 
   private async stripe(): Promise<StripeMeterClient> {
