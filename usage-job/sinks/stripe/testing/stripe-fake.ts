@@ -189,7 +189,13 @@ export class StripeFake {
   private async handleHttp(req: IncomingMessage): Promise<FakeAnswer> {
     if (this.down) return 'reset';
     const body = await readBody(req);
-    const request = { method: req.method ?? 'GET', url: req.url ?? '/', authorization: req.headers.authorization ?? '', body, gone: () => req.socket.destroyed };
+    const request = {
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      authorization: req.headers.authorization ?? '',
+      body,
+      gone: () => req.socket.destroyed,
+    };
     return this.handle(request);
   }
 
@@ -323,10 +329,7 @@ export class StripeFake {
     const end = Number(query.get('end_time'));
     if (!customer) return send(400, error('invalid_request_error', 'parameter_missing', 'Missing required param: customer.'));
     if (!Number.isInteger(start) || !Number.isInteger(end) || start % 60 !== 0 || end % 60 !== 0 || end <= start) {
-      return send(
-        400,
-        error('invalid_request_error', 'parameter_invalid', 'start_time and end_time must be aligned with minute boundaries, end after start'),
-      );
+      return send(400, error('invalid_request_error', 'parameter_invalid', 'start_time and end_time must be aligned with minute boundaries, end after start'));
     }
     const windowText = query.get('value_grouping_window');
     if (windowText !== null && windowText !== 'hour' && windowText !== 'day')
@@ -370,13 +373,18 @@ export class StripeFake {
 
   private bucketsFromSums(key: string, start: number, end: number, window: number, visibleBefore: number): Map<number, number> {
     while (this.processing.length > 0 && this.processing[0].receivedAtMs <= visibleBefore) this.processing.shift();
-    const hourly = new Map<number, number>();
-    this.hourSums.get(key)?.forEach((hour, value) => {
-      if (hour * 3600 >= start && hour * 3600 < end) hourly.set(hour, value);
+    const hourly = new Map<number, { value: number; events: number }>();
+    this.hourSums.get(key)?.forEach((hour, value, events) => {
+      if (hour * 3600 >= start && hour * 3600 < end) hourly.set(hour, { value, events });
     });
-    for (const p of this.processing) if (p.key === key && hourly.has(p.hour)) hourly.set(p.hour, hourly.get(p.hour)! - p.value);
+    for (const p of this.processing) {
+      const sum = p.key === key ? hourly.get(p.hour) : undefined;
+      if (sum === undefined) continue;
+      sum.value -= p.value;
+      if (--sum.events === 0) hourly.delete(p.hour);
+    }
     const buckets = new Map<number, number>();
-    for (const [hour, value] of hourly) {
+    for (const [hour, { value }] of hourly) {
       const bucket = start + Math.floor((hour * 3600 - start) / window) * window;
       buckets.set(bucket, (buckets.get(bucket) ?? 0) + value);
     }
@@ -384,28 +392,30 @@ export class StripeFake {
   }
 }
 
-/** Sums per hour (hour index = unix seconds / 3600) in one growing array, and which hours got an event. */
+/** Sums and event counts per hour (hour index = unix seconds / 3600) in growing arrays. */
 class HourSums {
   private first = 0;
   private values = new Float64Array(0);
-  private seen = new Uint8Array(0);
+  private events = new Uint32Array(0);
 
   add(hour: number, value: number): void {
     if (this.values.length === 0) {
       this.first = hour;
       this.values = new Float64Array(32);
-      this.seen = new Uint8Array(32);
+      this.events = new Uint32Array(32);
     } else if (hour < this.first || hour >= this.first + this.values.length) {
       const first = Math.min(this.first, hour);
-      const size = Math.max(Math.max(this.first + this.values.length, hour + 1) - first, this.values.length * 2);
+      // grown by whole weeks, not doubled: a month of hours ends near 800 slots rather than 1,024
+      const size = Math.max(this.first + this.values.length, hour + 1) - first + 256;
       const values = new Float64Array(size);
-      const seen = new Uint8Array(size);
-      values.set(this.values, this.first - first);
-      seen.set(this.seen, this.first - first);
-      [this.first, this.values, this.seen] = [first, values, seen];
+      const events = new Uint32Array(size);
+      const offset = hour < this.first ? this.first - first + 256 : 0;
+      values.set(this.values, offset);
+      events.set(this.events, offset);
+      [this.first, this.values, this.events] = [first - (hour < this.first ? 256 : 0), values, events];
     }
     this.values[hour - this.first] += value;
-    this.seen[hour - this.first] = 1;
+    this.events[hour - this.first]++;
   }
 
   get(hour: number): number {
@@ -418,8 +428,8 @@ class HourSums {
   }
 
   /** Every hour that received an event, in order (a sum of 0 included, as a list of events would show it). */
-  forEach(visit: (hour: number, value: number) => void): void {
-    for (let i = 0; i < this.values.length; i++) if (this.seen[i]) visit(this.first + i, this.values[i]);
+  forEach(visit: (hour: number, value: number, events: number) => void): void {
+    for (let i = 0; i < this.values.length; i++) if (this.events[i] > 0) visit(this.first + i, this.values[i], this.events[i]);
   }
 }
 
