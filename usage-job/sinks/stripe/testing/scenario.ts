@@ -40,6 +40,8 @@ export async function stripeScenario(options: {
   fake?: Partial<StripeFakeOptions>;
   config?: Partial<StripeSinkConfig>;
   sink?: Partial<StripeSinkOptions>;
+  /** How the sink reaches the fake: loopback HTTP (default) or the fake's in-process fetch. */
+  transport?: 'http' | 'in-process';
 }): Promise<StripeScenario> {
   const environment = options.environment ?? 'dev';
   const month = options.month ?? '2026-11';
@@ -50,7 +52,7 @@ export async function stripeScenario(options: {
     config,
     ledgers: store,
     credentials: async () => ({ apiKey: fake.apiKey, apiBase: fake.url }),
-    client: { sleep: async () => undefined, baseDelayMs: 1, maxDelayMs: 5 },
+    client: { sleep: async () => undefined, baseDelayMs: 1, maxDelayMs: 5, ...(options.transport === 'in-process' ? { fetch: fake.fetch } : {}) },
     ...options.sink,
   });
   return {

@@ -102,3 +102,110 @@ test('429 storms and outages are injectable', async () => {
   fake.setDown(true);
   await expect(post(event('y'))).rejects.toThrow();
 });
+
+type Outcome = { status: number; retryAfter: string | null; shouldRetry: string | null; body: unknown } | { threw: true };
+
+/** The same calls through a transport (global fetch over loopback, or the fake's own fetch). */
+async function sameScenario(send: typeof fetch, base: string): Promise<Outcome[]> {
+  const call = async (fields: Record<string, string>, key = fake.apiKey): Promise<Outcome> => {
+    try {
+      const response = await send(`${base}/v1/billing/meter_events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(fields).toString(),
+      });
+      const answer = (await response.json()) as { created?: number };
+      return {
+        status: response.status,
+        retryAfter: response.headers.get('retry-after'),
+        shouldRetry: response.headers.get('stripe-should-retry'),
+        body: answer,
+      };
+    } catch {
+      return { threw: true };
+    }
+  };
+  const outcomes = [
+    await call(event('a1')),
+    await call(event('a1')),
+    await call(event('old', '1', nowS - 36 * 86400)),
+    await call(event('w'), 'sk_test_wrong'),
+  ];
+  outcomes.push(...(await Promise.all([call(event('b1')), call(event('b2'))])));
+  fake.failNext(1, 429, { 'retry-after': '2' });
+  outcomes.push(await call(event('c1')));
+  fake.setNow(new Date(NOW.getTime() + 24 * 3_600_000));
+  outcomes.push(await call(event('a1', '5', nowS))); // forgotten after 24 hours
+  fake.setDown(true);
+  outcomes.push(await call(event('d1')));
+  fake.setDown(false);
+  return outcomes;
+}
+
+test('both transports give identical answers: duplicates, timestamps, keys, concurrency, injected 429s, outages', async () => {
+  const outcomes: Outcome[][] = [];
+  const totals: number[] = [];
+  for (const transport of ['http', 'in-process']) {
+    // held 50 ms: over HTTP, two requests' bodies may arrive in different turns of the event loop
+    fake = await StripeFake.start({ meters: METERS, now: NOW, duplicateIdentifier: 'reject', holdMs: 50 });
+    outcomes.push(await sameScenario(transport === 'http' ? fetch : fake.fetch, fake.url));
+    totals.push(fake.grandTotal('cus_a', 'api_requests'));
+    await fake.close();
+  }
+  expect(outcomes[1]).toEqual(outcomes[0]);
+  expect(totals).toEqual([15, 15]);
+  expect(outcomes[0].map((o) => ('threw' in o ? 'threw' : o.status))).toEqual([200, 400, 400, 401, 200, 429, 429, 200, 'threw']);
+  expect(outcomes[0][1]).toMatchObject({ shouldRetry: 'false' });
+  expect(outcomes[0][6]).toMatchObject({ retryAfter: '2' });
+});
+
+test('keepEvents: false answers totals and summaries as keeping every event does, holding no events', async () => {
+  const answers = [];
+  for (const keepEvents of [true, false]) {
+    fake = await StripeFake.start({ meters: METERS, now: NOW, processingDelayMs: 60_000, keepEvents });
+    const dayStart = nowS - 12 * 3600;
+    for (let h = 0; h < 6; h++) await fake.fetch(...request(event(`s${h}`, String(h - 2), dayStart + h * 1800)));
+    const list = async (window: string) =>
+      (await (
+        await fake.fetch(
+          `${fake.url}/v1/billing/meters/mtr_requests/event_summaries?customer=cus_a&start_time=${dayStart}&end_time=${nowS}&value_grouping_window=${window}`,
+          {
+            headers: { authorization: `Bearer ${fake.apiKey}` },
+          },
+        )
+      ).json()) as { data: unknown[] };
+    const before = await list('hour');
+    fake.setNow(new Date(NOW.getTime() + 60_000));
+    answers.push({
+      before,
+      hours: await list('hour'),
+      day: await list('day'),
+      total: fake.total('cus_a', 'api_requests', dayStart + 3600),
+      grand: fake.grandTotal('cus_a', 'api_requests'),
+      kept: fake.recorded.length,
+    });
+    await fake.close();
+  }
+  expect(answers[0]).toMatchObject({ before: { data: [] }, total: 1, grand: 3, kept: 6 });
+  expect(answers[0].hours.data).toHaveLength(3);
+  expect({ ...answers[1], kept: 6 }).toEqual(answers[0]);
+  expect(answers[1].kept).toBe(0);
+});
+
+test('in process, calls issued together overlap without holdMs: the second for a customer and meter is answered 429', async () => {
+  fake = await StripeFake.start({ meters: METERS, now: NOW });
+  const answers = await Promise.all([
+    fake.fetch(...request(event('o1'))),
+    fake.fetch(...request(event('o2'))),
+    fake.fetch(...request({ ...event('o3'), 'payload[stripe_customer_id]': 'cus_b' })),
+  ]);
+  expect(answers.map((a) => a.status)).toEqual([200, 429, 200]);
+  expect(fake.stats.concurrencyRefused).toBe(1);
+});
+
+function request(fields: Record<string, string>): [string, RequestInit] {
+  return [
+    `${fake.url}/v1/billing/meter_events`,
+    { method: 'POST', headers: { authorization: `Bearer ${fake.apiKey}` }, body: new URLSearchParams(fields).toString() },
+  ];
+}
