@@ -14,7 +14,7 @@
  * unknown customer and drops it later, so only reading back shows it. Each mismatch is a problem.
  */
 import { hourIdOf, hourStart, monthBounds, type HourId } from '../../../sql/hours';
-import type { CarriedCorrectionTotal, CustomerHourFigures, SinkLedgerStore, SinkProblem, SinkReport, SinkRunInput, UsageSink } from '../sink';
+import type { CarriedCorrectionTotal, SinkLedgerStore, SinkProblem, SinkReport, SinkRunInput, UsageSink } from '../sink';
 import type { StripeCredentials } from './api-key';
 import { stripeSinkConfigError, type StripeSinkConfig } from '../../../config/stripe-sink';
 import { compareWithStripe } from './reconcile';
@@ -79,13 +79,23 @@ export interface StripeSink extends UsageSink {
   readonly options: StripeSinkOptions;
 }
 
+interface CustomerFigures {
+  readonly requests: number[];
+  readonly bytesOut: number[];
+  readonly indexes: number[];
+  billable: boolean;
+}
+
 interface Group {
   readonly customerId: string;
   readonly stripeCustomerId: string;
   readonly meter: MeterKey;
   readonly eventName: string;
   readonly ledger: MeterLedger;
-  readonly figures: ReadonlyMap<number, number>;
+  /** The meter's current figure per hour index (a hole: no figure, i.e. zero). */
+  readonly figures: readonly number[];
+  /** The hour indexes the customer has figures for (both meters). */
+  readonly figureIndexes: readonly number[];
 }
 
 export function createStripeSink(options: StripeSinkOptions): StripeSink {
@@ -236,27 +246,37 @@ class StripeExport {
   /** One group per (customer, meter) with figures or a ledger; customers Stripe cannot bill become problems. */
   private groups(): Group[] {
     const { input } = this;
-    const figures = new Map<string, Map<number, CustomerHourFigures>>();
+    // Per customer, arrays by hour index: a run near the month's end hands in millions of figures.
+    const figures = new Map<string, CustomerFigures>();
     const { first, next } = monthBounds(input.month);
+    let lastHour: string | undefined;
+    let index = 0;
     for (const f of input.hours) {
-      if (f.hour < first || f.hour >= next) throw new Error(`stripe sink: figures of ${f.customerId} for hour ${f.hour} lie outside ${input.month}`);
-      const index = hourIndex(input.month, f.hour);
+      if (f.hour !== lastHour) {
+        if (f.hour < first || f.hour >= next) throw new Error(`stripe sink: figures of ${f.customerId} for hour ${f.hour} lie outside ${input.month}`);
+        index = hourIndex(input.month, f.hour);
+        lastHour = f.hour;
+      }
       if (!Number.isSafeInteger(f.requests) || !Number.isSafeInteger(f.bytesOut) || f.requests < 0 || f.bytesOut < 0) {
         throw new Error(`stripe sink: figures of ${f.customerId} for ${f.hour} are not whole numbers (${f.requests} requests, ${f.bytesOut} bytes)`);
       }
-      if (!figures.has(f.customerId)) figures.set(f.customerId, new Map());
-      figures.get(f.customerId)!.set(index, f);
+      let own = figures.get(f.customerId);
+      if (own === undefined) figures.set(f.customerId, (own = { requests: [], bytesOut: [], indexes: [], billable: false }));
+      if (own.requests[index] === undefined) own.indexes.push(index);
+      own.requests[index] = f.requests;
+      own.bytesOut[index] = f.bytesOut;
+      if (f.requests > 0 || f.bytesOut > 0) own.billable = true;
     }
     const customers = new Map(input.customers.map((c) => [c.id, c]));
     const ids = [...new Set([...figures.keys(), ...Object.keys(this.ledger.customers)])].sort();
     const groups: Group[] = [];
     for (const customerId of ids) {
-      const own = figures.get(customerId) ?? new Map<number, CustomerHourFigures>();
+      const own = figures.get(customerId) ?? { requests: [], bytesOut: [], indexes: [], billable: false };
       const stored = this.ledger.customers[customerId];
       const billing = customers.get(customerId)?.billing;
       const channel = billing === undefined ? undefined : billingChannel(billing);
       const stripeCustomerId = billing?.stripeCustomerId;
-      const billable = [...own.values()].some((f) => f.requests > 0 || f.bytesOut > 0);
+      const billable = own.billable;
       // Billed through AWS Marketplace: not this sink's customer, unless Stripe already holds some of its month.
       if (channel === 'marketplace' && stored === undefined) {
         this.otherChannel.add(customerId);
@@ -298,34 +318,34 @@ class StripeExport {
         this.ledger.touch(customerId);
       }
       for (const meter of METERS) {
-        const values = new Map<number, number>();
-        for (const [index, f] of own) values.set(index, f[meter]);
         const eventName = meter === 'requests' ? this.options.config.requestsEventName : this.options.config.bytesEventName;
-        groups.push({ customerId, stripeCustomerId, meter, eventName, ledger: customerLedger.meters[meter], figures: values });
+        groups.push({ customerId, stripeCustomerId, meter, eventName, ledger: customerLedger.meters[meter], figures: own[meter], figureIndexes: own.indexes });
       }
     }
     return groups;
   }
 
+  /** (customer, hour) figures of this sink's customers whose both meters Stripe already holds, with nothing pending. */
   private countUnchanged(groups: readonly Group[]): number {
-    const changed = new Set<string>();
+    const byCustomer = new Map<string, { indexes: readonly number[]; changed: Set<number> }>();
     for (const g of groups) {
-      for (const p of g.ledger.pending) changed.add(`${g.customerId}\u0000${hourIndex(this.input.month, p.hour)}`);
-      for (const [index, value] of g.figures) if (value !== valueAt(g.ledger.sent, index)) changed.add(`${g.customerId}\u0000${index}`);
+      let own = byCustomer.get(g.customerId);
+      if (own === undefined) byCustomer.set(g.customerId, (own = { indexes: g.figureIndexes, changed: new Set() }));
+      for (const p of g.ledger.pending) own.changed.add(hourIndex(this.input.month, p.hour));
+      for (const index of g.figureIndexes) if ((g.figures[index] ?? 0) !== valueAt(g.ledger.sent, index)) own.changed.add(index);
     }
-    const billed = new Set(groups.map((g) => g.customerId));
-    return this.input.hours.filter((f) => billed.has(f.customerId) && !changed.has(`${f.customerId}\u0000${hourIndex(this.input.month, f.hour)}`)).length;
+    let unchanged = 0;
+    for (const { indexes, changed } of byCustomer.values()) for (const index of indexes) if (!changed.has(index)) unchanged++;
+    return unchanged;
   }
 
   /** New delta events of a group, for hours with no event awaiting confirmation. */
   private deltas(g: Group): PendingEvent[] {
     const busy = new Set(g.ledger.pending.map((p) => hourIndex(this.input.month, p.hour)));
-    const indexes = new Set<number>([...g.figures.keys()]);
-    g.ledger.sent.forEach((value, index) => value !== 0 && indexes.add(index));
     const events: PendingEvent[] = [];
-    for (const index of [...indexes].sort((a, b) => a - b)) {
+    for (let index = 0, end = Math.max(g.figures.length, g.ledger.sent.length); index < end; index++) {
       if (busy.has(index)) continue;
-      const value = (g.figures.get(index) ?? 0) - valueAt(g.ledger.sent, index);
+      const value = (g.figures[index] ?? 0) - valueAt(g.ledger.sent, index);
       if (value === 0) continue;
       const hour = hourAt(this.input.month, index);
       const hourStartMs = hourStart(hour).getTime();
@@ -549,8 +569,13 @@ class StripeExport {
     };
     for (const g of groups) {
       for (const p of g.ledger.pending) consider(p.hour);
-      for (const [index, value] of g.figures) if (value !== valueAt(g.ledger.sent, index)) consider(hourAt(this.input.month, index));
-      g.ledger.sent.forEach((value, index) => value !== 0 && !g.figures.has(index) && consider(hourAt(this.input.month, index)));
+      // the group's first differing hour is its oldest unreported one
+      for (let index = 0, end = Math.max(g.figures.length, g.ledger.sent.length); index < end; index++) {
+        if ((g.figures[index] ?? 0) !== valueAt(g.ledger.sent, index)) {
+          consider(hourAt(this.input.month, index));
+          break;
+        }
+      }
     }
     for (const { problem } of this.problems.values()) if (problem.hour !== undefined) consider(problem.hour);
     const billedCustomers = new Set(groups.map((g) => g.customerId));
