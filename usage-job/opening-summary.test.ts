@@ -6,7 +6,8 @@ const customers = [
   { id: 'acme', plan: 'pro', quota: 2_000 },
   { id: 'newco', plan: 'basic', quota: 500 },
 ];
-const opening = (month: string, now: string) => openingCustomerUsageSummary({ environment: 'test', month, customers, thresholds: [80, 100], now: new Date(now) });
+const opening = (month: string, now: string) =>
+  openingCustomerUsageSummary({ environment: 'test', month, customers, thresholds: [80, 100], now: new Date(now) });
 
 test("every registry customer at zero with its plan's quota, not reported, as of the run, marked opening", () => {
   const summary = opening('2026-11', '2026-11-30T23:17:00.000Z');
@@ -40,7 +41,7 @@ test.each([
 
 test.each([
   ['at 00:00 on the 1st of the next month', '2026-12-01T00:00:00.000Z'],
-  ["on the 3rd of the next month (whose own summary exists by then)", '2026-12-03T05:17:00.000Z'],
+  ['on the 3rd of the next month (whose own summary exists by then)', '2026-12-03T05:17:00.000Z'],
   ['months later', '2027-03-01T00:00:00.000Z'],
 ] as const)('a run of 2026-11 %s writes none', (_what, now) => {
   expect(opening('2026-11', now)).toBeUndefined();

@@ -121,13 +121,13 @@ test("a customer the latest run did not know yet: zeros with its plan's quota, a
   });
 });
 
-test("a customer the latest run did not know, on a plan the summary has no quota for: 503, never a made-up quota", async () => {
+test('a customer the latest run did not know, on a plan the summary has no quota for: 503, never a made-up quota', async () => {
   const result = await lookUpUsage(usageEvent(NEW_KEY), memorySource(NEWCO, figures), new Date('2026-11-20T10:30:00Z'));
   expect(result.statusCode).toBe(503);
   expect(logs.join('\n')).toContain('no figures of 2026-11 for customer newco and no quota of plan pro');
 });
 
-test('an opening summary (written ahead by the previous month\'s runs): zeros, as of that run, not reported this month', async () => {
+test("an opening summary (written ahead by the previous month's runs): zeros, as of that run, not reported this month", async () => {
   const opening = {
     ...summary('2026-12', '2026-11-30T23:17:00Z', { ...zeroUsage('acme', 'basic', 1000) }),
     opening: true as const,
@@ -135,7 +135,10 @@ test('an opening summary (written ahead by the previous month\'s runs): zeros, a
   };
   const source = memorySource(NEWCO, [...figures, opening]);
   const at = new Date('2026-12-01T00:10:00Z');
-  for (const [apiKey, id, plan, quota] of [[KEY_A, 'acme', 'basic', 1000], [NEW_KEY, 'newco', 'pro', 20_000]] as const) {
+  for (const [apiKey, id, plan, quota] of [
+    [KEY_A, 'acme', 'basic', 1000],
+    [NEW_KEY, 'newco', 'pro', 20_000],
+  ] as const) {
     const result = await lookUpUsage(usageEvent(apiKey), source, at);
     expect(result.statusCode).toBe(200);
     expect(JSON.parse(result.body)).toEqual({

@@ -109,7 +109,14 @@ async function monthNotReportedYet(source: UsageSource, customer: CustomerRecord
     return unavailable(`no summary of ${month} yet, and no quota of plan ${customer.plan} (customer ${customer.id}) in ${earlier}'s`);
   return jsonResponse(
     200,
-    { month, status: 'month-to-date', asOf: null, reportedThisMonth: false, ...zeroUsage(customer.id, customer.plan, quota), quotaThresholds: previous.quotaThresholds },
+    {
+      month,
+      status: 'month-to-date',
+      asOf: null,
+      reportedThisMonth: false,
+      ...zeroUsage(customer.id, customer.plan, quota),
+      quotaThresholds: previous.quotaThresholds,
+    },
     NO_STORE,
   );
 }

@@ -58,7 +58,9 @@ test("a run of November writes December's opening summary; December's first run 
   const customers = [{ id: 'acme', plan: 'basic', quota: 100 }];
   const opening = (now: string) => openingCustomerUsageSummary({ environment: 'test', month: '2026-11', customers, thresholds: [80, 100], now: new Date(now) });
   const read = async () =>
-    JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: customerUsageObjectKey('2026-12') }))).Body!.transformToString()) as CustomerUsageSummary;
+    JSON.parse(
+      await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: customerUsageObjectKey('2026-12') }))).Body!.transformToString(),
+    ) as CustomerUsageSummary;
 
   await expect(putCustomerUsageSummary(s3, BUCKET, opening('2026-11-30T22:17:00.000Z')!)).resolves.toBe('written');
   await expect(putCustomerUsageSummary(s3, BUCKET, opening('2026-11-30T23:17:00.000Z')!)).resolves.toBe('written');
