@@ -37,6 +37,23 @@ export interface CustomerUsage {
   readonly estimatedCharges: (Charges & { readonly currency: string }) | null;
 }
 
+/** A customer's figures before any usage of the month is counted; nothing is estimated yet. */
+export function zeroUsage(customerId: string, plan: string, quota: number): CustomerUsage {
+  return {
+    customerId,
+    plan,
+    requests: 0,
+    bytesOut: 0,
+    rejected: 0,
+    errors: 0,
+    quota,
+    remaining: quota,
+    quotaUsedPercent: 0,
+    thresholdsReached: [],
+    estimatedCharges: null,
+  };
+}
+
 export interface CustomerUsageSummary {
   readonly format: 1;
   readonly environment: string;
@@ -45,6 +62,11 @@ export interface CustomerUsageSummary {
   readonly status: 'final' | 'month-to-date';
   /** The run's time: figures count the log files delivered and listed by then (ISO 8601 UTC). */
   readonly asOf: string;
+  /**
+   * Written ahead by the previous month's runs (usage-job/opening-summary.ts): every registry
+   * customer at zero, no run of this month has reported yet. Absent in a summary of a run of the month.
+   */
+  readonly opening?: true;
   readonly quotaThresholds: readonly number[];
   readonly customers: Readonly<Record<string, CustomerUsage>>;
   /**
@@ -69,6 +91,7 @@ export function parseCustomerUsageSummary(text: string, location: string, enviro
     throw new Error(`${location} has no month or no valid asOf`);
   }
   if (!isRecord(parsed.customers) || !Array.isArray(parsed.quotaThresholds)) throw new Error(`${location} has no customers or no quotaThresholds`);
+  if (parsed.opening !== undefined && parsed.opening !== true) throw new Error(`${location} has an opening that is not true`);
   if (parsed.planQuotas !== undefined && (!isRecord(parsed.planQuotas) || !Object.values(parsed.planQuotas).every((q) => typeof q === 'number')))
     throw new Error(`${location} has planQuotas that are not a number per plan`);
   return parsed as unknown as CustomerUsageSummary;

@@ -43,6 +43,10 @@ describe.each(platformConfig.environments.map((env) => [env.name, env] as const)
     // The customer usage summary GET /usage reads (usage-job/aws/customer-usage-store.ts), conditional writes.
     ['s3:GetObject', `arn:aws:s3:::${names.usageBucket}/customer-usage/2026-12.json`, 'Allowed'],
     ['s3:PutObject', `arn:aws:s3:::${names.usageBucket}/customer-usage/2026-12.json`, 'Allowed'],
+    // The next month's opening summary (usage-job/opening-summary.ts), written by December's runs:
+    // GET /usage reads it on the 1st, before January's first run.
+    ['s3:GetObject', `arn:aws:s3:::${names.usageBucket}/customer-usage/2027-01.json`, 'Allowed'],
+    ['s3:PutObject', `arn:aws:s3:::${names.usageBucket}/customer-usage/2027-01.json`, 'Allowed'],
     // Metering only where the Marketplace sink is configured (below); linking buyers is the keys operator's.
     ['aws-marketplace:BatchMeterUsage', '*', env.sinks?.marketplace !== undefined ? 'Allowed' : 'ImplicitlyDenied'],
     ['aws-marketplace:ResolveCustomer', '*', 'ImplicitlyDenied'],

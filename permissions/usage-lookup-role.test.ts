@@ -63,6 +63,7 @@ describe.each(platformConfig.environments.map((env) => [env.name, env] as const)
     ['read the rollups', { action: 's3:GetObject', resource: `arn:aws:s3:::${names.usageBucket}/rollups/hourly/2026-11-20/10.json` }],
     ['read an invoice', { action: 's3:GetObject', resource: `arn:aws:s3:::${names.usageBucket}/invoices/${env.name}/2026-11/run-1-attempt-1.csv` }],
     ['read the deployment file', { action: 's3:GetObject', resource: `arn:aws:s3:::${names.usageBucket}/config/usage-job.json` }],
+    // Not needed: the month's summary exists from 00:00 on the 1st (the opening summary the previous month's runs write).
     ['list the usage bucket', { action: 's3:ListBucket', resource: `arn:aws:s3:::${names.usageBucket}` }],
     ['read the logs', { action: 's3:GetObject', resource: `arn:aws:s3:::${names.logBucket}/AWSLogs/x.parquet` }],
     ['read API keys', { action: 'apigateway:GET', resource: `arn:aws:apigateway:${env.region}::/apikeys` }],

@@ -18,6 +18,7 @@ import { DuckDbUsageEngine } from './local/duckdb-engine';
 import { isMonth } from '../sql/hours';
 import { runIncremental } from './incremental-run';
 import { customerUsageSummary } from './customer-usage-summary';
+import { openingCustomerUsageSummary } from './opening-summary';
 import { invoiceFormat, invoiceLines, writeInvoice } from './invoice-lines';
 import { localEnvironment } from './local/environment';
 import { LocalLogLister } from './local/log-lister';
@@ -396,6 +397,15 @@ export async function main(argv: readonly string[], out: (s: string) => void, er
           lateWindowHours: options.lateWindowHours,
         });
         progress(`customer usage summary for GET /usage: ${await parts.writeCustomerUsage(summary)}`);
+        // A failed write throws: the run exits 1 and the failure issue opens, so a missing opening summary is never silent.
+        const opening = openingCustomerUsageSummary({
+          environment: options.env.name,
+          month: options.month,
+          customers: parts.customers.customers,
+          thresholds,
+          now: options.now,
+        });
+        if (opening !== undefined) progress(`opening summary of ${opening.month} for GET /usage: ${await parts.writeCustomerUsage(opening)}`);
       }
     }
     if (options.format === 'table') {

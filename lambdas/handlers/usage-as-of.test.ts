@@ -1,4 +1,9 @@
-/** The answer is the current UTC month's summary, with its month, status and asOf; no summary yet is zeros with the previous summary's quota of the plan (docs/customer-usage.md). */
+/**
+ * The answer is the current UTC month's summary, with its month, status and asOf: an opening summary
+ * says not reported yet; a customer the summary lacks gets zeros at its plan's quota; no summary at
+ * all is zeros with the previous summary's quota of the plan (docs/customer-usage.md).
+ */
+import { zeroUsage } from '../../contracts/customer-usage';
 import { setLogSink } from './logger';
 import { lookUpUsage } from './usage';
 import { customer, key, KEY_A, memorySource, registry, summary, usage, usageEvent } from './testing/usage-fixtures';
@@ -100,10 +105,66 @@ test('a month with a summary says reportedThisMonth true', async () => {
   expect(JSON.parse(result.body)).toMatchObject({ reportedThisMonth: true, asOf: '2026-11-20T10:00:00Z' });
 });
 
-test('a customer the latest run did not know yet: 503, not zeros', async () => {
-  const newer = registry(customer('acme', [key(KEY_A)]), customer('newco', [key('newco-key-value-0123456789abcdef')]));
-  const result = await lookUpUsage(usageEvent('newco-key-value-0123456789abcdef'), memorySource(newer, figures), new Date('2026-11-20T10:30:00Z'));
+const NEWCO = registry(customer('acme', [key(KEY_A)]), customer('newco', [key(NEW_KEY)], { plan: 'pro', createdAt: '2026-11-20T10:10:00Z' }));
+
+test("a customer the latest run did not know yet: zeros with its plan's quota, as of that run, reported this month", async () => {
+  const latest = [{ ...summary('2026-11', '2026-11-20T10:00:00Z', usage('acme', 5, 10)), planQuotas: { basic: 1000, pro: 20_000 } }];
+  const result = await lookUpUsage(usageEvent(NEW_KEY), memorySource(NEWCO, latest), new Date('2026-11-20T10:30:00Z'));
+  expect(result.statusCode).toBe(200);
+  expect(JSON.parse(result.body)).toEqual({
+    month: '2026-11',
+    status: 'month-to-date',
+    asOf: '2026-11-20T10:00:00Z',
+    reportedThisMonth: true,
+    ...zeroUsage('newco', 'pro', 20_000),
+    quotaThresholds: [80, 100],
+  });
+});
+
+test('a customer the latest run did not know, on a plan the summary has no quota for: 503, never a made-up quota', async () => {
+  const result = await lookUpUsage(usageEvent(NEW_KEY), memorySource(NEWCO, figures), new Date('2026-11-20T10:30:00Z'));
   expect(result.statusCode).toBe(503);
+  expect(logs.join('\n')).toContain('no figures of 2026-11 for customer newco and no quota of plan pro');
+});
+
+test("an opening summary (written ahead by the previous month's runs): zeros, as of that run, not reported this month", async () => {
+  const opening = {
+    ...summary('2026-12', '2026-11-30T23:17:00Z', { ...zeroUsage('acme', 'basic', 1000) }),
+    opening: true as const,
+    planQuotas: { basic: 1000, pro: 20_000 },
+  };
+  const source = memorySource(NEWCO, [...figures, opening]);
+  const at = new Date('2026-12-01T00:10:00Z');
+  for (const [apiKey, id, plan, quota] of [
+    [KEY_A, 'acme', 'basic', 1000],
+    [NEW_KEY, 'newco', 'pro', 20_000],
+  ] as const) {
+    const result = await lookUpUsage(usageEvent(apiKey), source, at);
+    expect(result.statusCode).toBe(200);
+    expect(JSON.parse(result.body)).toEqual({
+      month: '2026-12',
+      status: 'month-to-date',
+      asOf: '2026-11-30T23:17:00Z',
+      reportedThisMonth: false,
+      ...zeroUsage(id, plan, quota),
+      quotaThresholds: [80, 100],
+    });
+  }
+});
+
+test('an unknown key stays 403 whatever the summary holds', async () => {
+  const result = await lookUpUsage(usageEvent('unknown-key-value-0123456789abcdef'), memorySource(NEWCO, figures), new Date('2026-11-20T10:30:00Z'));
+  expect(result.statusCode).toBe(403);
+});
+
+test("a denied read of this month's summary (S3's 403 for a missing key without s3:ListBucket): 503, not zeros", async () => {
+  const denied = {
+    registry: () => Promise.resolve(doc),
+    summary: () => Promise.reject(Object.assign(new Error('AccessDenied: Access Denied'), { name: 'AccessDenied' })),
+  };
+  const result = await lookUpUsage(usageEvent(KEY_A), denied, new Date('2026-12-01T00:10:00Z'));
+  expect(result.statusCode).toBe(503);
+  expect(logs.join('\n')).toContain('summary of 2026-12: AccessDenied');
 });
 
 test('an unreadable registry: 503, never a guess', async () => {

@@ -7,7 +7,7 @@
  * nothing the caller sends chooses whose entry is read.
  */
 import { API_KEY_HEADER, apiKeyFingerprint, isWellFormedApiKey } from '../../contracts/api-key';
-import type { CustomerUsage } from '../../contracts/customer-usage';
+import { zeroUsage } from '../../contracts/customer-usage';
 import type { CustomerRecord, RegistryDocument } from '../../keys/registry';
 import { errorResponse, jsonResponse, singleHeader, type ProxyEvent, type ProxyHandler, type ProxyResult } from './http';
 import { log } from './logger';
@@ -61,11 +61,20 @@ export async function lookUpUsage(event: ProxyEvent, source: UsageSource | undef
     return unavailable(`summary of ${month}: ${(error as Error).message.split('\n')[0]}`);
   }
   if (summary === undefined) return monthNotReportedYet(source, customer, month);
-  const usage = summary.customers[customer.id];
-  if (usage === undefined) return unavailable(`no figures of ${month} for customer ${customer.id} yet`);
+  // A customer made after the summary's run had no usage as of then: zeros, if its plan's quota is known.
+  const quota = summary.planQuotas?.[customer.plan];
+  const usage = summary.customers[customer.id] ?? (quota === undefined ? undefined : zeroUsage(customer.id, customer.plan, quota));
+  if (usage === undefined) return unavailable(`no figures of ${month} for customer ${customer.id} and no quota of plan ${customer.plan} yet`);
   return jsonResponse(
     200,
-    { month: summary.month, status: summary.status, asOf: summary.asOf, reportedThisMonth: true, ...usage, quotaThresholds: summary.quotaThresholds },
+    {
+      month: summary.month,
+      status: summary.status,
+      asOf: summary.asOf,
+      reportedThisMonth: summary.opening !== true,
+      ...usage,
+      quotaThresholds: summary.quotaThresholds,
+    },
     NO_STORE,
   );
 }
@@ -77,8 +86,10 @@ function previousMonth(month: string): string {
 }
 
 /**
- * No run has written this month's summary yet (from 00:00 on the 1st until the month's first run):
- * the month has no counted usage, so the answer is zeros with the quota the customer's plan had in
+ * This month's summary is missing: neither a run of the month nor the previous month's runs (which
+ * write its opening summary ahead, usage-job/opening-summary.ts) have written it. Only a reader that
+ * may list the bucket sees "missing" (locally, moto); in AWS the GET is a 403 and the answer 503.
+ * The month has no counted usage, so the answer is zeros with the quota the customer's plan had in
  * the previous month's summary, `asOf: null` and `reportedThisMonth: false`. That is the
  * customer's own entry when its plan is unchanged, else the summary's quota of its plan
  * (`planQuotas`: a customer new since that run, or moved to another plan). Only a plan that summary
@@ -96,22 +107,16 @@ async function monthNotReportedYet(source: UsageSource, customer: CustomerRecord
   const quota = last !== undefined && last.plan === customer.plan ? last.quota : previous?.planQuotas?.[customer.plan];
   if (previous === undefined || quota === undefined)
     return unavailable(`no summary of ${month} yet, and no quota of plan ${customer.plan} (customer ${customer.id}) in ${earlier}'s`);
-  const zero: CustomerUsage = {
-    customerId: customer.id,
-    plan: customer.plan,
-    requests: 0,
-    bytesOut: 0,
-    rejected: 0,
-    errors: 0,
-    quota,
-    remaining: quota,
-    quotaUsedPercent: 0,
-    thresholdsReached: [],
-    estimatedCharges: null,
-  };
   return jsonResponse(
     200,
-    { month, status: 'month-to-date', asOf: null, reportedThisMonth: false, ...zero, quotaThresholds: previous.quotaThresholds },
+    {
+      month,
+      status: 'month-to-date',
+      asOf: null,
+      reportedThisMonth: false,
+      ...zeroUsage(customer.id, customer.plan, quota),
+      quotaThresholds: previous.quotaThresholds,
+    },
     NO_STORE,
   );
 }
