@@ -1,0 +1,123 @@
+/**
+ * The Marketplace sink on its sharded ledger: a kill while a checkpoint is being stored (some
+ * shards written, others not) followed by a rerun bills every (customer, dimension, hour) once;
+ * a run rewrites only the shards of customers whose records changed; the single-document format 1
+ * is refused in one line.
+ */
+import { createMarketplaceSink } from './marketplace-sink';
+import { readMarketplaceRecords } from './ledger';
+import { FakeMarketplace } from './testing/fake-marketplace';
+import type { BatchMeterUsageRequest, MeteringApi } from './metering-api';
+import { CrashError, MemoryLedgerStore } from '../testing/memory-ledger-store';
+import { DEFAULT_SHARDS, shardOf } from '../sharded-ledger';
+import { CONFIG, account, figures, licensed, license, runInput } from './testing/scenario';
+import type { CustomerHourFigures } from '../sink';
+
+const GB = 1_000_000_000;
+const customers = Array.from({ length: 20 }, (_, i) => licensed(`c${i}`, i));
+const shardsOf = (ids: readonly string[]) => new Set(ids.map((id) => shardOf(id, DEFAULT_SHARDS))).size;
+
+function setup() {
+  const fake = new FakeMarketplace({ now: new Date('2026-11-03T12:10:00Z') });
+  customers.forEach((c, i) => fake.subscribeLicense(account(i), license(i)));
+  /** Every record that reached the fake, as `customer dimension hour` → quantities sent. */
+  const arrivals = new Map<string, number[]>();
+  const api: MeteringApi = {
+    batchMeterUsage: async (request: BatchMeterUsageRequest) => {
+      for (const r of request.UsageRecords ?? []) {
+        const key = `${r.LicenseArn} ${r.Dimension} ${r.Timestamp?.toISOString()}`;
+        arrivals.set(key, [...(arrivals.get(key) ?? []), r.Quantity ?? 0]);
+      }
+      return fake.batchMeterUsage(request);
+    },
+  };
+  const ledger = new MemoryLedgerStore();
+  const sink = createMarketplaceSink({ config: CONFIG, ledger, api, sleep: async () => {} });
+  const run = (at: string, hours: readonly CustomerHourFigures[]) => {
+    fake.now = new Date(at);
+    return sink.export(runInput(at, hours, customers));
+  };
+  return { fake, ledger, run, arrivals };
+}
+
+const hoursOf = (hour: string, k: number) => customers.map((c, i) => figures(c.id, hour, 10 + i + k, (1 + i) * GB));
+
+function expectBilledOnce(t: ReturnType<typeof setup>, hours: readonly CustomerHourFigures[]): void {
+  // Each (customer, dimension, hour) accepted once; any second arrival is the identical record.
+  expect([...t.arrivals.values()].filter((q) => new Set(q).size > 1)).toEqual([]);
+  expect(t.fake.calls.filter((c) => c.outcome !== 'ok')).toEqual([]);
+  expect(t.fake.accepted.size).toBe(t.arrivals.size);
+  customers.forEach((c, i) => {
+    const own = hours.filter((f) => f.customerId === c.id);
+    expect(t.fake.totals().get(`${account(i)} ${license(i)} requests`)).toBe(own.reduce((s, f) => s + f.requests, 0));
+    expect(t.fake.totals().get(`${account(i)} ${license(i)} gb_out`)).toBe(Math.floor(own.reduce((s, f) => s + f.bytesOut, 0) / GB));
+  });
+}
+
+describe('Marketplace sink, sharded ledger', () => {
+  it('killed while storing the intents (some shards written, none sent): the rerun resends the stored ones and plans the rest, each record once', async () => {
+    const t = setup();
+    const first = hoursOf('2026-11-03T09', 0);
+    t.ledger.crashOnWrite(4, '/shard-');
+    await expect(t.run('2026-11-03T12:10:00Z', first)).rejects.toThrow(CrashError);
+    expect(t.fake.calls).toEqual([]);
+    const stored = await readMarketplaceRecords(t.ledger, 'marketplace', 'dev', '2026-11');
+    const withIntents = new Set(Object.values(stored.entries).map((e) => e.customerId));
+    expect(shardsOf([...withIntents])).toBe(3);
+    expect(withIntents.size).toBeLessThan(customers.length);
+    t.ledger.crashOnWrite(0);
+    const hours = [...first, ...hoursOf('2026-11-03T10', 1)];
+    const report = await t.run('2026-11-03T13:10:00Z', hours);
+    expect(report).toMatchObject({ outcome: 'ok', problems: [] });
+    expect([...t.arrivals.values()].every((q) => q.length === 1)).toBe(true);
+    expectBilledOnce(t, hours);
+  });
+
+  it('killed while storing the answers (some shards written, others still at their intents): the rerun resends those intents identically, each record accepted once', async () => {
+    const t = setup();
+    const first = hoursOf('2026-11-03T09', 0);
+    const intentShards = shardsOf(customers.map((c) => c.id));
+    t.ledger.crashOnWrite(intentShards + 3, '/shard-');
+    await expect(t.run('2026-11-03T12:10:00Z', first)).rejects.toThrow(CrashError);
+    expect(t.fake.accepted.size).toBe(2 * customers.length);
+    const states = Object.values((await readMarketplaceRecords(t.ledger, 'marketplace', 'dev', '2026-11')).entries).map(
+      (e) => e.records['2026-11-03T09']?.state,
+    );
+    expect(new Set(states)).toEqual(new Set(['success', 'intent']));
+    t.ledger.crashOnWrite(0);
+    const hours = [...first, ...hoursOf('2026-11-03T10', 1)];
+    const report = await t.run('2026-11-03T13:10:00Z', hours);
+    expect(report).toMatchObject({ outcome: 'ok', problems: [] });
+    expect([...t.arrivals.values()].some((q) => q.length === 2)).toBe(true);
+    expectBilledOnce(t, hours);
+    const after = await readMarketplaceRecords(t.ledger, 'marketplace', 'dev', '2026-11');
+    expect(
+      Object.values(after.entries)
+        .flatMap((e) => Object.values(e.records))
+        .filter((r) => r.state !== 'success'),
+    ).toEqual([]);
+  });
+
+  it('rewrites only the shards of customers whose records changed', async () => {
+    const t = setup();
+    const first = hoursOf('2026-11-03T09', 0);
+    await t.run('2026-11-03T12:10:00Z', first);
+    const writes = t.ledger.writes;
+    // One customer has usage in hour 10: its shard is written twice (intents, answers), nothing else.
+    await t.run('2026-11-03T13:10:00Z', [...first, figures('c3', '2026-11-03T10', 5)]);
+    expect(t.ledger.writes - writes).toBe(2);
+    expect((await readMarketplaceRecords(t.ledger, 'marketplace', 'dev', '2026-11')).entries['c3 requests']?.records['2026-11-03T10']).toMatchObject({
+      quantity: 5,
+      state: 'success',
+    });
+  });
+
+  it('refuses a ledger of the single-document format 1 in one line', async () => {
+    const t = setup();
+    await t.ledger.write('marketplace', '2026-11', { format: 1, environment: 'dev', month: '2026-11', entries: {} }, undefined);
+    await expect(t.run('2026-11-03T12:10:00Z', hoursOf('2026-11-03T09', 0))).rejects.toThrow(
+      /^memory:\/\/test\/marketplace\/2026-11.json is not a ledger of format marketplace-ledger\/2 \(found 1\); a ledger written by an older version is not read/,
+    );
+    expect(t.fake.calls).toEqual([]);
+  });
+});
