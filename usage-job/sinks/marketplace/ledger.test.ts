@@ -22,6 +22,15 @@ describe('Marketplace ledger columns', () => {
     expect(stored).toMatchObject({ states: expect.stringMatching(/^S\.\.N\.+UI\.+D$/), quantities: [4, 0, 30, 7, 2_147_483_647] });
     expect(stored.states).toHaveLength(720);
     expect(decodeDimension(JSON.parse(JSON.stringify(stored)), 'acme', 'requests', '2026-11', 'memory://x')).toEqual(entry);
+    // Details of records before hour 48 (sealed days 1 and 2) are left to the sealed parts; states, quantities and identities stay.
+    const hot = encodeDimension(entry, '2026-11', 48);
+    expect(hot).toMatchObject({ detailFrom: 48, quantities: [4, 0, 30, 7, 2_147_483_647], meteringRecordIds: ['mr-9'] });
+    expect(hot.late).toBeUndefined();
+    const records = decodeDimension(hot, 'acme', 'requests', '2026-11', 'memory://x').records;
+    expect(records['2026-11-01T00']).toEqual({ quantity: 4, state: 'success' });
+    expect(records['2026-11-02T02']).toEqual({ quantity: 30, state: 'unconfirmed' });
+    expect(records['2026-11-02T03']).toEqual(entry.records['2026-11-02T03']);
+    expect(records['2026-11-30T23']).toEqual(entry.records['2026-11-30T23']);
   });
 
   it('refuses a record outside the month, and columns that disagree, in one line', () => {

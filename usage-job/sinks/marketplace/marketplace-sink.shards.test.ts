@@ -5,7 +5,7 @@
  * is refused in one line.
  */
 import { createMarketplaceSink } from './marketplace-sink';
-import { readMarketplaceRecords } from './ledger';
+import { readMarketplaceRecords, type StoredCustomer } from './ledger';
 import { FakeMarketplace } from './testing/fake-marketplace';
 import type { BatchMeterUsageRequest, MeteringApi } from './metering-api';
 import { CrashError, MemoryLedgerStore } from '../testing/memory-ledger-store';
@@ -109,6 +109,76 @@ describe('Marketplace sink, sharded ledger', () => {
     expect((await readMarketplaceRecords(t.ledger, 'marketplace', 'dev', '2026-11')).entries['c3 requests']?.records['2026-11-03T10']).toMatchObject({
       quantity: 5,
       state: 'success',
+    });
+  });
+
+  describe('sealing closed days', () => {
+    const first = [...hoursOf('2026-11-03T09', 0), ...hoursOf('2026-11-03T10', 1)];
+    const sealedParts = (t: ReturnType<typeof setup>) => t.ledger.locations().filter((l) => l.includes('/sealed-'));
+    const read = (t: ReturnType<typeof setup>) => readMarketplaceRecords(t.ledger, 'marketplace', 'dev', '2026-11');
+
+    it("writes a closed day's records once to its sealed parts and keeps only states and quantities in the shards; every field still reads back", async () => {
+      const t = setup();
+      await t.run('2026-11-03T13:10:00Z', first);
+      const before = await read(t);
+      expect(sealedParts(t)).toEqual([]);
+      // 04T12:10: every hour of the 3rd is past the 6-hour window.
+      await t.run('2026-11-04T12:10:00Z', first);
+      expect(sealedParts(t)).toHaveLength(shardsOf(customers.map((c) => c.id)));
+      expect(sealedParts(t).every((l) => /\/sealed-03-shard-\d{3}\.json$/.test(l))).toBe(true);
+      const head = await t.ledger.read<{ head: { sealedDays?: number } }>('marketplace', '2026-11');
+      expect(head?.body.head.sealedDays).toBe(3);
+      const shard = await t.ledger.read<{ customers: Record<string, StoredCustomer> }>(
+        'marketplace',
+        '2026-11',
+        `shard-${String(shardOf('c0', DEFAULT_SHARDS)).padStart(3, '0')}`,
+      );
+      expect(shard?.body.customers.c0?.requests).toMatchObject({
+        states: expect.stringMatching(/SS$/),
+        quantities: [10, 11],
+        detailFrom: 72,
+        meteringRecordIds: [],
+      });
+      expect(await read(t)).toEqual(before);
+      expect(Object.values(before.entries).every((e) => Object.values(e.records).every((r) => r.meteringRecordId !== undefined))).toBe(true);
+    });
+
+    it('killed while writing the sealed parts: the rerun writes the same parts again and goes on', async () => {
+      const t = setup();
+      await t.run('2026-11-03T13:10:00Z', first);
+      const before = await read(t);
+      t.ledger.crashOnWrite(3, '/sealed-');
+      await expect(t.run('2026-11-04T12:10:00Z', first)).rejects.toThrow(CrashError);
+      expect(sealedParts(t)).toHaveLength(2);
+      t.ledger.crashOnWrite(0);
+      await expect(t.run('2026-11-04T13:10:00Z', first)).resolves.toMatchObject({ outcome: 'ok', problems: [] });
+      expect(sealedParts(t)).toHaveLength(shardsOf(customers.map((c) => c.id)));
+      expect(await read(t)).toEqual(before);
+      expectBilledOnce(t, first);
+    });
+
+    it('killed after the head moved on but before every shard dropped the sealed details: reads whole, and the rerun drops them', async () => {
+      const t = setup();
+      await t.run('2026-11-03T13:10:00Z', first);
+      const before = await read(t);
+      t.ledger.crashOnWrite(3, '/shard-');
+      await expect(t.run('2026-11-04T12:10:00Z', first)).rejects.toThrow(CrashError);
+      expect(await read(t)).toEqual(before);
+      t.ledger.crashOnWrite(0);
+      const writes = t.ledger.writes;
+      await t.run('2026-11-04T13:10:00Z', first);
+      expect(t.ledger.writes - writes).toBe(shardsOf(customers.map((c) => c.id)) - 2);
+      expect(await read(t)).toEqual(before);
+    });
+
+    it('stops the run when a sealed part already holds other records', async () => {
+      const t = setup();
+      await t.run('2026-11-03T13:10:00Z', first);
+      const part = `sealed-03-shard-${String(shardOf('c0', DEFAULT_SHARDS)).padStart(3, '0')}`;
+      await t.ledger.write('marketplace', '2026-11', { format: 'marketplace-ledger/2', customers: {} }, undefined, part);
+      await expect(t.run('2026-11-04T12:10:00Z', first)).rejects.toThrow(
+        /^marketplace ledger memory:\/\/test\/marketplace\/2026-11.json changed underneath this run \(another run\?\); nothing more was sent: .*sealed-03-shard-\d{3}.json already holds other records of that day/,
+      );
     });
   });
 

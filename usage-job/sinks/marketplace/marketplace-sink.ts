@@ -11,12 +11,22 @@
  * Success, and a record with another quantity would be a DuplicateRecord: the ledger never changes
  * an intent's quantity, hour or identity.
  */
-import type { HourId } from '../../../sql/hours';
+import { hourIdOf, type HourId } from '../../../sql/hours';
 import { LedgerConflictError, type SinkLedgerStore, type SinkProblem, type SinkReport, type SinkRunInput, type UsageSink } from '../sink';
 import { resolveMarketplaceConfig, type MarketplaceSinkConfig } from '../../../config/marketplace-sink';
-import { decodeLedger, entryKey, readMarketplaceLedger, storeCustomer, type DimensionLedger, type LedgerRecord, type MarketplaceLedger } from './ledger';
+import {
+  decodeLedger,
+  entryKey,
+  hourIndexIn,
+  readMarketplaceLedger,
+  storeCustomer,
+  type DimensionLedger,
+  type LedgerRecord,
+  type MarketplaceLedger,
+} from './ledger';
 import { sdkMeteringApi, type MeteringApi } from './metering-api';
-import { oldestUnreported, planRun, type PlannedRecord } from './plan';
+import { firstOpenHourMs, oldestUnreported, planRun, type PlannedRecord } from './plan';
+import { sealClosedDays } from './seal';
 import { MarketplaceSender, type SendOutcome } from './sender';
 
 export const MARKETPLACE_SINK_NAME = 'marketplace';
@@ -128,6 +138,10 @@ export function createMarketplaceSink(options: MarketplaceSinkOptions): UsageSin
         input.progress?.(`marketplace: would send ${plan.records.length} new records and resend ${plan.resends.length} (dry run)`);
         return report(0, oldestUnreported({ config, month: input.month, hours: input.hours, customers: input.customers, ledger }));
       }
+      const conflictStops = (error: unknown) =>
+        error instanceof LedgerConflictError
+          ? new Error(`marketplace ledger ${location} changed underneath this run (another run?); nothing more was sent: ${error.message}`, { cause: error })
+          : error;
       // Only the shards of changed customers are rewritten; each has its own compare-and-swap.
       const save = async () => {
         for (const customerId of changed) storeCustomer(file, ledger, customerId, input.month);
@@ -135,12 +149,7 @@ export function createMarketplaceSink(options: MarketplaceSinkOptions): UsageSin
         try {
           await file.write();
         } catch (error) {
-          if (error instanceof LedgerConflictError) {
-            throw new Error(`marketplace ledger ${location} changed underneath this run (another run?); nothing more was sent: ${error.message}`, {
-              cause: error,
-            });
-          }
-          throw error;
+          throw conflictStops(error);
         }
       };
       for (const e of plan.expired) setRecord(ledger, e, { ...e.record, state: 'unconfirmed' }, changed);
@@ -169,6 +178,22 @@ export function createMarketplaceSink(options: MarketplaceSinkOptions): UsageSin
         if (problem !== undefined) problems.push(problem);
       });
       if (toSend.length > 0) await save();
+      const firstOpenHour = hourIndexIn(input.month, hourIdOf(new Date(firstOpenHourMs(config, input.now))));
+      try {
+        const detailed = await sealClosedDays({
+          file,
+          ledger,
+          store: options.ledger,
+          sink: MARKETPLACE_SINK_NAME,
+          environment: input.environment,
+          month: input.month,
+          firstOpenHour,
+        });
+        detailed.forEach((customerId) => changed.add(customerId));
+      } catch (error) {
+        throw conflictStops(error);
+      }
+      await save();
       input.progress?.(`marketplace: ${sent} records answered in ${sender.stats.calls} calls (${sender.stats.retries} retries); ledger ${location}`);
       return report(sent, oldestUnreported({ config, month: input.month, hours: input.hours, customers: input.customers, ledger }), toSend.length);
     },
