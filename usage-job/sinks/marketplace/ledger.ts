@@ -143,17 +143,32 @@ export function countsAsSent(record: LedgerRecord): boolean {
 
 const HOUR_MS = 3_600_000;
 
-function monthStartMs(month: string): number {
-  return hourStart(monthBounds(month).first).getTime();
+/** Per month: its first hour's start and its hour ids (cached: every record of a run is converted). */
+const months = new Map<string, { start: number; ids: HourId[]; index: Map<HourId, number> }>();
+function monthHours(month: string): { start: number; ids: HourId[]; index: Map<HourId, number> } {
+  let hours = months.get(month);
+  if (hours === undefined) {
+    const { first, next } = monthBounds(month);
+    const start = hourStart(first).getTime();
+    const ids = Array.from({ length: (hourStart(next).getTime() - start) / HOUR_MS }, (_, i) => hourIdOf(new Date(start + i * HOUR_MS)));
+    months.set(month, (hours = { start, ids, index: new Map(ids.map((id, i) => [id, i])) }));
+  }
+  return hours;
 }
 
 export function hoursInMonth(month: string): number {
-  return (hourStart(monthBounds(month).next).getTime() - monthStartMs(month)) / HOUR_MS;
+  return monthHours(month).ids.length;
 }
 
-/** The month's hour index of an hour (0 = its first hour). */
+/** The month's hour index of an hour (0 = its first hour; outside the month, negative or past its last). */
 export function hourIndexIn(month: string, hour: HourId): number {
-  return (hourStart(hour).getTime() - monthStartMs(month)) / HOUR_MS;
+  const hours = monthHours(month);
+  return hours.index.get(hour) ?? (hourStart(hour).getTime() - hours.start) / HOUR_MS;
+}
+
+function hourAt(month: string, index: number): HourId {
+  const hours = monthHours(month);
+  return hours.ids[index] ?? hourIdOf(new Date(hours.start + index * HOUR_MS));
 }
 
 /**
@@ -168,8 +183,9 @@ export function encodeRecords(
   const from = range.from ?? 0;
   const to = range.to ?? hoursInMonth(month);
   const detailFrom = Math.max(from, range.detailFrom ?? 0);
+  const hours = hoursInMonth(month);
   const all = Object.entries(entry.records).map(([hour, record]) => ({ index: hourIndexIn(month, hour), record }));
-  const outside = all.find(({ index }) => !Number.isInteger(index) || index < 0 || index >= hoursInMonth(month));
+  const outside = all.find(({ index }) => !Number.isInteger(index) || index < 0 || index >= hours);
   if (outside !== undefined)
     throw new Error(`marketplace ledger of ${month}: ${entry.customerId} ${entry.dimension} has a record outside the month (hour index ${outside.index})`);
   const indexed = all.filter(({ index }) => index >= from && index < to).sort((a, b) => a.index - b.index);
@@ -210,9 +226,7 @@ export function decodeRecords(columns: RecordColumns, month: string, where: stri
   const detailFrom = columns.detailFrom ?? 0;
   if (!Number.isInteger(from) || from < 0 || from + columns.states.length > hoursInMonth(month))
     throw bad(`has hours ${from} to ${from + columns.states.length - 1}, outside ${month}`);
-  const start = monthStartMs(month);
-  const hourAt = (index: number) => hourIdOf(new Date(start + index * HOUR_MS));
-  const late = new Map((columns.late ?? []).map(([index, units, lateFrom]) => [index, { lateUnits: units, lateFrom: lateFrom.map(hourAt) }]));
+  const late = new Map((columns.late ?? []).map(([index, units, lateFrom]) => [index, { lateUnits: units, lateFrom: lateFrom.map((i) => hourAt(month, i)) }]));
   const records: Record<HourId, LedgerRecord> = {};
   let n = 0;
   let detailed = 0;
@@ -226,7 +240,7 @@ export function decodeRecords(columns: RecordColumns, month: string, where: stri
     if (typeof quantity !== 'number') throw bad('has fewer quantities than records');
     const identity = columns.identities?.[String(index)];
     const id = index >= detailFrom ? columns.meteringRecordIds[detailed++] : undefined;
-    records[hourAt(index)] = {
+    records[hourAt(month, index)] = {
       quantity,
       state,
       ...(index >= detailFrom ? late.get(index) : undefined),
