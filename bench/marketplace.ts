@@ -13,12 +13,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { addHours } from '../sql/hours';
 import type { CustomerHourFigures } from '../usage-job/sinks/sink';
 import { createMarketplaceSink } from '../usage-job/sinks/marketplace';
 import type { MeteringApi } from '../usage-job/sinks/marketplace/metering-api';
 import { FakeMarketplace } from '../usage-job/sinks/marketplace/testing/fake-marketplace';
 import { MemoryLedgerStore } from '../usage-job/sinks/testing/memory-ledger-store';
+import { decodeLedger, readMarketplaceLedger } from '../usage-job/sinks/marketplace/ledger';
 import { CONFIG, account, licensed, license, runInput } from '../usage-job/sinks/marketplace/testing/scenario';
 
 const { values } = parseArgs({
@@ -104,6 +107,15 @@ async function main(): Promise<void> {
     const part = location.slice(location.lastIndexOf('/') + 1, -'.json'.length);
     sealedBytes += Buffer.byteLength(JSON.stringify((await ledger.read('marketplace', '2026-11', part))?.body), 'utf8');
   }
+  // The heap a run's ledger takes once read and decoded (what the sink holds besides the month's figures).
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const decoded = decodeLedger(await readMarketplaceLedger(ledger, 'marketplace', 'dev', '2026-11'), '2026-11');
+  gc();
+  const decodedHeap = process.memoryUsage().heapUsed - heapBefore;
+  if (Object.keys(decoded.entries).length !== 2 * customersN) throw new Error('the decoded ledger lacks customers');
   // The runs of the last usage day (run r sends hour r - 3 and earlier): steady state at that point of the month.
   const lastDay = runBytes.slice(Math.max(0, hoursN - 24), hoursN);
   // What the figures hold at the end (late shares of the last 20 hours never arrived in this run).
@@ -134,6 +146,7 @@ async function main(): Promise<void> {
         bytesWrittenPerRunMeanLastDay: Math.round(lastDay.reduce((a, b) => a + b, 0) / Math.max(1, lastDay.length)),
         bytesWrittenLastUsageRun: runBytes[hoursN] ?? 0,
         bytesWrittenAllRuns: ledger.bytesWritten,
+        decodedLedgerHeapMiB: Math.round(decodedHeap / 1024 / 1024),
         peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
         node: process.version,
       },
