@@ -270,9 +270,22 @@ export function decodeLedger(file: MarketplaceLedgerFile, month: string): Market
   return { entries };
 }
 
+/**
+ * Days whose sealed parts are all written. The head says so after the shards are written (the
+ * sharded ledger writes an existing head last), so a kill in between leaves shards whose
+ * `detailFrom` is ahead of the head: a customer's `detailFrom` moves on only after every part of
+ * those days was written, so it counts too.
+ */
+export function sealedDays(file: MarketplaceLedgerFile): number {
+  let days = file.head.sealedDays ?? 0;
+  for (const customer of Object.values(file.customers))
+    for (const dimension of DIMENSION_KEYS) days = Math.max(days, Math.floor((customer[dimension]?.detailFrom ?? 0) / 24));
+  return days;
+}
+
 /** The first hour whose records keep their details in the shards: the first after the sealed days. */
 export function detailBoundary(file: MarketplaceLedgerFile): number {
-  return (file.head.sealedDays ?? 0) * 24;
+  return sealedDays(file) * 24;
 }
 
 /** Stores a customer's current records in the file and marks its shard changed. */
@@ -293,7 +306,7 @@ export function storeCustomer(file: MarketplaceLedgerFile, ledger: MarketplaceLe
 export async function readMarketplaceRecords(store: SinkLedgerStore, sink: string, environment: string, month: string): Promise<MarketplaceLedger> {
   const file = await readMarketplaceLedger(store, sink, environment, month);
   const ledger = decodeLedger(file, month);
-  for (let day = 1; day <= (file.head.sealedDays ?? 0); day++) {
+  for (let day = 1; day <= sealedDays(file); day++) {
     for (let shard = 0; shard < file.shards; shard++) {
       const part = await store.read<SealedPart>(sink, month, sealedPartName(day, shard));
       if (part === undefined) continue;

@@ -5,8 +5,8 @@
  * of the day are then written whole, once, to the part `sealed-DD-shard-NNN`; after all of them
  * the head's `sealedDays` moves on, and the shards keep only each record's state and quantity.
  *
- * A kill at any point leaves the ledger readable: parts are written before the head names their
- * day, and each customer's shard says (`detailFrom`) where its own details start. A part found
+ * A kill at any point leaves the ledger readable: parts are written before the head or any shard
+ * names their day, and each customer's shard says (`detailFrom`) where its own details start. A part found
  * already written (a run killed while sealing) must hold exactly what this run would write, or the
  * run stops as for any ledger conflict.
  */
@@ -16,6 +16,7 @@ import {
   DIMENSION_KEYS,
   MARKETPLACE_LEDGER_FORMAT,
   detailBoundary,
+  sealedDays,
   encodeRecords,
   hoursInMonth,
   sealedPartName,
@@ -47,7 +48,7 @@ export interface SealInput {
 export async function sealClosedDays(input: SealInput): Promise<string[]> {
   const { file, ledger, month } = input;
   const closedDays = Math.floor(Math.min(input.firstOpenHour, hoursInMonth(month)) / DAY_HOURS);
-  for (let day = file.head.sealedDays ?? 0; day < closedDays; day++) {
+  for (let day = sealedDays(file); day < closedDays; day++) {
     const from = day * DAY_HOURS;
     const to = from + DAY_HOURS;
     const parts = new Map<number, Record<string, Partial<Record<DimensionKey, RecordColumns>>>>();
@@ -82,6 +83,11 @@ export async function sealClosedDays(input: SealInput): Promise<string[]> {
       );
     }
     file.head.sealedDays = day + 1;
+    file.touchHead();
+  }
+  if ((file.head.sealedDays ?? 0) < sealedDays(file)) {
+    // A run killed after its shards and before its head: the head catches up.
+    file.head.sealedDays = sealedDays(file);
     file.touchHead();
   }
   const boundary = detailBoundary(file);
