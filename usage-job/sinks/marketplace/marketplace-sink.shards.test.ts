@@ -37,7 +37,7 @@ function setup() {
     fake.now = new Date(at);
     return sink.export(runInput(at, hours, customers));
   };
-  return { fake, ledger, run, arrivals };
+  return { fake, ledger, sink, run, arrivals };
 }
 
 const hoursOf = (hour: string, k: number) => customers.map((c, i) => figures(c.id, hour, 10 + i + k, (1 + i) * GB));
@@ -182,6 +182,13 @@ describe('Marketplace sink, sharded ledger', () => {
         /^marketplace ledger memory:\/\/test\/marketplace\/2026-11.json changed underneath this run \(another run\?\); nothing more was sent: .*sealed-03-shard-\d{3}.json already holds other records of that day/,
       );
     });
+  });
+
+  it('writes no ledger for a month with nothing to send', async () => {
+    const t = setup();
+    const stripeOnly = [{ ...licensed('initech', 1), billing: { stripeCustomerId: 'cus_1' } }];
+    await t.sink.export(runInput('2026-11-04T12:10:00Z', [figures('initech', '2026-11-03T09', 4)], stripeOnly));
+    expect(t.ledger.locations()).toEqual([]);
   });
 
   it('refuses a ledger of the single-document format 1 in one line', async () => {

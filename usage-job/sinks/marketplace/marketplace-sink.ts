@@ -178,22 +178,25 @@ export function createMarketplaceSink(options: MarketplaceSinkOptions): UsageSin
         if (problem !== undefined) problems.push(problem);
       });
       if (toSend.length > 0) await save();
-      const firstOpenHour = hourIndexIn(input.month, hourIdOf(new Date(firstOpenHourMs(config, input.now))));
-      try {
-        const detailed = await sealClosedDays({
-          file,
-          ledger,
-          store: options.ledger,
-          sink: MARKETPLACE_SINK_NAME,
-          environment: input.environment,
-          month: input.month,
-          firstOpenHour,
-        });
-        detailed.forEach((customerId) => changed.add(customerId));
-      } catch (error) {
-        throw conflictStops(error);
+      // A month nothing was ever written for has nothing to seal, and gets no ledger.
+      if (file.stored) {
+        const firstOpenHour = hourIndexIn(input.month, hourIdOf(new Date(firstOpenHourMs(config, input.now))));
+        try {
+          const detailed = await sealClosedDays({
+            file,
+            ledger,
+            store: options.ledger,
+            sink: MARKETPLACE_SINK_NAME,
+            environment: input.environment,
+            month: input.month,
+            firstOpenHour,
+          });
+          detailed.forEach((customerId) => changed.add(customerId));
+        } catch (error) {
+          throw conflictStops(error);
+        }
+        await save();
       }
-      await save();
       input.progress?.(`marketplace: ${sent} records answered in ${sender.stats.calls} calls (${sender.stats.retries} retries); ledger ${location}`);
       return report(sent, oldestUnreported({ config, month: input.month, hours: input.hours, customers: input.customers, ledger }), toSend.length);
     },
