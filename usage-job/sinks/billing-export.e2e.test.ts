@@ -11,7 +11,7 @@
  * sum to the rollups in whole units (docs/marketplace.md: cumulative figures floored; late units
  * carried to the next open hour). The rollups themselves equal the figures of the generated records.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MarketplaceSinkConfig } from '../../config/marketplace-sink';
@@ -28,7 +28,7 @@ import type { PublishRequest } from '../usage-publisher';
 import { writeRegistryFile } from '../testing/registry';
 import { createMarketplaceSink } from './marketplace/index';
 import type { BatchMeterUsageRequest, BatchMeterUsageResult, MeteringApi } from './marketplace/metering-api';
-import type { MarketplaceLedger } from './marketplace/ledger';
+import { readMarketplaceRecords } from './marketplace/ledger';
 import { FakeMarketplace } from './marketplace/testing/fake-marketplace';
 import { SINK_FACTORIES, type SinkContext } from './index';
 import type { CustomerHourFigures, SinkLedgerStore, SinkReport, UsageSink } from './sink';
@@ -87,7 +87,7 @@ const MARKETPLACE_CUSTOMERS = CUSTOMERS.filter((c) => c.billing.marketplaceLicen
 
 /** Hours whose late file arrives 20 hours after the hour, i.e. long after it was first exported. */
 const LATE_HOURS: readonly HourId[] = ['2026-11-10T02', '2026-11-10T05', '2026-11-10T20', '2026-11-11T03'];
-/** Runs (by index) in which a sink dies after sending, before its ledger write: the second write of the run fails. */
+/** Runs (by index) in which a sink dies after sending, before its ledger write: the first shard write after its intents fails. */
 const CRASHES: ReadonlyMap<number, readonly string[]> = new Map([
   [6, ['stripe']],
   [9, ['marketplace']],
@@ -230,7 +230,7 @@ const publishing = async (): Promise<Pick<Publishing, 'publisher' | 'noticeSende
 async function realSinks(env: Pick<EnvironmentConfig, 'name' | 'sinks'>, context: SinkContext): Promise<UsageSink[]> {
   const { stripe: stripeConfig, marketplace: marketplaceConfig } = env.sinks ?? {};
   if (stripeConfig === undefined || marketplaceConfig === undefined) throw new Error(`environment ${env.name} lacks the Stripe or Marketplace sink`);
-  ledgers ??= new CrashingLedgers(context.ledgers, new Set(['stripe']));
+  ledgers ??= new CrashingLedgers(context.ledgers, new Set(['stripe', 'marketplace']));
   const vars = { ...context.vars, STRIPE_API_KEY: stripe.apiKey, STRIPE_API_BASE: stripe.url };
   return [
     await SINK_FACTORIES.stripe(stripeConfig, { ...context, ledgers, vars }),
@@ -331,7 +331,8 @@ it('bills every customer hour exactly once in Stripe and the Marketplace over la
     if (lateHour !== undefined) await writeLogFile(logs, ACCOUNT, DIST, hourStart(lateHour), generated.get(lateHour)!.late);
 
     const crashing = CRASHES.get(run);
-    if (crashing !== undefined) ledgers?.arm(new Map(crashing.map((sink) => [sink, sink === 'stripe' ? afterSends(STRIPE_CUSTOMERS.map((c) => c.id)) : 2])));
+    if (crashing !== undefined)
+      ledgers?.arm(new Map(crashing.map((sink) => [sink, afterSends((sink === 'stripe' ? STRIPE_CUSTOMERS : MARKETPLACE_CUSTOMERS).map((c) => c.id))])));
     reports.push(await runCli(now));
     if (crashing !== undefined) ledgers?.arm(new Map());
   }
@@ -403,7 +404,7 @@ it('bills every customer hour exactly once in Stripe and the Marketplace over la
   expect([...quantities.values()].filter((q) => q.size > 1)).toEqual([]);
   expect(marketplace.fake.accepted.size).toBe(quantities.size);
   // Late units went to later open hours, and the ledger says so.
-  const ledger = JSON.parse(readFileSync(join(dir, 'state', 'sinks', 'local', 'marketplace', `${MONTH}.json`), 'utf8')) as MarketplaceLedger;
+  const ledger = await readMarketplaceRecords(ledgers!, 'marketplace', 'local', MONTH);
   const lateFrom = Object.values(ledger.entries).flatMap((e) => Object.values(e.records).flatMap((r) => r.lateFrom ?? []));
   expect(LATE_HOURS.filter((h) => !lateFrom.includes(h))).toEqual([]);
   // ... and per customer and dimension the accepted units are the month's figure in whole units,

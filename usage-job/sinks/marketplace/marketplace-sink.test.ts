@@ -1,5 +1,5 @@
 import { createMarketplaceSink, type MarketplaceSinkOptions } from './marketplace-sink';
-import type { MarketplaceLedger } from './ledger';
+import { readMarketplaceRecords } from './ledger';
 import { FakeMarketplace } from './testing/fake-marketplace';
 import { MemoryLedgerStore } from '../testing/memory-ledger-store';
 import { CONFIG, account, figures, licensed, license, restate, runInput } from './testing/scenario';
@@ -25,7 +25,7 @@ function setup(now: string, options: Partial<MarketplaceSinkOptions> = {}) {
     fake.now = new Date(at);
     return sink.export(runInput(at, hours, customers, dryRun));
   };
-  const read = async () => (await ledger.read<MarketplaceLedger>('marketplace', '2026-11'))?.body as MarketplaceLedger;
+  const read = () => readMarketplaceRecords(ledger, 'marketplace', 'dev', '2026-11');
   return { fake, ledger, sink, run, read, sleeps };
 }
 

@@ -3,18 +3,30 @@
  * BatchMeterUsage record, sent once.
  *
  * Crash safety: the run writes every planned record to the ledger as an intent before it sends
- * anything, and writes the answers after. A run that died in between finds the intents and sends
+ * anything, and writes the answers after. The ledger is sharded by customer: a kill while a
+ * checkpoint is stored leaves each shard whole, old or new, and a customer's records live in one
+ * shard, so each customer is either at its intents (or answers) or before them. A run that died in between finds the intents and sends
  * them again unchanged: "Identical requests are idempotent and can be retried with the same records
  * or a subset of records" (API reference, BatchMeterUsage), so an accepted record comes back as
  * Success, and a record with another quantity would be a DuplicateRecord: the ledger never changes
  * an intent's quantity, hour or identity.
  */
-import type { HourId } from '../../../sql/hours';
+import { hourIdOf, type HourId } from '../../../sql/hours';
 import { LedgerConflictError, type SinkLedgerStore, type SinkProblem, type SinkReport, type SinkRunInput, type UsageSink } from '../sink';
 import { resolveMarketplaceConfig, type MarketplaceSinkConfig } from '../../../config/marketplace-sink';
-import { checkLedger, emptyLedger, entryKey, type DimensionLedger, type LedgerRecord, type MarketplaceLedger } from './ledger';
+import {
+  decodeLedger,
+  entryKey,
+  hourIndexIn,
+  readMarketplaceLedger,
+  storeCustomer,
+  type DimensionLedger,
+  type LedgerRecord,
+  type MarketplaceLedger,
+} from './ledger';
 import { sdkMeteringApi, type MeteringApi } from './metering-api';
-import { oldestUnreported, planRun, type PlannedRecord } from './plan';
+import { firstOpenHourMs, oldestUnreported, planRun, type PlannedRecord } from './plan';
+import { sealClosedDays } from './seal';
 import { MarketplaceSender, type SendOutcome } from './sender';
 
 export const MARKETPLACE_SINK_NAME = 'marketplace';
@@ -33,7 +45,8 @@ export interface MarketplaceSinkOptions {
 }
 
 /** Sets (or with undefined removes) one record in place: the run owns its copy of the ledger, and a run writes tens of thousands. */
-function setRecord(ledger: MarketplaceLedger, planned: PlannedRecord, record: LedgerRecord | undefined): void {
+function setRecord(ledger: MarketplaceLedger, planned: PlannedRecord, record: LedgerRecord | undefined, changed: Set<string>): void {
+  changed.add(planned.customerId);
   const entries = ledger.entries as Record<string, DimensionLedger>;
   const key = entryKey(planned.customerId, planned.dimension);
   const entry =
@@ -105,14 +118,11 @@ export function createMarketplaceSink(options: MarketplaceSinkOptions): UsageSin
   return {
     name: MARKETPLACE_SINK_NAME,
     async export(input: SinkRunInput): Promise<SinkReport> {
-      const store = options.ledger;
-      const location = store.location(MARKETPLACE_SINK_NAME, input.month);
-      const stored = await store.read<MarketplaceLedger>(MARKETPLACE_SINK_NAME, input.month);
-      const ledger =
-        stored === undefined
-          ? emptyLedger(input.environment, input.month)
-          : checkLedger(structuredClone(stored.body), location, input.environment, input.month);
-      let revision = stored?.revision;
+      const file = await readMarketplaceLedger(options.ledger, MARKETPLACE_SINK_NAME, input.environment, input.month);
+      const location = file.location();
+      const ledger = decodeLedger(file, input.month);
+      /** Customers whose records changed since the last checkpoint. */
+      const changed = new Set<string>();
       const plan = planRun({ config, month: input.month, now: input.now, hours: input.hours, customers: input.customers, ledger });
       const problems: SinkProblem[] = [...plan.problems];
       // failed: records were due and not one got through; partial: some customer or hour is named in problems.
@@ -128,20 +138,22 @@ export function createMarketplaceSink(options: MarketplaceSinkOptions): UsageSin
         input.progress?.(`marketplace: would send ${plan.records.length} new records and resend ${plan.resends.length} (dry run)`);
         return report(0, oldestUnreported({ config, month: input.month, hours: input.hours, customers: input.customers, ledger }));
       }
+      const conflictStops = (error: unknown) =>
+        error instanceof LedgerConflictError
+          ? new Error(`marketplace ledger ${location} changed underneath this run (another run?); nothing more was sent: ${error.message}`, { cause: error })
+          : error;
+      // Only the shards of changed customers are rewritten; each has its own compare-and-swap.
       const save = async () => {
+        for (const customerId of changed) storeCustomer(file, ledger, customerId, input.month);
+        changed.clear();
         try {
-          revision = await store.write(MARKETPLACE_SINK_NAME, input.month, ledger, revision);
+          await file.write();
         } catch (error) {
-          if (error instanceof LedgerConflictError) {
-            throw new Error(`marketplace ledger ${location} changed underneath this run (another run?); nothing more was sent: ${error.message}`, {
-              cause: error,
-            });
-          }
-          throw error;
+          throw conflictStops(error);
         }
       };
-      for (const e of plan.expired) setRecord(ledger, e, { ...e.record, state: 'unconfirmed' });
-      for (const r of plan.records) setRecord(ledger, r, r.record);
+      for (const e of plan.expired) setRecord(ledger, e, { ...e.record, state: 'unconfirmed' }, changed);
+      for (const r of plan.records) setRecord(ledger, r, r.record, changed);
       if (plan.records.length > 0 || plan.expired.length > 0) await save();
 
       const toSend = [...plan.resends, ...plan.records];
@@ -161,11 +173,30 @@ export function createMarketplaceSink(options: MarketplaceSinkOptions): UsageSin
         const outcome = outcomes[i] as SendOutcome;
         if (outcome.state !== 'refused' && outcome.state !== 'unanswered') sent++;
         const next = answered(planned, outcome, i < plan.resends.length);
-        if (next !== 'keep') setRecord(ledger, planned, next);
+        if (next !== 'keep') setRecord(ledger, planned, next, changed);
         const problem = problemFor(planned, outcome);
         if (problem !== undefined) problems.push(problem);
       });
       if (toSend.length > 0) await save();
+      // A month nothing was ever written for has nothing to seal, and gets no ledger.
+      if (file.stored) {
+        const firstOpenHour = hourIndexIn(input.month, hourIdOf(new Date(firstOpenHourMs(config, input.now))));
+        try {
+          const detailed = await sealClosedDays({
+            file,
+            ledger,
+            store: options.ledger,
+            sink: MARKETPLACE_SINK_NAME,
+            environment: input.environment,
+            month: input.month,
+            firstOpenHour,
+          });
+          detailed.forEach((customerId) => changed.add(customerId));
+        } catch (error) {
+          throw conflictStops(error);
+        }
+        await save();
+      }
       input.progress?.(`marketplace: ${sent} records answered in ${sender.stats.calls} calls (${sender.stats.retries} retries); ledger ${location}`);
       return report(sent, oldestUnreported({ config, month: input.month, hours: input.hours, customers: input.customers, ledger }), toSend.length);
     },

@@ -13,7 +13,7 @@
 import { BatchMeterUsageCommand, MarketplaceMeteringClient } from '@aws-sdk/client-marketplace-metering';
 import { useMotoServer } from '../../../test-support/moto-server';
 import { createMarketplaceSink } from './marketplace-sink';
-import type { MarketplaceLedger } from './ledger';
+import { readMarketplaceRecords } from './ledger';
 import { sdkMeteringApi } from './metering-api';
 import { MemoryLedgerStore } from '../testing/memory-ledger-store';
 import { CONFIG, figures, licensed, runInput } from './testing/scenario';
@@ -47,7 +47,7 @@ describe('Marketplace sink against moto', () => {
     ]);
     expect(report.problems).toHaveLength(28);
     expect(report.problems.every((p) => /CustomerNotSubscribed/.test(p.message))).toBe(true);
-    const doc = (await ledger.read<MarketplaceLedger>('marketplace', '2026-11'))?.body as MarketplaceLedger;
+    const doc = await readMarketplaceRecords(ledger, 'marketplace', 'dev', '2026-11');
     expect(doc.entries['c3 requests']?.records['2026-11-03T09']).toMatchObject({ quantity: 13, state: 'customer-not-subscribed' });
     expect(doc.entries['c3 bytesOut']?.records['2026-11-03T09']).toMatchObject({ quantity: 2, state: 'customer-not-subscribed' });
   });
@@ -73,7 +73,7 @@ describe('Marketplace sink against moto', () => {
     const report = await sink.export(runInput('2026-11-03T12:10:00Z', [figures('acme', '2026-11-03T09', 4)], [licensed('acme', 1)]));
     expect(report).toMatchObject({ outcome: 'failed', sent: 0 });
     expect(report.problems.map((p) => p.message)).toEqual([expect.stringMatching(/no answer for the requests record of acme .*resent unchanged next run/)]);
-    const doc = (await ledger.read<MarketplaceLedger>('marketplace', '2026-11'))?.body as MarketplaceLedger;
+    const doc = await readMarketplaceRecords(ledger, 'marketplace', 'dev', '2026-11');
     expect(doc.entries['acme requests']).toMatchObject({
       identity: { customerAwsAccountId: '100000000001' },
       records: { '2026-11-03T09': { state: 'intent' } },

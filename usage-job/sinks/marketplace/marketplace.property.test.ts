@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { addHours, hourIdOf } from '../../../sql/hours';
 import type { CustomerHourFigures } from '../sink';
 import { createMarketplaceSink } from './marketplace-sink';
-import type { MarketplaceLedger } from './ledger';
+import { readMarketplaceRecords } from './ledger';
 import { FakeMarketplace } from './testing/fake-marketplace';
 import { MemoryLedgerStore } from '../testing/memory-ledger-store';
 import { CONFIG, account, licensed, license, runInput } from './testing/scenario';
@@ -106,14 +106,14 @@ describe('Marketplace sink, property', () => {
           expect(totals.get(`${account(n)} ${license(n)} gb_out`) ?? 0).toBe(Math.floor(bytes / GB));
         }
         // The ledger agrees with what the Marketplace holds, record for record.
-        const doc = (await ledger.read<MarketplaceLedger>('marketplace', '2026-11'))?.body as MarketplaceLedger;
-        const ledgerRecords = Object.values(doc?.entries ?? {}).flatMap((e) =>
+        const doc = await readMarketplaceRecords(ledger, 'marketplace', 'dev', '2026-11');
+        const ledgerRecords = Object.values(doc.entries).flatMap((e) =>
           Object.entries(e.records).map(([hour, r]) => [hour, e.dimensionName, r.quantity, r.state]),
         );
         expect(ledgerRecords.filter(([, , , state]) => state !== 'success' && state !== 'unconfirmed')).toEqual([]);
         expect(ledgerRecords.length).toBe(fake.accepted.size);
         // Late units name only earlier hours, and never more units than the record holds.
-        for (const e of Object.values(doc?.entries ?? {})) {
+        for (const e of Object.values(doc.entries)) {
           for (const [hour, r] of Object.entries(e.records)) {
             expect(
               (r.lateFrom ?? []).every((from) => from < hour) && (r.lateUnits ?? 0) <= r.quantity && (r.lateUnits === undefined) === (r.lateFrom === undefined),

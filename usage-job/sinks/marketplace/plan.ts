@@ -55,12 +55,16 @@ export interface Plan {
  */
 export function openHours(config: ResolvedMarketplaceConfig, month: string, now: Date, reserveHours = 0): { first: HourId; last: HourId } | undefined {
   const { first: monthFirst, next } = monthBounds(month);
-  const earliest =
-    Math.ceil((now.getTime() - (config.acceptanceWindowHours - reserveHours) * HOUR_MS + config.safetyMarginMinutes * 60_000) / HOUR_MS) * HOUR_MS;
+  const earliest = firstOpenHourMs(config, now, reserveHours);
   const latest = Math.floor((now.getTime() - config.readyAfterHours * HOUR_MS) / HOUR_MS) * HOUR_MS;
   const first = Math.max(earliest, hourStart(monthFirst).getTime());
   const last = Math.min(latest, hourStart(addHours(next, -1)).getTime());
   return first <= last ? { first: hourIdOf(new Date(first)), last: hourIdOf(new Date(last)) } : undefined;
+}
+
+/** The start (ms) of the oldest hour the Marketplace still accepts at `now` (less `reserveHours`); every earlier hour is closed for good. */
+export function firstOpenHourMs(config: ResolvedMarketplaceConfig, now: Date, reserveHours = 0): number {
+  return Math.ceil((now.getTime() - (config.acceptanceWindowHours - reserveHours) * HOUR_MS + config.safetyMarginMinutes * 60_000) / HOUR_MS) * HOUR_MS;
 }
 
 export function isOpen(open: { first: HourId; last: HourId } | undefined, hour: HourId): boolean {

@@ -9,6 +9,7 @@ it('an injected write failure writes nothing and counts no write', async () => {
   await expect(store.write('alpha', '2026-11', { a: 1 }, undefined)).rejects.toThrow('write failed (injected)');
   await expect(store.read('alpha', '2026-11')).resolves.toBeUndefined();
   expect(store.writes).toBe(0);
+  expect(store.bytesWritten).toBe(0);
 });
 
 it('a crash on the n-th matching write stores nothing from then on, until revived', async () => {
@@ -22,4 +23,5 @@ it('a crash on the n-th matching write stores nothing from then on, until revive
   store.crashOnWrite(0);
   await store.write('alpha', '2026-11', { c: 1 }, undefined, 'shard-002');
   expect(store.sizeBytes('alpha', '2026-11')).toBe('{"head":1}{"a":1}{"c":1}'.length);
+  expect(store.bytesWritten).toBe('{"head":1}{"a":1}{"c":1}'.length);
 });

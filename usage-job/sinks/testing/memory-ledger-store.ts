@@ -24,6 +24,7 @@ export class MemoryLedgerStore implements SinkLedgerStore {
   private crash: { countdown: number; matching: string } | undefined;
   private dead = false;
   writes = 0;
+  bytesWritten = 0;
   /** Writes still to refuse with an Error (not a conflict). */
   failWrites = 0;
 
@@ -56,6 +57,7 @@ export class MemoryLedgerStore implements SinkLedgerStore {
     const revision = `r${this.nextRevision++}`;
     this.docs.set(location, { text, revision });
     this.writes += 1;
+    this.bytesWritten += Buffer.byteLength(text, 'utf8');
     return revision;
   }
 
