@@ -98,6 +98,9 @@ export class StripeFake {
   readonly recorded: RecordedEvent[] = [];
   private readonly reports: { code: string; identifier: string }[] = [];
   private readonly identifiers = new Map<string, number>();
+  /** The identifiers in the order received, from `identifiersHead` on: the oldest is forgotten first, without scanning the map. */
+  private identifierOrder: { readonly id: string; readonly at: number }[] = [];
+  private identifiersHead = 0;
   private readonly inFlight = new Set<string>();
   private readonly injected: { status: number; headers: Record<string, string> }[] = [];
   private readonly callTimes: number[] = [];
@@ -261,10 +264,7 @@ export class StripeFake {
       // Held across a turn of the event loop at least, so calls issued together overlap on either transport.
       await new Promise((resolve) => (this.options.holdMs ? setTimeout(resolve, this.options.holdMs) : setImmediate(resolve)));
       if (req.gone()) return 'reset';
-      for (const [id, at] of this.identifiers) {
-        if (at > this.nowMs - DAY_MS) break; // kept in the order received: the rest are younger
-        this.identifiers.delete(id);
-      }
+      this.forgetIdentifiersOlderThan(this.nowMs - DAY_MS);
       if (this.identifiers.has(identifier)) {
         this.stats.duplicates++;
         if (this.options.duplicateIdentifier === 'reject') {
@@ -276,6 +276,7 @@ export class StripeFake {
         return send(200, this.eventObject(eventName, customer, valueText, identifier, timestamp));
       }
       this.identifiers.set(identifier, this.nowMs);
+      this.identifierOrder.push({ id: identifier, at: this.nowMs });
       if (!this.options.meters.some((m) => m.eventName === eventName)) this.reports.push({ code: 'no_meter', identifier });
       else if (this.options.customers !== undefined && !this.options.customers.includes(customer))
         this.reports.push({ code: 'meter_event_customer_not_found', identifier });
@@ -285,6 +286,18 @@ export class StripeFake {
       return send(200, this.eventObject(eventName, customer, valueText, identifier, timestamp));
     } finally {
       this.inFlight.delete(lock);
+    }
+  }
+
+  private forgetIdentifiersOlderThan(cutoffMs: number): void {
+    const order = this.identifierOrder;
+    while (this.identifiersHead < order.length && order[this.identifiersHead].at <= cutoffMs) {
+      this.identifiers.delete(order[this.identifiersHead].id);
+      this.identifiersHead++;
+    }
+    if (this.identifiersHead > 100_000 && this.identifiersHead * 2 > order.length) {
+      this.identifierOrder = order.slice(this.identifiersHead);
+      this.identifiersHead = 0;
     }
   }
 
