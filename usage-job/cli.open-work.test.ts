@@ -5,7 +5,7 @@
  */
 import type { SinkReport } from './sinks/sink';
 import { FixedReportSink } from './sinks/testing/fake-sinks';
-import { cliWorkspace, runCliInProcess, type CliWorkspace } from './testing/cli-workspace';
+import { cliWorkspace, recordingPublishing, runCliInProcess, type CliWorkspace } from './testing/cli-workspace';
 import type { PublishRequest } from './usage-publisher';
 
 const OK: Omit<SinkReport, 'sink'> = { outcome: 'ok', sent: 0, unchanged: 0, problems: [], oldestUnreportedHour: null };
@@ -27,20 +27,7 @@ afterAll(() => ws.remove());
 async function runCli(month: string, now: string, report: Omit<SinkReport, 'sink'>): Promise<SinkReport[]> {
   const { code, out, err } = await runCliInProcess([...ws.duckdbArgs(month), '--now', now], {
     sinksFor: async () => [new FixedReportSink('stripe', report)],
-    publishing: async () => ({
-      publisher: {
-        publish: async (request) => {
-          published.push(request);
-          return { metricDataPut: 0, keysPublished: 0 };
-        },
-      },
-      noticeSender: {
-        batchSize: 10,
-        send: async () => {
-          throw new Error('no notice is due');
-        },
-      },
-    }),
+    publishing: recordingPublishing(published, 'no notice is due'),
   });
   if (code !== 0) throw new Error(`usage CLI exited ${code}: ${err}`);
   return (JSON.parse(out) as { sinks: SinkReport[] }).sinks;

@@ -10,14 +10,14 @@
  * until the 3rd) writes none: it must not stand in for M+1's real summary.
  */
 import { zeroUsage, type CustomerUsageSummary } from '../contracts/customer-usage';
+import { hourStart, isMonth, monthBounds } from '../sql/hours';
 import type { BilledCustomer } from './customers';
 
 /** The month after `month` ('YYYY-MM') and the instant it starts (00:00 UTC on its 1st). */
 export function monthAfter(month: string): { readonly month: string; readonly start: Date } {
-  const match = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(month);
-  if (match === null) throw new Error(`opening summary: month must look like 2026-11, got ${JSON.stringify(month)}`);
-  const start = new Date(Date.UTC(Number(match[1]), Number(match[2]), 1));
-  return { month: start.toISOString().slice(0, 7), start };
+  if (!isMonth(month)) throw new Error(`opening summary: month must look like 2026-11, got ${JSON.stringify(month)}`);
+  const { next } = monthBounds(month);
+  return { month: next.slice(0, 7), start: hourStart(next) };
 }
 
 /** The opening summary of the month after `month`, or undefined when the run's time is already in it or later. */

@@ -23,7 +23,7 @@ import { addHours, hourStart, type HourId } from '../../sql/hours';
 import { logRecord } from '../../sql/testing/log-fixtures';
 import { main, type CliDependencies } from '../cli';
 import type { EnvironmentConfig } from '../../config/types';
-import type { Publishing } from '../publish-run';
+import { recordingPublishing } from '../testing/cli-workspace';
 import type { PublishRequest } from '../usage-publisher';
 import { writeRegistryFile } from '../testing/registry';
 import { createMarketplaceSink } from './marketplace/index';
@@ -211,20 +211,7 @@ const previousEnvironmentFile = process.env.LOCAL_ENVIRONMENT_FILE;
 const hoursOfLogs = Array.from({ length: LOG_HOURS }, (_, i) => addHours(FIRST_HOUR, i));
 const generated = new Map<HourId, HourLogs>();
 
-const publishing = async (): Promise<Pick<Publishing, 'publisher' | 'noticeSender'>> => ({
-  publisher: {
-    publish: async (request) => {
-      published.push(request);
-      return { metricDataPut: 0, keysPublished: 0 };
-    },
-  },
-  noticeSender: {
-    batchSize: 10,
-    send: async () => {
-      throw new Error('no quota notice is due in this test');
-    },
-  },
-});
+const publishing = recordingPublishing(published);
 
 /** The real sinks from the environment's config, their ledgers (the CLI's, in --state) behind the crash switch. */
 async function realSinks(env: Pick<EnvironmentConfig, 'name' | 'sinks'>, context: SinkContext): Promise<UsageSink[]> {

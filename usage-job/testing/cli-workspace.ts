@@ -3,6 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main, type CliDependencies } from '../cli';
+import type { Publishing } from '../publish-run';
+import type { PublishRequest } from '../usage-publisher';
 import { writeRegistryFile } from './registry';
 
 export interface CliRun {
@@ -50,4 +52,25 @@ export function cliWorkspace(prefix: string, customers: readonly WorkspaceCustom
     duckdbArgs: (month, state = 'state') => ['--engine', 'duckdb', '--month', month, '--logs', logs, '--registry', registry, '--state', join(dir, state)],
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** CloudWatch stand-in for CLI tests: every publish request lands in `published`; a quota notice fails the test with `noNotice`. */
+export function recordingPublishing(
+  published: PublishRequest[],
+  noNotice = 'no quota notice is due in this test',
+): () => Promise<Pick<Publishing, 'publisher' | 'noticeSender'>> {
+  return async () => ({
+    publisher: {
+      publish: async (request) => {
+        published.push(request);
+        return { metricDataPut: 0, keysPublished: 0 };
+      },
+    },
+    noticeSender: {
+      batchSize: 10,
+      send: async () => {
+        throw new Error(noNotice);
+      },
+    },
+  });
 }
